@@ -1,0 +1,1 @@
+"""The evidence bundle: ledger, artifacts, case.json, seal and verification."""

@@ -1,0 +1,183 @@
+"""The case directory: case.json (who, what, when), the ledger, the artifact store, and the seal.
+
+case.json is small and rewritten atomically (temporary file, fsync, rename) under a lock on the case
+directory, so several processes may add their section (app identity, device attestation, datasets). Each
+rewrite is recorded in the ledger with the new file's SHA-256, so its history is part of the evidence.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import auditor
+from auditor.case.artifacts import ArtifactStore
+from auditor.case.canonical import sha256_hex
+from auditor.case.ledger import Ledger, utc_now
+from auditor.errors import InputError
+
+CASE_FORMAT = "auditor-case/1"
+CASE_FILE = "case.json"
+LEDGER_FILE = "ledger.jsonl"
+SEAL_FILE = "seal.json"
+ANALYSIS_DIR = "analysis"
+MAX_CASE_JSON_BYTES = 4 << 20
+# Sections other parts of auditor may set in case.json; anything else is a programming error.
+SECTIONS = frozenset({"app", "device", "capture", "instrumentation", "datasets", "rulesets", "persona",
+                      "scenario", "planted", "imports", "ended"})
+
+
+def tool_provenance() -> dict[str, str]:
+    """Which auditor, on which Python and platform: recorded in every case."""
+    source_dir = Path(auditor.__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(source_dir), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(source_dir), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        if dirty:
+            commit += "+modified"
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    return {
+        "name": "auditor",
+        "version": auditor.__version__,
+        "git_commit": commit,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _pretty(info: dict[str, Any]) -> bytes:
+    return (json.dumps(info, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def read_case_json(path: Path) -> dict[str, Any]:
+    """case.json parsed and checked; a clear InputError for anything else."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(path.parent, "not an auditor case: it has no case.json") from None
+    if size > MAX_CASE_JSON_BYTES:
+        raise InputError(path, f"case.json of {size} bytes exceeds the {MAX_CASE_JSON_BYTES}-byte limit")
+    raw = path.read_bytes()
+    try:
+        info = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    except ValueError as exc:
+        raise InputError(path, f"not valid JSON ({exc})") from None
+    if not isinstance(info, dict) or info.get("format") != CASE_FORMAT or not isinstance(info.get("case_id"), str):
+        raise InputError(path, f"not a case file of format {CASE_FORMAT}")
+    return info
+
+
+class Case:
+    def __init__(self, root: Path, info: dict[str, Any]):
+        self.root = Path(root)
+        self.info = info
+        self.artifacts = ArtifactStore(self.root)
+
+    @property
+    def id(self) -> str:
+        return str(self.info["case_id"])
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER_FILE
+
+    @property
+    def sealed(self) -> bool:
+        return (self.root / SEAL_FILE).exists()
+
+    @classmethod
+    def create(cls, root: Path, operator: str | None = None, persona: str | None = None,
+               scenario: str | None = None, command_line: list[str] | None = None) -> Case:
+        root = Path(root)
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise InputError(root, "exists and is not an empty directory; a new case needs a fresh directory")
+        root.mkdir(parents=True, exist_ok=True)
+        info: dict[str, Any] = {
+            "format": CASE_FORMAT,
+            "case_id": str(uuid.uuid4()),
+            "created": utc_now(),
+            "operator": {"name": operator or _user()},
+            "host": {"hostname": socket.gethostname(), "user": _user()},
+            "tool": tool_provenance(),
+            "command_line": list(command_line if command_line is not None else sys.argv),
+            "persona": persona,
+            "scenario": scenario,
+        }
+        _write_atomic(root / CASE_FILE, _pretty(info))
+        (root / "artifacts").mkdir()
+        case = cls(root, info)
+        with case.ledger(fsync_interval=0) as ledger:
+            ledger.append("case", "case.created", {"case_id": info["case_id"], "case_json_sha256":
+                                                   sha256_hex(_pretty(info))})
+        return case
+
+    @classmethod
+    def open(cls, root: Path) -> Case:
+        root = Path(root)
+        if not root.is_dir():
+            raise InputError(root, "no such case directory")
+        return cls(root, read_case_json(root / CASE_FILE))
+
+    def ledger(self, fsync_interval: float = 0.2, after_seal: bool = False) -> Ledger:
+        """A writer for this case's ledger. Evidence is not added to a sealed case unless after_seal."""
+        if self.sealed and not after_seal:
+            raise InputError(self.root, "the case is sealed; evidence can no longer be added")
+        return Ledger(self.ledger_path, fsync_interval=fsync_interval)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def set_section(self, section: str, value: Any, ledger: Ledger | None = None) -> None:
+        """Set one section of case.json and record the change in the ledger."""
+        if section not in SECTIONS:
+            raise ValueError(f"unknown case.json section {section!r}")
+        if self.sealed:
+            raise InputError(self.root, "the case is sealed; case.json can no longer change")
+        with self._locked():
+            self.info = read_case_json(self.root / CASE_FILE)
+            self.info[section] = value
+            data = _pretty(self.info)
+            _write_atomic(self.root / CASE_FILE, data)
+        body = {"section": section, "case_json_sha256": sha256_hex(data)}
+        if ledger is not None:
+            ledger.append("case", "case.updated", body)
+        else:
+            with self.ledger(fsync_interval=0) as own:
+                own.append("case", "case.updated", body)

@@ -1,0 +1,153 @@
+"""Reading a ledger back line by line and saying exactly where it is intact and what is wrong after that."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from auditor.case.canonical import sha256_hex
+from auditor.case.ledger import GENESIS, MAX_LINE_BYTES, RECORD_KEYS, _HEX64, split_line
+from auditor.case.problems import Problem
+
+LEDGER_NAME = "ledger.jsonl"
+
+
+@dataclass
+class LineResult:
+    lineno: int
+    offset: int
+    length: int
+    record: dict[str, Any] | None
+    stated_hash: str | None
+    problem: Problem | None
+
+
+@dataclass
+class LedgerScan:
+    lines: int = 0
+    intact_events: int = 0
+    intact_bytes: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    total_bytes: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    artifacts: dict[str, int] = field(default_factory=dict)  # referenced digest -> first seq
+
+    @property
+    def intact(self) -> bool:
+        return self.problem_count == 0
+
+
+def _where(lineno: int, offset: int, seq: object = None) -> str:
+    suffix = f", seq {seq}" if isinstance(seq, int) else ""
+    return f"{LEDGER_NAME} line {lineno} (byte {offset}{suffix})"
+
+
+def _decode(raw: bytes, lineno: int, offset: int) -> tuple[dict[str, Any] | None, str | None, Problem | None]:
+    where = _where(lineno, offset)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, None, Problem("ledger.not_utf8", where, f"not valid UTF-8 at column {exc.start}")
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        return None, None, Problem("ledger.bad_json", where, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(record, dict) or set(record) != RECORD_KEYS:
+        return None, None, Problem("ledger.bad_record", where, "not a ledger record (wrong members)")
+    seq, prev = record["seq"], record["prev"]
+    if not isinstance(seq, int) or seq < 1 or not isinstance(prev, str) or not _HEX64.match(prev):
+        return None, None, Problem("ledger.bad_record", where, "not a ledger record (bad seq or prev)")
+    parts = split_line(raw)
+    if parts is None:
+        return None, None, Problem("ledger.bad_record", _where(lineno, offset, seq),
+                                   "the hash is not the line's last member: the line was rewritten")
+    hashed, stated = parts
+    if sha256_hex(hashed) != stated:
+        return record, stated, Problem("ledger.hash_mismatch", _where(lineno, offset, seq),
+                                       "content does not match its hash: the line was altered")
+    return record, stated, None
+
+
+def _chain_problem(record: dict[str, Any], prev_seq: int, prev_hash: str, lineno: int, offset: int) -> Problem | None:
+    seq = record["seq"]
+    where = _where(lineno, offset, seq)
+    if seq > prev_seq + 1:
+        missing = seq - prev_seq - 1
+        return Problem("ledger.seq_gap", where, f"seq {seq} follows seq {prev_seq}: {missing} event(s) missing "
+                                                 "(removed or moved)")
+    if seq <= prev_seq:
+        return Problem("ledger.reordered", where, f"seq {seq} follows seq {prev_seq}: line reordered or duplicated")
+    if record["prev"] != prev_hash:
+        return Problem("ledger.chain_break", where, "does not chain to the line before: that line was altered, "
+                                                    "or this line was inserted or replaced")
+    return None
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of the ledger's intact prefix, in order; stops at the first damaged line.
+
+    Readers that must report damage use scan_ledger instead.
+    """
+    for result in _walk(path):
+        if result.problem is not None or result.record is None:
+            return
+        yield result.record
+
+
+def _walk(path: Path) -> Iterator[LineResult]:
+    prev_seq, prev_hash = 0, GENESIS
+    offset = 0
+    lineno = 0
+    with open(path, "rb") as handle:
+        while raw := handle.readline(MAX_LINE_BYTES + 1):
+            lineno += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                length = len(raw)
+                while more := handle.readline(MAX_LINE_BYTES + 1):
+                    length += len(more)
+                    if more.endswith(b"\n"):
+                        break
+                yield LineResult(lineno, offset, length, None, None, Problem(
+                    "ledger.line_too_long", _where(lineno, offset),
+                    f"line of {length} bytes exceeds the {MAX_LINE_BYTES}-byte limit"))
+                offset += length
+                prev_hash = None  # type: ignore[assignment]
+                continue
+            if not raw.endswith(b"\n"):
+                yield LineResult(lineno, offset, len(raw), None, None, Problem(
+                    "ledger.torn_tail", _where(lineno, offset),
+                    f"incomplete last line of {len(raw)} bytes: the write was interrupted (crash)"))
+                return
+            record, stated, problem = _decode(raw, lineno, offset)
+            if record is not None and problem is None and prev_hash is not None:
+                problem = _chain_problem(record, prev_seq, prev_hash, lineno, offset)
+            yield LineResult(lineno, offset, len(raw), record, stated, problem)
+            offset += len(raw)
+            if record is not None:
+                prev_seq, prev_hash = record["seq"], stated  # type: ignore[assignment]
+            else:
+                prev_hash = None  # type: ignore[assignment]
+
+
+def scan_ledger(path: Path, max_listed: int = 50) -> LedgerScan:
+    """Check every line; the intact prefix ends at the first problem. At most max_listed problems are kept."""
+    scan = LedgerScan()
+    for result in _walk(path):
+        scan.lines += 1
+        scan.total_bytes = result.offset + result.length
+        if result.problem is not None:
+            scan.problem_count += 1
+            if len(scan.problems) < max_listed:
+                scan.problems.append(result.problem)
+        elif scan.problem_count == 0 and result.record is not None:
+            scan.intact_events += 1
+            scan.intact_bytes = scan.total_bytes
+            scan.head_seq = result.record["seq"]
+            scan.head_hash = result.stated_hash or GENESIS
+        if result.record is not None and isinstance(result.record.get("artifact"), str):
+            scan.artifacts.setdefault(result.record["artifact"], result.record["seq"])
+    return scan

@@ -1,0 +1,310 @@
+"""Sealing a case (manifest + ed25519 signature + optional RFC 3161 token) and verifying it later.
+
+What the seal covers: every file of the case except seal.json itself and the derived, re-creatable
+directories analysis/ and reports/. The ledger is covered by its byte length, the SHA-256 of those bytes and
+its head (seq, hash); lines appended after sealing (e.g. reviewers' statuses) are therefore reported as
+such, while any change to the sealed part is named. All paths are relative, so a sealed case verifies after
+being copied or moved.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from auditor.case import keys, timestamp
+from auditor.case.artifacts import ARTIFACTS_DIR, is_digest
+from auditor.case.bundle import ANALYSIS_DIR, CASE_FILE, LEDGER_FILE, SEAL_FILE, Case, read_case_json
+from auditor.case.canonical import CHUNK, canonical_json, sha256_file, sha256_hex
+from auditor.case.ledger import utc_now
+from auditor.case.ledger_check import LedgerScan, scan_ledger
+from auditor.case.problems import Problem
+from auditor.errors import InputError
+
+SEAL_FORMAT = "auditor-seal/1"
+DERIVED_DIRS = frozenset({ANALYSIS_DIR, "reports"})
+MAX_SEAL_BYTES = 64 << 20
+
+
+def _case_files(root: Path) -> tuple[list[str], list[str]]:
+    """Relative paths of the files a seal covers, sorted; and symlinks found (never followed)."""
+    files, links = [], []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = Path(dirpath).relative_to(root)
+        if rel_dir == Path("."):
+            dirnames[:] = [d for d in dirnames if d not in DERIVED_DIRS]
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            rel = (rel_dir / name).as_posix()
+            if path.is_symlink():
+                links.append(rel)
+        dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+        for name in filenames:
+            rel = (rel_dir / name).as_posix()
+            if rel in (SEAL_FILE, LEDGER_FILE) or (Path(dirpath) / name).is_symlink():
+                continue
+            files.append(rel)
+    return sorted(files), sorted(links)
+
+
+def _prefix_sha256(path: Path, length: int) -> str | None:
+    digest = hashlib.sha256()
+    remaining = length
+    with open(path, "rb") as handle:
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK, remaining))
+            if not chunk:
+                return None
+            digest.update(chunk)
+            remaining -= len(chunk)
+    return digest.hexdigest()
+
+
+def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) -> dict[str, Any]:
+    """Write seal.json and return it. The sealing event is the ledger's last sealed line."""
+    if case.sealed:
+        raise InputError(case.root, "is already sealed")
+    public = key.public_key()
+    if "ended" not in case.info:
+        case.set_section("ended", utc_now())
+    with case.ledger(fsync_interval=0) as ledger:
+        ledger.append("case", "case.sealing", {"signer_fingerprint": keys.fingerprint(public)})
+    files, links = _case_files(case.root)
+    if links:
+        raise InputError(case.root, f"contains symbolic links, which a seal cannot cover: {', '.join(links)}")
+    manifest = {}
+    for rel in files:
+        digest, size = sha256_file(case.root / rel)
+        manifest[rel] = {"sha256": digest, "size": size}
+    scan = scan_ledger(case.ledger_path)
+    ledger_bytes = scan.total_bytes
+    payload = {
+        "case_id": case.id,
+        "sealed_at": utc_now(),
+        "files": manifest,
+        "ledger": {
+            "file": LEDGER_FILE,
+            "bytes": ledger_bytes,
+            "sha256": _prefix_sha256(case.ledger_path, ledger_bytes),
+            "events": scan.intact_events,
+            "head_seq": scan.head_seq,
+            "head_hash": scan.head_hash,
+            "problems_at_sealing": [p.as_dict() for p in scan.problems],
+        },
+        "signer": {"algorithm": "ed25519", "public_key": keys.public_key_b64(public),
+                   "fingerprint": keys.fingerprint(public)},
+    }
+    signature = key.sign(canonical_json(payload))
+    seal: dict[str, Any] = {"format": SEAL_FORMAT, "payload": payload,
+                            "signature": base64.b64encode(signature).decode("ascii"), "timestamp": None}
+    if tsa_url:
+        token = timestamp.request_token(tsa_url, hashlib.sha256(signature).digest())
+        _, info = timestamp.check_token(token, hashlib.sha256(signature).digest())
+        assert info is not None
+        seal["timestamp"] = {"tsa": tsa_url, "token": base64.b64encode(token).decode("ascii"),
+                             "imprint": "sha256 of the signature", "gen_time": info.gen_time,
+                             "tsa_subject": info.tsa_subject, "tsa_cert_sha256": info.tsa_cert_sha256}
+    tmp = case.root / f".{SEAL_FILE}.tmp"
+    tmp.write_bytes((json.dumps(seal, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    os.replace(tmp, case.root / SEAL_FILE)
+    return seal
+
+
+@dataclass
+class Verification:
+    root: str
+    case_id: str | None = None
+    sealed: bool = False
+    seal_sha256: str | None = None
+    signer: str | None = None
+    sealed_at: str | None = None
+    timestamp: dict[str, Any] | None = None
+    files_checked: int = 0
+    ledger: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "root": self.root, "case_id": self.case_id, "sealed": self.sealed, "seal_sha256": self.seal_sha256,
+            "signer": self.signer, "sealed_at": self.sealed_at, "timestamp": self.timestamp,
+            "files_checked": self.files_checked, "ledger": self.ledger, "ok": self.ok,
+            "problems": [p.as_dict() for p in self.problems], "notices": self.notices,
+        }
+
+
+def _load_seal(path: Path, result: Verification) -> dict[str, Any] | None:
+    size = path.stat().st_size
+    if size > MAX_SEAL_BYTES:
+        result.problems.append(Problem("seal.malformed", SEAL_FILE, f"{size} bytes exceeds the size limit"))
+        return None
+    raw = path.read_bytes()
+    result.seal_sha256 = sha256_hex(raw)
+    try:
+        seal = json.loads(raw.decode("utf-8"))
+        payload = seal["payload"]
+        assert seal["format"] == SEAL_FORMAT
+        assert isinstance(payload["files"], dict) and isinstance(payload["ledger"], dict)
+        base64.b64decode(seal["signature"], validate=True)
+        keys.public_key_from_b64(payload["signer"]["public_key"])
+    except (ValueError, KeyError, TypeError, AssertionError, UnicodeDecodeError) as exc:
+        result.problems.append(Problem("seal.malformed", SEAL_FILE, f"not a valid seal file ({exc!r})"))
+        return None
+    return seal
+
+
+def _check_signature(seal: dict[str, Any], result: Verification, expect_signer: str | None) -> bytes:
+    payload = seal["payload"]
+    public = keys.public_key_from_b64(payload["signer"]["public_key"])
+    signature = base64.b64decode(seal["signature"])
+    result.signer = keys.fingerprint(public)
+    result.sealed_at = payload.get("sealed_at")
+    if payload["signer"].get("fingerprint") != result.signer:
+        result.problems.append(Problem("seal.bad_signer", SEAL_FILE, "the stated fingerprint is not the key's"))
+    try:
+        public.verify(signature, canonical_json(payload))
+    except InvalidSignature:
+        result.problems.append(Problem("seal.bad_signature", SEAL_FILE,
+                                       "the signature does not match the seal's content: seal.json was edited "
+                                       "or signed with another key"))
+    if expect_signer and expect_signer != result.signer:
+        result.problems.append(Problem("seal.unexpected_signer", SEAL_FILE,
+                                       f"signed by {result.signer}, not by the expected {expect_signer}"))
+    return signature
+
+
+def _check_timestamp(seal: dict[str, Any], signature: bytes, result: Verification,
+                     tsa_ca: x509.Certificate | None) -> None:
+    stamp = seal.get("timestamp")
+    if not stamp:
+        result.notices.append("no trusted timestamp: the sealing time rests on the operator's clock")
+        return
+    try:
+        token = base64.b64decode(stamp["token"], validate=True)
+    except (ValueError, KeyError, TypeError):
+        result.problems.append(Problem("timestamp.malformed", SEAL_FILE, "the timestamp token is not base64"))
+        return
+    problems, info = timestamp.check_token(token, hashlib.sha256(signature).digest(), tsa_ca)
+    for message in problems:
+        result.problems.append(Problem("timestamp.invalid", SEAL_FILE, message))
+    if info is not None:
+        result.timestamp = {"gen_time": info.gen_time, "tsa_subject": info.tsa_subject,
+                            "tsa_cert_sha256": info.tsa_cert_sha256, "tsa": stamp.get("tsa"),
+                            "valid": not problems, "ca_checked": tsa_ca is not None}
+        if tsa_ca is None:
+            result.notices.append("the TSA certificate was not checked against a CA (use --tsa-ca)")
+
+
+def _check_files(root: Path, sealed: dict[str, Any] | None, result: Verification) -> None:
+    files, links = _case_files(root)
+    for rel in links:
+        result.problems.append(Problem("file.symlink", rel, "a symbolic link inside the case"))
+    for rel in files:
+        digest, size = sha256_file(root / rel)
+        result.files_checked += 1
+        parts = rel.split("/")
+        if parts[0] == ARTIFACTS_DIR and len(parts) == 4 and parts[1] == "sha256" and is_digest(parts[3]) \
+                and parts[3] != digest:
+            result.problems.append(Problem("artifact.name_mismatch", rel,
+                                           "content does not match the artifact's name (altered or swapped)"))
+        if parts[0] == ARTIFACTS_DIR and parts[1:2] == [".incoming"]:
+            result.notices.append(f"{rel}: an artifact write that never completed (interrupted)")
+        if sealed is None:
+            continue
+        entry = sealed.get(rel)
+        if entry is None:
+            result.problems.append(Problem("file.added", rel, "not in the seal: added after sealing"))
+        elif entry.get("sha256") != digest:
+            result.problems.append(Problem("file.modified", rel,
+                                           f"content changed since sealing ({size} bytes now, "
+                                           f"{entry.get('size')} sealed)"))
+    if sealed is not None:
+        for rel in sorted(set(sealed) - set(files)):
+            result.problems.append(Problem("file.missing", rel, "sealed but no longer present"))
+
+
+def _check_ledger(root: Path, sealed: dict[str, Any] | None, result: Verification) -> LedgerScan | None:
+    path = root / LEDGER_FILE
+    if not path.is_file():
+        result.problems.append(Problem("file.missing", LEDGER_FILE, "the ledger is missing"))
+        return None
+    scan = scan_ledger(path)
+    result.ledger = {"events": scan.intact_events, "lines": scan.lines, "intact_bytes": scan.intact_bytes,
+                     "bytes": scan.total_bytes, "head_seq": scan.head_seq, "head_hash": scan.head_hash}
+    if scan.problem_count:
+        result.ledger["intact_through_seq"] = scan.head_seq
+        result.problems.extend(scan.problems)
+        if scan.problem_count > len(scan.problems):
+            result.notices.append(f"{scan.problem_count - len(scan.problems)} further ledger problems not listed")
+    if sealed is None:
+        return scan
+    sealed_bytes = int(sealed.get("bytes", -1))
+    sealed_events = int(sealed.get("events", -1))
+    if scan.total_bytes < sealed_bytes:
+        missing = sealed_events - scan.intact_events if not scan.problem_count else None
+        detail = f"; {missing} sealed event(s) missing at the end" if missing else ""
+        result.problems.append(Problem("ledger.truncated", LEDGER_FILE,
+                                       f"{scan.total_bytes} bytes, but {sealed_bytes} were sealed{detail}"))
+    elif _prefix_sha256(path, sealed_bytes) != sealed.get("sha256") and not scan.problem_count:
+        result.problems.append(Problem("ledger.rewritten", LEDGER_FILE,
+                                       "the sealed part of the ledger differs from what was sealed, though it "
+                                       "chains: it was rewritten"))
+    elif scan.total_bytes > sealed_bytes:
+        result.notices.append(f"{scan.intact_events - sealed_events} ledger event(s) were appended after "
+                              f"sealing (after seq {sealed.get('head_seq')})")
+    for item in sealed.get("problems_at_sealing") or []:
+        result.notices.append(f"known when sealed: {item.get('where')}: {item.get('message')}")
+    return scan
+
+
+def verify_case(root: Path, tsa_ca_file: Path | None = None, expect_signer: str | None = None) -> Verification:
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(root, "no such case directory")
+    result = Verification(root=str(root))
+    try:
+        result.case_id = read_case_json(root / CASE_FILE).get("case_id")
+    except InputError as exc:
+        result.problems.append(Problem("case.bad_case_json", CASE_FILE, exc.problem))
+    tsa_ca = None
+    if tsa_ca_file is not None:
+        try:
+            tsa_ca = x509.load_pem_x509_certificate(Path(tsa_ca_file).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InputError(tsa_ca_file, f"not a PEM certificate ({exc})") from None
+    seal = None
+    if (root / SEAL_FILE).is_file():
+        seal = _load_seal(root / SEAL_FILE, result)
+        result.sealed = True
+    else:
+        result.notices.append("the case is not sealed: only the ledger chain and artifact names were checked")
+    if seal is not None:
+        signature = _check_signature(seal, result, expect_signer)
+        _check_timestamp(seal, signature, result, tsa_ca)
+        if seal["payload"].get("case_id") != result.case_id:
+            result.problems.append(Problem("seal.other_case", SEAL_FILE, "the seal names another case"))
+    _check_files(root, seal["payload"]["files"] if seal else None, result)
+    scan = _check_ledger(root, seal["payload"]["ledger"] if seal else None, result)
+    if scan is not None:
+        _check_referenced_artifacts(root, scan, result)
+    return result
+
+
+def _check_referenced_artifacts(root: Path, scan: LedgerScan, result: Verification) -> None:
+    for digest, seq in sorted(scan.artifacts.items(), key=lambda item: item[1]):
+        rel = f"{ARTIFACTS_DIR}/sha256/{digest[:2]}/{digest}"
+        if not is_digest(digest) or not (root / rel).is_file():
+            result.problems.append(Problem("artifact.missing", rel, f"referenced by ledger seq {seq} but absent"))
