@@ -1,0 +1,29 @@
+// The messages the agent sends; their shapes are validated again on the Python side (auditor/instrument/messages.py).
+import { Category } from "./catalogue.js";
+import { Summary } from "./summary.js";
+
+export interface Planted { what: string; value: Summary; original: Summary; }
+
+export interface HookEvent {
+    type: "hook.event";
+    api: string;
+    hookedClass: string;
+    signature: string;
+    category: Category;
+    args: Summary[];
+    result: Summary;
+    threw: Summary;
+    stack: string[];
+    thread: string;
+    tid: number;
+    time: number;
+    planted: Planted | null;
+    socket?: { local_ip: string; local_port: number; remote_ip: string; remote_port: number } | null;
+}
+
+export interface HookStatus { type: "hook.status"; api: string; hookedClass: string; installed: boolean;
+    overloads: number; error: string | null; }
+
+export function emit(message: HookEvent | HookStatus | { type: string; [key: string]: unknown }): void {
+    send(message);
+}

@@ -1,0 +1,90 @@
+// auditor's Frida agent. Driven over RPC by `auditor instrument`, or on its own:
+//   frida -f /usr/lib/jvm/java-17-openjdk-amd64/bin/java -l agent.js -P '{"plant": {"clipboard": "CANARY"}}' -- …
+// (the frida REPL calls rpc.exports.init with the -P parameters; auditor calls start instead).
+import Java from "frida-java-bridge";
+import { emit } from "./emit.js";
+import { javaFlavor } from "./flavor.js";
+import { installAll, unhookAll } from "./installer.js";
+import { configurePlants, PlantConfig } from "./planting.js";
+
+export interface StartOptions { plant?: PlantConfig; }
+
+function install(when: string): void {
+    const t0 = Date.now();
+    Java.perform(() => {
+        installAll();
+        emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
+    });
+}
+
+/** On a spawned desktop JVM, libjvm is not loaded yet: install right after JNI_CreateJavaVM returns, before
+ *  the launcher loads the main class, so no call is missed. On Android, Java.perform waits for the app itself. */
+function installWhenJavaReady(): string {
+    if (Java.available) {
+        install("immediately");
+        return "installed";
+    }
+    const onJvm = (m: Module): void => {
+        const listener = Interceptor.attach(m.getExportByName("JNI_CreateJavaVM"), {
+            onLeave() {
+                listener.detach();
+                install("JNI_CreateJavaVM");
+            },
+        });
+    };
+    const loaded = Process.findModuleByName("libjvm.so");
+    if (loaded !== null) {
+        onJvm(loaded);
+        return "waiting-for-jvm";
+    }
+    const observer = Process.attachModuleObserver({
+        onAdded(m) {
+            if (m.name === "libjvm.so") {
+                observer.detach();
+                onJvm(m);
+            }
+        },
+    });
+    return "waiting-for-libjvm";
+}
+
+/** How the process ends: an exit status, or abort() (a JVM crash ends in abort after writing hs_err). A
+ *  process that ends with neither was killed by a signal. */
+function watchProcessEnd(): void {
+    for (const name of ["exit", "_exit"]) {
+        const fn = Module.findGlobalExportByName(name);
+        if (fn !== null) {
+            Interceptor.attach(fn, { onEnter(args) { emit({ type: "process.exit", how: name, status: args[0].toInt32() }); } });
+        }
+    }
+    const abort = Module.findGlobalExportByName("abort");
+    if (abort !== null) {
+        Interceptor.attach(abort, { onEnter() { emit({ type: "process.exit", how: "abort", status: null }); } });
+    }
+}
+
+let started = false;
+
+function start(options: StartOptions = {}): string {
+    if (started) return "already-started";
+    started = true;
+    configurePlants(options.plant ?? {});
+    watchProcessEnd();
+    return installWhenJavaReady();
+}
+
+rpc.exports = {
+    /** What runs here: the Frida version inside the target (checked against the host's) and the Java flavour. */
+    info(): { frida: string; arch: string; platform: string; pid: number } {
+        return { frida: Frida.version, arch: Process.arch, platform: Process.platform, pid: Process.id };
+    },
+    start,
+    unhook(): number {
+        let n = 0;
+        if (Java.available) Java.perform(() => { n = unhookAll(); });
+        return n;
+    },
+    init(_stage: string, parameters: StartOptions): void {
+        start(parameters);
+    },
+};

@@ -1,0 +1,216 @@
+// Installs the catalogue's hooks: each hook calls the original, then reports the call. Interfaces and abstract
+// classes are hooked through their concrete implementations, including ones loaded later.
+import Java from "frida-java-bridge";
+import { CATALOGUE, HookSpec } from "./catalogue.js";
+import { emit, HookEvent, Planted } from "./emit.js";
+import { javaFlavor } from "./flavor.js";
+import { locationGetters, plantedCoordinate, plantFor } from "./planting.js";
+import { javaStack, threadName } from "./stack.js";
+import { javaText, summarise, Summary } from "./summary.js";
+
+const hooked: Java.Method[] = [];
+/** Threads currently producing a report: calls they make (toString, stack) must not be reported. */
+const reporting = new Set<number>();
+
+function socketEnds(socket: any): HookEvent["socket"] {
+    try {
+        return {
+            local_ip: String(socket.getLocalAddress().getHostAddress()), local_port: socket.getLocalPort(),
+            remote_ip: String(socket.getInetAddress().getHostAddress()), remote_port: socket.getPort(),
+        };
+    } catch (e) {
+        return null;
+    }
+}
+
+function report(spec: HookSpec, className: string, signature: string, self: any, args: any[], result: any,
+                threw: any, planted: Planted | null, time: number): void {
+    const event: HookEvent = {
+        type: "hook.event", api: `${spec.className}.${spec.method}`, hookedClass: className, signature,
+        category: spec.category, args: args.map(a => summarise(a)), result: summarise(result),
+        threw: threw === null ? null : summarise(javaText(threw)), stack: javaStack(), thread: threadName(),
+        tid: Process.getCurrentThreadId(), time, planted,
+    };
+    if (spec.category === "socket") event.socket = threw === null ? socketEnds(self) : null;
+    emit(event);
+}
+
+function hookOverload(spec: HookSpec, className: string, overload: Java.Method): void {
+    const signature = `${className}.${spec.method}(${overload.argumentTypes.map(t => t.className).join(", ")})`;
+    const api = `${spec.className}.${spec.method}`;
+    overload.implementation = function (this: any, ...args: any[]): any {
+        const tid = Process.getCurrentThreadId();
+        if (reporting.has(tid)) return overload.apply(this, args);
+        const time = Date.now();
+        let result: any = null;
+        let threw: any = null;
+        try {
+            result = overload.apply(this, args);
+        } catch (e) {
+            threw = e;
+        }
+        reporting.add(tid);
+        try {
+            let planted: Planted | null = null;
+            if (threw === null) {
+                const plant = plantFor(api, result);
+                if (plant !== null) { result = plant.value; planted = plant.planted; }
+            }
+            const match = spec.argMatch;
+            if (match === undefined || javaText(args[match.index]).includes(match.contains)) {
+                report(spec, className, signature, this, args, result, threw, planted, time);
+            }
+        } finally {
+            reporting.delete(tid);
+        }
+        if (threw !== null) throw threw;
+        return result;
+    };
+    hooked.push(overload);
+}
+
+function hookClass(factory: Java.ClassFactory, spec: HookSpec, className: string): number {
+    const method = factory.use(className)[spec.method];
+    if (method === undefined) throw new Error(`${className} has no method ${spec.method}`);
+    const overloads: Java.Method[] = spec.overload !== undefined ? [method.overload(...spec.overload)] : method.overloads;
+    for (const o of overloads) hookOverload(spec, className, o);
+    return overloads.length;
+}
+
+function status(spec: HookSpec, className: string, overloads: number, error: string | null): void {
+    emit({ type: "hook.status", api: `${spec.className}.${spec.method}`, hookedClass: className,
+           installed: error === null && overloads > 0, overloads, error });
+}
+
+function isAbstract(cls: any, Modifier: any = Java.use("java.lang.reflect.Modifier")): boolean {
+    return cls.isInterface() || Modifier.isAbstract(cls.getModifiers());
+}
+
+/** Concrete loaded classes assignable to `typeName` (the interface or abstract class itself excluded). */
+function loadedImplementations(typeName: string): string[] {
+    const base = Java.use(typeName).class;
+    const found: string[] = [];
+    for (const name of Java.enumerateLoadedClassesSync()) {
+        if (name === typeName || name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun.")) continue;
+        try {
+            const cls = Java.use(name).class;
+            if (base.isAssignableFrom(cls) && !isAbstract(cls)) found.push(name);
+        } catch (e) { /* not visible from the default loader */ }
+    }
+    return found;
+}
+
+/** Interface or abstract specs (that exist here) whose implementations are hooked as they load. */
+const watched: { spec: HookSpec }[] = [];
+const handled = new Set<string>();
+let inWatcher = false;
+
+/** Hooks implementations of watched interfaces as their classes load. HotSpot 17 never routes CDS-archived
+ *  loads through ClassLoader.loadClass(String), so on the JVM the builtin loader's own method is watched. */
+function watchClassLoading(): void {
+    const onArt = javaFlavor() !== "jvm";
+    const loadClass = onArt
+        ? Java.use("java.lang.ClassLoader").loadClass.overload("java.lang.String")
+        : Java.use("jdk.internal.loader.BuiltinClassLoader").loadClass.overload("java.lang.String", "boolean");
+    // Resolved once, outside the hook: class lookups from inside a loadClass hook fail on HotSpot.
+    const ClassLoader = Java.use("java.lang.ClassLoader");
+    const JClass = Java.use("java.lang.Class");
+    const Modifier = Java.use("java.lang.reflect.Modifier");
+    const System = Java.use("java.lang.System");
+    // The bridge's own factory cache lookup fails on HotSpot from the second call in this hook: keep ours.
+    const factories = new Map<number, Java.ClassFactory>();
+    const forName = JClass.forName.overload("java.lang.String", "boolean", "java.lang.ClassLoader");
+    loadClass.implementation = function (this: any, ...args: any[]): any {
+        const cls = loadClass.apply(this, args);
+        const name = String(args[0]);
+        if (inWatcher || cls === null || handled.has(name) || /^(java|javax|jdk|sun)\./.test(name)) return cls;
+        handled.add(name);
+        inWatcher = true;
+        try {
+            const loader = Java.cast(this, ClassLoader);
+            const key = System.identityHashCode(loader);
+            let factory = factories.get(key);
+            if (factory === undefined) {
+                factory = Java.ClassFactory.get(loader);
+                factories.set(key, factory);
+            }
+            for (const { spec } of watched) {
+                // Through the loader's own factory: the default one resolves names with JNI FindClass, which
+                // inside this (boot-loader) method cannot see the application's classes.
+                if (isAbstract(cls, Modifier) || !factory.use(spec.className).class.isAssignableFrom(cls)) continue;
+                try {
+                    // Hooking a loaded but unlinked class corrupts HotSpot's heap: initialise it first.
+                    forName.call(JClass, name, true, loader);
+                    status(spec, name, hookClass(factory, spec, name), null);
+                } catch (e: any) {
+                    status(spec, name, 0, String(e?.message ?? e));
+                }
+            }
+        } catch (e) {
+            emit({ type: "hook.error", className: name, error: String((e as any).message ?? e) });
+        } finally {
+            inWatcher = false;
+        }
+        return cls;
+    };
+    hooked.push(loadClass);
+}
+
+function installLocationPlants(): void {
+    for (const getter of locationGetters()) {
+        const method = Java.use("android.location.Location")[getter.api.split(".").pop()!].overload();
+        method.implementation = function (this: any): any {
+            const original: number = method.call(this);
+            const value = plantedCoordinate(getter.axis);
+            const tid = Process.getCurrentThreadId();
+            if (!reporting.has(tid)) {
+                reporting.add(tid);
+                try {
+                    emit({ type: "hook.planted", api: getter.api, what: `location.${getter.axis}`, value,
+                           original: original as Summary, stack: javaStack(), thread: threadName(), tid,
+                           time: Date.now() });
+                } finally {
+                    reporting.delete(tid);
+                }
+            }
+            return value;
+        };
+        hooked.push(method);
+    }
+}
+
+export function installAll(): void {
+    for (const spec of CATALOGUE) {
+        try {
+            if (spec.viaImplementations) {
+                Java.use(spec.className);   // throws if the type does not exist here: nothing to watch for
+                if (watched.length === 0) watchClassLoading();
+                watched.push({ spec });
+                const impls = loadedImplementations(spec.className);
+                impls.forEach(name => handled.add(name));
+                for (const name of impls) status(spec, name, hookClass(Java.classFactory, spec, name), null);
+                if (impls.length === 0) status(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
+            } else {
+                status(spec, spec.className, hookClass(Java.classFactory, spec, spec.className), null);
+            }
+        } catch (e: any) {
+            status(spec, spec.className, 0, String(e?.message ?? e));
+        }
+    }
+    try {
+        installLocationPlants();
+    } catch (e: any) {
+        emit({ type: "hook.error", className: "android.location.Location", error: String(e?.message ?? e) });
+    }
+}
+
+/** Restores every hooked method. Detaching with live Java hooks can crash HotSpot, so this runs first. */
+export function unhookAll(): number {
+    let n = 0;
+    for (const m of hooked.splice(0)) {
+        m.implementation = null;
+        n++;
+    }
+    watched.length = 0;
+    return n;
+}
