@@ -1,0 +1,194 @@
+"""Hook messages are hostile input: each is bounded and type-checked before it becomes a ledger event.
+
+The agent runs inside the audited app, which can forge or corrupt what it sends. A message that does not fit
+the contract becomes a `hook.malformed` event (its size, SHA-256 and a short escaped head), never a crash;
+strings longer than the agent's own bound are re-summarised here as the agent would have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+MAX_MESSAGE_BYTES = 256 * 1024
+MAX_TEXT = 256
+MAX_NAME = 512
+MAX_ARGS = 32
+MAX_ITEMS = 16
+MAX_DEPTH = 4
+MAX_FRAMES = 64
+CATEGORIES = frozenset({"clipboard", "location", "biometric_capture", "biometric_auth", "identifier", "socket"})
+
+
+class Malformed(ValueError):
+    """The message does not fit the agent's message contract."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A validated agent message: its kind and its fields, bounded."""
+    kind: str
+    fields: dict[str, Any]
+
+
+def _text_summary(value: str) -> Any:
+    if len(value) <= MAX_TEXT:
+        return value
+    return {"sha256": hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest(), "len": len(value),
+            "head": value[:64]}
+
+
+def summary(value: Any, depth: int = 0) -> Any:
+    """A value summary from the agent: JSON scalars, bounded strings, small lists and objects."""
+    if depth > MAX_DEPTH:
+        raise Malformed("summary nested too deeply")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise Malformed("non-finite number")
+        return value
+    if isinstance(value, str):
+        return _text_summary(value)
+    if isinstance(value, list):
+        return [summary(v, depth + 1) for v in value[:MAX_ITEMS]]
+    if isinstance(value, dict):
+        if len(value) > MAX_ITEMS:
+            raise Malformed("summary object has too many members")
+        return {name(k, "summary key"): summary(v, depth + 1) for k, v in value.items()}
+    raise Malformed(f"unexpected summary type {type(value).__name__}")
+
+
+def name(value: Any, what: str, limit: int = MAX_NAME) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise Malformed(f"{what} must be a non-empty string of at most {limit} characters")
+    return value
+
+
+def integer(value: Any, what: str, low: int = 0, high: int = 2**63) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Malformed(f"{what} must be an integer in [{low}, {high}]")
+    return value
+
+
+def optional(value: Any, check: Any, *args: Any) -> Any:
+    return None if value is None else check(value, *args)
+
+
+def agent_time(value: Any) -> str:
+    """The agent's clock (ms since the epoch) as UTC ISO 8601 with microseconds."""
+    millis = integer(value, "time", 0, 10**14)
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stack(value: Any) -> list[str]:
+    if not isinstance(value, list) or len(value) > MAX_FRAMES:
+        raise Malformed(f"stack must be a list of at most {MAX_FRAMES} frames")
+    return [name(frame, "stack frame") for frame in value]
+
+
+def planted(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Malformed("planted must be an object or null")
+    return {"what": name(value.get("what"), "planted.what", 64), "value": summary(value.get("value")),
+            "original": summary(value.get("original"))}
+
+
+def socket_ends(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Malformed("socket must be an object or null")
+    return {"local_ip": name(value.get("local_ip"), "socket.local_ip", 64),
+            "local_port": integer(value.get("local_port"), "socket.local_port", 0, 65535),
+            "remote_ip": name(value.get("remote_ip"), "socket.remote_ip", 64),
+            "remote_port": integer(value.get("remote_port"), "socket.remote_port", 0, 65535)}
+
+
+def _event(p: dict[str, Any]) -> dict[str, Any]:
+    if p.get("category") not in CATEGORIES:
+        raise Malformed("unknown category")
+    args = p.get("args")
+    if not isinstance(args, list) or len(args) > MAX_ARGS:
+        raise Malformed(f"args must be a list of at most {MAX_ARGS} summaries")
+    fields = {
+        "api": name(p.get("api"), "api"), "hooked_class": name(p.get("hookedClass"), "hookedClass"),
+        "signature": name(p.get("signature"), "signature", 2048), "category": p["category"],
+        "args": [summary(a) for a in args], "result": summary(p.get("result")), "threw": summary(p.get("threw")),
+        "stack": stack(p.get("stack")), "thread": name(p.get("thread"), "thread", 256),
+        "tid": integer(p.get("tid"), "tid"), "time": agent_time(p.get("time")), "planted": planted(p.get("planted")),
+    }
+    if p["category"] == "socket":
+        fields["socket"] = socket_ends(p.get("socket"))
+    return fields
+
+
+def _status(p: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(p.get("installed"), bool):
+        raise Malformed("installed must be a boolean")
+    return {"api": name(p.get("api"), "api"), "hooked_class": name(p.get("hookedClass"), "hookedClass"),
+            "installed": p["installed"], "overloads": integer(p.get("overloads"), "overloads", 0, 10_000),
+            "error": optional(p.get("error"), name, "error", 2048)}
+
+
+def _planted(p: dict[str, Any]) -> dict[str, Any]:
+    return {"api": name(p.get("api"), "api"), "what": name(p.get("what"), "what", 64), "value": summary(p.get("value")),
+            "original": summary(p.get("original")), "stack": stack(p.get("stack")),
+            "thread": name(p.get("thread"), "thread", 256), "tid": integer(p.get("tid"), "tid"),
+            "time": agent_time(p.get("time"))}
+
+
+def _ready(p: dict[str, Any]) -> dict[str, Any]:
+    return {"when": name(p.get("when"), "when", 64), "flavor": name(p.get("flavor"), "flavor", 16),
+            "ms": integer(p.get("ms"), "ms", 0, 10**9)}
+
+
+def _hook_error(p: dict[str, Any]) -> dict[str, Any]:
+    return {"class": name(p.get("className"), "className"), "error": name(p.get("error"), "error", 2048)}
+
+
+def _exit(p: dict[str, Any]) -> dict[str, Any]:
+    how = p.get("how")
+    if how not in ("exit", "_exit", "abort"):
+        raise Malformed("how must be exit, _exit or abort")
+    return {"how": how, "status": optional(p.get("status"), integer, "status", -2**31, 2**31)}
+
+
+_PAYLOADS = {"hook.event": _event, "hook.status": _status, "hook.planted": _planted, "hook.ready": _ready,
+             "hook.error": _hook_error, "process.exit": _exit}
+
+
+def parse(message: Any) -> Message:
+    """Validate one message as delivered by frida's Script 'message' signal."""
+    try:
+        size = len(json.dumps(message, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError) as exc:
+        raise Malformed(f"not JSON-serialisable: {exc}") from None
+    if size > MAX_MESSAGE_BYTES:
+        raise Malformed(f"{size} bytes exceeds {MAX_MESSAGE_BYTES}")
+    if not isinstance(message, dict):
+        raise Malformed("message is not an object")
+    if message.get("type") == "error":   # an uncaught exception in the agent
+        return Message("agent.error", {"description": str(message.get("description"))[:2048],
+                                       "stack": str(message.get("stack"))[:8192]})
+    payload = message.get("payload")
+    if message.get("type") != "send" or not isinstance(payload, dict):
+        raise Malformed("neither a send nor an error message")
+    check = _PAYLOADS.get(payload.get("type"))  # type: ignore[arg-type]
+    if check is None:
+        raise Malformed("unknown payload type")
+    return Message(payload["type"], check(payload))
+
+
+def malformed_body(message: Any, problem: str) -> dict[str, Any]:
+    """What the ledger keeps of a rejected message: enough to identify it, bounded."""
+    raw = json.dumps(message, ensure_ascii=True, default=repr)
+    raw_bytes = raw.encode("ascii")
+    return {"problem": problem[:512], "size": len(raw_bytes), "sha256": hashlib.sha256(raw_bytes).hexdigest(),
+            "head": raw[:256]}

@@ -1,0 +1,91 @@
+"""`auditor instrument` as a library call (also used by `auditor audit`): open the device, record what will be
+planted, instrument the target until it ends or the time is up, then unhook and detach."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import frida
+
+from auditor.case.bundle import Case
+from auditor.errors import InputError
+from auditor.instrument.agent import agent_sha256
+from auditor.instrument.devices import DeviceChoice, open_device
+from auditor.instrument.planting import Plants
+from auditor.instrument.session import Instrumentation, Target
+
+
+@dataclass(frozen=True)
+class Request:
+    device: DeviceChoice
+    spawn: tuple[str, ...] | None = None      # argv, or (package,) on Android
+    pid: int | None = None
+    attach_name: str | None = None            # a running app's package or process name
+    app_package: str | None = None            # first-party package for attribution
+    plants: Plants = field(default_factory=Plants)
+    duration: float | None = None             # None: until the target ends
+    gate_children: bool = True
+    host_version: str = frida.__version__
+
+
+@dataclass(frozen=True)
+class Result:
+    pid: int
+    ended_by_itself: bool
+    verdict: str
+    counts: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pid": self.pid, "ended_by_itself": self.ended_by_itself, "verdict": self.verdict,
+                "counts": dict(sorted(self.counts.items()))}
+
+
+def resolve_target(device: frida.core.Device, request: Request) -> Target:
+    if request.spawn is not None:
+        program = request.spawn[0]
+        if device.type == "local" and os.sep in program and not os.path.isabs(program):
+            # frida spawns by absolute path only; a relative path names the caller's directory
+            return Target(spawn=(os.path.abspath(program), *request.spawn[1:]))
+        return Target(spawn=request.spawn)
+    if request.pid is not None:
+        return Target(pid=request.pid)
+    name = request.attach_name or ""
+    for app in device.enumerate_applications(scope="minimal"):
+        if app.identifier == name and app.pid:
+            return Target(pid=app.pid)
+    for process in device.enumerate_processes(scope="minimal"):
+        if process.name == name:
+            return Target(pid=process.pid)
+    raise InputError(f"--attach {name}", "no running app or process of that name on the device")
+
+
+def run(case: Case, request: Request) -> Result:
+    device = open_device(request.device)
+    target = resolve_target(device, request)
+    app_package = request.app_package or request.attach_name or (
+        request.spawn[0] if request.spawn is not None and len(request.spawn) == 1 else None)
+    with case.ledger() as ledger:
+        if request.plants.any:
+            case.set_section("planted", request.plants.describe(), ledger)
+            ledger.append("hook", "hook.planted", {"phase": "configured", **request.plants.describe()})
+        instrumentation = Instrumentation(device, ledger, app_package, request.plants, request.host_version,
+                                          request.gate_children)
+        pid = instrumentation.start(target)
+        case.set_section("instrumentation", {
+            "device": {"kind": request.device.kind, "address": request.device.address, "id": device.id,
+                       "name": device.name},
+            "target": target.describe(), "pid": pid, "app_package": app_package,
+            "host_frida": request.host_version, "agent_sha256": agent_sha256(),
+            "plants": request.plants.describe()}, ledger)
+        ended = False
+        try:
+            ended = instrumentation.wait(pid, request.duration)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if not ended:
+                instrumentation.stop()
+        verdict = instrumentation.outcome(pid) if ended else "detached"
+        return Result(pid, ended, verdict, dict(instrumentation.counts))

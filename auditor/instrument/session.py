@@ -1,0 +1,236 @@
+"""One instrumentation run: spawn or attach, load the agent, stream every message into the case's ledger as it
+arrives, follow child processes, and end cleanly (unhook, then detach) or record how the target ended.
+
+Ledger events written here (docs/events.md): hook.session, hook.status, hook.event, hook.planted,
+hook.malformed, hook.error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import frida
+
+from auditor.case.ledger import Ledger
+from auditor.errors import CheckFailed, InputError
+from auditor.instrument.agent import agent_sha256, agent_source
+from auditor.instrument.attribution import attribute
+from auditor.instrument.devices import check_versions
+from auditor.instrument.messages import Malformed, Message, malformed_body, parse
+from auditor.instrument.planting import Plants
+
+UNHOOK_SETTLE_S = 0.3   # HotSpot reverts hooks on a later tick: detaching sooner can crash the target
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to instrument: argv (or [package]) to spawn, or a running pid."""
+    spawn: tuple[str, ...] | None = None
+    pid: int | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"spawn": list(self.spawn)} if self.spawn is not None else {"pid": self.pid}
+
+
+class TargetCrashed(CheckFailed):
+    """The instrumented process ended abnormally (abort, a non-zero exit, or killed by a signal)."""
+
+
+@dataclass
+class _Attached:
+    pid: int
+    session: Any
+    script: Any
+    exit: dict[str, Any] | None = None
+    detached: threading.Event = field(default_factory=threading.Event)
+    reason: str | None = None
+
+
+class Instrumentation:
+    """Drives the agent in one target (and its children); writes into `ledger` as messages arrive."""
+
+    def __init__(self, device: frida.core.Device, ledger: Ledger, app_package: str | None,
+                 plants: Plants, host_version: str = frida.__version__, gate_children: bool = True):
+        self.device = device
+        self.ledger = ledger
+        self.app_package = app_package
+        self.plants = plants
+        self.host_version = host_version
+        self.gate_children = gate_children
+        self.attached: dict[int, _Attached] = {}
+        self.counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._source = agent_source()
+
+    # -- recording -------------------------------------------------------------------------------------------
+
+    def _record(self, kind: str, body: dict[str, Any]) -> None:
+        self.ledger.append("hook", kind, body)
+        with self._lock:
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def _session_event(self, event: str, pid: int, **details: Any) -> None:
+        self._record("hook.session", {"event": event, "pid": pid, **details})
+
+    def _on_message(self, attached: _Attached, message: Any, _data: Any) -> None:
+        try:
+            parsed = parse(message)
+            self._write(attached, parsed)
+        except Malformed as exc:
+            self._record("hook.malformed", {"pid": attached.pid, **malformed_body(message, str(exc))})
+
+    def _write(self, attached: _Attached, message: Message) -> None:
+        fields = dict(message.fields)
+        if message.kind == "hook.event":
+            method = fields["api"].rpartition(".")[2]
+            actor = attribute(fields["stack"], fields["hooked_class"], method, self.app_package)
+            self._record("hook.event", {**fields, "pid": attached.pid, "actor": actor.as_dict()})
+        elif message.kind == "hook.planted":
+            actor = attribute(fields["stack"], fields["api"].rpartition(".")[0], fields["api"].rpartition(".")[2],
+                              self.app_package)
+            self._record("hook.planted", {"phase": "returned", **fields, "pid": attached.pid,
+                                          "actor": actor.as_dict()})
+        elif message.kind == "process.exit":
+            if attached.exit is None:   # exit() then _exit(): the first says how the process chose to end
+                attached.exit = fields
+            self._session_event("exiting", attached.pid, **fields)
+        elif message.kind == "hook.ready":
+            self._session_event("hooks_ready", attached.pid, **fields)
+        elif message.kind in ("agent.error", "hook.error"):
+            self._record("hook.error", {"pid": attached.pid, **fields})
+        else:
+            self._record(message.kind, {"pid": attached.pid, **fields})
+
+    def _on_detached(self, attached: _Attached, reason: str, crash: Any) -> None:
+        attached.reason = reason
+        crash_body = None
+        if crash is not None:   # frida's crash report (where the platform provides one)
+            crash_body = {"summary": str(getattr(crash, "summary", ""))[:2048],
+                          "report": str(getattr(crash, "report", ""))[:65536]}
+        self._session_event("detached", attached.pid, reason=reason, crash=crash_body,
+                            exit=attached.exit, verdict=self.verdict(attached))
+        attached.detached.set()
+
+    @staticmethod
+    def verdict(attached: _Attached) -> str:
+        """How the target ended, from what the agent saw: exited(N), aborted, or killed (neither was seen)."""
+        if attached.reason != "process-terminated":
+            return attached.reason or "running"
+        if attached.exit is None:
+            return "killed"
+        if attached.exit["how"] == "abort":
+            return "aborted"
+        return f"exited({attached.exit['status']})"
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def start(self, target: Target) -> int:
+        """Spawn (suspended) or attach, load the agent, check versions, install hooks, resume. Returns the pid."""
+        spawned = target.spawn is not None
+        if self.gate_children and not self.attached:
+            self.device.on("child-added", self._on_child)
+        if spawned:
+            try:
+                pid = self.device.spawn(list(target.spawn))
+            except (frida.ExecutableNotFoundError, frida.NotSupportedError, frida.InvalidArgumentError) as exc:
+                raise InputError(f"spawn {' '.join(target.spawn)}", str(exc)) from None
+        else:
+            pid = int(target.pid)  # type: ignore[arg-type]
+        self._session_event("spawned" if spawned else "attaching", pid, target=target.describe(),
+                            agent_sha256=agent_sha256(), host_frida=self.host_version)
+        try:
+            self._instrument(pid)
+        except BaseException:
+            if spawned:
+                self._kill(pid)
+            raise
+        if spawned:
+            self.device.resume(pid)
+            self._session_event("resumed", pid)
+        return pid
+
+    def _instrument(self, pid: int) -> None:
+        try:
+            session = self.device.attach(pid)
+        except frida.ProcessNotFoundError:
+            raise InputError(f"pid {pid}", "no such process on the device") from None
+        except frida.PermissionDeniedError as exc:
+            raise InputError(f"pid {pid}", f"permission denied ({exc})") from None
+        script = session.create_script(self._source, name="auditor-hooks")
+        attached = _Attached(pid, session, script)
+        self.attached[pid] = attached
+        session.on("detached", lambda reason, crash: self._on_detached(attached, reason, crash))
+        script.on("message", lambda message, data: self._on_message(attached, message, data))
+        script.load()
+        info = script.exports_sync.info()
+        device_version = str(info.get("frida")) if isinstance(info, dict) else "unknown"
+        self._session_event("attached", pid, device_frida=device_version, arch=str(info.get("arch")),
+                            platform=str(info.get("platform")))
+        try:
+            check_versions(self.host_version, device_version, f"pid {pid}")
+        except InputError as exc:
+            self._session_event("version_mismatch", pid, host_frida=self.host_version, device_frida=device_version,
+                                error=exc.problem)
+            self._detach(attached, unhook=False)
+            raise
+        if self.gate_children:
+            session.enable_child_gating()
+        state = script.exports_sync.start({"plant": self.plants.agent_config()})
+        self._session_event("agent_started", pid, state=str(state))
+
+    def _on_child(self, child: Any) -> None:
+        """A gated child (fork/exec of an instrumented process) is instrumented too, then released."""
+        if child.parent_pid not in self.attached:
+            return
+        self._session_event("child", child.pid, parent_pid=child.parent_pid, origin=str(child.origin),
+                            path=str(child.path))
+        try:
+            self._instrument(child.pid)
+        except (frida.InvalidOperationError, frida.TransportError, InputError) as exc:
+            self._session_event("child_not_instrumented", child.pid, error=str(exc)[:2048])
+        finally:
+            self.device.resume(child.pid)
+
+    def wait(self, pid: int, timeout: float | None) -> bool:
+        """Until the target ends (True) or the timeout passes (False)."""
+        return self.attached[pid].detached.wait(timeout)
+
+    def _detach(self, attached: _Attached, unhook: bool = True) -> None:
+        if attached.detached.is_set():
+            return
+        if unhook:
+            try:
+                undone = attached.script.exports_sync.unhook()
+                self._session_event("unhooked", attached.pid, methods=int(undone))
+                time.sleep(UNHOOK_SETTLE_S)
+            except (frida.InvalidOperationError, frida.TransportError) as exc:
+                self._session_event("unhook_failed", attached.pid, error=str(exc)[:2048])
+        try:
+            attached.session.detach()
+        except (frida.InvalidOperationError, frida.TransportError):
+            pass   # already gone: the detached signal records why
+        attached.detached.wait(5)
+
+    def stop(self) -> None:
+        """Unhook every instrumented process, then detach: the targets keep running, unmodified."""
+        for attached in list(self.attached.values()):
+            self._detach(attached)
+        if self.gate_children:
+            self.device.off("child-added", self._on_child)
+
+    def _kill(self, pid: int) -> None:
+        try:
+            self.device.kill(pid)
+        except (frida.ProcessNotFoundError, frida.NotSupportedError, frida.PermissionDeniedError):
+            pass   # already gone (frida reports a dead pid as NotSupported or PermissionDenied)
+
+    def outcome(self, pid: int) -> str:
+        attached = self.attached[pid]
+        verdict = self.verdict(attached)
+        if verdict in ("killed", "aborted") or (verdict.startswith("exited(") and verdict != "exited(0)"):
+            raise TargetCrashed(f"pid {pid} ended abnormally: {verdict}"
+                                + ("" if attached.exit is not None else " (no exit seen: killed by a signal)"))
+        return verdict
