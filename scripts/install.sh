@@ -36,3 +36,7 @@ done
 extras=""; [ "$mode" = "--test" ] && extras="[test]"
 .venv/bin/pip install -q -c constraints.txt -e ".${extras}"
 .venv/bin/pip check
+if [ "$mode" = "--test" ]; then
+    # The Frida agent's pinned TypeScript dependencies (hooks/package-lock.json): the rebuild test needs them.
+    (cd hooks && npm ci --no-audit --no-fund --loglevel=error)
+fi
