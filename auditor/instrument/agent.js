@@ -1,5 +1,5 @@
 📦
-457028 /src/index.js
+457504 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13674,6 +13674,7 @@ function threadName() {
 // src/installer.ts
 var hooked = [];
 var reporting = /* @__PURE__ */ new Set();
+var inside = /* @__PURE__ */ new Map();
 function socketEnds(socket) {
   try {
     return {
@@ -13711,15 +13712,22 @@ function hookOverload(spec, className, overload) {
   const api2 = `${spec.className}.${spec.method}`;
   overload.implementation = function(...args) {
     const tid = Process.getCurrentThreadId();
-    if (reporting.has(tid))
+    const active = inside.get(tid) ?? /* @__PURE__ */ new Set();
+    if (reporting.has(tid) || active.has(api2))
       return overload.apply(this, args);
     const time = Date.now();
     let result = null;
     let threw = null;
+    active.add(api2);
+    inside.set(tid, active);
     try {
       result = overload.apply(this, args);
     } catch (e) {
       threw = e;
+    } finally {
+      active.delete(api2);
+      if (active.size === 0)
+        inside.delete(tid);
     }
     reporting.add(tid);
     try {
@@ -13930,21 +13938,29 @@ function installWhenJavaReady() {
   });
   return "waiting-for-libjvm";
 }
-function watchProcessEnd() {
+function watchProcessEnd(confirm) {
+  let reported = false;
+  const report2 = (how, status2) => {
+    if (reported)
+      return;
+    reported = true;
+    emit({ type: "process.exit", how, status: status2 });
+    if (confirm)
+      recv("process.exit.ack", () => {
+      }).wait();
+  };
   for (const name of ["exit", "_exit"]) {
     const fn = Module.findGlobalExportByName(name);
-    if (fn !== null) {
+    if (fn !== null)
       Interceptor.attach(fn, { onEnter(args) {
-        emit({ type: "process.exit", how: name, status: args[0].toInt32() });
+        report2(name, args[0].toInt32());
       } });
-    }
   }
   const abort = Module.findGlobalExportByName("abort");
-  if (abort !== null) {
+  if (abort !== null)
     Interceptor.attach(abort, { onEnter() {
-      emit({ type: "process.exit", how: "abort", status: null });
+      report2("abort", null);
     } });
-  }
 }
 var started = false;
 function start(options = {}) {
@@ -13952,7 +13968,7 @@ function start(options = {}) {
     return "already-started";
   started = true;
   configurePlants(options.plant ?? {});
-  watchProcessEnd();
+  watchProcessEnd(options.confirmExit === true);
   return installWhenJavaReady();
 }
 rpc.exports = {

@@ -94,9 +94,10 @@ class Instrumentation:
             self._record("hook.planted", {"phase": "returned", **fields, "pid": attached.pid,
                                           "actor": actor.as_dict()})
         elif message.kind == "process.exit":
-            if attached.exit is None:   # exit() then _exit(): the first says how the process chose to end
+            if attached.exit is None:
                 attached.exit = fields
             self._session_event("exiting", attached.pid, **fields)
+            attached.script.post({"type": "process.exit.ack"})   # releases the exiting thread
         elif message.kind == "hook.ready":
             self._session_event("hooks_ready", attached.pid, **fields)
         elif message.kind in ("agent.error", "hook.error"):
@@ -178,7 +179,7 @@ class Instrumentation:
             raise
         if self.gate_children:
             session.enable_child_gating()
-        state = script.exports_sync.start({"plant": self.plants.agent_config()})
+        state = script.exports_sync.start({"plant": self.plants.agent_config(), "confirmExit": True})
         self._session_event("agent_started", pid, state=str(state))
 
     def _on_child(self, child: Any) -> None:

@@ -7,7 +7,11 @@ import { javaFlavor } from "./flavor.js";
 import { installAll, unhookAll } from "./installer.js";
 import { configurePlants, PlantConfig } from "./planting.js";
 
-export interface StartOptions { plant?: PlantConfig; }
+export interface StartOptions {
+    plant?: PlantConfig;
+    /** The controller acknowledges the process-exit report (auditor does; the frida REPL does not). */
+    confirmExit?: boolean;
+}
 
 function install(when: string): void {
     const t0 = Date.now();
@@ -49,18 +53,22 @@ function installWhenJavaReady(): string {
 }
 
 /** How the process ends: an exit status, or abort() (a JVM crash ends in abort after writing hs_err). A
- *  process that ends with neither was killed by a signal. */
-function watchProcessEnd(): void {
+ *  process that ends with neither was killed by a signal. With `confirm`, the exiting thread waits until the
+ *  controller acknowledges, so the report cannot be lost in the process's teardown. */
+function watchProcessEnd(confirm: boolean): void {
+    let reported = false;
+    const report = (how: string, status: number | null): void => {
+        if (reported) return;
+        reported = true;
+        emit({ type: "process.exit", how, status });
+        if (confirm) recv("process.exit.ack", () => { /* acknowledged */ }).wait();
+    };
     for (const name of ["exit", "_exit"]) {
         const fn = Module.findGlobalExportByName(name);
-        if (fn !== null) {
-            Interceptor.attach(fn, { onEnter(args) { emit({ type: "process.exit", how: name, status: args[0].toInt32() }); } });
-        }
+        if (fn !== null) Interceptor.attach(fn, { onEnter(args) { report(name, args[0].toInt32()); } });
     }
     const abort = Module.findGlobalExportByName("abort");
-    if (abort !== null) {
-        Interceptor.attach(abort, { onEnter() { emit({ type: "process.exit", how: "abort", status: null }); } });
-    }
+    if (abort !== null) Interceptor.attach(abort, { onEnter() { report("abort", null); } });
 }
 
 let started = false;
@@ -69,7 +77,7 @@ function start(options: StartOptions = {}): string {
     if (started) return "already-started";
     started = true;
     configurePlants(options.plant ?? {});
-    watchProcessEnd();
+    watchProcessEnd(options.confirmExit === true);
     return installWhenJavaReady();
 }
 

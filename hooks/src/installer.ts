@@ -11,6 +11,8 @@ import { javaText, summarise, Summary } from "./summary.js";
 const hooked: Java.Method[] = [];
 /** Threads currently producing a report: calls they make (toString, stack) must not be reported. */
 const reporting = new Set<number>();
+/** Per thread, the APIs whose hooked call is in progress. */
+const inside = new Map<number, Set<string>>();
 
 function socketEnds(socket: any): HookEvent["socket"] {
     try {
@@ -40,14 +42,22 @@ function hookOverload(spec: HookSpec, className: string, overload: Java.Method):
     const api = `${spec.className}.${spec.method}`;
     overload.implementation = function (this: any, ...args: any[]): any {
         const tid = Process.getCurrentThreadId();
-        if (reporting.has(tid)) return overload.apply(this, args);
+        // Our own calls while reporting, and one overload delegating to another of the same API, are not
+        // separate calls by the app.
+        const active = inside.get(tid) ?? new Set<string>();
+        if (reporting.has(tid) || active.has(api)) return overload.apply(this, args);
         const time = Date.now();
         let result: any = null;
         let threw: any = null;
+        active.add(api);
+        inside.set(tid, active);
         try {
             result = overload.apply(this, args);
         } catch (e) {
             threw = e;
+        } finally {
+            active.delete(api);
+            if (active.size === 0) inside.delete(tid);
         }
         reporting.add(tid);
         try {
