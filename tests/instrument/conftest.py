@@ -1,0 +1,86 @@
+"""Fixtures: the reference app (a JVM program) run under the real compiled agent, a loopback proxy sink that
+records each connection's client port, and cases to record into."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from auditor.case.bundle import Case
+from auditor.reference.assets import reference_jar
+
+JAVA17 = Path("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")   # frida-java-bridge fails on JDK >= 20
+APP_PACKAGE = "com.example.reference"
+
+
+@dataclass
+class ProxySink:
+    """A loopback HTTPS proxy that refuses every CONNECT (502) and records who connected, from which port."""
+    port: int = 0
+    connections: list[tuple[int, str]] = field(default_factory=list)   # (client port, request line)
+    _server: socket.socket | None = None
+
+    def start(self) -> ProxySink:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.2)
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        assert self._server is not None
+        while not self._stop.is_set():
+            try:
+                conn, (_, client_port) = self._server.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data and len(data) < 65536:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.connections.append((client_port, data.split(b"\r\n", 1)[0].decode("latin-1")))
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        assert self._server is not None
+        self._server.close()
+
+
+@pytest.fixture
+def proxy_sink():
+    sink = ProxySink().start()
+    yield sink
+    sink.stop()
+
+
+def reference_argv(proxy_port: int, *app_args: str, jvm_flags: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The reference app on JDK 17, its HTTPS sent to the loopback sink (never to the network)."""
+    assert JAVA17.is_file(), "openjdk-17-jdk-headless is missing: run scripts/install.sh --test"
+    return (str(JAVA17), *jvm_flags, "-Dhttps.proxyHost=127.0.0.1", f"-Dhttps.proxyPort={proxy_port}",
+            "-Dhttp.proxyHost=127.0.0.1", f"-Dhttp.proxyPort={proxy_port}", "-jar", str(reference_jar()), *app_args)
+
+
+@pytest.fixture
+def case(tmp_path):
+    return Case.create(tmp_path / "case", operator="test")
+
+
+def ledger_records(case: Case) -> list[dict]:
+    return [json.loads(line) for line in case.ledger_path.read_text().splitlines()]
+
+
+def bodies(case: Case, kind: str) -> list[dict]:
+    return [r["body"] for r in ledger_records(case) if r["kind"] == kind]

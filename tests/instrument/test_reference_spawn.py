@@ -1,0 +1,144 @@
+"""The reference app spawned under the real compiled agent: exact events, values and attributions."""
+
+from __future__ import annotations
+
+import collections
+
+from auditor.case.seal import verify_case
+from auditor.instrument.devices import DeviceChoice
+from auditor.instrument.planting import Plants
+from auditor.instrument.run import Request, run
+
+from .conftest import APP_PACKAGE, bodies, reference_argv
+
+BYTEDANCE, APPSFLYER = ("Pangle", 363), ("AppsFlyer", 12)
+FIRST = (None, None)
+
+# What the reference app does with --consent auto (read from its sources): api, calling class, (SDK, Exodus id).
+EXPECTED = {
+    # ByteDance SDK at start-up (DeviceInfo.collect, AppLog.watchClipboard), before any consent
+    ("android.provider.Settings$Secure.getString", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
+    ("com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo", "com.bytedance.sdk.DeviceInfo",
+     BYTEDANCE): 1,
+    ("com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "com.bytedance.sdk.DeviceInfo",
+     BYTEDANCE): 1,
+    ("android.telephony.TelephonyManager.getImei", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
+    ("android.os.Build.getSerial", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
+    ("android.content.ClipboardManager.getPrimaryClip", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
+    ("android.content.ClipData$Item.getText", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
+    ("android.location.LocationManager.getLastKnownLocation", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
+    ("android.content.ClipboardManager.addPrimaryClipChangedListener", "com.bytedance.sdk.AppLog", BYTEDANCE): 1,
+    ("java.net.Socket.connect", "com.bytedance.sdk.LogSender", BYTEDANCE): 3,
+    # first party: app-open analytics, the Paste button, the consent pixel, the login
+    ("android.provider.Settings$Secure.getString", "com.example.reference.AppOpenEvent", FIRST): 1,
+    ("android.content.ClipboardManager.hasPrimaryClip", "com.example.reference.PasteHandler", FIRST): 1,
+    ("android.content.ClipboardManager.getPrimaryClip", "com.example.reference.PasteHandler", FIRST): 1,
+    ("android.content.ClipData$Item.coerceToText", "com.example.reference.PasteHandler", FIRST): 1,
+    ("com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo",
+     "com.example.reference.ConsentDialog", FIRST): 1,
+    ("com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "com.example.reference.ConsentDialog",
+     FIRST): 1,
+    ("com.google.android.gms.location.FusedLocationProviderClient.getLastLocation",
+     "com.example.reference.ConsentDialog", FIRST): 1,
+    ("android.hardware.biometrics.BiometricPrompt.authenticate", "com.example.reference.BiometricLogin", FIRST): 1,
+    ("android.media.FaceDetector.findFaces", "com.example.reference.BiometricLogin", FIRST): 1,
+    ("android.accounts.AccountManager.getAccounts", "com.example.reference.BiometricLogin", FIRST): 1,
+    ("android.telephony.TelephonyManager.getLine1Number", "com.example.reference.BiometricLogin", FIRST): 1,
+    ("java.net.Socket.connect", "com.example.reference.Backend", FIRST): 4,
+    # AppsFlyer, started by the consent
+    ("com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo", "com.appsflyer.AppsFlyerLib",
+     APPSFLYER): 1,
+    ("com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "com.appsflyer.AppsFlyerLib",
+     APPSFLYER): 1,
+    ("android.provider.Settings$Secure.getString", "com.appsflyer.AppsFlyerLib", APPSFLYER): 1,
+    ("android.location.LocationManager.getLastKnownLocation", "com.appsflyer.AppsFlyerLib", APPSFLYER): 1,
+    ("java.net.Socket.connect", "com.appsflyer.AppsFlyerLib", APPSFLYER): 1,
+}
+
+
+def _spawn(case, sink, plants=Plants()):
+    request = Request(device=DeviceChoice("local"), spawn=reference_argv(sink.port, "--consent", "auto"),
+                      app_package=APP_PACKAGE, plants=plants)
+    return run(case, request)
+
+
+def _key(event):
+    actor = event["actor"]
+    return event["api"], actor["class"], (actor["sdk"], actor["exodus_id"])
+
+
+def test_every_call_counted_and_attributed(case, proxy_sink):
+    result = _spawn(case, proxy_sink)
+    assert (result.ended_by_itself, result.verdict) == (True, "exited(0)")
+    events = bodies(case, "hook.event")
+    assert collections.Counter(_key(e) for e in events) == EXPECTED
+    assert bodies(case, "hook.malformed") == [] and bodies(case, "hook.error") == []
+    assert result.counts["hook.event"] == sum(EXPECTED.values())
+    # first party exactly when the class is in the app's package
+    assert all(e["actor"]["first_party"] == e["actor"]["class"].startswith(APP_PACKAGE + ".") for e in events)
+    assert verify_case(case.root).ok
+
+
+def test_clipboard_reads_by_the_sdk_and_by_the_paste_button(case, proxy_sink):
+    _spawn(case, proxy_sink)
+    reads = [e for e in bodies(case, "hook.event") if e["api"] == "android.content.ClipboardManager.getPrimaryClip"]
+    sdk, paste = reads
+    assert (sdk["actor"]["package"], sdk["actor"]["sdk"], sdk["actor"]["first_party"]) == \
+        ("com.bytedance.sdk", "Pangle", False)
+    assert sdk["actor"]["frame"].startswith("com.bytedance.sdk.DeviceInfo.collect(DeviceInfo.java:")
+    assert (paste["actor"]["package"], paste["actor"]["sdk"], paste["actor"]["first_party"]) == \
+        (APP_PACKAGE, None, True)
+    assert paste["actor"]["frame"].startswith("com.example.reference.PasteHandler.pasteVoucher(PasteHandler.java:")
+    assert sdk["category"] == paste["category"] == "clipboard"
+    assert sdk["thread"] == "main" and sdk["stack"][0] == \
+        "android.content.ClipboardManager.getPrimaryClip(Native Method)"
+    assert sdk["time"] < paste["time"]   # the SDK read it at start-up, before the user pressed Paste
+
+
+def test_arguments_and_return_values(case, proxy_sink):
+    _spawn(case, proxy_sink)
+    by_api = collections.defaultdict(list)
+    for e in bodies(case, "hook.event"):
+        by_api[e["api"]].append(e)
+    android_id = by_api["android.provider.Settings$Secure.getString"][0]
+    assert android_id["args"][1] == "android_id" and android_id["result"] == "9a3c1f7e5b2d4e60"
+    assert android_id["category"] == "identifier"
+    assert by_api["android.telephony.TelephonyManager.getImei"][0]["result"] == "490154203237518"
+    assert by_api["android.os.Build.getSerial"][0]["result"] == "R58N12ABCDE"
+    assert by_api["com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId"][0]["result"] == \
+        "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b"
+    assert by_api["android.telephony.TelephonyManager.getLine1Number"][0]["result"] == "+31612345678"
+    gps, network = by_api["android.location.LocationManager.getLastKnownLocation"]
+    assert (gps["args"], network["args"]) == (["gps"], ["network"])
+    assert gps["result"]["class"] == "android.location.Location"
+    assert gps["result"]["value"].startswith("Location[gps 52.370216,4.895168")
+    faces = by_api["android.media.FaceDetector.findFaces"][0]
+    assert (faces["category"], faces["result"]) == ("biometric_capture", 1)
+    auth = by_api["android.hardware.biometrics.BiometricPrompt.authenticate"][0]
+    assert auth["category"] == "biometric_auth" and auth["signature"].endswith(
+        "authenticate(android.os.CancellationSignal, java.util.concurrent.Executor, "
+        "android.hardware.biometrics.BiometricPrompt$AuthenticationCallback)")
+    fused = by_api["com.google.android.gms.location.FusedLocationProviderClient.getLastLocation"][0]
+    assert fused["hooked_class"] == "com.google.android.gms.internal.location.zzbi"   # via its implementation
+
+
+def test_each_connection_is_tied_to_the_code_that_opened_it(case, proxy_sink):
+    _spawn(case, proxy_sink)
+    sockets = [e for e in bodies(case, "hook.event") if e["category"] == "socket"]
+    assert len(sockets) == len(proxy_sink.connections) == 8
+    ports = {e["socket"]["local_port"]: e for e in sockets}
+    seen = dict(proxy_sink.connections)
+    assert set(ports) == set(seen)   # the client port the hook saw is the one the server saw
+    for port, event in ports.items():
+        assert event["socket"]["remote_port"] == proxy_sink.port
+        assert event["socket"]["local_ip"] == event["socket"]["remote_ip"] == "127.0.0.1"
+    target_of = {port: line.split()[1] for port, line in proxy_sink.connections}
+    by_actor = collections.defaultdict(set)
+    for port, event in ports.items():
+        by_actor[event["actor"]["sdk"] or event["actor"]["class"]].add(target_of[port])
+    assert by_actor == {
+        "Pangle": {"log.snssdk.com:443", "mon.snssdk.com:443", "log.byteoversea.com:443"},
+        "AppsFlyer": {"launches.appsflyer.com:443"},
+        "com.example.reference.Backend": {"cfg.kumo-analytics.jp:443", "api.example-reference.eu:443",
+                                          "t.brightpixel-ads.com:443"},
+    }
