@@ -1,5 +1,5 @@
 📦
-457504 /src/index.js
+458674 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13573,6 +13573,45 @@ var CATALOGUE = [
   }
 ];
 
+// src/classload.ts
+var SKIP = /^(java|javax|jdk|sun|com\.sun)\./;
+function watchClassLoads(onLoaded) {
+  return javaFlavor() === "jvm" ? watchDefinitions(onLoaded) : watchLoadClass(onLoaded);
+}
+function watchDefinitions(onLoaded) {
+  const ClassLoader = frida_java_bridge_default.use("java.lang.ClassLoader");
+  const JClass = frida_java_bridge_default.use("java.lang.Class");
+  const define = Process.getModuleByName("libjvm.so").getExportByName("JVM_DefineClassWithSource");
+  Interceptor.attach(define, {
+    onEnter(args) {
+      this.name = args[1].isNull() ? null : args[1].readUtf8String();
+      this.loader = args[2];
+    },
+    onLeave(retval) {
+      const raw = this.name;
+      if (raw === null || retval.isNull() || this.loader.isNull())
+        return;
+      const name = raw.replace(/\//g, ".");
+      if (SKIP.test(name))
+        return;
+      const loader = this.loader;
+      frida_java_bridge_default.perform(() => onLoaded(name, frida_java_bridge_default.cast(loader, ClassLoader), frida_java_bridge_default.cast(retval, JClass)));
+    }
+  });
+  return [];
+}
+function watchLoadClass(onLoaded) {
+  const ClassLoader = frida_java_bridge_default.use("java.lang.ClassLoader");
+  const loadClass = ClassLoader.loadClass.overload("java.lang.String");
+  loadClass.implementation = function(name) {
+    const cls = loadClass.call(this, name);
+    if (cls !== null && !SKIP.test(String(name)))
+      onLoaded(String(name), frida_java_bridge_default.cast(this, ClassLoader), cls);
+    return cls;
+  };
+  return [loadClass];
+}
+
 // src/summary.ts
 var MAX_TEXT = 256;
 var HEAD = 64;
@@ -13792,24 +13831,27 @@ function loadedImplementations(typeName) {
 var watched = [];
 var handled = /* @__PURE__ */ new Set();
 var inWatcher = false;
-function watchClassLoading() {
-  const onArt = javaFlavor() !== "jvm";
-  const loadClass = onArt ? frida_java_bridge_default.use("java.lang.ClassLoader").loadClass.overload("java.lang.String") : frida_java_bridge_default.use("jdk.internal.loader.BuiltinClassLoader").loadClass.overload("java.lang.String", "boolean");
-  const ClassLoader = frida_java_bridge_default.use("java.lang.ClassLoader");
+function visibleType(factory, className) {
+  try {
+    return factory.use(className);
+  } catch (e) {
+    return null;
+  }
+}
+function watchImplementations() {
   const JClass = frida_java_bridge_default.use("java.lang.Class");
   const Modifier = frida_java_bridge_default.use("java.lang.reflect.Modifier");
   const System = frida_java_bridge_default.use("java.lang.System");
   const factories = /* @__PURE__ */ new Map();
   const forName = JClass.forName.overload("java.lang.String", "boolean", "java.lang.ClassLoader");
-  loadClass.implementation = function(...args) {
-    const cls = loadClass.apply(this, args);
-    const name = String(args[0]);
-    if (inWatcher || cls === null || handled.has(name) || /^(java|javax|jdk|sun)\./.test(name))
-      return cls;
+  const onLoaded = (name, loader, cls) => {
+    if (inWatcher || handled.has(name))
+      return;
     handled.add(name);
     inWatcher = true;
     try {
-      const loader = frida_java_bridge_default.cast(this, ClassLoader);
+      if (isAbstract(cls, Modifier))
+        return;
       const key = System.identityHashCode(loader);
       let factory = factories.get(key);
       if (factory === void 0) {
@@ -13817,7 +13859,8 @@ function watchClassLoading() {
         factories.set(key, factory);
       }
       for (const { spec } of watched) {
-        if (isAbstract(cls, Modifier) || !factory.use(spec.className).class.isAssignableFrom(cls))
+        const base = visibleType(factory, spec.className);
+        if (base === null || !base.class.isAssignableFrom(cls))
           continue;
         try {
           forName.call(JClass, name, true, loader);
@@ -13827,13 +13870,12 @@ function watchClassLoading() {
         }
       }
     } catch (e) {
-      emit({ type: "hook.error", className: name, error: String(e.message ?? e) });
+      emit({ type: "hook.error", className: name, error: String(e?.message ?? e) });
     } finally {
       inWatcher = false;
     }
-    return cls;
   };
-  hooked.push(loadClass);
+  hooked.push(...watchClassLoads(onLoaded));
 }
 function installLocationPlants() {
   for (const getter of locationGetters()) {
@@ -13871,7 +13913,7 @@ function installAll() {
       if (spec.viaImplementations) {
         frida_java_bridge_default.use(spec.className);
         if (watched.length === 0)
-          watchClassLoading();
+          watchImplementations();
         watched.push({ spec });
         const impls = loadedImplementations(spec.className);
         impls.forEach((name) => handled.add(name));

@@ -3,7 +3,7 @@
 import Java from "frida-java-bridge";
 import { CATALOGUE, HookSpec } from "./catalogue.js";
 import { emit, HookEvent, Planted } from "./emit.js";
-import { javaFlavor } from "./flavor.js";
+import { watchClassLoads } from "./classload.js";
 import { locationGetters, plantedCoordinate, plantFor } from "./planting.js";
 import { javaStack, threadName } from "./stack.js";
 import { javaText, summarise, Summary } from "./summary.js";
@@ -115,29 +115,31 @@ const watched: { spec: HookSpec }[] = [];
 const handled = new Set<string>();
 let inWatcher = false;
 
-/** Hooks implementations of watched interfaces as their classes load. HotSpot 17 never routes CDS-archived
- *  loads through ClassLoader.loadClass(String), so on the JVM the builtin loader's own method is watched. */
-function watchClassLoading(): void {
-    const onArt = javaFlavor() !== "jvm";
-    const loadClass = onArt
-        ? Java.use("java.lang.ClassLoader").loadClass.overload("java.lang.String")
-        : Java.use("jdk.internal.loader.BuiltinClassLoader").loadClass.overload("java.lang.String", "boolean");
-    // Resolved once, outside the hook: class lookups from inside a loadClass hook fail on HotSpot.
-    const ClassLoader = Java.use("java.lang.ClassLoader");
+/** The type as `factory`'s loader sees it, or null when that loader cannot see it (so nothing it loads
+ *  implements it). */
+function visibleType(factory: Java.ClassFactory, className: string): any {
+    try {
+        return factory.use(className);
+    } catch (e) {
+        return null;
+    }
+}
+
+/** Hooks implementations of watched interfaces as their classes load. */
+function watchImplementations(): void {
+    // Resolved once, here: class lookups by name fail inside class-loading callbacks on HotSpot.
     const JClass = Java.use("java.lang.Class");
     const Modifier = Java.use("java.lang.reflect.Modifier");
     const System = Java.use("java.lang.System");
-    // The bridge's own factory cache lookup fails on HotSpot from the second call in this hook: keep ours.
+    // The bridge's own factory cache lookup fails on HotSpot inside class loading: keep ours, per loader.
     const factories = new Map<number, Java.ClassFactory>();
     const forName = JClass.forName.overload("java.lang.String", "boolean", "java.lang.ClassLoader");
-    loadClass.implementation = function (this: any, ...args: any[]): any {
-        const cls = loadClass.apply(this, args);
-        const name = String(args[0]);
-        if (inWatcher || cls === null || handled.has(name) || /^(java|javax|jdk|sun)\./.test(name)) return cls;
+    const onLoaded = (name: string, loader: any, cls: any): void => {
+        if (inWatcher || handled.has(name)) return;
         handled.add(name);
         inWatcher = true;
         try {
-            const loader = Java.cast(this, ClassLoader);
+            if (isAbstract(cls, Modifier)) return;
             const key = System.identityHashCode(loader);
             let factory = factories.get(key);
             if (factory === undefined) {
@@ -145,9 +147,9 @@ function watchClassLoading(): void {
                 factories.set(key, factory);
             }
             for (const { spec } of watched) {
-                // Through the loader's own factory: the default one resolves names with JNI FindClass, which
-                // inside this (boot-loader) method cannot see the application's classes.
-                if (isAbstract(cls, Modifier) || !factory.use(spec.className).class.isAssignableFrom(cls)) continue;
+                // Through the loader's own factory: the default one cannot see this loader's classes here.
+                const base = visibleType(factory, spec.className);
+                if (base === null || !base.class.isAssignableFrom(cls)) continue;
                 try {
                     // Hooking a loaded but unlinked class corrupts HotSpot's heap: initialise it first.
                     forName.call(JClass, name, true, loader);
@@ -156,14 +158,13 @@ function watchClassLoading(): void {
                     status(spec, name, 0, String(e?.message ?? e));
                 }
             }
-        } catch (e) {
-            emit({ type: "hook.error", className: name, error: String((e as any).message ?? e) });
+        } catch (e: any) {
+            emit({ type: "hook.error", className: name, error: String(e?.message ?? e) });
         } finally {
             inWatcher = false;
         }
-        return cls;
     };
-    hooked.push(loadClass);
+    hooked.push(...watchClassLoads(onLoaded));
 }
 
 function installLocationPlants(): void {
@@ -194,7 +195,7 @@ export function installAll(): void {
         try {
             if (spec.viaImplementations) {
                 Java.use(spec.className);   // throws if the type does not exist here: nothing to watch for
-                if (watched.length === 0) watchClassLoading();
+                if (watched.length === 0) watchImplementations();
                 watched.push({ spec });
                 const impls = loadedImplementations(spec.className);
                 impls.forEach(name => handled.add(name));

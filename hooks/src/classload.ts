@@ -1,0 +1,50 @@
+// Tells the installer when an application class has been loaded, so implementations of hooked interfaces can be
+// hooked before their first call.
+//   ART: a hook on java.lang.ClassLoader.loadClass(String), the usual route.
+//   HotSpot (the desktop test JVM): a native hook on JVM_DefineClassWithSource, which ClassLoader.defineClass
+//   ends in. Hooking the JDK's loadClass there instead crashes the JVM now and then ("Could not resolve to
+//   latest version of redefined method": JIT-compiled callers race the redefinition), and CDS-archived loads
+//   never pass through ClassLoader.loadClass(String) at all.
+import Java from "frida-java-bridge";
+import { javaFlavor } from "./flavor.js";
+
+export type OnLoaded = (name: string, loader: any, cls: any) => void;
+
+const SKIP = /^(java|javax|jdk|sun|com\.sun)\./;
+
+/** Starts watching; returns the Java methods it hooked (to restore on unhook). */
+export function watchClassLoads(onLoaded: OnLoaded): Java.Method[] {
+    return javaFlavor() === "jvm" ? watchDefinitions(onLoaded) : watchLoadClass(onLoaded);
+}
+
+function watchDefinitions(onLoaded: OnLoaded): Java.Method[] {
+    const ClassLoader = Java.use("java.lang.ClassLoader");
+    const JClass = Java.use("java.lang.Class");
+    const define = Process.getModuleByName("libjvm.so").getExportByName("JVM_DefineClassWithSource");
+    Interceptor.attach(define, {
+        onEnter(args) {
+            this.name = args[1].isNull() ? null : args[1].readUtf8String();
+            this.loader = args[2];
+        },
+        onLeave(retval) {
+            const raw: string | null = this.name;
+            if (raw === null || retval.isNull() || this.loader.isNull()) return;
+            const name = raw.replace(/\//g, ".");
+            if (SKIP.test(name)) return;
+            const loader = this.loader;
+            Java.perform(() => onLoaded(name, Java.cast(loader, ClassLoader), Java.cast(retval, JClass)));
+        },
+    });
+    return [];
+}
+
+function watchLoadClass(onLoaded: OnLoaded): Java.Method[] {
+    const ClassLoader = Java.use("java.lang.ClassLoader");
+    const loadClass = ClassLoader.loadClass.overload("java.lang.String");
+    loadClass.implementation = function (this: any, name: string): any {
+        const cls = loadClass.call(this, name);
+        if (cls !== null && !SKIP.test(String(name))) onLoaded(String(name), Java.cast(this, ClassLoader), cls);
+        return cls;
+    };
+    return [loadClass];
+}
