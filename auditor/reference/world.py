@@ -68,9 +68,11 @@ def parse_world(raw: bytes, source: str) -> World:
     if len(raw) > MAX_BYTES:
         raise InputError(source, f"world file larger than {MAX_BYTES} bytes")
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        doc = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(source, f"not UTF-8 JSON: {exc}") from None
+    except _DuplicateKey as exc:
+        raise InputError(source, f"duplicate key {exc.args[0][:80]!r}") from None
     check = _Checker(source)
     check.keys(doc, "the document", required={"format", "hosts", "ips", "entities"}, optional={"description"})
     if doc["format"] != FORMAT:
@@ -88,6 +90,20 @@ def parse_world(raw: bytes, source: str) -> World:
     return World(description, hosts, ips, entities)
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object in which a repeated key is an error, not a silent last-one-wins."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 class _Checker:
     """Typed field checks that raise InputError naming the source and the JSON path."""
 
@@ -97,7 +113,7 @@ class _Checker:
     def fail(self, where: str, problem: str) -> InputError:
         return InputError(self.source, f"{where}: {problem}")
 
-    def keys(self, value: Any, where: str, required: set[str], optional: set[str] = frozenset()) -> None:
+    def keys(self, value: Any, where: str, required: set[str], optional: frozenset[str] | set[str] = frozenset()) -> None:
         if not isinstance(value, dict):
             raise self.fail(where, "must be an object")
         missing = sorted(required - value.keys())

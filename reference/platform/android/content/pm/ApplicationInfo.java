@@ -1,7 +1,5 @@
 package android.content.pm;
 
-public class ApplicationInfo {
-    public String packageName;
-
+public class ApplicationInfo extends PackageItemInfo {
     public ApplicationInfo() {}
 }
