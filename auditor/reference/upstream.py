@@ -1,5 +1,5 @@
 """The world's internet: one TLS server on each loopback address of a world, with a certificate (from a
-throwaway CA) for every host name mapped there, logging exactly what arrived. HTTP/1.1 only.
+throwaway CA) for every host name mapped there, logging exactly what arrived (HTTP/1.1 and HTTP/2 by ALPN).
 
 All addresses share one port, picked by the kernel for the first address (port 0) and retried if another
 process holds it elsewhere, so a proxy needs only "host -> address" from the world plus this one port.
@@ -8,7 +8,6 @@ process holds it elsewhere, so a proxy needs only "host -> address" from the wor
 from __future__ import annotations
 
 import asyncio
-import base64
 import errno
 import json
 import socket
@@ -18,39 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.reference.throwaway_ca import ThrowawayCA
+from auditor.reference.upstream_http import MAX_HEAD, Peer, ReceivedRequest, serve_h1, serve_h2
 from auditor.reference.world import World
 
-MAX_HEAD = 64 * 1024
-MAX_BODY = 16 * 1024 * 1024
-IDLE_TIMEOUT = 30.0
 PORT_ATTEMPTS = 20
-RESPONSE_BODY = b'{"status":"ok"}'
-
-
-@dataclass(frozen=True)
-class ReceivedRequest:
-    """One request as the upstream server read it off the wire (after TLS)."""
-
-    address: str
-    port: int
-    sni: str | None
-    method: str
-    target: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((v for k, v in self.headers if k.lower() == wanted), None)
-
-    def to_json(self) -> dict[str, object]:
-        return {"address": self.address, "port": self.port, "sni": self.sni, "method": self.method,
-                "target": self.target, "headers": [list(h) for h in self.headers],
-                "body_b64": base64.b64encode(self.body).decode("ascii")}
-
-
-class BadRequest(Exception):
-    pass
 
 
 @dataclass
@@ -99,7 +69,7 @@ class UpstreamServers:
             for name in [*hosts, ""]:
                 context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
                 context.load_cert_chain(pair.cert_pem, pair.key_pem)
-                context.set_alpn_protocols(["http/1.1"])
+                context.set_alpn_protocols(["h2", "http/1.1"])
                 listener.contexts[name] = context
             default = listener.contexts[""]
             default.sni_callback = self._sni_switch(listener)
@@ -170,21 +140,10 @@ class UpstreamServers:
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             ssl_object = writer.get_extra_info("ssl_object")
-            sni = names.get(id(ssl_object.context)) if ssl_object is not None else None
+            peer = Peer(listener.address, self.port, names.get(id(ssl_object.context)))
+            serve = serve_h2 if ssl_object.selected_alpn_protocol() == "h2" else serve_h1
             try:
-                while True:
-                    request = await asyncio.wait_for(_read_request(reader, listener.address, self.port, sni),
-                                                     IDLE_TIMEOUT)
-                    if request is None:
-                        break
-                    self._record(request)
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                 b"Content-Length: %d\r\n\r\n%s" % (len(RESPONSE_BODY), RESPONSE_BODY))
-                    await writer.drain()
-                    if (request.header("connection") or "").lower() == "close":
-                        break
-            except (BadRequest, asyncio.LimitOverrunError, ValueError):
-                writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                await serve(reader, writer, peer, self._record)
             except (asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
                 pass
             finally:
@@ -199,47 +158,3 @@ class UpstreamServers:
                 with open(self.log_path, "a", encoding="utf-8") as log:
                     log.write(json.dumps(request.to_json(), sort_keys=True) + "\n")
 
-
-async def _read_request(reader: asyncio.StreamReader, address: str, port: int,
-                        sni: str | None) -> ReceivedRequest | None:
-    """One HTTP/1.1 request, or None at a clean end of the connection."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if exc.partial:
-            raise BadRequest("truncated request head") from None
-        return None
-    lines = head[:-4].decode("iso-8859-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise BadRequest("bad request line")
-    headers: list[tuple[str, str]] = []
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip():
-            raise BadRequest("bad header line")
-        headers.append((name, value.strip()))
-    request = ReceivedRequest(address, port, sni, parts[0], parts[1], tuple(headers), b"")
-    encoding = (request.header("transfer-encoding") or "").lower()
-    if encoding == "chunked":
-        body = await _read_chunked(reader)
-    else:
-        length = int(request.header("content-length") or "0")
-        if not 0 <= length <= MAX_BODY:
-            raise BadRequest("body too large")
-        body = await reader.readexactly(length)
-    return ReceivedRequest(address, port, sni, parts[0], parts[1], tuple(headers), body)
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    body = bytearray()
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass
-            return bytes(body)
-        if len(body) + size > MAX_BODY:
-            raise BadRequest("body too large")
-        body += await reader.readexactly(size)
-        await reader.readexactly(2)

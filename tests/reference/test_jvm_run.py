@@ -93,7 +93,7 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
     assert run.stdout[1:] == [*PHASES, "AUDITOR-PHASE consent", "AUDITOR-PHASE login", "AUDITOR-DONE"]
     assert [route(r) for r in run.before_answer] == BEFORE_CONSENT
     assert [route(r) for r in run.after] == BEFORE_CONSENT + AFTER_CONSENT + LOGIN
-    assert {r.port for r in run.after} == {upstream.port}
+    assert {(r.port, r.protocol) for r in run.after} == {(upstream.port, "HTTP/1.1")}
     register, session, alert, app_open, paste, appsflyer, pixel, login = run.after
 
     # ByteDance device_register: gzip-compressed JSON, the clipboard base64-encoded inside it.

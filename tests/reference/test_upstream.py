@@ -55,3 +55,52 @@ def test_malformed_requests_get_400_and_are_not_logged(upstream, payload):
     before = len(upstream.requests())
     assert exchange(upstream, "log.snssdk.com", payload).startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert upstream.requests()[before:] == []
+
+
+def test_http2_by_alpn(upstream):
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    before = len(upstream.requests())
+    context = ssl.create_default_context(cafile=str(upstream.ca_pem))
+    context.set_alpn_protocols(["h2"])
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+    with socket.create_connection(upstream.address_for("launches.appsflyer.com"), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="launches.appsflyer.com") as tls:
+            assert tls.selected_alpn_protocol() == "h2"
+            client.initiate_connection()
+            client.send_headers(1, [(":method", "POST"), (":scheme", "https"), (":path", "/api?x=1"),
+                                    (":authority", "launches.appsflyer.com"), ("content-type", "application/json")])
+            client.send_data(1, b'{"a":1}', end_stream=True)
+            tls.sendall(client.data_to_send())
+            status, body, ended = None, b"", False
+            while not ended:
+                for event in client.receive_data(tls.recv(65536)):
+                    if isinstance(event, h2.events.ResponseReceived):
+                        status = dict(event.headers)[":status"]
+                    elif isinstance(event, h2.events.DataReceived):
+                        body += event.data
+                    elif isinstance(event, h2.events.StreamEnded):
+                        ended = True
+                tls.sendall(client.data_to_send())
+    assert (status, body) == ("200", b'{"status":"ok"}')
+    [request] = upstream.requests()[before:]
+    assert (request.protocol, request.sni, request.method, request.target, request.body) == \
+        ("HTTP/2", "launches.appsflyer.com", "POST", "/api?x=1", b'{"a":1}')
+    assert request.headers == (("host", "launches.appsflyer.com"), ("content-type", "application/json"))
+
+
+def test_log_file_holds_each_request_as_json(world, tmp_path):
+    import json
+
+    from auditor.reference.upstream import UpstreamServers
+
+    log = tmp_path / "upstream.jsonl"
+    with UpstreamServers(world, tmp_path / "ca", log_path=log) as servers:
+        exchange(servers, "t.brightpixel-ads.com", b"GET /px?a=1 HTTP/1.1\r\nHost: t.brightpixel-ads.com\r\n"
+                                                    b"Connection: close\r\n\r\n")
+    [entry] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert entry == {"address": "127.0.0.51", "port": servers.port, "sni": "t.brightpixel-ads.com",
+                     "protocol": "HTTP/1.1", "method": "GET", "target": "/px?a=1",
+                     "headers": [["Host", "t.brightpixel-ads.com"], ["Connection", "close"]], "body_b64": ""}
