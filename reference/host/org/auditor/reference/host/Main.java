@@ -2,6 +2,7 @@ package org.auditor.reference.host;
 
 import android.app.Activity;
 import android.app.Application;
+import android.app.ContextImpl;
 import android.app.Instrumentation;
 import android.content.Intent;
 import android.view.View;
@@ -82,7 +83,7 @@ public final class Main {
         Instrumentation instrumentation = new Instrumentation();
         say("AUDITOR-PHASE launch");
         Application app = instrumentation.newApplication(
-                loader, APP_PACKAGE + ".ReferenceApplication", new HostContext(APP_PACKAGE));
+                loader, APP_PACKAGE + ".ReferenceApplication", ContextImpl.createAppContext(APP_PACKAGE));
         instrumentation.callApplicationOnCreate(app);
         Activity activity = instrumentation.newActivity(loader, APP_PACKAGE + ".MainActivity", new Intent());
         instrumentation.callActivityOnCreate(activity, null);
