@@ -23,7 +23,7 @@ public final class ContextImpl extends Context {
     private final String packageName;
     private final Map<String, Object> created = new HashMap<String, Object>();
     private final ContentResolver resolver = new ApplicationContentResolver(this);
-    private final PackageManager packageManager = new ApplicationPackageManager();
+    private PackageManager packageManager;
 
     private ContextImpl(String packageName) {
         this.packageName = packageName;
@@ -53,8 +53,12 @@ public final class ContextImpl extends Context {
         return resolver;
     }
 
+    /** Created on first use, as on Android. */
     @Override
-    public PackageManager getPackageManager() {
+    public synchronized PackageManager getPackageManager() {
+        if (packageManager == null) {
+            packageManager = new ApplicationPackageManager();
+        }
         return packageManager;
     }
 
