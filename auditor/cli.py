@@ -39,8 +39,9 @@ def _register() -> None:
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
     from auditor.instrument.commands import instrument
+    from auditor.reference.commands import reference_group
 
-    for command in (case_group, mark, seal, verify, demo, instrument):
+    for command in (case_group, mark, seal, verify, demo, instrument, reference_group):
         cli.add_command(command)
 
 

@@ -39,4 +39,6 @@ extras=""; [ "$mode" = "--test" ] && extras="[test]"
 if [ "$mode" = "--test" ]; then
     # The Frida agent's pinned TypeScript dependencies (hooks/package-lock.json): the rebuild test needs them.
     (cd hooks && npm ci --no-audit --no-fund --loglevel=error)
+    # The reference APK build needs dx.jar and android.jar (API 23), which only Debian 11 ships (pinned, hashed).
+    bash reference/fetch-sdk.sh
 fi
