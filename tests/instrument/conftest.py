@@ -7,14 +7,14 @@ import json
 import socket
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from auditor.case.bundle import Case
-from auditor.reference.assets import reference_jar
+from auditor.reference.assets import default_world
+from auditor.reference.launcher import JAVA17, jvm_launch, write_hosts_file
+from auditor.reference.world import load_world
 
-JAVA17 = Path("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")   # frida-java-bridge fails on JDK >= 20
 APP_PACKAGE = "com.example.reference"
 
 
@@ -66,11 +66,17 @@ def proxy_sink():
     sink.stop()
 
 
-def reference_argv(proxy_port: int, *app_args: str, jvm_flags: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The reference app on JDK 17, its HTTPS sent to the loopback sink (never to the network)."""
+@pytest.fixture
+def reference_argv(tmp_path):
+    """argv of the reference app (its own launcher), HTTPS sent to a loopback proxy, never to the network."""
     assert JAVA17.is_file(), "openjdk-17-jdk-headless is missing: run scripts/install.sh --test"
-    return (str(JAVA17), *jvm_flags, "-Dhttps.proxyHost=127.0.0.1", f"-Dhttps.proxyPort={proxy_port}",
-            "-Dhttp.proxyHost=127.0.0.1", f"-Dhttp.proxyPort={proxy_port}", "-jar", str(reference_jar()), *app_args)
+    hosts = write_hosts_file(load_world(default_world()), tmp_path / "hosts")
+
+    def argv(proxy_port: int, consent: str = "auto", jvm_flags: tuple[str, ...] = ()) -> tuple[str, ...]:
+        launch = jvm_launch(hosts_file=hosts, proxy=("127.0.0.1", proxy_port), consent=consent, java=JAVA17,
+                            consent_timeout=60)
+        return (launch.argv[0], *jvm_flags, *launch.argv[1:])
+    return argv
 
 
 @pytest.fixture

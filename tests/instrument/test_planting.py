@@ -9,14 +9,14 @@ from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants
 from auditor.instrument.run import Request, run
 
-from .conftest import APP_PACKAGE, bodies, reference_argv
+from .conftest import APP_PACKAGE, bodies
 
 CANARY = "AUDITOR-CANARY-5f1c0e"
 SPOT = (10.123456, -20.654321)
 
 
-def test_clipboard_canary_and_spoofed_location(case, proxy_sink, capfd):
-    request = Request(device=DeviceChoice("local"), spawn=reference_argv(proxy_sink.port, "--consent", "auto"),
+def test_clipboard_canary_and_spoofed_location(case, proxy_sink, reference_argv, capfd):
+    request = Request(device=DeviceChoice("local"), spawn=reference_argv(proxy_sink.port),
                       app_package=APP_PACKAGE, plants=Plants(clipboard=CANARY, location=SPOT))
     assert run(case, request).verdict == "exited(0)"
     captured = capfd.readouterr()

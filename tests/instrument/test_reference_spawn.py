@@ -9,7 +9,7 @@ from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants
 from auditor.instrument.run import Request, run
 
-from .conftest import APP_PACKAGE, bodies, reference_argv
+from .conftest import APP_PACKAGE, bodies
 
 BYTEDANCE, APPSFLYER = ("Pangle", 363), ("AppsFlyer", 12)
 FIRST = (None, None)
@@ -56,8 +56,8 @@ EXPECTED = {
 }
 
 
-def _spawn(case, sink, plants=Plants()):
-    request = Request(device=DeviceChoice("local"), spawn=reference_argv(sink.port, "--consent", "auto"),
+def _spawn(case, sink, reference_argv, plants=Plants()):
+    request = Request(device=DeviceChoice("local"), spawn=reference_argv(sink.port),
                       app_package=APP_PACKAGE, plants=plants)
     return run(case, request)
 
@@ -67,8 +67,8 @@ def _key(event):
     return event["api"], actor["class"], (actor["sdk"], actor["exodus_id"])
 
 
-def test_every_call_counted_and_attributed(case, proxy_sink):
-    result = _spawn(case, proxy_sink)
+def test_every_call_counted_and_attributed(case, proxy_sink, reference_argv):
+    result = _spawn(case, proxy_sink, reference_argv)
     assert (result.ended_by_itself, result.verdict) == (True, "exited(0)")
     events = bodies(case, "hook.event")
     assert collections.Counter(_key(e) for e in events) == EXPECTED
@@ -79,8 +79,8 @@ def test_every_call_counted_and_attributed(case, proxy_sink):
     assert verify_case(case.root).ok
 
 
-def test_clipboard_reads_by_the_sdk_and_by_the_paste_button(case, proxy_sink):
-    _spawn(case, proxy_sink)
+def test_clipboard_reads_by_the_sdk_and_by_the_paste_button(case, proxy_sink, reference_argv):
+    _spawn(case, proxy_sink, reference_argv)
     reads = [e for e in bodies(case, "hook.event") if e["api"] == "android.content.ClipboardManager.getPrimaryClip"]
     sdk, paste = reads
     assert (sdk["actor"]["package"], sdk["actor"]["sdk"], sdk["actor"]["first_party"]) == \
@@ -95,8 +95,8 @@ def test_clipboard_reads_by_the_sdk_and_by_the_paste_button(case, proxy_sink):
     assert sdk["time"] < paste["time"]   # the SDK read it at start-up, before the user pressed Paste
 
 
-def test_arguments_and_return_values(case, proxy_sink):
-    _spawn(case, proxy_sink)
+def test_arguments_and_return_values(case, proxy_sink, reference_argv):
+    _spawn(case, proxy_sink, reference_argv)
     by_api = collections.defaultdict(list)
     for e in bodies(case, "hook.event"):
         by_api[e["api"]].append(e)
@@ -122,8 +122,8 @@ def test_arguments_and_return_values(case, proxy_sink):
     assert fused["hooked_class"] == "com.google.android.gms.internal.location.zzbi"   # via its implementation
 
 
-def test_each_connection_is_tied_to_the_code_that_opened_it(case, proxy_sink):
-    _spawn(case, proxy_sink)
+def test_each_connection_is_tied_to_the_code_that_opened_it(case, proxy_sink, reference_argv):
+    _spawn(case, proxy_sink, reference_argv)
     sockets = [e for e in bodies(case, "hook.event") if e["category"] == "socket"]
     assert len(sockets) == len(proxy_sink.connections) == 8
     ports = {e["socket"]["local_port"]: e for e in sockets}
