@@ -1,0 +1,128 @@
+"""Attach to a running app, unhook, detach: the app lives on. A crashing or killed target is a clear error."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import subprocess
+import threading
+
+import frida
+import pytest
+
+from auditor.instrument.devices import DeviceChoice, open_device
+from auditor.instrument.planting import Plants
+from auditor.instrument.session import Instrumentation, Target, TargetCrashed
+
+from .conftest import APP_PACKAGE, bodies
+
+
+def _await_consent_prompt(app: subprocess.Popen) -> None:
+    """Read the app's stdout until it waits for the consent answer (bounded by the app's own lines)."""
+    for _ in range(20):
+        line = app.stdout.readline()
+        if line.startswith("AUDITOR-AWAIT consent"):
+            return
+    raise AssertionError("the reference app never asked for consent")
+
+
+@pytest.fixture
+def waiting_app(reference_argv, proxy_sink):
+    """The reference app, started normally, stopped at its consent dialog (it waits for stdin)."""
+    app = subprocess.Popen(reference_argv(proxy_sink.port, consent="stdin"), stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    _await_consent_prompt(app)
+    yield app
+    if app.poll() is None:
+        app.kill()
+    app.wait(10)
+
+
+def _attach(case, pid: int) -> tuple[Instrumentation, object]:
+    ledger = case.ledger()
+    instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants())
+    assert instrumentation.start(Target(pid=pid)) == pid
+    return instrumentation, ledger
+
+
+def test_attach_records_calls_made_while_attached(case, waiting_app):
+    instrumentation, ledger = _attach(case, waiting_app.pid)
+    ready = threading.Event()
+    while not ready.is_set():   # the agent reports when its hooks are in place
+        ready.wait(0.05)
+        if any(b["event"] == "hooks_ready" for b in bodies(case, "hook.session")):
+            ready.set()
+    waiting_app.stdin.write("consent\n")
+    waiting_app.stdin.flush()
+    assert instrumentation.wait(waiting_app.pid, 30)
+    ledger.close()
+    assert instrumentation.outcome(waiting_app.pid) == "exited(0)"
+    assert waiting_app.wait(10) == 0
+    actors = sorted((e["api"].rsplit(".", 1)[1], e["actor"]["sdk"] or e["actor"]["class"])
+                    for e in bodies(case, "hook.event") if e["category"] != "socket")
+    assert actors == sorted([
+        ("getAdvertisingIdInfo", "AppsFlyer"), ("getId", "AppsFlyer"), ("getString", "AppsFlyer"),
+        ("getLastKnownLocation", "AppsFlyer"),
+        ("getAdvertisingIdInfo", "com.example.reference.ConsentDialog"),
+        ("getId", "com.example.reference.ConsentDialog"),
+        ("getLastLocation", "com.example.reference.ConsentDialog"),
+        ("authenticate", "com.example.reference.BiometricLogin"), ("findFaces", "com.example.reference.BiometricLogin"),
+        ("getAccounts", "com.example.reference.BiometricLogin"),
+        ("getLine1Number", "com.example.reference.BiometricLogin")])
+    assert [b["event"] for b in bodies(case, "hook.session")][0] == "attaching"
+
+
+def test_unhook_and_detach_leave_the_app_running(case, waiting_app):
+    instrumentation, ledger = _attach(case, waiting_app.pid)
+    instrumentation.stop()
+    events = {b["event"]: b for b in bodies(case, "hook.session")}
+    installed = sum(b["overloads"] for b in bodies(case, "hook.status") if b["installed"])
+    assert events["unhooked"]["methods"] == installed > 30   # every hooked overload restored
+    assert events["detached"]["reason"] == "application-requested"
+    assert waiting_app.poll() is None   # alive after detach
+    recorded = case.ledger_path.read_bytes()
+    waiting_app.stdin.write("consent\n")
+    waiting_app.stdin.flush()
+    out, _ = waiting_app.communicate(timeout=30)
+    assert waiting_app.returncode == 0 and "AUDITOR-PHASE login" in out and out.rstrip().endswith("AUDITOR-DONE")
+    assert case.ledger_path.read_bytes() == recorded   # nothing more was hooked after the detach
+    ledger.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_jvm_crash_is_reported_as_such(case, reference_argv, tmp_path):
+    # The JVM aborts (hs_err, abort()) on the first refused connection: a real crash of the target.
+    flags = ("-XX:+UnlockDiagnosticVMOptions", "-XX:AbortVMOnException=java.net.ConnectException",
+             f"-XX:ErrorFile={tmp_path}/hs_err_%p.log")
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))  # no core file
+    with case.ledger() as ledger:
+        instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants())
+        pid = instrumentation.start(Target(spawn=reference_argv(_closed_port(), jvm_flags=flags)))
+        assert instrumentation.wait(pid, 60)
+        with pytest.raises(TargetCrashed, match=rf"pid {pid} ended abnormally: aborted"):
+            instrumentation.outcome(pid)
+    detached = [b for b in bodies(case, "hook.session") if b["event"] == "detached"]
+    assert detached == [{"event": "detached", "pid": pid, "reason": "process-terminated", "crash": None,
+                         "exit": {"how": "abort", "status": None}, "verdict": "aborted"}]
+    assert (tmp_path / f"hs_err_{pid}.log").is_file()
+
+
+def test_a_killed_target_is_reported_as_such(case, reference_argv, proxy_sink):
+    with case.ledger() as ledger:
+        instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants())
+        pid = instrumentation.start(Target(spawn=reference_argv(proxy_sink.port, consent="stdin")))
+        os.kill(pid, signal.SIGKILL)
+        assert instrumentation.wait(pid, 30)
+        with pytest.raises(TargetCrashed, match="killed by a signal"):
+            instrumentation.outcome(pid)
+
+
+def test_the_local_device_is_the_default(case):
+    assert open_device(DeviceChoice("local")).type == "local"
