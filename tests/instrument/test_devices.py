@@ -55,7 +55,12 @@ def test_version_mismatch_stops_before_any_hook_and_kills_the_spawned_app(case, 
     assert sessions["version_mismatch"]["device_frida"] == frida.__version__
     assert "agent_started" not in sessions and bodies(case, "hook.status") == []
     pid = sessions["spawned"]["pid"]
-    assert pid not in [p.pid for p in frida.get_local_device().enumerate_processes(scope="minimal")]
+    for _ in range(100):   # killed: gone once reaped (bounded: 5 s)
+        if pid not in [p.pid for p in frida.get_local_device().enumerate_processes(scope="minimal")]:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"spawned pid {pid} still runs after the version mismatch")
 
 
 @pytest.fixture
