@@ -75,7 +75,8 @@ class Instrumentation:
     def _session_event(self, event: str, pid: int, **details: Any) -> None:
         self._record("hook.session", {"event": event, "pid": pid, **details})
 
-    def _on_message(self, attached: _Attached, message: Any, _data: Any) -> None:
+    def receive(self, attached: _Attached, message: Any, _data: Any = None) -> None:
+        """One message from the agent: validated, then written to the ledger at once (or as hook.malformed)."""
         try:
             parsed = parse(message)
             self._write(attached, parsed)
@@ -164,7 +165,7 @@ class Instrumentation:
         attached = _Attached(pid, session, script)
         self.attached[pid] = attached
         session.on("detached", lambda reason, crash: self._on_detached(attached, reason, crash))
-        script.on("message", lambda message, data: self._on_message(attached, message, data))
+        script.on("message", lambda message, data: self.receive(attached, message, data))
         script.load()
         info = script.exports_sync.info()
         device_version = str(info.get("frida")) if isinstance(info, dict) else "unknown"

@@ -10,51 +10,7 @@ from auditor.instrument.planting import Plants
 from auditor.instrument.run import Request, run
 
 from .conftest import APP_PACKAGE, bodies
-
-BYTEDANCE, APPSFLYER = ("Pangle", 363), ("AppsFlyer", 12)
-FIRST = (None, None)
-
-# What the reference app does with --consent auto (read from its sources): api, calling class, (SDK, Exodus id).
-EXPECTED = {
-    # ByteDance SDK at start-up (DeviceInfo.collect, AppLog.watchClipboard), before any consent
-    ("android.provider.Settings$Secure.getString", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
-    ("com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo", "com.bytedance.sdk.DeviceInfo",
-     BYTEDANCE): 1,
-    ("com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "com.bytedance.sdk.DeviceInfo",
-     BYTEDANCE): 1,
-    ("android.telephony.TelephonyManager.getImei", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
-    ("android.os.Build.getSerial", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
-    ("android.content.ClipboardManager.getPrimaryClip", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
-    ("android.content.ClipData$Item.getText", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
-    ("android.location.LocationManager.getLastKnownLocation", "com.bytedance.sdk.DeviceInfo", BYTEDANCE): 1,
-    ("android.content.ClipboardManager.addPrimaryClipChangedListener", "com.bytedance.sdk.AppLog", BYTEDANCE): 1,
-    ("java.net.Socket.connect", "com.bytedance.sdk.LogSender", BYTEDANCE): 3,
-    # first party: app-open analytics, the Paste button, the consent pixel, the login
-    ("android.provider.Settings$Secure.getString", "com.example.reference.AppOpenEvent", FIRST): 1,
-    ("android.content.ClipboardManager.hasPrimaryClip", "com.example.reference.PasteHandler", FIRST): 1,
-    ("android.content.ClipboardManager.getPrimaryClip", "com.example.reference.PasteHandler", FIRST): 1,
-    ("android.content.ClipData$Item.coerceToText", "com.example.reference.PasteHandler", FIRST): 1,
-    ("com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo",
-     "com.example.reference.ConsentDialog", FIRST): 1,
-    ("com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "com.example.reference.ConsentDialog",
-     FIRST): 1,
-    ("com.google.android.gms.location.FusedLocationProviderClient.getLastLocation",
-     "com.example.reference.ConsentDialog", FIRST): 1,
-    ("android.hardware.biometrics.BiometricPrompt.authenticate", "com.example.reference.BiometricLogin", FIRST): 1,
-    ("android.media.FaceDetector.findFaces", "com.example.reference.BiometricLogin", FIRST): 1,
-    ("android.accounts.AccountManager.getAccounts", "com.example.reference.BiometricLogin", FIRST): 1,
-    ("android.telephony.TelephonyManager.getLine1Number", "com.example.reference.BiometricLogin", FIRST): 1,
-    ("java.net.Socket.connect", "com.example.reference.Backend", FIRST): 4,
-    # AppsFlyer, started by the consent
-    ("com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo", "com.appsflyer.AppsFlyerLib",
-     APPSFLYER): 1,
-    ("com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "com.appsflyer.AppsFlyerLib",
-     APPSFLYER): 1,
-    ("android.provider.Settings$Secure.getString", "com.appsflyer.AppsFlyerLib", APPSFLYER): 1,
-    ("android.location.LocationManager.getLastKnownLocation", "com.appsflyer.AppsFlyerLib", APPSFLYER): 1,
-    ("java.net.Socket.connect", "com.appsflyer.AppsFlyerLib", APPSFLYER): 1,
-}
-
+from .reference_expectations import EXPECTED
 
 def _spawn(case, sink, reference_argv, plants=Plants()):
     request = Request(device=DeviceChoice("local"), spawn=reference_argv(sink.port),

@@ -1,0 +1,37 @@
+"""What the reference app does with --consent auto, read from its sources (reference/app): per hooked API,
+the calling class and its SDK (Exodus name, id). Shared by the spawn and the standalone tests."""
+
+BYTEDANCE, APPSFLYER = ("Pangle", 363), ("AppsFlyer", 12)
+FIRST = (None, None)
+
+ANDROID_ID = "android.provider.Settings$Secure.getString"
+AD_ID_INFO = "com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo"
+AD_ID = "com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId"
+LAST_LOCATION = "android.location.LocationManager.getLastKnownLocation"
+CLIPBOARD = "android.content.ClipboardManager."
+CONNECT = "java.net.Socket.connect"
+
+# calling class, its SDK, {api: calls}
+_CALLERS = (
+    # ByteDance SDK at start-up (DeviceInfo.collect, AppLog.watchClipboard), before any consent
+    ("com.bytedance.sdk.DeviceInfo", BYTEDANCE, {
+        ANDROID_ID: 1, AD_ID_INFO: 1, AD_ID: 1, "android.telephony.TelephonyManager.getImei": 1,
+        "android.os.Build.getSerial": 1, CLIPBOARD + "getPrimaryClip": 1, "android.content.ClipData$Item.getText": 1,
+        LAST_LOCATION: 1}),
+    ("com.bytedance.sdk.AppLog", BYTEDANCE, {CLIPBOARD + "addPrimaryClipChangedListener": 1}),
+    ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 3}),
+    # first party: app-open analytics, the Paste button, the consent pixel, the login
+    ("com.example.reference.AppOpenEvent", FIRST, {ANDROID_ID: 1}),
+    ("com.example.reference.PasteHandler", FIRST, {
+        CLIPBOARD + "hasPrimaryClip": 1, CLIPBOARD + "getPrimaryClip": 1, "android.content.ClipData$Item.coerceToText": 1}),
+    ("com.example.reference.ConsentDialog", FIRST, {
+        AD_ID_INFO: 1, AD_ID: 1, "com.google.android.gms.location.FusedLocationProviderClient.getLastLocation": 1}),
+    ("com.example.reference.BiometricLogin", FIRST, {
+        "android.hardware.biometrics.BiometricPrompt.authenticate": 1, "android.media.FaceDetector.findFaces": 1,
+        "android.accounts.AccountManager.getAccounts": 1, "android.telephony.TelephonyManager.getLine1Number": 1}),
+    ("com.example.reference.Backend", FIRST, {CONNECT: 4}),
+    # AppsFlyer, started by the consent
+    ("com.appsflyer.AppsFlyerLib", APPSFLYER, {AD_ID_INFO: 1, AD_ID: 1, ANDROID_ID: 1, LAST_LOCATION: 1, CONNECT: 1}),
+)
+
+EXPECTED = {(api, caller, sdk): calls for caller, sdk, apis in _CALLERS for api, calls in apis.items()}
