@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import ssl
 from pathlib import Path
 from typing import Iterator
@@ -94,3 +95,14 @@ def read_h1_response(conn: ssl.SSLSocket) -> tuple[int, bytes]:
         if name.strip().lower() == "content-length":
             length = int(value)
     return status, reader.read(length)
+
+
+def wait_for_event(case: Case, kind: str, count: int = 1, timeout: float = 20.0) -> list[dict]:
+    """The first `count` events of a kind, waiting (bounded) for the proxy process to write them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = events(case, kind)
+        if len(found) >= count:
+            return found
+        assert time.monotonic() < deadline, f"no {count} {kind} event(s) within {timeout}s (have {len(found)})"
+        time.sleep(0.05)

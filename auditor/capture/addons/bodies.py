@@ -1,7 +1,7 @@
 """Keep every body, whole or partial, without ever holding a big one in memory.
 
-mitmproxy buffers bodies whole and drops a request body the client aborted. This addon streams both
-directions through a tee: bytes go on to the peer unchanged while a copy is kept in memory up to
+mitmproxy buffers bodies whole and drops a request body the client aborted. This addon streams requests,
+and responses of unknown or large size (see responseheaders), through a tee: bytes go on to the peer unchanged while a copy is kept in memory up to
 `auditor_body_cap`; past that the copy spills to a streaming artifact writer, so a 200 MB body costs at
 most the cap. When a message ends, a body under the cap is put back on the flow (the stream file and the
 recorder then see a normal flow); a spilled one is named by its artifact digest in flow.metadata. On an
@@ -41,9 +41,18 @@ class BodyCapture:
         self._tee(flow, "request", flow.request)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        assert flow.response is not None
-        if flow.response.status_code != 101:      # a protocol switch carries no body to tee
-            self._tee(flow, "response", flow.response)
+        # A streamed response reaches the client before the response hook records it. That is safe when the
+        # client only knows the response is complete from a signal mitmproxy sends after the hook (the h1
+        # last-chunk, h2 END_STREAM): so stream bodies of unknown length, and bodies over the cap, which
+        # must not be held in memory. A declared length under the cap is buffered by mitmproxy and recorded
+        # before the client sees a byte of it.
+        response = flow.response
+        assert response is not None
+        if response.status_code == 101:           # a protocol switch carries no body to tee
+            return
+        declared = response.headers.get("content-length", "")
+        if not declared.isdigit() or int(declared) > ctx.options.auditor_body_cap:
+            self._tee(flow, "response", response)
 
     def _finish(self, flow: http.HTTPFlow, side: str, message: http.Message | None, complete: bool) -> None:
         tee = self._tees.pop((flow.id, side), None)
