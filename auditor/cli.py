@@ -36,10 +36,11 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from auditor.capture.commands import capture, export_group, import_group
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
 
-    for command in (case_group, mark, seal, verify, demo):
+    for command in (case_group, mark, seal, verify, demo, capture, export_group, import_group):
         cli.add_command(command)
 
 
