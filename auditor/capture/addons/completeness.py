@@ -16,7 +16,7 @@ from typing import Any
 
 from mitmproxy import ctx, dns, http, tcp, tls, udp
 from mitmproxy.proxy import layer
-from mitmproxy.proxy.layers.quic import ClientQuicLayer, ServerQuicLayer
+from mitmproxy.addons.next_layer import _starts_like_quic
 
 from auditor.capture.addons import flowfacts
 from auditor.capture.addons.bodies import META_KEY
@@ -57,6 +57,7 @@ def _payload(messages: list, from_client: bool) -> tuple[str | None, int]:
 class Completeness:
     def __init__(self) -> None:
         self._handler = _RejectedRequests()
+        self._quic_seen: set[str] = set()
 
     def load(self, loader) -> None:
         add_case_option(loader)
@@ -67,6 +68,8 @@ class Completeness:
 
     def _tls_failed(self, data: tls.TlsData, side: str) -> None:
         context = data.context
+        if context.client.id in self._quic_seen:
+            return          # the swallowed QUIC handshake timing out: counted once, as quic_blocked
         _event("proxy.tls_failed", {
             "side": side,
             "client": flowfacts.address(context.client.peername),
@@ -83,10 +86,14 @@ class Completeness:
         self._tls_failed(data, "server")
 
     def next_layer(self, nextlayer: layer.NextLayer) -> None:
-        # With http3 off, mitmproxy's QUIC layer swallows the handshake without any hook: count it here.
-        if ctx.options.http3 or not isinstance(nextlayer.layer, (ServerQuicLayer, ClientQuicLayer)):
-            return
+        # With http3 off, mitmproxy's QUIC layer swallows the handshake without any hook. Script addons see
+        # next_layer before mitmproxy's own decision, so apply its QUIC test (mitmproxy is pinned exactly).
         context = nextlayer.context
+        if (ctx.options.http3 or context.client.transport_protocol != "udp"
+                or context.client.id in self._quic_seen
+                or not _starts_like_quic(nextlayer.data_client(), context.server.address)):
+            return
+        self._quic_seen.add(context.client.id)
         _event("proxy.quic_blocked", {
             "client": flowfacts.address(context.client.peername),
             "server": flowfacts.address(context.server.address),
