@@ -23,6 +23,7 @@ from typing import Any
 
 from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
 from auditor.capture.addons.lifecycle import ca_path
+from auditor.capture.recovery import recover_flows
 from auditor.case.bundle import Case
 from auditor.case.ledger import utc_now
 from auditor.case.ledger_check import read_records
@@ -150,11 +151,15 @@ class Capture:
         case = Case.open(self.case_dir)
         log_digest, _ = case.artifacts.put_file(self._workdir / "mitmdump.log")
         returncode = self.process.returncode
-        summary = self.summary(case)
-        body = {"returncode": returncode, "clean": returncode == 0,
-                "signal": signal.Signals(-returncode).name if returncode < 0 else None,
-                "log_sha256": log_digest, **summary}
         with case.ledger(fsync_interval=0) as ledger:
+            # After a clean exit the proxy drained its writer; after a crash, flows.mitm may hold flows
+            # whose events it had no time to write.
+            recovered = 0 if returncode == 0 else recover_flows(
+                case, ledger, str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else "")
+            summary = self.summary(case)
+            body = {"returncode": returncode, "clean": returncode == 0,
+                    "signal": signal.Signals(-returncode).name if returncode < 0 else None,
+                    "log_sha256": log_digest, "recovered_flows": recovered, **summary}
             ledger.append("proxy", "proxy.stopped", body, artifact=log_digest)
         self._set_session(case, {"stopped": utc_now(), "returncode": returncode, **summary})
         shutil.rmtree(self._workdir, ignore_errors=True)

@@ -40,6 +40,7 @@ class Lifecycle:
         sink = case_sink()
         if sink is not None:
             sink.event("proxy.started", body)
+            sink.flush()            # on the ledger before anyone is told where to connect
         if ctx.options.auditor_listen_file:
             target = Path(ctx.options.auditor_listen_file)
             tmp = target.with_name(target.name + ".tmp")

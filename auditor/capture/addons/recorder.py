@@ -1,27 +1,31 @@
 """Record every finished HTTP exchange and WebSocket connection into the case as it happens.
 
-Per flow, in this order: its bodies (raw, as on the wire) into the artifact store; the flow serialised as
-mitmproxy's own stream format, appended to CASE/flows.mitm with one write and also kept as an artifact;
-then a `proxy.flow` ledger event carrying that record's SHA-256, its offset in flows.mitm and the facts of
-docs/events.md. All of it happens inside the hook, before mitmproxy hands the response to the client, so a
-SIGKILL of the proxy cannot lose a flow the client saw complete. flows.mitm re-reads with `mitmdump -nr`.
+Per flow: the flow serialised in mitmproxy's own stream format is appended to CASE/flows.mitm with one
+write, inside the hook, before mitmproxy hands the response to the client — so a SIGKILL of the proxy
+cannot lose a flow the client saw complete (flows.mitm re-reads with `mitmdump -nr`). Then, through the
+sink's writer thread: its bodies (raw, as on the wire) and the record itself into the artifact store, and a
+`proxy.flow` ledger event with the facts of docs/events.md, the record's SHA-256 and its offset in
+flows.mitm. A flow whose event a crash prevented is rebuilt from flows.mitm by auditor.capture.recovery.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from mitmproxy import ctx, http
 from mitmproxy.io import tnetstring
 
 from auditor.capture.addons import flowfacts
 from auditor.capture.addons.bodies import META_KEY
-from auditor.capture.addons.sink import STREAM_FILE, CaseSink, add_case_option, case_sink
+from auditor.capture.addons.sink import STREAM_FILE, add_case_option, case_sink
 
 RECORDED_KEY = "auditor.recorded"
 
 
-def _body(sink: CaseSink, message: http.Message | None, kept: dict[str, Any] | None) -> dict[str, Any]:
+PutArtifact = Callable[[bytes], str]      # stores bytes as an artifact, returns their SHA-256
+
+
+def _body(put: PutArtifact, message: http.Message | None, kept: dict[str, Any] | None) -> dict[str, Any]:
     """Body facts for one side: from the tee when it spilled to an artifact, else from the message."""
     if kept is not None and kept.get("spilled"):
         return {"body_sha256": kept["body_sha256"], "body_size": kept["body_size"],
@@ -30,7 +34,28 @@ def _body(sink: CaseSink, message: http.Message | None, kept: dict[str, Any] | N
     complete = kept["body_complete"] if kept is not None else raw is not None
     if not raw:
         return {"body_sha256": None, "body_size": 0, "body_complete": complete}
-    return {"body_sha256": sink.put(raw), "body_size": len(raw), "body_complete": complete}
+    return {"body_sha256": put(raw), "body_size": len(raw), "body_complete": complete}
+
+
+def describe_flow(flow: http.HTTPFlow, trusted_ca_file: str, put: PutArtifact) -> dict[str, Any]:
+    """The `proxy.flow` body for a finished flow (without its stream position); bodies go through `put`."""
+    kept = flow.metadata.get(META_KEY, {})
+    body: dict[str, Any] = flowfacts.connection_facts(flow, trusted_ca_file)
+    body.update(
+        type="websocket" if flow.websocket is not None else "http",
+        request=flowfacts.request_facts(flow.request, _body(put, flow.request, kept.get("request"))),
+        response=flowfacts.response_facts(flow.response, _body(put, flow.response, kept.get("response"))),
+        timestamps=flowfacts.timestamps(flow),
+        error=flow.error.msg if flow.error else None,
+    )
+    if flow.websocket is not None:
+        body["websocket"] = {"messages": [
+            {"from_client": message.from_client, "type": "text" if message.is_text else "binary",
+             "sha256": put(message.content) if message.content else None,
+             "size": len(message.content), "time": flowfacts.iso(message.timestamp)}
+            for message in flow.websocket.messages
+        ], "close_code": flow.websocket.close_code}
+    return body
 
 
 class Recorder:
@@ -53,28 +78,11 @@ class Recorder:
         if sink is None or flow.metadata.get(RECORDED_KEY):
             return
         flow.metadata[RECORDED_KEY] = True
-        kept = flow.metadata.get(META_KEY, {})
-        body: dict[str, Any] = flowfacts.connection_facts(flow, ctx.options.ssl_verify_upstream_trusted_ca or "")
-        body.update(
-            type="websocket" if flow.websocket is not None else "http",
-            request=flowfacts.request_facts(flow.request, _body(sink, flow.request, kept.get("request"))),
-            response=flowfacts.response_facts(
-                flow.response, _body(sink, flow.response, kept.get("response"))),
-            timestamps=flowfacts.timestamps(flow),
-            error=flow.error.msg if flow.error else None,
-        )
-        if flow.websocket is not None:
-            body["websocket"] = {"messages": [
-                {"from_client": message.from_client, "type": "text" if message.is_text else "binary",
-                 "sha256": sink.put(message.content) if message.content else None,
-                 "size": len(message.content), "time": flowfacts.iso(message.timestamp)}
-                for message in flow.websocket.messages
-            ], "close_code": flow.websocket.close_code}
+        body = describe_flow(flow, ctx.options.ssl_verify_upstream_trusted_ca or "", sink.put)
         record = tnetstring.dumps(flow.get_state())
-        digest = sink.put(record)
-        offset, length = sink.append_stream(record)
+        offset, length = sink.append_stream(record)       # the flow is safe from here on
         body["stream"] = {"file": STREAM_FILE, "offset": offset, "length": length}
-        sink.event("proxy.flow", body, artifact=digest)
+        sink.event("proxy.flow", body, artifact=sink.put(record))
 
 
 addons = [Recorder()]

@@ -1,16 +1,21 @@
-"""The proxy process's single door into the case: ledger, artifact store and mitmproxy's stream file.
+"""The proxy process's single door into the case: mitmproxy's stream file, the artifact store and the ledger.
 
 Every addon of the capture writes through `case_sink()`, so the process holds one ledger handle (as the case
-API asks) and one append handle on flows.mitm. Writes are made on the proxy's hot path without fsync — a
-flow's record is in the kernel before the client receives the response, which is what a SIGKILL of the
-proxy can't take away — and a background thread fsyncs everything written within SYNC_INTERVAL seconds,
-the same power-loss bound the ledger states.
+API asks) and one append handle on flows.mitm. Two speeds:
+- On the proxy's hot path, only the flow's record is appended to flows.mitm (one write, before the client
+  receives the response). That is what a SIGKILL can't take away: Capture.stop() rebuilds from the stream
+  file any flow whose ledger event had not been written yet (auditor.capture.recovery).
+- Artifacts and ledger events go through a queue to one writer thread, in order: file creation costs far
+  more than the proxy spends on a flow, and must not stall mitmproxy's event loop. A background fsync
+  follows within SYNC_INTERVAL seconds, the same power-loss bound the ledger states.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
+import queue
 import threading
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,7 @@ CASE_OPTION = "auditor_case"
 STREAM_FILE = "flows.mitm"
 SYNC_INTERVAL = 0.2
 SOURCE = "proxy"
+QUEUE_LIMIT = 10_000        # back-pressure: a writer that falls this far behind slows the proxy down
 
 
 def add_case_option(loader: Any) -> None:
@@ -36,40 +42,63 @@ class CaseSink:
         self.case = Case.open(root)
         self.ledger: Ledger = self.case.ledger(fsync_interval=SYNC_INTERVAL)
         self._stream_fd = os.open(self.case.root / STREAM_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._lock = threading.Lock()
+        self._stream_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
         self._unsynced: list[Path] = []
+        self._queue: queue.Queue[tuple | None] = queue.Queue(QUEUE_LIMIT)
         self._stop = threading.Event()
+        self._writer = threading.Thread(target=self._write_loop, name="capture-writer", daemon=True)
         self._syncer = threading.Thread(target=self._sync_loop, name="capture-fsync", daemon=True)
+        self._writer.start()
         self._syncer.start()
 
-    def event(self, kind: str, body: dict[str, Any], artifact: str | None = None) -> dict[str, Any]:
-        return self.ledger.append(SOURCE, kind, body, artifact=artifact)
+    def event(self, kind: str, body: dict[str, Any], artifact: str | None = None) -> None:
+        """Queue a ledger event; it is appended after every artifact queued before it."""
+        self._queue.put(("event", kind, body, artifact))
 
     def put(self, data: bytes) -> str:
-        digest = self.case.artifacts.put_bytes(data, sync=False)
-        self._note_unsynced(self.case.artifacts.path_for(digest))
+        """Queue bytes for the artifact store; their digest now."""
+        digest = hashlib.sha256(data).hexdigest()
+        self._queue.put(("artifact", data, digest))
         return digest
 
     def note_artifact(self, digest: str) -> None:
         """An artifact written by a streaming writer (sync=False) that the next sync must flush."""
-        self._note_unsynced(self.case.artifacts.path_for(digest))
-
-    def _note_unsynced(self, path: Path) -> None:
-        with self._lock:
-            self._unsynced.append(path)
+        with self._sync_lock:
+            self._unsynced.append(self.case.artifacts.path_for(digest))
 
     def append_stream(self, record: bytes) -> tuple[int, int]:
         """Append one serialised flow to flows.mitm with a single write; returns (offset, length)."""
-        with self._lock:
+        with self._stream_lock:
             offset = os.fstat(self._stream_fd).st_size
             view = memoryview(record)
             while view:
                 view = view[os.write(self._stream_fd, view):]
         return offset, len(record)
 
+    def flush(self) -> None:
+        """Wait until everything queued so far is written."""
+        self._queue.join()
+
+    def _write_loop(self) -> None:
+        store = self.case.artifacts
+        while (job := self._queue.get()) is not None:
+            try:
+                if job[0] == "artifact":
+                    _, data, digest = job
+                    if digest not in store:
+                        store.put_bytes(data, sync=False)
+                        self.note_artifact(digest)
+                else:
+                    _, kind, body, artifact = job
+                    self.ledger.append(SOURCE, kind, body, artifact=artifact)
+            finally:
+                self._queue.task_done()
+
     def sync(self) -> None:
-        with self._lock:
+        with self._sync_lock:
             paths, self._unsynced = self._unsynced, []
+        with self._stream_lock:
             os.fsync(self._stream_fd)
         for path in paths:
             _fsync_path(path)
@@ -81,6 +110,9 @@ class CaseSink:
             self.sync()
 
     def close(self) -> None:
+        """Drain the writer, then sync everything and close."""
+        self._queue.put(None)
+        self._writer.join()
         self._stop.set()
         self._syncer.join()
         self.sync()
@@ -112,7 +144,7 @@ def case_sink() -> CaseSink | None:
     with _sink_lock:
         if _sink is None or _sink.case.root != Path(root):
             if _sink is None:
-                atexit.register(close_sink)     # mitmdump exits normally after SIGTERM: flush and sync then
+                atexit.register(close_sink)     # mitmdump exits normally after SIGTERM: drain and sync then
             else:
                 _sink.close()
             _sink = CaseSink(Path(root))

@@ -1,0 +1,109 @@
+"""HTTPS requests/s through `auditor capture` vs bare mitmdump, alternating in one run (not a test).
+
+Usage: .venv/bin/python -m bench.capture_throughput [--rounds 3] [--requests 300] [--connections 2]
+Loopback only: a local TLS upstream on 127.0.0.2 (throwaway CA), keep-alive HTTPS clients through a CONNECT
+tunnel, each request a small POST. Configurations, alternated round by round so machine load hits all alike:
+  bare      mitmdump, no addons (upstream verification off, as in the capture)
+  bare -w   mitmdump writing its own stream file (mitmproxy's own way of keeping flows)
+  auditor   auditor's Capture: bodies + recorder + completeness addons into a case
+Prints the median requests/s per configuration and the ratios auditor/bare and auditor/(bare -w).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import signal
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from auditor.capture.addons import lifecycle
+from auditor.capture.proxy import Capture, mitmdump_path
+from auditor.case.bundle import Case
+from tests.capture.upstream import TestCA, Upstream
+
+HOST = "127.0.0.2"
+
+
+def load(address: tuple[str, int], ca: Path, port: int, requests: int, connections: int) -> float:
+    import ssl
+
+    def worker(done: list[int]) -> None:
+        context = ssl.create_default_context(cafile=str(ca))
+        conn = http.client.HTTPSConnection(*address, context=context, timeout=30)
+        conn.set_tunnel(HOST, port)
+        for n in range(requests):
+            conn.request("POST", f"/echo?n={n}", body=b'{"device_id":"356938035643809","n":%d}' % n)
+            conn.getresponse().read()
+            done.append(1)
+        conn.close()
+
+    done: list[int] = []
+    threads = [threading.Thread(target=worker, args=(done,)) for _ in range(connections)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return len(done) / (time.perf_counter() - start)
+
+
+def bare(work: Path, confdir: Path, stream: bool) -> tuple[subprocess.Popen, tuple[str, int]]:
+    listen = work / "listen.json"
+    listen.unlink(missing_ok=True)
+    args = [mitmdump_path(), "--listen-host", "127.0.0.1", "--listen-port", "0", "--set", f"confdir={confdir}",
+            "--set", "ssl_insecure=true", "--set", "flow_detail=0", "-s", lifecycle.__file__,
+            "--set", f"auditor_listen_file={listen}"]
+    if stream:
+        args += ["-w", str(work / "bare.mitm")]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not listen.exists():
+        assert time.monotonic() < deadline and process.poll() is None, "mitmdump did not start"
+        time.sleep(0.02)
+    address = json.loads(listen.read_text())["listening"][0]["addresses"][0]
+    return process, (address[0], address[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=300, help="per connection")
+    parser.add_argument("--connections", type=int, default=2)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ca = TestCA.create(work)
+        upstream = Upstream(HOST, *ca.issue(work, [], [HOST]))
+        confdir = work / "conf"
+        results: dict[str, list[float]] = {"bare": [], "bare -w": [], "auditor": []}
+        for round_no in range(options.rounds):
+            for name in results:
+                if name == "auditor":
+                    capture = Capture(Case.create(work / f"case{round_no}").root, confdir=str(confdir)).start()
+                    rps = load(capture.listen_address, capture.ca_path, upstream.address[1], options.requests,
+                               options.connections)
+                    capture.stop()
+                else:
+                    process, address = bare(work, confdir, stream=name == "bare -w")
+                    rps = load(address, confdir / "mitmproxy-ca-cert.pem", upstream.address[1], options.requests,
+                               options.connections)
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(30)
+                results[name].append(rps)
+                print(f"round {round_no + 1} {name:8s} {rps:7.1f} req/s", flush=True)
+        upstream.close()
+    medians = {name: statistics.median(values) for name, values in results.items()}
+    for name, value in medians.items():
+        print(f"median {name:8s} {value:7.1f} req/s")
+    print(f"ratio auditor / bare      = {medians['auditor'] / medians['bare']:.3f}  (goal >= 0.95)")
+    print(f"ratio auditor / bare -w   = {medians['auditor'] / medians['bare -w']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
