@@ -23,7 +23,7 @@ from typing import Any
 
 from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
 from auditor.capture.addons.lifecycle import ca_path
-from auditor.capture.recovery import recover_flows
+from auditor.capture.ingest import StreamIngester
 from auditor.case.bundle import Case
 from auditor.case.ledger import utc_now
 from auditor.case.ledger_check import read_records
@@ -66,6 +66,7 @@ class Capture:
     started: dict[str, Any] = field(default_factory=dict, init=False)
     _workdir: Path | None = field(default=None, init=False)
     _started_at: str = field(default="", init=False)
+    _ingester: StreamIngester | None = field(default=None, init=False)
 
     @property
     def ca_path(self) -> Path:
@@ -103,6 +104,9 @@ class Capture:
         if self.mode not in MODES:
             raise InputError(self.mode, f"unknown capture mode; use one of {', '.join(MODES)}")
         case = Case.open(self.case_dir)
+        trusted = str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else ""
+        self._ingester = StreamIngester(case, trusted)
+        self._ingester.poll(final=True)     # what an earlier session's crash left un-ingested, before we append
         self._workdir = Path(tempfile.mkdtemp(prefix="auditor-capture-"))
         listen_file = self._workdir / "listening.json"
         self._log = open(self._workdir / "mitmdump.log", "wb")
@@ -117,6 +121,7 @@ class Capture:
                 raise InputError("mitmdump", f"the proxy did not start: {log.strip() or 'no output'}")
             time.sleep(0.02)
         self.started = json.loads(listen_file.read_text())
+        self._ingester.start()
         ca_bytes = self.ca_path.read_bytes()
         ca_digest = case.artifacts.put_bytes(ca_bytes)
         self._set_session(case, {"started": self._started_at, "mode": self.mode,
@@ -130,6 +135,8 @@ class Capture:
             self.process.kill()
             self.process.wait()
         self._log.close()
+        if self._ingester is not None:
+            self._ingester.finish()
 
     def kill(self) -> None:
         """SIGKILL the proxy (what a crash looks like); stop() still records how it ended."""
@@ -151,15 +158,13 @@ class Capture:
         case = Case.open(self.case_dir)
         log_digest, _ = case.artifacts.put_file(self._workdir / "mitmdump.log")
         returncode = self.process.returncode
+        assert self._ingester is not None
+        self._ingester.finish()         # whatever the proxy appended before it exited, however it exited
+        summary = self.summary(case)
+        body = {"returncode": returncode, "clean": returncode == 0,
+                "signal": signal.Signals(-returncode).name if returncode < 0 else None,
+                "log_sha256": log_digest, **summary}
         with case.ledger(fsync_interval=0) as ledger:
-            # After a clean exit the proxy drained its writer; after a crash, flows.mitm may hold flows
-            # whose events it had no time to write.
-            recovered = 0 if returncode == 0 else recover_flows(
-                case, ledger, str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else "")
-            summary = self.summary(case)
-            body = {"returncode": returncode, "clean": returncode == 0,
-                    "signal": signal.Signals(-returncode).name if returncode < 0 else None,
-                    "log_sha256": log_digest, "recovered_flows": recovered, **summary}
             ledger.append("proxy", "proxy.stopped", body, artifact=log_digest)
         self._set_session(case, {"stopped": utc_now(), "returncode": returncode, **summary})
         shutil.rmtree(self._workdir, ignore_errors=True)

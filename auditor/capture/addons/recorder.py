@@ -1,23 +1,23 @@
 """Record every finished HTTP exchange and WebSocket connection into the case as it happens.
 
-Per flow: the flow serialised in mitmproxy's own stream format is appended to CASE/flows.mitm with one
-write, inside the hook, before mitmproxy hands the response to the client — so a SIGKILL of the proxy
-cannot lose a flow the client saw complete (flows.mitm re-reads with `mitmdump -nr`). Then, through the
-sink's writer thread: its bodies (raw, as on the wire) and the record itself into the artifact store, and a
-`proxy.flow` ledger event with the facts of docs/events.md, the record's SHA-256 and its offset in
-flows.mitm. A flow whose event a crash prevented is rebuilt from flows.mitm by auditor.capture.recovery.
+Per flow, the addon does one thing on the proxy's hot path: append the flow, serialised in mitmproxy's own
+stream format, to CASE/flows.mitm with one write, inside the hook, before mitmproxy hands the response to
+the client — so a SIGKILL of the proxy cannot lose a flow the client saw complete (flows.mitm re-reads with
+`mitmdump -nr`). Everything else — bodies into the artifact store, the `proxy.flow` ledger event with the
+facts of docs/events.md (`describe_flow`) — is done by auditor.capture.ingest, which follows flows.mitm
+from the capturing process: file creation costs more than mitmproxy spends on a flow.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from mitmproxy import ctx, http
+from mitmproxy import http
 from mitmproxy.io import tnetstring
 
 from auditor.capture.addons import flowfacts
 from auditor.capture.addons.bodies import META_KEY
-from auditor.capture.addons.sink import STREAM_FILE, add_case_option, case_sink
+from auditor.capture.addons.sink import add_case_option, case_sink
 
 RECORDED_KEY = "auditor.recorded"
 
@@ -78,11 +78,7 @@ class Recorder:
         if sink is None or flow.metadata.get(RECORDED_KEY):
             return
         flow.metadata[RECORDED_KEY] = True
-        body = describe_flow(flow, ctx.options.ssl_verify_upstream_trusted_ca or "", sink.put)
-        record = tnetstring.dumps(flow.get_state())
-        offset, length = sink.append_stream(record)       # the flow is safe from here on
-        body["stream"] = {"file": STREAM_FILE, "offset": offset, "length": length}
-        sink.event("proxy.flow", body, artifact=sink.put(record))
+        sink.append_stream(tnetstring.dumps(flow.get_state()))
 
 
 addons = [Recorder()]

@@ -1,13 +1,11 @@
 """The proxy process's single door into the case: mitmproxy's stream file, the artifact store and the ledger.
 
 Every addon of the capture writes through `case_sink()`, so the process holds one ledger handle (as the case
-API asks) and one append handle on flows.mitm. Two speeds:
-- On the proxy's hot path, only the flow's record is appended to flows.mitm (one write, before the client
-  receives the response). That is what a SIGKILL can't take away: Capture.stop() rebuilds from the stream
-  file any flow whose ledger event had not been written yet (auditor.capture.recovery).
-- Artifacts and ledger events go through a queue to one writer thread, in order: file creation costs far
-  more than the proxy spends on a flow, and must not stall mitmproxy's event loop. A background fsync
-  follows within SYNC_INTERVAL seconds, the same power-loss bound the ledger states.
+API asks) and one append handle on flows.mitm:
+- flows are appended to flows.mitm with one write each, on the hot path (the recorder addon);
+- artifacts and ledger events (known unknowns, proxy.started) go through a queue to one writer thread, in
+  order: file creation costs more than mitmproxy spends on a flow and must not stall its event loop.
+A background fsync follows within SYNC_INTERVAL seconds, the same power-loss bound the ledger states.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from typing import Any
 
 from mitmproxy import ctx
 
+from auditor.capture.durability import PendingSync
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
 
@@ -43,8 +42,7 @@ class CaseSink:
         self.ledger: Ledger = self.case.ledger(fsync_interval=SYNC_INTERVAL)
         self._stream_fd = os.open(self.case.root / STREAM_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._stream_lock = threading.Lock()
-        self._sync_lock = threading.Lock()
-        self._unsynced: list[Path] = []
+        self._pending = PendingSync()
         self._queue: queue.Queue[tuple | None] = queue.Queue(QUEUE_LIMIT)
         self._stop = threading.Event()
         self._writer = threading.Thread(target=self._write_loop, name="capture-writer", daemon=True)
@@ -64,8 +62,7 @@ class CaseSink:
 
     def note_artifact(self, digest: str) -> None:
         """An artifact written by a streaming writer (sync=False) that the next sync must flush."""
-        with self._sync_lock:
-            self._unsynced.append(self.case.artifacts.path_for(digest))
+        self._pending.add(self.case.artifacts.path_for(digest))
 
     def append_stream(self, record: bytes) -> tuple[int, int]:
         """Append one serialised flow to flows.mitm with a single write; returns (offset, length)."""
@@ -96,14 +93,9 @@ class CaseSink:
                 self._queue.task_done()
 
     def sync(self) -> None:
-        with self._sync_lock:
-            paths, self._unsynced = self._unsynced, []
         with self._stream_lock:
             os.fsync(self._stream_fd)
-        for path in paths:
-            _fsync_path(path)
-        for directory in {path.parent for path in paths}:
-            _fsync_path(directory)
+        self._pending.flush()
 
     def _sync_loop(self) -> None:
         while not self._stop.wait(SYNC_INTERVAL):
@@ -118,17 +110,6 @@ class CaseSink:
         self.sync()
         os.close(self._stream_fd)
         self.ledger.close()
-
-
-def _fsync_path(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 _sink: CaseSink | None = None

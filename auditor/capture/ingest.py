@@ -1,0 +1,103 @@
+"""Follow CASE/flows.mitm and turn each new flow into its artifacts and a `proxy.flow` ledger event.
+
+The proxy only appends flows to its stream file (the recorder addon); this runs in the capturing process,
+polling the file, so the proxy's event loop never waits on file creation. Each record is read back with
+mitmproxy's own reader, its bodies stored raw as artifacts, and the event names the record's SHA-256 and its
+offset and length in flows.mitm. A record still being written is left for the next poll; once the proxy is
+gone, a record cut short (killed mid-write) is reported as `proxy.stream_torn`: that flow never completed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+from mitmproxy import http
+from mitmproxy import io as mitm_io
+
+from auditor.capture.addons.recorder import describe_flow
+from auditor.capture.addons.sink import STREAM_FILE
+from auditor.capture.durability import PendingSync
+from auditor.case.bundle import Case
+from auditor.case.ledger import Ledger
+from auditor.case.ledger_check import read_records
+
+POLL_INTERVAL = 0.05
+
+
+def recorded_end(case: Case) -> int:
+    """Where the flows already in the ledger end in flows.mitm (a new session continues from there)."""
+    end = 0
+    for record in read_records(case.ledger_path):
+        stream = record["body"].get("stream") if record.get("kind") == "proxy.flow" else None
+        if isinstance(stream, dict) and stream.get("file") == STREAM_FILE:
+            end = max(end, stream["offset"] + stream["length"])
+    return end
+
+
+class StreamIngester:
+    def __init__(self, case: Case, trusted_ca_file: str):
+        self.case = case
+        self.trusted_ca_file = trusted_ca_file
+        self.path = case.root / STREAM_FILE
+        self.offset = recorded_end(case)
+        self.flows = 0
+        self._ledger: Ledger = case.ledger()
+        self._pending = PendingSync()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll(self, final: bool = False) -> int:
+        """Ingest the complete records after the current offset; returns how many flows were recorded."""
+        if not self.path.exists():
+            return 0
+        ingested = 0
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset)
+            try:
+                for flow in mitm_io.FlowReader(handle).stream():
+                    end = handle.tell()
+                    handle.seek(self.offset)
+                    record = handle.read(end - self.offset)
+                    if isinstance(flow, http.HTTPFlow):
+                        self._record(flow, record)
+                        ingested += 1
+                    self.offset = end
+            except Exception as exc:       # an incomplete record: still being written, or torn by a kill
+                size = self.path.stat().st_size
+                if final and size > self.offset:
+                    self._ledger.append("proxy", "proxy.stream_torn", {
+                        "file": STREAM_FILE, "offset": self.offset, "bytes": size - self.offset,
+                        "error": str(exc)[:500]})
+                    self.offset = size      # a later session appends after the torn bytes
+        self.flows += ingested
+        self._pending.flush()           # one batch of fsyncs per poll, off the proxy's path
+        return ingested
+
+    def _put(self, data: bytes) -> str:
+        digest = self.case.artifacts.put_bytes(data, sync=False)
+        self._pending.add(self.case.artifacts.path_for(digest))
+        return digest
+
+    def _record(self, flow: http.HTTPFlow, record: bytes) -> None:
+        body = describe_flow(flow, self.trusted_ca_file, self._put)
+        body["stream"] = {"file": STREAM_FILE, "offset": self.offset, "length": len(record),
+                          "sha256": hashlib.sha256(record).hexdigest()}
+        self._ledger.append("proxy", "proxy.flow", body, artifact=self._put(record))
+
+    def _follow(self) -> None:
+        while not self._stop.wait(POLL_INTERVAL):
+            self.poll()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._follow, name="capture-ingest", daemon=True)
+        self._thread.start()
+
+    def finish(self) -> None:
+        """After the proxy exited: stop following, ingest what is left, make it durable."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.poll(final=True)
+        self._ledger.close()
