@@ -5,7 +5,7 @@ Loopback only: a local TLS upstream on 127.0.0.2 (throwaway CA), keep-alive HTTP
 tunnel, each request a small POST. Configurations, alternated round by round so machine load hits all alike:
   bare      mitmdump, no addons (upstream verification off, as in the capture)
   bare -w   mitmdump writing its own stream file (mitmproxy's own way of keeping flows)
-  auditor   auditor's Capture: bodies + recorder + completeness addons into a case
+  auditor   `auditor capture` (its own process): bodies + recorder + completeness addons, ingest into a case
 Prints the median requests/s per configuration and the ratios auditor/bare and auditor/(bare -w).
 """
 
@@ -14,16 +14,18 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import re
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 from auditor.capture.addons import lifecycle
-from auditor.capture.proxy import Capture, mitmdump_path
+from auditor.capture.proxy import mitmdump_path
 from auditor.case.bundle import Case
 from tests.capture.upstream import TestCA, Upstream
 
@@ -70,6 +72,19 @@ def bare(work: Path, confdir: Path, stream: bool) -> tuple[subprocess.Popen, tup
     return process, (address[0], address[1])
 
 
+def auditor_capture(case_dir: Path, confdir: Path) -> tuple[subprocess.Popen, tuple[str, int]]:
+    """`auditor capture` as its own process, as a user runs it (its ingester must not share our GIL)."""
+    process = subprocess.Popen([str(Path(sys.executable).parent / "auditor"), "capture", "--case", str(case_dir),
+                                "--listen-port", "0", "--confdir", str(confdir)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if match := re.search(r"listening at ([\d.]+):(\d+)", line):
+            threading.Thread(target=process.stdout.read, daemon=True).start()     # keep draining
+            return process, (match[1], int(match[2]))
+    raise RuntimeError("auditor capture did not start")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -85,16 +100,13 @@ def main() -> None:
         for round_no in range(options.rounds):
             for name in results:
                 if name == "auditor":
-                    capture = Capture(Case.create(work / f"case{round_no}").root, confdir=str(confdir)).start()
-                    rps = load(capture.listen_address, capture.ca_path, upstream.address[1], options.requests,
-                               options.connections)
-                    capture.stop()
+                    process, address = auditor_capture(Case.create(work / f"case{round_no}").root, confdir)
                 else:
                     process, address = bare(work, confdir, stream=name == "bare -w")
-                    rps = load(address, confdir / "mitmproxy-ca-cert.pem", upstream.address[1], options.requests,
-                               options.connections)
-                    process.send_signal(signal.SIGTERM)
-                    process.wait(30)
+                rps = load(address, confdir / "mitmproxy-ca-cert.pem", upstream.address[1], options.requests,
+                           options.connections)
+                process.send_signal(signal.SIGTERM)
+                process.wait(60)
                 results[name].append(rps)
                 print(f"round {round_no + 1} {name:8s} {rps:7.1f} req/s", flush=True)
         upstream.close()

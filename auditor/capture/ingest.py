@@ -3,7 +3,8 @@
 The proxy only appends flows to its stream file (the recorder addon); this runs in the capturing process,
 polling the file, so the proxy's event loop never waits on file creation. Each record is read back with
 mitmproxy's own reader, its bodies stored raw as artifacts, and the event names the record's SHA-256 and its
-offset and length in flows.mitm. A record still being written is left for the next poll; once the proxy is
+offset and length in flows.mitm (the record is not stored a second time as an artifact: flows.mitm is itself
+covered by the seal, and each record is checkable against its event). A record still being written is left for the next poll; once the proxy is
 gone, a record cut short (killed mid-write) is reported as `proxy.stream_torn`: that flow never completed.
 """
 
@@ -84,7 +85,7 @@ class StreamIngester:
         body = describe_flow(flow, self.trusted_ca_file, self._put)
         body["stream"] = {"file": STREAM_FILE, "offset": self.offset, "length": len(record),
                           "sha256": hashlib.sha256(record).hexdigest()}
-        self._ledger.append("proxy", "proxy.flow", body, artifact=self._put(record))
+        self._ledger.append("proxy", "proxy.flow", body)
 
     def _follow(self) -> None:
         while not self._stop.wait(POLL_INTERVAL):

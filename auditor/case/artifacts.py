@@ -101,6 +101,9 @@ class ArtifactStore:
         return ArtifactWriter(self, max_bytes, sync)
 
     def put_bytes(self, data: bytes, sync: bool = True) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        if self.path_for(digest).is_file():
+            return digest               # content-addressed: the same bytes are already stored
         with self.writer(sync=sync) as out:
             out.write(data)
         assert out.digest is not None

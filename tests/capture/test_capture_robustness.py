@@ -120,3 +120,22 @@ def test_200_mib_body_streams_to_the_artifact_store_within_the_memory_bound(capt
     assert response["body_sha256"] == digest.hexdigest() and response["body_complete"] is True
     assert (case.artifacts.path_for(response["body_sha256"])).stat().st_size == size
     assert peak_kb < MEMORY_BOUND_KB, f"proxy peak RSS {peak_kb} kB"
+
+
+def test_a_torn_stream_tail_is_reported_and_the_next_session_continues_after_it(case, confdir, world, pki, upstream):
+    from auditor.capture.proxy import Capture
+
+    torn = b"4096:{partial record cut by a kill"
+    with open(case.root / "flows.mitm", "ab") as stream:
+        stream.write(torn)
+    capture = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem).start()
+    conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]), timeout=30)
+    conn.set_tunnel(HOST, upstream.address[1])
+    conn.request("GET", "/hello")
+    assert conn.getresponse().read() == b"hello from upstream"
+    conn.close()
+    capture.stop()
+    [report] = events(case, "proxy.stream_torn")
+    assert (report["body"]["offset"], report["body"]["bytes"]) == (0, len(torn))
+    [flow] = events(case, "proxy.flow")
+    assert flow["body"]["stream"]["offset"] == len(torn) and flow["body"]["request"]["path"] == "/hello"
