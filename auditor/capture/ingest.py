@@ -11,6 +11,10 @@ gone, a record cut short (killed mid-write) is reported as `proxy.stream_torn`: 
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from auditor.case.ledger import Ledger
 from auditor.case.ledger_check import read_records
 
 POLL_INTERVAL = 0.05
+INGEST_NICENESS = 10
 
 
 def recorded_end(case: Case) -> int:
@@ -38,16 +43,14 @@ def recorded_end(case: Case) -> int:
 
 
 class StreamIngester:
-    def __init__(self, case: Case, trusted_ca_file: str):
+    def __init__(self, case: Case, trusted_ca_file: str, offset: int | None = None):
         self.case = case
         self.trusted_ca_file = trusted_ca_file
         self.path = case.root / STREAM_FILE
-        self.offset = recorded_end(case)
+        self.offset = recorded_end(case) if offset is None else offset
         self.flows = 0
         self._ledger: Ledger = case.ledger()
         self._pending = PendingSync()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def poll(self, final: bool = False) -> int:
         """Ingest the complete records after the current offset; returns how many flows were recorded."""
@@ -87,18 +90,42 @@ class StreamIngester:
                           "sha256": hashlib.sha256(record).hexdigest()}
         self._ledger.append("proxy", "proxy.flow", body)
 
-    def _follow(self) -> None:
-        while not self._stop.wait(POLL_INTERVAL):
+    def follow(self, stop: threading.Event) -> None:
+        """Ingest as flows arrive until `stop` is set, then what is left (the proxy has exited by then)."""
+        while not stop.wait(POLL_INTERVAL):
             self.poll()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._follow, name="capture-ingest", daemon=True)
-        self._thread.start()
-
-    def finish(self) -> None:
-        """After the proxy exited: stop following, ingest what is left, make it durable."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
         self.poll(final=True)
         self._ledger.close()
+
+    def close(self) -> None:
+        self._ledger.close()
+
+
+class IngestProcess:
+    """The ingester as a child process at lower CPU priority: under load the proxy gets the CPU first and
+    the ledger catches up after (the flows are already safe in flows.mitm). Closing its stdin means
+    'the proxy has exited: finish' — so it also finishes if the capturing process itself dies."""
+
+    def __init__(self, case_dir: Path, trusted_ca_file: str, offset: int):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "auditor.capture.ingest", str(case_dir), trusted_ca_file, str(offset)],
+            stdin=subprocess.PIPE, preexec_fn=lambda: os.nice(INGEST_NICENESS))
+
+    def finish(self, timeout: float) -> int:
+        """Wait for the backlog to be ingested; returns the exit status."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        return self.process.wait(timeout)
+
+
+def main() -> None:
+    case_dir, trusted_ca_file, offset = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    ingester = StreamIngester(Case.open(Path(case_dir)), trusted_ca_file, offset)
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.buffer.read(), stop.set()), daemon=True).start()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)   # the capturing process decides when ingest is over
+    ingester.follow(stop)
+
+
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,7 @@ from typing import Any
 
 from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
 from auditor.capture.addons.lifecycle import ca_path
-from auditor.capture.ingest import StreamIngester
+from auditor.capture.ingest import IngestProcess, StreamIngester
 from auditor.case.bundle import Case
 from auditor.case.ledger import utc_now
 from auditor.case.ledger_check import read_records
@@ -32,6 +32,7 @@ from auditor.errors import InputError
 MODES = ("regular", "wireguard", "socks5")
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
+INGEST_TIMEOUT = 3600.0     # a backlog after heavy load is ingested before the session is closed
 DEFAULT_CONFDIR = "~/.mitmproxy"       # mitmproxy's own default, so an existing CA keeps working
 KNOWN_UNKNOWN_KINDS = ("proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
                        "proxy.malformed", "proxy.aborted")
@@ -66,7 +67,7 @@ class Capture:
     started: dict[str, Any] = field(default_factory=dict, init=False)
     _workdir: Path | None = field(default=None, init=False)
     _started_at: str = field(default="", init=False)
-    _ingester: StreamIngester | None = field(default=None, init=False)
+    _ingester: IngestProcess | None = field(default=None, init=False)
 
     @property
     def ca_path(self) -> Path:
@@ -105,8 +106,9 @@ class Capture:
             raise InputError(self.mode, f"unknown capture mode; use one of {', '.join(MODES)}")
         case = Case.open(self.case_dir)
         trusted = str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else ""
-        self._ingester = StreamIngester(case, trusted)
-        self._ingester.poll(final=True)     # what an earlier session's crash left un-ingested, before we append
+        catch_up = StreamIngester(case, trusted)
+        catch_up.poll(final=True)           # what an earlier session's crash left un-ingested, before we append
+        catch_up.close()
         self._workdir = Path(tempfile.mkdtemp(prefix="auditor-capture-"))
         listen_file = self._workdir / "listening.json"
         self._log = open(self._workdir / "mitmdump.log", "wb")
@@ -121,7 +123,7 @@ class Capture:
                 raise InputError("mitmdump", f"the proxy did not start: {log.strip() or 'no output'}")
             time.sleep(0.02)
         self.started = json.loads(listen_file.read_text())
-        self._ingester.start()
+        self._ingester = IngestProcess(self.case_dir, trusted, catch_up.offset)
         ca_bytes = self.ca_path.read_bytes()
         ca_digest = case.artifacts.put_bytes(ca_bytes)
         self._set_session(case, {"started": self._started_at, "mode": self.mode,
@@ -135,8 +137,6 @@ class Capture:
             self.process.kill()
             self.process.wait()
         self._log.close()
-        if self._ingester is not None:
-            self._ingester.finish()
 
     def kill(self) -> None:
         """SIGKILL the proxy (what a crash looks like); stop() still records how it ended."""
@@ -159,11 +159,11 @@ class Capture:
         log_digest, _ = case.artifacts.put_file(self._workdir / "mitmdump.log")
         returncode = self.process.returncode
         assert self._ingester is not None
-        self._ingester.finish()         # whatever the proxy appended before it exited, however it exited
+        ingest_status = self._ingester.finish(INGEST_TIMEOUT)    # all the proxy appended, however it exited
         summary = self.summary(case)
         body = {"returncode": returncode, "clean": returncode == 0,
                 "signal": signal.Signals(-returncode).name if returncode < 0 else None,
-                "log_sha256": log_digest, **summary}
+                "log_sha256": log_digest, "ingest_status": ingest_status, **summary}
         with case.ledger(fsync_interval=0) as ledger:
             ledger.append("proxy", "proxy.stopped", body, artifact=log_digest)
         self._set_session(case, {"stopped": utc_now(), "returncode": returncode, **summary})

@@ -99,10 +99,11 @@ def test_websocket_messages_are_recorded_when_it_ends(capture, case, upstream):
 
     pump()
     assert isinstance(received[0], wsproto.events.AcceptConnection)
-    conn.sendall(ws.send(wsproto.events.TextMessage(data="imei=356938035643809")))
-    conn.sendall(ws.send(wsproto.events.BytesMessage(data=b"\x00\x01binary")))
-    while sum(isinstance(e, wsproto.events.Message) for e in received) < 2:
-        pump()
+    for count, message in enumerate((wsproto.events.TextMessage(data="imei=356938035643809"),
+                                     wsproto.events.BytesMessage(data=b"\x00\x01binary")), start=1):
+        conn.sendall(ws.send(message))          # one at a time, so the recorded order is fixed
+        while sum(isinstance(e, wsproto.events.Message) for e in received) < count:
+            pump()
     conn.sendall(ws.send(wsproto.events.CloseConnection(code=1000)))
     while not any(isinstance(e, wsproto.events.CloseConnection) for e in received):
         pump()
@@ -113,5 +114,5 @@ def test_websocket_messages_are_recorded_when_it_ends(capture, case, upstream):
     assert event["type"] == "websocket" and event["response"]["status_code"] == 101
     messages = event["websocket"]["messages"]
     assert [(m["from_client"], m["type"], m["size"]) for m in messages] == [
-        (True, "text", 20), (True, "binary", 8), (False, "text", 25), (False, "binary", 13)]
+        (True, "text", 20), (False, "text", 25), (True, "binary", 8), (False, "binary", 13)]
     assert case.artifacts.read_bytes(messages[0]["sha256"], 1024) == b"imei=356938035643809"
