@@ -105,10 +105,13 @@ def main() -> None:
                     process, address = bare(work, confdir, stream=name == "bare -w")
                 rps = load(address, confdir / "mitmproxy-ca-cert.pem", upstream.address[1], options.requests,
                            options.connections)
+                stopping = time.perf_counter()
                 process.send_signal(signal.SIGTERM)
-                process.wait(60)
+                process.wait(600)
                 results[name].append(rps)
-                print(f"round {round_no + 1} {name:8s} {rps:7.1f} req/s", flush=True)
+                # For auditor this includes ingesting the backlog the load left (the ledger catching up).
+                print(f"round {round_no + 1} {name:8s} {rps:7.1f} req/s, stop took "
+                      f"{time.perf_counter() - stopping:5.2f} s", flush=True)
         upstream.close()
     medians = {name: statistics.median(values) for name, values in results.items()}
     for name, value in medians.items():
