@@ -116,3 +116,29 @@ def test_websocket_messages_are_recorded_when_it_ends(capture, case, upstream):
     assert [(m["from_client"], m["type"], m["size"]) for m in messages] == [
         (True, "text", 20), (False, "text", 25), (True, "binary", 8), (False, "binary", 13)]
     assert case.artifacts.read_bytes(messages[0]["sha256"], 1024) == b"imei=356938035643809"
+
+
+def test_socks5_mode_records_the_flow(case, confdir, world, pki, upstream):
+    import socket
+    import struct
+
+    from auditor.capture.proxy import Capture
+
+    capture = Capture(case.root, mode="socks5", confdir=str(confdir), world=world,
+                      upstream_trusted_ca=pki[0].cert_pem).start()
+    try:
+        raw = socket.create_connection(capture.listen_address, timeout=30)
+        raw.sendall(b"\x05\x01\x00")                                  # SOCKS5, one method: no authentication
+        assert raw.recv(2) == b"\x05\x00"
+        name = HOST.encode()
+        raw.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", upstream.address[1]))
+        assert raw.recv(10)[:2] == b"\x05\x00"
+        conn = trusting(capture, ["http/1.1"]).wrap_socket(raw, server_hostname=HOST)
+        conn.sendall(f"GET /hello HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        assert read_h1_response(conn) == (200, b"hello from upstream")
+        conn.close()
+    finally:
+        capture.stop()
+    [flow] = events(case, "proxy.flow")
+    assert flow["body"]["mode"] == "socks5" and flow["body"]["server"]["ip"] == UPSTREAM_IP
+    assert flow["body"]["tls"]["sni"] == HOST
