@@ -34,7 +34,8 @@ class Lifecycle:
                       "addresses": [[str(a[0]), int(a[1])] for a in server.listen_addrs]}
                      for server in servers]
         ca = ca_path(ctx.options.confdir)
-        body = {"listening": listening, "ca_cert_sha256": hashlib.sha256(ca.read_bytes()).hexdigest(),
+        ca_digest = hashlib.sha256(ca.read_bytes()).hexdigest() if ca.is_file() else None
+        body = {"listening": listening, "ca_cert_sha256": ca_digest,
                 "mitmproxy_version": mitmproxy.version.VERSION, "http3": ctx.options.http3,
                 "pid": os.getpid()}
         sink = case_sink()
