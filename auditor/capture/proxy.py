@@ -1,9 +1,11 @@
 """A capture session: mitmdump as a subprocess recording into a case, with start() and stop().
 
 One process per capture (mitmproxy keeps its master in module globals, and a separate process can be
-SIGKILLed without taking the caller along). The proxy process loads auditor's addons with `-s` and writes
-its own ledger events; this side records the CA certificate, the session in case.json, and
-`proxy.stopped` with how the process ended and its log (the only place mitmproxy names some rejections).
+SIGKILLed without taking the caller along). The proxy process loads auditor's addons with `-s`: it appends
+flows to flows.mitm and writes its own known-unknown events. A lower-priority child (auditor.capture.ingest)
+turns flows.mitm into artifacts and `proxy.flow` events. This side records the CA certificate, the session in
+case.json, and `proxy.stopped` with how the process ended and its log (the only place mitmproxy names some
+rejections).
 """
 
 from __future__ import annotations

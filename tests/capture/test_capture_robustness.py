@@ -139,3 +139,24 @@ def test_a_torn_stream_tail_is_reported_and_the_next_session_continues_after_it(
     assert (report["body"]["offset"], report["body"]["bytes"]) == (0, len(torn))
     [flow] = events(case, "proxy.flow")
     assert flow["body"]["stream"]["offset"] == len(torn) and flow["body"]["request"]["path"] == "/hello"
+
+
+def test_an_upload_over_the_cap_spills_to_the_artifact_store(case, confdir, world, pki, upstream):
+    from auditor.capture.proxy import Capture
+
+    capture = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem,
+                      body_cap=4096).start()
+    upload = bytes(range(256)) * 64                    # 16 KiB: four times the cap
+    conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]), timeout=30)
+    conn.set_tunnel(HOST, upstream.address[1])
+    conn.request("POST", "/echo", body=upload)
+    assert conn.getresponse().read() == f"{len(upload)} {hashlib.sha256(upload).hexdigest()}".encode()
+    conn.close()
+    capture.stop()
+    [flow] = events(case, "proxy.flow")
+    request = flow["body"]["request"]
+    assert (request["body_size"], request["body_complete"]) == (len(upload), True)
+    assert case.artifacts.read_bytes(request["body_sha256"], 1 << 20) == upload
+    with open(case.root / "flows.mitm", "rb") as handle:
+        [reread] = list(mitm_io.FlowReader(handle).stream())
+    assert reread.request.raw_content is None          # not held in memory, so not in the stream record

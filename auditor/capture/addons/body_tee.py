@@ -26,13 +26,15 @@ class BodyTee:
         self.size += len(chunk)
         if self.spill is not None:
             self.spill.write(chunk)
-        elif len(self.kept) + len(chunk) <= self.cap or self.sink is None:
-            self.kept += chunk if self.sink is not None else chunk[: max(0, self.cap - len(self.kept))]
-        else:
+        elif self.size <= self.cap:
+            self.kept += chunk
+        elif self.sink is not None:
             self.spill = self.sink.case.artifacts.writer(sync=False)
             self.spill.write(bytes(self.kept))
             self.spill.write(chunk)
             self.kept = bytearray()
+        else:
+            self.kept = bytearray()     # no case to spill into (addon loaded alone): the body is not kept
         return chunk
 
     def finish(self, message: http.Message, complete: bool) -> dict[str, object]:
@@ -43,6 +45,7 @@ class BodyTee:
             assert self.sink is not None
             self.sink.note_artifact(digest)
             facts.update(body_sha256=digest, spilled=True)
-        else:
+        elif self.size <= self.cap:
             message.raw_content = bytes(self.kept)
+        # else: over the cap with nowhere to spill; raw_content stays None, as in mitmproxy's own streaming
         return facts
