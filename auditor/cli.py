@@ -41,6 +41,8 @@ def _register() -> None:
 
     for command in (case_group, mark, seal, verify, demo):
         cli.add_command(command)
+    from auditor.static.commands import apk_group
+    cli.add_command(apk_group)
 
 
 _register()

@@ -72,7 +72,7 @@ def run_androguard(apk: str) -> dict:
     _a, _d, dx = AnalyzeAPK(apk)
     sites = set()
     for method in dx.get_methods():
-        if method.is_external() and (method.class_name, method.name) in API_METHODS:
+        if (method.class_name, method.name) in API_METHODS:
             for caller_cls, caller, offset in method.get_xref_from():
                 sites.add((method.class_name, method.name, caller_cls.name[1:-1].replace("/", "."),
                            caller.name + caller.descriptor.replace(" ", ""), offset))

@@ -69,6 +69,11 @@ def _class_name(package: str, name: str) -> str:
     return name if "." in name else f"{package}.{name}"
 
 
+def _local(tag: object) -> str:
+    """An element's name without its namespace ("" for comments and processing instructions)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
 def _exported(elem, tag: str, target_sdk: int | None) -> tuple[bool, str]:
     explicit = elem.get(ANDROID_NS + "exported")
     if explicit is not None:
@@ -98,21 +103,24 @@ def parse_manifest(apk: ApkFile) -> Manifest:
     uses_sdk = root.find("uses-sdk")
     min_sdk = _int(uses_sdk.get(ANDROID_NS + "minSdkVersion")) if uses_sdk is not None else None
     target_sdk = _int(uses_sdk.get(ANDROID_NS + "targetSdkVersion")) if uses_sdk is not None else None
-    permissions = sorted({e.get(ANDROID_NS + "name") for tag in ("uses-permission", "uses-permission-sdk-23")
-                          for e in root.iter(tag) if e.get(ANDROID_NS + "name")})
+    # Android's parser matches element names without their namespace: <android:uses-permission> counts
+    permissions = sorted({e.get(ANDROID_NS + "name") for e in root.iter()
+                          if _local(e.tag) in ("uses-permission", "uses-permission-sdk-23")
+                          and e.get(ANDROID_NS + "name")})
     components: list[dict[str, object]] = []
     main_activity = None
     application = root.find("application")
     for elem in application if application is not None else []:
-        if not isinstance(elem.tag, str) or elem.tag not in COMPONENT_TAGS or not elem.get(ANDROID_NS + "name"):
+        tag = _local(elem.tag)
+        if tag not in COMPONENT_TAGS or not elem.get(ANDROID_NS + "name"):
             continue
         name = _class_name(package, elem.get(ANDROID_NS + "name"))
-        exported, reason = _exported(elem, elem.tag, target_sdk)
+        exported, reason = _exported(elem, tag, target_sdk)
         actions = sorted({a.get(ANDROID_NS + "name") for a in elem.iter("action") if a.get(ANDROID_NS + "name")})
         if main_activity is None and "android.intent.action.MAIN" in actions and any(
                 c.get(ANDROID_NS + "name") == "android.intent.category.LAUNCHER" for c in elem.iter("category")):
             main_activity = name
-        components.append({"type": elem.tag, "name": name, "exported": exported, "exported_because": reason,
+        components.append({"type": tag, "name": name, "exported": exported, "exported_because": reason,
                            "permission": elem.get(ANDROID_NS + "permission"), "actions": actions})
     return Manifest(package, _int(root.get(ANDROID_NS + "versionCode")), root.get(ANDROID_NS + "versionName"),
                     min_sdk, target_sdk, root.get("split"), permissions, components, main_activity)

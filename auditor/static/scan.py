@@ -9,7 +9,9 @@ The same input gives byte-identical output: every list is sorted and no path, ti
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import struct
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from auditor.static.reach import Attributor, first_party_packages
 from auditor.static.sdks import SdkMatcher, dataset_provenance, exodus_matcher
 
 FORMAT = "auditor-apk-scan/1"
+MAX_REACHABLE_LISTED = 25       # origins listed per call site; reachable_from_total gives the full count
 _DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
 LIMITS = [
     "Call sites are invoke instructions in the APK's dex code; code loaded at run time (downloaded dex, "
@@ -63,8 +66,8 @@ def _call_entry(site: CallSite, attributor: Attributor) -> dict[str, Any]:
         "api": site.api, "reference": site.reference, "category": site.category,
         "caller": caller, "caller_method": f"{site.caller.name}{site.caller.proto}",
         "caller_package": package_of(caller), "attribution": attribution, "sdk": origin.sdk,
-        "reachable_from": [_origin_entry(key, attributor) for key in reach.origins],
-        "reach_complete": reach.complete, "dex": site.dex, "offset": site.offset,
+        "reachable_from": [_origin_entry(key, attributor) for key in reach.origins[:MAX_REACHABLE_LISTED]],
+        "reachable_from_total": len(reach.origins), "reach_complete": reach.complete, "dex": site.dex, "offset": site.offset,
     }
 
 
@@ -74,7 +77,9 @@ def _origin_entry(key: MethodKey, attributor: Attributor) -> dict[str, Any]:
             "sdk": origin.sdk}
 
 
-def scan_input(apk_input: ApkInput, sdks: SdkMatcher | None = None) -> dict[str, Any]:
+def scan_input(apk_input: ApkInput, extra_first_party: tuple[str, ...] = (),
+               sdks: SdkMatcher | None = None) -> dict[str, Any]:
+    """Scan an opened input. extra_first_party: packages the expert knows to be the app's own code."""
     sdks = sdks or exodus_matcher()
     bundle = apk_input.kind == "bundle"
     manifests = [parse_manifest(apk) for apk in apk_input.apks]
@@ -85,11 +90,16 @@ def scan_input(apk_input: ApkInput, sdks: SdkMatcher | None = None) -> dict[str,
     dexes = [dex for apk, _m in pairs for dex in _dex_files(apk, bundle)]
     if not dexes:
         raise InputError(apk_input.path, "not an APK with code: no classes*.dex found")
-    program = Program(dexes)
-    class_names = [dotted(c) for c in program.classes]
     own_components = [c for c in (manifest.main_activity,) if c]
-    attributor = Attributor(program, first_party_packages(manifest.package, own_components, sdks), sdks)
-    api_calls = [_call_entry(site, attributor) for site in find_call_sites(program)]
+    try:
+        program = Program(dexes)
+        attributor = Attributor(program, first_party_packages(manifest.package, own_components, sdks)
+                                + list(extra_first_party), sdks)
+        api_calls = [_call_entry(site, attributor) for site in find_call_sites(program)]
+    except (IndexError, KeyError, ValueError, OverflowError, struct.error) as exc:
+        # the dex reader checks tables and offsets; this catches what a crafted file slips past it
+        raise InputError(apk_input.path, f"malformed dex: {type(exc).__name__}: {exc}") from None
+    class_names = [dotted(c) for c in program.classes]
 
     endpoints = EndpointCollector()
     not_scanned = []
@@ -135,6 +145,11 @@ def _summary(api_calls: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {category: dict(sorted(counts.items())) for category, counts in sorted(summary.items())}
 
 
-def scan_apk(path: Path) -> dict[str, Any]:
+def scan_apk(path: Path, extra_first_party: tuple[str, ...] = ()) -> dict[str, Any]:
     """Scan an APK or a split bundle; InputError names the file and the problem."""
-    return scan_input(open_input(path))
+    return scan_input(open_input(path), extra_first_party)
+
+
+def report_bytes(report: dict[str, Any]) -> bytes:
+    """The scan as stored and as printed by --json (the same bytes for the same input)."""
+    return (json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
