@@ -9,7 +9,7 @@ import click
 
 from auditor.case.bundle import Case
 from auditor.output import emit
-from auditor.static.scan import scan_apk
+from auditor.static.scan import scan_files
 
 
 @click.group("apk")
@@ -45,18 +45,19 @@ def describe(report: dict[str, Any]) -> str:
 
 
 @apk_group.command("scan")
-@click.argument("apk", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("apks", metavar="APK...", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--case", "case_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Also store the APK and the scan in this case (events static.apk, static.scan).")
 @click.option("--first-party", multiple=True, metavar="PACKAGE",
               help="A Java package that is the app's own code besides its application id (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scan as JSON (the documented contract).")
-def scan(apk: Path, case_dir: Path | None, first_party: tuple[str, ...], as_json: bool) -> None:
-    """Scan APK: manifest, certificates, SDKs, privacy API call sites and who makes them."""
+def scan(apks: tuple[Path, ...], case_dir: Path | None, first_party: tuple[str, ...], as_json: bool) -> None:
+    """Scan an APK, a bundle (.apks/.xapk/.apkm), or an app's base and split APK files together:
+    manifest, certificates, SDKs, privacy API call sites and who makes them."""
     if case_dir is not None:
         from auditor.static.store import store_apk_scan
 
-        report = store_apk_scan(Case.open(case_dir), apk, first_party)
+        report = store_apk_scan(Case.open(case_dir), list(apks), first_party)
     else:
-        report = scan_apk(apk, first_party)
+        report = scan_files(list(apks), first_party)
     emit(report, as_json, describe(report))

@@ -69,7 +69,7 @@ class ApkInput:
     path: Path
     sha256: str
     size: int
-    kind: str                       # "apk" or "bundle"
+    kind: str                       # "apk", "bundle" (one file holding APKs) or "splits" (several files)
     apks: list[ApkFile]
 
     @property
@@ -120,9 +120,7 @@ def _inner_apk_names(entries: dict[str, zipfile.ZipInfo]) -> list[str]:
     return sorted(names, key=lambda n: (PurePosixPath(n).name != "base.apk", n))
 
 
-def open_input(path: Path) -> ApkInput:
-    """Read and check an APK or a bundle; raise InputError naming the file and the problem."""
-    path = Path(path)
+def _read_file(path: Path) -> tuple[bytes, int]:
     try:
         size = path.stat().st_size
         if not path.is_file():
@@ -136,6 +134,13 @@ def open_input(path: Path) -> ApkInput:
         raise InputError(path, f"cannot read: {exc.strerror}") from None
     if size == 0:
         raise InputError(path, "not an APK: the file is empty")
+    return data, size
+
+
+def open_input(path: Path) -> ApkInput:
+    """Read and check an APK or a bundle; raise InputError naming the file and the problem."""
+    path = Path(path)
+    data, size = _read_file(path)
     budget = Budget()
     outer = _apk_file(str(path), path.name, data, budget)
     if "AndroidManifest.xml" in outer.entries:
@@ -153,3 +158,27 @@ def open_input(path: Path) -> ApkInput:
             raise InputError(label, "not an APK: the zip has no AndroidManifest.xml")
         apks.append(apk)
     return ApkInput(path, outer.sha256, size, "bundle", apks)
+
+
+def open_split_files(paths: list[Path]) -> ApkInput:
+    """Several APK files of one app (base.apk and split_*.apk as pulled from a phone), checked as one input.
+
+    The input's identity (path, sha256, size) is the first file's; each APK keeps its own hash.
+    """
+    if len(paths) == 1:
+        return open_input(paths[0])
+    if len(paths) > MAX_SPLITS:
+        raise InputError(paths[0], f"refused: {len(paths)} APK files, more than {MAX_SPLITS}")
+    budget = Budget()
+    apks = []
+    for path in map(Path, paths):
+        data, _size = _read_file(path)
+        budget.take(str(path), len(data))
+        apk = _apk_file(str(path), path.name, data, budget)
+        if "AndroidManifest.xml" not in apk.entries:
+            raise InputError(path, "not an APK: the zip has no AndroidManifest.xml")
+        apks.append(apk)
+    if len({apk.file_name for apk in apks}) != len(apks):
+        raise InputError(paths[0], "two of the APK files have the same name; splits must be told apart by name")
+    first = apks[0]
+    return ApkInput(Path(paths[0]), first.sha256, len(first.data), "splits", apks)

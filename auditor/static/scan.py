@@ -20,7 +20,7 @@ from auditor.errors import InputError
 from auditor.static.apis import dotted, package_of
 from auditor.static.callsites import CallSite, find_call_sites
 from auditor.static.classes import MethodKey, Program
-from auditor.static.container import ApkFile, ApkInput, open_input
+from auditor.static.container import ApkFile, ApkInput, open_input, open_split_files
 from auditor.static.dex import Dex
 from auditor.static.endpoints import MAX_TEXT_ENTRY, EndpointCollector, is_text_resource
 from auditor.static.manifest import Manifest, parse_manifest, permission_view, signing_certificates
@@ -81,7 +81,7 @@ def scan_input(apk_input: ApkInput, extra_first_party: tuple[str, ...] = (),
                sdks: SdkMatcher | None = None) -> dict[str, Any]:
     """Scan an opened input. extra_first_party: packages the expert knows to be the app's own code."""
     sdks = sdks or exodus_matcher()
-    bundle = apk_input.kind == "bundle"
+    bundle = apk_input.kind != "apk"          # dex and file names are then prefixed with their APK
     manifests = [parse_manifest(apk) for apk in apk_input.apks]
     pairs = _order_base_first(apk_input.apks, manifests)
     base, manifest = pairs[0]
@@ -148,6 +148,11 @@ def _summary(api_calls: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 def scan_apk(path: Path, extra_first_party: tuple[str, ...] = ()) -> dict[str, Any]:
     """Scan an APK or a split bundle; InputError names the file and the problem."""
     return scan_input(open_input(path), extra_first_party)
+
+
+def scan_files(paths: list[Path], extra_first_party: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Scan one APK, one bundle, or the base and split APK files of one app."""
+    return scan_input(open_split_files(paths), extra_first_party)
 
 
 def report_bytes(report: dict[str, Any]) -> bytes:

@@ -74,3 +74,24 @@ def test_bundle_whose_apk_has_no_manifest(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         scan_apk(bundle)
     assert str(caught.value) == f"{bundle}!base.apk: not an APK: the zip has no AndroidManifest.xml"
+
+
+def test_base_and_split_files_pulled_from_a_phone_are_one_app_in_the_case(tmp_path: Path) -> None:
+    from auditor.case.bundle import Case
+    from auditor.case.ledger_check import read_records
+    from auditor.static.store import store_apk_scan
+
+    base, split = tmp_path / "base.apk", tmp_path / "split_config.arm64_v8a.apk"
+    base.write_bytes(A2DP.read_bytes())
+    split.write_bytes(_config_split())
+    case = Case.create(tmp_path / "case", operator="tester")
+    report = store_apk_scan(case, [base, split])
+    assert report["input"]["kind"] == "splits"
+    assert [n["apk"] for n in report["native_libraries"]] == ["split_config.arm64_v8a.apk"]
+    assert short_calls(report) == short_calls(scanned(A2DP))
+    records = list(read_records(case.ledger_path))
+    assert [r["kind"] for r in records] == ["case.created", "static.apk", "static.apk", "static.scan", "case.updated"]
+    hashes = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (base, split)]
+    assert [r["body"]["file_name"] for r in records[1:3]] == ["base.apk", "split_config.arm64_v8a.apk"]
+    assert records[3]["body"]["apk_sha256"] == hashes
+    assert Case.open(case.root).info["app"]["apk_sha256"] == hashes

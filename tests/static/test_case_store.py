@@ -47,8 +47,8 @@ def test_rejected_apk_is_still_kept_as_evidence(tmp_path: Path) -> None:
     assert [r["kind"] for r in records] == ["case.created", "static.apk", "static.scan_failed"]
     digest = hashlib.sha256(bad.read_bytes()).hexdigest()
     assert case.artifacts.path_for(digest).read_bytes() == bad.read_bytes()
-    assert records[2]["body"] == {"apk_sha256": digest,
-                                  "error": "truncated or corrupt zip: no end-of-central-directory record"}
+    assert records[2]["body"] == {"apk_sha256": [digest],
+                                  "error": f"{bad}: truncated or corrupt zip: no end-of-central-directory record"}
     assert "app" not in Case.open(case.root).info
 
 
