@@ -135,16 +135,19 @@ class Dex:
         if cached is None:
             if not 0 <= idx < self.n_strings:
                 raise self.fail(f"string index {idx} out of range")
-            try:
-                _, pos = _uleb(self.data, int(self.string_offsets[idx]))
-            except DexError as exc:
-                raise self.fail(str(exc)) from None
-            end = self.data.find(b"\0", pos)
-            if end < 0:
-                raise self.fail(f"string {idx} is not terminated")
-            cached = self.data[pos:end].replace(b"\xc0\x80", b"\0").decode("utf-8", "replace")
-            self._strings[idx] = cached
+            cached = self._strings[idx] = self.string_at(int(self.string_offsets[idx]))
         return cached
+
+    def string_at(self, offset: int) -> str:
+        """The string whose string_data_item starts at `offset` (for mapping found bytes back to a string)."""
+        try:
+            _, pos = _uleb(self.data, offset)
+        except DexError as exc:
+            raise self.fail(str(exc)) from None
+        end = self.data.find(b"\0", pos)
+        if end < 0:
+            raise self.fail(f"string at {offset} is not terminated")
+        return self.data[pos:end].replace(b"\xc0\x80", b"\0").decode("utf-8", "replace")
 
     def find_string(self, text: str) -> int | None:
         """string_ids are sorted by content (code-point order equals UTF-8 byte order for our needs)."""

@@ -22,7 +22,7 @@ from auditor.static.callsites import CallSite, find_call_sites
 from auditor.static.classes import MethodKey, Program
 from auditor.static.container import ApkFile, ApkInput, open_input, open_split_files
 from auditor.static.dex import Dex
-from auditor.static.endpoints import MAX_TEXT_ENTRY, EndpointCollector, is_text_resource
+from auditor.static.endpoints import MAX_TEXT_ENTRY, EndpointCollector, is_text_resource, url_loaders
 from auditor.static.manifest import Manifest, parse_manifest, permission_view, signing_certificates
 from auditor.static.natives import native_libraries
 from auditor.static.reach import Attributor, first_party_packages
@@ -112,6 +112,10 @@ def scan_input(apk_input: ApkInput, extra_first_party: tuple[str, ...] = (),
                     continue
                 endpoints.scan(prefix + name, next((d.data for d in dexes if d.file_name == prefix + name), None)
                                or apk.read(name))
+    for dex in dexes:
+        for url, loaders in url_loaders(dex, program).items():
+            for key in loaders:
+                endpoints.add_loader(url, _origin_entry(key, attributor))
     certificates = signing_certificates(base)
     return {
         "format": FORMAT,

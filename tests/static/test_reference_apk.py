@@ -61,3 +61,18 @@ def test_android_id_is_found_as_the_inlined_string() -> None:
     assert users == FACTS["android_id_string_used_in"]
     loads = [(c["caller"], c["offset"]) for c in report["api_calls"] if c["api"].endswith("ANDROID_ID")]
     assert len(loads) == 4          # AppsFlyerLib.start loads the string twice
+
+
+def test_endpoints_name_the_code_that_loads_them() -> None:
+    report = scanned(REFERENCE_APK)
+    loaded = {e["url"]: [(o["caller"], o["method"].split("(")[0], o["attribution"], o["sdk"]) for o in e["loaded_by"]]
+              for e in report["endpoints"]}
+    assert loaded["https://log.snssdk.com/service/2/device_register/?aid="] == [
+        ("com.bytedance.sdk.AppLog", "registerDevice", "sdk", "Pangle")]
+    assert loaded["https://launches.appsflyer.com/api/v6.9/androidevent?app_id="] == [
+        ("com.appsflyer.AppsFlyerLib", "start", "sdk", "AppsFlyer")]
+    assert loaded["https://cfg.kumo-analytics.jp/v1/events"] == [
+        ("com.example.reference.AppOpenEvent", "send", "first_party", None)]
+    # a static final String's value stays in the string table, but code loads the inlined longer string
+    assert loaded["https://launches.appsflyer.com/api/v6.9/androidevent"] == []
+    assert sum(1 for urls in loaded.values() if urls) == 8
