@@ -43,6 +43,7 @@ class Manifest:
     permissions: list[str]
     components: list[dict[str, object]]
     main_activity: str | None = None
+    application_class: str | None = None
 
 
 @dataclass
@@ -122,8 +123,10 @@ def parse_manifest(apk: ApkFile) -> Manifest:
             main_activity = name
         components.append({"type": tag, "name": name, "exported": exported, "exported_because": reason,
                            "permission": elem.get(ANDROID_NS + "permission"), "actions": actions})
+    app_name = application.get(ANDROID_NS + "name") if application is not None else None
     return Manifest(package, _int(root.get(ANDROID_NS + "versionCode")), root.get(ANDROID_NS + "versionName"),
-                    min_sdk, target_sdk, root.get("split"), permissions, components, main_activity)
+                    min_sdk, target_sdk, root.get("split"), permissions, components, main_activity,
+                    _class_name(package, app_name) if app_name else None)
 
 
 def _describe(cert: x509.Certificate) -> tuple[str, str]:

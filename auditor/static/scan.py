@@ -90,7 +90,7 @@ def scan_input(apk_input: ApkInput, extra_first_party: tuple[str, ...] = (),
     dexes = [dex for apk, _m in pairs for dex in _dex_files(apk, bundle)]
     if not dexes:
         raise InputError(apk_input.path, "not an APK with code: no classes*.dex found")
-    own_components = [c for c in (manifest.main_activity,) if c]
+    own_components = [c for c in (manifest.main_activity, manifest.application_class) if c]
     try:
         program = Program(dexes)
         attributor = Attributor(program, first_party_packages(manifest.package, own_components, sdks)
@@ -125,6 +125,7 @@ def scan_input(apk_input: ApkInput, extra_first_party: tuple[str, ...] = (),
                             "split": m.split} for apk, m in pairs]},
         "package": manifest.package, "version_code": manifest.version_code, "version_name": manifest.version_name,
         "min_sdk": manifest.min_sdk, "target_sdk": manifest.target_sdk, "main_activity": manifest.main_activity,
+        "application_class": manifest.application_class,
         "permissions": manifest.permissions, "dangerous_permissions": permission_view(manifest.permissions),
         "certificates": [c.as_dict() for c in certificates],
         "signing_schemes": sorted({s for c in certificates for s in c.schemes}),
