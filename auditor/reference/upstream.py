@@ -13,6 +13,7 @@ import json
 import socket
 import ssl
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from auditor.reference.upstream_http import MAX_HEAD, Peer, ReceivedRequest, ser
 from auditor.reference.world import World
 
 PORT_ATTEMPTS = 20
+MAX_CONNECTIONS = 256  # open at once, over all addresses; more are closed at once
+
+SniCallback = Callable[[ssl.SSLObject, "str | None", ssl.SSLContext], None]
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 @dataclass
@@ -46,6 +51,7 @@ class UpstreamServers:
         self._servers: list[asyncio.base_events.Server] = []
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
+        self._open_connections = 0
 
     def __enter__(self) -> UpstreamServers:
         self.start()
@@ -107,7 +113,7 @@ class UpstreamServers:
         raise RuntimeError(f"no port free on all of {', '.join(addresses)} after {PORT_ATTEMPTS} attempts")
 
     @staticmethod
-    def _sni_switch(listener: _Listener):  # type: ignore[no-untyped-def]
+    def _sni_switch(listener: _Listener) -> SniCallback:
         def switch(ssl_object: ssl.SSLObject, server_name: str | None, _context: ssl.SSLContext) -> None:
             chosen = listener.contexts.get(server_name or "")
             if chosen is not None:
@@ -124,6 +130,8 @@ class UpstreamServers:
                 self._servers.append(server)
         except BaseException as exc:  # reported to start(), which raises
             self._startup_error = exc
+            for listener in listeners:
+                listener.sock.close()
             self._ready.set()
             return
         self._ready.set()
@@ -132,21 +140,29 @@ class UpstreamServers:
         finally:
             for server in self._servers:
                 server.close()
-            loop.run_until_complete(asyncio.sleep(0))
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
-    def _handler(self, listener: _Listener):  # type: ignore[no-untyped-def]
+    def _handler(self, listener: _Listener) -> Handler:
         names = {id(ctx): name for name, ctx in listener.contexts.items() if name}
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            ssl_object = writer.get_extra_info("ssl_object")
-            peer = Peer(listener.address, self.port, names.get(id(ssl_object.context)))
-            serve = serve_h2 if ssl_object.selected_alpn_protocol() == "h2" else serve_h1
+            self._open_connections += 1  # only the loop thread touches the counter
             try:
+                if self._open_connections > MAX_CONNECTIONS:
+                    return
+                ssl_object = writer.get_extra_info("ssl_object")
+                peer = Peer(listener.address, self.port, names.get(id(ssl_object.context)))
+                serve = serve_h2 if ssl_object.selected_alpn_protocol() == "h2" else serve_h1
                 await serve(reader, writer, peer, self._record)
             except (asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
                 pass
             finally:
+                self._open_connections -= 1
                 writer.close()
 
         return handle

@@ -62,3 +62,16 @@ def test_bad_device_state_file_is_refused_before_the_app_starts(tmp_path, world)
     done = subprocess.run(launch.argv, env=launch.env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stdout == f"AUDITOR-ERROR {bad}: unknown device state key imsi\n"
+
+
+def test_an_app_crash_still_ends_the_jvm(tmp_path, world):
+    # Android's org.json refuses NaN; the login upload then throws, as the real app would crash.
+    state = launcher.write_device_state({"face.midpoint_x": "NaN"}, tmp_path / "nan.properties")
+    launch = launcher.jvm_launch(hosts_file=launcher.write_hosts_file(world, tmp_path / "h"), device_state=state,
+                                 consent="decline-auto")
+    done = subprocess.run(launch.argv, env=launch.env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 4
+    assert done.stdout.splitlines()[-2:] == [
+        "AUDITOR-PHASE login",
+        "AUDITOR-ERROR the app crashed: java.lang.IllegalStateException: org.json.JSONException: "
+        "Forbidden numeric value: NaN"]

@@ -2,6 +2,7 @@ package org.auditor.reference.host;
 
 import android.app.Activity;
 import android.app.Application;
+import android.app.ContextImpl;
 import android.app.Instrumentation;
 import android.content.Intent;
 import android.view.View;
@@ -39,7 +40,7 @@ import org.auditor.reference.device.DeviceState;
  * </pre>
  *
  * With --consent auto|decline-auto the answer is given without waiting. Errors: "AUDITOR-ERROR message"
- * and exit status 2 (bad arguments or files) or 3 (no consent answer in time).
+ * and exit status 2 (bad arguments or files), 3 (no consent answer in time) or 4 (the app threw).
  * HTTPS goes where the JVM's https.proxyHost/https.proxyPort say; --ca PEM makes that CA the only trusted one.
  */
 public final class Main {
@@ -67,6 +68,10 @@ public final class Main {
             run(options);
         } catch (ReflectiveOperationException e) {
             fail(2, "cannot start the app: " + e);
+        } catch (RuntimeException e) {
+            // An app crash must still end the JVM: under Frida only System.exit does (see the note below).
+            e.printStackTrace();
+            fail(4, "the app crashed: " + e);
         }
         say("AUDITOR-DONE");
         // A loaded Frida agent keeps a non-daemon thread attached to the VM: only an explicit exit ends it.
@@ -78,7 +83,7 @@ public final class Main {
         Instrumentation instrumentation = new Instrumentation();
         say("AUDITOR-PHASE launch");
         Application app = instrumentation.newApplication(
-                loader, APP_PACKAGE + ".ReferenceApplication", new HostContext(APP_PACKAGE));
+                loader, APP_PACKAGE + ".ReferenceApplication", ContextImpl.createAppContext(APP_PACKAGE));
         instrumentation.callApplicationOnCreate(app);
         Activity activity = instrumentation.newActivity(loader, APP_PACKAGE + ".MainActivity", new Intent());
         instrumentation.callActivityOnCreate(activity, null);

@@ -1,6 +1,7 @@
 package com.google.android.gms.location;
 
 import android.location.Location;
+import android.os.Looper;
 import com.google.android.gms.tasks.CancellationToken;
 import com.google.android.gms.tasks.Task;
 
@@ -9,4 +10,8 @@ public interface FusedLocationProviderClient {
     Task<Location> getLastLocation();
 
     Task<Location> getCurrentLocation(int priority, CancellationToken cancellationToken);
+
+    Task<Void> requestLocationUpdates(LocationRequest request, LocationCallback callback, Looper looper);
+
+    Task<Void> removeLocationUpdates(LocationCallback callback);
 }

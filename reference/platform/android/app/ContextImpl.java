@@ -1,19 +1,14 @@
-package org.auditor.reference.host;
+package android.app;
 
 import android.content.ContentResolver;
 import android.content.Context;
-import android.content.pm.ApplicationInfo;
-import android.content.pm.PackageInfo;
 import android.content.pm.PackageManager;
-import org.auditor.reference.device.DeviceState;
 import java.lang.reflect.Constructor;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
-/** The application's base context: hands out the system services, as SystemServiceRegistry does. */
-final class HostContext extends Context {
+/** The application's base context (hidden on Android): hands out system services as SystemServiceRegistry does. */
+public final class ContextImpl extends Context {
     private static final Map<String, String> SERVICES = new HashMap<String, String>();
 
     static {
@@ -27,11 +22,16 @@ final class HostContext extends Context {
 
     private final String packageName;
     private final Map<String, Object> created = new HashMap<String, Object>();
-    private final ContentResolver resolver = new ContentResolver(this) {};
-    private final PackageManager packageManager = new HostPackageManager();
+    private final ContentResolver resolver = new ApplicationContentResolver(this);
+    private PackageManager packageManager;
 
-    HostContext(String packageName) {
+    private ContextImpl(String packageName) {
         this.packageName = packageName;
+    }
+
+    /** The context an app process starts with; the JVM host passes it to Instrumentation.newApplication. */
+    public static Context createAppContext(String packageName) {
+        return new ContextImpl(packageName);
     }
 
     @Override
@@ -53,8 +53,12 @@ final class HostContext extends Context {
         return resolver;
     }
 
+    /** Created on first use, as on Android. */
     @Override
-    public PackageManager getPackageManager() {
+    public synchronized PackageManager getPackageManager() {
+        if (packageManager == null) {
+            packageManager = new ApplicationPackageManager();
+        }
         return packageManager;
     }
 
@@ -79,27 +83,9 @@ final class HostContext extends Context {
         }
     }
 
-    private static final class HostPackageManager extends PackageManager {
-        @Override
-        public List<PackageInfo> getInstalledPackages(int flags) {
-            List<PackageInfo> packages = new ArrayList<PackageInfo>();
-            for (String name : DeviceState.current().installedPackages()) {
-                PackageInfo info = new PackageInfo();
-                info.packageName = name;
-                packages.add(info);
-            }
-            return packages;
-        }
-
-        @Override
-        public List<ApplicationInfo> getInstalledApplications(int flags) {
-            List<ApplicationInfo> applications = new ArrayList<ApplicationInfo>();
-            for (String name : DeviceState.current().installedPackages()) {
-                ApplicationInfo info = new ApplicationInfo();
-                info.packageName = name;
-                applications.add(info);
-            }
-            return applications;
+    private static final class ApplicationContentResolver extends ContentResolver {
+        ApplicationContentResolver(Context context) {
+            super(context);
         }
     }
 }
