@@ -40,10 +40,10 @@ def _register() -> None:
     from auditor.demo import demo
     from auditor.reference.commands import reference_group
 
-    for command in (case_group, mark, seal, verify, demo, reference_group):
-        cli.add_command(command)
     from auditor.static.commands import apk_group
-    cli.add_command(apk_group)
+
+    for command in (case_group, mark, seal, verify, demo, reference_group, apk_group):
+        cli.add_command(command)
 
 
 _register()
