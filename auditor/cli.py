@@ -39,7 +39,6 @@ def _register() -> None:
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
     from auditor.reference.commands import reference_group
-
     from auditor.static.commands import apk_group
 
     for command in (case_group, mark, seal, verify, demo, reference_group, apk_group):
