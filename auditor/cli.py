@@ -38,8 +38,10 @@ def cli() -> None:
 def _register() -> None:
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
+    from auditor.reference.commands import reference_group
+    from auditor.static.commands import apk_group
 
-    for command in (case_group, mark, seal, verify, demo):
+    for command in (case_group, mark, seal, verify, demo, reference_group, apk_group):
         cli.add_command(command)
 
 
