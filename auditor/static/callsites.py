@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.static.apis import (ANDROID_ID_API, ANDROID_ID_STRING, API_METHODS, API_NAMES,
-                                 SECURE_GET_STRING, dotted)
+from auditor.static.apis import ANDROID_ID_API, ANDROID_ID_STRING, API_METHODS, API_NAMES, SECURE_GET_STRING, dotted
 from auditor.static.classes import MethodKey, Program
 from auditor.static.dex import Dex
 
 
 @dataclass(frozen=True, order=True)
 class CallSite:
-    api: str                # dotted framework class and method, e.g. android.location.LocationManager.getLastKnownLocation
+    # dotted framework class and method, e.g. android.location.LocationManager.getLastKnownLocation
+    api: str
     reference: str          # the method reference as the dex records it (its owner may be an app class)
     category: str
     caller: MethodKey

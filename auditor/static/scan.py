@@ -51,7 +51,7 @@ def _dex_files(apk: ApkFile, bundle: bool) -> list[Dex]:
 
 
 def _order_base_first(apks: list[ApkFile], manifests: list[Manifest]) -> list[tuple[ApkFile, Manifest]]:
-    pairs = list(zip(apks, manifests))
+    pairs = list(zip(apks, manifests, strict=False))
     return sorted(pairs, key=lambda pair: (pair[1].split is not None, pair[0].file_name != "base.apk"))
 
 
@@ -67,7 +67,8 @@ def _call_entry(site: CallSite, attributor: Attributor) -> dict[str, Any]:
         "caller": caller, "caller_method": f"{site.caller.name}{site.caller.proto}",
         "caller_package": package_of(caller), "attribution": attribution, "sdk": origin.sdk,
         "reachable_from": [_origin_entry(key, attributor) for key in reach.origins[:MAX_REACHABLE_LISTED]],
-        "reachable_from_total": len(reach.origins), "reach_complete": reach.complete, "dex": site.dex, "offset": site.offset,
+        "reachable_from_total": len(reach.origins), "reach_complete": reach.complete,
+        "dex": site.dex, "offset": site.offset,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ REAL_APKS = SHARED / "apks"
 REFERENCE_APK = ROOT / "reference" / "reference.apk"
 
 
-@lru_cache(maxsize=None)
+@cache
 def scanned(path: Path) -> dict[str, Any]:
     from auditor.static.scan import scan_apk
 

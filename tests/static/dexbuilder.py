@@ -133,7 +133,8 @@ def build_dex(classes: list[Cls]) -> bytes:
             previous = 0
             for m in group:
                 units = [u for op in m.code for u in encode(op)]
-                code_off = append(struct.pack("<4HII", 1, 0, 0, 0, 0, len(units)) + struct.pack(f"<{len(units)}H", *units), 4)
+                code_item = struct.pack("<4HII", 1, 0, 0, 0, 0, len(units)) + struct.pack(f"<{len(units)}H", *units)
+                code_off = append(code_item, 4)
                 index = midx[(cls.name, m.name, m.proto)]
                 body += _uleb(index - previous) + _uleb(m.access) + _uleb(code_off)
                 previous = index

@@ -42,9 +42,9 @@ def synthetic_classes() -> list[Cls]:
         Cls("Llib/Helper;", methods=[Meth("<init>", "()V", INIT),
                                      Meth("run", "()V", code=[("invoke-virtual", FP_DETECTED), ("return-void",)])]),
         # library code nothing calls
-        Cls("Llib/Orphan;", methods=[Meth("poll", "()V", STATIC, code=[("invoke-virtual", CLIP), ("return-void",)]),
-                                     Meth("chain", "()V", STATIC,
-                                          code=[("invoke-static", ("Llib/Orphan;", "poll", "()V")), ("return-void",)])]),
+        Cls("Llib/Orphan;", methods=[
+            Meth("poll", "()V", STATIC, code=[("invoke-virtual", CLIP), ("return-void",)]),
+            Meth("chain", "()V", STATIC, code=[("invoke-static", ("Llib/Orphan;", "poll", "()V")), ("return-void",)])]),
         # an SDK that loads "android_id" with const-string/jumbo and asks a library helper for location
         Cls("Lcom/appsflyer/Lib;", methods=[Meth("id", "()V", STATIC, code=[
             ("const-string/jumbo", "android_id"), ("invoke-static", GET_STRING),
@@ -79,7 +79,7 @@ def test_each_rule_attributes_the_call_to_the_right_code(tmp_path: Path) -> None
          [("com.appsflyer.Lib", "id()V")]),
         ("android.provider.Settings$Secure.ANDROID_ID", 'const-string "android_id"', "com.appsflyer.Lib", "id()V", 0,
          "sdk", "AppsFlyer", [("com.appsflyer.Lib", "id()V")]),
-        ("android.provider.Settings$Secure.getString", "Landroid/provider/Settings$Secure;", "com.appsflyer.Lib", "id()V",
-         6, "sdk", "AppsFlyer", [("com.appsflyer.Lib", "id()V")]),
+        ("android.provider.Settings$Secure.getString", "Landroid/provider/Settings$Secure;", "com.appsflyer.Lib",
+         "id()V", 6, "sdk", "AppsFlyer", [("com.appsflyer.Lib", "id()V")]),
     ]
     assert [s["name"] for s in report["sdks"]] == ["AppsFlyer"]

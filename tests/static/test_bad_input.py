@@ -117,7 +117,8 @@ def test_malformed_binary_manifest(tmp_path: Path) -> None:
     for name, bad in (("cut.apk", manifest[:200]), ("garbage.apk", b"\x03\x00\x08\x00" + b"\xff" * 500),
                       ("text.apk", b"<manifest package='x'/>")):
         path = write_zip(tmp_path / name, [("AndroidManifest.xml", bad), ("classes.dex", dex)])
-        expect_error(path, f"{path}!AndroidManifest.xml: malformed binary manifest: no <manifest> element could be read")
+        expect_error(path, f"{path}!AndroidManifest.xml: malformed binary manifest: "
+                           "no <manifest> element could be read")
 
 
 def test_missing_file(tmp_path: Path) -> None:

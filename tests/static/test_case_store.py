@@ -59,7 +59,8 @@ def test_json_contract_and_identical_bytes_for_the_same_input() -> None:
     assert first.exit_code == 0 and first.output == second.output
     report = json.loads(first.output)
     assert report == scanned(DVBA)
-    assert {"package", "version_code", "version_name", "permissions", "sdks", "api_calls", "certificates"} <= set(report)
+    expected_keys = {"package", "version_code", "version_name", "permissions", "sdks", "api_calls", "certificates"}
+    assert expected_keys <= set(report)
     assert all(isinstance(p, str) for p in report["permissions"])
     for call in report["api_calls"]:
         assert call["category"] in {"clipboard", "location", "biometric", "identifier", "camera", "microphone",

@@ -96,15 +96,16 @@ def test_insecurebank_trackers_and_the_apps_own_phone_number_read() -> None:
     gms_ads_util = "com.google.android.gms.ads.internal.util.client.zza"
     fitness = "com.google.android.gms.fitness.data.Device"
     gtm = "Google Tag Manager"
+    tm_aa, tm_bk = "com.google.android.gms.tagmanager.zzaa", "com.google.android.gms.tagmanager.zzbk"
     assert short_calls(report) == [
         ("Settings$Secure.ANDROID_ID", "identifier", gms_ads_util, "zzO", 44, "library", None, 16),
         ("Settings$Secure.ANDROID_ID", "identifier", fitness, "zzal", 8, "library_internal", None, 0),
-        ("Settings$Secure.ANDROID_ID", "identifier", "com.google.android.gms.tagmanager.zzaa", "zzaG", 8, "sdk", gtm, 1),
-        ("Settings$Secure.ANDROID_ID", "identifier", "com.google.android.gms.tagmanager.zzbk", "zzaG", 8, "sdk", gtm, 1),
+        ("Settings$Secure.ANDROID_ID", "identifier", tm_aa, "zzaG", 8, "sdk", gtm, 1),
+        ("Settings$Secure.ANDROID_ID", "identifier", tm_bk, "zzaG", 8, "sdk", gtm, 1),
         ("Settings$Secure.getString", "identifier", gms_ads_util, "zzO", 48, "library", None, 16),
         ("Settings$Secure.getString", "identifier", fitness, "zzal", 12, "library_internal", None, 0),
-        ("Settings$Secure.getString", "identifier", "com.google.android.gms.tagmanager.zzaa", "zzaG", 12, "sdk", gtm, 1),
-        ("Settings$Secure.getString", "identifier", "com.google.android.gms.tagmanager.zzbk", "zzaG", 12, "sdk", gtm, 1),
+        ("Settings$Secure.getString", "identifier", tm_aa, "zzaG", 12, "sdk", gtm, 1),
+        ("Settings$Secure.getString", "identifier", tm_bk, "zzaG", 12, "sdk", gtm, 1),
         ("TelephonyManager.getLine1Number", "identifier",
          "com.android.insecurebankv2.ChangePassword$RequestChangePasswordTask$1", "run", 182, "first_party", None, 1),
         ("AdvertisingIdClient$Info.getId", "identifier", "com.google.android.gms.ads.internal.request.zzl", "zza",

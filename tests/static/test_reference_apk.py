@@ -13,7 +13,8 @@ CATEGORY = {"accounts": "accounts", "advertising_id": "identifier", "device_id":
             "phone_number": "identifier", "biometric_auth": "biometric", "biometric_capture": "biometric",
             "clipboard": "clipboard", "location": "location"}
 # Exodus names the com.bytedance.sdk signature "Pangle" (ByteDance's ad network)
-PARTY = {"first-party": ("first_party", None), "sdk:AppsFlyer": ("sdk", "AppsFlyer"), "sdk:ByteDance": ("sdk", "Pangle")}
+PARTY = {"first-party": ("first_party", None), "sdk:AppsFlyer": ("sdk", "AppsFlyer"),
+         "sdk:ByteDance": ("sdk", "Pangle")}
 
 
 def _dotted(descriptor: str) -> str:
