@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import weasyprint
+import weasyprint.urls
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from markupsafe import Markup
 
@@ -40,9 +41,14 @@ def render_html(model: dict[str, Any], lang: str) -> str:
                            charts={k: Markup(v) for k, v in svg.items()})  # ElementTree escaped the SVG
 
 
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+class RefuseFetch(weasyprint.urls.URLFetcher):
     """The PDF engine may fetch nothing: the report is self-contained and captured text is hostile."""
-    raise ValueError(f"report rendering does not fetch resources ({url[:80]!r})")
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        raise ValueError(f"report rendering does not fetch resources ({url[:80]!r})")
 
 
 def render_pdf(html: str, epoch: int) -> bytes:
@@ -51,7 +57,7 @@ def render_pdf(html: str, epoch: int) -> bytes:
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
-        document = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None)
+        document = weasyprint.HTML(string=html, url_fetcher=RefuseFetch(), base_url=None)
         return document.write_pdf(pdf_identifier=b"auditor-report")
     finally:
         if previous is None:

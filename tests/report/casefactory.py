@@ -182,6 +182,7 @@ def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, b
     if hostile:
         findings.append(_finding("tracker_contacted", HOSTILE_SCRIPT, "<img src=x onerror=alert(1)>",
                                  [s["hostile"]], recipient={"host": RTL_OVERRIDE, "entity": HOSTILE_HANDLER},
+                                 confidence='=HYPERLINK("http://127.0.0.1/","x")',
                                  evidence={"ledger_seqs": [s["hostile"]],
                                            "locations": [{"part": "header", "value": HUGE}]}))
     ids = {f["type"] + ":" + f["actor"] + ":" + f["data_category"]: f["id"] for f in findings}
