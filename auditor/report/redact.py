@@ -29,18 +29,26 @@ THIRD_PARTY = "[masked: third-party personal data]"
 
 
 class Redactor:
-    """Masks one text at a time and counts what it masked, by category."""
+    """Masks one text at a time and remembers which distinct values it masked, by category."""
 
     def __init__(self, keep: set[str]):
         self.keep = {value for value in keep if value}
-        self.counts: Counter[str] = Counter()
+        self._masked: set[tuple[str, str]] = set()
+
+    @property
+    def counts(self) -> Counter[str]:
+        """How many distinct values were masked, per category (a value shown in several places counts once)."""
+        return Counter(category for category, _ in self._masked)
+
+    def _mask(self, category: str, value: str) -> None:
+        self._masked.add((category, value))
 
     def _kept(self, value: str) -> bool:
         return value in self.keep or any(value in kept for kept in self.keep)
 
     def header(self, name: str, value: str) -> str:
         if name.strip().lower() in SECRET_HEADERS:
-            self.counts["secret_header"] += 1
+            self._mask("secret_header", value)
             return SECRET
         return self.text(value)
 
@@ -55,27 +63,27 @@ class Redactor:
     def _secret_member(self, match: re.Match[str]) -> str:
         if not match.group(2):
             return match.group(0)
-        self.counts["secret_value"] += 1
+        self._mask("secret_value", match.group(2))
         return match.group(1) + SECRET + match.group(3)
 
     def _secret_pair(self, match: re.Match[str]) -> str:
         if not match.group(2):
             return match.group(0)
-        self.counts["secret_value"] += 1
+        self._mask("secret_value", match.group(2))
         return match.group(1) + SECRET
 
     def _credential(self, match: re.Match[str]) -> str:
-        self.counts["credential"] += 1
+        self._mask("credential", match.group(0))
         return f"{match.group(1)} {SECRET}"
 
     def _token(self, match: re.Match[str]) -> str:
-        self.counts["token"] += 1
+        self._mask("token", match.group(0))
         return SECRET
 
     def _third_party(self, category: str):  # type: ignore[no-untyped-def]
         def replace(match: re.Match[str]) -> str:
             if self._kept(match.group(0)):
                 return match.group(0)
-            self.counts[category] += 1
+            self._mask(category, match.group(0))
             return THIRD_PARTY
         return replace
