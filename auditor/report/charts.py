@@ -33,7 +33,7 @@ def _text(parent: ET.Element, x: float, y: float, text: str, **attrs: str) -> No
 
 def _seconds(stamp: str) -> float | None:
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(stamp).timestamp()
     except ValueError:
         return None
 

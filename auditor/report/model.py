@@ -61,6 +61,7 @@ class ModelBuilder:
     def __init__(self, case: Case, redactor: Redactor | None):
         self.case = case
         self.redactor = redactor
+        self.hooks_by_seq: dict[int, dict[str, Any]] = {}
 
     # -- bounded, optionally masked values -------------------------------------------------------------
     def text(self, value: Any, limit: int = CELL_LIMIT) -> dict[str, Any]:
@@ -84,6 +85,7 @@ class ModelBuilder:
         analysis = load_analysis(self.case)
         seal = load_seal(self.case)
         ledger = read_ledger(self.case)
+        self.hooks_by_seq = {record["seq"]: record for record in ledger.hook_events}
         verification = verify_case(self.case.root)
         flows_with_data = self._flows_with_personal_data(analysis)
         findings = [self.finding(f, ledger) for f in analysis.findings]
@@ -196,7 +198,7 @@ class ModelBuilder:
             "stack_omitted": max(0, len(stack_raw) - STACK_LIMIT),
             "evidence": {"seqs": seqs, "artifacts": artifacts, "locations": locations},
             "requests": [self.request(ledger.flows[s], locations) for s in seqs if s in ledger.flows][:5],
-            "hook_events": [self.hook_row(r) for r in ledger.hook_events if r["seq"] in set(seqs)][:5],
+            "hook_events": [self.hook_row(self.hooks_by_seq[s]) for s in seqs if s in self.hooks_by_seq][:5],
         }
 
     @staticmethod

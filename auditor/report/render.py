@@ -68,7 +68,7 @@ def render_pdf(html: str, epoch: int) -> bytes:
 
 def _epoch(stamp: str) -> int:
     try:
-        return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+        return int(datetime.fromisoformat(stamp).timestamp())
     except ValueError:
         return 0
 

@@ -142,6 +142,16 @@ def _finding(ftype: str, category: str, actor: str, seqs: list[int], **extra: An
     return finding
 
 
+RULESET = {"name": "gdpr-core", "version": "2026.11", "sha256": "e" * 64}
+
+
+def _verdict(vid: str, rule: str, severity: str, findings: list[str], citations: list[dict[str, str]],
+             title: tuple[str, str], explanation: tuple[str, str]) -> dict[str, Any]:
+    return {"id": vid, "rule_id": rule, "ruleset": RULESET, "severity": severity, "findings": findings,
+            "citations": citations, "title": dict(zip(("en", "nl"), title)),
+            "explanation": dict(zip(("en", "nl"), explanation)), "evidence_required": ["request"]}
+
+
 CN_RECIPIENT = {"host": "log.byteoversea.example", "domain": "byteoversea.example", "entity": "ByteDance Ltd.",
                 "parent": "ByteDance Ltd.", "entity_country": "CN"}
 CN_DESTINATION = {"ip": "127.0.0.21", "country_physical": "SG", "country_registered": "CN", "asn": 4134,
@@ -190,53 +200,41 @@ def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, b
     by_type: dict[str, list[str]] = {}
     for f in findings:
         by_type.setdefault(f["type"], []).append(f["id"])
-    ruleset = {"name": "gdpr-core", "version": "2026.11", "sha256": "e" * 64}
     citation = {"instrument": "Regulation (EU) 2016/679 (GDPR)", "article": "44", "paragraph": "", "point": "",
                 "text": "Any transfer of personal data … shall take place only if … the conditions laid down in "
                         "this Chapter are complied with."}
+    epriv = {"instrument": "Directive 2002/58/EC (ePrivacy)", "article": "5", "paragraph": "3", "point": "",
+             "text": ""}
+    art9 = {"instrument": "Regulation (EU) 2016/679 (GDPR)", "article": "9", "paragraph": "1", "point": "",
+            "text": ""}
     verdicts = [
-        {"id": "v-clipboard", "rule_id": "clipboard-read-by-third-party", "ruleset": ruleset,
-         "title": {"en": "A third-party SDK reads the clipboard", "nl": "Een SDK van een derde leest het klembord"},
-         "explanation": {"en": "The ByteDance SDK read the clipboard without a user action.",
-                         "nl": "De SDK van ByteDance las het klembord zonder handeling van de gebruiker."},
-         "citations": [{"instrument": "Directive 2002/58/EC (ePrivacy)", "article": "5", "paragraph": "3",
-                        "point": "", "text": ""}],
-         "severity": "high", "findings": by_type["clipboard_read"], "evidence_required": ["hook stack"]},
-        {"id": "v-transfer", "rule_id": "third-country-transfer-no-adequacy", "ruleset": ruleset,
-         "title": {"en": "Transfer to China without an adequacy decision",
-                   "nl": "Doorgifte aan China zonder adequaatheidsbesluit"},
-         "explanation": {"en": "Personal data was sent to a company established in CN.",
-                         "nl": "Persoonsgegevens zijn verzonden aan een in CN gevestigde onderneming."},
-         "citations": [citation], "severity": "high",
-         "findings": by_type["third_country_transfer"] + by_type["personal_data_transmitted"],
-         "evidence_required": ["request", "destination"]},
-        {"id": "v-biometric", "rule_id": "biometric-capture", "ruleset": ruleset,
-         "title": {"en": "Facial image processed", "nl": "Gezichtsopname verwerkt"},
-         "explanation": {"en": "Face detection ran on a camera image.",
-                         "nl": "Op een camerabeeld is gezichtsdetectie uitgevoerd."},
-         "citations": [{"instrument": "Regulation (EU) 2016/679 (GDPR)", "article": "9", "paragraph": "1",
-                        "point": "", "text": ""}],
-         "severity": "high" if version == "2.0" else "medium", "findings": by_type["biometric_capture"],
-         "evidence_required": []},
+        _verdict("v-clipboard", "clipboard-read-by-third-party", "high", by_type["clipboard_read"], [epriv],
+                 ("A third-party SDK reads the clipboard", "Een SDK van een derde leest het klembord"),
+                 ("The ByteDance SDK read the clipboard without a user action.",
+                  "De SDK van ByteDance las het klembord zonder handeling van de gebruiker.")),
+        _verdict("v-transfer", "third-country-transfer-no-adequacy", "high",
+                 by_type["third_country_transfer"] + by_type["personal_data_transmitted"], [citation],
+                 ("Transfer to China without an adequacy decision", "Doorgifte aan China zonder adequaatheidsbesluit"),
+                 ("Personal data was sent to a company established in CN.",
+                  "Persoonsgegevens zijn verzonden aan een in CN gevestigde onderneming.")),
+        _verdict("v-biometric", "biometric-capture", "high" if version == "2.0" else "medium",
+                 by_type["biometric_capture"], [art9], ("Facial image processed", "Gezichtsopname verwerkt"),
+                 ("Face detection ran on a camera image.", "Op een camerabeeld is gezichtsdetectie uitgevoerd.")),
     ]
     if version == "1.0":
-        verdicts.append({"id": "v-location", "rule_id": "location-before-consent", "ruleset": ruleset,
-                         "title": {"en": "Location read before consent", "nl": "Locatie uitgelezen vóór toestemming"},
-                         "explanation": {"en": "The SDK read the location before consent.",
-                                         "nl": "De SDK las de locatie uit vóór toestemming."},
-                         "citations": [], "severity": "medium", "findings": by_type["location_access"],
-                         "evidence_required": []})
+        verdicts.append(_verdict("v-location", "location-before-consent", "medium", by_type["location_access"], [],
+                                 ("Location read before consent", "Locatie uitgelezen vóór toestemming"),
+                                 ("The SDK read the location before consent.",
+                                  "De SDK las de locatie uit vóór toestemming.")))
     if hostile:
-        verdicts.append({"id": "v-hostile", "rule_id": "hostile", "ruleset": ruleset,
-                         "title": {"en": HOSTILE_SCRIPT, "nl": HOSTILE_SCRIPT},
-                         "explanation": {"en": HOSTILE_HANDLER, "nl": RTL_OVERRIDE}, "citations": [],
-                         "severity": "low", "findings": by_type["tracker_contacted"], "evidence_required": []})
+        verdicts.append(_verdict("v-hostile", "hostile", "low", by_type["tracker_contacted"], [],
+                                 (HOSTILE_SCRIPT, HOSTILE_SCRIPT), (HOSTILE_HANDLER, RTL_OVERRIDE)))
     built.verdict_ids.update({v["rule_id"]: v["id"] for v in verdicts})
     seal_sha = sha256_file(case.root / "seal.json")[0]
     inputs = {"case": {"case_id": case.id, "seal_sha256": seal_sha, "ledger_head": None},
               "datasets": [{"name": "geoip-test", "version": "2026-11", "sha256": "f" * 64, "licence": "CC BY 4.0",
                             "attribution": "test data", "error_rate": "country: 2% on a 1,000-address sample"}],
-              "rulesets": [ruleset]}
+              "rulesets": [RULESET]}
     folder = case.root / "analysis"
     folder.mkdir()
     for name, data in (("findings", {"findings": findings}), ("verdicts", {"verdicts": verdicts}),

@@ -14,7 +14,7 @@ import pytest
 from auditor.case import keys
 from auditor.report.render import FORMATS, render_pdf, write_report
 
-from .casefactory import HOSTILE_HANDLER, HOSTILE_SCRIPT, HUGE, RTL_OVERRIDE, BuiltCase
+from .casefactory import HOSTILE_HANDLER, HOSTILE_SCRIPT, HUGE, BuiltCase
 from .helpers import csv_rows, parse_html, pdf_text
 
 
@@ -77,7 +77,7 @@ def test_pdf_engine_fetches_nothing(tmp_path: Path) -> None:
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             hits.append(self.path)
             self.send_response(404)
             self.end_headers()

@@ -8,8 +8,16 @@ from pathlib import Path
 
 from auditor.case.canonical import sha256_file
 
-from .casefactory import (BEARER, CLIPBOARD, EMAIL, SECRET_TOKEN, SESSION_COOKIE, THIRD_PARTY_EMAIL,
-                          ADVERTISING_ID, BuiltCase)
+from .casefactory import (
+    ADVERTISING_ID,
+    BEARER,
+    CLIPBOARD,
+    EMAIL,
+    SECRET_TOKEN,
+    SESSION_COOKIE,
+    THIRD_PARTY_EMAIL,
+    BuiltCase,
+)
 from .helpers import pdf_text
 
 SECRETS = (SECRET_TOKEN, SESSION_COOKIE, "Zx81kq0Pmm2", BEARER.split()[1], "hunter2-tester", THIRD_PARTY_EMAIL)
