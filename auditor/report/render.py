@@ -24,6 +24,9 @@ from auditor.report.manifest import MANIFEST_FILE, write_manifest
 from auditor.report.model import build_model
 
 FORMATS = ("html", "pdf", "json", "csv")
+# Long annex tables are split into tables of this many rows: WeasyPrint re-lays a table that spans pages from
+# its start on each page, so one long table costs quadratic time (bench/report_scale.py).
+TABLE_ROWS = 40
 CSV_COLUMNS = ("finding_id", "type", "data_category", "actor", "recipient_host", "recipient_domain",
                "recipient_entity", "recipient_parent", "entity_country", "destination_ip", "country_physical",
                "country_registered", "asn", "network_operator", "transfer_outcome", "time", "before_consent",
@@ -37,7 +40,7 @@ def render_html(model: dict[str, Any], lang: str) -> str:
            "countries": charts.countries(model["charts"]["countries"], chart_text)}
     template = assets.environment().get_template("report.html.j2")
     return template.render(model=model, lang=lang, t=t, keys=frozenset(assets.catalogue(lang)),
-                           css=Markup(assets.stylesheet()), glossary=assets.GLOSSARY,
+                           css=Markup(assets.stylesheet()), glossary=assets.GLOSSARY, table_rows=TABLE_ROWS,
                            charts={k: Markup(v) for k, v in svg.items()})  # ElementTree escaped the SVG
 
 
