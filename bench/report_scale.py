@@ -39,7 +39,8 @@ def make_case(root: Path, flows: int) -> Path:
                                                      "actor": {"package": "com.sdk"}, "thread": "main"})
             if i % 4 == 0:
                 findings.append({"id": f"f{i}", "type": "personal_data_transmitted", "data_category": "advertising_id",
-                                 "actor": "com.sdk", "recipient": {"host": f"h{i % 40}.example", "entity_country": "US"},
+                                 "actor": "com.sdk",
+                                 "recipient": {"host": f"h{i % 40}.example", "entity_country": "US"},
                                  "destination": {"ip": "127.0.0.1", "country_physical": "US"},
                                  "time": "2026-11-22T10:00:00Z", "evidence": {"ledger_seqs": [seq], "locations": [
                                      {"part": "body", "value": f"id-{i % 50}"}]}})

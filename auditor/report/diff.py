@@ -70,10 +70,12 @@ def inventory(case_dir: Path) -> tuple[dict[str, Any], Inventory]:
     for f in analysis.findings:
         recipient = f.get("recipient") if isinstance(f.get("recipient"), dict) else {}
         destination = f.get("destination") if isinstance(f.get("destination"), dict) else {}
-        host, category, actor, ftype = _s(recipient.get("host")), _s(f.get("data_category")), _actor(f), _s(f.get("type"))
+        host, category = _s(recipient.get("host")), _s(f.get("data_category"))
+        actor, ftype = _actor(f), _s(f.get("type"))
         if host:
             entry = grouped["recipients"][host]
-            for attr, value in (("entity", recipient.get("entity")), ("entity_country", recipient.get("entity_country")),
+            for attr, value in (("entity", recipient.get("entity")),
+                                ("entity_country", recipient.get("entity_country")),
                                 ("country_physical", destination.get("country_physical")),
                                 ("data_categories", category)):
                 if _s(value):

@@ -19,6 +19,7 @@ from auditor.report.values import CELL_LIMIT, excerpt, neutralise, shown
 REPORT_FORMAT = "auditor-report/1"
 SEVERITIES = ("high", "medium", "low", "info")
 STATUSES = ("pending", "confirmed", "dismissed")
+PENDING = {"status": "pending", "comment": None, "reviewer": "", "time": "", "seq": None}  # no review yet
 ANNEX_LIMIT = 5000          # rows per annex table; the rest are counted, and are in the sealed case
 STACK_LIMIT = 40
 PERSONAL_TYPES = frozenset({"personal_data_transmitted", "clipboard_transmitted", "cleartext_personal_data",
@@ -291,7 +292,7 @@ class ModelBuilder:
                               for c in _list(raw.get("citations"))[:30]],
                 "findings": [self.plain(f) for f in _list(raw.get("findings"))[:1000]],
                 "evidence_required": [self.text(e, 300) for e in _list(raw.get("evidence_required"))[:30]],
-                "review": latest.get(vid, {"status": "pending", "comment": None, "reviewer": "", "time": "", "seq": None}),
+                "review": latest.get(vid, PENDING),
                 "review_history": history.get(vid, []),
             })
         rank = {s: i for i, s in enumerate(SEVERITIES)}

@@ -148,8 +148,8 @@ RULESET = {"name": "gdpr-core", "version": "2026.11", "sha256": "e" * 64}
 def _verdict(vid: str, rule: str, severity: str, findings: list[str], citations: list[dict[str, str]],
              title: tuple[str, str], explanation: tuple[str, str]) -> dict[str, Any]:
     return {"id": vid, "rule_id": rule, "ruleset": RULESET, "severity": severity, "findings": findings,
-            "citations": citations, "title": dict(zip(("en", "nl"), title)),
-            "explanation": dict(zip(("en", "nl"), explanation)), "evidence_required": ["request"]}
+            "citations": citations, "title": dict(zip(("en", "nl"), title, strict=True)),
+            "explanation": dict(zip(("en", "nl"), explanation, strict=True)), "evidence_required": ["request"]}
 
 
 CN_RECIPIENT = {"host": "log.byteoversea.example", "domain": "byteoversea.example", "entity": "ByteDance Ltd.",

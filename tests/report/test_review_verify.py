@@ -113,3 +113,19 @@ def test_report_checked_against_the_wrong_or_altered_case(fresh_case: BuiltCase,
     problems = json.loads(out)["problems"]
     assert code == 1 and {p["code"] for p in problems} == {"report.case_not_verified"}
     assert any("artifact.name_mismatch" in p["message"] or "content" in p["message"] for p in problems)
+
+
+def test_bad_inputs_give_one_line_errors(tmp_path: Path, fresh_case: BuiltCase) -> None:
+    from auditor.case.bundle import Case
+
+    empty = Case.create(tmp_path / "empty")
+    code, out = run("report", empty.root)
+    assert code == 2 and "has no analysis/: run 'auditor analyze'" in out and "Traceback" not in out
+    (fresh_case.root / "analysis" / "findings.json").write_text('{"findings": [{"type": "x"}]}', "utf-8")
+    code, out = run("report", fresh_case.root)
+    assert code == 2 and "findings.json: findings[0] is not an object with a string 'id'" in out
+    (fresh_case.root / "analysis" / "findings.json").write_bytes(b"\xff\xfe")
+    code, out = run("report", fresh_case.root)
+    assert code == 2 and "findings.json: not valid UTF-8 (byte 0)" in out
+    code, out = run("report", fresh_case.root, "--format", "docx")
+    assert code == 2 and "choose from html, pdf, json, csv" in out
