@@ -39,9 +39,10 @@ def _register() -> None:
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
     from auditor.reference.commands import reference_group
+    from auditor.report.commands import diff, report, review
     from auditor.static.commands import apk_group
 
-    for command in (case_group, mark, seal, verify, demo, reference_group, apk_group):
+    for command in (case_group, mark, seal, verify, demo, reference_group, apk_group, report, review, diff):
         cli.add_command(command)
 
 
