@@ -38,8 +38,9 @@ def cli() -> None:
 def _register() -> None:
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
+    from auditor.device.commands import device_group
 
-    for command in (case_group, mark, seal, verify, demo):
+    for command in (case_group, mark, seal, verify, demo, device_group):
         cli.add_command(command)
 
 

@@ -71,19 +71,19 @@ class DeviceChanges:
         text = result.stdout.strip()
         return None if text == "null" else text
 
-    def _put_setting(self, namespace: str, key: str, value: str) -> Change:
-        old = self._get_setting(namespace, key)
+    def _put_setting(self, namespace: str, key: str, value: str, old: str | None) -> Change:
         return self._apply(f"settings {namespace} {key}", old, value,
                            {"action": "setting", "namespace": namespace, "key": key, "value": old},
                            [["settings", "put", namespace, key, value]])
 
     # -- the changes -------------------------------------------------------------------------------
     def set_proxy(self, host_port: str) -> None:
-        self._put_setting("global", "http_proxy", host_port)
+        self._put_setting("global", "http_proxy", host_port, self._get_setting("global", "http_proxy"))
 
     def private_dns_off(self) -> None:
-        if self._get_setting("global", "private_dns_mode") != "off":
-            self._put_setting("global", "private_dns_mode", "off")
+        mode = self._get_setting("global", "private_dns_mode")
+        if mode != "off":
+            self._put_setting("global", "private_dns_mode", "off", mode)
 
     def push_file(self, data: bytes, path: str, setting: str, mode: int = 0o644) -> None:
         change = self.journal.record(setting, None, path, {"action": "remove_file", "path": path, "root": False})

@@ -34,3 +34,17 @@ def adb_env(monkeypatch, tmp_path):
 @pytest.fixture
 def scripted():
     return phones
+
+
+@pytest.fixture
+def ca_file(tmp_path):
+    from certmaker import make_cert
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import NameOID
+
+    cert = make_cert([x509.NameAttribute(NameOID.COMMON_NAME, "mitmproxy"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mitmproxy")])
+    path = tmp_path / "mitmproxy-ca-cert.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path

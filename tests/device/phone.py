@@ -8,6 +8,7 @@ Only what auditor and the adb CLI use is implemented; anything else answers like
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import shlex
 import threading
@@ -62,6 +63,14 @@ class Phone:
     @property
     def sdk(self) -> int:
         return int(self.props["ro.build.version.sdk"])
+
+    def snapshot(self) -> dict:
+        """Everything auditor could change, to compare before set-up and after restore."""
+        with self._lock:
+            return {"settings": copy.deepcopy(self.settings),
+                    "dirs": {d: dict(files) for d, files in self.dirs.items() if files},
+                    "mounts": [(m.namespace, m.target, m.kind, sorted(m.files)) for m in self.mounts],
+                    "processes": sorted(self.processes.items())}
 
     # -- file system with mount namespaces ----------------------------------------------------------
     def _visible_mounts(self, namespace: int | None) -> list[Mount]:
@@ -200,6 +209,8 @@ class Phone:
         path = argv[-1]
         if not self._may(path, root, write=False):
             return _err(f"ls: {path}: Permission denied")
+        if self.read(path, ns) is not None:
+            return _ok(path + "\n")
         entries = self.directory(path, ns)
         if entries is None:
             return _err(f"ls: {path}: No such file or directory")
@@ -240,6 +251,11 @@ class Phone:
         for path in (a for a in argv[1:] if not a.startswith("-")):
             if not self._may(path, root, write=True):
                 return _err(f"rm: {path}: Permission denied")
+            if self.is_dir(path, ns):
+                if "-rf" not in argv:
+                    return _err(f"rm: {path}: is a directory")
+                self.dirs.pop(posixpath.normpath(path), None)
+                continue
             parent, name = posixpath.split(path)
             entries = self.directory(parent, ns)
             if entries is not None:

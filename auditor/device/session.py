@@ -1,0 +1,74 @@
+"""One preparation of a phone for an audit, and its undo: used by `auditor device setup/restore` and by
+`auditor audit`. Records the attestation in the case when there is one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.case.bundle import Case
+from auditor.case.ledger import Ledger
+from auditor.device.adb import Phone
+from auditor.device.attestation import attest
+from auditor.device.certs import load_ca
+from auditor.device.journal import Change, Journal
+from auditor.device.setup import DeviceChanges
+from auditor.errors import InputError
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    proxy: str | None = None               # HOST:PORT for the global HTTP proxy
+    wireguard: Path | None = None          # a WireGuard client configuration to hand over
+    ca: Path | None = None                 # the interception CA certificate
+    frida_server: Path | None = None       # a frida-server binary to push (else the one on the device)
+    frida: bool = True                     # check / start frida-server at all
+
+
+def check_proxy(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c in host for c in " ;'\""):
+        raise InputError(value, "not HOST:PORT")
+    return f"{host}:{int(port)}"
+
+
+def record_attestation(phone: Phone, case: Case, ledger: Ledger) -> dict[str, Any]:
+    record = attest(phone)
+    case.set_section("device", record, ledger=ledger)
+    ledger.append("device", "device.attestation", record)
+    return record
+
+
+def prepare(phone: Phone, request: SetupRequest, ledger: Ledger | None, case: Case | None,
+            sdk: int) -> DeviceChanges:
+    """Make the changes; on any failure, undo what was done so far before raising."""
+    if (request.proxy is None) == (request.wireguard is None):
+        raise InputError("setup", "give exactly one of --proxy HOST:PORT or --wireguard CONF")
+    ca = load_ca(request.ca.read_bytes(), str(request.ca)) if request.ca else None
+    journal = Journal.load(phone.serial)
+    journal.begin(str(case.root) if case else None)
+    changes = DeviceChanges(phone, journal, ledger)
+    try:
+        if request.proxy is not None:
+            changes.set_proxy(check_proxy(request.proxy))
+        else:
+            assert request.wireguard is not None
+            changes.hand_over_wireguard(request.wireguard)
+        if ca is not None:
+            changes.install_ca(ca, sdk)
+        changes.private_dns_off()
+        if request.frida:
+            changes.prepare_frida(request.frida_server)
+    except BaseException:
+        changes.restore()
+        raise
+    return changes
+
+
+def restore(phone: Phone, ledger: Ledger | None) -> tuple[list[Change], list[Change]]:
+    """Undo everything the journal of this phone holds; returns (all changes, those that failed)."""
+    journal = Journal.load(phone.serial)
+    outstanding = list(journal.outstanding)
+    failed = DeviceChanges(phone, journal, ledger).restore()
+    return outstanding, failed
