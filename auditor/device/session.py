@@ -67,8 +67,8 @@ def prepare(phone: Phone, request: SetupRequest, ledger: Ledger | None, case: Ca
 
 
 def restore(phone: Phone, ledger: Ledger | None) -> tuple[list[Change], list[Change]]:
-    """Undo everything the journal of this phone holds; returns (all changes, those that failed)."""
+    """Undo everything the journal of this phone holds; returns (the changes as undone, those that failed)."""
     journal = Journal.load(phone.serial)
-    outstanding = list(journal.outstanding)
+    outstanding = list(reversed(journal.outstanding))   # in the order they are undone
     failed = DeviceChanges(phone, journal, ledger).restore()
     return outstanding, failed
