@@ -38,9 +38,10 @@ def cli() -> None:
 def _register() -> None:
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
+    from auditor.audit.commands import audit
     from auditor.device.commands import device_group
 
-    for command in (case_group, mark, seal, verify, demo, device_group):
+    for command in (case_group, mark, seal, verify, demo, device_group, audit):
         cli.add_command(command)
 
 

@@ -152,6 +152,23 @@ class Phone:
             return RootAccess("aosp-su", "'su 0 id' (AOSP userdebug su) reports uid 0")
         return RootAccess(None, "no su binary gave uid 0 ('su -v', 'su 0 id'); adbd runs as shell")
 
+    # -- reverse port forwarding (the phone's 127.0.0.1:PORT reaches the host's) -----------------
+    def reverse(self, port: int) -> None:
+        self.issued.append(f"<reverse tcp:{port} tcp:{port}>")
+        try:
+            self.device.reverse(f"tcp:{port}", f"tcp:{port}", norebind=True)
+        except (adbutils.AdbError, OSError) as exc:
+            raise InputError(f"device {self.serial}", f"adb reverse tcp:{port} failed: {exc}") from None
+
+    def reverse_remove(self, port: int) -> bool:
+        """Remove one reverse forward; False if it was not there."""
+        self.issued.append(f"<reverse --remove tcp:{port}>")
+        try:
+            self.device.reverse_remove(f"tcp:{port}")
+        except adbutils.AdbError:
+            return False
+        return True
+
     # -- files --------------------------------------------------------------------------------------
     def push(self, data: bytes, remote: str, mode: int = 0o644) -> None:
         try:

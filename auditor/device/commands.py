@@ -14,7 +14,7 @@ from auditor.device import adb
 from auditor.device.adb import Phone
 from auditor.device.attestation import attest
 from auditor.device.session import SetupRequest, prepare, record_attestation, restore
-from auditor.errors import CheckFailed
+from auditor.errors import CheckFailed, InputError
 from auditor.output import emit
 
 CASE_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
@@ -86,6 +86,8 @@ def device_check(serial: str, case_dir: Path | None, as_json: bool) -> None:
 def device_setup(serial: str, proxy: str | None, wireguard: Path | None, ca: Path | None,
                  frida_binary: Path | None, no_frida: bool, case_dir: Path | None, as_json: bool) -> None:
     """Prepare a device for interception; every change is journalled for 'auditor device restore'."""
+    if (proxy is None) == (wireguard is None):
+        raise InputError("setup", "give exactly one of --proxy HOST:PORT or --wireguard CONF")
     phone = Phone.connect(serial)
     if ca is None and DEFAULT_CA.exists():
         ca = DEFAULT_CA

@@ -80,6 +80,9 @@ def validate_undo(undo: Any) -> dict[str, Any]:
         pid = undo.get("namespace_pid")
         if pid is not None and not (isinstance(pid, int) and 0 < pid < 1 << 22):
             raise ValueError("namespace pid out of range")
+    elif action == "reverse_remove":
+        if not (isinstance(undo.get("port"), int) and 0 < undo["port"] < 65536):
+            raise ValueError("reverse port out of range")
     elif action == "kill":
         if not (isinstance(undo.get("pid"), int) and 0 < undo["pid"] < 1 << 22 and undo.get("name") in PROCESS_NAMES):
             raise ValueError("kill step names no process auditor starts")

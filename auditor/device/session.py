@@ -20,6 +20,7 @@ from auditor.errors import InputError
 @dataclass(frozen=True)
 class SetupRequest:
     proxy: str | None = None               # HOST:PORT for the global HTTP proxy
+    reverse_port: int | None = None        # adb reverse this port first (the proxy is then 127.0.0.1:PORT)
     wireguard: Path | None = None          # a WireGuard client configuration to hand over
     ca: Path | None = None                 # the interception CA certificate
     frida_server: Path | None = None       # a frida-server binary to push (else the one on the device)
@@ -43,17 +44,18 @@ def record_attestation(phone: Phone, case: Case, ledger: Ledger) -> dict[str, An
 def prepare(phone: Phone, request: SetupRequest, ledger: Ledger | None, case: Case | None,
             sdk: int) -> DeviceChanges:
     """Make the changes; on any failure, undo what was done so far before raising."""
-    if (request.proxy is None) == (request.wireguard is None):
-        raise InputError("setup", "give exactly one of --proxy HOST:PORT or --wireguard CONF")
+    if request.proxy is not None and request.wireguard is not None:
+        raise InputError("setup", "give only one of --proxy HOST:PORT or --wireguard CONF")
     ca = load_ca(request.ca.read_bytes(), str(request.ca)) if request.ca else None
     journal = Journal.load(phone.serial)
     journal.begin(str(case.root) if case else None)
     changes = DeviceChanges(phone, journal, ledger)
     try:
+        if request.reverse_port is not None:
+            changes.reverse_port(request.reverse_port)
         if request.proxy is not None:
             changes.set_proxy(check_proxy(request.proxy))
-        else:
-            assert request.wireguard is not None
+        elif request.wireguard is not None:
             changes.hand_over_wireguard(request.wireguard)
         if ca is not None:
             changes.install_ca(ca, sdk)

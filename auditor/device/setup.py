@@ -80,6 +80,14 @@ class DeviceChanges:
     def set_proxy(self, host_port: str) -> None:
         self._put_setting("global", "http_proxy", host_port, self._get_setting("global", "http_proxy"))
 
+    def reverse_port(self, port: int) -> None:
+        """Let the phone reach the host's port as its own 127.0.0.1:PORT, over the adb connection."""
+        change = self.journal.record(f"adb reverse tcp:{port}", None, f"tcp:{port}",
+                                     {"action": "reverse_remove", "port": port})
+        self.phone.reverse(port)
+        self.journal.mark(change, "applied")
+        self._event("device.change", change, self.phone.issued[-1:])
+
     def private_dns_off(self) -> None:
         mode = self._get_setting("global", "private_dns_mode")
         if mode != "off":
@@ -221,6 +229,9 @@ class DeviceChanges:
             if run(["cat", undo["path"]]).ok:
                 raise CheckFailed(f"{undo['path']} still present after removal")
             return f"removed {undo['path']}"
+        if action == "reverse_remove":
+            removed = self.phone.reverse_remove(undo["port"])
+            return f"removed adb reverse tcp:{undo['port']}" if removed else "reverse forward already gone"
         if action == "umount":
             argv = ["umount", undo["target"]]
             pid = undo["namespace_pid"]

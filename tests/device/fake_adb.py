@@ -8,6 +8,8 @@ and v2, and the sync protocol (STAT, LIST, SEND, RECV). It answers adbutils and 
 
 from __future__ import annotations
 
+import select
+import socket
 import socketserver
 import struct
 import threading
@@ -127,7 +129,7 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def _device(self, phone: Phone, service: str) -> None:
         if service.startswith("shell,"):          # shell,v2[,TERM=..][,raw]:COMMAND
-            out, err, rc = phone.run(service.split(":", 1)[1])
+            out, err, rc = self._run_watching_hangup(phone, service.split(":", 1)[1])
             self.request.sendall(b"OKAY")
             for stream, data in ((1, out), (2, err)):
                 if data:
@@ -144,11 +146,36 @@ class _Handler(socketserver.BaseRequestHandler):
             else:
                 out, err, _ = phone.run(command)
                 self.request.sendall(err + out)
+        elif service.startswith("reverse:forward:"):
+            remote = service.split(":", 2)[2].removeprefix("norebind:").split(";")[0]
+            phone.reverses.add(remote)
+            self.request.sendall(b"OKAY" + b"OKAY")
+        elif service.startswith("reverse:killforward:"):
+            remote = service[len("reverse:killforward:"):]
+            if remote in phone.reverses:
+                phone.reverses.discard(remote)
+                self.request.sendall(b"OKAY" + b"OKAY")
+            else:
+                self.request.sendall(b"OKAY")
+                self._fail(f"listener '{remote}' not found")
         elif service == "sync:":
             self.request.sendall(b"OKAY")
             self._sync(phone)
         else:
             self._fail("closed")
+
+    def _run_watching_hangup(self, phone: Phone, command: str) -> tuple[bytes, bytes, int]:
+        """Run a shell command; if the client's socket closes meanwhile, hang the command up as adbd does."""
+        hangup = threading.Event()
+        outcome: list[tuple[bytes, bytes, int]] = []
+        worker = threading.Thread(target=lambda: outcome.append(phone.run(command, hangup=hangup)), daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+            readable, _, _ = select.select([self.request], [], [], 0)
+            if readable and not self.request.recv(1, socket.MSG_PEEK):
+                hangup.set()
+        return outcome[0]
 
     def _sync(self, phone: Phone) -> None:
         while True:

@@ -56,6 +56,7 @@ class Phone:
     mounts: list[Mount] = field(default_factory=list)
     commands: list[tuple[str, bool]] = field(default_factory=list)  # (command line, ran as root)
     online: bool = True
+    reverses: set[str] = field(default_factory=set)   # adb reverse forwards ("tcp:8080")
     _next_pid: int = 4000
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _recordings: dict[int, threading.Event] = field(default_factory=dict)
@@ -70,7 +71,7 @@ class Phone:
             return {"settings": copy.deepcopy(self.settings),
                     "dirs": {d: dict(files) for d, files in self.dirs.items() if files},
                     "mounts": [(m.namespace, m.target, m.kind, sorted(m.files)) for m in self.mounts],
-                    "processes": sorted(self.processes.items())}
+                    "processes": sorted(self.processes.items()), "reverses": sorted(self.reverses)}
 
     # -- file system with mount namespaces ----------------------------------------------------------
     def _visible_mounts(self, namespace: int | None) -> list[Mount]:
@@ -119,7 +120,8 @@ class Phone:
         return not (write and path.startswith(READ_ONLY_PREFIXES))
 
     # -- the shell ----------------------------------------------------------------------------------
-    def run(self, command_line: str, root: bool = False, namespace: int | None = None) -> Result:
+    def run(self, command_line: str, root: bool = False, namespace: int | None = None,
+            hangup: threading.Event | None = None) -> Result:
         with self._lock:
             self.commands.append((command_line, root))
         try:
@@ -130,12 +132,12 @@ class Phone:
             return _ok()
         name = argv[0]
         handler = getattr(self, "cmd_" + name.replace("-", "_"), None)
+        if name == "screenrecord":
+            return self.screenrecord(argv, hangup or threading.Event())   # blocks, outside the lock
         if name.endswith("/frida-server"):
             return self._frida_server(argv, root)
         if handler is None:
             return _err(f"/system/bin/sh: {name}: inaccessible or not found", 127)
-        if name == "screenrecord":
-            return handler(argv, root, namespace)   # blocks outside the lock until stopped
         with self._lock:
             return handler(argv, root, namespace)
 
@@ -360,8 +362,9 @@ class Phone:
             return _ok()
         return _err("frida-server: scripted only for --version and -D")
 
-    def cmd_screenrecord(self, argv, root, ns) -> Result:
-        # screenrecord --time-limit N PATH: records until the limit or SIGINT (pkill -INT screenrecord)
+    def screenrecord(self, argv: list[str], hangup: threading.Event) -> Result:
+        """screenrecord --time-limit N PATH: records until the limit, SIGINT (pkill -INT screenrecord), or
+        until adbd hangs up the shell because the adb connection closed (the client was killed)."""
         if len(argv) != 4 or argv[1] != "--time-limit":
             return _err("screenrecord: scripted only for --time-limit N PATH")
         pid = self.spawn("screenrecord")
@@ -369,7 +372,9 @@ class Phone:
         with self._lock:
             self._recordings[pid] = stopped
         started = time.monotonic()
-        stopped.wait(float(argv[2]))
+        limit = started + float(argv[2])
+        while not (stopped.is_set() or hangup.is_set()) and time.monotonic() < limit:
+            stopped.wait(0.05)
         with self._lock:
             self.processes.pop(pid, None)
             self._recordings.pop(pid, None)
