@@ -29,7 +29,7 @@ from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger, utc_now
 from auditor.case.seal import seal_case
 from auditor.device.adb import Phone
-from auditor.device.journal import Journal
+from auditor.device.setup import DeviceChanges
 from auditor.device.recording import ScreenRecorder, check_package, pull_apks
 from auditor.device.session import SetupRequest, prepare, record_attestation, restore
 from auditor.errors import CheckFailed, InputError
@@ -114,7 +114,7 @@ class Audit:
         self.case: Case | None = None
         self.ledger: Ledger | None = None
         self.phone: Phone | None = None
-        self.journal: Journal | None = None
+        self.changes: DeviceChanges | None = None
         self.result = AuditResult(plan.case_dir, "error")
 
     # -- the steps ---------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ class Audit:
         # registered first: prepare() undoes its own partial work, restore() then finds nothing left
         self.undo.append(("restore the device", self._restore))
         changes = prepare(self.phone, request, self.ledger, self.case, sdk)
-        self.journal = changes.journal
+        self.changes = changes
         for note in changes.notes:
             self.say(f"note: {note}")
         # apps already running keep their old CA view: the app starts fresh under the hooks
@@ -234,9 +234,9 @@ class Audit:
         self.components.instrumentation.start(self.plan.package)
 
     def _screen(self) -> None:
-        assert self.phone is not None and self.case is not None and self.journal is not None
-        # the same journal object as the set-up's, so both write one consistent file
-        recorder = ScreenRecorder(self.phone, self.journal, tag=self.case.id[:8])
+        assert self.phone is not None and self.case is not None and self.changes is not None
+        # the set-up's journal and ledger, so both write one consistent journal file
+        recorder = ScreenRecorder(self.phone, self.changes, tag=self.case.id[:8])
         recorder.start()
         self.undo.append(("stop the screen recording and store it",
                           lambda: recorder.stop(self.case, self.ledger)))  # type: ignore[arg-type]

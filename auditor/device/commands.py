@@ -105,13 +105,15 @@ def device_setup(serial: str, proxy: str | None, wireguard: Path | None, ca: Pat
 
 @device_group.command("restore")
 @click.option("--serial", required=True, help="The device's adb serial.")
-@click.option("--case", "case_dir", type=CASE_DIR, help="Record the restore in this case's ledger.")
+@click.option("--case", "case_dir", type=CASE_DIR,
+              help="Record the restore in this case's ledger; without a journal on this machine, undo the "
+                   "changes this case's ledger records.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def device_restore(serial: str, case_dir: Path | None, as_json: bool) -> None:
     """Undo every change auditor made to a device (also after a crashed or interrupted audit)."""
     phone = Phone.connect(serial)
     with _optional_ledger(case_dir) as (_case, ledger):
-        changes, failed = restore(phone, ledger)
+        changes, failed = restore(phone, ledger, _case)
     data = {"serial": serial, "restored": [vars(c) for c in changes if c not in failed],
             "failed": [vars(c) for c in failed]}
     lines = [f"{c.setting}: {c.status} ({c.restore_note})" for c in changes] or ["nothing to restore"]

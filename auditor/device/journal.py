@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ class Change:
     status: str = "pending"          # pending | applied | restored | restore_failed
     time: str = field(default_factory=utc_now)
     restore_note: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def state_dir() -> Path:
@@ -124,6 +126,36 @@ class Journal:
                 journal.changes.append(change)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise InputError(source, f"unreadable restore journal ({exc}); restore the device by hand") from None
+        return journal
+
+    @classmethod
+    def from_case(cls, serial: str, case_root: Path) -> Journal:
+        """Rebuild the outstanding changes from a case's ledger: each `device.change` of this serial that no
+        `device.restore` has restored. For when the state directory's journal is gone (another machine, a
+        wiped home). Changes that crashed before their ledger line exist only in the state journal."""
+        from auditor.case.ledger_check import read_records
+
+        journal = cls(serial, path=None)
+        journal.case = str(case_root)
+        restored: set[str] = set()
+        changes: list[Change] = []
+        for record in read_records(case_root / "ledger.jsonl"):
+            body = record["body"]
+            if record["kind"] not in ("device.change", "device.restore") or body.get("serial") != serial:
+                continue
+            try:
+                if record["kind"] == "device.restore":
+                    if body.get("status") == "restored":
+                        restored.add(str(body["id"]))
+                    continue
+                change = Change(setting=str(body["setting"]), old=body.get("old"), new=body.get("new"),
+                                undo=validate_undo(body["undo"]), status="applied", time=record["t_wall"],
+                                id=str(body["id"]))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InputError(case_root, f"ledger seq {record['seq']}: unusable {record['kind']} ({exc})") from None
+            changes.append(change)
+        journal.changes = [c for c in changes if c.id not in restored]
+        journal.started = journal.changes[0].time if journal.changes else None
         return journal
 
     @property

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger, utc_now
 from auditor.device.adb import Phone
-from auditor.device.journal import Change, Journal
+from auditor.device.journal import Change
+from auditor.device.setup import DeviceChanges
 from auditor.errors import InputError
 
 MAX_APK_BYTES = 1 << 30
@@ -69,7 +70,7 @@ class ScreenRecorder:
     """Records the screen in segments on the device until stopped, then moves them into the case."""
 
     phone: Phone
-    journal: Journal
+    changes: DeviceChanges
     tag: str
     segment_seconds: int = SEGMENT_SECONDS
     segments: list[Segment] = field(default_factory=list)
@@ -88,10 +89,7 @@ class ScreenRecorder:
             index += 1
             path = f"/sdcard/Download/auditor-{self.tag}-screen-{index:03d}.mp4"
             # journal first: a crash leaves a removable file behind, never an unknown one
-            change = self.journal.record("screen recording file", None, path,
-                                         {"action": "remove_file", "path": path, "root": False})
-            self.journal.mark(change, "applied")
-            self._changes.append(change)
+            self._changes.append(self.changes.track_file(path, "screen recording file"))
             segment = Segment(path, utc_now())
             self.segments.append(segment)
             result = self.phone.run(["screenrecord", "--time-limit", str(self.segment_seconds), path],
@@ -119,5 +117,5 @@ class ScreenRecorder:
             ledger.append("device", "device.screenrecord", body, artifact=digest)
             stored.append(body)
             self.phone.run(["rm", "-f", segment.device_path])
-            self.journal.mark(change, "restored", "pulled into the case and removed from the device")
+            self.changes.settle(change, "pulled into the case and removed from the device")
         return stored

@@ -68,9 +68,12 @@ def prepare(phone: Phone, request: SetupRequest, ledger: Ledger | None, case: Ca
     return changes
 
 
-def restore(phone: Phone, ledger: Ledger | None) -> tuple[list[Change], list[Change]]:
-    """Undo everything the journal of this phone holds; returns (the changes as undone, those that failed)."""
+def restore(phone: Phone, ledger: Ledger | None, case: Case | None = None) -> tuple[list[Change], list[Change]]:
+    """Undo everything the journal of this phone holds; returns (the changes as undone, those that failed).
+    Without a journal in the state directory, the case's ledger (if given) says what to undo."""
     journal = Journal.load(phone.serial)
+    if not journal.outstanding and case is not None:
+        journal = Journal.from_case(phone.serial, case.root)
     outstanding = list(reversed(journal.outstanding))   # in the order they are undone
     failed = DeviceChanges(phone, journal, ledger).restore()
     return outstanding, failed

@@ -61,7 +61,7 @@ class DeviceChanges:
 
     def _event(self, kind: str, change: Change, commands: list[str]) -> None:
         if self.ledger is not None:
-            self.ledger.append("device", kind, {"serial": self.phone.serial, "setting": change.setting,
+            self.ledger.append("device", kind, {"serial": self.phone.serial, "id": change.id, "setting": change.setting,
                                                 "old": change.old, "new": change.new, "undo": change.undo,
                                                 "status": change.status, "note": change.restore_note,
                                                 "commands": commands})
@@ -92,6 +92,18 @@ class DeviceChanges:
         mode = self._get_setting("global", "private_dns_mode")
         if mode != "off":
             self._put_setting("global", "private_dns_mode", "off", mode)
+
+    def track_file(self, path: str, setting: str) -> Change:
+        """A file the device itself is about to create (a screen recording): removed by restore."""
+        change = self.journal.record(setting, None, path, {"action": "remove_file", "path": path, "root": False})
+        self.journal.mark(change, "applied")
+        self._event("device.change", change, [])
+        return change
+
+    def settle(self, change: Change, note: str) -> None:
+        """A change undone outside restore (a recording pulled and removed): close it in journal and ledger."""
+        self.journal.mark(change, "restored", note)
+        self._event("device.restore", change, [])
 
     def push_file(self, data: bytes, path: str, setting: str, mode: int = 0o644) -> None:
         change = self.journal.record(setting, None, path, {"action": "remove_file", "path": path, "root": False})

@@ -66,9 +66,12 @@ def test_device_side_audit_end_to_end(adb_env, scripted, tmp_path):
     assert marks == [("operator.consent_accepted", ""), ("operator.note", "banner shown twice"),
                      ("operator.consent_refused", "changed my mind")]
     changes = [r["body"]["setting"] for r in records if r["kind"] == "device.change"]
-    assert changes == ["settings global private_dns_mode"]
-    restores = [(r["body"]["setting"], r["body"]["status"]) for r in records if r["kind"] == "device.restore"]
-    assert restores == [("settings global private_dns_mode", "restored")]
+    assert changes == ["settings global private_dns_mode", "screen recording file"]
+    restores = [(r["body"]["setting"], r["body"]["status"], r["body"]["note"])
+                for r in records if r["kind"] == "device.restore"]
+    assert restores == [("screen recording file", "restored", "pulled into the case and removed from the device"),
+                        ("settings global private_dns_mode", "restored",
+                         "private_dns_mode back to 'hostname', verified by reading it")]
     recordings = [r for r in records if r["kind"] == "device.screenrecord"]
     assert len(recordings) == 1
     assert case.artifacts.read_bytes(recordings[0]["artifact"], 1000).startswith(b"\x00\x00\x00\x18ftypmp42fake")
@@ -143,11 +146,13 @@ def test_interrupted_audit_restores_and_seals(adb_env, scripted, tmp_path, signu
     assert json.loads(out) == {"reason": reason, "sealed": True, "problems": []}
     assert fake.snapshot() == before
     case_kinds = kinds(tmp_path / "case")
-    assert case_kinds.count("device.restore") == 1 and case_kinds.count("device.screenrecord") == 1
+    assert case_kinds.count("device.restore") == 2 and case_kinds.count("device.screenrecord") == 1
     assert verify_case(tmp_path / "case").ok
 
 
-def test_killed_audit_is_restored_later_from_the_journal(adb_env, scripted, tmp_path):
+@pytest.mark.parametrize("journal_lost", [False, True])
+def test_killed_audit_is_restored_later(adb_env, scripted, tmp_path, journal_lost):
+    """From the state directory's journal, or — when that is gone — from the case's ledger."""
     fake = scripted.android14_rooted_kernelsu()
     adb_env(fake)
     before = fake.snapshot()
@@ -159,6 +164,8 @@ def test_killed_audit_is_restored_later_from_the_journal(adb_env, scripted, tmp_
         time.sleep(0.05)
     assert fake.snapshot() != before
     assert fake.settings["global"]["private_dns_mode"] == "off"
+    if journal_lost:
+        journal_path(fake.serial).unlink()
     result = CliRunner().invoke(cli, ["device", "restore", "--serial", fake.serial, "--case",
                                       str(tmp_path / "case"), "--json"])
     assert result.exit_code == 0, result.output
@@ -167,3 +174,21 @@ def test_killed_audit_is_restored_later_from_the_journal(adb_env, scripted, tmp_
     assert fake.snapshot() == before
     # the crashed case's ledger is intact and now also says what was restored
     assert kinds(tmp_path / "case")[-2:] == ["device.restore", "device.restore"]
+
+
+def test_progress_counts_what_the_ledger_holds(tmp_path):
+    from auditor.audit.progress import LedgerCounter, Progress
+
+    case = Case.create(tmp_path / "case")
+    lines: list[str] = []
+    progress = Progress(lines.append, LedgerCounter(case.ledger_path))
+    with case.ledger(fsync_interval=0) as ledger:
+        for _ in range(3):
+            ledger.append("proxy", "proxy.flow", {})
+        ledger.append("hook", "hook.event", {})
+        ledger.append("operator", "operator.note", {"text": "x"})
+        progress.tick(60)
+        ledger.append("proxy", "proxy.tls_failed", {})
+    progress.tick(None)
+    assert lines == ["00:00/01:00 | 3 flows | 0 TLS failures | 1 hook events | 0 recordings | 1 marks",
+                     "00:00 | 3 flows | 1 TLS failures | 1 hook events | 0 recordings | 1 marks"]
