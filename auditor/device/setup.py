@@ -240,6 +240,9 @@ class DeviceChanges:
             run(["rm", "-f", undo["path"]])
             if run(["cat", undo["path"]]).ok:
                 raise CheckFailed(f"{undo['path']} still present after removal")
+            if undo["path"] == MANUAL_CA_PATH:
+                return (f"removed {undo['path']}; if the CA was installed from it, remove it by hand under "
+                        "Settings → Security → Encryption & credentials → User credentials")
             return f"removed {undo['path']}"
         if action == "reverse_remove":
             removed = self.phone.reverse_remove(undo["port"])

@@ -120,9 +120,13 @@ def test_every_phone_returns_to_its_original_state(adb_env, scripted, ca_file, m
         assert any(c.startswith("su 0 sh -c ") for c in phone.issued)
         zygote = next(p for p, n in fake.processes.items() if n == "zygote64")
         assert load_ca(ca_file.read_bytes(), "").file_name() in fake.directory(APEX, namespace=zygote)
-    _, failed = restore(Phone.connect(fake.serial), None)
+    done, failed = restore(Phone.connect(fake.serial), None)
     assert failed == []
     assert fake.snapshot() == before
+    if fake.root_kind is None:
+        assert [c.restore_note for c in done if c.setting.startswith("CA certificate")] == [
+            "removed /sdcard/Download/auditor-mitmproxy-ca.crt; if the CA was installed from it, remove it by hand "
+            "under Settings → Security → Encryption & credentials → User credentials"]
 
 
 def test_failed_setup_undoes_what_it_did(adb_env, scripted, ca_file):
