@@ -19,6 +19,8 @@ APEX_CACERTS = "/apex/com.android.conscrypt/cacerts"
 SYSTEM_CACERTS = "/system/etc/security/cacerts"
 USER_CACERTS = "/data/misc/user/0/cacerts-added"
 CLOCK_WARN_SECONDS = 2.0
+MAX_TEXT = 512            # a device property longer than this is kept truncated, and says so
+MAX_STORE_FILES = 2000
 PROPS = {
     "model": "ro.product.model",
     "manufacturer": "ro.product.manufacturer",
@@ -37,6 +39,9 @@ PROPS = {
 
 
 def fact(value: Any, how: str, note: str | None = None) -> dict[str, Any]:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        note = f"truncated from {len(value)} characters"
+        value = value[:MAX_TEXT]
     known = value is not None
     entry = {"value": value, "known": known, "how": how}
     if note:
@@ -62,8 +67,9 @@ def _cert_store(phone: Phone, path: str, root: bool, namespace_pid: int | None =
     how = ("as root: " if root else "") + " ".join(argv)
     if not result.ok:
         return fact(None, how, result.stderr.strip() or f"exit code {result.returncode}")
-    names = sorted(line.strip() for line in result.stdout.splitlines() if line.strip())
-    return fact({"count": len(names), "files": names}, how)
+    names = sorted(line.strip()[:MAX_TEXT] for line in result.stdout.splitlines() if line.strip())
+    listed = {"count": len(names), "files": names[:MAX_STORE_FILES]}
+    return fact(listed, how, f"only the first {MAX_STORE_FILES} names kept" if len(names) > MAX_STORE_FILES else None)
 
 
 def _clock_offset(phone: Phone) -> dict[str, Any]:

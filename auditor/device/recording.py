@@ -100,20 +100,31 @@ class ScreenRecorder:
                 return
 
     def stop(self, case: Case, ledger: Ledger) -> list[dict[str, object]]:
-        """Stop recording (SIGINT lets screenrecord finish the file), pull the segments, remove them."""
+        """Stop recording (SIGINT lets screenrecord finish the file), pull the segments, remove them.
+        A segment that cannot be pulled is recorded with its error and left for restore to remove."""
         self._stop.set()
-        self.phone.run(["pkill", "-INT", "screenrecord"])
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        for _ in range(3):               # a segment may have started just after the first SIGINT
+            self.phone.run(["pkill", "-INT", "screenrecord"])
+            if self._thread is None:
+                break
+            self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                break
         stored = []
         for segment, change in zip(self.segments, self._changes):
             for _ in range(20):          # the file appears once screenrecord has finalised it
                 if self.phone.run(["ls", segment.device_path]).ok:
                     break
                 time.sleep(0.1)
-            digest, size = pull_into_case(self.phone, segment.device_path, case, MAX_RECORDING_BYTES)
-            body = {"device_path": segment.device_path, "started": segment.started, "ended": segment.ended,
-                    "sha256": digest, "size": size, "error": self.error}
+            body: dict[str, object] = {"device_path": segment.device_path, "started": segment.started,
+                                       "ended": segment.ended, "error": self.error}
+            try:
+                digest, size = pull_into_case(self.phone, segment.device_path, case, MAX_RECORDING_BYTES)
+            except InputError as exc:
+                ledger.append("device", "device.screenrecord", {**body, "sha256": None, "size": None,
+                                                                 "error": str(exc)})
+                continue
+            body.update(sha256=digest, size=size)
             ledger.append("device", "device.screenrecord", body, artifact=digest)
             stored.append(body)
             self.phone.run(["rm", "-f", segment.device_path])

@@ -125,3 +125,17 @@ def test_no_adb_server_is_a_clear_error(adb_env, monkeypatch):
     result = CliRunner().invoke(cli, ["device", "list"])
     assert result.exit_code == 2
     assert result.output.startswith(f"error: adb server 127.0.0.1:{port}: not reachable")
+
+
+def test_hostile_property_values_are_bounded(adb_env, scripted):
+    fake = scripted.android11_plain()
+    fake.props["ro.product.model"] = "M" * 5000
+    fake.dirs["/system/etc/security/cacerts"] = {f"{i:08x}.0": b"x" for i in range(2500)}
+    adb_env(fake)
+    record = attest(Phone.connect(fake.serial))
+    model = record["fields"]["model"]
+    assert model == {"value": "M" * 512, "known": True, "how": "getprop ro.product.model",
+                     "note": "truncated from 5000 characters"}
+    store = record["fields"]["ca_system_store"]
+    assert store["value"]["count"] == 2500 and len(store["value"]["files"]) == 2000
+    assert store["note"] == "only the first 2000 names kept"

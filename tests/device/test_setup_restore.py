@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from certmaker import make_cert  # noqa: F401  (keeps the helper importable for the fixture)
 
 from auditor.case.bundle import Case
 from auditor.case.ledger_check import read_records
@@ -185,3 +184,17 @@ def test_tampered_journal_is_refused(adb_env, scripted, undo, problem):
     with pytest.raises(InputError, match=problem):
         restore(Phone.connect(fake.serial), None)
     assert fake.snapshot() == before and fake.commands == []
+
+
+def test_adb_reverse_for_the_proxy_is_removed_on_restore(adb_env, scripted):
+    fake = scripted.android16_plain()
+    server = adb_env(fake)
+    before = fake.snapshot()
+    phone = Phone.connect(fake.serial)
+    prepare(phone, SetupRequest(proxy="127.0.0.1:8080", reverse_port=8080, frida=False), None, None, 36)
+    assert fake.reverses == {"tcp:8080"} and fake.settings["global"]["http_proxy"] == "127.0.0.1:8080"
+    assert f"{fake.serial}:reverse:forward:norebind:tcp:8080;tcp:8080" in server.requests
+    done, failed = restore(Phone.connect(fake.serial), None)
+    assert failed == [] and fake.snapshot() == before
+    assert [c.restore_note for c in done] == ["http_proxy back to unset, verified by reading it",
+                                              "removed adb reverse tcp:8080"]
