@@ -73,16 +73,21 @@ def _cert_store(phone: Phone, path: str, root: bool, namespace_pid: int | None =
 
 
 def _clock_offset(phone: Phone) -> dict[str, Any]:
-    how = "host time around 'date +%s.%N' on the device (midpoint of the round trip)"
-    before = time.time()
-    result = phone.run(["date", "+%s.%N"])
-    after = time.time()
-    try:
-        device_time = float(result.stdout.strip())
-    except ValueError:
-        return fact(None, how, f"unexpected date output {result.stdout.strip()[:40]!r}")
-    offset = device_time - (before + after) / 2
-    return fact({"seconds": round(offset, 3), "round_trip_seconds": round(after - before, 3)}, how)
+    """Device time minus the midpoint of the host's time around the call; 1 s resolution where the device's
+    date lacks %N (older toybox prints it literally)."""
+    for fmt, resolution in (("+%s.%N", 1e-9), ("+%s", 1.0)):
+        before = time.time()
+        result = phone.run(["date", fmt])
+        after = time.time()
+        try:
+            device_time = float(result.stdout.strip())
+        except ValueError:
+            continue
+        offset = device_time - (before + after) / 2
+        return fact({"seconds": round(offset, 3), "round_trip_seconds": round(after - before, 3),
+                     "resolution_seconds": resolution},
+                    f"host time around 'date {fmt}' on the device (midpoint of the round trip)")
+    return fact(None, "date +%s.%N and date +%s on the device", "no numeric time from the device's date")
 
 
 def _root(phone: Phone) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class Phone:
     mounts: list[Mount] = field(default_factory=list)
     commands: list[tuple[str, bool]] = field(default_factory=list)  # (command line, ran as root)
     online: bool = True
+    date_nanoseconds: bool = True                 # False: a toybox whose date has no %N
     reverses: set[str] = field(default_factory=set)   # adb reverse forwards ("tcp:8080")
     _next_pid: int = 4000
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -203,9 +204,13 @@ class Phone:
         return _err("sh: only sh -c is scripted", 2)
 
     def cmd_date(self, argv, root, ns) -> Result:
+        now = time.time() + self.clock_offset
         if argv[1:] == ["+%s.%N"]:
-            return _ok(f"{time.time() + self.clock_offset:.9f}\n")
-        return _err("date: scripted only for +%s.%N")
+            # old toybox prints %N literally
+            return _ok(f"{now:.9f}\n" if self.date_nanoseconds else f"{int(now)}.%N\n")
+        if argv[1:] == ["+%s"]:
+            return _ok(f"{int(now)}\n")
+        return _err("date: scripted only for +%s.%N and +%s")
 
     def cmd_ls(self, argv, root, ns) -> Result:
         path = argv[-1]

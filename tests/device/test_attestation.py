@@ -36,6 +36,7 @@ def test_android14_kernelsu_record(adb_env, scripted):
         "dns_server": "UNKNOWN", "root": {"rooted": True, "kind": "kernelsu"}}
     assert got["build_fingerprint"] == "google/pixel_7/dev:14/AP34A.20240505/1234567:userdebug/test-keys"
     assert abs(got["clock_offset"]["seconds"] - (-7.5)) < 0.5
+    assert got["clock_offset"]["resolution_seconds"] == 1e-9
     assert got["ca_user_store"] == {"count": 0, "files": []}
     assert got["ca_system_store"]["count"] == 4
     apex = got["ca_apex_store"]
@@ -57,6 +58,8 @@ def test_android14_kernelsu_record(adb_env, scripted):
 def test_unrooted_android11_reports_unknowns(adb_env, scripted):
     fake = scripted.android11_plain()
     del fake.props["gsm.sim.operator.iso-country"]
+    fake.date_nanoseconds = False
+    fake.clock_offset = 30.0
     adb_env(fake)
     record = attest(Phone.connect(fake.serial))
     got = values(record)
@@ -64,6 +67,9 @@ def test_unrooted_android11_reports_unknowns(adb_env, scripted):
     assert got["ca_user_store"] == "UNKNOWN"
     assert record["fields"]["ca_user_store"]["note"] == "the user CA store is readable only as root"
     assert got["sim_country"] == "UNKNOWN"
+    clock = record["fields"]["clock_offset"]
+    assert clock["how"] == "host time around 'date +%s' on the device (midpoint of the round trip)"
+    assert clock["value"]["resolution_seconds"] == 1.0 and 28.9 < clock["value"]["seconds"] < 31.1
     assert got["ca_apex_store"] == "not present"
     assert got["private_dns_mode"] == "unset" and got["global_proxy"] == "unset"
     assert got["locale"] == "nl-NL" and got["manufacturer"] == "samsung"
