@@ -79,6 +79,9 @@ def validate_undo(undo: Any) -> dict[str, Any]:
     elif action == "umount":
         if undo.get("target") not in MOUNT_TARGETS:
             raise ValueError(f"mount {undo.get('target')!r} is not one auditor makes")
+        if undo.get("ca_file") is not None and not (isinstance(undo["ca_file"], str)
+                                                     and _FILE_NAME.match(undo["ca_file"])):
+            raise ValueError("ca_file is not a file name")
         pid = undo.get("namespace_pid")
         if pid is not None and not (isinstance(pid, int) and 0 < pid < 1 << 22):
             raise ValueError("namespace pid out of range")

@@ -151,7 +151,8 @@ class DeviceChanges:
             _check(self.phone.run_root(["mkdir", "-p", CA_STAGING]), "staging directory")
             _check(self.phone.run_root(["cp", Glob(source), CA_STAGING]), "copy of the current CA store")
             self._apply("system CA store (tmpfs overlay)", "device's own store", ca.file_name(),
-                        {"action": "umount", "target": SYSTEM_CACERTS, "namespace_pid": None, "root": True},
+                        {"action": "umount", "target": SYSTEM_CACERTS, "namespace_pid": None, "root": True,
+                         "ca_file": ca.file_name()},
                         [["mount", "-t", "tmpfs", "tmpfs", SYSTEM_CACERTS],
                          ["cp", Glob(CA_STAGING), SYSTEM_CACERTS],
                          ["cp", staged, f"{SYSTEM_CACERTS}/{ca.file_name()}"],
@@ -163,13 +164,15 @@ class DeviceChanges:
         if sdk < 34:
             return
         self._apply("APEX CA store (init namespace)", "device's own store", ca.file_name(),
-                    {"action": "umount", "target": APEX_CACERTS, "namespace_pid": None, "root": True},
+                    {"action": "umount", "target": APEX_CACERTS, "namespace_pid": None, "root": True,
+                     "ca_file": ca.file_name()},
                     [["mount", "--bind", SYSTEM_CACERTS, APEX_CACERTS]], root=True)
         for name in ("zygote", "zygote64"):
             pids = self.phone.run(["pidof", name])
             for pid in (int(p) for p in pids.stdout.split() if p.isdigit()):
                 self._apply(f"APEX CA store ({name} pid {pid} namespace)", "device's own store", ca.file_name(),
-                            {"action": "umount", "target": APEX_CACERTS, "namespace_pid": pid, "root": True},
+                            {"action": "umount", "target": APEX_CACERTS, "namespace_pid": pid, "root": True,
+                             "ca_file": ca.file_name()},
                             [["nsenter", f"--mount=/proc/{pid}/ns/mnt", "--", "mount", "--bind",
                               SYSTEM_CACERTS, APEX_CACERTS]], root=True)
 
@@ -248,16 +251,18 @@ class DeviceChanges:
             removed = self.phone.reverse_remove(undo["port"])
             return f"removed adb reverse tcp:{undo['port']}" if removed else "reverse forward already gone"
         if action == "umount":
-            argv = ["umount", undo["target"]]
             pid = undo["namespace_pid"]
-            if pid is not None:
-                argv = ["nsenter", f"--mount=/proc/{pid}/ns/mnt", "--", *argv]
-            result = self.phone.run_root(argv)
+            enter = [] if pid is None else ["nsenter", f"--mount=/proc/{pid}/ns/mnt", "--"]
+            result = self.phone.run_root([*enter, "umount", undo["target"]])
             if not result.ok:
                 if pid is not None and not self._zygote_alive(pid):
                     return f"process {pid} is gone, and its mount namespace with it"
-                raise CheckFailed(f"'{' '.join(argv)}' failed: {result.stderr.strip()}")
-            return f"unmounted {undo['target']}" + (f" in pid {pid}'s namespace" if pid else "")
+                raise CheckFailed(f"'{result.command}' failed: {result.stderr.strip()}")
+            where = f" in pid {pid}'s namespace" if pid else ""
+            listing = self.phone.run_root([*enter, "ls", "-1", undo["target"]]).stdout.split()
+            if undo.get("ca_file") in listing:
+                raise CheckFailed(f"{undo['target']}{where} still lists {undo['ca_file']} after umount")
+            return f"unmounted {undo['target']}{where}; the CA is no longer listed there"
         # kill
         if str(undo["pid"]) not in self.phone.run(["pidof", undo["name"]]).stdout.split():
             return f"{undo['name']} pid {undo['pid']} no longer running"

@@ -77,11 +77,21 @@ def test_android14_kernelsu_full_cycle(adb_env, scripted, ca_file, tmp_path):
     ]
     assert journal_path(fake.serial).exists()
 
+    frida_pid = next(pid for pid, name in fake.processes.items() if name == "frida-server")
     # restore, in a fresh process's view: only the journal on disk is used
     phone2 = Phone.connect(fake.serial)
     with case.ledger(fsync_interval=0) as ledger:
         done, failed = restore(phone2, ledger)
     assert failed == [] and len(done) == 7
+    ns = f"nsenter --mount=/proc/{zygote}/ns/mnt --"
+    assert phone2.issued == [
+        "pidof frida-server", "id", "su -v", "su -c id", f"su -c 'kill {frida_pid}'",
+        "settings put global private_dns_mode hostname", "settings get global private_dns_mode",
+        f"su -c '{ns} umount {APEX}'", f"su -c '{ns} ls -1 {APEX}'",
+        f"su -c 'umount {APEX}'", f"su -c 'ls -1 {APEX}'",
+        f"su -c 'umount {SYSTEM}'", f"su -c 'ls -1 {SYSTEM}'",
+        f"su -c 'rm -f /data/misc/user/0/cacerts-added/{name}'", f"su -c 'cat /data/misc/user/0/cacerts-added/{name}'",
+        "settings put global http_proxy 10.0.0.2:3128", "settings get global http_proxy"]
     assert fake.snapshot() == before
     assert USER and not journal_path(fake.serial).exists()
     kinds = [r["kind"] for r in read_records(case.ledger_path) if r["source"] == "device"]
@@ -198,3 +208,20 @@ def test_adb_reverse_for_the_proxy_is_removed_on_restore(adb_env, scripted):
     assert failed == [] and fake.snapshot() == before
     assert [c.restore_note for c in done] == ["http_proxy back to unset, verified by reading it",
                                               "removed adb reverse tcp:8080"]
+
+
+def test_restore_that_cannot_be_verified_fails_and_keeps_the_journal(adb_env, scripted, ca_file):
+    from phone import Mount
+
+    fake = scripted.android14_rooted_kernelsu()
+    adb_env(fake)
+    prepare(Phone.connect(fake.serial), SetupRequest(proxy="127.0.0.1:8080", ca=ca_file, frida=False), None, None, 34)
+    zygote = next(pid for pid, name in fake.processes.items() if name == "zygote64")
+    name = load_ca(ca_file.read_bytes(), "").file_name()
+    # another tool stacked its own store (with our CA in it) on top in zygote's namespace
+    fake.mounts.append(Mount(zygote, APEX, {name: b"x"}, "tmpfs"))
+    done, failed = restore(Phone.connect(fake.serial), None)
+    assert [c.setting for c in failed] == [f"APEX CA store (zygote64 pid {zygote} namespace)"]
+    assert failed[0].restore_note == (f"{APEX} in pid {zygote}'s namespace still lists {name} after umount")
+    assert [c.status for c in Journal.load(fake.serial).outstanding] == ["restore_failed"]
+    assert fake.settings["global"]["private_dns_mode"] == "hostname"      # the rest was restored
