@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,13 @@ class SetupRequest:
     frida: bool = True                     # check / start frida-server at all
 
 
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])$")
+
+
 def check_proxy(value: str) -> str:
     host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c in host for c in " ;'\""):
-        raise InputError(value, "not HOST:PORT")
+    if not sep or not _HOST.match(host) or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError(value, "not HOST:PORT (a host name or IP address, and a port 1-65535)")
     return f"{host}:{int(port)}"
 
 
@@ -59,6 +63,8 @@ def prepare(phone: Phone, request: SetupRequest, ledger: Ledger | None, case: Ca
             changes.hand_over_wireguard(request.wireguard)
         if ca is not None:
             changes.install_ca(ca, sdk)
+        else:
+            changes.notes.append("no CA certificate given: TLS traffic cannot be read")
         changes.private_dns_off()
         if request.frida:
             changes.prepare_frida(request.frida_server)

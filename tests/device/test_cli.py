@@ -70,7 +70,8 @@ def test_setup_usage_errors(adb_env, scripted, tmp_path):
     assert both.exit_code == 2
     assert both.output.strip() == "error: setup: give exactly one of --proxy HOST:PORT or --wireguard CONF"
     bad = runner.invoke(cli, ["device", "setup", "--serial", fake.serial, "--proxy", "localhost;reboot:80"])
-    assert bad.exit_code == 2 and bad.output.strip() == "error: localhost;reboot:80: not HOST:PORT"
+    assert bad.exit_code == 2 and bad.output.strip() == (
+        "error: localhost;reboot:80: not HOST:PORT (a host name or IP address, and a port 1-65535)")
     conf = tmp_path / "wg.conf"
     conf.write_text("[Interface]\nPrivateKey = x\n[Peer]\nEndpoint = 10.0.2.2:51820\n")
     wg = runner.invoke(cli, ["device", "setup", "--serial", fake.serial, "--wireguard", str(conf), "--no-frida"])
