@@ -56,6 +56,7 @@ class Phone:
     mounts: list[Mount] = field(default_factory=list)
     commands: list[tuple[str, bool]] = field(default_factory=list)  # (command line, ran as root)
     online: bool = True
+    slow: dict[str, float] = field(default_factory=dict)   # command prefix -> seconds it takes
     date_nanoseconds: bool = True                 # False: a toybox whose date has no %N
     reverses: set[str] = field(default_factory=set)   # adb reverse forwards ("tcp:8080")
     _next_pid: int = 4000
@@ -125,6 +126,9 @@ class Phone:
             hangup: threading.Event | None = None) -> Result:
         with self._lock:
             self.commands.append((command_line, root))
+        for prefix, seconds in self.slow.items():
+            if command_line.startswith(prefix):
+                time.sleep(seconds)
         try:
             argv = self._split(command_line, namespace)
         except ValueError as exc:

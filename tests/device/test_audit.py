@@ -192,3 +192,23 @@ def test_progress_counts_what_the_ledger_holds(tmp_path):
     progress.tick(None)
     assert lines == ["00:00/01:00 | 3 flows | 0 TLS failures | 1 hook events | 0 recordings | 1 marks",
                      "00:00 | 3 flows | 1 TLS failures | 1 hook events | 0 recordings | 1 marks"]
+
+
+def test_second_ctrl_c_during_restore_is_deferred(adb_env, scripted, tmp_path):
+    fake = scripted.android14_rooted_kernelsu()
+    adb_env(fake)
+    before = fake.snapshot()
+    child = _start_child(fake, tmp_path / "case")
+    fake.slow["settings put global private_dns_mode"] = 1.5      # restoring takes a while
+    child.send_signal(signal.SIGINT)
+    line = ""
+    deadline = time.monotonic() + 30
+    while "stopping and restoring" not in line:
+        assert time.monotonic() < deadline
+        line = child.stderr.readline()
+    child.send_signal(signal.SIGINT)                # impatient operator
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert "SIGINT received: still restoring the device, please wait" in err
+    assert json.loads(out)["reason"] == "interrupted: Ctrl-C"
+    assert fake.snapshot() == before
