@@ -67,40 +67,35 @@ class AuditResult:
     sealed: bool = False
 
 
-@contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
-    """SIGTERM and SIGHUP end the audit the way Ctrl-C does: through the undo path."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+@dataclass
+class _SignalGuard:
+    """One handler for SIGINT, SIGTERM and SIGHUP for the whole audit. Before the undo starts they end the
+    audit (Ctrl-C as KeyboardInterrupt, the others as Interrupted); once `unwinding` is set they are only
+    reported, so a second Ctrl-C cannot leave the phone half-restored."""
 
-    def handler(signum: int, _frame: Any) -> None:
-        raise Interrupted(signal.Signals(signum).name)
+    say: Callable[[str], None]
+    unwinding: bool = False
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for number, old in previous.items():
-            signal.signal(number, old)
+    def _handle(self, signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if self.unwinding:
+            self.say(f"{name} received: still restoring the device, please wait")
+        elif signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        else:
+            raise Interrupted(name)
 
-
-@contextlib.contextmanager
-def _signals_deferred(say: Callable[[str], None]) -> Iterator[None]:
-    """While undoing, a second Ctrl-C must not leave the phone half-restored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, _frame: Any) -> None:
-        say(f"{signal.Signals(signum).name} received: still restoring the device, please wait")
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for number, old in previous.items():
-            signal.signal(number, old)
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            yield
+        finally:
+            for number, old in previous.items():
+                signal.signal(number, old)
 
 
 class Audit:
@@ -141,26 +136,27 @@ class Audit:
         self.ledger = self.case.ledger(fsync_interval=0)
         progress = Progress(self.say, LedgerCounter(self.case.ledger_path))
         steps = self._steps()
-        try:
-            with _signals_raise():
+        guard = _SignalGuard(self.say)
+        with guard.installed():
+            try:
                 for number, (name, action) in enumerate(steps, 1):
                     progress.step(number, len(steps), name)
                     self._record_step(name, "started")
                     action()
                     self._record_step(name, "done")
-            self.result.reason = "completed"
-        except KeyboardInterrupt:
-            self.result.reason = "interrupted: Ctrl-C"
-        except Interrupted as exc:
-            self.result.reason = f"interrupted: {exc}"
-        except (InputError, CheckFailed) as exc:
-            self.result.reason = f"error: {exc}"
-        except Exception as exc:  # noqa: BLE001 - any failure must still restore the device and seal the case
-            self.result.reason = f"error: {type(exc).__name__}: {exc}"
-            raise
-        finally:
-            self.say(f"audit {self.result.reason}; stopping and restoring")
-            with _signals_deferred(self.say):
+                self.result.reason = "completed"
+            except KeyboardInterrupt:
+                self.result.reason = "interrupted: Ctrl-C"
+            except Interrupted as exc:
+                self.result.reason = f"interrupted: {exc}"
+            except (InputError, CheckFailed) as exc:
+                self.result.reason = f"error: {exc}"
+            except Exception as exc:  # noqa: BLE001 - any failure must still restore the device and seal the case
+                self.result.reason = f"error: {type(exc).__name__}: {exc}"
+                raise
+            finally:
+                guard.unwinding = True
+                self.say(f"audit {self.result.reason}; stopping and restoring")
                 self._unwind()
                 self._finish()
         return self.result
