@@ -167,7 +167,11 @@ class Phone:
         return _ok(self.props.get(argv[1], "") + "\n")
 
     def cmd_settings(self, argv, root, ns) -> Result:
-        if len(argv) < 4 or argv[2] not in self.settings:
+        if len(argv) < 3 or argv[2] not in self.settings:
+            return _err("usage: settings [--user N] get|put|delete|list NAMESPACE [KEY [VALUE]]", 255)
+        if argv[1] == "list" and len(argv) == 3 and argv[2] in self.settings:
+            return _ok("".join(f"{k}={v}\n" for k, v in sorted(self.settings[argv[2]].items())))
+        if len(argv) < 4:
             return _err("usage: settings [--user N] get|put|delete|list NAMESPACE [KEY [VALUE]]", 255)
         verb, table, key = argv[1], self.settings[argv[2]], argv[3]
         if verb == "get":
@@ -336,6 +340,9 @@ class Phone:
         return _ok() if pids else (b"", b"", 1)
 
     def cmd_pm(self, argv, root, ns) -> Result:
+        if argv[1:3] == ["list", "packages"] and argv[3:] == ["-f", "-U", "--show-versioncode"]:
+            return _ok("".join(f"package:{paths[0]}={p} versionCode:7 uid:10123\n"
+                               for p, paths in sorted(self.packages.items())))
         if argv[1:3] == ["list", "packages"]:
             return _ok("".join(f"package:{p}\n" for p in sorted(self.packages)))
         if argv[1] == "path" and len(argv) == 3:

@@ -103,6 +103,13 @@ def test_check_command_records_into_case(adb_env, scripted, tmp_path):
     assert Case.open(case.root).info["device"] == printed
     events = [r for r in read_records(case.ledger_path) if r["kind"] == "device.attestation"]
     assert len(events) == 1 and events[0]["body"] == printed
+    dumps = printed["raw_dumps"]
+    assert sorted(dumps) == ["getprop", "packages", "settings global", "settings secure", "settings system"]
+    assert case.artifacts.read_bytes(dumps["settings global"]["sha256"], 1000) == b"private_dns_mode=off\n"
+    assert case.artifacts.read_bytes(dumps["packages"]["sha256"], 1000) == (
+        b"package:/data/app/~~x/com.example.privacyfixture-1/base.apk=com.example.privacyfixture "
+        b"versionCode:7 uid:10123\n")
+    assert b"[ro.product.model]: [sdk_gphone_x86]" in case.artifacts.read_bytes(dumps["getprop"]["sha256"], 10000)
     text = CliRunner().invoke(cli, ["device", "check", "--serial", fake.serial])
     assert "  model                  sdk_gphone_x86    [getprop ro.product.model]" in text.output
 
