@@ -29,6 +29,7 @@ from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger, utc_now
 from auditor.case.seal import seal_case
 from auditor.device.adb import Phone
+from auditor.device.attestation import attest, differences
 from auditor.device.setup import DeviceChanges
 from auditor.device.recording import ScreenRecorder, check_package, pull_apks
 from auditor.device.session import SetupRequest, prepare, record_attestation, restore
@@ -172,6 +173,16 @@ class Audit:
         record = record_attestation(self.phone, self.case, self.ledger)
         for warning in record["warnings"]:
             self.say(f"warning: {warning}")
+        # runs last of all undos: proof that the device is back as it was
+        self.undo.append(("attest again and compare", lambda: self._reattest(record)))
+
+    def _reattest(self, before: dict[str, Any]) -> None:
+        assert self.phone is not None and self.ledger is not None
+        after = attest(self.phone)
+        changed = differences(before, after)
+        self.ledger.append("device", "device.reattestation", {"record": after, "differences": changed})
+        if changed:
+            raise CheckFailed("device differs from its attestation before the audit: " + "; ".join(changed))
 
     def _apks(self) -> None:
         assert self.case is not None and self.ledger is not None and self.phone is not None

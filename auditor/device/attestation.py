@@ -179,3 +179,22 @@ def warnings(fields: dict[str, Any]) -> list[str]:
         found.append("device not rooted: no system CA, no frida-server start; pinned or system-trusting apps "
                      "may refuse the interception")
     return found
+
+
+# What set-up changes and restore must put back: compared between the attestations before and after.
+RESTORED_FIELDS = ("global_proxy", "private_dns_mode", "private_dns_specifier", "ca_user_store", "ca_system_store",
+                   "ca_apex_store")
+
+
+def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Fields that set-up touches whose values differ between two attestations of the same device."""
+    found = []
+    for name in RESTORED_FIELDS:
+        old, new = before["fields"][name], after["fields"][name]
+        if (old["known"], old["value"]) != (new["known"], new["value"]):
+            found.append(f"{name}: {old['value']!r} before, {new['value']!r} after")
+    old_pids = set(before["fields"]["frida_server"]["value"]["pids"])
+    new_pids = set(after["fields"]["frida_server"]["value"]["pids"])
+    if new_pids - old_pids:
+        found.append(f"frida_server: pids {sorted(new_pids - old_pids)} running that were not before")
+    return found

@@ -152,3 +152,20 @@ def test_hostile_property_values_are_bounded(adb_env, scripted):
     store = record["fields"]["ca_system_store"]
     assert store["value"]["count"] == 2500 and len(store["value"]["files"]) == 2000
     assert store["note"] == "only the first 2000 names kept"
+
+
+def test_differences_name_what_was_not_put_back(adb_env, scripted):
+    from auditor.device.attestation import differences
+
+    fake = scripted.android14_rooted_kernelsu()
+    adb_env(fake)
+    before = attest(Phone.connect(fake.serial))
+    fake.settings["global"]["private_dns_mode"] = "off"
+    fake.dirs["/data/misc/user/0/cacerts-added"]["c8750f0d.0"] = b"left behind"
+    fake.spawn("frida-server")
+    after = attest(Phone.connect(fake.serial))
+    assert differences(before, after) == [
+        "private_dns_mode: 'hostname' before, 'off' after",
+        "ca_user_store: {'count': 0, 'files': []} before, {'count': 1, 'files': ['c8750f0d.0']} after",
+        f"frida_server: pids [{max(fake.processes)}] running that were not before"]
+    assert differences(before, before) == []

@@ -81,7 +81,11 @@ def test_device_side_audit_end_to_end(adb_env, scripted, tmp_path):
                      ("prepare the device", "started"), ("prepare the device", "done"),
                      ("record the screen", "started"), ("record the screen", "done"),
                      ("observe", "started"), ("observe", "done"),
-                     ("stop the screen recording and store it", "done"), ("restore the device", "done")]
+                     ("stop the screen recording and store it", "done"), ("restore the device", "done"),
+                     ("attest again and compare", "done")]
+    reattestation = [r["body"] for r in records if r["kind"] == "device.reattestation"]
+    assert len(reattestation) == 1 and reattestation[0]["differences"] == []
+    assert reattestation[0]["record"]["fields"]["private_dns_mode"]["value"] == "hostname"
     verification = verify_case(case.root)
     assert verification.ok, verification
 
