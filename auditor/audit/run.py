@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
-from auditor.audit.components import Components
+from auditor.audit.components import Components, Interception
 from auditor.audit.keyboard import HELP, KeyboardMarks
 from auditor.audit.progress import LedgerCounter, Progress
 from auditor.case import keys
@@ -111,6 +111,7 @@ class Audit:
         self.ledger: Ledger | None = None
         self.phone: Phone | None = None
         self.changes: DeviceChanges | None = None
+        self.interception: Interception | None = None
         self.result = AuditResult(plan.case_dir, "error")
 
     # -- the steps ---------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ class Audit:
 
     def _setup(self) -> None:
         assert self.phone is not None and self.case is not None
-        interception = getattr(self, "interception", None)
+        interception = self.interception
         request = SetupRequest(
             proxy=(f"{self.plan.proxy_host or '127.0.0.1'}:{interception.proxy_port}"
                    if interception and interception.proxy_port else None),

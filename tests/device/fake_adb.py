@@ -44,22 +44,20 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         fake = self.server.fake
         try:
-            while True:
-                request = self._recv(int(self._recv(4), 16)).decode()
-                fake.requests.append(request)
-                phone = self._host(request)
-                if phone is None:
-                    return
-                if phone is not True:
-                    service = self._recv(int(self._recv(4), 16)).decode()
-                    fake.requests.append(f"{phone.serial}:{service}")
-                    self._device(phone, service)
-                    return
+            request = self._recv(int(self._recv(4), 16)).decode()
+            fake.requests.append(request)
+            phone = self._host(request)
+            if phone is None:
+                return
+            # after a transport switch the same socket carries one device service
+            service = self._recv(int(self._recv(4), 16)).decode()
+            fake.requests.append(f"{phone.serial}:{service}")
+            self._device(phone, service)
         except (ConnectionError, ValueError, OSError):
             return
 
-    def _host(self, request: str) -> Phone | bool | None:
-        """Answer a host request. Returns the phone after a transport switch, True to keep reading."""
+    def _host(self, request: str) -> Phone | None:
+        """Answer a host request. Returns the phone after a transport switch, else None (socket done)."""
         fake = self.server.fake
         if request == "host:version":
             self._okay(b"%04x" % SERVER_VERSION)
