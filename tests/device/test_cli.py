@@ -80,3 +80,15 @@ def test_setup_usage_errors(adb_env, scripted, tmp_path):
     assert "note: import /sdcard/Download/auditor-wireguard.conf in the WireGuard app" in wg.output
     assert runner.invoke(cli, ["device", "restore", "--serial", fake.serial]).exit_code == 0
     assert fake.read("/sdcard/Download/auditor-wireguard.conf") is None
+
+
+def test_device_list(adb_env, scripted):
+    ready, offline = scripted.android11_rooted_magisk(), scripted.android16_plain()
+    offline.online = False
+    adb_env(ready, offline)
+    result = CliRunner().invoke(cli, ["device", "list", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == [{"serial": "emulator-5554", "state": "device"},
+                                         {"serial": "PIXEL9PLAIN", "state": "offline"}]
+    text = CliRunner().invoke(cli, ["device", "list"])
+    assert text.output == "emulator-5554\tdevice\nPIXEL9PLAIN\toffline\n"
