@@ -82,3 +82,8 @@ def android16_rooted_aosp(frida: str = "16.5.9") -> Phone:
 def android16_plain() -> Phone:
     return _phone("PIXEL9PLAIN", _props("16", 36, "Pixel 9", "Google", "arm64-v8a", "2025-10-05"),
                   None, {"private_dns_mode": "off"}, "17.26.0", ELF_ARM64)
+
+
+def android14_plain() -> Phone:
+    return _phone("RFCT14PLAIN", _props("14", 34, "SM-S911B", "samsung", "arm64-v8a", "2024-08-01"),
+                  None, {"private_dns_mode": "hostname", "private_dns_specifier": "one.one.one.one"}, None, ELF_ARM64)

@@ -169,3 +169,13 @@ def test_differences_name_what_was_not_put_back(adb_env, scripted):
         "ca_user_store: {'count': 0, 'files': []} before, {'count': 1, 'files': ['c8750f0d.0']} after",
         f"frida_server: pids [{max(fake.processes)}] running that were not before"]
     assert differences(before, before) == []
+
+
+def test_unrooted_android14_sees_only_its_own_namespace(adb_env, scripted):
+    fake = scripted.android14_plain()
+    adb_env(fake)
+    record = attest(Phone.connect(fake.serial))
+    apex = record["fields"]["ca_apex_store"]["value"]
+    assert list(apex) == ["shell_namespace"] and apex["shell_namespace"]["value"]["count"] == 5
+    assert values(record)["private_dns_specifier"] == "one.one.one.one"
+    assert not any(root for _, root in fake.commands)

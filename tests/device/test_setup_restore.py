@@ -106,6 +106,8 @@ def test_android14_kernelsu_full_cycle(adb_env, scripted, ca_file, tmp_path):
                                      "frida-server process"]),
     ("android16_rooted_aosp", 36, None),
     ("android11_plain", 30, None),
+    ("android14_plain", 34, ["settings global http_proxy", "CA certificate for manual installation",
+                             "settings global private_dns_mode"]),
     ("android16_plain", 36, None),
 ])
 def test_every_phone_returns_to_its_original_state(adb_env, scripted, ca_file, make, sdk, expected_settings,
