@@ -232,7 +232,7 @@ class Audit:
 
     def _restore(self) -> None:
         assert self.phone is not None
-        _, failed = restore(self.phone, self.ledger)
+        _, failed = restore(self.phone, self.ledger, self.case)
         if failed:
             raise CheckFailed("not restored: " + "; ".join(f"{c.setting} ({c.restore_note})" for c in failed))
 

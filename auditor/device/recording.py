@@ -10,18 +10,22 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger, utc_now
 from auditor.device.adb import Phone
 from auditor.device.journal import Change
-from auditor.device.setup import DeviceChanges
+
+if TYPE_CHECKING:                  # setup imports this module to recover recordings after a crash
+    from auditor.device.setup import DeviceChanges
 from auditor.errors import InputError
 
 MAX_APK_BYTES = 1 << 30
 MAX_RECORDING_BYTES = 2 << 30
 SEGMENT_SECONDS = 180          # screenrecord's own upper limit on older Android versions
 _PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+RECORDING = re.compile(r"^/sdcard/Download/auditor-[0-9a-f]{8}-screen-[0-9]{3}\.mp4$")
 _APK_PATH = re.compile(r"^/[A-Za-z0-9._~/=+-]+\.apk$")
 
 
@@ -70,7 +74,7 @@ class ScreenRecorder:
     """Records the screen in segments on the device until stopped, then moves them into the case."""
 
     phone: Phone
-    changes: DeviceChanges
+    changes: "DeviceChanges"
     tag: str
     segment_seconds: int = SEGMENT_SECONDS
     segments: list[Segment] = field(default_factory=list)
@@ -88,6 +92,7 @@ class ScreenRecorder:
         while not self._stop.is_set():
             index += 1
             path = f"/sdcard/Download/auditor-{self.tag}-screen-{index:03d}.mp4"
+            assert RECORDING.match(path), path
             # journal first: a crash leaves a removable file behind, never an unknown one
             self._changes.append(self.changes.track_file(path, "screen recording file"))
             segment = Segment(path, utc_now())

@@ -98,5 +98,5 @@ def restore(phone: Phone, ledger: Ledger | None, case: Case | None = None) -> tu
     if not journal.outstanding and case is not None:
         journal = Journal.from_case(phone.serial, case.root)
     outstanding = list(reversed(journal.outstanding))   # in the order they are undone
-    failed = DeviceChanges(phone, journal, ledger).restore()
+    failed = DeviceChanges(phone, journal, ledger, case).restore()
     return outstanding, failed

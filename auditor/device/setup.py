@@ -17,12 +17,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
 from auditor.device import frida_server
 from auditor.device.adb import Glob, Phone, ShellResult
 from auditor.device.attestation import APEX_CACERTS, SYSTEM_CACERTS, USER_CACERTS
 from auditor.device.certs import CaCertificate
 from auditor.device.journal import Change, Journal, validate_undo
+from auditor.device.recording import MAX_RECORDING_BYTES, RECORDING, pull_into_case
 from auditor.errors import CheckFailed, InputError
 
 CA_STAGING = "/data/local/tmp/auditor-cacerts"
@@ -42,10 +44,11 @@ def _check(result: ShellResult, what: str) -> ShellResult:
 class DeviceChanges:
     """Makes and undoes recorded changes on one phone."""
 
-    def __init__(self, phone: Phone, journal: Journal, ledger: Ledger | None = None):
+    def __init__(self, phone: Phone, journal: Journal, ledger: Ledger | None = None, case: Case | None = None):
         self.phone = phone
         self.journal = journal
         self.ledger = ledger
+        self.case = case            # where restore saves recordings a crashed audit left on the device
         self.notes: list[str] = []
 
     # -- bookkeeping -------------------------------------------------------------------------------
@@ -223,6 +226,17 @@ class DeviceChanges:
             self._event("device.restore", change, self.phone.issued[issued_before:])
         return failed
 
+    def _recover_recording(self, path: str) -> str:
+        """A screen recording still on the device belongs to a crashed audit: evidence, so into the case first."""
+        if not (RECORDING.match(path) and self.case is not None and self.ledger is not None
+                and not self.case.sealed and self.phone.run(["ls", path]).ok):
+            return ""
+        digest, size = pull_into_case(self.phone, path, self.case, MAX_RECORDING_BYTES)
+        self.ledger.append("device", "device.screenrecord", {"device_path": path, "started": None, "ended": None,
+                                                             "sha256": digest, "size": size, "error": None,
+                                                             "recovered_by_restore": True}, artifact=digest)
+        return f" after saving it into the case (sha256 {digest})"
+
     def _zygote_alive(self, pid: int) -> bool:
         return any(str(pid) in self.phone.run(["pidof", name]).stdout.split() for name in ("zygote", "zygote64"))
 
@@ -240,13 +254,14 @@ class DeviceChanges:
                 raise CheckFailed(f"{namespace} {key} reads {now!r} after restore, expected {value!r}")
             return f"{key} back to {'unset' if value is None else repr(value)}, verified by reading it"
         if action == "remove_file":
+            recovered = self._recover_recording(undo["path"])
             run(["rm", "-f", undo["path"]])
             if run(["cat", undo["path"]]).ok:
                 raise CheckFailed(f"{undo['path']} still present after removal")
             if undo["path"] == MANUAL_CA_PATH:
                 return (f"removed {undo['path']}; if the CA was installed from it, remove it by hand under "
                         "Settings → Security → Encryption & credentials → User credentials")
-            return f"removed {undo['path']}"
+            return f"removed {undo['path']}" + recovered
         if action == "reverse_remove":
             removed = self.phone.reverse_remove(undo["port"])
             return f"removed adb reverse tcp:{undo['port']}" if removed else "reverse forward already gone"

@@ -176,8 +176,14 @@ def test_killed_audit_is_restored_later(adb_env, scripted, tmp_path, journal_los
     restored = json.loads(result.output)["restored"]
     assert [c["setting"] for c in restored] == ["screen recording file", "settings global private_dns_mode"]
     assert fake.snapshot() == before
-    # the crashed case's ledger is intact and now also says what was restored
-    assert kinds(tmp_path / "case")[-2:] == ["device.restore", "device.restore"]
+    # the crashed case's ledger is intact; restore saved the orphaned recording into it before removing it
+    assert kinds(tmp_path / "case")[-3:] == ["device.screenrecord", "device.restore", "device.restore"]
+    recovered = [r for r in read_records(tmp_path / "case" / "ledger.jsonl") if r["kind"] == "device.screenrecord"]
+    assert recovered[0]["body"]["recovered_by_restore"] is True
+    case = Case.open(tmp_path / "case")
+    assert case.artifacts.read_bytes(recovered[0]["artifact"], 1000).startswith(b"\x00\x00\x00\x18ftypmp42fake")
+    assert restored[0]["restore_note"] == (f"removed {recovered[0]['body']['device_path']} after saving it into the "
+                                           f"case (sha256 {recovered[0]['artifact']})")
 
 
 def test_progress_counts_what_the_ledger_holds(tmp_path):
