@@ -38,11 +38,14 @@ def cli() -> None:
 def _register() -> None:
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
+    from auditor.audit.commands import audit
+    from auditor.device.commands import device_group
     from auditor.reference.commands import reference_group
     from auditor.report.commands import diff, report, review
     from auditor.static.commands import apk_group
 
-    for command in (case_group, mark, seal, verify, demo, reference_group, apk_group, report, review, diff):
+    for command in (case_group, mark, seal, verify, demo, reference_group, apk_group, report, review, diff,
+                    device_group, audit):
         cli.add_command(command)
 
 
