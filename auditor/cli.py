@@ -41,6 +41,10 @@ def _register() -> None:
 
     for command in (case_group, mark, seal, verify, demo):
         cli.add_command(command)
+    from auditor.analyze.commands import analyze_command
+    from auditor.rules.commands import rules_group
+    for command in (analyze_command, rules_group):
+        cli.add_command(command)
 
 
 _register()
