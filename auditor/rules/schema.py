@@ -48,6 +48,7 @@ RULE_KEYS = {"id", "version", "title", "reasoning", "source", "citations", "cond
 RULE_REQUIRED = RULE_KEYS
 CITATION_KEYS = {"instrument", "article", "paragraph", "point", "recital", "text"}
 LANGS = {"en", "nl"}
+PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def _reject_aliases(text: str, check: _Check) -> None:
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise check.fail("yaml", "anchors and aliases are not allowed")
             if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)) and \
-                    event.tag and not event.tag.startswith("tag:yaml.org,2002:"):
+                    event.tag and event.tag not in PLAIN_TAGS:
                 raise check.fail("yaml", f"tag {event.tag[:60]!r} is not allowed")
     except yaml.YAMLError as exc:
         raise check.fail("yaml", f"not valid YAML ({str(exc).splitlines()[0][:200]})") from None
