@@ -107,15 +107,17 @@ def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str 
              **({"reasoning": RECOGNITION_REASONING[h.source.split(":", 1)[1]]}
                 if h.source.startswith("recognised:") else {})} for h in group[:MAX_LOCATIONS]]}
         confidence = confidence_of(group)
+        outcome = transfer["outcome"] if transfer else "unknown"
         out.add(_core("personal_data_transmitted", category, actor, recipient, destination, before_consent,
-                      confidence), when, evidence)
+                      confidence, transfer_outcome=outcome), when, evidence)
         if category == "clipboard":
             out.add(_core("clipboard_transmitted", category, actor, recipient, destination, before_consent,
                           confidence), when, evidence)
         if scheme == "http":
             out.add(_core("cleartext_personal_data", category, actor, recipient, destination, before_consent,
                           confidence), when, evidence)
-        if transfer is not None and transfer["outcome"] != "eea":
+        if transfer is not None and transfer["outcome"] != "eea" and \
+                any(view["country"] for view in transfer["views"].values()):
             out.add(_core("third_country_transfer", category, actor, recipient, destination, before_consent,
                           "medium", transfer=transfer), when, evidence)
 

@@ -56,12 +56,10 @@ def _digests(value: str) -> list[tuple[str, str]]:
     variants = {"raw": value, "lower": value.lower(), "upper": value.upper(), "trimmed": value.strip()}
     out = []
     for name in ("md5", "sha1", "sha256"):
-        seen: set[str] = set()
+        labels: dict[str, list[str]] = {}      # digest -> every normalisation that gives it
         for label, variant in variants.items():
-            digest = hashlib.new(name, variant.encode("utf-8")).hexdigest()
-            if digest not in seen:
-                seen.add(digest)
-                out.append((f"{name}({label})", digest))
+            labels.setdefault(hashlib.new(name, variant.encode("utf-8")).hexdigest(), []).append(label)
+        out += [(f"{name}({'|'.join(names)})", digest) for digest, names in labels.items()]
     return out
 
 
@@ -170,9 +168,8 @@ class KnownValues:
 def _number_bounded(text: str, start: int, end: int, form: str) -> bool:
     before = text[start - 1] if start > 0 else ""
     after = text[end + 1] if end + 1 < len(text) else ""
-    if before.isdigit() or (before == "." and form != "e6"):
-        return False
-    return not (form == "e6" and after.isdigit())
+    # The whole number must match: "52.37" inside "152.37" or "52.3702" is another value or another form.
+    return not (before.isdigit() or before == "." or after.isdigit())
 
 
 def _complete_locations(hits: list[Hit]) -> list[Hit]:

@@ -43,8 +43,9 @@ def test_same_us_flow_two_dates_two_outcomes(dated_case):
     assert transfers == [("2021-06-01", "third_country_no_adequacy", None),
                          ("2024-06-01", "adequate", "Commission Implementing Decision (EU) 2023/1795")]
     sent = [f for f in load(dated_case, "findings") if f["type"] == "personal_data_transmitted"]
-    assert [(f["time"][:10], f["time_last"][:10], f["evidence"]["occurrences"], f["data_category"],
-             f["confidence"]) for f in sent] == [("2021-06-01", "2024-06-01", 2, "advertising_id", "high")]
+    assert [(f["time"][:10], f["transfer_outcome"], f["evidence"]["occurrences"], f["data_category"])
+            for f in sent] == [("2021-06-01", "third_country_no_adequacy", 1, "advertising_id"),
+                               ("2024-06-01", "adequate", 1, "advertising_id")]
     verdicts = load(dated_case, "verdicts")
     third = next(v for v in verdicts if v["rule_id"] == "third-country-transfer-without-adequacy")
     assert len(third["findings"]) == 1
