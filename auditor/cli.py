@@ -38,8 +38,9 @@ def cli() -> None:
 def _register() -> None:
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
+    from auditor.reference.commands import reference_group
 
-    for command in (case_group, mark, seal, verify, demo):
+    for command in (case_group, mark, seal, verify, demo, reference_group):
         cli.add_command(command)
     from auditor.analyze.commands import analyze_command
     from auditor.rules.commands import rules_group

@@ -1,0 +1,9 @@
+package android.net.wifi;
+
+public class WifiManager {
+    WifiManager() {}
+
+    public WifiInfo getConnectionInfo() {
+        return new WifiInfo();
+    }
+}
