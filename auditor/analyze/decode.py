@@ -23,6 +23,7 @@ from email.policy import HTTP
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import blackboxprotobuf
+from blackboxprotobuf.lib.config import Config
 import brotli
 import zstandard
 
@@ -34,6 +35,10 @@ MAX_SEGMENTS = 4096
 MAX_PROTOBUF = 1 << 20
 BASE64_RUN = re.compile(r"^[A-Za-z0-9+/_-]{16,}={0,2}$")
 PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+# Fixed-width protobuf fields are read as floating point: in app telemetry they carry coordinates far more
+# often than 64-bit integers, and a coordinate read as an integer would be unsearchable.
+PROTOBUF_CONFIG = Config()
+PROTOBUF_CONFIG.default_types = {1: "double", 5: "float"}
 
 
 @dataclass
@@ -246,7 +251,7 @@ class Decoder:
         if len(data) > MAX_PROTOBUF or len(data) < 2:
             return False
         try:
-            message, _ = blackboxprotobuf.decode_message(data)
+            message, _ = blackboxprotobuf.decode_message(data, config=PROTOBUF_CONFIG)
         except Exception:  # the decoder raises many kinds on non-protobuf input; none is fatal here
             return False
         self.decoded.add_segment(f"{where}<protobuf>", json.dumps(message, sort_keys=True, default=_bytes_repr))
@@ -264,6 +269,9 @@ class Decoder:
             self._string(value, where, depth)
         elif isinstance(value, (bytes, bytearray)):
             self._bytes(bytes(value), "", where, depth)
+        elif isinstance(value, float):
+            # float32 noise (52.37021636...) hides the value; six decimals is what coordinates carry
+            self.decoded.add_segment(where, f"{value!r} {value:.6f}")
 
 
 def _bytes_repr(value: object) -> str:

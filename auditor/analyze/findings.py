@@ -21,7 +21,7 @@ HOOK_TYPES = {"clipboard": "clipboard_read", "location": "location_access", "bio
               "biometric_auth": "biometric_auth", "identifier": "identifier_access"}
 # Stack frames through which Android delivers a user's paste: a clipboard read below one of these is user action.
 PASTE_FRAMES = ("android.widget.TextView.onTextContextMenuItem", "android.widget.TextView.paste",
-                "android.widget.Editor", "android.view.inputmethod")
+                "android.widget.Editor", "android.view.inputmethod", "android.view.View.performClick")
 IDENTIFIER_CATEGORIES = ("advertising_id", "android_id", "imei", "device_identifier", "device_serial")
 
 
@@ -88,7 +88,7 @@ def _core(kind: str, category: str | None, actor: dict[str, Any] | None, recipie
 
 def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str | None, scheme: str,
                   body_sha256: str | None, actor: dict[str, Any] | None, recipient: dict[str, Any],
-                  third_party: bool, destination: dict[str, Any], before_consent: bool, hits: list[Hit],
+                  third_party: bool | None, destination: dict[str, Any], before_consent: bool, hits: list[Hit],
                   transfer: dict[str, Any] | None, notes: list[str]) -> None:
     base_evidence = {"ledger_seq": seq, "flow_artifact": artifact, "request_body_sha256": body_sha256}
     if notes:

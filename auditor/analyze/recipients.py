@@ -60,6 +60,17 @@ class Recipient:
     dpf_certified: bool | None
     source: str | None
     tracker: str | None          # Exodus tracker name when the host matches a network signature
+    first_party: bool = False    # stated by the override table: the app's own operator
+
+    def third_party(self, actor: dict[str, Any] | None) -> bool | None:
+        """Whether the recipient is someone other than the app's operator; None when nothing says."""
+        if self.first_party:
+            return False
+        if self.source is not None or self.tracker is not None:
+            return True         # a company named by the override table or by tracker datasets
+        if actor is not None and actor.get("first_party") is False:
+            return True         # an SDK's code sent it
+        return None
 
     def as_dict(self) -> dict[str, Any]:
         return {"host": self.host, "domain": self.domain, "entity": self.entity, "parent": self.parent,
@@ -103,7 +114,8 @@ class Recipients:
         override = self.overrides.entities.get(host) or self.overrides.entities.get(domain)
         if override:
             return Recipient(host, domain, override["entity"], override["parent"] or override["entity"],
-                             override["country"], override["dpf_certified"], "world-overrides", tracker)
+                             override["country"], override["dpf_certified"], "world-overrides", tracker,
+                             override["first_party"])
         owner = self.owners.get(host) or self.owners.get(domain)
         if owner:
             country = str(owner.get("country") or "").upper()

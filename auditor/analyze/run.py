@@ -137,7 +137,7 @@ class Analysis:
         flow_findings(self.findings, seq=record["seq"], artifact=record.get("artifact"), when=iso(when),
                       scheme=str(request.get("scheme", "")).lower(), body_sha256=request.get("body_sha256"),
                       actor=actor, recipient=recipient.as_dict(),
-                      third_party=recipient.entity is not None or recipient.tracker is not None,
+                      third_party=recipient.third_party(actor),
                       destination={k: v for k, v in destination.as_dict().items() if k != "sources"},
                       before_consent=_before_consent(context, when), hits=hits, transfer=moved,
                       notes=decoder.decoded.notes)

@@ -82,5 +82,7 @@ def load_overrides(path: Path | None) -> Overrides:
             "entity": str(info["entity"])[:200] if info.get("entity") else None,
             "parent": str(info["parent"])[:200] if info.get("parent") else None,
             "country": _country(path, f"entities.{domain}", info.get("country")),
-            "dpf_certified": certified if isinstance(certified, bool) else None}
+            "dpf_certified": certified if isinstance(certified, bool) else None,
+            # optional extension of WORLD.md: the app's own operator, so its backend is not a third party
+            "first_party": info.get("first_party") is True}
     return Overrides(str(path), hashlib.sha256(raw).hexdigest(), ips, entities)
