@@ -120,10 +120,13 @@ def _text(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
 def _printable_ratio(text: str) -> float:
     if not text:
         return 0.0
-    return sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t") / len(text)
+    return 1 - len(CONTROL.findall(text)) / len(text)
 
 
 class Decoder:

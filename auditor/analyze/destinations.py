@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import ipaddress
+import socket
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +56,12 @@ class AsnTable:
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.rows: list[tuple[int, str]] = []
+        family = socket.AF_INET6 if name.endswith("v6") else socket.AF_INET
         with gzip.open(verified_path(name), "rt", encoding="utf-8", newline="") as handle:
             for start, end, asn, org in csv.reader(handle):
-                self.starts.append(int(ipaddress.ip_address(start)))
-                self.ends.append(int(ipaddress.ip_address(end)))
+                # inet_pton is ~10x faster than ipaddress for the 400k rows loaded at first use
+                self.starts.append(int.from_bytes(socket.inet_pton(family, start), "big"))
+                self.ends.append(int.from_bytes(socket.inet_pton(family, end), "big"))
                 self.rows.append((int(asn), org))
 
     def get(self, address: int) -> tuple[int, str] | None:
