@@ -78,3 +78,31 @@ def test_two_runs_are_byte_identical(analysed_har):
     first = digests()
     analyze(analysed_har)
     assert digests() == first
+
+
+def test_analysis_opens_no_socket(analysed_har, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("analysis tried to open a network connection")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    before = (analysed_har / "analysis" / "findings.json").read_bytes()
+    analyze(analysed_har)
+    assert (analysed_har / "analysis" / "findings.json").read_bytes() == before
+
+
+def test_cli(analysed_har, tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+    result = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--json"])
+    assert result.exit_code == 0
+    assert {k: v for k, v in json.loads(result.output).items() if k != "output"} == {
+        "flows": 16, "findings": 7, "verdicts": 2}
+    missing = CliRunner().invoke(cli, ["analyze", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and missing.stderr == f"error: {tmp_path / 'nope'}: no such case directory\n"
+    bad_world = tmp_path / "w.json"
+    bad_world.write_text(json.dumps({"format": "auditor-world/1", "ips": {"1.2.3.4": {"country_physical": "USA"}}}))
+    refused = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--world", str(bad_world)])
+    assert refused.exit_code == 2 and "ips.1.2.3.4: country must be an ISO 3166-1 alpha-2 code" in refused.stderr

@@ -3,11 +3,12 @@
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli as main_cli
 
 from auditor.errors import InputError
 from auditor.rules.evaluate import matches
@@ -17,8 +18,11 @@ SHIPPED = default_rules_dir() / "gdpr.yaml"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True, timeout=60)
+def cli(*args: str):
+    """The real command line in-process (same group, same error handling), with returncode/stdout/stderr."""
+    result = CliRunner().invoke(main_cli, list(args), prog_name="auditor")
+    result.returncode = result.exit_code
+    return result
 
 
 def test_shipped_ruleset_and_repo_copy():
