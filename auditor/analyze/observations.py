@@ -84,6 +84,7 @@ def read_context(case: Case) -> Context:
             when = parse_time(record["t_wall"])
             if when is not None:
                 (accepted if kind.endswith("accepted") else refused).append((when, record["seq"]))
+    head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     section = case.info.get("planted")
     for item in section if isinstance(section, list) else []:
         if isinstance(item, dict) and isinstance(item.get("value"), str):
@@ -94,6 +95,16 @@ def read_context(case: Case) -> Context:
     context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
     context.flow_actor = join_sockets(hook_frame, flow_frame)
     return context
+
+
+def _ledger_lines(case: Case) -> int:
+    """Complete and torn lines in the ledger file; more lines than intact records means damage after the head."""
+    lines, last = 0, b"\n"
+    with open(case.ledger_path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
 
 
 def _read_scan(case: Case, digest: str) -> dict[str, Any]:

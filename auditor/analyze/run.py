@@ -84,6 +84,7 @@ class Analysis:
         self.overrides = overrides
         self.recipients = Recipients(overrides)
         self.destinations = Destinations(overrides, mmdb)
+        self.destinations_mmdb = mmdb
         self.findings = FindingSet()
         self.flows = 0
         self.law_used = False
@@ -152,13 +153,17 @@ class Analysis:
                                  Path(self.overrides.path or "").name, "sha256": self.overrides.sha256,
                                  "licence": "user-supplied", "attribution": "override table given with --world"})
             elif name == "user-mmdb":
-                continue
+                path = Path(self.destinations_mmdb or "")
+                datasets.append({"name": "user-mmdb", "version": "user-supplied", "path_name": path.name,
+                                 "sha256": sha256_file(path)[0], "licence": "user-supplied",
+                                 "attribution": "country database given with --mmdb (physical view)"})
             else:
                 entry = provenance(name)
                 datasets.append({key: entry[key] for key in ("name", "version", "sha256", "licence",
                                                              "attribution")})
         return {
             "case": {"case_id": self.case.id, "seal_sha256": sha256_file(seal)[0] if seal.exists() else None,
+                     "case_json_sha256": sha256_file(self.case.root / "case.json")[0],
                      "ledger_head": self.context.ledger_head},
             "datasets": sorted(datasets, key=lambda d: d["name"]),
             "rulesets": sorted((r.identity() for r in self.rulesets), key=lambda r: r["name"]),

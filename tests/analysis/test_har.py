@@ -69,6 +69,17 @@ def test_verdicts_and_inputs(analysed_har):
         "asn-ipv4", "dbip-country", "eu-transfers", "exodus-trackers", "geo-whois-asn-country",
         "public-suffix-list", "xray-owners"]
     assert inputs["case"]["ledger_head"]["seq"] == 17 and inputs["flows_analysed"] == 16
+    assert inputs["case"]["ledger_head"]["intact"] is True
+
+
+def test_damaged_ledger_is_said(tmp_path):
+    from tests.analysis.builders import har_case
+    case = har_case(tmp_path / "case")
+    with open(case.ledger_path, "ab") as handle:
+        handle.write(b'{"seq": 18, "torn')
+    analyze(case.root)
+    head = json.loads((case.root / "analysis" / "inputs.json").read_text())["case"]["ledger_head"]
+    assert head["seq"] == 17 and head["intact"] is False
 
 
 def test_two_runs_are_byte_identical(analysed_har):
@@ -106,3 +117,17 @@ def test_cli(analysed_har, tmp_path):
     bad_world.write_text(json.dumps({"format": "auditor-world/1", "ips": {"1.2.3.4": {"country_physical": "USA"}}}))
     refused = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--world", str(bad_world)])
     assert refused.exit_code == 2 and "ips.1.2.3.4: country must be an ISO 3166-1 alpha-2 code" in refused.stderr
+
+
+def test_user_mmdb_replaces_the_physical_view(tmp_path):
+    from auditor.datasets.registry import verified_path
+    from tests.analysis.builders import har_case
+    case = har_case(tmp_path / "case")
+    user_mmdb = tmp_path / "mine.mmdb"
+    user_mmdb.write_bytes(verified_path("geo-whois-asn-country").read_bytes())
+    analyze(case.root, mmdb=user_mmdb)
+    findings = json.loads((case.root / "analysis" / "findings.json").read_text())["findings"]
+    assert {(f["destination"]["ip"], f["destination"]["country_physical"]) for f in findings} == {
+        ("157.240.20.15", "US"), ("108.138.17.9", "US")}
+    names = [d["name"] for d in json.loads((case.root / "analysis" / "inputs.json").read_text())["datasets"]]
+    assert "dbip-country" not in names and "user-mmdb" in names
