@@ -54,19 +54,32 @@ def child_persona(persona: object) -> bool:
     return isinstance(persona, str) and "child" in persona.lower()
 
 
+def _headers(request: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request's header pairs; anything not shaped as the contract says is skipped."""
+    pairs = request.get("headers")
+    if not isinstance(pairs, list):
+        return []
+    return [(pair[0], pair[1]) for pair in pairs[:MAX_HEADERS]
+            if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], str)]
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _request_body(case: Case, request: dict[str, Any], decoder: Decoder) -> None:
     digest = request.get("body_sha256")
-    if not digest:
+    if not isinstance(digest, str) or not digest:
         return
     if digest not in case.artifacts:
-        decoder.decoded.notes.append(f"request body artifact {digest} missing")
+        decoder.decoded.notes.append(f"request body artifact {digest[:80]!r} is not in the artifact store")
         return
     try:
         data = case.artifacts.read_bytes(digest, MAX_BODY)
     except ValueError:
         decoder.decoded.notes.append(f"request body larger than {MAX_BODY} bytes not searched")
         return
-    headers = {str(n).lower(): str(v) for n, v in request.get("headers") or [] if isinstance(n, str)}
+    headers = {name.lower(): value for name, value in _headers(request)}
     encodings = headers.get("content-encoding", "").split(",")
     decoder.body(data, headers.get("content-type", ""), encodings, "body")
     if request.get("body_complete") is False:
@@ -74,7 +87,7 @@ def _request_body(case: Case, request: dict[str, Any], decoder: Decoder) -> None
 
 
 def _url(request: dict[str, Any]) -> str:
-    return f"{request.get('scheme', '')}://{request.get('host', '')}{request.get('path', '')}"
+    return f"{request.get('scheme', '')}://{request.get('host', '')}{request.get('path', '')}"[:1 << 16]
 
 
 class Analysis:
@@ -110,23 +123,22 @@ class Analysis:
     def _flow(self, context: Context, known: KnownValues, record: dict[str, Any],
               active: dict[str, list[int]]) -> None:
         body = record["body"]
-        request = body.get("request") if isinstance(body.get("request"), dict) else {}
-        host = str(request.get("host") or (body.get("tls") or {}).get("sni") or "")
-        if not host:
+        request = _dict(body.get("request"))
+        host = request.get("host") or _dict(body.get("tls")).get("sni")
+        if not isinstance(host, str) or not 0 < len(host) <= 253:
             return
         self.flows += 1
-        stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
+        stamps = _dict(body.get("timestamps"))
         when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
         decoder = Decoder()
         decoder.url(_url(request))
-        for pair in (request.get("headers") or [])[:MAX_HEADERS]:
-            if isinstance(pair, list) and len(pair) == 2:
-                decoder.header(str(pair[0]), str(pair[1]))
+        for name, value in _headers(request):
+            decoder.header(name, value)
         _request_body(self.case, request, decoder)
         hits = known.search(decoder.decoded) + recognise(decoder.decoded)
         recipient = self.recipients.lookup(host)
-        server = body.get("server") if isinstance(body.get("server"), dict) else {}
-        destination = self.destinations.lookup(server.get("ip"))
+        server_ip = _dict(body.get("server")).get("ip")
+        destination = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
         if recipient.tracker:
             active.setdefault(recipient.tracker.lower(), []).append(record["seq"])
         moved = None

@@ -137,3 +137,26 @@ def test_bomb_is_capped_and_noted(adversarial):
     notes = [e.get("decoding_notes") for f in load(adversarial, "findings") for e in f["evidence"]["shown"]
              if f["recipient"]["host"].startswith("bomb.")]
     assert notes == []      # the bomb carried no personal data, so no finding; the cap held (no crash)
+
+
+def test_malformed_flow_events_do_not_stop_the_analysis(tmp_path):
+    case = Case.create(tmp_path / "case", operator="test")
+    case.set_section("device", {"attestation": {"android_id": ANDROID_ID}})
+    with case.ledger(fsync_interval=0) as ledger:
+        ledger.append("proxy", "proxy.flow", {"request": "not an object"})
+        ledger.append("proxy", "proxy.flow", {"request": {"host": "x" * 300}})
+        ledger.append("proxy", "proxy.flow", {"tls": 5, "server": [], "request": {
+            "host": "odd.adversary.test", "scheme": "https", "path": f"/?a={ANDROID_ID}", "headers": {"a": "b"},
+            "body_sha256": "../../etc/passwd"}, "timestamps": {"start": "yesterday"}})
+        ledger.append("proxy", "proxy.flow", {"request": {"host": "odd2.adversary.test", "scheme": "https",
+                                                          "path": "/", "headers": [["X-Id", ANDROID_ID], [1, 2],
+                                                                                   "junk"],
+                                                          "body_sha256": "ab" * 32}})
+    result = analyze(case.root)
+    assert result.flows == 2
+    sent = [(f["recipient"]["host"], [v["location"] for e in f["evidence"]["shown"] for v in e["values"]],
+             [n for e in f["evidence"]["shown"] for n in e.get("decoding_notes", [])])
+            for f in load(case.root, "findings") if f["type"] == "personal_data_transmitted"]
+    missing = "request body artifact {!r} is not in the artifact store"
+    assert sorted(sent) == [("odd.adversary.test", ["query.a", "url"], [missing.format("../../etc/passwd")]),
+                            ("odd2.adversary.test", ["header.x-id"], [missing.format("ab" * 32)])]
