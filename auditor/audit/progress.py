@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 SHOWN_KINDS = (("proxy.flow", "flows"), ("proxy.tls_failed", "TLS failures"), ("hook.event", "hook events"),
                ("device.screenrecord", "recordings"))

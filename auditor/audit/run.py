@@ -17,9 +17,10 @@ import contextlib
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, TextIO
 
 from auditor.audit.components import Components, Interception
 from auditor.audit.keyboard import HELP, KeyboardMarks
@@ -30,9 +31,9 @@ from auditor.case.ledger import Ledger, utc_now
 from auditor.case.seal import seal_case
 from auditor.device.adb import Phone
 from auditor.device.attestation import attest, differences
-from auditor.device.setup import DeviceChanges
 from auditor.device.recording import ScreenRecorder, check_package, pull_apks
 from auditor.device.session import SetupRequest, prepare, record_attestation, restore
+from auditor.device.setup import DeviceChanges
 from auditor.errors import CheckFailed, InputError
 
 TICK_SECONDS = 5.0

@@ -74,7 +74,7 @@ class ScreenRecorder:
     """Records the screen in segments on the device until stopped, then moves them into the case."""
 
     phone: Phone
-    changes: "DeviceChanges"
+    changes: DeviceChanges
     tag: str
     segment_seconds: int = SEGMENT_SECONDS
     segments: list[Segment] = field(default_factory=list)

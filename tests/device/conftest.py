@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_adb import FakeAdbServer  # noqa: E402
 import phones  # noqa: E402
+from fake_adb import FakeAdbServer  # noqa: E402
 
 
 @pytest.fixture

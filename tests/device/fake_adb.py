@@ -23,7 +23,7 @@ S_IFREG, S_IFDIR = 0o100000, 0o040000
 
 
 class _Handler(socketserver.BaseRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def _recv(self, size: int) -> bytes:
         data = b""
@@ -227,7 +227,7 @@ class _Handler(socketserver.BaseRequestHandler):
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
-    fake: "FakeAdbServer"
+    fake: FakeAdbServer
 
 
 class FakeAdbServer:
@@ -242,7 +242,7 @@ class FakeAdbServer:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
 
-    def __enter__(self) -> "FakeAdbServer":
+    def __enter__(self) -> FakeAdbServer:
         self._thread.start()
         return self
 

@@ -13,7 +13,6 @@ from cryptography.x509.oid import NameOID
 from auditor.device.certs import load_ca
 from auditor.errors import InputError
 
-
 SUBJECTS = [
     [x509.NameAttribute(NameOID.COMMON_NAME, "mitmproxy"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mitmproxy")],
     [x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"), x509.NameAttribute(NameOID.COMMON_NAME, "Zoë's audit CA ✓")],
