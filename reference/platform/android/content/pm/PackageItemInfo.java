@@ -1,0 +1,7 @@
+package android.content.pm;
+
+public class PackageItemInfo {
+    public String packageName;
+
+    public PackageItemInfo() {}
+}

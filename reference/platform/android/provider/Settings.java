@@ -1,0 +1,18 @@
+package android.provider;
+
+import android.content.ContentResolver;
+import org.auditor.reference.device.DeviceState;
+
+public final class Settings {
+    public Settings() {}
+
+    public static final class Secure {
+        public static final String ANDROID_ID = "android_id";
+
+        public Secure() {}
+
+        public static String getString(ContentResolver resolver, String name) {
+            return ANDROID_ID.equals(name) ? DeviceState.current().androidId : null;
+        }
+    }
+}
