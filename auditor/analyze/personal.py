@@ -116,7 +116,7 @@ class KnownValues:
             category = PLANTED_CATEGORIES.get(what, "planted")
             coords = parse_coordinates(item["value"]) if category == "location" else None
             if coords:
-                for axis, degrees in zip(("latitude", "longitude"), coords):
+                for axis, degrees in zip(("latitude", "longitude"), coords, strict=True):
                     for form, text in coordinate_forms(degrees):
                         self.needles.append(Needle("location", axis, form, text, False, True, "planted"))
             else:

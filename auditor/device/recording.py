@@ -116,7 +116,7 @@ class ScreenRecorder:
             if not self._thread.is_alive():
                 break
         stored = []
-        for segment, change in zip(self.segments, self._changes):
+        for segment, change in zip(self.segments, self._changes, strict=True):
             for _ in range(20):          # the file appears once screenrecord has finalised it
                 if self.phone.run(["ls", segment.device_path]).ok:
                     break

@@ -102,7 +102,8 @@ def test_every_encoding_is_found(adversarial):
         "zstd-protobuf": {("advertising_id", "raw")},
         "nested-base64": {("imei", "raw"), ("imei", "base64")},
         "urlencoded-twice": {("email", "urlencoded-twice"), ("email", "urlencoded"), ("email", "raw")},
-        "hashes": {("email", "md5(raw|lower|trimmed)"), ("advertising_id", "sha256(upper)"), ("android_id", "sha1(raw|lower|trimmed)")},
+        "hashes": {("email", "md5(raw|lower|trimmed)"), ("advertising_id", "sha256(upper)"),
+                   ("android_id", "sha1(raw|lower|trimmed)")},
         "hex": {("clipboard", "hex")},
         "base64url-path": {("device_name", "base64url-unpadded")},
         # planted forms, plus the same values recognised by their field names lat / lng

@@ -216,7 +216,8 @@ def test_verdicts(reference_case):
         "clipboard-content-transmitted": ("high", [("clipboard_transmitted", "log.snssdk.com")]),
         "clipboard-read-without-user-action": ("high", [("clipboard_read", "ByteDance")]),
         "identifiers-before-consent": ("high", [
-            ("personal_data_transmitted", "cfg.kumo-analytics.jp"), ("personal_data_transmitted", "log.byteoversea.com"),
+            ("personal_data_transmitted", "cfg.kumo-analytics.jp"),
+            ("personal_data_transmitted", "log.byteoversea.com"),
             ("personal_data_transmitted", "log.snssdk.com"), ("personal_data_transmitted", "mon.snssdk.com")]),
         "precise-location": ("high", [("location_access", "ByteDance"), ("personal_data_transmitted", "mon.snssdk.com"),
                                       ("personal_data_transmitted", "t.brightpixel-ads.com")]),

@@ -38,7 +38,8 @@ def _phone(serial: str, props: dict, root_kind: str | None, settings_global: dic
                 "base.apk": APK_BASE, "split_config.arm64_v8a.apk": APK_SPLIT}}
     if sdk >= 34:
         # on Android 14+ the trusted store is the APEX one; /system's copy is stale
-        dirs[APEX_CACERTS] = {**SYSTEM_CAS, "c2c1704e.0": b"-----BEGIN CERTIFICATE-----\nnew\n-----END CERTIFICATE-----\n"}
+        new_ca = b"-----BEGIN CERTIFICATE-----\nnew\n-----END CERTIFICATE-----\n"
+        dirs[APEX_CACERTS] = {**SYSTEM_CAS, "c2c1704e.0": new_ca}
     if frida is not None:
         dirs["/data/local/tmp"]["frida-server"] = elf
     phone = Phone(serial=serial, props=props, root_kind=root_kind, frida_version=frida, clock_offset=clock_offset,

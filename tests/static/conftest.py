@@ -13,7 +13,7 @@ SHARED = Path(os.environ.get("AUDITOR_SHARED_DATA", ROOT.parent / "shared" / "da
 if not SHARED.is_dir():
     SHARED = Path("/work/shared/data")
 REAL_APKS = SHARED / "apks"
-REFERENCE_APK = ROOT / "reference" / "reference.apk"
+REFERENCE_APK = ROOT / "auditor" / "reference" / "data" / "reference.apk"
 
 
 @cache
