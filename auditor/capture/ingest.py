@@ -4,8 +4,9 @@ The proxy only appends flows to its stream file (the recorder addon); this runs 
 polling the file, so the proxy's event loop never waits on file creation. Each record is read back with
 mitmproxy's own reader, its bodies stored raw as artifacts, and the event names the record's SHA-256 and its
 offset and length in flows.mitm (the record is not stored a second time as an artifact: flows.mitm is itself
-covered by the seal, and each record is checkable against its event). A record still being written is left for the next poll; once the proxy is
-gone, a record cut short (killed mid-write) is reported as `proxy.stream_torn`: that flow never completed.
+covered by the seal, and each record is checkable against its event). A record still being written is left
+for the next poll; once the proxy is gone, a record cut short (killed mid-write) is reported as
+`proxy.stream_torn`: that flow never completed.
 """
 
 from __future__ import annotations

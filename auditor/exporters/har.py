@@ -41,7 +41,7 @@ def read_case_flows(case: Case) -> list[http.HTTPFlow]:
 def case_to_har(case: Case) -> dict[str, Any]:
     flows = read_case_flows(case)
     har = SaveHar().make_har(flows)
-    for flow, entry in zip(flows, har["log"]["entries"]):
+    for flow, entry in zip(flows, har["log"]["entries"], strict=True):
         for side, facts in flow.metadata.get(META_KEY, {}).items():
             if facts.get("spilled"):
                 entry[side]["_auditor_body_sha256"] = facts["body_sha256"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 import ssl
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

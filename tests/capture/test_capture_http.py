@@ -142,3 +142,21 @@ def test_socks5_mode_records_the_flow(case, confdir, world, pki, upstream):
     [flow] = events(case, "proxy.flow")
     assert flow["body"]["mode"] == "socks5" and flow["body"]["server"]["ip"] == UPSTREAM_IP
     assert flow["body"]["tls"]["sni"] == HOST
+
+
+def test_an_upstream_certificate_that_does_not_verify_is_recorded_not_refused(case, confdir, world, upstream):
+    from auditor.capture.proxy import Capture
+
+    capture = Capture(case.root, confdir=str(confdir), world=world).start()     # the test CA is not trusted
+    conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]), timeout=30)
+    conn.set_tunnel(HOST, upstream.address[1])
+    conn.request("GET", "/hello")
+    assert conn.getresponse().read() == b"hello from upstream"
+    conn.close()
+    capture.stop()
+    [flow] = events(case, "proxy.flow")
+    tls = flow["body"]["tls"]
+    assert tls["upstream_verified"] is False        # no chain to a trusted root (cryptography's wording):
+    assert tls["upstream_error"] == "validation failed: candidates exhausted: all candidates exhausted with no " \
+        "interior errors"
+    assert len(tls["upstream_chain_sha256"]) == 1 and flow["body"]["response"]["status_code"] == 200

@@ -12,7 +12,7 @@ import time
 from mitmproxy import io as mitm_io
 
 from auditor.case.seal import verify_case
-from tests.capture.conftest import HOST, events, read_h1_response, trusting, tunnel, wait_for_event
+from tests.capture.conftest import HOST, events, trusting, tunnel, wait_for_event
 
 MEMORY_BOUND_KB = 150 * 1024      # peak RSS of the proxy relaying a 200 MiB body (measured ~91 MiB; bare mitmdump ~826)
 

@@ -141,7 +141,7 @@ class WireGuardPeer:
             self.sock.settimeout(left)
             try:
                 datagram = self.sock.recv(65535)
-            except socket.timeout:
+            except TimeoutError:
                 return None
             if datagram[0] != 4:
                 continue
@@ -248,7 +248,8 @@ def https_request(peer: WireGuardPeer, dst: str, dport: int, server_name: str, r
             break
         response += chunk
         head, _, body = response.partition(b"\r\n\r\n")
-        lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")]
+        lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length")]
         if lengths and len(body) >= lengths[0]:
             break
     conn.close()

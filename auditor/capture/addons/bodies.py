@@ -1,11 +1,11 @@
 """Keep every body, whole or partial, without ever holding a big one in memory.
 
 mitmproxy buffers bodies whole and drops a request body the client aborted. This addon streams requests,
-and responses of unknown or large size (see responseheaders), through a tee: bytes go on to the peer unchanged while a copy is kept in memory up to
-`auditor_body_cap`; past that the copy spills to a streaming artifact writer, so a 200 MB body costs at
-most the cap. When a message ends, a body under the cap is put back on the flow (the stream file and the
-recorder then see a normal flow); a spilled one is named by its artifact digest in flow.metadata. On an
-error the partial bytes are kept the same way, marked incomplete.
+and responses of unknown or large size (see responseheaders), through a tee: bytes go on to the peer
+unchanged while a copy is kept in memory up to `auditor_body_cap`; past that the copy spills to a streaming
+artifact writer, so a 200 MB body costs at most the cap. When a message ends, a body under the cap is put
+back on the flow (the stream file and the recorder then see a normal flow); a spilled one is named by its
+artifact digest in flow.metadata. On an error the partial bytes are kept the same way, marked incomplete.
 
 Load it before the recorder (`-s bodies.py -s recorder.py`): the recorder reads what this leaves behind.
 """

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from mitmproxy import http
 
-from auditor.case.artifacts import ArtifactWriter
 from auditor.capture.addons.sink import CaseSink
+from auditor.case.artifacts import ArtifactWriter
 
 
 @dataclass

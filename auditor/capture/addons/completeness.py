@@ -15,8 +15,8 @@ import re
 from typing import Any
 
 from mitmproxy import ctx, dns, http, tcp, tls, udp
-from mitmproxy.proxy import layer
 from mitmproxy.addons.next_layer import _starts_like_quic
+from mitmproxy.proxy import layer
 
 from auditor.capture.addons import flowfacts
 from auditor.capture.addons.bodies import META_KEY

@@ -6,7 +6,7 @@ Addresses are the ones the proxy actually used, never re-resolved.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mitmproxy import connection, http
@@ -19,7 +19,7 @@ BodyFacts = dict[str, Any]      # {"body_sha256", "body_size", "body_complete"}
 def iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def address(addr: tuple | None) -> dict[str, Any] | None:

@@ -10,7 +10,8 @@ from the capturing process: file creation costs more than mitmproxy spends on a 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from mitmproxy import http
 from mitmproxy.io import tnetstring

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,7 +50,7 @@ def _subject(name: str) -> x509.DNSName | x509.IPAddress:
 @lru_cache(maxsize=1024)
 def _verify(chain_der: tuple[bytes, ...], name: str, extra_ca_file: str, minute: str) -> tuple[bool, str | None]:
     certs = [x509.load_der_x509_certificate(der) for der in chain_der]
-    at = datetime.fromisoformat(minute).replace(tzinfo=timezone.utc)
+    at = datetime.fromisoformat(minute).replace(tzinfo=UTC)
     try:
         verifier = PolicyBuilder().store(_store(extra_ca_file)).time(at).build_server_verifier(_subject(name))
         verifier.verify(certs[0], certs[1:])
@@ -68,6 +68,6 @@ def verify_chain(chain: list[x509.Certificate], name: str | None, extra_ca_file:
         return ChainVerdict(hashes, False, "no server name to verify the certificate against")
     # Verified as of the handshake's minute (not second) so the cache stays useful; the verdict can only
     # differ from a per-second check within one minute of a validity boundary.
-    minute = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:00")
+    minute = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:00")
     verified, error = _verify(tuple(c.public_bytes(Encoding.DER) for c in chain), name, extra_ca_file, minute)
     return ChainVerdict(hashes, verified, error)
