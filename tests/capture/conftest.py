@@ -8,6 +8,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
+from http.client import HTTPSConnection
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,25 @@ def trusting(capture: Capture, alpn: list[str]) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(capture.ca_path))
     context.set_alpn_protocols(alpn)
     return context
+
+
+def client(address: tuple[str, int], ca_path: Path, upstream_port: int, timeout: float = 30) -> HTTPSConnection:
+    """A keep-alive HTTP/1.1 client tunnelled (CONNECT) through the proxy at `address` to upstream.test."""
+    context = ssl.create_default_context(cafile=str(ca_path))
+    context.set_alpn_protocols(["http/1.1"])
+    conn = HTTPSConnection(*address, context=context, timeout=timeout)
+    conn.set_tunnel(HOST, upstream_port)
+    return conn
+
+
+def fetch(capture: Capture, upstream_port: int, method: str = "GET", path: str = "/hello",
+          body: bytes | None = None) -> bytes:
+    """One request through the capture on a connection of its own; the response body."""
+    conn = client(capture.listen_address, capture.ca_path, upstream_port)
+    conn.request(method, path, body=body)
+    answer = conn.getresponse().read()
+    conn.close()
+    return answer
 
 
 def tunnel(capture: Capture, port: int, context: ssl.SSLContext, host: str = HOST) -> ssl.SSLSocket:

@@ -3,7 +3,6 @@ a non-HTTP connection through the proxy is recorded as a known unknown."""
 
 from __future__ import annotations
 
-import http.client
 import re
 import signal
 import socket
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from auditor.case.bundle import Case
 from auditor.case.seal import verify_case
-from tests.capture.conftest import HOST, events, trusting, wait_for_event
+from tests.capture.conftest import client, events, wait_for_event
 
 
 def test_cli_capture_runs_until_sigterm_and_records(case, confdir, world, upstream):
@@ -32,11 +31,7 @@ def test_cli_capture_runs_until_sigterm_and_records(case, confdir, world, upstre
         time.sleep(0.05)
     host, port = re.search(r"regular proxy listening at ([\d.]+):(\d+)", "".join(lines)).groups()
     assert f"CA certificate: {confdir}/mitmproxy-ca-cert.pem" in "".join(lines)
-
-    class Listening:                          # what trusting() needs from a Capture
-        ca_path = confdir / "mitmproxy-ca-cert.pem"
-    conn = http.client.HTTPSConnection(host, int(port), context=trusting(Listening, ["http/1.1"]), timeout=30)
-    conn.set_tunnel(HOST, upstream.address[1])
+    conn = client((host, int(port)), confdir / "mitmproxy-ca-cert.pem", upstream.address[1])
     conn.request("GET", "/hello")
     assert conn.getresponse().read() == b"hello from upstream"
     conn.close()

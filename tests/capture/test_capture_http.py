@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import http.client
 
 import h2.connection
 import h2.events
@@ -12,12 +11,11 @@ import wsproto.events
 from mitmproxy import io as mitm_io
 
 from auditor.case.seal import verify_case
-from tests.capture.conftest import HOST, UPSTREAM_IP, events, read_h1_response, trusting, tunnel
+from tests.capture.conftest import HOST, UPSTREAM_IP, client, events, fetch, read_h1_response, trusting, tunnel
 
 
 def test_http1_post_is_recorded_with_bodies_addresses_and_verified_chain(capture, case, upstream):
-    conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]), timeout=30)
-    conn.set_tunnel(HOST, upstream.address[1])
+    conn = client(capture.listen_address, capture.ca_path, upstream.address[1])
     body = b'{"advertising_id": "38400000-8cf0-11bd-b23e-10b96e40000d"}'
     conn.request("POST", "/echo?x=1", body=body, headers={"content-type": "application/json"})
     response = conn.getresponse()
@@ -148,11 +146,7 @@ def test_an_upstream_certificate_that_does_not_verify_is_recorded_not_refused(ca
     from auditor.capture.proxy import Capture
 
     capture = Capture(case.root, confdir=str(confdir), world=world).start()     # the test CA is not trusted
-    conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]), timeout=30)
-    conn.set_tunnel(HOST, upstream.address[1])
-    conn.request("GET", "/hello")
-    assert conn.getresponse().read() == b"hello from upstream"
-    conn.close()
+    assert fetch(capture, upstream.address[1]) == b"hello from upstream"
     capture.stop()
     [flow] = events(case, "proxy.flow")
     tls = flow["body"]["tls"]

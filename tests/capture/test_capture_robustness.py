@@ -12,7 +12,7 @@ import time
 from mitmproxy import io as mitm_io
 
 from auditor.case.seal import verify_case
-from tests.capture.conftest import HOST, events, trusting, tunnel, wait_for_event
+from tests.capture.conftest import HOST, client, events, fetch, trusting, tunnel, wait_for_event
 
 MEMORY_BOUND_KB = 150 * 1024      # peak RSS of the proxy relaying a 200 MiB body (measured ~91 MiB; bare mitmdump ~826)
 
@@ -23,9 +23,7 @@ def test_sigkill_mid_burst_loses_no_completed_flow(capture, case, upstream):
     stop = threading.Event()
 
     def burst(worker: int) -> None:
-        conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]),
-                                           timeout=10)
-        conn.set_tunnel(HOST, upstream.address[1])
+        conn = client(capture.listen_address, capture.ca_path, upstream.address[1], timeout=10)
         for n in range(500):
             if stop.is_set():
                 return
@@ -129,11 +127,7 @@ def test_a_torn_stream_tail_is_reported_and_the_next_session_continues_after_it(
     with open(case.root / "flows.mitm", "ab") as stream:
         stream.write(torn)
     capture = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem).start()
-    conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]), timeout=30)
-    conn.set_tunnel(HOST, upstream.address[1])
-    conn.request("GET", "/hello")
-    assert conn.getresponse().read() == b"hello from upstream"
-    conn.close()
+    assert fetch(capture, upstream.address[1]) == b"hello from upstream"
     capture.stop()
     [report] = events(case, "proxy.stream_torn")
     assert (report["body"]["offset"], report["body"]["bytes"]) == (0, len(torn))
@@ -147,11 +141,8 @@ def test_an_upload_over_the_cap_spills_to_the_artifact_store(case, confdir, worl
     capture = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem,
                       body_cap=4096).start()
     upload = bytes(range(256)) * 64                    # 16 KiB: four times the cap
-    conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]), timeout=30)
-    conn.set_tunnel(HOST, upstream.address[1])
-    conn.request("POST", "/echo", body=upload)
-    assert conn.getresponse().read() == f"{len(upload)} {hashlib.sha256(upload).hexdigest()}".encode()
-    conn.close()
+    assert fetch(capture, upstream.address[1], "POST", "/echo", upload) == \
+        f"{len(upload)} {hashlib.sha256(upload).hexdigest()}".encode()
     capture.stop()
     [flow] = events(case, "proxy.flow")
     request = flow["body"]["request"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 from pathlib import Path
 
@@ -11,14 +10,13 @@ from click.testing import CliRunner
 
 from auditor.case.bundle import Case
 from auditor.cli import cli
-from tests.capture.conftest import HOST, UPSTREAM_IP, events, trusting
+from tests.capture.conftest import UPSTREAM_IP, client, events
 
 REAL_HAR = Path(__file__).parent / "data" / "reporthar-android-first-run.har"
 
 
 def test_har_round_trip_of_a_captured_case(capture, case, upstream, tmp_path):
-    conn = http.client.HTTPSConnection(*capture.listen_address, context=trusting(capture, ["http/1.1"]), timeout=30)
-    conn.set_tunnel(HOST, upstream.address[1])
+    conn = client(capture.listen_address, capture.ca_path, upstream.address[1])
     conn.request("GET", "/hello")
     assert conn.getresponse().read() == b"hello from upstream"
     conn.request("POST", "/echo", body=b"email=alice%40example.org")
