@@ -2,7 +2,7 @@
 
 Test-only and minimal: the Noise_IKpsk2 initiator handshake (no cookies, no rekey), transport packets, raw
 IPv4/UDP/TCP packets, and just enough in-order TCP to run a TLS client (ssl.MemoryBIO) through the tunnel.
-Keys come from mitmproxy's confdir/wireguard.conf, as the phone's configuration would.
+It is configured from the client configuration `auditor capture` prints, as the phone's WireGuard app is.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import random
 import socket
 import ssl
@@ -85,13 +84,19 @@ def tcp_packet(src: str, dst: str, sport: int, dport: int, seq: int, ack: int, f
 
 
 class WireGuardPeer:
-    def __init__(self, wireguard_conf: Path, endpoint: tuple[str, int]):
-        keys = json.loads(Path(wireguard_conf).read_text())
-        self.static = X25519PrivateKey.from_private_bytes(base64.b64decode(keys["client_key"]))
-        self.server_public = _public(X25519PrivateKey.from_private_bytes(base64.b64decode(keys["server_key"])))
+    def __init__(self, client_private: bytes, server_public: bytes, endpoint: tuple[str, int]):
+        self.static = X25519PrivateKey.from_private_bytes(client_private)
+        self.server_public = server_public
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.connect(endpoint)
         self.counter = 0
+
+    @classmethod
+    def from_client_config(cls, config: str) -> WireGuardPeer:
+        """From a wg-quick style configuration: [Interface] PrivateKey, [Peer] PublicKey and Endpoint."""
+        values = dict(line.split(" = ", 1) for line in config.splitlines() if " = " in line)
+        host, _, port = values["Endpoint"].rpartition(":")
+        return cls(base64.b64decode(values["PrivateKey"]), base64.b64decode(values["PublicKey"]), (host, int(port)))
 
     def handshake(self) -> None:
         chaining = _blake(b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s")

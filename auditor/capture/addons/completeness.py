@@ -123,6 +123,9 @@ class Completeness:
     def udp_end(self, flow: udp.UDPFlow) -> None:
         self._non_http(flow, "udp")
 
+    def udp_error(self, flow: udp.UDPFlow) -> None:
+        self._non_http(flow, "udp")      # a UDP flow gets either udp_end or udp_error, never both
+
     def dns_response(self, flow: dns.DNSFlow) -> None:
         _event("proxy.dns", {
             "flow_id": flow.id,
