@@ -6,14 +6,15 @@ tunnel, each request a small POST. Configurations, alternated round by round so 
   bare      mitmdump, no addons (upstream verification off, as in the capture)
   bare -w   mitmdump writing its own stream file (mitmproxy's own way of keeping flows)
   auditor   `auditor capture` (its own process): bodies + recorder + completeness addons, ingest into a case
-Prints the median requests/s per configuration and the ratios auditor/bare and auditor/(bare -w).
+Prints the median requests/s per configuration, the ratios auditor/bare and auditor/(bare -w), and the peak
+memory (VmHWM) of each configuration's processes: for auditor the proxy (mitmdump), the ingest child and the
+`auditor capture` process itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import re
 import signal
 import statistics
@@ -24,9 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-from auditor.capture.addons import lifecycle
-from auditor.capture.proxy import mitmdump_path
 from auditor.case.bundle import Case
+from tests.capture.mitmdump import Mitmdump
 from tests.capture.upstream import TestCA, Upstream
 
 HOST = "127.0.0.2"
@@ -56,20 +56,28 @@ def load(address: tuple[str, int], ca: Path, port: int, requests: int, connectio
 
 
 def bare(work: Path, confdir: Path, stream: bool) -> tuple[subprocess.Popen, tuple[str, int]]:
-    listen = work / "listen.json"
-    listen.unlink(missing_ok=True)
-    args = [mitmdump_path(), "--listen-host", "127.0.0.1", "--listen-port", "0", "--set", f"confdir={confdir}",
-            "--set", "ssl_insecure=true", "--set", "flow_detail=0", "-s", lifecycle.__file__,
-            "--set", f"auditor_listen_file={listen}"]
-    if stream:
-        args += ["-w", str(work / "bare.mitm")]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not listen.exists():
-        assert time.monotonic() < deadline and process.poll() is None, "mitmdump did not start"
-        time.sleep(0.02)
-    address = json.loads(listen.read_text())["listening"][0]["addresses"][0]
-    return process, (address[0], address[1])
+    """mitmdump with no addon at all (the port is read from its own log line)."""
+    dump = Mitmdump.start(confdir, "--set", "ssl_insecure=true", *(["-w", str(work / "bare.mitm")] if stream else []))
+    return dump.process, dump.address
+
+
+def peak_rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
+def process_name(pid: int) -> str:
+    """mitmdump, auditor, or which auditor module a python process runs (the ingester)."""
+    argv = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+    if "-m" in argv:
+        return argv[argv.index("-m") + 1]
+    return Path(argv[1] if Path(argv[0]).name.startswith("python") else argv[0]).name
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants (for auditor: the capture command, mitmdump, the ingester)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid] + [descendant for child in children for descendant in process_tree(int(child))]
 
 
 def auditor_capture(case_dir: Path, confdir: Path) -> tuple[subprocess.Popen, tuple[str, int]]:
@@ -97,6 +105,7 @@ def main() -> None:
         upstream = Upstream(HOST, *ca.issue(work, [], [HOST]))
         confdir = work / "conf"
         results: dict[str, list[float]] = {"bare": [], "bare -w": [], "auditor": []}
+        memory: dict[str, list[dict[str, float]]] = {name: [] for name in results}
         for round_no in range(options.rounds):
             for name in results:
                 if name == "auditor":
@@ -105,6 +114,7 @@ def main() -> None:
                     process, address = bare(work, confdir, stream=name == "bare -w")
                 rps = load(address, confdir / "mitmproxy-ca-cert.pem", upstream.address[1], options.requests,
                            options.connections)
+                memory[name].append({process_name(pid): peak_rss_mib(pid) for pid in process_tree(process.pid)})
                 stopping = time.perf_counter()
                 process.send_signal(signal.SIGTERM)
                 process.wait(600)
@@ -118,6 +128,10 @@ def main() -> None:
         print(f"median {name:8s} {value:7.1f} req/s")
     print(f"ratio auditor / bare      = {medians['auditor'] / medians['bare']:.3f}  (goal >= 0.95)")
     print(f"ratio auditor / bare -w   = {medians['auditor'] / medians['bare -w']:.3f}")
+    for name, rounds in memory.items():
+        peaks = {process: max(r[process] for r in rounds) for process in rounds[0]}
+        parts = " + ".join(f"{process} {peak:.1f}" for process, peak in peaks.items())
+        print(f"peak RSS {name:8s} {parts} = {sum(peaks.values()):.1f} MiB (max over rounds)")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ from auditor.case.ledger import Ledger
 from auditor.case.ledger_check import read_records
 
 POLL_INTERVAL = 0.05
-INGEST_NICENESS = 10
 
 
 def recorded_end(case: Case) -> int:
@@ -102,6 +101,12 @@ class StreamIngester:
         self._ledger.close()
 
 
+def _idle_priority() -> None:
+    """The lowest nice level: under load the ingester gets ~1.5 % of a contended core (not SCHED_IDLE, which
+    would starve it while anything else runs), and all the CPU nothing else wants."""
+    os.nice(19)
+
+
 class IngestProcess:
     """The ingester as a child process at lower CPU priority: under load the proxy gets the CPU first and
     the ledger catches up after (the flows are already safe in flows.mitm). Closing its stdin means
@@ -110,7 +115,7 @@ class IngestProcess:
     def __init__(self, case_dir: Path, trusted_ca_file: str, offset: int):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "auditor.capture.ingest", str(case_dir), trusted_ca_file, str(offset)],
-            stdin=subprocess.PIPE, preexec_fn=lambda: os.nice(INGEST_NICENESS))
+            stdin=subprocess.PIPE, preexec_fn=_idle_priority)
 
     def finish(self, timeout: float) -> int:
         """Wait for the backlog to be ingested; returns the exit status."""
