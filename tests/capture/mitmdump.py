@@ -19,6 +19,7 @@ START_TIMEOUT = 30.0
 @dataclass
 class Mitmdump:
     process: subprocess.Popen
+    confdir: Path
     address: tuple[str, int] = ("", 0)
     log: list[str] = field(default_factory=list)
 
@@ -28,7 +29,7 @@ class Mitmdump:
             [mitmdump_path(), "--listen-host", "127.0.0.1", "--listen-port", "0", "--set", f"confdir={confdir}",
              "--set", "flow_detail=0", "--set", "termlog_verbosity=info", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
-        dump = cls(process)
+        dump = cls(process, Path(confdir))
         found = threading.Event()
 
         def drain() -> None:            # mitmdump blocks on a full pipe: read its output until it exits
@@ -49,9 +50,8 @@ class Mitmdump:
 
     @property
     def ca_path(self) -> Path:
-        """mitmproxy's CA in the confdir given to start() (mitmproxy creates it on first start)."""
-        confdir = next(a.split("=", 1)[1] for a in self.process.args if str(a).startswith("confdir="))
-        return Path(confdir) / "mitmproxy-ca-cert.pem"
+        """mitmproxy's CA (it creates one in confdir on first start)."""
+        return self.confdir / "mitmproxy-ca-cert.pem"
 
     def stop(self, timeout: float = 30.0) -> int:
         self.process.send_signal(signal.SIGTERM)
