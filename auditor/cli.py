@@ -6,6 +6,7 @@ Each room contributes its commands from its own `commands` module; this file onl
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -16,7 +17,20 @@ from auditor.errors import CheckFailed, InputError
 
 
 class AuditorGroup(click.Group):
-    """Turns the library's InputError / CheckFailed into a one-line message and exit 2 / 1."""
+    """Loads each room's commands on demand, and turns the library's InputError / CheckFailed into a
+    one-line message and exit 2 / 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert command.name == cmd_name, f"{target} is named {command.name!r}, not {cmd_name!r}"
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -35,17 +49,28 @@ def cli() -> None:
     """Court-grade evidence of what an Android app does with personal data."""
 
 
-def _register() -> None:
-    from auditor.case.commands import case_group, mark, seal, verify
-    from auditor.demo import demo
-    from auditor.instrument.commands import instrument
-    from auditor.reference.commands import reference_group
-
-    for command in (case_group, mark, seal, verify, demo, instrument, reference_group):
-        cli.add_command(command)
-
-
-_register()
+# Command name -> "module:attribute". Modules are imported only when their command runs (or `--help`
+# lists them): `auditor apk scan` must not pay for — or be broken by — Frida, WeasyPrint or pandas.
+COMMANDS = {
+    "analyze": "auditor.analyze.commands:analyze_command",
+    "apk": "auditor.static.commands:apk_group",
+    "audit": "auditor.audit.commands:audit",
+    "capture": "auditor.capture.commands:capture",
+    "case": "auditor.case.commands:case_group",
+    "demo": "auditor.demo:demo",
+    "device": "auditor.device.commands:device_group",
+    "diff": "auditor.report.commands:diff",
+    "export": "auditor.capture.commands:export_group",
+    "import": "auditor.capture.commands:import_group",
+    "instrument": "auditor.instrument.commands:instrument",
+    "mark": "auditor.case.commands:mark",
+    "reference": "auditor.reference.commands:reference_group",
+    "report": "auditor.report.commands:report",
+    "review": "auditor.report.commands:review",
+    "rules": "auditor.rules.commands:rules_group",
+    "seal": "auditor.case.commands:seal",
+    "verify": "auditor.case.commands:verify",
+}
 
 
 def main() -> None:

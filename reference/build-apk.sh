@@ -3,10 +3,10 @@
 #   javac --release 8 against the platform stand-ins (platform/, never packaged) -> dx (Debian bullseye
 #   dalvik-exchange) -> aapt package -I android.jar (API 23) -> zipalign -> apksigner v1+v2+v3 with the TEST-ONLY key.
 # Needs: openjdk-17-jdk-headless aapt zipalign apksigner, and reference/fetch-sdk.sh run once.
-# Usage: build-apk.sh [OUT.apk]   (default: reference/reference.apk, committed)
+# Usage: build-apk.sh [OUT.apk]   (default: auditor/reference/data/reference.apk, committed and shipped)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-OUT="${1:-$HERE/reference.apk}"
+OUT="${1:-$HERE/../auditor/reference/data/reference.apk}"
 JDK="${JDK:-/usr/lib/jvm/java-17-openjdk-amd64}"
 SDK="${SDK:-$HERE/.android-sdk/usr/share/java}"
 ANDROID_JAR="$SDK/com.android.android-23.jar"

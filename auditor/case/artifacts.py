@@ -26,11 +26,17 @@ def is_digest(value: object) -> bool:
 
 
 class ArtifactWriter:
-    """Streams bytes into the store; `digest` and `size` are known after close()."""
+    """Streams bytes into the store; `digest` and `size` are known after close().
 
-    def __init__(self, store: ArtifactStore, max_bytes: int | None = None):
+    sync=False skips the fsyncs for a caller that syncs its artifacts itself shortly after (the capture
+    batches them so a flow costs no disk flush on the proxy's hot path); the rename still makes the
+    artifact whole-or-absent for a process crash.
+    """
+
+    def __init__(self, store: ArtifactStore, max_bytes: int | None = None, sync: bool = True):
         self._store = store
         self._max = max_bytes
+        self._sync = sync
         self._hash = hashlib.sha256()
         self.size = 0
         self.digest: str | None = None
@@ -49,7 +55,8 @@ class ArtifactWriter:
 
     def close(self) -> str:
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if self._sync:
+            os.fsync(self._file.fileno())
         self._file.close()
         self.digest = self._hash.hexdigest()
         final = self._store.path_for(self.digest)
@@ -58,6 +65,8 @@ class ArtifactWriter:
         else:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self._tmp, final)
+            if not self._sync:
+                return self.digest
             dir_fd = os.open(final.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
@@ -88,11 +97,14 @@ class ArtifactStore:
             raise ValueError(f"not a SHA-256 hex digest: {digest!r}")
         return self.root / "sha256" / digest[:2] / digest
 
-    def writer(self, max_bytes: int | None = None) -> ArtifactWriter:
-        return ArtifactWriter(self, max_bytes)
+    def writer(self, max_bytes: int | None = None, sync: bool = True) -> ArtifactWriter:
+        return ArtifactWriter(self, max_bytes, sync)
 
-    def put_bytes(self, data: bytes) -> str:
-        with self.writer() as out:
+    def put_bytes(self, data: bytes, sync: bool = True) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        if self.path_for(digest).is_file():
+            return digest               # content-addressed: the same bytes are already stored
+        with self.writer(sync=sync) as out:
             out.write(data)
         assert out.digest is not None
         return out.digest

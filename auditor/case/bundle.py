@@ -16,9 +16,10 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import auditor
 from auditor.case.artifacts import ArtifactStore

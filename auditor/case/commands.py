@@ -124,9 +124,21 @@ def describe(result: Verification) -> str:
 @click.option("--tsa-ca", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="CA certificate (PEM) the timestamp authority's certificate must be issued by.")
 @click.option("--expect-signer", metavar="FINGERPRINT", help="Fail unless the seal is by this key.")
+@click.option("--case", "case_dir", type=CASE_DIR,
+              help="For a report directory: the case it was made from (default: the case it lies in).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify(directory: Path, tsa_ca: Path | None, expect_signer: str | None, as_json: bool) -> None:
-    """Verify a case: ledger chain, every file against the seal, signature and timestamp."""
+def verify(directory: Path, tsa_ca: Path | None, expect_signer: str | None, case_dir: Path | None,
+           as_json: bool) -> None:
+    """Verify a case (ledger chain, every file against the seal, signature and timestamp), or a report
+    directory (its files against its signed manifest, and its link to the case and seal it was made from)."""
+    from auditor.report.manifest import is_report_directory, verify_report  # report depends on case, not back
+
+    if is_report_directory(directory):
+        report = verify_report(directory, case_dir)
+        emit(report.as_dict(), as_json, report.describe())
+        if not report.ok:
+            raise CheckFailed(f"{directory}: {len(report.problems)} problem(s) found")
+        return
     result = verify_case(directory, tsa_ca, expect_signer)
     emit(result.as_dict(), as_json, describe(result))
     if not result.ok:

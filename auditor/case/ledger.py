@@ -27,7 +27,7 @@ import os
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ class LedgerDamaged(InputError):
 
 def utc_now() -> str:
     """Wall-clock UTC, ISO 8601 with microseconds."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def encode_record(record: dict[str, Any]) -> tuple[bytes, str]:

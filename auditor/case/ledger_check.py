@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from auditor.case.canonical import sha256_hex
-from auditor.case.ledger import GENESIS, MAX_LINE_BYTES, RECORD_KEYS, _HEX64, split_line
+from auditor.case.ledger import _HEX64, GENESIS, MAX_LINE_BYTES, RECORD_KEYS, split_line
 from auditor.case.problems import Problem
 
 LEDGER_NAME = "ledger.jsonl"
+RECENT_LINES = 4096
 
 
 @dataclass
@@ -72,8 +75,15 @@ def _decode(raw: bytes, lineno: int, offset: int) -> tuple[dict[str, Any] | None
     return record, stated, None
 
 
-def _chain_problem(record: dict[str, Any], prev_seq: int, prev_hash: str, lineno: int, offset: int) -> Problem | None:
+def _chain_problem(record: dict[str, Any], prev_seq: int, prev_hash: str, recent: dict[str, int],
+                   lineno: int, offset: int) -> Problem | None:
+    """What is wrong with this line's place in the chain; None if it follows its neighbour or its true
+    predecessor seen a few lines earlier (then only the displaced line is named, not every line after it)."""
     seq = record["seq"]
+    if record["prev"] == prev_hash and seq == prev_seq + 1:
+        return None
+    if recent.get(record["prev"]) == seq - 1 and seq > prev_seq:
+        return None
     where = _where(lineno, offset, seq)
     if seq > prev_seq + 1:
         missing = seq - prev_seq - 1
@@ -81,10 +91,8 @@ def _chain_problem(record: dict[str, Any], prev_seq: int, prev_hash: str, lineno
                                                  "(removed or moved)")
     if seq <= prev_seq:
         return Problem("ledger.reordered", where, f"seq {seq} follows seq {prev_seq}: line reordered or duplicated")
-    if record["prev"] != prev_hash:
-        return Problem("ledger.chain_break", where, "does not chain to the line before: that line was altered, "
-                                                    "or this line was inserted or replaced")
-    return None
+    return Problem("ledger.chain_break", where, "does not chain to the line before: that line was altered, "
+                                                "or this line was inserted or replaced")
 
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
@@ -100,6 +108,7 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
 def _walk(path: Path) -> Iterator[LineResult]:
     prev_seq, prev_hash = 0, GENESIS
+    recent: OrderedDict[str, int] = OrderedDict()  # hash -> seq of the last RECENT_LINES good lines
     offset = 0
     lineno = 0
     with open(path, "rb") as handle:
@@ -124,11 +133,14 @@ def _walk(path: Path) -> Iterator[LineResult]:
                 return
             record, stated, problem = _decode(raw, lineno, offset)
             if record is not None and problem is None and prev_hash is not None:
-                problem = _chain_problem(record, prev_seq, prev_hash, lineno, offset)
+                problem = _chain_problem(record, prev_seq, prev_hash, recent, lineno, offset)
             yield LineResult(lineno, offset, len(raw), record, stated, problem)
             offset += len(raw)
             if record is not None:
                 prev_seq, prev_hash = record["seq"], stated  # type: ignore[assignment]
+                recent[stated] = record["seq"]  # type: ignore[index]
+                if len(recent) > RECENT_LINES:
+                    recent.popitem(last=False)
             else:
                 prev_hash = None  # type: ignore[assignment]
 

@@ -18,6 +18,11 @@ def reference_jar() -> Path:
     return _data("reference-app.jar")
 
 
+def reference_apk() -> Path:
+    """The reference app as a signed APK (built by reference/build-apk.sh, byte-for-byte reproducible)."""
+    return _data("reference.apk")
+
+
 def default_world() -> Path:
     """The world the reference app's host names live in (WORLD.md format)."""
     return _data("world.json")

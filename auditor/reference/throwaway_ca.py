@@ -30,7 +30,7 @@ class ThrowawayCA:
         directory.mkdir(parents=True, exist_ok=True)
         self._key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         self._cert = (
             x509.CertificateBuilder()
             .subject_name(name).issuer_name(name)
@@ -50,7 +50,7 @@ class ThrowawayCA:
     def issue(self, label: str, dns_names: list[str], ip_addresses: list[str]) -> IssuedPair:
         """A server certificate for the names (first one as CN) and addresses, written as `label`-*.pem."""
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         alt_names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
         alt_names += [x509.IPAddress(ipaddress.ip_address(a)) for a in ip_addresses]
         cert = (

@@ -159,7 +159,7 @@ class UpstreamServers:
                 peer = Peer(listener.address, self.port, names.get(id(ssl_object.context)))
                 serve = serve_h2 if ssl_object.selected_alpn_protocol() == "h2" else serve_h1
                 await serve(reader, writer, peer, self._record)
-            except (asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
+            except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
                 pass
             finally:
                 self._open_connections -= 1

@@ -113,7 +113,8 @@ class _Checker:
     def fail(self, where: str, problem: str) -> InputError:
         return InputError(self.source, f"{where}: {problem}")
 
-    def keys(self, value: Any, where: str, required: set[str], optional: frozenset[str] | set[str] = frozenset()) -> None:
+    def keys(self, value: Any, where: str, required: set[str],
+             optional: frozenset[str] | set[str] = frozenset()) -> None:
         if not isinstance(value, dict):
             raise self.fail(where, "must be an object")
         missing = sorted(required - value.keys())

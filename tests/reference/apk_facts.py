@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APK = ROOT / "reference" / "reference.apk"
+APK = ROOT / "auditor" / "reference" / "data" / "reference.apk"
 EXPECTED = Path(__file__).with_name("expected_apk_facts.json")
 
 # (class descriptor, method name) -> category. Names, not descriptors: every overload counts.
@@ -88,7 +88,7 @@ def apk_facts(apk_path: Path) -> dict[str, object]:
                                for c, m in s.get_xref_from()})
     urls = sorted({s.get_value() for s in analysis.find_strings("^https://")})
     return {
-        "apk": "reference/reference.apk",
+        "apk": "auditor/reference/data/reference.apk",
         "sha256": hashlib.sha256(apk_path.read_bytes()).hexdigest(),
         "package": apk.get_package(),
         "version_code": apk.get_androidversion_code(),

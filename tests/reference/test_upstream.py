@@ -26,7 +26,8 @@ def exchange(upstream, host: str, payload: bytes, server_hostname: str | None = 
 def test_every_host_has_a_trusted_certificate_and_is_logged(upstream, world):
     before = len(upstream.requests())
     for host in sorted(world.hosts):
-        response = exchange(upstream, host, f"GET /probe HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        request = f"GET /probe HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+        response = exchange(upstream, host, request)
         assert response.startswith(b"HTTP/1.1 200 OK\r\n")
     got = [(r.address, r.sni, r.method, r.target, r.header("host")) for r in upstream.requests()[before:]]
     assert got == [(world.hosts[h], h, "GET", "/probe", h) for h in sorted(world.hosts)]

@@ -1,0 +1,272 @@
+"""Personal data in a decoded message: known values in every encoding (one automaton), and identifiers
+recognised by field name and format when no value was planted (an imported HAR).
+
+Known values come from the planted canaries and the device attestation. Each is expanded into the forms
+apps and SDKs really send (DESIGN §5); all forms of all values go into one Aho-Corasick automaton that runs
+over the lower-cased text of every decoded segment. Case-sensitive forms (base64) are re-checked against
+the original text; numeric forms (coordinates) must not sit inside a longer number.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import ahocorasick
+
+from auditor.analyze.decode import Decoded
+
+MIN_VALUE_LENGTH = 6            # shorter values would match by chance
+MAX_VALUE_SHOWN = 200
+
+DEVICE_KEYS = {"advertising_id": "advertising_id", "gaid": "advertising_id", "android_id": "android_id",
+               "imei": "imei", "meid": "imei", "serial": "device_serial", "phone_number": "phone",
+               "wifi_mac": "device_identifier", "bluetooth_mac": "device_identifier", "device_name": "device_name",
+               "email": "email", "account": "email"}
+PLANTED_CATEGORIES = {"clipboard": "clipboard", "location": "location", "gps": "location", "email": "email",
+                      "device_name": "device_name", "contact": "contact", "phone": "phone"}
+
+
+@dataclass(frozen=True)
+class Needle:
+    category: str
+    what: str           # which known value (e.g. "advertising_id", "clipboard")
+    form: str           # how it was encoded (raw, urlencoded, base64, md5(lower), e6, ...)
+    text: str           # the exact form
+    case_sensitive: bool
+    numeric: bool       # must not be part of a longer number
+    source: str         # planted | device
+
+
+@dataclass(frozen=True)
+class Hit:
+    category: str
+    what: str
+    form: str
+    location: str
+    value: str
+    source: str         # planted | device | recognised:<rule>
+
+
+def _digests(value: str) -> list[tuple[str, str]]:
+    variants = {"raw": value, "lower": value.lower(), "upper": value.upper(), "trimmed": value.strip()}
+    out = []
+    for name in ("md5", "sha1", "sha256"):
+        labels: dict[str, list[str]] = {}      # digest -> every normalisation that gives it
+        for label, variant in variants.items():
+            labels.setdefault(hashlib.new(name, variant.encode("utf-8")).hexdigest(), []).append(label)
+        out += [(f"{name}({'|'.join(names)})", digest) for digest, names in labels.items()]
+    return out
+
+
+def string_forms(value: str) -> list[tuple[str, str, bool]]:
+    """(form, text, case_sensitive) for one known string value."""
+    raw = value.encode("utf-8")
+    forms: list[tuple[str, str, bool]] = [("raw", value, False)]
+    once = quote(value, safe="")
+    forms += [("urlencoded", once, False), ("urlencoded-twice", quote(once, safe=""), False)]
+    std = base64.b64encode(raw).decode("ascii")
+    url = base64.urlsafe_b64encode(raw).decode("ascii")
+    forms += [("base64", std, True), ("base64-unpadded", std.rstrip("="), True),
+              ("base64url", url, True), ("base64url-unpadded", url.rstrip("="), True)]
+    forms.append(("hex", raw.hex(), False))
+    forms += [(label, digest, False) for label, digest in _digests(value)]
+    forms.append(("json-escaped", json.dumps(value)[1:-1], False))
+    unique: dict[str, tuple[str, str, bool]] = {}
+    for form, text, sensitive in forms:
+        if len(text) >= MIN_VALUE_LENGTH and text not in unique:
+            unique[text] = (form, text, sensitive)
+    return list(unique.values())
+
+
+def coordinate_forms(degrees: float) -> list[tuple[str, str]]:
+    """(form, text) for one coordinate: rounded and truncated at 2..6 decimals, and E6 integer."""
+    out: dict[str, str] = {}
+    for places in range(6, 1, -1):
+        out.setdefault(f"{degrees:.{places}f}", f"rounded-{places}")
+        factor = 10 ** places
+        truncated = int(degrees * factor) / factor
+        out.setdefault(f"{truncated:.{places}f}", f"truncated-{places}")
+    out.setdefault(str(int(round(degrees * 1_000_000))), "e6")
+    return [(form, text) for text, form in out.items()]
+
+
+def parse_coordinates(value: str) -> tuple[float, float] | None:
+    parts = [p.strip() for p in value.replace(";", ",").split(",")]
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+class KnownValues:
+    """One automaton over every form of every known value."""
+
+    def __init__(self, planted: list[dict[str, str]], device: dict[str, object]):
+        self.needles: list[Needle] = []
+        for item in planted:
+            what = item["what"]
+            category = PLANTED_CATEGORIES.get(what, "planted")
+            coords = parse_coordinates(item["value"]) if category == "location" else None
+            if coords:
+                for axis, degrees in zip(("latitude", "longitude"), coords, strict=True):
+                    for form, text in coordinate_forms(degrees):
+                        self.needles.append(Needle("location", axis, form, text, False, True, "planted"))
+            else:
+                self._add_string(category, what, item["value"], "planted")
+        for key in sorted(device):
+            value = device[key]
+            if key in DEVICE_KEYS and isinstance(value, str) and value.strip():
+                self._add_string(DEVICE_KEYS[key], key, value, "device")
+        self.automaton = ahocorasick.Automaton()
+        by_text: dict[str, list[int]] = {}
+        for position, needle in enumerate(self.needles):
+            by_text.setdefault(needle.text.lower(), []).append(position)
+        for text, positions in by_text.items():
+            self.automaton.add_word(text, (len(text), positions))
+        self.empty = not by_text
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def _add_string(self, category: str, what: str, value: str, source: str) -> None:
+        for form, text, sensitive in string_forms(value):
+            self.needles.append(Needle(category, what, form, text, sensitive, False, source))
+
+    def search(self, decoded: Decoded) -> list[Hit]:
+        if self.empty:
+            return []
+        hits: dict[tuple[str, str, str, str], Hit] = {}
+        for location, text in decoded.segments:
+            lower = text.lower()
+            if len(lower) != len(text):      # rare Unicode case-mapping change of length: search as is
+                lower = text
+            for end, (length, positions) in self.automaton.iter(lower):
+                start = end - length + 1
+                original = text[start:end + 1]
+                for position in positions:
+                    needle = self.needles[position]
+                    if needle.case_sensitive and original != needle.text:
+                        continue
+                    if needle.numeric and not _number_bounded(text, start, end, needle.form):
+                        continue
+                    form = needle.form
+                    if form == "raw" and original != needle.text:
+                        form = "case-folded"
+                    key = (needle.what, form, location, needle.category)
+                    hits.setdefault(key, Hit(needle.category, needle.what, form, location,
+                                             original[:MAX_VALUE_SHOWN], needle.source))
+        return _complete_locations(list(hits.values()))
+
+
+def _number_bounded(text: str, start: int, end: int, form: str) -> bool:
+    before = text[start - 1] if start > 0 else ""
+    after = text[end + 1] if end + 1 < len(text) else ""
+    # The whole number must match: "52.37" inside "152.37" or "52.3702" is another value or another form.
+    return not (before.isdigit() or before == "." or after.isdigit())
+
+
+def _complete_locations(hits: list[Hit]) -> list[Hit]:
+    """A coordinate counts only when both latitude and longitude were found in the same message."""
+    axes = {h.what for h in hits if h.category == "location" and h.what in ("latitude", "longitude")}
+    if axes == {"latitude", "longitude"}:
+        return hits
+    return [h for h in hits if not (h.category == "location" and h.what in ("latitude", "longitude"))]
+
+
+# ---- recognition without planted values -------------------------------------------------------
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+HEX16 = re.compile(r"^[0-9a-fA-F]{16}$")
+DIGITS15 = re.compile(r"^[0-9]{15}$")
+DIGITS_LONG = re.compile(r"^[0-9]{12,24}$")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{7,18}[0-9]$")
+DECIMAL = re.compile(r"^-?[0-9]{1,3}\.([0-9]{3,})$")
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class RecognitionRule:
+    id: str
+    category: str
+    keys: frozenset[str]
+    value: re.Pattern[str]
+    reasoning: str
+
+
+RECOGNITION_RULES = [
+    RecognitionRule("advertising-id-by-key", "advertising_id",
+                    frozenset({"advertiser_id", "advertising_id", "gaid", "google_advertising_id", "aaid", "adid",
+                               "ad_id", "idfa", "google_ad_id", "gps_adid"}),
+                    UUID, "Google's advertising ID is a random UUID; SDKs send it under these field names "
+                          "(Facebook advertiser_id, Branch google_advertising_id / advertising_ids.aaid, "
+                          "Adjust gps_adid). The all-zero UUID (ad personalisation opted out) is not counted."),
+    RecognitionRule("android-id-by-key", "android_id", frozenset({"android_id", "androidid", "ssaid"}), HEX16,
+                    "Settings.Secure.ANDROID_ID is 16 hexadecimal digits, stable per app signing key, user "
+                    "and device."),
+    RecognitionRule("imei-by-key", "imei", frozenset({"imei", "device_imei", "meid"}), DIGITS15,
+                    "An IMEI is 15 digits whose last digit is a Luhn check digit; both are required."),
+    RecognitionRule("device-fingerprint-by-key", "device_identifier",
+                    frozenset({"device_fingerprint_id", "hardware_id", "device_fingerprint", "fingerprint_id",
+                               "install_id", "installation_id"}),
+                    re.compile(r"^([0-9a-fA-F-]{16,64}|[0-9]{12,24})$"),
+                    "SDK-assigned or hardware-derived identifiers that single out one device across sessions "
+                    "(Branch device_fingerprint_id / hardware_id, install IDs), as a UUID, hex or long number."),
+    RecognitionRule("phone-by-key", "phone", frozenset({"phone", "phone_number", "msisdn", "mobile"}), PHONE,
+                    "A telephone number (8 to 20 digits, optional + and separators) under a phone field name."),
+]
+LATITUDE_KEYS = frozenset({"lat", "latitude"})
+LONGITUDE_KEYS = frozenset({"lon", "lng", "long", "longitude"})
+LOCATION_REASONING = ("Latitude and longitude with at least 3 decimals (about 110 m or better) under "
+                      "coordinate field names in the same message.")
+EMAIL_REASONING = "An e-mail address anywhere in the message (local part @ domain with a TLD)."
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        number = int(char)
+        if position % 2:
+            number = number * 2 - 9 if number > 4 else number * 2
+        total += number
+    return total % 10 == 0
+
+
+def recognise(decoded: Decoded) -> list[Hit]:
+    """Identifiers found by field name and format; each hit names the rule (with its reasoning)."""
+    hits: dict[tuple[str, str], Hit] = {}
+    lat: Hit | None = None
+    lon: Hit | None = None
+    for location, key, value in decoded.fields:
+        name = key.strip().lower().rsplit(".", 1)[-1]
+        value = value.strip()
+        for rule in RECOGNITION_RULES:
+            if name in rule.keys and rule.value.match(value):
+                if value == ZERO_UUID or (rule.category == "imei" and not _luhn(value)):
+                    continue
+                hits.setdefault((rule.id, location), Hit(rule.category, name, "raw", location,
+                                                         value[:MAX_VALUE_SHOWN], f"recognised:{rule.id}"))
+        if DECIMAL.match(value):
+            if name in LATITUDE_KEYS and abs(float(value)) <= 90:
+                lat = lat or Hit("location", "latitude", "raw", location, value, "recognised:coordinates-by-key")
+            elif name in LONGITUDE_KEYS and abs(float(value)) <= 180:
+                lon = lon or Hit("location", "longitude", "raw", location, value, "recognised:coordinates-by-key")
+    if lat and lon:
+        hits[("coordinates", lat.location)] = lat
+        hits[("coordinates", lon.location)] = lon
+    for location, text in decoded.segments:
+        for match in EMAIL.finditer(text[:1 << 20]):
+            hits.setdefault(("email", match.group(0).lower()),
+                            Hit("email", "email", "raw", location, match.group(0), "recognised:email-format"))
+    return list(hits.values())
+
+
+RECOGNITION_REASONING = {**{rule.id: rule.reasoning for rule in RECOGNITION_RULES},
+                         "coordinates-by-key": LOCATION_REASONING, "email-format": EMAIL_REASONING}

@@ -1,0 +1,208 @@
+"""`auditor analyze`: a case in, analysis/findings.json, verdicts.json and inputs.json out.
+
+Never touches the network or a device; same inputs give byte-identical files (everything sorted, ids
+derived from content, no wall-clock time in the outputs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.analyze.decode import Decoder
+from auditor.analyze.destinations import Destinations
+from auditor.analyze.findings import FindingSet, flow_findings, hook_findings, iso, sdk_findings
+from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
+from auditor.analyze.personal import KnownValues, recognise
+from auditor.analyze.recipients import Recipients, psl_provenance
+from auditor.analyze.transfers import transfer
+from auditor.analyze.world import Overrides, load_overrides
+from auditor.case.bundle import Case
+from auditor.case.canonical import sha256_file
+from auditor.datasets.registry import provenance
+from auditor.rules.evaluate import evaluate
+from auditor.rules.schema import Ruleset, default_rules_dir, load_rulesets
+
+MAX_BODY = 32 << 20
+MAX_HEADERS = 500
+
+
+@dataclass(frozen=True)
+class Result:
+    findings: int
+    verdicts: int
+    flows: int
+    out_dir: Path
+
+
+def _before_consent(context: Context, when: datetime | None) -> bool:
+    """True unless an operator consent mark precedes the moment (no mark at all counts as before)."""
+    if when is None:
+        return not context.consent_accepted
+    return not any(mark <= when for mark, _ in context.consent_accepted)
+
+
+def child_persona(persona: object) -> bool:
+    if isinstance(persona, dict):
+        age = persona.get("age")
+        return bool(persona.get("child")) or (isinstance(age, int) and not isinstance(age, bool) and age < 16) \
+            or str(persona.get("category", "")).lower() == "child"
+    return isinstance(persona, str) and "child" in persona.lower()
+
+
+def _headers(request: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request's header pairs; anything not shaped as the contract says is skipped."""
+    pairs = request.get("headers")
+    if not isinstance(pairs, list):
+        return []
+    return [(pair[0], pair[1]) for pair in pairs[:MAX_HEADERS]
+            if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], str)]
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _request_body(case: Case, request: dict[str, Any], decoder: Decoder) -> None:
+    digest = request.get("body_sha256")
+    if not isinstance(digest, str) or not digest:
+        return
+    if digest not in case.artifacts:
+        decoder.decoded.notes.append(f"request body artifact {digest[:80]!r} is not in the artifact store")
+        return
+    try:
+        data = case.artifacts.read_bytes(digest, MAX_BODY)
+    except ValueError:
+        decoder.decoded.notes.append(f"request body larger than {MAX_BODY} bytes not searched")
+        return
+    headers = {name.lower(): value for name, value in _headers(request)}
+    encodings = headers.get("content-encoding", "").split(",")
+    decoder.body(data, headers.get("content-type", ""), encodings, "body")
+    if request.get("body_complete") is False:
+        decoder.decoded.notes.append("request body incomplete in the capture")
+
+
+def _url(request: dict[str, Any]) -> str:
+    return f"{request.get('scheme', '')}://{request.get('host', '')}{request.get('path', '')}"[:1 << 16]
+
+
+class Analysis:
+    def __init__(self, case: Case, rulesets: list[Ruleset], overrides: Overrides, mmdb: Path | None):
+        self.case = case
+        self.rulesets = rulesets
+        self.overrides = overrides
+        self.recipients = Recipients(overrides)
+        self.destinations = Destinations(overrides, mmdb)
+        self.destinations_mmdb = mmdb
+        self.findings = FindingSet()
+        self.flows = 0
+        self.law_used = False
+
+    def run(self) -> list[dict[str, Any]]:
+        context = read_context(self.case)
+        device = self.case.info.get("device") if isinstance(self.case.info.get("device"), dict) else {}
+        attestation = device.get("attestation") if isinstance(device.get("attestation"), dict) else device
+        known = KnownValues(context.planted, attestation)
+        active: dict[str, list[int]] = {}
+        for record in iter_flows(self.case):
+            self._flow(context, known, record, active)
+        for row in context.hooks.itertuples(index=False):
+            hook_findings(self.findings, row, _before_consent(context, row.time))
+            sdk = row.actor.get("sdk") if isinstance(row.actor, dict) else None
+            if isinstance(sdk, str):
+                active.setdefault(sdk.lower(), []).append(int(row.seq))
+        for scan in context.static_scans:
+            sdk_findings(self.findings, scan["scan"], scan["seq"], scan["artifact"], set(active), active)
+        self.context = context
+        return self.findings.results()
+
+    def _flow(self, context: Context, known: KnownValues, record: dict[str, Any],
+              active: dict[str, list[int]]) -> None:
+        body = record["body"]
+        request = _dict(body.get("request"))
+        host = request.get("host") or _dict(body.get("tls")).get("sni")
+        if not isinstance(host, str) or not 0 < len(host) <= 253:
+            return
+        self.flows += 1
+        stamps = _dict(body.get("timestamps"))
+        when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
+        decoder = Decoder()
+        decoder.url(_url(request))
+        for name, value in _headers(request):
+            decoder.header(name, value)
+        _request_body(self.case, request, decoder)
+        hits = known.search(decoder.decoded) + recognise(decoder.decoded)
+        recipient = self.recipients.lookup(host)
+        server_ip = _dict(body.get("server")).get("ip")
+        destination = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
+        if recipient.tracker:
+            active.setdefault(recipient.tracker.lower(), []).append(record["seq"])
+        moved = None
+        if hits and when is not None:
+            self.law_used = True
+            moved = transfer(when.date(), recipient.entity_country, destination.country_physical,
+                             destination.country_registered, recipient.dpf_certified)
+        actor = context.flow_actor.get(record["seq"])
+        flow_findings(self.findings, seq=record["seq"], artifact=record.get("artifact"), when=iso(when),
+                      scheme=str(request.get("scheme", "")).lower(), body_sha256=request.get("body_sha256"),
+                      actor=actor, recipient=recipient.as_dict(),
+                      third_party=recipient.third_party(actor),
+                      destination={k: v for k, v in destination.as_dict().items() if k != "sources"},
+                      before_consent=_before_consent(context, when), hits=hits, transfer=moved,
+                      notes=decoder.decoded.notes)
+
+    def inputs(self) -> dict[str, Any]:
+        seal = self.case.root / "seal.json"
+        datasets = [psl_provenance()]
+        used = sorted(self.recipients.used | self.destinations.used | ({"eu-transfers"} if self.law_used else set()))
+        for name in used:
+            if name == "world-overrides":
+                datasets.append({"name": "world-overrides", "version": "user-supplied", "path_name":
+                                 Path(self.overrides.path or "").name, "sha256": self.overrides.sha256,
+                                 "licence": "user-supplied", "attribution": "override table given with --world"})
+            elif name == "user-mmdb":
+                path = Path(self.destinations_mmdb or "")
+                datasets.append({"name": "user-mmdb", "version": "user-supplied", "path_name": path.name,
+                                 "sha256": sha256_file(path)[0], "licence": "user-supplied",
+                                 "attribution": "country database given with --mmdb (physical view)"})
+            else:
+                entry = provenance(name)
+                datasets.append({key: entry[key] for key in ("name", "version", "sha256", "licence",
+                                                             "attribution")})
+        return {
+            "case": {"case_id": self.case.id, "seal_sha256": sha256_file(seal)[0] if seal.exists() else None,
+                     "case_json_sha256": sha256_file(self.case.root / "case.json")[0],
+                     "ledger_head": self.context.ledger_head},
+            "datasets": sorted(datasets, key=lambda d: d["name"]),
+            "rulesets": sorted((r.identity() for r in self.rulesets), key=lambda r: r["name"]),
+            "flows_analysed": self.flows,
+        }
+
+
+def _write(path: Path, data: Any) -> None:
+    payload = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_bytes(payload)
+    os.replace(temporary, path)
+
+
+def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = None,
+            mmdb: Path | None = None) -> Result:
+    case = Case.open(case_dir)
+    rulesets = load_rulesets(rules_dir or default_rules_dir())
+    overrides = load_overrides(world)
+    analysis = Analysis(case, rulesets, overrides, mmdb)
+    findings = analysis.run()
+    case_context = {"child_persona": child_persona(case.info.get("persona")),
+                    "consent_recorded": bool(analysis.context.consent_accepted)}
+    verdicts = evaluate(rulesets, findings, case_context)
+    out = case.root / "analysis"
+    out.mkdir(exist_ok=True)
+    _write(out / "findings.json", {"findings": findings})
+    _write(out / "verdicts.json", {"verdicts": verdicts})
+    _write(out / "inputs.json", analysis.inputs())
+    return Result(len(findings), len(verdicts), analysis.flows, out)

@@ -1,0 +1,47 @@
+"""The `auditor audit` command."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from auditor.audit import components as parts
+from auditor.audit.run import Audit, AuditPlan
+from auditor.errors import CheckFailed
+from auditor.output import emit
+
+FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
+
+
+@click.command("audit")
+@click.option("--serial", required=True, help="The device's adb serial (see 'auditor device list').")
+@click.option("--package", required=True, help="The app's package name, e.g. com.example.app.")
+@click.option("--apk", type=FILE, help="The APK file as well (or instead, when it cannot be pulled).")
+@click.option("--persona", type=click.Choice(["child", "adult"]), help="The test persona used on the device.")
+@click.option("--duration", type=click.FloatRange(min=1), help="Seconds to observe (default: until 'q' or Ctrl-C).")
+@click.option("--case", "case_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="New case directory (default: ./cases/PACKAGE-UTCTIME).")
+@click.option("--proxy-mode", type=click.Choice(["regular", "wireguard"]), default="regular", show_default=True,
+              help="regular: global HTTP proxy; wireguard: the phone's WireGuard app tunnels to mitmproxy.")
+@click.option("--proxy-host", help="Host address as the phone reaches it (default: adb reverse to 127.0.0.1).")
+@click.option("--frida-server", "frida_binary", type=FILE, help="frida-server build to push and start.")
+@click.option("--operator", help="Name of the person running the audit.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def audit(serial: str, package: str, apk: Path | None, persona: str | None, duration: float | None,
+          case_dir: Path | None, proxy_mode: str, proxy_host: str | None, frida_binary: Path | None,
+          operator: str | None, as_json: bool) -> None:
+    """Run a live audit: attest, capture, hook, record, mark, restore the device and seal the case."""
+    case_dir = case_dir or Path("cases") / f"{package}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+    components = parts.require_complete(parts.load(case_dir, proxy_mode, "0.0.0.0" if proxy_host else "127.0.0.1"))
+    plan = AuditPlan(serial=serial, package=package, case_dir=case_dir, apk=apk, persona=persona,
+                     duration=duration, proxy_mode=proxy_mode, proxy_host=proxy_host, frida_server=frida_binary,
+                     operator=operator, command_line=list(sys.argv))
+    result = Audit(plan, components, lambda text: click.echo(text, err=True), keyboard=sys.stdin).run()
+    emit({"case": str(result.case), "reason": result.reason, "sealed": result.sealed, "steps": result.steps,
+          "cleanup_problems": result.cleanup_problems}, as_json,
+         f"audit {result.reason}; case {result.case}{' (sealed)' if result.sealed else ''}")
+    if result.cleanup_problems:
+        raise CheckFailed("the device may not be fully restored: " + "; ".join(result.cleanup_problems))

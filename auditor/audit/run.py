@@ -1,0 +1,297 @@
+"""`auditor audit`: one live audit from attestation to sealed case, leaving the phone as it was found.
+
+Steps, in order: case → attestation → APKs (pulled from the device, all splits, plus --apk) → static scan →
+capture → device set-up (proxy or WireGuard, CA, private DNS off, frida-server) → app spawned under the
+hooks with canaries planted → screen recording → observation (duration, 'q', or Ctrl-C; operator marks
+from the keyboard or `auditor mark`) → stop → device restored → case sealed.
+
+Every step that changes something registers its undo before the next step starts. However the audit ends
+— normally, by error, Ctrl-C, SIGTERM or SIGHUP — the undos run newest first, each isolated from the
+others' failures, with further interrupts deferred until they are done. A SIGKILL or power loss cannot be
+caught: the device journal then keeps what `auditor device restore --serial S` undoes later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from auditor.audit.components import Components, Interception
+from auditor.audit.keyboard import HELP, KeyboardMarks
+from auditor.audit.progress import LedgerCounter, Progress
+from auditor.case import keys
+from auditor.case.bundle import Case
+from auditor.case.ledger import Ledger, utc_now
+from auditor.case.seal import seal_case
+from auditor.device.adb import Phone
+from auditor.device.attestation import attest, differences
+from auditor.device.recording import ScreenRecorder, check_package, pull_apks
+from auditor.device.session import SetupRequest, prepare, record_attestation, restore
+from auditor.device.setup import DeviceChanges
+from auditor.errors import CheckFailed, InputError
+
+TICK_SECONDS = 5.0
+MAX_APK_BYTES = 1 << 30
+
+
+class Interrupted(Exception):
+    """SIGTERM or SIGHUP during an audit (Ctrl-C arrives as KeyboardInterrupt)."""
+
+
+@dataclass(frozen=True)
+class AuditPlan:
+    serial: str
+    package: str
+    case_dir: Path
+    apk: Path | None = None
+    persona: str | None = None
+    duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
+    proxy_mode: str = "regular"             # regular | wireguard
+    proxy_host: str | None = None           # the host as the phone sees it; None: adb reverse to 127.0.0.1
+    frida_server: Path | None = None
+    operator: str | None = None
+    seal: bool = True
+    command_line: list[str] | None = None
+
+
+@dataclass
+class AuditResult:
+    case: Path
+    reason: str                               # completed | interrupted | error: ...
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    cleanup_problems: list[str] = field(default_factory=list)
+    sealed: bool = False
+
+
+@dataclass
+class _SignalGuard:
+    """One handler for SIGINT, SIGTERM and SIGHUP for the whole audit. Before the undo starts they end the
+    audit (Ctrl-C as KeyboardInterrupt, the others as Interrupted); once `unwinding` is set they are only
+    reported, so a second Ctrl-C cannot leave the phone half-restored."""
+
+    say: Callable[[str], None]
+    unwinding: bool = False
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if self.unwinding:
+            self.say(f"{name} received: still restoring the device, please wait")
+        elif signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        else:
+            raise Interrupted(name)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            yield
+        finally:
+            for number, old in previous.items():
+                signal.signal(number, old)
+
+
+class Audit:
+    def __init__(self, plan: AuditPlan, components: Components, say: Callable[[str], None],
+                 keyboard: TextIO | None = None):
+        self.plan = plan
+        self.components = components
+        self.say = say
+        self.keyboard = keyboard
+        self.undo: list[tuple[str, Callable[[], None]]] = []
+        self.case: Case | None = None
+        self.ledger: Ledger | None = None
+        self.phone: Phone | None = None
+        self.changes: DeviceChanges | None = None
+        self.interception: Interception | None = None
+        self.result = AuditResult(plan.case_dir, "error")
+
+    # -- the steps ---------------------------------------------------------------------------------
+    def _steps(self) -> list[tuple[str, Callable[[], None]]]:
+        c = self.components
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("attest the device", self._attest),
+            ("pull and store the APKs", self._apks),
+        ]
+        if c.capture is not None:
+            steps.append(("start the capture", self._capture))
+        steps.append(("prepare the device", self._setup))
+        # the recording starts before the app, so its first screens (consent dialogs) are on it
+        steps.append(("record the screen", self._screen))
+        if c.instrumentation is not None:
+            steps.append(("spawn the app under the hooks and plant canaries", self._instrument))
+        steps.append(("observe", self._observe))
+        return steps
+
+    def run(self) -> AuditResult:
+        check_package(self.plan.package)
+        self.case = Case.create(self.plan.case_dir, operator=self.plan.operator, persona=self.plan.persona,
+                                scenario=f"live audit of {self.plan.package}", command_line=self.plan.command_line)
+        self.ledger = self.case.ledger(fsync_interval=0)
+        progress = Progress(self.say, LedgerCounter(self.case.ledger_path))
+        steps = self._steps()
+        guard = _SignalGuard(self.say)
+        with guard.installed():
+            try:
+                for number, (name, action) in enumerate(steps, 1):
+                    progress.step(number, len(steps), name)
+                    self._record_step(name, "started")
+                    action()
+                    self._record_step(name, "done")
+                self.result.reason = "completed"
+            except KeyboardInterrupt:
+                self.result.reason = "interrupted: Ctrl-C"
+            except Interrupted as exc:
+                self.result.reason = f"interrupted: {exc}"
+            except (InputError, CheckFailed) as exc:
+                self.result.reason = f"error: {exc}"
+            except Exception as exc:  # noqa: BLE001 - any failure must still restore the device and seal the case
+                self.result.reason = f"error: {type(exc).__name__}: {exc}"
+                raise
+            finally:
+                guard.unwinding = True
+                self.say(f"audit {self.result.reason}; stopping and restoring")
+                self._unwind()
+                self._finish()
+        return self.result
+
+    def _record_step(self, name: str, status: str) -> None:
+        assert self.ledger is not None
+        self.result.steps.append({"step": name, "status": status, "time": utc_now()})
+        self.ledger.append("case", "case.audit_step", {"step": name, "status": status})
+
+    def _attest(self) -> None:
+        assert self.case is not None and self.ledger is not None
+        self.phone = Phone.connect(self.plan.serial)
+        record = record_attestation(self.phone, self.case, self.ledger)
+        for warning in record["warnings"]:
+            self.say(f"warning: {warning}")
+        # runs last of all undos: proof that the device is back as it was
+        self.undo.append(("attest again and compare", lambda: self._reattest(record)))
+
+    def _reattest(self, before: dict[str, Any]) -> None:
+        assert self.phone is not None and self.ledger is not None
+        after = attest(self.phone)
+        changed = differences(before, after)
+        self.ledger.append("device", "device.reattestation", {"record": after, "differences": changed})
+        if changed:
+            raise CheckFailed("device differs from its attestation before the audit: " + "; ".join(changed))
+
+    def _apks(self) -> None:
+        assert self.case is not None and self.ledger is not None and self.phone is not None
+        files: list[Path] = []
+        try:
+            pulled = pull_apks(self.phone, self.plan.package, self.case, self.ledger)
+            files += [self.case.artifacts.path_for(str(entry["sha256"])) for entry in pulled]
+            self.say(f"pulled {len(pulled)} APK file(s) of {self.plan.package} from the device")
+        except InputError as exc:
+            if self.plan.apk is None:
+                raise
+            self.say(f"warning: {exc}; using --apk only")
+        if self.plan.apk is not None:
+            digest, size = self.case.artifacts.put_file(self.plan.apk, max_bytes=MAX_APK_BYTES)
+            self.ledger.append("device", "device.apk", {"package": self.plan.package, "device_path": None,
+                                                         "file_name": self.plan.apk.name, "sha256": digest,
+                                                         "size": size, "split": None}, artifact=digest)
+            files.append(self.case.artifacts.path_for(digest))
+        if self.components.scanner is not None:
+            self.components.scanner.scan(self.case, files)
+
+    def _capture(self) -> None:
+        assert self.components.capture is not None
+        self.interception = self.components.capture.start()
+        self.undo.append(("stop the capture", self.components.capture.stop))
+
+    def _setup(self) -> None:
+        assert self.phone is not None and self.case is not None
+        interception = self.interception
+        request = SetupRequest(
+            proxy=(f"{self.plan.proxy_host or '127.0.0.1'}:{interception.proxy_port}"
+                   if interception and interception.proxy_port else None),
+            reverse_port=interception.proxy_port if interception and not self.plan.proxy_host else None,
+            wireguard=interception.wireguard_config if interception else None,
+            ca=interception.ca_certificate if interception else None,
+            frida_server=self.plan.frida_server, frida=self.components.instrumentation is not None)
+        sdk = self.case.info["device"]["fields"]["sdk_level"]["value"] or 0
+        # registered first: prepare() undoes its own partial work, restore() then finds nothing left
+        self.undo.append(("restore the device", self._restore))
+        changes = prepare(self.phone, request, self.ledger, self.case, sdk)
+        self.changes = changes
+        for note in changes.notes:
+            self.say(f"note: {note}")
+        # apps already running keep their old CA view: the app starts fresh under the hooks
+        self.phone.run(["am", "force-stop", self.plan.package])
+
+    def _restore(self) -> None:
+        assert self.phone is not None
+        _, failed = restore(self.phone, self.ledger, self.case)
+        if failed:
+            raise CheckFailed("not restored: " + "; ".join(f"{c.setting} ({c.restore_note})" for c in failed))
+
+    def _instrument(self) -> None:
+        assert self.components.instrumentation is not None
+        self.undo.append(("stop the instrumentation", self.components.instrumentation.stop))
+        self.components.instrumentation.start(self.plan.package)
+
+    def _screen(self) -> None:
+        assert self.phone is not None and self.case is not None and self.changes is not None
+        # the set-up's journal and ledger, so both write one consistent journal file
+        recorder = ScreenRecorder(self.phone, self.changes, tag=self.case.id[:8])
+        recorder.start()
+        self.undo.append(("stop the screen recording and store it",
+                          lambda: recorder.stop(self.case, self.ledger)))  # type: ignore[arg-type]
+
+    def _observe(self) -> None:
+        assert self.ledger is not None
+        marks = None
+        if self.keyboard is not None:
+            marks = KeyboardMarks(self.keyboard, self.ledger)
+            marks.start()
+            self.say(HELP)
+        progress = Progress(self.say, LedgerCounter(self.case.ledger_path))  # type: ignore[union-attr]
+        deadline = None if self.plan.duration is None else time.monotonic() + self.plan.duration
+        next_tick = time.monotonic() + TICK_SECONDS
+        while deadline is None or time.monotonic() < deadline:
+            if marks is not None and marks.stop_requested.is_set():
+                self.say("stop requested from the keyboard")
+                return
+            if time.monotonic() >= next_tick:
+                progress.tick(self.plan.duration)
+                next_tick += TICK_SECONDS
+            time.sleep(0.05)
+
+    # -- the end -----------------------------------------------------------------------------------
+    def _unwind(self) -> None:
+        while self.undo:
+            name, action = self.undo.pop()
+            self.say(f"… {name}")
+            try:
+                action()
+                self._record_step(name, "done")
+            except BaseException as exc:  # noqa: BLE001 - one failed undo must not stop the others
+                problem = f"{name}: {type(exc).__name__}: {exc}"
+                self.result.cleanup_problems.append(problem)
+                self.say(f"problem: {problem}")
+                self._record_step(name, "failed")
+
+    def _finish(self) -> None:
+        if self.case is None or self.ledger is None:
+            return
+        ended = {"time": utc_now(), "reason": self.result.reason, "cleanup_problems": self.result.cleanup_problems,
+                 "parts_not_run": self.components.missing()}
+        self.case.set_section("ended", ended, ledger=self.ledger)
+        self.ledger.close()
+        if self.plan.seal:
+            key, _created = keys.load_or_create(None)
+            seal_case(self.case, key)
+            self.result.sealed = True
+            self.say(f"case sealed: {self.case.root}")

@@ -1,0 +1,52 @@
+"""Tell the parent where the proxy listens, and open the session in the ledger with `proxy.started`.
+
+With `--listen-port 0` only the running proxy knows its port: it writes its listen addresses to
+`auditor_listen_file` (atomically, so the parent never reads half a file) once its servers are up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import mitmproxy
+from mitmproxy import ctx
+
+from auditor.capture.addons.sink import add_case_option, case_sink
+
+CA_FILE = "mitmproxy-ca-cert.pem"
+
+
+def ca_path(confdir: str) -> Path:
+    return Path(os.path.expanduser(confdir)) / CA_FILE
+
+
+class Lifecycle:
+    def load(self, loader) -> None:
+        add_case_option(loader)
+        loader.add_option("auditor_listen_file", str, "", "write the proxy's listen addresses (JSON) here")
+
+    def running(self) -> None:
+        servers = ctx.master.addons.get("proxyserver").servers
+        listening = [{"mode": server.mode.full_spec, "transport": server.mode.transport_protocol,
+                      "addresses": [[str(a[0]), int(a[1])] for a in server.listen_addrs]}
+                     for server in servers]
+        ca = ca_path(ctx.options.confdir)
+        ca_digest = hashlib.sha256(ca.read_bytes()).hexdigest() if ca.is_file() else None
+        body = {"listening": listening, "ca_cert_sha256": ca_digest,
+                "mitmproxy_version": mitmproxy.version.VERSION, "http3": ctx.options.http3,
+                "pid": os.getpid()}
+        sink = case_sink()
+        if sink is not None:
+            sink.event("proxy.started", body)
+            sink.flush()            # on the ledger before anyone is told where to connect
+        if ctx.options.auditor_listen_file:
+            target = Path(ctx.options.auditor_listen_file)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_text(json.dumps(body))
+            os.replace(tmp, target)
+
+
+addons = [Lifecycle()]

@@ -1,0 +1,108 @@
+"""CLI: `auditor capture`, `auditor export har`, `auditor import har`."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import signal
+import threading
+from pathlib import Path
+
+import click
+import segno
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from auditor.capture.proxy import DEFAULT_CONFDIR, MODES, Capture
+from auditor.errors import InputError
+from auditor.exporters.har import export_har
+from auditor.importers.har import import_har
+from auditor.output import emit
+
+
+def wireguard_client_config(confdir: Path, endpoint: tuple[str, int]) -> str:
+    """The peer configuration for the phone, from the keys mitmproxy keeps in confdir/wireguard.conf."""
+    try:
+        keys = json.loads((confdir / "wireguard.conf").read_text())
+        server_private = base64.b64decode(keys["server_key"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(confdir / "wireguard.conf", f"no usable WireGuard keys ({exc})") from None
+    server_public = X25519PrivateKey.from_private_bytes(server_private).public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw)
+    return (f"[Interface]\nPrivateKey = {keys['client_key']}\nAddress = 10.0.0.1/32\nDNS = 10.0.0.53\n\n"
+            f"[Peer]\nPublicKey = {base64.b64encode(server_public).decode()}\nAllowedIPs = 0.0.0.0/0\n"
+            f"Endpoint = {endpoint[0]}:{endpoint[1]}\n")
+
+
+@click.command("capture")
+@click.option("--case", "case_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Case directory to record into (create it with 'auditor case new').")
+@click.option("--mode", type=click.Choice(MODES), default="regular", show_default=True)
+@click.option("--listen-host", default="127.0.0.1", show_default=True)
+@click.option("--listen-port", type=int, default=8080, show_default=True, help="0 picks a free port.")
+@click.option("--confdir", default=DEFAULT_CONFDIR, show_default=True,
+              help="mitmproxy configuration directory; its CA is CONFDIR/mitmproxy-ca-cert.pem.")
+@click.option("--world", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="TEST ONLY: resolve host names to this test world's loopback addresses.")
+@click.option("--json", "as_json", is_flag=True, help="Print the session start (and end) as JSON.")
+def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confdir: str, world: Path | None,
+            as_json: bool) -> None:
+    """Run the recording proxy until SIGINT/SIGTERM; every flow goes into the case as it happens."""
+    session = Capture(case_dir, mode=mode, listen_host=listen_host, listen_port=listen_port, confdir=confdir,
+                      world=world)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    session.start()
+    host, port = session.listen_address
+    info = {"listen": [host, port], "mode": mode, "ca_cert": str(session.ca_path)}
+    lines = [f"{mode} proxy listening at {host}:{port}", f"CA certificate: {session.ca_path}"]
+    if mode == "wireguard":
+        config = wireguard_client_config(Path(session.ca_path).parent, (host, port))
+        info["wireguard_client_config"] = config
+        qr = io.StringIO()
+        segno.make(config, error="l").terminal(out=qr, compact=True)
+        lines += ["WireGuard client configuration (scan the QR code with the WireGuard app):", config,
+                  qr.getvalue()]
+    emit(info, as_json, "\n".join(lines))
+    while not stop.wait(0.5):
+        if session.process is not None and session.process.poll() is not None:
+            break                       # the proxy died on its own: record how, then exit non-zero
+    result = session.stop()
+    emit(result, as_json, f"stopped: {result['flows']} flows, known unknowns {result['known_unknowns']}")
+    if not result["clean"]:
+        raise click.exceptions.Exit(1)
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export a case's evidence to other formats."""
+
+
+@export_group.command("har")
+@click.argument("case_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def export_har_command(case_dir: Path, output: Path, as_json: bool) -> None:
+    """Write the case's captured HTTP flows as HAR 1.2 (serverIPAddress, timings)."""
+    count = export_har(case_dir, output)
+    emit({"entries": count, "output": str(output)}, as_json, f"{count} entries written to {output}")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Bring another tool's capture into a case."""
+
+
+@import_group.command("har")
+@click.argument("har_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--case", "case_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def import_har_command(har_file: Path, case_dir: Path, as_json: bool) -> None:
+    """Import a HAR file: hashed, its creator and stated window recorded, its consistency checked."""
+    result = import_har(har_file, case_dir)
+    summary = {**result.summary(), "warnings": result.warnings}
+    text = [f"imported {result.entries} entries (sha256 {result.file_sha256})"]
+    text += [f"warning: entry {w['entry']}: {w['code']}: {w['detail']}" for w in result.warnings]
+    emit(summary, as_json, "\n".join(text))

@@ -1,0 +1,208 @@
+"""A capture session: mitmdump as a subprocess recording into a case, with start() and stop().
+
+One process per capture (mitmproxy keeps its master in module globals, and a separate process can be
+SIGKILLed without taking the caller along). The proxy process loads auditor's addons with `-s`: it appends
+flows to flows.mitm and writes its own known-unknown events. A lower-priority child (auditor.capture.ingest)
+turns flows.mitm into artifacts and `proxy.flow` events. This side records the CA certificate, the session in
+case.json, and `proxy.stopped` with how the process ended and its log (the only place mitmproxy names some
+rejections).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
+from auditor.capture.addons.lifecycle import ca_path
+from auditor.capture.ingest import IngestProcess, StreamIngester
+from auditor.case.bundle import Case
+from auditor.case.ledger import utc_now
+from auditor.case.ledger_check import read_records
+from auditor.errors import InputError
+
+MODES = ("regular", "wireguard", "socks5")
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+INGEST_TIMEOUT = 3600.0     # a backlog after heavy load is ingested before the session is closed
+DEFAULT_CONFDIR = "~/.mitmproxy"       # mitmproxy's own default, so an existing CA keeps working
+KNOWN_UNKNOWN_KINDS = ("proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
+                       "proxy.malformed", "proxy.aborted")
+
+
+def mitmdump_path() -> str:
+    beside = Path(sys.executable).parent / "mitmdump"
+    found = str(beside) if beside.exists() else shutil.which("mitmdump")
+    if not found:
+        raise InputError("mitmdump", "not found next to this Python nor on PATH; run scripts/install.sh")
+    return found
+
+
+def addon_scripts(with_world: bool) -> list[str]:
+    """The addons in the order they must run: bodies before the recorder reads them."""
+    modules = [lifecycle, bodies, recorder, completeness] + ([world_resolver] if with_world else [])
+    return [str(Path(module.__file__)) for module in modules]
+
+
+@dataclass
+class Capture:
+    case_dir: Path
+    mode: str = "regular"
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 0
+    confdir: str = DEFAULT_CONFDIR
+    world: Path | None = None
+    upstream_trusted_ca: Path | None = None     # verify upstream chains against this CA too (test CAs)
+    body_cap: int = bodies.DEFAULT_CAP
+    extra_options: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = field(default=None, init=False)
+    started: dict[str, Any] = field(default_factory=dict, init=False)
+    _workdir: Path | None = field(default=None, init=False)
+    _started_at: str = field(default="", init=False)
+    _ingester: IngestProcess | None = field(default=None, init=False)
+
+    @property
+    def ca_path(self) -> Path:
+        return ca_path(self.confdir)
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        address = self.started["listening"][0]["addresses"][0]
+        return address[0], address[1]
+
+    def command(self, listen_file: Path) -> list[str]:
+        options = {
+            "confdir": os.path.expanduser(self.confdir),
+            "ssl_insecure": "true",        # never refuse a flow over the upstream certificate: record it
+            "http3": "false",              # QUIC is blocked so apps fall back to TCP; attempts are counted
+            "flow_detail": "0",
+            "termlog_verbosity": "info",
+            "auditor_case": str(self.case_dir.resolve()),
+            "auditor_listen_file": str(listen_file),
+            "auditor_body_cap": str(self.body_cap),
+            **({"auditor_world": str(Path(self.world).resolve())} if self.world else {}),
+            **({"ssl_verify_upstream_trusted_ca": str(Path(self.upstream_trusted_ca).resolve())}
+               if self.upstream_trusted_ca else {}),
+            **self.extra_options,
+        }
+        args = [mitmdump_path(), "--mode", self.mode, "--listen-host", self.listen_host,
+                "--listen-port", str(self.listen_port)]
+        for script in addon_scripts(self.world is not None):
+            args += ["-s", script]
+        for name, value in options.items():
+            args += ["--set", f"{name}={value}"]
+        return args
+
+    def start(self) -> Capture:
+        if self.mode not in MODES:
+            raise InputError(self.mode, f"unknown capture mode; use one of {', '.join(MODES)}")
+        case = Case.open(self.case_dir)
+        trusted = str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else ""
+        catch_up = StreamIngester(case, trusted)
+        catch_up.poll(final=True)           # what an earlier session's crash left un-ingested, before we append
+        catch_up.close()
+        self._workdir = Path(tempfile.mkdtemp(prefix="auditor-capture-"))
+        listen_file = self._workdir / "listening.json"
+        self._log = open(self._workdir / "mitmdump.log", "wb")
+        self._started_at = utc_now()
+        self.process = subprocess.Popen(self.command(listen_file), stdout=self._log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not listen_file.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self._abandon()
+                log = (self._workdir / "mitmdump.log").read_text(errors="replace")[-2000:]
+                raise InputError("mitmdump", f"the proxy did not start: {log.strip() or 'no output'}")
+            time.sleep(0.02)
+        self.started = json.loads(listen_file.read_text())
+        self._ingester = IngestProcess(self.case_dir, trusted, catch_up.offset)
+        ca_bytes = self.ca_path.read_bytes()
+        ca_digest = case.artifacts.put_bytes(ca_bytes)
+        self._set_session(case, {"started": self._started_at, "mode": self.mode,
+                                 "listening": self.started["listening"], "ca_cert_sha256": ca_digest,
+                                 "ca_cert_file": str(self.ca_path), "world": str(self.world) if self.world else None,
+                                 "body_cap": self.body_cap, "pid": self.process.pid})
+        return self
+
+    def _abandon(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+    def kill(self) -> None:
+        """SIGKILL the proxy (what a crash looks like); stop() still records how it ended."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> dict[str, Any]:
+        """SIGTERM (mitmdump runs its done hooks), SIGKILL after STOP_TIMEOUT; record proxy.stopped."""
+        assert self.process is not None and self._workdir is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        case = Case.open(self.case_dir)
+        log_digest, _ = case.artifacts.put_file(self._workdir / "mitmdump.log")
+        returncode = self.process.returncode
+        assert self._ingester is not None
+        ingest_status = self._ingester.finish(INGEST_TIMEOUT)    # all the proxy appended, however it exited
+        summary = self.summary(case)
+        body = {"returncode": returncode, "clean": returncode == 0,
+                "signal": signal.Signals(-returncode).name if returncode < 0 else None,
+                "log_sha256": log_digest, "ingest_status": ingest_status, **summary}
+        with case.ledger(fsync_interval=0) as ledger:
+            ledger.append("proxy", "proxy.stopped", body, artifact=log_digest)
+        self._set_session(case, {"stopped": utc_now(), "returncode": returncode, **summary})
+        shutil.rmtree(self._workdir, ignore_errors=True)
+        return body
+
+    def summary(self, case: Case) -> dict[str, Any]:
+        """Flows and known unknowns of this session, counted from the ledger (what the report will cite)."""
+        counts: Counter[str] = Counter()
+        pinned_hosts: Counter[str] = Counter()
+        in_session = False
+        pid = self.process.pid if self.process else None
+        for record in read_records(case.ledger_path):
+            kind = record.get("kind")
+            if kind == "proxy.started":
+                in_session = record["body"].get("pid") == pid
+            elif in_session and isinstance(kind, str) and kind.startswith("proxy."):
+                counts[kind] += 1
+                if kind == "proxy.tls_failed" and record["body"].get("side") == "client":
+                    pinned_hosts[record["body"].get("sni") or record["body"]["server"]["ip"]] += 1
+        return {"flows": counts["proxy.flow"],
+                "known_unknowns": {kind: counts[kind] for kind in KNOWN_UNKNOWN_KINDS},
+                "client_tls_failures_by_host": dict(sorted(pinned_hosts.items()))}
+
+    def _set_session(self, case: Case, values: dict[str, Any]) -> None:
+        """case.json `capture`: one entry per session, keyed by its start time, newest last."""
+        section = dict(case.info.get("capture") or {})
+        sessions = list(section.get("sessions", []))
+        if sessions and sessions[-1].get("started") == self._started_at:
+            sessions[-1] = {**sessions[-1], **values}
+        else:
+            sessions.append(values)
+        section.update(sessions=sessions, ca_cert_sha256=sessions[-1].get("ca_cert_sha256"))
+        case.set_section("capture", section)
+
+    def __enter__(self) -> Capture:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Device room: adb access, attestation, set-up and restore, screen recording."""

@@ -1,0 +1,88 @@
+"""Templates, stylesheet and message catalogues shipped inside the package (auditor/report/assets/).
+
+Their source is reports/ at the top of the repository (DESIGN: "reports/ jinja2 templates, stylesheet, message
+catalogues"); auditor/report/assets/ is a byte-identical copy made by scripts/sync-report-assets.sh, because
+setuptools ships only files inside a package and a symbolic link would not survive a wheel. A test fails,
+naming the file, if the two differ.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+LANGUAGES = ("en", "nl")
+GLOSSARY = ("ledger", "seal", "artifact", "finding", "verdict", "sdk", "stack", "third_country", "adequacy",
+            "views", "consent", "tls", "country_codes")
+
+
+def _root() -> Any:
+    return resources.files("auditor.report") / "assets"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    if lang not in LANGUAGES:
+        raise ValueError(f"no catalogue for language {lang!r}")
+    data = json.loads((_root() / "i18n" / f"{lang}.json").read_text("utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def stylesheet() -> str:
+    return (_root() / "static" / "report.css").read_text("utf-8")
+
+
+def translator(lang: str):  # type: ignore[no-untyped-def]
+    """t(key, **params): the catalogue text with {params} filled in; a missing key is a programming error."""
+    messages = catalogue(lang)
+
+    def t(key: str, **params: Any) -> str:
+        return messages[key].format_map({k: "" if v is None else v for k, v in params.items()})
+    return t
+
+
+@jinja2.pass_context
+def shown_value(context: Any, value: Any) -> Markup:
+    """A values.shown dict as HTML: isolated from surrounding bidi text, escaped, truncation stated."""
+    if not isinstance(value, dict):
+        return Markup("<bdi class=\"v\">{}</bdi>").format(escape("" if value is None else str(value)))
+    html = Markup("<bdi class=\"v\">{}</bdi>").format(value.get("text", ""))
+    t = context["t"]
+    notes = []
+    if value.get("binary"):
+        notes.append(t("value.binary", length=value.get("length")))
+    if value.get("truncated"):
+        notes.append(t("value.truncated", length=value.get("length")))
+    if value.get("sha256"):
+        notes.append(f"SHA-256 {value['sha256']}")
+    if notes:
+        html += Markup(" <span class=\"trunc\">[{}]</span>").format("; ".join(notes))
+    return html
+
+
+def segments(items: list[dict[str, Any]]) -> Markup:
+    """values.excerpt segments as HTML, the matched value in <mark>."""
+    out = Markup()
+    for item in items:
+        text = escape(item.get("text", ""))
+        out += Markup("<mark>{}</mark>").format(text) if item.get("mark") else text
+    return out
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(_load_template), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["v"] = shown_value
+    env.filters["segments"] = segments
+    return env
+
+
+def _load_template(name: str) -> str:
+    if "/" in name or not name.endswith(".j2"):
+        raise jinja2.TemplateNotFound(name)
+    return (_root() / "templates" / name).read_text("utf-8")

@@ -1,0 +1,175 @@
+"""Reading what a report is made from — case.json, seal.json, analysis/*.json, the ledger, artifacts — with
+size limits and shape checks, so a damaged or hostile file gives a clear error naming it."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import brotli
+import zstandard
+
+from auditor.case.bundle import SEAL_FILE, Case
+from auditor.case.canonical import sha256_file
+from auditor.case.ledger_check import read_records
+from auditor.errors import InputError
+
+MAX_ANALYSIS_BYTES = 64 << 20
+MAX_SEAL_BYTES = 64 << 20
+BODY_READ_LIMIT = 256 << 10       # raw body bytes read for an evidence excerpt
+BODY_DECODED_LIMIT = 1 << 20      # decoded bytes kept from a compressed body (bounds zip bombs)
+FLOW_KINDS = frozenset({"proxy.flow", "import.flow"})
+
+
+def load_json_file(path: Path, limit: int) -> Any:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(path, "missing") from None
+    if size > limit:
+        raise InputError(path, f"{size} bytes exceeds the {limit}-byte limit")
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    except ValueError as exc:
+        raise InputError(path, f"not valid JSON ({exc})") from None
+
+
+def _list_member(path: Path, data: Any, member: str) -> list[dict[str, Any]]:
+    if not isinstance(data, dict) or not isinstance(data.get(member), list):
+        raise InputError(path, f"expected a JSON object with a list {member!r}")
+    items = data[member]
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise InputError(path, f"{member}[{index}] is not an object with a string 'id'")
+    return items
+
+
+@dataclass
+class Analysis:
+    """analysis/findings.json, verdicts.json and inputs.json, checked, with each file's SHA-256."""
+
+    findings: list[dict[str, Any]]
+    verdicts: list[dict[str, Any]]
+    inputs: dict[str, Any]
+    hashes: dict[str, str]
+
+
+def load_analysis(case: Case) -> Analysis:
+    folder = case.root / "analysis"
+    if not folder.is_dir():
+        raise InputError(case.root, "has no analysis/: run 'auditor analyze' on the case first")
+    paths = {name: folder / f"{name}.json" for name in ("findings", "verdicts", "inputs")}
+    loaded = {name: load_json_file(path, MAX_ANALYSIS_BYTES) for name, path in paths.items()}
+    if not isinstance(loaded["inputs"], dict):
+        raise InputError(paths["inputs"], "expected a JSON object")
+    return Analysis(findings=_list_member(paths["findings"], loaded["findings"], "findings"),
+                    verdicts=_list_member(paths["verdicts"], loaded["verdicts"], "verdicts"),
+                    inputs=loaded["inputs"],
+                    hashes={f"analysis/{name}.json": sha256_file(path)[0] for name, path in paths.items()})
+
+
+def load_seal(case: Case) -> dict[str, Any] | None:
+    path = case.root / SEAL_FILE
+    if not path.is_file():
+        return None
+    seal = load_json_file(path, MAX_SEAL_BYTES)
+    if not isinstance(seal, dict) or not isinstance(seal.get("payload"), dict):
+        raise InputError(path, "not a seal file")
+    return seal
+
+
+@dataclass
+class LedgerView:
+    """The ledger events a report uses, grouped by kind, in ledger order."""
+
+    flows: dict[int, dict[str, Any]] = field(default_factory=dict)          # seq -> record
+    hook_events: list[dict[str, Any]] = field(default_factory=list)
+    completeness: list[dict[str, Any]] = field(default_factory=list)       # known-unknown events
+    hook_status: list[dict[str, Any]] = field(default_factory=list)
+    hook_sessions: list[dict[str, Any]] = field(default_factory=list)
+    planted: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    static_scans: list[dict[str, Any]] = field(default_factory=list)
+    head_seq: int = 0
+    head_hash: str = ""
+
+
+COMPLETENESS_KINDS = frozenset({"proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
+                                "proxy.malformed", "proxy.aborted"})
+
+
+def read_ledger(case: Case) -> LedgerView:
+    view = LedgerView()
+    for record in read_records(case.ledger_path):
+        kind, body = record["kind"], record["body"]
+        view.head_seq, view.head_hash = record["seq"], record["hash"]
+        if not isinstance(body, dict):
+            continue
+        if kind in FLOW_KINDS:
+            view.flows[record["seq"]] = record
+        elif kind == "hook.event":
+            view.hook_events.append(record)
+        elif kind in COMPLETENESS_KINDS:
+            view.completeness.append(record)
+        elif kind == "hook.status":
+            view.hook_status.append(record)
+        elif kind == "hook.session":
+            view.hook_sessions.append(record)
+        elif kind == "hook.planted":
+            view.planted.append(record)
+        elif kind.startswith("operator."):
+            view.marks.append(record)
+        elif kind == "review.status":
+            view.reviews.append(record)
+        elif kind == "static.scan":
+            view.static_scans.append(record)
+    return view
+
+
+def _decode(raw: bytes, encoding: str) -> bytes | None:
+    """A content-encoded body decoded to at most BODY_DECODED_LIMIT bytes; None if it does not decode."""
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return gzip.GzipFile(fileobj=io.BytesIO(raw)).read(BODY_DECODED_LIMIT)
+        if encoding == "deflate":
+            try:
+                return zlib.decompressobj().decompress(raw, BODY_DECODED_LIMIT)
+            except zlib.error:
+                return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, BODY_DECODED_LIMIT)
+        if encoding == "br":
+            # brotli 1.1 cannot cap its output: feed small input steps and stop once past the limit.
+            decoder, out = brotli.Decompressor(), bytearray()
+            for start in range(0, len(raw), 64):
+                out += decoder.process(raw[start : start + 64])
+                if len(out) >= BODY_DECODED_LIMIT:
+                    break
+            return bytes(out[:BODY_DECODED_LIMIT])
+        if encoding == "zstd":
+            reader = zstandard.ZstdDecompressor().stream_reader(raw)
+            return reader.read(BODY_DECODED_LIMIT)
+    except (OSError, EOFError, zlib.error, brotli.error, zstandard.ZstdError):
+        return None
+    return raw
+
+
+def request_body(case: Case, request: dict[str, Any]) -> bytes | None:
+    """The request body as sent, decoded from its Content-Encoding where possible, bounded."""
+    digest = request.get("body_sha256")
+    if not isinstance(digest, str) or digest not in case.artifacts:
+        return None
+    with case.artifacts.open(digest) as handle:
+        raw = handle.read(BODY_READ_LIMIT)
+    encoding = ""
+    for pair in request.get("headers") or []:
+        if isinstance(pair, list) and len(pair) == 2 and str(pair[0]).lower() == "content-encoding":
+            encoding = str(pair[1]).strip().lower()
+    decoded = _decode(raw, encoding) if encoding and encoding != "identity" else raw
+    return decoded if decoded is not None else raw

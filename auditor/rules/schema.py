@@ -1,0 +1,258 @@
+"""Rulesets: YAML files checked against a fixed schema before any rule is used. Never executed as code.
+
+A ruleset is data: a header and a list of rules whose `condition` is a small tree of all / any / not and
+field comparisons. Loading is bounded (file size, rule count, nesting, string length), refuses YAML
+anchors and aliases (they multiply content), unknown keys, unknown operators, unknown finding fields and
+strings that look like code, and names the file and the place of the problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.errors import InputError
+
+FORMAT = "auditor-ruleset/1"
+MAX_FILE_BYTES = 512 << 10
+MAX_RULES = 200
+MAX_DEPTH = 8
+MAX_NODES = 200
+MAX_STRING = 4000
+MAX_LIST = 100
+SEVERITIES = ("high", "medium", "low", "info")
+RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,80}$")
+VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,3}$")
+# Finding fields a condition may read (DESIGN §4 and the findings.json contract), plus case context.
+FIELDS = frozenset({
+    "type", "data_category", "confidence", "before_consent", "user_action", "active", "api",
+    "actor.class", "actor.package", "actor.sdk", "actor.first_party",
+    "recipient.host", "recipient.domain", "recipient.entity", "recipient.parent", "recipient.entity_country",
+    "recipient.tracker", "recipient.third_party",
+    "destination.ip", "destination.country_physical", "destination.country_registered", "destination.asn",
+    "destination.operator",
+    "transfer.outcome", "transfer.instrument", "transfer.date",
+    "case.child_persona", "case.consent_recorded",
+})
+COMPARISONS = ("equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte", "exists")
+CODE_LIKE = re.compile(r"(__\w+__|\blambda\b|\beval\s*\(|\bexec\s*\(|\bimport\s+\w|\bos\.system|\bsubprocess\b|"
+                       r"\$\{|\{\{|<script|!!python)", re.IGNORECASE)
+HEADER_KEYS = {"format", "name", "version", "description", "rules"}
+RULE_KEYS = {"id", "version", "title", "reasoning", "source", "citations", "condition", "severity",
+             "evidence_required"}
+RULE_REQUIRED = RULE_KEYS
+CITATION_KEYS = {"instrument", "article", "paragraph", "point", "recital", "text"}
+LANGS = {"en", "nl"}
+PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    version: str
+    title: dict[str, str]
+    reasoning: dict[str, str]
+    source: str
+    citations: list[dict[str, str | None]]
+    condition: dict[str, Any]
+    severity: str
+    evidence_required: list[str]
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    path: Path
+    name: str
+    version: str
+    description: str
+    sha256: str
+    rules: list[Rule]
+
+    def identity(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "sha256": self.sha256}
+
+
+class _Check:
+    def __init__(self, path: Path):
+        self.path = path
+        self.nodes = 0
+
+    def fail(self, where: str, problem: str) -> InputError:
+        return InputError(self.path, f"{where}: {problem}")
+
+    def string(self, value: object, where: str, pattern: re.Pattern[str] | None = None) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, "must be a non-empty string")
+        if len(value) > MAX_STRING:
+            raise self.fail(where, f"string longer than {MAX_STRING} characters")
+        if CODE_LIKE.search(value):
+            raise self.fail(where, f"looks like code ({CODE_LIKE.search(value).group(0)!r}); rulesets are data")
+        if pattern is not None and not pattern.match(value):
+            raise self.fail(where, f"{value[:80]!r} does not match {pattern.pattern}")
+        return value
+
+    def keys(self, value: object, allowed: set[str], required: set[str], where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, "must be a mapping")
+        unknown = sorted(str(k) for k in value if k not in allowed)
+        if unknown:
+            raise self.fail(where, f"unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}")
+        missing = sorted(required - set(value))
+        if missing:
+            raise self.fail(where, f"missing key(s) {', '.join(missing)}")
+        return value
+
+    def bilingual(self, value: object, where: str) -> dict[str, str]:
+        mapping = self.keys(value, LANGS, LANGS, where)
+        return {lang: self.string(mapping[lang], f"{where}.{lang}") for lang in sorted(LANGS)}
+
+    def scalar(self, value: object, where: str) -> object:
+        if isinstance(value, bool) or value is None or isinstance(value, int | float):
+            return value
+        return self.string(value, where)
+
+    def condition(self, value: object, where: str, depth: int = 0) -> dict[str, Any]:
+        self.nodes += 1
+        if depth > MAX_DEPTH:
+            raise self.fail(where, f"condition nested deeper than {MAX_DEPTH}")
+        if self.nodes > MAX_NODES:
+            raise self.fail(where, f"condition has more than {MAX_NODES} nodes")
+        if not isinstance(value, dict) or len(value) == 0:
+            raise self.fail(where, "a condition must be a mapping")
+        if set(value) <= {"all", "any"} and len(value) == 1:
+            op = next(iter(value))
+            items = value[op]
+            if not isinstance(items, list) or not 0 < len(items) <= MAX_LIST:
+                raise self.fail(f"{where}.{op}", f"must be a list of 1 to {MAX_LIST} conditions")
+            return {op: [self.condition(item, f"{where}.{op}[{i}]", depth + 1) for i, item in enumerate(items)]}
+        if set(value) == {"not"}:
+            return {"not": self.condition(value["not"], f"{where}.not", depth + 1)}
+        ops = [k for k in value if k != "field"]
+        if "field" not in value or len(ops) != 1 or ops[0] not in COMPARISONS:
+            raise self.fail(where, "a comparison is {field: NAME, OP: VALUE} with OP one of "
+                            f"{', '.join(COMPARISONS)}; or all / any / not (got keys "
+                            f"{', '.join(repr(str(k)[:30]) for k in list(value)[:5])})")
+        name = value["field"]
+        if name not in FIELDS:
+            raise self.fail(f"{where}.field", f"unknown finding field {str(name)[:60]!r}")
+        op = ops[0]
+        operand = value[op]
+        if op in ("in", "not_in"):
+            if not isinstance(operand, list) or not 0 < len(operand) <= MAX_LIST:
+                raise self.fail(f"{where}.{op}", f"must be a list of 1 to {MAX_LIST} values")
+            operand = [self.scalar(v, f"{where}.{op}[{i}]") for i, v in enumerate(operand)]
+        elif op in ("gt", "gte", "lt", "lte"):
+            if isinstance(operand, bool) or not isinstance(operand, int | float | str):
+                raise self.fail(f"{where}.{op}", "must be a number or a string")
+            operand = self.scalar(operand, f"{where}.{op}")
+        elif op == "exists":
+            if not isinstance(operand, bool):
+                raise self.fail(f"{where}.exists", "must be true or false")
+        else:
+            operand = self.scalar(operand, f"{where}.{op}")
+        return {"field": name, op: operand}
+
+
+def _reject_aliases(text: str, check: _Check) -> None:
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise check.fail("yaml", "anchors and aliases are not allowed")
+            if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)) and \
+                    event.tag and event.tag not in PLAIN_TAGS:
+                raise check.fail("yaml", f"tag {event.tag[:60]!r} is not allowed")
+    except yaml.YAMLError as exc:
+        raise check.fail("yaml", f"not valid YAML ({str(exc).splitlines()[0][:200]})") from None
+
+
+def load_ruleset(path: Path) -> Ruleset:
+    path = Path(path)
+    check = _Check(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(path, f"cannot read the ruleset ({exc.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise check.fail("file", f"larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise check.fail("file", "not UTF-8 text") from None
+    _reject_aliases(text, check)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise check.fail("yaml", f"not valid YAML ({str(exc).splitlines()[0][:200]})") from None
+    header = check.keys(data, HEADER_KEYS, HEADER_KEYS, "ruleset")
+    if header["format"] != FORMAT:
+        raise check.fail("format", f"must be {FORMAT}")
+    rules_in = header["rules"]
+    if not isinstance(rules_in, list) or not 0 < len(rules_in) <= MAX_RULES:
+        raise check.fail("rules", f"must be a list of 1 to {MAX_RULES} rules")
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for position, item in enumerate(rules_in):
+        where = f"rules[{position}]"
+        mapping = check.keys(item, RULE_KEYS, RULE_REQUIRED, where)
+        rule_id = check.string(mapping["id"], f"{where}.id", RULE_ID)
+        if rule_id in seen:
+            raise check.fail(f"{where}.id", f"duplicate rule id {rule_id!r}")
+        seen.add(rule_id)
+        where = f"rule {rule_id}"
+        citations = mapping["citations"]
+        if not isinstance(citations, list) or not 0 < len(citations) <= MAX_LIST:
+            raise check.fail(f"{where}.citations", f"must be a list of 1 to {MAX_LIST} citations")
+        cited = []
+        for index, citation in enumerate(citations):
+            entry = check.keys(citation, CITATION_KEYS, {"instrument"}, f"{where}.citations[{index}]")
+            if entry.get("article") is None and entry.get("recital") is None:
+                raise check.fail(f"{where}.citations[{index}]", "needs an article or a recital")
+            cited.append({key: (None if entry.get(key) is None else
+                                check.string(str(entry[key]), f"{where}.citations[{index}].{key}"))
+                          for key in sorted(CITATION_KEYS)})
+        evidence = mapping["evidence_required"]
+        if not isinstance(evidence, list) or not 0 < len(evidence) <= MAX_LIST:
+            raise check.fail(f"{where}.evidence_required", f"must be a list of 1 to {MAX_LIST} items")
+        severity = mapping["severity"]
+        if severity not in SEVERITIES:
+            raise check.fail(f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}")
+        check.nodes = 0
+        rules.append(Rule(
+            rule_id, check.string(str(mapping["version"]), f"{where}.version", VERSION),
+            check.bilingual(mapping["title"], f"{where}.title"),
+            check.bilingual(mapping["reasoning"], f"{where}.reasoning"),
+            check.string(mapping["source"], f"{where}.source"), cited,
+            check.condition(mapping["condition"], f"{where}.condition"), severity,
+            [check.string(e, f"{where}.evidence_required[{i}]") for i, e in enumerate(evidence)]))
+    return Ruleset(path, check.string(header["name"], "name", RULE_ID),
+                   check.string(str(header["version"]), "version", VERSION),
+                   check.string(header["description"], "description"), hashlib.sha256(raw).hexdigest(), rules)
+
+
+def ruleset_files(directory: Path) -> list[Path]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(directory, "not a directory of rulesets")
+    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not files:
+        raise InputError(directory, "contains no .yaml ruleset")
+    return files
+
+
+def load_rulesets(directory: Path) -> list[Ruleset]:
+    rulesets = [load_ruleset(path) for path in ruleset_files(directory)]
+    names = [r.name for r in rulesets]
+    duplicate = sorted({n for n in names if names.count(n) > 1})
+    if duplicate:
+        raise InputError(directory, f"ruleset name {duplicate[0]!r} used by more than one file")
+    return rulesets
+
+
+def default_rules_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "rulesets"

@@ -1,0 +1,133 @@
+"""The real ReportHAR capture: identifiers recognised without planted values, recipients and countries named."""
+
+import hashlib
+import json
+
+from auditor.analyze.run import analyze
+from tests.analysis.conftest import load
+
+AAID = "1209d0b9-b959-42e6-b921-aa5d9d08c1af"
+
+
+def summary(finding: dict) -> tuple:
+    r, d = finding["recipient"], finding["destination"]
+    return (finding["type"], finding["data_category"], r["host"], r["entity"], r["entity_country"], d["ip"],
+            d["country_physical"], d["country_registered"], d["asn"], (finding.get("transfer") or {}).get("outcome"),
+            finding["before_consent"], finding["confidence"], finding["evidence"]["occurrences"])
+
+
+def test_exact_findings(analysed_har):
+    findings = load(analysed_har, "findings")
+    assert sorted(summary(f) for f in findings) == sorted([
+        ("tracker_contacted", None, "graph.facebook.com", "Facebook", "US", "157.240.20.15", "AU", "US", 32934,
+         None, True, "high", 9),
+        ("personal_data_transmitted", "advertising_id", "graph.facebook.com", "Facebook", "US", "157.240.20.15",
+         "AU", "US", 32934, None, True, "medium", 4),
+        ("third_country_transfer", "advertising_id", "graph.facebook.com", "Facebook", "US", "157.240.20.15",
+         "AU", "US", 32934, "third_country_no_adequacy", True, "medium", 4),
+        ("personal_data_transmitted", "advertising_id", "api2.branch.io", "Branch", "US", "108.138.17.9", "DE",
+         "US", 16509, None, True, "medium", 3),
+        ("third_country_transfer", "advertising_id", "api2.branch.io", "Branch", "US", "108.138.17.9", "DE", "US",
+         16509, "third_country_no_adequacy", True, "medium", 3),
+        ("personal_data_transmitted", "device_identifier", "api2.branch.io", "Branch", "US", "108.138.17.9", "DE",
+         "US", 16509, None, True, "medium", 3),
+        ("third_country_transfer", "device_identifier", "api2.branch.io", "Branch", "US", "108.138.17.9", "DE",
+         "US", 16509, "third_country_no_adequacy", True, "medium", 3),
+    ])
+    for finding in findings:
+        assert finding["recipient"]["source"] == "xray-owners"
+        assert finding["destination"]["operator"] in ("Facebook, Inc.", "Amazon.com, Inc.")
+
+
+def test_advertising_id_evidence_points_into_the_message(analysed_har):
+    findings = [f for f in load(analysed_har, "findings") if f["type"] == "personal_data_transmitted"
+                and f["data_category"] == "advertising_id"]
+    places = {(f["recipient"]["host"], v["location"], v["value"], v["source"])
+              for f in findings for e in f["evidence"]["shown"] for v in e["values"]}
+    assert places == {
+        ("graph.facebook.com", "query.advertiser_id", AAID, "recognised:advertising-id-by-key"),
+        ("graph.facebook.com", "body.advertiser_id", AAID, "recognised:advertising-id-by-key"),
+        ("api2.branch.io", "body.google_advertising_id", AAID, "recognised:advertising-id-by-key"),
+        ("api2.branch.io", "body.advertising_ids.aaid", AAID, "recognised:advertising-id-by-key"),
+    }
+    seqs = sorted(e["ledger_seq"] for f in findings for e in f["evidence"]["shown"])
+    assert seqs == [7, 9, 10, 11, 13, 14, 16]
+    transfer = next(f for f in load(analysed_har, "findings") if f["type"] == "third_country_transfer")["transfer"]
+    assert transfer["date"] == "2023-04-07" and transfer["instrument"] is None
+    assert transfer["law"] == "Regulation (EU) 2016/679, Chapter V (Art. 44-50)"
+
+
+def test_verdicts_and_inputs(analysed_har):
+    verdicts = load(analysed_har, "verdicts")
+    assert [(v["rule_id"], v["severity"], len(v["findings"])) for v in verdicts] == [
+        ("identifiers-before-consent", "high", 3), ("third-country-transfer-without-adequacy", "high", 3)]
+    assert verdicts[0]["ruleset"]["name"] == "gdpr" and set(verdicts[0]["title"]) == {"en", "nl"}
+    assert {c["article"] for c in verdicts[0]["citations"]} == {"6", "7", "5", "11.7a",
+                                                              "C-673/17 (Planet49), judgment of 1 October 2019"}
+    inputs = json.loads((analysed_har / "analysis" / "inputs.json").read_text())
+    assert [d["name"] for d in inputs["datasets"]] == [
+        "asn-ipv4", "dbip-country", "eu-transfers", "exodus-trackers", "geo-whois-asn-country",
+        "public-suffix-list", "xray-owners"]
+    assert inputs["case"]["ledger_head"]["seq"] == 17 and inputs["flows_analysed"] == 16
+    assert inputs["case"]["ledger_head"]["intact"] is True
+
+
+def test_damaged_ledger_is_said(tmp_path):
+    from tests.analysis.builders import har_case
+    case = har_case(tmp_path / "case")
+    with open(case.ledger_path, "ab") as handle:
+        handle.write(b'{"seq": 18, "torn')
+    analyze(case.root)
+    head = json.loads((case.root / "analysis" / "inputs.json").read_text())["case"]["ledger_head"]
+    assert head["seq"] == 17 and head["intact"] is False
+
+
+def test_two_runs_are_byte_identical(analysed_har):
+    def digests() -> dict:
+        return {name: hashlib.sha256((analysed_har / "analysis" / name).read_bytes()).hexdigest()
+                for name in ("findings.json", "verdicts.json", "inputs.json")}
+    first = digests()
+    analyze(analysed_har)
+    assert digests() == first
+
+
+def test_analysis_opens_no_socket(analysed_har, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("analysis tried to open a network connection")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    before = (analysed_har / "analysis" / "findings.json").read_bytes()
+    analyze(analysed_har)
+    assert (analysed_har / "analysis" / "findings.json").read_bytes() == before
+
+
+def test_cli(analysed_har, tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+    result = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--json"])
+    assert result.exit_code == 0
+    assert {k: v for k, v in json.loads(result.output).items() if k != "output"} == {
+        "flows": 16, "findings": 7, "verdicts": 2}
+    missing = CliRunner().invoke(cli, ["analyze", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and missing.stderr == f"error: {tmp_path / 'nope'}: no such case directory\n"
+    bad_world = tmp_path / "w.json"
+    bad_world.write_text(json.dumps({"format": "auditor-world/1", "ips": {"1.2.3.4": {"country_physical": "USA"}}}))
+    refused = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--world", str(bad_world)])
+    assert refused.exit_code == 2 and "ips.1.2.3.4: country must be an ISO 3166-1 alpha-2 code" in refused.stderr
+
+
+def test_user_mmdb_replaces_the_physical_view(tmp_path):
+    from auditor.datasets.registry import verified_path
+    from tests.analysis.builders import har_case
+    case = har_case(tmp_path / "case")
+    user_mmdb = tmp_path / "mine.mmdb"
+    user_mmdb.write_bytes(verified_path("geo-whois-asn-country").read_bytes())
+    analyze(case.root, mmdb=user_mmdb)
+    findings = json.loads((case.root / "analysis" / "findings.json").read_text())["findings"]
+    assert {(f["destination"]["ip"], f["destination"]["country_physical"]) for f in findings} == {
+        ("157.240.20.15", "US"), ("108.138.17.9", "US")}
+    names = [d["name"] for d in json.loads((case.root / "analysis" / "inputs.json").read_text())["datasets"]]
+    assert "dbip-country" not in names and "user-mmdb" in names

@@ -1,0 +1,76 @@
+"""The shipped assets equal their source in reports/, and the en and nl catalogues are complete and used."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+from auditor.report import assets
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = REPO / "auditor" / "report" / "assets"
+# Words that are the same in Dutch and English (loanwords, codes): checked one by one, not a blanket pass.
+SAME_IN_BOTH = {"cover.app": "App", "method.persona": "Persona", "method.scenario": "Scenario",
+                "unknowns.host": "Host", "annex.status": "Status", "annex.thread": "Thread",
+                "glossary.sdk.term": "SDK", "diff.before": "In A", "diff.after": "In B"}
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_shipped_assets_are_a_copy_of_reports_dir() -> None:
+    source = _files(REPO / "reports")
+    shipped = _files(SHIPPED)
+    assert sorted(shipped) == sorted(source), "run scripts/sync-report-assets.sh"
+    for name, data in source.items():
+        assert shipped[name] == data, f"{name} differs from reports/{name}: run scripts/sync-report-assets.sh"
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_catalogues_have_the_same_keys_placeholders_and_real_translations() -> None:
+    en, nl = assets.catalogue("en"), assets.catalogue("nl")
+    assert set(en) == set(nl)
+    assert len(en) > 200
+    for key in en:
+        assert en[key].strip() and nl[key].strip(), key
+        assert _fields(en[key]) == _fields(nl[key]), key
+        if en[key] == nl[key]:
+            assert SAME_IN_BOTH.get(key) == en[key], f"{key} is not translated"
+
+
+def test_every_key_the_templates_use_exists() -> None:
+    en = assets.catalogue("en")
+    used: set[str] = set()
+    for template in (SHIPPED / "templates").glob("*.j2"):
+        text = template.read_text("utf-8")
+        used |= set(re.findall(r'(?<![\w.])t\("([a-z_.]*[a-z_])"\s*[,)]', text))   # t("key") and t("key", …)
+        used |= set(re.findall(r'"(unknowns\.limit_[a-z_]+)"', text))   # keys listed, then looked up
+    assert used and not used - set(en), sorted(used - set(en))
+    # families chosen at run time: every value the model can produce has its text
+    families = {"severity.": ["high", "medium", "low", "info"], "status.": ["pending", "confirmed", "dismissed"],
+                "side.": ["client", "server"], "diff.": ["added", "removed"],
+                "diff.kind.": ["recipients", "data_categories", "sdks", "permissions", "api_calls", "verdicts"],
+                "unknowns.": ["quic_blocked", "non_http", "dns", "malformed", "aborted"],
+                "type.": ["clipboard_read", "clipboard_transmitted", "location_access", "biometric_capture",
+                          "biometric_auth", "identifier_access", "personal_data_transmitted", "tracker_contacted",
+                          "third_country_transfer", "sdk_embedded", "cleartext_personal_data"],
+                "outcome.": ["eea", "adequate", "third_country_no_adequacy", "unknown"],
+                "mark.": ["operator.note", "operator.consent_accepted", "operator.consent_refused"]}
+    for prefix, values in families.items():
+        for value in values:
+            assert prefix + value in en, prefix + value
+    for term in assets.GLOSSARY:
+        assert f"glossary.{term}.term" in en and f"glossary.{term}.text" in en
+
+
+def test_dutch_report_has_no_english_section_text(reports: dict[str, Path]) -> None:
+    html = (reports["nl"] / "report.html").read_text("utf-8")
+    en, nl = assets.catalogue("en"), assets.catalogue("nl")
+    for key, english in en.items():
+        if english != nl[key] and len(english) > 12 and not _fields(english):
+            assert english not in html, key
