@@ -45,12 +45,14 @@ def wireguard_client_config(confdir: Path, endpoint: tuple[str, int]) -> str:
               help="mitmproxy configuration directory; its CA is CONFDIR/mitmproxy-ca-cert.pem.")
 @click.option("--world", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="TEST ONLY: resolve host names to this test world's loopback addresses.")
+@click.option("--world-port", type=click.IntRange(0, 65535), default=0,
+              help="TEST ONLY: the port the world's servers listen on (e.g. from 'auditor reference serve').")
 @click.option("--json", "as_json", is_flag=True, help="Print the session start (and end) as JSON.")
 def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confdir: str, world: Path | None,
-            as_json: bool) -> None:
+            world_port: int, as_json: bool) -> None:
     """Run the recording proxy until SIGINT/SIGTERM; every flow goes into the case as it happens."""
     session = Capture(case_dir, mode=mode, listen_host=listen_host, listen_port=listen_port, confdir=confdir,
-                      world=world)
+                      world=world, world_port=world_port)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -62,6 +62,7 @@ class Capture:
     listen_port: int = 0
     confdir: str = DEFAULT_CONFDIR
     world: Path | None = None
+    world_port: int = 0                         # the world's servers all listen on this port (0: as requested)
     upstream_trusted_ca: Path | None = None     # verify upstream chains against this CA too (test CAs)
     body_cap: int = bodies.DEFAULT_CAP
     extra_options: dict[str, str] = field(default_factory=dict)
@@ -91,6 +92,7 @@ class Capture:
             "auditor_listen_file": str(listen_file),
             "auditor_body_cap": str(self.body_cap),
             **({"auditor_world": str(Path(self.world).resolve())} if self.world else {}),
+            **({"auditor_world_port": str(self.world_port)} if self.world and self.world_port else {}),
             **({"ssl_verify_upstream_trusted_ca": str(Path(self.upstream_trusted_ca).resolve())}
                if self.upstream_trusted_ca else {}),
             **self.extra_options,

@@ -23,6 +23,9 @@ class WorldResolver:
     def load(self, loader) -> None:
         add_case_option(loader)
         loader.add_option("auditor_world", str, "", "test world file: host names resolve to its loopback addresses")
+        loader.add_option("auditor_world_port", int, 0,
+                          "test world servers' port: world hosts are dialled there instead of the requested port "
+                          "(0: keep the requested port)")
 
     def configure(self, updated: set[str]) -> None:
         if "auditor_world" in updated:
@@ -32,7 +35,8 @@ class WorldResolver:
         sink = case_sink()
         if sink is not None and self.world is not None:
             sink.event("proxy.world", {"file": self.world.path.name, "sha256": self.world.sha256,
-                                       "description": self.world.description, "hosts": self.world.hosts})
+                                       "description": self.world.description, "hosts": self.world.hosts,
+                                       "port": ctx.options.auditor_world_port or None})
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         if self.world is None or data.server.address is None:
@@ -40,7 +44,7 @@ class WorldResolver:
         host, port = data.server.address
         ip = self.world.hosts.get(str(host).lower().rstrip("."))
         if ip is not None:
-            data.server.address = (ip, port)
+            data.server.address = (ip, ctx.options.auditor_world_port or port)
 
 
 addons = [WorldResolver()]
