@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 MAX_MESSAGE_BYTES = 256 * 1024
@@ -82,7 +82,7 @@ def optional(value: Any, check: Any, *args: Any) -> Any:
 def agent_time(value: Any) -> str:
     """The agent's clock (ms since the epoch) as UTC ISO 8601 with microseconds."""
     millis = integer(value, "time", 0, 10**14)
-    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(millis / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def stack(value: Any) -> list[str]:

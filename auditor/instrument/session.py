@@ -2,7 +2,7 @@
 arrives, follow child processes, and end cleanly (unhook, then detach) or record how the target ended.
 
 Ledger events written here (docs/events.md): hook.session, hook.status, hook.event, hook.planted,
-hook.malformed, hook.error.
+hook.malformed, hook.error, and hook.coverage when a process is left (what was and was not watched).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from auditor.case.ledger import Ledger
 from auditor.errors import CheckFailed, InputError
 from auditor.instrument.agent import agent_sha256, agent_source
 from auditor.instrument.attribution import attribute
+from auditor.instrument.coverage import Coverage
 from auditor.instrument.devices import check_versions
 from auditor.instrument.messages import Malformed, Message, malformed_body, parse
 from auditor.instrument.planting import Plants
@@ -47,6 +48,7 @@ class _Attached:
     exit: dict[str, Any] | None = None
     detached: threading.Event = field(default_factory=threading.Event)
     reason: str | None = None
+    coverage: Coverage = field(default_factory=Coverage)
 
 
 class Instrumentation:
@@ -103,6 +105,9 @@ class Instrumentation:
             self._session_event("hooks_ready", attached.pid, **fields)
         elif message.kind in ("agent.error", "hook.error"):
             self._record("hook.error", {"pid": attached.pid, **fields})
+        elif message.kind == "hook.status":
+            attached.coverage.add(fields)
+            self._record("hook.status", {"pid": attached.pid, **fields})
         else:
             self._record(message.kind, {"pid": attached.pid, **fields})
 
@@ -112,6 +117,7 @@ class Instrumentation:
         if crash is not None:   # frida's crash report (where the platform provides one)
             crash_body = {"summary": str(getattr(crash, "summary", ""))[:2048],
                           "report": str(getattr(crash, "report", ""))[:65536]}
+        self._record("hook.coverage", {"pid": attached.pid, **attached.coverage.as_dict()})
         self._session_event("detached", attached.pid, reason=reason, crash=crash_body,
                             exit=attached.exit, verdict=self.verdict(attached))
         attached.detached.set()

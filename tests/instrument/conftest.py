@@ -39,7 +39,7 @@ class ProxySink:
         while not self._stop.is_set():
             try:
                 conn, (_, client_port) = self._server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             with conn:
                 conn.settimeout(5)

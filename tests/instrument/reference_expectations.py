@@ -23,7 +23,8 @@ _CALLERS = (
     # first party: app-open analytics, the Paste button, the consent pixel, the login
     ("com.example.reference.AppOpenEvent", FIRST, {ANDROID_ID: 1}),
     ("com.example.reference.PasteHandler", FIRST, {
-        CLIPBOARD + "hasPrimaryClip": 1, CLIPBOARD + "getPrimaryClip": 1, "android.content.ClipData$Item.coerceToText": 1}),
+        CLIPBOARD + "hasPrimaryClip": 1, CLIPBOARD + "getPrimaryClip": 1,
+        "android.content.ClipData$Item.coerceToText": 1}),
     ("com.example.reference.ConsentDialog", FIRST, {
         AD_ID_INFO: 1, AD_ID: 1, "com.google.android.gms.location.FusedLocationProviderClient.getLastLocation": 1}),
     ("com.example.reference.BiometricLogin", FIRST, {

@@ -9,8 +9,9 @@ def test_sdk_frame_is_attributed_to_its_exodus_tracker():
     stack = [HOOKED, "com.bytedance.sdk.Collector.run(Collector.java:12)",
              "com.example.reference.MainActivity.main(MainActivity.java:3)"]
     actor = attribute(stack, "android.content.ClipboardManager", "getPrimaryClip", "com.example.reference")
-    assert actor.as_dict() == {"frame": stack[1], "class": "com.bytedance.sdk.Collector", "package": "com.bytedance.sdk",
-                               "sdk": "Pangle", "exodus_id": 363, "first_party": False}
+    assert actor.as_dict() == {"frame": stack[1], "class": "com.bytedance.sdk.Collector",
+                               "package": "com.bytedance.sdk", "sdk": "Pangle", "exodus_id": 363,
+                               "first_party": False}
 
 
 def test_app_frame_is_first_party_even_behind_framework_and_play_services_glue():

@@ -12,9 +12,12 @@ from auditor.instrument.run import Request, run
 from .conftest import APP_PACKAGE, bodies
 from .reference_expectations import EXPECTED
 
-def _spawn(case, sink, reference_argv, plants=Plants()):
+EXPECTED_APIS = {api for api, _, _ in EXPECTED}
+
+
+def _spawn(case, sink, reference_argv, plants: Plants | None = None):
     request = Request(device=DeviceChoice("local"), spawn=reference_argv(sink.port),
-                      app_package=APP_PACKAGE, plants=plants)
+                      app_package=APP_PACKAGE, plants=plants or Plants())
     return run(case, request)
 
 
@@ -85,7 +88,7 @@ def test_each_connection_is_tied_to_the_code_that_opened_it(case, proxy_sink, re
     ports = {e["socket"]["local_port"]: e for e in sockets}
     seen = dict(proxy_sink.connections)
     assert set(ports) == set(seen)   # the client port the hook saw is the one the server saw
-    for port, event in ports.items():
+    for event in ports.values():
         assert event["socket"]["remote_port"] == proxy_sink.port
         assert event["socket"]["local_ip"] == event["socket"]["remote_ip"] == "127.0.0.1"
     target_of = {port: line.split()[1] for port, line in proxy_sink.connections}
@@ -98,3 +101,28 @@ def test_each_connection_is_tied_to_the_code_that_opened_it(case, proxy_sink, re
         "com.example.reference.Backend": {"cfg.kumo-analytics.jp:443", "api.example-reference.eu:443",
                                           "t.brightpixel-ads.com:443"},
     }
+
+
+def test_what_could_not_be_watched_is_recorded(case, proxy_sink, reference_argv):
+    _spawn(case, proxy_sink, reference_argv)
+    [coverage] = bodies(case, "hook.coverage")
+    missing = "java.lang.NoClassDefFoundError: "
+    # Libraries the JVM stand-ins do not have: a report must say calls to these could not be seen.
+    assert coverage["not_installed"] == {
+        "android.hardware.camera2.CaptureRequest$Builder.set":
+            missing + "android/hardware/camera2/CaptureRequest$Builder",
+        "androidx.biometric.BiometricPrompt.authenticate": missing + "androidx/biometric/BiometricPrompt",
+        "com.google.android.gms.vision.face.FaceDetector.detect":
+            missing + "com/google/android/gms/vision/face/FaceDetector",
+        "com.google.mlkit.vision.face.FaceDetector.process": missing + "com/google/mlkit/vision/face/FaceDetector"}
+    # Interfaces and abstract classes whose implementation loaded after start-up were hooked when it loaded.
+    late = ("com.google.android.gms.location.FusedLocationProviderClient.", "android.content.pm.PackageManager.")
+    assert sorted(api for api in coverage["installed"] if api.startswith(late)) == [
+        "android.content.pm.PackageManager.getInstalledApplications",
+        "android.content.pm.PackageManager.getInstalledPackages",
+        "com.google.android.gms.location.FusedLocationProviderClient.getCurrentLocation",
+        "com.google.android.gms.location.FusedLocationProviderClient.getLastLocation",
+        "com.google.android.gms.location.FusedLocationProviderClient.requestLocationUpdates"]
+    assert coverage["installed"]["android.location.LocationManager.requestLocationUpdates"] == 2   # every overload
+    assert set(EXPECTED_APIS) <= set(coverage["installed"]) and coverage["overflow"] == 0
+    assert len(coverage["installed"]) == 38
