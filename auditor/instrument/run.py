@@ -85,7 +85,6 @@ def run(case: Case, request: Request) -> Result:
         except KeyboardInterrupt:
             pass
         finally:
-            if not ended:
-                instrumentation.stop()
+            instrumentation.stop()   # unhooks and detaches whatever still runs (the target, or its children)
         verdict = instrumentation.outcome(pid) if ended else "detached"
         return Result(pid, ended, verdict, dict(instrumentation.counts))

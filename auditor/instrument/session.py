@@ -7,6 +7,7 @@ hook.malformed, hook.error, and hook.coverage when a process is left (what was a
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ class Instrumentation:
         self.counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._source = agent_source()
+        # Gated children are instrumented off frida's signal thread: synchronous frida calls made inside a
+        # signal handler (attach, load, RPC) wait for that same thread and never return.
+        self._children: queue.Queue[Any] = queue.Queue()
+        self._child_worker: threading.Thread | None = None
 
     # -- recording -------------------------------------------------------------------------------------------
 
@@ -138,8 +143,11 @@ class Instrumentation:
     def start(self, target: Target) -> int:
         """Spawn (suspended) or attach, load the agent, check versions, install hooks, resume. Returns the pid."""
         spawned = target.spawn is not None
-        if self.gate_children and not self.attached:
-            self.device.on("child-added", self._on_child)
+        if self.gate_children and self._child_worker is None:
+            self._child_worker = threading.Thread(target=self._instrument_children, name="auditor-children",
+                                                  daemon=True)
+            self._child_worker.start()
+            self.device.on("child-added", self._on_child_added)
         if spawned:
             try:
                 pid = self.device.spawn(list(target.spawn))
@@ -189,6 +197,13 @@ class Instrumentation:
         state = script.exports_sync.start({"plant": self.plants.agent_config(), "confirmExit": True})
         self._session_event("agent_started", pid, state=str(state))
 
+    def _on_child_added(self, child: Any) -> None:
+        self._children.put(child)
+
+    def _instrument_children(self) -> None:
+        while (child := self._children.get()) is not None:
+            self._on_child(child)
+
     def _on_child(self, child: Any) -> None:
         """A gated child (fork/exec of an instrumented process) is instrumented too, then released."""
         if child.parent_pid not in self.attached:
@@ -223,11 +238,15 @@ class Instrumentation:
         attached.detached.wait(5)
 
     def stop(self) -> None:
-        """Unhook every instrumented process, then detach: the targets keep running, unmodified."""
+        """Stop following children, then unhook every instrumented process and detach: the targets keep
+        running, unmodified."""
+        if self._child_worker is not None:
+            self.device.off("child-added", self._on_child_added)
+            self._children.put(None)
+            self._child_worker.join(30)   # a child being instrumented finishes (and is resumed) first
+            self._child_worker = None
         for attached in list(self.attached.values()):
             self._detach(attached)
-        if self.gate_children:
-            self.device.off("child-added", self._on_child)
 
     def _kill(self, pid: int) -> None:
         try:

@@ -8,12 +8,14 @@ import signal
 import socket
 import subprocess
 import threading
+import time
 
 import frida
 import pytest
 
 from auditor.instrument.devices import DeviceChoice, open_device
 from auditor.instrument.planting import Plants
+from auditor.instrument.run import Request, run
 from auditor.instrument.session import Instrumentation, Target, TargetCrashed
 
 from .conftest import APP_PACKAGE, bodies
@@ -126,3 +128,19 @@ def test_a_killed_target_is_reported_as_such(case, reference_argv, proxy_sink):
 
 def test_the_local_device_is_the_default(case):
     assert open_device(DeviceChoice("local")).type == "local"
+
+
+def test_a_forked_child_is_followed_without_blocking_the_run(case):
+    # frida's synchronous calls must not run on its own signal thread: this used to hang for ever.
+    started = time.monotonic()
+    result = run(case, Request(device=DeviceChoice("local"), spawn=("/bin/sh", "-c", "/bin/sleep 0.2; exit 0"),
+                               duration=20))
+    assert time.monotonic() - started < 20 and result.verdict == "exited(0)"
+    sessions = bodies(case, "hook.session")
+    [fork] = [s for s in sessions if s["event"] == "child" and s["origin"] == "fork"]
+    assert fork["parent_pid"] == result.pid
+    # sh forks, the child execs sleep: both images are instrumented, released, and seen to end
+    assert [(s["event"], s.get("origin") or s.get("reason")) for s in sessions if s["pid"] == fork["pid"]] == [
+        ("child", "fork"), ("attached", None), ("agent_started", None), ("detached", "process-replaced"),
+        ("child", "exec"), ("attached", None), ("agent_started", None), ("exiting", None),
+        ("detached", "process-terminated")]
