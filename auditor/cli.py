@@ -57,7 +57,7 @@ COMMANDS = {
     "audit": "auditor.audit.commands:audit",
     "capture": "auditor.capture.commands:capture",
     "case": "auditor.case.commands:case_group",
-    "demo": "auditor.demo:demo",
+    "demo": "auditor.demo.commands:demo",
     "device": "auditor.device.commands:device_group",
     "diff": "auditor.report.commands:diff",
     "export": "auditor.capture.commands:export_group",

@@ -55,9 +55,9 @@ DATASETS = {d.name: d for d in [
             "IP to ASN by DB-IP (db-ip.com); nro.net",
             "0f67c04baa6f6db91fdbedb631b478d6245dc564ff7642a7a7e360dd5d38deb8"),
     Dataset("eu-transfers", "law/eu_transfers.json", "compiled 2026-11-22",
-            "auditor's dated table of EEA membership and adequacy decisions, built from shared/data/eu "
-            "(data scout, 2026-11-22) with each entry checked against EUR-Lex where possible; per-entry source "
-            "and verification status inside",
+            "auditor's dated table of EEA membership and adequacy decisions, compiled 2026-11-22 from the cited "
+            "Official Journal / EUR-Lex acts; each entry names its source and whether its compiler verified it "
+            "against the published act",
             "facts from public legal acts (not copyrightable); table GPL-3.0-or-later",
             "European Union, EUR-Lex / Official Journal of the European Union",
             "d63883bcfc21051b853456813796e126917fb3dd6ac05bbdc3ea3512698f7c5e"),

@@ -32,6 +32,7 @@ class Target:
     """What to instrument: argv (or [package]) to spawn, or a running pid."""
     spawn: tuple[str, ...] | None = None
     pid: int | None = None
+    stdio: str = "inherit"      # "pipe": the caller reads output via the device's "output" signal, writes input()
 
     def describe(self) -> dict[str, Any]:
         return {"spawn": list(self.spawn)} if self.spawn is not None else {"pid": self.pid}
@@ -150,7 +151,7 @@ class Instrumentation:
             self.device.on("child-added", self._on_child_added)
         if spawned:
             try:
-                pid = self.device.spawn(list(target.spawn))
+                pid = self.device.spawn(list(target.spawn), stdio=target.stdio)
             except (frida.ExecutableNotFoundError, frida.NotSupportedError, frida.InvalidArgumentError) as exc:
                 raise InputError(f"spawn {' '.join(target.spawn)}", str(exc)) from None
         else:

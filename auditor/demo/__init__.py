@@ -1,0 +1,1 @@
+"""`auditor demo`: the whole pipeline on its embedded default — the reference app — without a phone."""
