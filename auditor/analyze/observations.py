@@ -59,6 +59,29 @@ def _hook_row(record: dict[str, Any]) -> dict[str, Any]:
             "result": body.get("result"), "local_port": socket.get("local_port")}
 
 
+def planted_items(planted: Any) -> list[dict[str, str]]:
+    """[{what, value}] from the shapes planted values are recorded in: the instrument room's configuration
+    (case.json `planted` and `hook.planted` phase configured: {"clipboard": text, "location": {"latitude",
+    "longitude"}}), a returned value ({"what", "value"} with a text value; a returned coordinate is one axis
+    of the configured location), or a list of {what, value} (other planting tools)."""
+    if isinstance(planted, list):
+        return [item for entry in planted for item in planted_items(entry)]
+    if not isinstance(planted, dict):
+        return []
+    if "what" in planted:
+        value = planted.get("value")
+        return [{"what": str(planted["what"]), "value": value}] if isinstance(value, str) else []
+    items = []
+    if isinstance(planted.get("clipboard"), str):
+        items.append({"what": "clipboard", "value": planted["clipboard"]})
+    location = planted.get("location")
+    if isinstance(location, dict) and all(isinstance(location.get(axis), (int, float))
+                                          and not isinstance(location.get(axis), bool)
+                                          for axis in ("latitude", "longitude")):
+        items.append({"what": "location", "value": f"{location['latitude']},{location['longitude']}"})
+    return items
+
+
 def read_context(case: Case) -> Context:
     hooks: list[dict[str, Any]] = []
     index: list[tuple[int, int | None, datetime | None]] = []
@@ -76,8 +99,8 @@ def read_context(case: Case) -> Context:
             index.append((record["seq"], client.get("port"), parse_time(stamps.get("start"))))
         elif kind == "hook.event":
             hooks.append(_hook_row(record))
-        elif kind == "hook.planted" and isinstance(body.get("value"), str):
-            planted.append({"what": str(body.get("what", "")), "value": body["value"], "seq": record["seq"]})
+        elif kind == "hook.planted":
+            planted += [{**item, "seq": record["seq"]} for item in planted_items(body)]
         elif kind == "static.scan" and record.get("artifact"):
             scans.append({"seq": record["seq"], "artifact": record["artifact"],
                           "scan": _read_scan(case, record["artifact"])})
@@ -86,10 +109,7 @@ def read_context(case: Case) -> Context:
             if when is not None:
                 (accepted if kind.endswith("accepted") else refused).append((when, record["seq"]))
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
-    section = case.info.get("planted")
-    for item in section if isinstance(section, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("value"), str):
-            planted.append({"what": str(item.get("what", "")), "value": item["value"], "seq": None})
+    planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
                                               "result", "local_port"])
     flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start"])

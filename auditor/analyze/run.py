@@ -90,6 +90,17 @@ def _url(request: dict[str, Any]) -> str:
     return f"{request.get('scheme', '')}://{request.get('host', '')}{request.get('path', '')}"[:1 << 16]
 
 
+def device_values(device: Any) -> dict[str, Any]:
+    """The device's own identifiers from case.json `device`: the attestation record's `fields` (each
+    {"value", "known", "how"}), or a flat mapping."""
+    if not isinstance(device, dict):
+        return {}
+    fields = device.get("fields")
+    if isinstance(fields, dict):
+        return {name: entry.get("value") for name, entry in fields.items() if isinstance(entry, dict)}
+    return device
+
+
 class Analysis:
     def __init__(self, case: Case, rulesets: list[Ruleset], overrides: Overrides, mmdb: Path | None):
         self.case = case
@@ -104,9 +115,7 @@ class Analysis:
 
     def run(self) -> list[dict[str, Any]]:
         context = read_context(self.case)
-        device = self.case.info.get("device") if isinstance(self.case.info.get("device"), dict) else {}
-        attestation = device.get("attestation") if isinstance(device.get("attestation"), dict) else device
-        known = KnownValues(context.planted, attestation)
+        known = KnownValues(context.planted, device_values(self.case.info.get("device")))
         active: dict[str, list[int]] = {}
         for record in iter_flows(self.case):
             self._flow(context, known, record, active)

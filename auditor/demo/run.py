@@ -25,14 +25,14 @@ from auditor.analyze.run import analyze
 from auditor.capture.proxy import Capture
 from auditor.case import keys
 from auditor.case.bundle import Case
-from auditor.case.ledger import Ledger
 from auditor.case.seal import seal_case
+from auditor.device.attestation import fact
 from auditor.errors import CheckFailed
 from auditor.instrument.devices import DeviceChoice, open_device
 from auditor.instrument.planting import Plants
 from auditor.instrument.session import Instrumentation, Target
 from auditor.reference.assets import default_world, reference_apk
-from auditor.reference.launcher import jvm_launch, write_hosts_file
+from auditor.reference.launcher import jvm_launch, write_device_state, write_hosts_file
 from auditor.reference.upstream import UpstreamServers
 from auditor.reference.world import load_world
 from auditor.report.render import write_report
@@ -43,8 +43,15 @@ SCENARIO = ("auditor demo: the reference app (JVM build) under Frida hooks, its 
 APP_PACKAGE = "com.example.reference"
 APP_TIMEOUT = 120.0          # seconds for the whole app run; it normally takes a few
 CONSENT_PROMPT = "AUDITOR-AWAIT consent"
-# Planted through the hooks, so their transmission is recognisable (a child's position in Amsterdam).
-PLANTS = Plants(clipboard="AUDITOR-CANARY-demo-clipboard-7f3a", location=(52.370216, 4.895168))
+# Planted through the hooks, so their transmission is recognisable: a canary on the clipboard and a position
+# (The Hague) that differs from the simulated phone's own (Amsterdam), so each hit proves the hooks' planting.
+PLANTS = Plants(clipboard="AUDITOR-CANARY-demo-clipboard-7f3a", location=(52.078663, 4.288788))
+# The simulated phone's identity (the reference app's device state): what a real audit's attestation reads
+# from the phone, here set by the demo itself.
+DEVICE = {"android_id": "9a3c1f7e5b2d4e60", "advertising_id": "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
+          "imei": "490154203237518", "serial": "R58N12ABCDE", "phone_number": "+31612345678",
+          "account": "jan.jansen@example.nl"}
+DEVICE_STATE_KEYS = {"phone_number": "line1_number", "account": "accounts"}
 
 
 @dataclass
@@ -55,17 +62,15 @@ class DemoResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-class _ConsentingOperator:
-    """Reads the app's stdout as Frida relays it; at the consent dialog it records the operator mark, then
-    answers — the same order a human operator follows with `auditor mark` on a phone."""
+class _AppOutput:
+    """The app's stdout as Frida relays it (on Frida's own thread, where no Frida call may be made: it would
+    wait on itself). Lines are kept; the consent prompt is signalled to the thread that answers it."""
 
-    def __init__(self, device: Any, ledger: Ledger):
-        self.device = device
-        self.ledger = ledger
+    def __init__(self) -> None:
         self.pid = 0
-        self.output: list[str] = []
+        self.lines: list[str] = []
         self._partial = ""
-        self.answered = threading.Event()
+        self.consent_prompted = threading.Event()
 
     def on_output(self, pid: int, fd: int, data: bytes | None) -> None:
         if pid != self.pid or fd != 1 or not data:
@@ -73,12 +78,9 @@ class _ConsentingOperator:
         self._partial += data.decode("utf-8", errors="replace")
         *lines, self._partial = self._partial.split("\n")
         for line in lines:
-            self.output.append(line)
-            if line.startswith(CONSENT_PROMPT) and not self.answered.is_set():
-                self.ledger.append("operator", "operator.consent_accepted",
-                                   {"text": "demo: the consent dialog of the reference app is accepted"})
-                self.device.input(pid, b"consent\n")
-                self.answered.set()
+            self.lines.append(line)
+            if line.startswith(CONSENT_PROMPT):
+                self.consent_prompted.set()
 
 
 def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print) -> DemoResult:
@@ -128,26 +130,40 @@ def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print) ->
 def _run_app(case: Case, capture: Capture, scratch: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """The reference app spawned under the agent; returns how it ended and the hook event counts."""
     hosts = write_hosts_file(load_world(default_world()), scratch / "hosts")
+    state = {DEVICE_STATE_KEYS.get(key, key): value for key, value in DEVICE.items()}
+    state["accounts"] += ":com.google"
+    device_state = write_device_state(state, scratch / "device-state.properties")
     launch = jvm_launch(hosts_file=hosts, proxy=capture.listen_address, ca_pem=capture.ca_path, consent="stdin",
-                        consent_timeout=int(APP_TIMEOUT))
+                        consent_timeout=int(APP_TIMEOUT), device_state=device_state)
     device = open_device(DeviceChoice("local"))
+    output = _AppOutput()
     with case.ledger() as ledger:
+        case.set_section("device", {
+            "format": "auditor-simulated-device/1", "serial": None,
+            "simulated": "the reference app's JVM stand-ins for Android (no phone); identifiers set by the demo",
+            "fields": {name: fact(value, "set by auditor demo in the simulated phone's device state")
+                       for name, value in sorted(DEVICE.items())}}, ledger)
         case.set_section("planted", PLANTS.describe(), ledger)
         ledger.append("hook", "hook.planted", {"phase": "configured", **PLANTS.describe()})
-        operator = _ConsentingOperator(device, ledger)
-        device.on("output", operator.on_output)
+        device.on("output", output.on_output)
         instrumentation = Instrumentation(device, ledger, APP_PACKAGE, PLANTS)
         try:
-            operator.pid = pid = instrumentation.start(Target(spawn=tuple(launch.argv), stdio="pipe"))
+            output.pid = pid = instrumentation.start(Target(spawn=tuple(launch.argv), stdio="pipe"))
             say(f"reference app running under the hooks (pid {pid})")
-            ended = instrumentation.wait(pid, APP_TIMEOUT)
-            if not ended:
-                instrumentation.stop()
+            deadline = time.monotonic() + APP_TIMEOUT
+            while not output.consent_prompted.wait(0.1):
+                if instrumentation.wait(pid, 0) or time.monotonic() > deadline:
+                    raise CheckFailed("the reference app ended or stalled before its consent dialog; last output: "
+                                      + " | ".join(output.lines[-3:]))
+            # as an operator does it: the mark first, then the tap on "accept"
+            ledger.append("operator", "operator.consent_accepted",
+                          {"text": "demo: the consent dialog of the reference app is accepted"})
+            device.input(pid, b"consent\n")
+            if not instrumentation.wait(pid, max(deadline - time.monotonic(), 0)):
                 raise CheckFailed(f"the reference app did not finish within {APP_TIMEOUT:g} s; last output: "
-                                  + " | ".join(operator.output[-3:]))
+                                  + " | ".join(output.lines[-3:]))
             verdict = instrumentation.outcome(pid)
         finally:
-            device.off("output", operator.on_output)
-    if not operator.answered.is_set():
-        raise CheckFailed("the reference app never showed its consent dialog")
+            instrumentation.stop()      # safe to repeat; detaches whatever is still attached
+            device.off("output", output.on_output)
     return {"pid": pid, "verdict": verdict, "hook_messages": dict(sorted(instrumentation.counts.items()))}
