@@ -66,3 +66,9 @@ def har_case(root: Path) -> Case:
             artifact = case.artifacts.put_bytes(json.dumps(entry, sort_keys=True).encode("utf-8"))
             ledger.append("import", "import.flow", event, artifact=artifact)
     return case
+
+
+def attestation(**values: str) -> dict:
+    """case.json `device` as the device room writes it (auditor/device/attestation.py)."""
+    return {"format": "auditor-device-attestation/1", "serial": "TEST",
+            "fields": {name: {"value": value, "known": True, "how": "test"} for name, value in values.items()}}

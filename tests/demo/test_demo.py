@@ -1,0 +1,165 @@
+"""`auditor demo` end to end, as a new user runs it: the real console script, the JVM reference app under the
+real Frida agent, its traffic through the real capture to loopback TLS servers, the reference APK scanned,
+the case sealed, analysed and reported. One run per module; each test checks one part of its outcome."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from auditor.analyze.run import analyze
+from auditor.case.seal import verify_case
+from auditor.reference.assets import default_world
+
+AUDITOR = Path(sys.executable).with_name("auditor")
+CANARY = "AUDITOR-CANARY-demo-clipboard-7f3a"
+BYTEDANCE, APPSFLYER, FIRST = "com.bytedance.sdk.", "com.appsflyer.AppsFlyerLib", "com.example.reference."
+
+# (type, data category, acting class or SDK, recipient host, before consent) -> findings: what the reference
+# app does (reference/README.md), as the analysis must report it.
+EXPECTED_FINDINGS = {
+    ("biometric_auth", "biometric", FIRST + "BiometricLogin", None, False): 1,
+    ("biometric_capture", "biometric", FIRST + "BiometricLogin", None, False): 1,
+    ("clipboard_read", "clipboard", BYTEDANCE + "AppLog", None, True): 1,
+    ("clipboard_read", "clipboard", BYTEDANCE + "DeviceInfo", None, True): 2,
+    ("clipboard_read", "clipboard", FIRST + "PasteHandler", None, True): 3,
+    ("clipboard_transmitted", "clipboard", BYTEDANCE + "LogSender", "log.snssdk.com", True): 1,
+    ("clipboard_transmitted", "clipboard", FIRST + "Backend", "api.example-reference.eu", True): 1,
+    ("identifier_access", "device_identifier", APPSFLYER, None, False): 3,
+    ("identifier_access", "device_identifier", BYTEDANCE + "DeviceInfo", None, True): 5,
+    ("identifier_access", "device_identifier", FIRST + "AppOpenEvent", None, True): 1,
+    ("identifier_access", "device_identifier", FIRST + "BiometricLogin", None, False): 2,
+    ("identifier_access", "device_identifier", FIRST + "ConsentDialog", None, False): 2,
+    ("location_access", "location", APPSFLYER, None, False): 1,
+    ("location_access", "location", BYTEDANCE + "DeviceInfo", None, True): 1,
+    ("location_access", "location", FIRST + "ConsentDialog", None, False): 1,
+    ("sdk_embedded", None, "AppsFlyer", None, None): 1,
+    ("sdk_embedded", None, "Pangle", None, None): 1,
+    ("tracker_contacted", None, APPSFLYER, "launches.appsflyer.com", False): 1,
+}
+# (data category, acting class, host, before consent): each gives personal_data_transmitted, and as every
+# one of these hosts is outside the EEA except api.example-reference.eu, third_country_transfer too.
+TRANSMITTED = [
+    ("advertising_id", APPSFLYER, "launches.appsflyer.com", False),
+    ("advertising_id", BYTEDANCE + "LogSender", "log.snssdk.com", True),
+    ("advertising_id", BYTEDANCE + "LogSender", "mon.snssdk.com", True),
+    ("advertising_id", FIRST + "Backend", "t.brightpixel-ads.com", False),
+    ("android_id", APPSFLYER, "launches.appsflyer.com", False),
+    ("android_id", BYTEDANCE + "LogSender", "log.byteoversea.com", True),
+    ("android_id", BYTEDANCE + "LogSender", "log.snssdk.com", True),
+    ("android_id", BYTEDANCE + "LogSender", "mon.snssdk.com", True),
+    ("android_id", FIRST + "Backend", "cfg.kumo-analytics.jp", True),
+    ("clipboard", BYTEDANCE + "LogSender", "log.snssdk.com", True),
+    ("clipboard", FIRST + "Backend", "api.example-reference.eu", True),
+    ("device_identifier", FIRST + "Backend", "cfg.kumo-analytics.jp", True),
+    ("device_serial", BYTEDANCE + "LogSender", "log.snssdk.com", True),
+    ("email", FIRST + "Backend", "api.example-reference.eu", False),
+    ("imei", BYTEDANCE + "LogSender", "log.snssdk.com", True),
+    ("location", APPSFLYER, "launches.appsflyer.com", False),
+    ("location", BYTEDANCE + "LogSender", "mon.snssdk.com", True),
+    ("location", FIRST + "Backend", "t.brightpixel-ads.com", False),
+    ("phone", FIRST + "Backend", "api.example-reference.eu", False),
+]
+EXPECTED_RULES = ["biometric-identification", "biometric-on-device-authentication", "child-profiling-or-advertising",
+                  "clipboard-content-transmitted", "clipboard-read-without-user-action", "identifiers-before-consent",
+                  "precise-location", "third-country-transfer-without-adequacy", "tracker-sdk-embedded-and-active"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("demo")
+    done = subprocess.run([str(AUDITOR), "demo", "--out", str(out), "--json"], capture_output=True, text=True,
+                          timeout=240, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    result["case_dir"] = Path(result["case"])
+    result["findings"] = json.loads((Path(result["case"]) / "analysis/findings.json").read_text())["findings"]
+    return result
+
+
+def _key(finding: dict) -> tuple:
+    actor, recipient = finding.get("actor") or {}, finding.get("recipient") or {}
+    return (finding["type"], finding["data_category"], actor.get("class") or actor.get("sdk"),
+            recipient.get("host"), finding["before_consent"])
+
+
+def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_the_capture(demo) -> None:
+    counts = demo["counts"]
+    assert counts["app"]["verdict"] == "exited(0)"
+    assert counts["capture"]["flows"] == 8 and counts["upstream_requests"] == 8
+    assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
+    # 31 calls of hooked APIs, 7 of them socket connects: the paste and the login share one kept-alive tunnel
+    assert counts["app"]["hook_messages"]["hook.event"] == 31
+    records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
+    categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
+    assert categories == {"biometric_auth": 1, "biometric_capture": 1, "clipboard": 6, "identifier": 13,
+                          "location": 3, "socket": 7}
+    assert counts["sdks"] == ["AppsFlyer", "Pangle"]
+    assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
+
+
+def test_the_sealed_case_verifies(demo) -> None:
+    verification = verify_case(demo["case_dir"])
+    assert verification.ok and verification.sealed, verification.problems
+
+
+def test_findings_are_exactly_what_the_reference_app_does(demo) -> None:
+    expected = Counter(EXPECTED_FINDINGS)
+    for category, actor, host, before in TRANSMITTED:
+        expected[("personal_data_transmitted", category, actor, host, before)] += 1
+        if host != "api.example-reference.eu":
+            expected[("third_country_transfer", category, actor, host, before)] += 1
+    assert Counter(_key(f) for f in demo["findings"]) == expected
+
+
+def test_clipboard_reads_name_the_sdk_and_the_paste_button(demo) -> None:
+    reads = [f for f in demo["findings"] if f["type"] == "clipboard_read"]
+    by_sdk = {f["api"] for f in reads if f["actor"]["sdk"] == "Pangle"}
+    assert by_sdk == {"android.content.ClipboardManager.getPrimaryClip", "android.content.ClipData$Item.getText",
+                      "android.content.ClipboardManager.addPrimaryClipChangedListener"}
+    assert {f["user_action"] for f in reads if f["actor"]["sdk"] == "Pangle"} == {False}
+    paste = [f for f in reads if f["actor"]["class"] == FIRST + "PasteHandler"]
+    assert {f["user_action"] for f in paste} == {True}
+    stack = paste[0]["evidence"]["shown"][0]["stack"]
+    assert "com.example.reference.MainActivity$1.onClick(MainActivity.java:22)" in stack
+
+
+def test_a_transfer_to_china_is_shown_with_both_country_views_and_the_company(demo) -> None:
+    [transfer] = [f for f in demo["findings"] if f["type"] == "third_country_transfer"
+                  and f["recipient"]["host"] == "log.snssdk.com" and f["data_category"] == "clipboard"]
+    assert transfer["destination"]["country_physical"] == "CN" == transfer["destination"]["country_registered"]
+    assert transfer["recipient"]["entity_country"] == "CN"
+    assert transfer["recipient"]["parent"] == "ByteDance Ltd."
+    assert transfer["transfer"]["outcome"] == "third_country_no_adequacy"
+    assert transfer["transfer"]["law"] == "Regulation (EU) 2016/679, Chapter V (Art. 44-50)"
+    [sent] = [f for f in demo["findings"] if f["type"] == "personal_data_transmitted"
+              and f["recipient"]["host"] == "log.snssdk.com" and f["data_category"] == "clipboard"]
+    values = {(v["value"], v["source"], v["form"], v["location"]) for v in sent["evidence"]["shown"][0]["values"]}
+    assert (CANARY, "planted", "raw", "body<gzip>.header.clipboard<base64>") in values
+
+
+def test_verdicts_and_report(demo) -> None:
+    verdicts = json.loads((demo["case_dir"] / "analysis/verdicts.json").read_text())["verdicts"]
+    assert sorted(v["rule_id"] for v in verdicts) == EXPECTED_RULES
+    # PDF lines wrap anywhere in a long name: compare without whitespace
+    text = "".join("".join(page.extract_text() for page in PdfReader(demo["reports"]["pdf"]).pages).split())
+    for phrase in ("Clipboard read without user action", "log.snssdk.com", "com.bytedance.sdk.DeviceInfo.collect(DeviceInfo.java:
+                   "Personal data sent to a third country without an adequacy decision"):
+        assert "".join(phrase.split()) in text, phrase
+    html = Path(demo["reports"]["html"]).read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
+    done = subprocess.run([str(AUDITOR), "verify", str(Path(demo["reports"]["pdf"]).parent), "--case",
+                           str(demo["case_dir"])], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_analysing_again_gives_byte_identical_findings(demo) -> None:
+    before = (demo["case_dir"] / "analysis/findings.json").read_bytes()
+    analyze(demo["case_dir"], world=default_world())
+    assert (demo["case_dir"] / "analysis/findings.json").read_bytes() == before
