@@ -86,11 +86,11 @@ class _ProxyCapture:
     capture: Any
 
     def start(self) -> Interception:
+        if self.capture.mode != "regular":      # refused before the proxy runs: nothing to stop
+            raise InputError("--proxy-mode", f"{self.capture.mode} is not wired into 'auditor audit' yet")
         self.capture.start()
         _host, port = self.capture.listen_address
-        if self.capture.mode == "regular":
-            return Interception(ca_certificate=Path(self.capture.ca_path), proxy_port=port)
-        raise InputError("--proxy-mode", f"{self.capture.mode} is not wired into 'auditor audit' yet")
+        return Interception(ca_certificate=Path(self.capture.ca_path), proxy_port=port)
 
     def stop(self) -> None:
         self.capture.stop()
