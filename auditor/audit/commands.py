@@ -8,9 +8,12 @@ from pathlib import Path
 
 import click
 
-from auditor.audit import components as parts
-from auditor.audit.run import Audit, AuditPlan
+from auditor.audit.components import load
+from auditor.audit.plan import AuditPlan
+from auditor.audit.run import Audit
+from auditor.capture.proxy import DEFAULT_CONFDIR
 from auditor.errors import CheckFailed
+from auditor.instrument.planting import Plants, clipboard_canary, coordinates
 from auditor.output import emit
 
 FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
@@ -29,19 +32,31 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--proxy-host", help="Host address as the phone reaches it (default: adb reverse to 127.0.0.1).")
 @click.option("--frida-server", "frida_binary", type=FILE, help="frida-server build to push and start.")
 @click.option("--operator", help="Name of the person running the audit.")
+@click.option("--plant-clipboard", metavar="TEXT|auto", default="auto", show_default=True,
+              help="Clipboard reads in the app return this canary ('auto': a fresh random one per audit).")
+@click.option("--plant-location", metavar="LAT,LON", help="Location reads in the app return these coordinates.")
+@click.option("--confdir", default=DEFAULT_CONFDIR, show_default=True,
+              help="mitmproxy configuration directory; its CA is the one installed on the phone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def audit(serial: str, package: str, apk: Path | None, persona: str | None, duration: float | None,
           case_dir: Path | None, proxy_mode: str, proxy_host: str | None, frida_binary: Path | None,
-          operator: str | None, as_json: bool) -> None:
-    """Run a live audit: attest, capture, hook, record, mark, restore the device and seal the case."""
+          operator: str | None, plant_clipboard: str, plant_location: str | None, confdir: str,
+          as_json: bool) -> None:
+    """Run a live audit: attest, capture, hook, record, mark, restore the device and seal the case.
+
+    Exit status 1 when the audit ended in an error or the device may not be fully restored.
+    """
     case_dir = case_dir or Path("cases") / f"{package}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
-    components = parts.require_complete(parts.load(case_dir, proxy_mode, "0.0.0.0" if proxy_host else "127.0.0.1"))
+    plants = Plants(clipboard_canary(plant_clipboard), coordinates(plant_location))
     plan = AuditPlan(serial=serial, package=package, case_dir=case_dir, apk=apk, persona=persona,
                      duration=duration, proxy_mode=proxy_mode, proxy_host=proxy_host, frida_server=frida_binary,
-                     operator=operator, command_line=list(sys.argv))
+                     operator=operator, command_line=list(sys.argv), plants=plants, capture_confdir=confdir)
+    components = load(plan, "0.0.0.0" if proxy_host else "127.0.0.1")
     result = Audit(plan, components, lambda text: click.echo(text, err=True), keyboard=sys.stdin).run()
     emit({"case": str(result.case), "reason": result.reason, "sealed": result.sealed, "steps": result.steps,
           "cleanup_problems": result.cleanup_problems}, as_json,
          f"audit {result.reason}; case {result.case}{' (sealed)' if result.sealed else ''}")
     if result.cleanup_problems:
         raise CheckFailed("the device may not be fully restored: " + "; ".join(result.cleanup_problems))
+    if result.reason.startswith("error"):
+        raise CheckFailed(f"the audit ended early ({result.reason}); the case holds what was recorded")

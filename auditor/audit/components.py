@@ -1,18 +1,28 @@
-"""What `auditor audit` needs from the other rooms, as three small interfaces.
+"""What `auditor audit` needs from the other rooms, as three small interfaces, and their implementations.
 
-The orchestration only knows these; `load()` builds them from the capture, instrument and static rooms.
-A room that is not installed is reported by name instead of being silently skipped: an audit without
-capture or hooks would produce a case that looks complete and is not.
+The orchestration only knows the interfaces; `load()` builds them from the capture room (mitmproxy as a
+subprocess recording into the case), the instrument room (Frida: the app spawned under the hooks with
+canaries planted) and the static room (androguard's scan of the pulled APKs). A library caller may leave a
+part out (None): the case then records it in `ended.parts_not_run`, so an audit without capture or hooks
+can never look complete.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from auditor.audit.plan import AuditPlan, StandIn
+from auditor.capture.proxy import Capture
 from auditor.case.bundle import Case
+from auditor.case.ledger import Ledger
 from auditor.errors import InputError
+from auditor.instrument.devices import DeviceChoice, open_device
+from auditor.instrument.planting import Plants
+from auditor.instrument.run import Request, begin
+from auditor.instrument.session import Instrumentation
+from auditor.static.store import store_apk_scan
 
 
 @dataclass(frozen=True)
@@ -32,16 +42,17 @@ class LiveCapture(Protocol):
 
 
 class AppInstrumentation(Protocol):
-    """The instrument room: spawn the app under the hooks with canaries planted; stop unhooks and detaches."""
+    """The instrument room: spawn the app under the hooks with canaries planted; stop unhooks and detaches
+    (always safe to call, also when start failed or never ran)."""
 
-    def start(self, package: str) -> None: ...
+    def start(self, package: str, interception: Interception | None) -> None: ...
     def stop(self) -> None: ...
 
 
 class ApkScanner(Protocol):
-    """The static room: inventory the APK files (all splits) into the case."""
+    """The static room: inventory the APK files (all splits) into the case; returns the SDKs found."""
 
-    def scan(self, case: Case, apks: list[Path]) -> None: ...
+    def scan(self, case: Case, apks: list[Path]) -> list[str]: ...
 
 
 @dataclass
@@ -56,24 +67,16 @@ class Components:
                                         ("static scan (auditor.static)", self.scanner)) if part is None]
 
 
-def require_complete(components: Components) -> Components:
-    missing = components.missing()
-    if missing:
-        raise InputError("auditor audit", "this installation lacks " + ", ".join(missing) +
-                         "; a live audit needs all three")
-    return components
-
-
-def load(case_dir: Path, proxy_mode: str, listen_host: str) -> Components:
-    """The rooms' implementations, where this installation has them."""
-    try:
-        from auditor.capture.proxy import Capture
-    except ImportError:
-        capture = None
-    else:
-        capture = _ProxyCapture(Capture(case_dir=case_dir, mode=proxy_mode, listen_host=listen_host))
-    # The instrument and static rooms' adapters are added here when those rooms are merged.
-    return Components(capture=capture, instrumentation=None, scanner=None)
+def load(plan: AuditPlan, listen_host: str) -> Components:
+    """The three rooms, set up as the plan asks."""
+    world = plan.world
+    capture = Capture(case_dir=plan.case_dir, mode=plan.proxy_mode, listen_host=listen_host,
+                      confdir=plan.capture_confdir, world=world.world if world else None,
+                      world_port=world.port if world else 0, upstream_trusted_ca=world.upstream_ca if world else None)
+    return Components(capture=_ProxyCapture(capture),
+                      instrumentation=_FridaInstrumentation(plan.case_dir, plan.frida_choice, plan.plants,
+                                                            plan.stand_in),
+                      scanner=_StaticScanner())
 
 
 @dataclass
@@ -83,11 +86,58 @@ class _ProxyCapture:
     capture: Any
 
     def start(self) -> Interception:
+        if self.capture.mode != "regular":      # refused before the proxy runs: nothing to stop
+            raise InputError("--proxy-mode", f"{self.capture.mode} is not wired into 'auditor audit' yet")
         self.capture.start()
         _host, port = self.capture.listen_address
-        if self.capture.mode == "regular":
-            return Interception(ca_certificate=Path(self.capture.ca_path), proxy_port=port)
-        raise InputError("--proxy-mode", f"{self.capture.mode} is not wired into 'auditor audit' yet")
+        return Interception(ca_certificate=Path(self.capture.ca_path), proxy_port=port)
 
     def stop(self) -> None:
         self.capture.stop()
+
+
+@dataclass
+class _FridaInstrumentation:
+    """The instrument room as AppInstrumentation: the package (or a test's stand-in) spawned suspended on the
+    Frida device, the agent loaded, the canaries recorded and planted, then resumed. Hook events go into the
+    case's ledger as they arrive, through this adapter's own ledger handle (batched fsync, like the capture's
+    process: the audit's own handle syncs every event)."""
+
+    case_dir: Path
+    device: DeviceChoice
+    plants: Plants
+    stand_in: StandIn | None = None
+    _ledger: Ledger | None = field(default=None, init=False)
+    _running: Instrumentation | None = field(default=None, init=False)
+
+    def start(self, package: str, interception: Interception | None) -> None:
+        if self.stand_in is not None:
+            if interception is None:
+                raise InputError("stand-in", "needs the running capture to send its traffic through")
+            request = Request(device=self.device, spawn=tuple(self.stand_in.argv(interception)),
+                              app_package=package, plants=self.plants, stdio=self.stand_in.stdio)
+        else:
+            request = Request(device=self.device, spawn=(package,), app_package=package, plants=self.plants)
+        frida_device = open_device(self.device)
+        case = Case.open(self.case_dir)
+        self._ledger = case.ledger()
+        self._running, _pid = begin(case, self._ledger, frida_device, request)
+
+    def stop(self) -> None:
+        running, self._running = self._running, None
+        try:
+            if running is not None:
+                running.stop()
+        finally:
+            if self._ledger is not None:
+                self._ledger.close()
+                self._ledger = None
+
+
+@dataclass
+class _StaticScanner:
+    """The static room as ApkScanner: every file stored (static.apk), scanned as one app (static.scan)."""
+
+    def scan(self, case: Case, apks: list[Path]) -> list[str]:
+        report = store_apk_scan(case, apks)
+        return [sdk["name"] for sdk in report["sdks"]]

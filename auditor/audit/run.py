@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from auditor.audit.components import Components, Interception
 from auditor.audit.keyboard import HELP, KeyboardMarks
+from auditor.audit.plan import AuditPlan
 from auditor.audit.progress import LedgerCounter, Progress
 from auditor.case import keys
 from auditor.case.bundle import Case
@@ -42,22 +43,6 @@ MAX_APK_BYTES = 1 << 30
 
 class Interrupted(Exception):
     """SIGTERM or SIGHUP during an audit (Ctrl-C arrives as KeyboardInterrupt)."""
-
-
-@dataclass(frozen=True)
-class AuditPlan:
-    serial: str
-    package: str
-    case_dir: Path
-    apk: Path | None = None
-    persona: str | None = None
-    duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
-    proxy_mode: str = "regular"             # regular | wireguard
-    proxy_host: str | None = None           # the host as the phone sees it; None: adb reverse to 127.0.0.1
-    frida_server: Path | None = None
-    operator: str | None = None
-    seal: bool = True
-    command_line: list[str] | None = None
 
 
 @dataclass
@@ -188,10 +173,10 @@ class Audit:
 
     def _apks(self) -> None:
         assert self.case is not None and self.ledger is not None and self.phone is not None
-        files: list[Path] = []
+        groups: list[list[Path]] = []      # each group is one app: the pulled base and splits; --apk
         try:
             pulled = pull_apks(self.phone, self.plan.package, self.case, self.ledger)
-            files += [self.case.artifacts.path_for(str(entry["sha256"])) for entry in pulled]
+            groups.append([self.case.artifacts.path_for(str(entry["sha256"])) for entry in pulled])
             self.say(f"pulled {len(pulled)} APK file(s) of {self.plan.package} from the device")
         except InputError as exc:
             if self.plan.apk is None:
@@ -202,9 +187,18 @@ class Audit:
             self.ledger.append("device", "device.apk", {"package": self.plan.package, "device_path": None,
                                                          "file_name": self.plan.apk.name, "sha256": digest,
                                                          "size": size, "split": None}, artifact=digest)
-            files.append(self.case.artifacts.path_for(digest))
-        if self.components.scanner is not None:
-            self.components.scanner.scan(self.case, files)
+            groups.append([self.case.artifacts.path_for(digest)])
+        if self.components.scanner is None:
+            return
+        for files in groups:
+            try:
+                sdks = self.components.scanner.scan(self.case, files)
+            except InputError as exc:
+                # the files are stored and static.scan_failed says why; the live part is worth more than a scan
+                # that `auditor apk scan` can redo later
+                self.say(f"warning: static scan failed: {exc}")
+            else:
+                self.say(f"static scan: SDKs {', '.join(sdks) or 'none recognised'}")
 
     def _capture(self) -> None:
         assert self.components.capture is not None
@@ -240,7 +234,7 @@ class Audit:
     def _instrument(self) -> None:
         assert self.components.instrumentation is not None
         self.undo.append(("stop the instrumentation", self.components.instrumentation.stop))
-        self.components.instrumentation.start(self.plan.package)
+        self.components.instrumentation.start(self.plan.package, self.interception)
 
     def _screen(self) -> None:
         assert self.phone is not None and self.case is not None and self.changes is not None

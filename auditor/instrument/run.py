@@ -1,5 +1,6 @@
-"""`auditor instrument` as a library call (also used by `auditor audit`): open the device, record what will be
-planted, instrument the target until it ends or the time is up, then unhook and detach."""
+"""`auditor instrument` as a library call: open the device, record what will be planted, instrument the target
+until it ends or the time is up, then unhook and detach. `auditor audit` shares the start (`begin`) and ends
+the instrumentation itself, when the operator stops the audit."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import frida
 
 from auditor.case.bundle import Case
+from auditor.case.ledger import Ledger
 from auditor.errors import InputError
 from auditor.instrument.agent import agent_sha256
 from auditor.instrument.devices import DeviceChoice, open_device
@@ -27,6 +29,7 @@ class Request:
     plants: Plants = field(default_factory=Plants)
     duration: float | None = None             # None: until the target ends
     gate_children: bool = True
+    stdio: str = "inherit"                    # of a spawned target: "pipe" to read its output and write its input
     host_version: str = frida.__version__
 
 
@@ -47,8 +50,8 @@ def resolve_target(device: frida.core.Device, request: Request) -> Target:
         program = request.spawn[0]
         if device.type == "local" and os.sep in program and not os.path.isabs(program):
             # frida spawns by absolute path only; a relative path names the caller's directory
-            return Target(spawn=(os.path.abspath(program), *request.spawn[1:]))
-        return Target(spawn=request.spawn)
+            return Target(spawn=(os.path.abspath(program), *request.spawn[1:]), stdio=request.stdio)
+        return Target(spawn=request.spawn, stdio=request.stdio)
     if request.pid is not None:
         return Target(pid=request.pid)
     name = request.attach_name or ""
@@ -61,24 +64,36 @@ def resolve_target(device: frida.core.Device, request: Request) -> Target:
     raise InputError(f"--attach {name}", "no running app or process of that name on the device")
 
 
-def run(case: Case, request: Request) -> Result:
-    device = open_device(request.device)
+def begin(case: Case, ledger: Ledger, device: frida.core.Device, request: Request) -> tuple[Instrumentation, int]:
+    """Record what will be planted, start the target under the agent and record the session in case.json.
+    Returns the running instrumentation (the caller stops it) and the target's pid. If the start fails, what
+    was started is stopped before the error is raised."""
     target = resolve_target(device, request)
     app_package = request.app_package or request.attach_name or (
         request.spawn[0] if request.spawn is not None and len(request.spawn) == 1 else None)
-    with case.ledger() as ledger:
-        if request.plants.any:
-            case.set_section("planted", request.plants.describe(), ledger)
-            ledger.append("hook", "hook.planted", {"phase": "configured", **request.plants.describe()})
-        instrumentation = Instrumentation(device, ledger, app_package, request.plants, request.host_version,
-                                          request.gate_children)
+    if request.plants.any:
+        case.set_section("planted", request.plants.describe(), ledger)
+        ledger.append("hook", "hook.planted", {"phase": "configured", **request.plants.describe()})
+    instrumentation = Instrumentation(device, ledger, app_package, request.plants, request.host_version,
+                                      request.gate_children)
+    try:
         pid = instrumentation.start(target)
-        case.set_section("instrumentation", {
-            "device": {"kind": request.device.kind, "address": request.device.address, "id": device.id,
-                       "name": device.name},
-            "target": target.describe(), "pid": pid, "app_package": app_package,
-            "host_frida": request.host_version, "agent_sha256": agent_sha256(),
-            "plants": request.plants.describe()}, ledger)
+    except BaseException:
+        instrumentation.stop()      # the child-following worker, and whatever got attached
+        raise
+    case.set_section("instrumentation", {
+        "device": {"kind": request.device.kind, "address": request.device.address, "id": device.id,
+                   "name": device.name},
+        "target": target.describe(), "pid": pid, "app_package": app_package,
+        "host_frida": request.host_version, "agent_sha256": agent_sha256(),
+        "plants": request.plants.describe()}, ledger)
+    return instrumentation, pid
+
+
+def run(case: Case, request: Request) -> Result:
+    device = open_device(request.device)
+    with case.ledger() as ledger:
+        instrumentation, pid = begin(case, ledger, device, request)
         ended = False
         try:
             ended = instrumentation.wait(pid, request.duration)

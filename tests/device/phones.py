@@ -88,3 +88,11 @@ def android16_plain() -> Phone:
 def android14_plain() -> Phone:
     return _phone("RFCT14PLAIN", _props("14", 34, "SM-S911B", "samsung", "arm64-v8a", "2024-08-01"),
                   None, {"private_dns_mode": "hostname", "private_dns_specifier": "one.one.one.one"}, None, ELF_ARM64)
+
+
+def install(phone: Phone, package: str, apks: dict[str, bytes]) -> Phone:
+    """`package` installed too: its APK files (base first, then splits) in its own /data/app directory."""
+    directory = f"/data/app/~~y/{package}-1"
+    phone.dirs[directory] = dict(apks)
+    phone.packages[package] = [f"{directory}/{name}" for name in apks]
+    return phone

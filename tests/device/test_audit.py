@@ -1,6 +1,7 @@
 """`auditor audit`'s device side for real: attestation, APK pull, set-up, screen recording, marks, restore,
-seal — and the undo after Ctrl-C, SIGTERM and SIGKILL. Capture, hooks and static scan are other rooms'
-parts; here they are absent (not faked), and the case records that they did not run."""
+seal — and the undo after Ctrl-C, SIGTERM and SIGKILL. Most tests here leave capture, hooks and static scan
+out (not faked; the case records that they did not run); the CLI test runs them, and test_audit_live.py runs
+a whole audit with all of them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import frida
 import pytest
 from click.testing import CliRunner
 
@@ -111,14 +113,34 @@ def test_missing_package_is_an_error_and_the_case_still_ends(adb_env, scripted, 
     assert Case.open(plan.case_dir).info["ended"]["reason"] == result.reason
 
 
-def test_cli_refuses_without_the_other_rooms(adb_env, scripted, tmp_path):
+def test_cli_runs_every_room_and_ends_early_without_frida_server(adb_env, scripted, tmp_path):
+    """The CLI wires in the real capture, scanner and instrumentation. This phone has no frida-server and no
+    root, so the set-up fails before the app is spawned: the capture and the scan have run, the phone is
+    restored, the case is sealed, and the exit status says the audit did not complete."""
     fake = scripted.android11_plain()
     adb_env(fake)
-    result = CliRunner().invoke(cli, ["audit", "--serial", fake.serial, "--package", PACKAGE,
-                                      "--case", str(tmp_path / "case"), "--duration", "1"])
-    assert result.exit_code == 2
-    assert "error: auditor audit: this installation lacks" in result.output
-    assert fake.commands == [] and not (tmp_path / "case").exists()
+    before = fake.snapshot()
+    case_dir = tmp_path / "case"
+    result = CliRunner().invoke(cli, ["audit", "--serial", fake.serial, "--package", PACKAGE, "--case", str(case_dir),
+                                      "--duration", "1", "--confdir", str(tmp_path / "mitmproxy"), "--json"])
+    assert result.exit_code == 1, result.output
+    reason = (f"error: no frida-server on the device; pass --frida-server FILE (the build for frida "
+              f"{frida.__version__} and the device's ABI)")
+    assert f"failed: the audit ended early ({reason}); the case holds what was recorded" in result.output
+    assert "warning: static scan failed: " in result.output
+    assert fake.snapshot() == before
+    case = Case.open(case_dir)
+    assert case.sealed and case.info["ended"]["reason"] == reason and case.info["ended"]["parts_not_run"] == []
+    case_kinds = kinds(case_dir)
+    assert case_kinds.count("device.apk") == 2 and case_kinds.count("static.apk") == 2
+    assert "static.scan_failed" in case_kinds and "static.scan" not in case_kinds
+    assert case_kinds.count("proxy.stopped") == 1 and "hook.session" not in case_kinds
+    steps = [(r["body"]["step"], r["body"]["status"]) for r in read_records(case.ledger_path)
+             if r["kind"] == "case.audit_step"]
+    assert steps[-6:] == [("start the capture", "started"), ("start the capture", "done"),
+                          ("prepare the device", "started"), ("restore the device", "done"),
+                          ("stop the capture", "done"), ("attest again and compare", "done")]
+    assert verify_case(case_dir).ok
 
 
 def _start_child(fake, case_dir: Path) -> subprocess.Popen:

@@ -1,0 +1,74 @@
+"""What one `auditor audit` is asked to do: the phone, the app, and how the rooms are set up for it.
+
+Two parts exist for tests only, where no phone runs the app: a stand-in program spawned under the hooks in
+place of the package (the JVM reference app on the local Frida device), and a loopback test world the
+capture resolves host names to (as `auditor capture --world/--world-port`). Both leave their mark in the
+case (the instrumentation section names the device and the argv; the capture session names the world), so
+such a case can never pass for a real audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor.capture.proxy import DEFAULT_CONFDIR
+from auditor.instrument.devices import DeviceChoice
+from auditor.instrument.planting import Plants, clipboard_canary
+
+if TYPE_CHECKING:
+    from auditor.audit.components import Interception
+
+
+@dataclass(frozen=True)
+class LoopbackWorld:
+    """TEST ONLY: the capture resolves every host name to the test world's loopback servers, which all listen
+    on `port`, and checks their certificate chains against `upstream_ca`."""
+
+    world: Path
+    port: int
+    upstream_ca: Path | None = None
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """TEST ONLY: a program spawned under the hooks instead of the package, on a Frida device without Android.
+    `argv` is built once the capture is listening, from its Interception (proxy port, CA), so the stand-in's
+    traffic goes through the capture as the phone's would. With stdio "pipe" the test reads the program's
+    output (the Frida device's "output" signal) and answers it (`device.input`), as a user taps the screen."""
+
+    argv: Callable[[Interception], Sequence[str]]
+    stdio: str = "pipe"
+
+
+def fresh_canaries() -> Plants:
+    """A new, unguessable clipboard canary per audit: its later transmission can only come from this run."""
+    return Plants(clipboard=clipboard_canary("auto"))
+
+
+@dataclass(frozen=True)
+class AuditPlan:
+    serial: str
+    package: str
+    case_dir: Path
+    apk: Path | None = None
+    persona: str | None = None
+    duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
+    proxy_mode: str = "regular"             # regular | wireguard
+    proxy_host: str | None = None           # the host as the phone sees it; None: adb reverse to 127.0.0.1
+    frida_server: Path | None = None
+    operator: str | None = None
+    seal: bool = True
+    command_line: list[str] | None = None
+    plants: Plants = field(default_factory=fresh_canaries)
+    capture_confdir: str = DEFAULT_CONFDIR  # mitmproxy's configuration directory (its CA)
+    # None: the phone itself, over USB (the Frida device whose id is the adb serial)
+    frida_device: DeviceChoice | None = None
+    stand_in: StandIn | None = None         # TEST ONLY
+    world: LoopbackWorld | None = None      # TEST ONLY
+
+    @property
+    def frida_choice(self) -> DeviceChoice:
+        return self.frida_device or DeviceChoice("id", self.serial)
