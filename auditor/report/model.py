@@ -549,7 +549,9 @@ class ModelBuilder:
 
 
 def planted_values(case: Case) -> set[str]:
-    """Values the auditor planted (case.json 'planted', hook.planted events): kept visible when redacting."""
+    """The test's own values — planted by the auditor (case.json `planted`, hook.planted events) and the test
+    device's known identifiers (case.json `device` fields, the persona's account): kept visible when redacting,
+    as they are the evidence, not a third party's data."""
     values: set[str] = set()
 
     def collect(value: Any) -> None:
@@ -563,6 +565,10 @@ def planted_values(case: Case) -> set[str]:
                 collect(item)
 
     collect(case.info.get("planted"))
+    device = case.info.get("device")
+    for fact in _dict(_dict(device).get("fields")).values():
+        if _dict(fact).get("known") is True:
+            collect(_dict(fact).get("value"))
     for record in read_ledger(case).planted:
         body = record["body"]
         collect(body.get("value") if body.get("phase") == "returned" else body.get("clipboard"))
