@@ -255,7 +255,7 @@ class ModelBuilder:
         locations = [self.location(value) for item in shown_items for value in _list(item.get("values"))
                      if isinstance(value, dict)][:50]
         actor = _dict(raw.get("actor"))
-        actor_name = _str(actor.get("package") or actor.get("class"))
+        actor_name = _str(actor.get("package") or actor.get("class") or actor.get("sdk"))  # sdk: static finding
         stack_raw, stack_seq = self._stack(raw, shown_items, actor)
         first_frame = _str(actor.get("frame"))
         planted = [_dict(item.get("planted")) for item in shown_items if isinstance(item.get("planted"), dict)]

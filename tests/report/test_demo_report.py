@@ -97,11 +97,11 @@ def test_device_attestation_is_a_table_saying_it_was_simulated(demo: DemoReport)
     device = method.split('class="grid small device"', 1)[1].split("</table>", 1)[0]
     assert _cells(device) == [[name, DEVICE[name], SIMULATED_HOW, ""] for name in sorted(DEVICE)]
     text = demo.pdf["en"]
-    assert ("Test device (attestation) SIMULATED DEVICE: no phone was used. the reference app's JVM stand-ins "
-            "for Android (no phone); identifiers set by the demo.") in text
+    assert ("Test device (attestation) SIMULATED DEVICE — no phone was used (the reference app's JVM stand-ins "
+            "for Android (no phone); identifiers set by the demo).") in text
     assert "Record format auditor-simulated-device/1 Serial number (adb) none (no device connected over adb)" in text
     assert "Field Value How it was learned Note" in text
-    assert "GESIMULEERD TOESTEL: er is geen telefoon gebruikt." in demo.pdf["nl"]
+    assert "GESIMULEERD TOESTEL — er is geen telefoon gebruikt (" in demo.pdf["nl"]
     assert "Veld Waarde Hoe het is vastgesteld Opmerking" in demo.pdf["nl"]
 
 
