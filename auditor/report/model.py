@@ -532,13 +532,17 @@ class ModelBuilder:
         for seq, record in sorted(ledger.flows.items())[:ANNEX_LIMIT]:
             body = record["body"]
             request, response = _dict(body.get("request")), _dict(body.get("response"))
+            stream = _dict(body.get("stream"))
+            offset = stream.get("offset")
             url = f"{_str(request.get('scheme'))}://{_str(request.get('host'))}{_str(request.get('path'))}"
             flows.append({"seq": seq, "time": self.plain(record["t_wall"]),
                           "method": self.plain(request.get("method"), 20), "url": self.text(url, 200),
                           "server_ip": self.plain(_dict(body.get("server")).get("ip")),
                           "status": response.get("status_code") if isinstance(response.get("status_code"), int)
                           else None, "personal": seq in personal,
-                          "artifact": self.plain(record.get("artifact"))})
+                          # a proxy.flow has no artifact: the flow is the record in flows.mitm named by stream
+                          "artifact": self.plain(record.get("artifact") or stream.get("sha256")),
+                          "stream_offset": offset if isinstance(offset, int) and offset >= 0 else None})
         files = sorted(_dict(_dict(seal.get("payload") if seal else None).get("files")).items())
         return {"flows": flows, "flows_omitted": max(0, len(ledger.flows) - ANNEX_LIMIT),
                 "hook_events": [self.hook_row(r) for r in ledger.hook_events[:ANNEX_LIMIT]],

@@ -66,3 +66,9 @@ def har_case(root: Path) -> Case:
             artifact = case.artifacts.put_bytes(json.dumps(entry, sort_keys=True).encode("utf-8"))
             ledger.append("import", "import.flow", event, artifact=artifact)
     return case
+
+
+def attestation(values: dict[str, str]) -> dict[str, object]:
+    """A device attestation record (docs/events.md, device) holding the given identifiers as known fields."""
+    return {"format": "auditor-device-attestation/1", "serial": "TEST", "warnings": [],
+            "fields": {name: {"value": value, "known": True, "how": "test"} for name, value in values.items()}}

@@ -14,7 +14,7 @@ import zstandard
 
 from auditor.analyze.run import analyze
 from auditor.case.bundle import Case
-from tests.analysis.builders import add_flow
+from tests.analysis.builders import add_flow, attestation
 from tests.analysis.conftest import load
 
 CLIP = 'Canary "clip" \u2713 7Q2X-LKJH'
@@ -73,7 +73,7 @@ def adversarial(tmp_path_factory):
     case.set_section("planted", [{"what": "clipboard", "value": CLIP}, {"what": "email", "value": EMAIL},
                                  {"what": "device_name", "value": DEVICE_NAME},
                                  {"what": "location", "value": "52.378916,4.895768"}])
-    case.set_section("device", {"attestation": {"advertising_id": AAID, "android_id": ANDROID_ID, "imei": IMEI}})
+    case.set_section("device", attestation({"advertising_id": AAID, "android_id": ANDROID_ID, "imei": IMEI}))
     with case.ledger(fsync_interval=0) as ledger:
         for port, (label, suffix, body, headers) in enumerate(FLOWS, start=41000):
             add_flow(case, ledger, f"https://{label}.adversary.test{suffix}", body, headers=headers,
@@ -142,7 +142,7 @@ def test_bomb_is_capped_and_noted(adversarial):
 
 def test_malformed_flow_events_do_not_stop_the_analysis(tmp_path):
     case = Case.create(tmp_path / "case", operator="test")
-    case.set_section("device", {"attestation": {"android_id": ANDROID_ID}})
+    case.set_section("device", attestation({"android_id": ANDROID_ID}))
     with case.ledger(fsync_interval=0) as ledger:
         ledger.append("proxy", "proxy.flow", {"request": "not an object"})
         ledger.append("proxy", "proxy.flow", {"request": {"host": "x" * 300}})

@@ -13,7 +13,7 @@ import pytest
 from auditor.analyze.run import analyze
 from auditor.case.bundle import Case
 from auditor.reference.assets import default_world as world_path
-from tests.analysis.builders import add_flow
+from tests.analysis.builders import add_flow, attestation
 from tests.analysis.conftest import load
 
 CLIP = "IBAN NL91 ABNA 0417 1643 00"
@@ -68,9 +68,9 @@ def reference_case(tmp_path_factory):
     case.set_section("persona", {"name": "child, 12", "age": 12})
     case.set_section("planted", [{"what": "clipboard", "value": CLIP},
                                  {"what": "location", "value": "52.370216,4.895168"}])
-    case.set_section("device", {"attestation": {"android_id": ANDROID_ID, "advertising_id": AAID, "imei": IMEI,
-                                                "serial": SERIAL, "phone_number": "+31612345678",
-                                                "account": "jan.jansen@example.nl"}})
+    case.set_section("device", attestation({"android_id": ANDROID_ID, "advertising_id": AAID, "imei": IMEI,
+                                               "serial": SERIAL, "phone_number": "+31612345678",
+                                               "account": "jan.jansen@example.nl"}))
     scan = {"package": APP, "version_code": 1, "version_name": "1.0", "permissions": [],
             "sdks": [{"name": "ByteDance", "evidence": ["com.bytedance.sdk.AppLog"]},
                      {"name": "AppsFlyer", "evidence": ["com.appsflyer.AppsFlyerLib"]}],

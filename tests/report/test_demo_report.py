@@ -193,3 +193,11 @@ def test_no_raw_json_placeholders_or_missing_evidence_in_the_pdf(demo: DemoRepor
         assert not re.search(r'[{\[]"|\{[a-z_]+\}', ours), lang
         assert no_seqs not in text
     assert all(f["evidence"]["seqs"] for f in demo.data["findings"])
+
+
+def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> None:
+    flows = [json.loads(line) for line in (demo.case / "ledger.jsonl").read_text("utf-8").splitlines()
+             if '"kind":"proxy.flow"' in line]
+    assert len(flows) == 8
+    assert [(f["seq"], f["artifact"], f["stream_offset"]) for f in demo.data["annex"]["flows"]] == [
+        (r["seq"], r["body"]["stream"]["sha256"], r["body"]["stream"]["offset"]) for r in flows]
