@@ -472,6 +472,12 @@ class ModelBuilder:
                                     "size": self.plain(r["body"].get("size")),
                                     "sha256": self.plain(r["body"].get("sha256"))}
                                    for r in ledger.hook_malformed[:200]],
+                "hook_detached": [{"seq": r["seq"], "time": self.plain(r["t_wall"]),
+                                   "pid": self.plain(r["body"].get("pid")),
+                                   "reason": self.plain(r["body"].get("reason"), 100),
+                                   "verdict": self.plain(r["body"].get("verdict"), 100),
+                                   "crash": self.text(readable(r["body"].get("crash")), 500)}
+                                  for r in ledger.hook_sessions if r["body"].get("event") == "detached"][:200],
                 "hook_overflow": sum(r["body"]["overflow"] for r in ledger.hook_coverage
                                      if _int(r["body"].get("overflow")) is not None)}
 

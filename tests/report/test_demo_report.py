@@ -173,11 +173,16 @@ def test_known_unknowns_name_the_hooks_not_installed(demo: DemoReport) -> None:
     assert unknowns["capture_counted"] == {"aborted": 0, "dns": 0, "malformed": 0, "non_http": 0,
                                            "quic_blocked": 0, "tls_failed": 0}
     assert unknowns["hook_errors"] == [] and unknowns["hook_malformed"] == []
-    for lang, heading in (("en", "Calls to these 4 interface(s) could not be observed"),
-                          ("nl", "Aanroepen van deze 4 interface(s) konden niet worden waargenomen")):
+    assert [(d["reason"], d["verdict"], d["crash"]["text"]) for d in unknowns["hook_detached"]] == [
+        ("process-terminated", "exited(0)", "")]
+    for lang, heading, t_detached in (
+            ("en", "Calls to these 4 interface(s) could not be observed", "When the hooks stopped watching"),
+            ("nl", "Aanroepen van deze 4 interface(s) konden niet worden waargenomen", "Wanneer de hooks ophielden")):
         section = _section(demo.html[lang], "unknowns")
         assert heading in section
-        assert [row[0] for row in _cells(section)] == NOT_INSTALLED
+        not_installed, detached = section.split(t_detached, 1)
+        assert [row[0] for row in _cells(not_installed)] == NOT_INSTALLED
+        assert [row[3:5] for row in _cells(detached)] == [["process-terminated", "exited(0)"]]
         compact = demo.pdf[lang].replace(" ", "")
         assert all(api in compact for api in NOT_INSTALLED)
 
