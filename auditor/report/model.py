@@ -14,7 +14,7 @@ from auditor.case.bundle import Case
 from auditor.case.seal import verify_case
 from auditor.report.redact import Redactor
 from auditor.report.sources import Analysis, LedgerView, load_analysis, load_seal, read_ledger, request_body
-from auditor.report.values import CELL_LIMIT, excerpt, neutralise, shown
+from auditor.report.values import CELL_LIMIT, excerpt, neutralise, readable, shown
 
 REPORT_FORMAT = "auditor-report/1"
 SEVERITIES = ("high", "medium", "low", "info")
@@ -38,24 +38,43 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def _seqs(evidence: dict[str, Any]) -> list[int]:
-    found: list[int] = []
-    for key in ("ledger_seqs", "ledger_seq", "seqs", "seq"):
-        value = evidence.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, int) and not isinstance(item, bool) and item > 0:
-                found.append(item)
-    return sorted(set(found))
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _artifacts(evidence: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-    for key in ("artifacts", "artifact", "artifact_sha256", "artifacts_sha256"):
-        value = evidence.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str):
-                found.append(item[:64])
-    return sorted(set(found))
+def _shown(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pieces of evidence a finding shows (docs/analysis.md: evidence.shown[], at most 20)."""
+    return [_dict(item) for item in _list(_dict(raw.get("evidence")).get("shown"))]
+
+
+def _seqs(item: dict[str, Any]) -> list[int]:
+    """Ledger sequence numbers one piece of evidence points to: its event and the activity it cites."""
+    found = [_int(item.get("ledger_seq"))] + [_int(s) for s in _list(item.get("activity_ledger_seqs"))]
+    return sorted({s for s in found if s is not None})
+
+
+def _artifacts(item: dict[str, Any]) -> list[str]:
+    found = [item.get(key) for key in ("flow_artifact", "request_body_sha256", "scan_artifact")]
+    return sorted({a[:64] for a in found if isinstance(a, str)})
+
+
+_DETAIL_KEYS = {"proxy.quic_blocked": ("client", "server", "mode"),
+                "proxy.non_http": ("transport", "client", "server", "client_bytes", "server_bytes", "error"),
+                "proxy.dns": ("questions", "response_code", "client"),
+                "proxy.malformed": ("problem", "client"),
+                "proxy.aborted": ("url", "error", "client")}
+
+
+def _completeness_detail(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The facts of a capture completeness event a reader needs (docs/events.md), addresses as ip:port."""
+    detail: dict[str, Any] = {}
+    for key in _DETAIL_KEYS.get(kind, tuple(sorted(body))):
+        value = body.get(key)
+        if isinstance(value, dict) and "ip" in value:
+            value = f"{_str(value.get('ip'))}:{_str(value.get('port'))}"
+        if value not in (None, "", [], {}):
+            detail[key] = value
+    return detail
 
 
 class ModelBuilder:
@@ -95,8 +114,8 @@ class ModelBuilder:
         model: dict[str, Any] = {
             "format": REPORT_FORMAT,
             "case": self.case_section(info),
-            "app": self.mapping(_dict(info.get("app"))),
-            "device": self.mapping(_dict(info.get("device"))),
+            "app": self.app_section(_dict(info.get("app"))),
+            "device": self.device_section(_dict(info.get("device"))),
             "seal": self.seal_section(seal, verification.seal_sha256),
             "verification": {"ok": verification.ok, "sealed": verification.sealed,
                              "problems": [self.plain(str(p), 500) for p in verification.problems[:50]],
@@ -106,7 +125,7 @@ class ModelBuilder:
             "summary": self.summary(verdicts, findings),
             "verdicts": verdicts,
             "findings": findings,
-            "unknowns": self.unknowns(ledger),
+            "unknowns": self.unknowns(ledger, info),
             "charts": self.chart_data(ledger, analysis, flows_with_data),
             "annex": self.annex(ledger, seal, flows_with_data),
             "ledger_head": {"seq": ledger.head_seq, "hash": ledger.head_hash},
@@ -116,16 +135,51 @@ class ModelBuilder:
 
     def case_section(self, info: dict[str, Any]) -> dict[str, Any]:
         tool = _dict(info.get("tool"))
+        ended = info.get("ended")  # a time (capture, demo) or, after a live audit, {time, reason, …}
+        ended_info = _dict(ended)
         return {"case_id": self.plain(info.get("case_id")), "created": self.plain(info.get("created")),
-                "ended": self.plain(info.get("ended")),
+                "ended": self.plain(ended_info.get("time") if ended_info else ended),
+                "ended_reason": self.plain(ended_info.get("reason"), 300),
+                "cleanup_problems": [self.text(p, 500) for p in _list(ended_info.get("cleanup_problems"))[:50]],
+                "parts_not_run": [self.text(p, 300) for p in _list(ended_info.get("parts_not_run"))[:50]],
                 "operator": self.plain(_dict(info.get("operator")).get("name")),
                 "persona": self.plain(info.get("persona")), "scenario": self.text(info.get("scenario"), 500),
                 "tool": {k: self.plain(tool.get(k)) for k in ("name", "version", "git_commit", "python",
                                                               "platform")}}
 
-    def mapping(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        """A case.json section as sorted (key, value) rows: its shape is another room's, so show it all."""
-        return [{"key": self.plain(k, 100), "value": self.text(v, 600)} for k, v in sorted(data.items())][:200]
+    def app_section(self, app: dict[str, Any]) -> dict[str, Any]:
+        """case.json `app` (docs/events.md, static): identity of the app, digests as lists of strings."""
+        code = app.get("version_code")
+        return {"package": self.plain(app.get("package")), "version_name": self.plain(app.get("version_name")),
+                "version_code": self.plain(code) if code is not None else "",
+                "apk_sha256": [self.plain(d, 64) for d in _list(app.get("apk_sha256"))[:50]],
+                "signing_cert_sha256": [self.plain(d, 64) for d in _list(app.get("signing_cert_sha256"))[:50]],
+                "permissions": len(_list(app.get("permissions")))}
+
+    def device_section(self, device: dict[str, Any]) -> dict[str, Any]:
+        """case.json `device`: the attestation record (docs/events.md, device), one row per field; the demo
+        writes the same shape with a simulated-device format and a `simulated` note."""
+        fields = []
+        for name, fact in sorted(_dict(device.get("fields")).items()):
+            fact = _dict(fact)
+            known = fact.get("known") is True
+            fields.append({"name": self.plain(name, 100), "known": known,
+                           "value": self.text(readable(fact.get("value")) if known else "", 600),
+                           "how": self.text(fact.get("how"), 300), "note": self.text(fact.get("note"), 500)})
+        formats = self.plain(device.get("format"), 100)
+        simulated = device.get("simulated")
+        if simulated is None and formats.startswith("auditor-simulated-device"):
+            simulated = formats
+        known_keys = {"fields", "format", "serial", "simulated", "warnings", "collected_started",
+                      "collected_ended"}
+        return {"present": bool(device), "format": formats, "serial": self.plain(device.get("serial")),
+                "simulated": self.text(simulated, 500) if simulated else None,
+                "collected_started": self.plain(device.get("collected_started")),
+                "collected_ended": self.plain(device.get("collected_ended")),
+                "fields": fields[:300],
+                "warnings": [self.text(readable(w), 500) for w in _list(device.get("warnings"))[:100]],
+                "other": [{"key": self.plain(k, 100), "value": self.text(readable(v), 600)}
+                          for k, v in sorted(device.items()) if k not in known_keys][:100]}
 
     def seal_section(self, seal: dict[str, Any] | None, seal_sha256: str | None) -> dict[str, Any]:
         if seal is None:
@@ -155,68 +209,139 @@ class ModelBuilder:
         }
 
     def method_section(self, info: dict[str, Any], ledger: LedgerView) -> dict[str, Any]:
-        planted = [{"what": self.plain(k), "value": self.text(v, 300)}
-                   for k, v in sorted(_dict(info.get("planted")).items())]
-        for record in ledger.planted[:200]:
+        """What was planted (case.json `planted`) and each time a planted value was handed to the app
+        (hook.planted, phase returned), the operator's marks, the capture sessions and the hooked processes."""
+        planted = []
+        for what, value in sorted(_dict(info.get("planted")).items()):
+            if value is not None:
+                planted.append({"what": self.plain(what), "value": self.text(readable(value), 300)})
+        returned = []
+        for record in ledger.planted[:500]:
             body = record["body"]
-            planted.append({"what": self.plain(body.get("what")), "value": self.text(body.get("value"), 300),
-                            "time": self.plain(record["t_wall"]), "seq": record["seq"]})
+            if body.get("phase") != "returned":
+                continue
+            actor = _dict(body.get("actor"))
+            returned.append({"seq": record["seq"], "time": self.plain(body.get("time") or record["t_wall"]),
+                             "what": self.plain(body.get("what")), "api": self.plain(body.get("api"), 300),
+                             "value": self.text(readable(body.get("value")), 300),
+                             "original": self.text(readable(body.get("original")), 300),
+                             "actor": self.plain(actor.get("package") or actor.get("class")),
+                             "sdk": self.plain(actor.get("sdk"))})
         marks = [{"seq": r["seq"], "time": self.plain(r["t_wall"]), "kind": self.plain(r["kind"]),
                   "text": self.text(r["body"].get("text"), 500)} for r in ledger.marks[:500]]
-        return {"planted": planted, "marks": marks,
-                "capture": self.mapping(_dict(info.get("capture"))),
-                "instrumentation": self.mapping(_dict(info.get("instrumentation")))}
+        sessions = []
+        for session in _list(_dict(info.get("capture")).get("sessions"))[:100]:
+            session = _dict(session)
+            sessions.append({k: self.plain(session.get(k)) for k in ("started", "stopped", "mode", "flows",
+                                                                      "ca_cert_sha256")})
+        processes = []
+        for record in ledger.hook_sessions:
+            body = record["body"]
+            if body.get("event") in ("spawned", "attaching"):
+                processes.append({"seq": record["seq"], "time": self.plain(record["t_wall"]),
+                                  "pid": self.plain(body.get("pid")), "event": self.plain(body.get("event")),
+                                  "frida": self.plain(body.get("host_frida")),
+                                  "agent_sha256": self.plain(body.get("agent_sha256"))})
+        return {"planted": planted, "planted_returned": returned, "marks": marks, "capture_sessions": sessions,
+                "hooked_processes": processes[:100]}
 
     def finding(self, raw: dict[str, Any], ledger: LedgerView) -> dict[str, Any]:
+        """One finding of analysis/findings.json (docs/analysis.md) with its evidence looked up in the ledger:
+        the requests that carried the values (marked), the hook events, and the Java stack naming the code."""
         recipient, destination = _dict(raw.get("recipient")), _dict(raw.get("destination"))
-        transfer = _dict(raw.get("transfer"))
-        evidence_items = [_dict(e) for e in (raw.get("evidence") if isinstance(raw.get("evidence"), list)
-                                             else [raw.get("evidence")])]
-        seqs = sorted({s for e in evidence_items for s in _seqs(e)})
-        artifacts = sorted({a for e in evidence_items for a in _artifacts(e)})
-        locations = [self.location(loc) for e in evidence_items for loc in self._locations(e)][:50]
-        actor = raw.get("actor")
-        actor_name = _dict(actor).get("package") or _dict(actor).get("class") if isinstance(actor, dict) else actor
-        stack_raw = raw.get("stack") if isinstance(raw.get("stack"), list) else []
-        actor_text = _str(actor_name)
+        shown_items = _shown(raw)
+        seqs = sorted({s for item in shown_items for s in _seqs(item)})
+        artifacts = sorted({a for item in shown_items for a in _artifacts(item)})
+        locations = [self.location(value) for item in shown_items for value in _list(item.get("values"))
+                     if isinstance(value, dict)][:50]
+        actor = _dict(raw.get("actor"))
+        actor_name = _str(actor.get("package") or actor.get("class") or actor.get("sdk"))  # sdk: static finding
+        stack_raw, stack_seq = self._stack(raw, shown_items, actor)
+        first_frame = _str(actor.get("frame"))
+        planted = [_dict(item.get("planted")) for item in shown_items if isinstance(item.get("planted"), dict)]
+        flow_seqs = [_int(item.get("ledger_seq")) for item in shown_items]
+        hook_seqs = sorted({s for s in seqs if s in self.hooks_by_seq}
+                           | ({actor["hook_seq"]} if _int(actor.get("hook_seq")) in self.hooks_by_seq else set()))
+        occurrences = _int(_dict(raw.get("evidence")).get("occurrences"))
         return {
             "id": self.plain(raw.get("id")),
             "type": self.plain(raw.get("type"), 80),
             "data_category": self.plain(raw.get("data_category"), 120),
+            "api": self.plain(raw.get("api"), 300),
             "actor": self.plain(actor_name),
+            "actor_detail": {"class": self.plain(actor.get("class"), 300), "frame": self.plain(first_frame, 400),
+                             "sdk": self.plain(actor.get("sdk")), "exodus_id": self.plain(actor.get("exodus_id")),
+                             "first_party": actor.get("first_party") if isinstance(actor.get("first_party"), bool)
+                             else None},
+            "user_action": raw.get("user_action") if isinstance(raw.get("user_action"), bool) else None,
+            "active": raw.get("active") if isinstance(raw.get("active"), bool) else None,
             "recipient": {k: self.plain(recipient.get(k)) for k in ("host", "domain", "entity", "parent",
-                                                                    "entity_country")},
+                                                                    "entity_country", "tracker", "source")}
+            | {"third_party": recipient.get("third_party") if isinstance(recipient.get("third_party"), bool)
+               else None},
             "destination": {k: self.plain(destination.get(k)) for k in ("ip", "country_physical",
                                                                         "country_registered", "asn", "operator")},
-            "transfer": {k: self.text(v, 800) for k, v in sorted(transfer.items())} if transfer else None,
-            "transfer_outcome": self.plain(transfer.get("outcome"), 60) if transfer else "",
+            "transfer": self.transfer(_dict(raw.get("transfer"))),
+            "transfer_outcome": self.plain(_dict(raw.get("transfer")).get("outcome")
+                                           or raw.get("transfer_outcome"), 60),
             "time": self.plain(raw.get("time")),
+            "time_last": self.plain(raw.get("time_last")),
+            "occurrences": occurrences if occurrences is not None else len(shown_items),
             "before_consent": raw.get("before_consent") if isinstance(raw.get("before_consent"), bool) else None,
             "confidence": self.plain(raw.get("confidence"), 40),
             "stack": [{"frame": self.plain(frame, 400),
-                       "actor": bool(actor_text) and _str(frame).startswith(actor_text)}
+                       "actor": _str(frame) == first_frame
+                       or bool(actor_name) and _str(frame).startswith(actor_name + ".")}
                       for frame in stack_raw[:STACK_LIMIT]],
+            "stack_seq": stack_seq,
             "stack_omitted": max(0, len(stack_raw) - STACK_LIMIT),
+            "planted": [{"what": self.plain(p.get("what")), "value": self.text(readable(p.get("value")), 300),
+                         "original": self.text(readable(_dict(p.get("original")).get("value", p.get("original"))),
+                                               300)} for p in planted[:5]],
+            "static_evidence": sorted({self.plain(c, 300) for item in shown_items
+                                       for c in _list(item.get("static_evidence"))})[:100],
+            "decoding_notes": [self.text(readable(n), 300) for item in shown_items
+                               for n in _list(item.get("decoding_notes"))][:20],
             "evidence": {"seqs": seqs, "artifacts": artifacts, "locations": locations},
-            "requests": [self.request(ledger.flows[s], locations) for s in seqs if s in ledger.flows][:5],
-            "hook_events": [self.hook_row(self.hooks_by_seq[s]) for s in seqs if s in self.hooks_by_seq][:5],
+            "requests": [self.request(ledger.flows[s], locations) for s in flow_seqs if s in ledger.flows][:5],
+            "hook_events": [self.hook_row(self.hooks_by_seq[s]) for s in hook_seqs][:5],
         }
 
-    @staticmethod
-    def _locations(evidence: dict[str, Any]) -> list[dict[str, Any]]:
-        items = evidence.get("locations", evidence.get("location"))
-        items = items if isinstance(items, list) else [items]
-        found = [_dict(i) for i in items if isinstance(i, dict)]
-        if "value" in evidence and not found:
-            found.append({"value": evidence["value"]})
-        return found
+    def _stack(self, raw: dict[str, Any], shown_items: list[dict[str, Any]],
+               actor: dict[str, Any]) -> tuple[list[Any], int | None]:
+        """The Java stack behind a finding: the one its evidence shows (hook findings), else the stack of the
+        socket hook event that attributed the flow to the code (actor.hook_seq), with that event's seq."""
+        for item in shown_items:
+            if isinstance(item.get("stack"), list):
+                return item["stack"], _int(item.get("ledger_seq"))
+        hook_seq = _int(actor.get("hook_seq"))
+        if hook_seq in self.hooks_by_seq:
+            return _list(self.hooks_by_seq[hook_seq]["body"].get("stack")), hook_seq
+        return _list(raw.get("stack")), None
 
-    def location(self, loc: dict[str, Any]) -> dict[str, Any]:
-        where = {k: v for k, v in sorted(loc.items()) if k not in ("value", "matched")}
-        value = loc.get("value", loc.get("matched"))
-        return {"where": self.text(", ".join(f"{k}={_str(v)}" for k, v in where.items()), 500),
-                "value": self.text(value if isinstance(value, str) else _str(value), 500),
-                "needle": _str(value)}
+    def transfer(self, transfer: dict[str, Any]) -> dict[str, Any] | None:
+        """A Chapter V assessment (docs/analysis.md `transfer`): outcome, law, date, the three country views."""
+        if not transfer:
+            return None
+        views = [{"view": self.plain(name, 40), "country": self.plain(_dict(view).get("country"), 8),
+                  "outcome": self.plain(_dict(view).get("outcome"), 60),
+                  "instrument": self.text(readable(_dict(view).get("instrument")), 300),
+                  "note": self.text(_dict(view).get("note"), 300)}
+                 for name, view in sorted(_dict(transfer.get("views")).items())]
+        return {"outcome": self.plain(transfer.get("outcome"), 60), "date": self.plain(transfer.get("date")),
+                "law": self.text(transfer.get("law"), 300),
+                "instrument": self.text(readable(transfer.get("instrument")), 300),
+                "cannot_prove": self.text(transfer.get("cannot_prove"), 1500), "views": views}
+
+    def location(self, found: dict[str, Any]) -> dict[str, Any]:
+        """One value found in a message (evidence.shown[].values[]): where, which known value, in which form."""
+        value = _str(found.get("value"))
+        source_kind, _, source_rule = _str(found.get("source")).partition(":")  # "recognised:<rule>"
+        return {"where": self.text(found.get("location"), 300), "what": self.plain(found.get("what"), 100),
+                "form": self.plain(found.get("form"), 60), "source_kind": self.plain(source_kind, 40),
+                "source_rule": self.plain(source_rule, 100),
+                "reasoning": self.text(found.get("reasoning"), 500),
+                "value": self.text(value, 500), "needle": value}
 
     def request(self, record: dict[str, Any], locations: list[dict[str, Any]]) -> dict[str, Any]:
         """One HTTP request shown as evidence, with the values the finding names marked where they occur."""
@@ -309,7 +434,9 @@ class ModelBuilder:
                 "findings_by_type": dict(sorted(Counter(f["type"] for f in findings).items())),
                 "before_consent": sum(1 for f in findings if f["before_consent"] is True)}
 
-    def unknowns(self, ledger: LedgerView) -> dict[str, Any]:
+    def unknowns(self, ledger: LedgerView, info: dict[str, Any]) -> dict[str, Any]:
+        """What the method could not see: the capture's completeness events and counters, the APIs the hooks
+        could not watch (hook.coverage), agent errors and rejected hook messages."""
         tls: Counter[tuple[str, str, str]] = Counter()
         others: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for record in ledger.completeness:
@@ -319,28 +446,70 @@ class ModelBuilder:
                 tls[(self.plain(host), self.plain(body.get("side"), 20), self.plain(body.get("error"), 300))] += 1
             else:
                 others[record["kind"].split(".", 1)[1]].append(
-                    {"seq": record["seq"], "time": self.plain(record["t_wall"]),
-                     "detail": self.text({k: v for k, v in sorted(body.items())}, 300)})
-        hooks_failed = [{"api": self.plain(r["body"].get("api"), 300), "error": self.text(r["body"].get("error"), 300)}
-                        for r in ledger.hook_status if r["body"].get("installed") is False]
-        sessions = [{"seq": r["seq"], "time": self.plain(r["t_wall"]), "detail": self.text(r["body"], 300)}
-                    for r in ledger.hook_sessions]
+                    {"seq": record["seq"], "time": self.plain(body.get("time") or record["t_wall"]),
+                     "detail": self.text(readable(_completeness_detail(record["kind"], body)), 300)})
+        counted: Counter[str] = Counter()
+        for session in _list(_dict(info.get("capture")).get("sessions")):
+            for kind, count in _dict(_dict(session).get("known_unknowns")).items():
+                if isinstance(count, int):
+                    counted[_str(kind).split(".", 1)[-1]] += count
         return {"flows": len(ledger.flows),
                 "tls_failures": [{"host": h, "side": s, "error": e, "count": n}
                                  for (h, s, e), n in sorted(tls.items())],
                 "tls_failure_count": sum(tls.values()),
                 "other": {kind: rows[:200] for kind, rows in sorted(others.items())},
                 "other_counts": {kind: len(rows) for kind, rows in sorted(others.items())},
-                "hooks_failed": hooks_failed, "hook_sessions": sessions[:200]}
+                "capture_counted": dict(sorted(counted.items())),
+                "hooks_not_installed": self.hooks_not_installed(ledger),
+                "hook_errors": [{"seq": r["seq"], "time": self.plain(r["t_wall"]),
+                                 "pid": self.plain(r["body"].get("pid")),
+                                 "where": self.plain(r["body"].get("class"), 300),
+                                 "error": self.text(r["body"].get("error"), 500)}
+                                for r in ledger.hook_errors[:200]],
+                "hook_malformed": [{"seq": r["seq"], "time": self.plain(r["t_wall"]),
+                                    "pid": self.plain(r["body"].get("pid")),
+                                    "problem": self.text(r["body"].get("problem"), 300),
+                                    "size": self.plain(r["body"].get("size")),
+                                    "sha256": self.plain(r["body"].get("sha256"))}
+                                   for r in ledger.hook_malformed[:200]],
+                "hook_detached": [{"seq": r["seq"], "time": self.plain(r["t_wall"]),
+                                   "pid": self.plain(r["body"].get("pid")),
+                                   "reason": self.plain(r["body"].get("reason"), 100),
+                                   "verdict": self.plain(r["body"].get("verdict"), 100),
+                                   "crash": self.text(readable(r["body"].get("crash")), 500)}
+                                  for r in ledger.hook_sessions if r["body"].get("event") == "detached"][:200],
+                "hook_overflow": sum(r["body"]["overflow"] for r in ledger.hook_coverage
+                                     if _int(r["body"].get("overflow")) is not None)}
+
+    def hooks_not_installed(self, ledger: LedgerView) -> list[dict[str, Any]]:
+        """APIs whose calls the hooks could not see. hook.coverage (written when a process is left) is the final
+        word for its process; hook.status `installed: false` counts only for a process without one (it crashed),
+        since an interface hook reports false until an implementation loads and then installs."""
+        rows: dict[tuple[str, str], str] = {}
+        covered = set()
+        for record in ledger.hook_coverage:
+            body = record["body"]
+            pid = self.plain(body.get("pid"))
+            covered.add(pid)
+            for api, reason in _dict(body.get("not_installed")).items():
+                rows[(self.plain(api, 300), pid)] = _str(reason)
+        installed_later = {(self.plain(r["body"].get("api"), 300), self.plain(r["body"].get("pid")))
+                           for r in ledger.hook_status if r["body"].get("installed") is True}
+        for record in ledger.hook_status:
+            body = record["body"]
+            key = (self.plain(body.get("api"), 300), self.plain(body.get("pid")))
+            if body.get("installed") is False and key[1] not in covered and key not in installed_later:
+                rows.setdefault(key, _str(body.get("error")))
+        return [{"api": api, "pid": pid, "reason": self.text(reason, 300)}
+                for (api, pid), reason in sorted(rows.items())][:500]
 
     @staticmethod
     def _flows_with_personal_data(analysis: Analysis) -> set[int]:
         seqs: set[int] = set()
         for finding in analysis.findings:
             if finding.get("type") in PERSONAL_TYPES:
-                evidence = finding.get("evidence")
-                for item in evidence if isinstance(evidence, list) else [evidence]:
-                    seqs.update(_seqs(_dict(item)))
+                for item in _shown(finding):
+                    seqs.update(_seqs(item))
         return seqs
 
     def chart_data(self, ledger: LedgerView, analysis: Analysis, personal: set[int]) -> dict[str, Any]:
@@ -369,13 +538,17 @@ class ModelBuilder:
         for seq, record in sorted(ledger.flows.items())[:ANNEX_LIMIT]:
             body = record["body"]
             request, response = _dict(body.get("request")), _dict(body.get("response"))
+            stream = _dict(body.get("stream"))
+            offset = stream.get("offset")
             url = f"{_str(request.get('scheme'))}://{_str(request.get('host'))}{_str(request.get('path'))}"
             flows.append({"seq": seq, "time": self.plain(record["t_wall"]),
                           "method": self.plain(request.get("method"), 20), "url": self.text(url, 200),
                           "server_ip": self.plain(_dict(body.get("server")).get("ip")),
                           "status": response.get("status_code") if isinstance(response.get("status_code"), int)
                           else None, "personal": seq in personal,
-                          "artifact": self.plain(record.get("artifact"))})
+                          # a proxy.flow has no artifact: the flow is the record in flows.mitm named by stream
+                          "artifact": self.plain(record.get("artifact") or stream.get("sha256")),
+                          "stream_offset": offset if isinstance(offset, int) and offset >= 0 else None})
         files = sorted(_dict(_dict(seal.get("payload") if seal else None).get("files")).items())
         return {"flows": flows, "flows_omitted": max(0, len(ledger.flows) - ANNEX_LIMIT),
                 "hook_events": [self.hook_row(r) for r in ledger.hook_events[:ANNEX_LIMIT]],
@@ -386,7 +559,9 @@ class ModelBuilder:
 
 
 def planted_values(case: Case) -> set[str]:
-    """Values the auditor planted (case.json 'planted', hook.planted events): kept visible when redacting."""
+    """The test's own values — planted by the auditor (case.json `planted`, hook.planted events) and the test
+    device's known identifiers (case.json `device` fields, the persona's account): kept visible when redacting,
+    as they are the evidence, not a third party's data."""
     values: set[str] = set()
 
     def collect(value: Any) -> None:
@@ -400,8 +575,13 @@ def planted_values(case: Case) -> set[str]:
                 collect(item)
 
     collect(case.info.get("planted"))
+    device = case.info.get("device")
+    for fact in _dict(_dict(device).get("fields")).values():
+        if _dict(fact).get("known") is True:
+            collect(_dict(fact).get("value"))
     for record in read_ledger(case).planted:
-        collect(record["body"].get("value"))
+        body = record["body"]
+        collect(body.get("value") if body.get("phase") == "returned" else body.get("clipboard"))
     return values
 
 

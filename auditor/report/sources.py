@@ -94,6 +94,9 @@ class LedgerView:
     completeness: list[dict[str, Any]] = field(default_factory=list)       # known-unknown events
     hook_status: list[dict[str, Any]] = field(default_factory=list)
     hook_sessions: list[dict[str, Any]] = field(default_factory=list)
+    hook_coverage: list[dict[str, Any]] = field(default_factory=list)
+    hook_errors: list[dict[str, Any]] = field(default_factory=list)
+    hook_malformed: list[dict[str, Any]] = field(default_factory=list)
     planted: list[dict[str, Any]] = field(default_factory=list)
     marks: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
@@ -123,6 +126,12 @@ def read_ledger(case: Case) -> LedgerView:
             view.hook_status.append(record)
         elif kind == "hook.session":
             view.hook_sessions.append(record)
+        elif kind == "hook.coverage":
+            view.hook_coverage.append(record)
+        elif kind == "hook.error":
+            view.hook_errors.append(record)
+        elif kind == "hook.malformed":
+            view.hook_malformed.append(record)
         elif kind == "hook.planted":
             view.planted.append(record)
         elif kind.startswith("operator."):

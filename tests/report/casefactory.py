@@ -1,7 +1,9 @@
 """A real, sealed case for report tests, written through the real case API: ledger events as capture, hooks
-and the operator write them (flows with gzip bodies in the artifact store, hook events with Java stacks, a
-TLS failure, a failed hook, a consent mark), sealed with a test key, plus analysis/*.json written to the
-analysis contract (findings, verdicts, inputs)."""
+and the operator write them (docs/events.md: flows with gzip bodies in the artifact store, hook events with
+Java stacks and actors, planted values, a TLS failure, a hook that failed to install, a consent mark, a device
+attestation record), sealed with a test key, plus analysis/*.json written to the analysis contract
+(docs/analysis.md: evidence.shown[] with values, stacks and ledger seqs). Small and hostile-capable; the demo
+case (tests/report/test_demo_report.py) is the real pipeline's output."""
 
 from __future__ import annotations
 
@@ -71,8 +73,13 @@ def _hook(ledger: Any, api: str, category: str, stack: list[str], package: str, 
     return ledger.append("hook", "hook.event", {
         "api": api, "category": category, "args": [], "result": result, "stack": stack, "thread": "main",
         "time": "2026-11-22T10:00:00.000000Z", "pid": 4242,
-        "actor": {"class": stack[1].split("(")[0].rsplit(".", 1)[0], "package": package, "sdk": sdk,
-                  "first_party": first_party}, "planted": None})["seq"]
+        "actor": _actor(stack, package, sdk, first_party), "planted": None})["seq"]
+
+
+def _actor(stack: list[str], package: str, sdk: str | None, first_party: bool) -> dict[str, Any]:
+    frame = stack[1]
+    return {"frame": frame, "class": frame.split("(")[0].rsplit(".", 1)[0], "package": package, "sdk": sdk,
+            "exodus_id": None, "first_party": first_party}
 
 
 def build_case(root: Path, version: str = "1.0", hostile: bool = False) -> BuiltCase:
@@ -86,12 +93,29 @@ def build_case(root: Path, version: str = "1.0", hostile: bool = False) -> Built
                              "signing_cert_sha256": ["cd" * 32],
                              "permissions": ["android.permission.INTERNET", "android.permission.CAMERA"]
                              + (["android.permission.READ_CONTACTS"] if version == "2.0" else [])})
-    case.set_section("device", {"model": "Pixel 7 (test)", "android_version": "14",
-                                "advertising_id": ADVERTISING_ID, "android_id": "9774d56d682e549c"})
-    case.set_section("planted", {"clipboard": CLIPBOARD, "email": EMAIL})
+    how = "adb shell getprop"
+    case.set_section("device", {
+        "format": "auditor-device-attestation/1", "serial": "TESTSERIAL01",
+        "collected_started": "2026-11-22T09:59:00.000000Z", "collected_ended": "2026-11-22T09:59:05.000000Z",
+        "fields": {"model": {"value": "Pixel 7 (test)", "known": True, "how": how},
+                   "android_version": {"value": "14", "known": True, "how": how},
+                   "root": {"value": {"rooted": True, "kind": "magisk"}, "known": True, "how": "adb shell su -v"},
+                   "private_dns_mode": {"value": None, "known": False, "how": "adb shell settings get global "
+                                        "private_dns_mode", "note": "settings service did not answer"},
+                   "advertising_id": {"value": ADVERTISING_ID, "known": True, "how": "adb shell content query"},
+                   "android_id": {"value": "9774d56d682e549c", "known": True, "how": "adb shell settings get"},
+                   "account": {"value": EMAIL, "known": True, "how": "adb shell dumpsys account"}},
+        "warnings": ["clock offset above 2 s"]})
+    case.set_section("planted", {"clipboard": CLIPBOARD, "location": {"latitude": 52.1, "longitude": 4.3}})
     with case.ledger(fsync_interval=0) as ledger:
         seqs = built.seqs
-        seqs["planted"] = ledger.append("hook", "hook.planted", {"what": "clipboard", "value": CLIPBOARD})["seq"]
+        ledger.append("hook", "hook.planted", {"phase": "configured", "clipboard": CLIPBOARD,
+                                               "location": {"latitude": 52.1, "longitude": 4.3}})
+        seqs["planted"] = ledger.append("hook", "hook.planted", {
+            "phase": "returned", "api": "android.content.ClipboardManager.getPrimaryClip", "what": "clipboard",
+            "value": CLIPBOARD, "original": {"class": "android.content.ClipData", "value": "ClipData { T:x }"},
+            "stack": SDK_STACK, "thread": "main", "tid": 1, "time": "2026-11-22T10:00:00.000000Z", "pid": 4242,
+            "actor": _actor(SDK_STACK, "com.bytedance.sdk", "Pangle", False)})["seq"]
         seqs["clip_sdk"] = _hook(ledger, "android.content.ClipboardManager.getPrimaryClip", "clipboard",
                                  SDK_STACK, "com.bytedance.sdk", "ByteDance", False, CLIPBOARD)
         seqs["clip_app"] = _hook(ledger, "android.content.ClipboardManager.getPrimaryClip", "clipboard",
@@ -121,7 +145,9 @@ def build_case(root: Path, version: str = "1.0", hostile: bool = False) -> Built
                                                     "server": {"ip": "127.0.0.41", "port": 443},
                                                     "sni": "pinned.example", "error": "certificate unknown"})
         ledger.append("hook", "hook.status", {"api": "android.hardware.biometrics.BiometricPrompt.authenticate",
-                                              "installed": False, "error": "class not found"})
+                                              "hooked_class": "android.hardware.biometrics.BiometricPrompt",
+                                              "installed": False, "overloads": 0, "error": "class not found",
+                                              "pid": 4242})
         seqs["consent"] = ledger.append("operator", "operator.consent_accepted", {"text": "accepted all"})["seq"]
         if version == "2.0":
             seqs["appsflyer"], _ = _flow(case, ledger, "t.appsflyer.example", "127.0.0.51", "/api/v1",
@@ -133,13 +159,27 @@ def build_case(root: Path, version: str = "1.0", hostile: bool = False) -> Built
     return built
 
 
-def _finding(ftype: str, category: str, actor: str, seqs: list[int], **extra: Any) -> dict[str, Any]:
-    finding = {"id": _fid(ftype, category, actor, *map(str, seqs)), "type": ftype, "data_category": category,
-               "actor": actor, "recipient": None, "destination": None, "time": "2026-11-22T10:00:00.000000Z",
-               "before_consent": True, "confidence": "high",
-               "evidence": {"ledger_seqs": seqs, "artifacts": [], "locations": []}}
+def _finding(ftype: str, category: str, actor: str, seq: int, stack: list[str] | None = None,
+             values: list[dict[str, str]] | None = None, body_sha: str | None = None,
+             **extra: Any) -> dict[str, Any]:
+    """A finding as analysis writes it: actor as the hook room's record, one piece of evidence shown."""
+    shown: dict[str, Any] = {"ledger_seq": seq}
+    if stack is not None:
+        shown["stack"] = stack
+    if values is not None:
+        shown.update({"flow_artifact": None, "request_body_sha256": body_sha, "values": values})
+    finding = {"id": _fid(ftype, category, actor, str(seq)), "type": ftype, "data_category": category,
+               "actor": {"class": None, "package": actor, "sdk": None, "frame": None,
+                         "first_party": actor.startswith("com.example")},
+               "recipient": None, "destination": None, "time": "2026-11-22T10:00:00.000000Z",
+               "time_last": "2026-11-22T10:00:00.000000Z", "before_consent": True, "confidence": "high",
+               "evidence": {"occurrences": 1, "shown": [shown]}}
     finding.update(extra)
     return finding
+
+
+def _value(location: str, what: str, value: str, form: str = "raw", source: str = "planted") -> dict[str, str]:
+    return {"location": location, "what": what, "form": form, "value": value, "source": source}
 
 
 RULESET = {"name": "gdpr-core", "version": "2026.11", "sha256": "e" * 64}
@@ -160,42 +200,42 @@ CN_DESTINATION = {"ip": "127.0.0.21", "country_physical": "SG", "country_registe
 
 def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, body_sha: str | None) -> None:
     s = built.seqs
-    beacon_evidence = {"ledger_seqs": [s["beacon"]], "artifacts": [body_sha],
-                       "locations": [{"part": "body", "encoding": "gzip, json, base64", "path": "$.c",
-                                      "value": base64.b64encode(CLIPBOARD.encode()).decode()}]}
+    clip_b64 = base64.b64encode(CLIPBOARD.encode()).decode()
+    transfer_view = {"country": "CN", "instrument": None, "note": "no adequacy decision in force on that day",
+                     "outcome": "third_country_no_adequacy"}
     findings = [
-        _finding("clipboard_read", "clipboard", "com.bytedance.sdk", [s["clip_sdk"]], stack=SDK_STACK),
-        _finding("clipboard_read", "clipboard", "com.example.reference", [s["clip_app"]], stack=APP_STACK,
-                 before_consent=True),
-        _finding("biometric_capture", "face", "com.example.reference", [s["face"]]),
-        _finding("personal_data_transmitted", "clipboard", "com.bytedance.sdk", [s["beacon"]],
-                 recipient=CN_RECIPIENT, destination=CN_DESTINATION, evidence=beacon_evidence),
-        _finding("third_country_transfer", "advertising_id", "com.bytedance.sdk", [s["beacon"]],
-                 recipient=CN_RECIPIENT, destination=CN_DESTINATION,
-                 transfer={"outcome": "third_country_no_adequacy",
-                           "legal_basis": "No adequacy decision for CN (Art. 45 GDPR); no safeguards observed"},
-                 evidence={"ledger_seqs": [s["beacon"]], "artifacts": [body_sha],
-                           "locations": [{"part": "header", "name": "x-gaid", "value": ADVERTISING_ID}]}),
+        _finding("clipboard_read", "clipboard", "com.bytedance.sdk", s["clip_sdk"], stack=SDK_STACK),
+        _finding("clipboard_read", "clipboard", "com.example.reference", s["clip_app"], stack=APP_STACK),
+        _finding("biometric_capture", "face", "com.example.reference", s["face"]),
+        _finding("personal_data_transmitted", "clipboard", "com.bytedance.sdk", s["beacon"],
+                 values=[_value("body<gzip>.c", "clipboard", clip_b64, form="base64")], body_sha=body_sha,
+                 recipient=CN_RECIPIENT, destination=CN_DESTINATION, transfer_outcome="third_country_no_adequacy"),
+        _finding("third_country_transfer", "advertising_id", "com.bytedance.sdk", s["beacon"],
+                 values=[_value("header.x-gaid", "advertising_id", ADVERTISING_ID, source="device")],
+                 body_sha=body_sha, recipient=CN_RECIPIENT, destination=CN_DESTINATION,
+                 transfer={"outcome": "third_country_no_adequacy", "date": "2026-11-22", "instrument": None,
+                           "law": "Regulation (EU) 2016/679, Chapter V (Art. 44-50)",
+                           "cannot_prove": "onward transfers and contracts cannot be seen",
+                           "views": {"country_physical": dict(transfer_view, country="SG"),
+                                     "country_registered": transfer_view, "entity_country": transfer_view}}),
     ]
     if version == "1.0":
-        findings.append(_finding("location_access", "location", "com.bytedance.sdk", [s["location"]]))
+        findings.append(_finding("location_access", "location", "com.bytedance.sdk", s["location"]))
     if version == "2.0":
-        findings.append(_finding("personal_data_transmitted", "advertising_id", "com.appsflyer", [s["appsflyer"]],
+        findings.append(_finding("personal_data_transmitted", "advertising_id", "com.appsflyer", s["appsflyer"],
+                                 values=[_value("body.advertiserId", "advertising_id", ADVERTISING_ID,
+                                                source="device")],
                                  recipient={"host": "t.appsflyer.example", "domain": "appsflyer.example",
                                             "entity": "AppsFlyer Ltd.", "parent": "AppsFlyer Ltd.",
                                             "entity_country": "IL"},
                                  destination={"ip": "127.0.0.51", "country_physical": "IE",
-                                              "country_registered": "IE", "asn": 16509, "operator": "Cloud"},
-                                 evidence={"ledger_seqs": [s["appsflyer"]],
-                                           "locations": [{"part": "body", "path": "$.advertiserId",
-                                                          "value": ADVERTISING_ID}]}))
+                                              "country_registered": "IE", "asn": 16509, "operator": "Cloud"}))
     if hostile:
         findings.append(_finding("tracker_contacted", HOSTILE_SCRIPT, "<img src=x onerror=alert(1)>",
-                                 [s["hostile"]], recipient={"host": RTL_OVERRIDE, "entity": HOSTILE_HANDLER},
-                                 confidence='=HYPERLINK("http://127.0.0.1/","x")',
-                                 evidence={"ledger_seqs": [s["hostile"]],
-                                           "locations": [{"part": "header", "value": HUGE}]}))
-    ids = {f["type"] + ":" + f["actor"] + ":" + f["data_category"]: f["id"] for f in findings}
+                                 s["hostile"], values=[_value("header.x-huge", "huge", HUGE)],
+                                 recipient={"host": RTL_OVERRIDE, "entity": HOSTILE_HANDLER},
+                                 confidence='=HYPERLINK("http://127.0.0.1/","x")'))
+    ids = {f["type"] + ":" + f["actor"]["package"] + ":" + f["data_category"]: f["id"] for f in findings}
     built.finding_ids.update(ids)
     by_type: dict[str, list[str]] = {}
     for f in findings:

@@ -60,6 +60,9 @@ def test_every_key_the_templates_use_exists() -> None:
                           "biometric_auth", "identifier_access", "personal_data_transmitted", "tracker_contacted",
                           "third_country_transfer", "sdk_embedded", "cleartext_personal_data"],
                 "outcome.": ["eea", "adequate", "third_country_no_adequacy", "unknown"],
+                "tool.": ["name", "version", "git_commit", "python", "platform"],
+                "view.": ["country_physical", "country_registered", "entity_country"],
+                "source.": ["planted", "device", "recognised"],
                 "mark.": ["operator.note", "operator.consent_accepted", "operator.consent_refused"]}
     for prefix, values in families.items():
         for value in values:

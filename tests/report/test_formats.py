@@ -55,7 +55,14 @@ def test_json_round_trip(reports: dict[str, Path], sealed_case: BuiltCase) -> No
     assert [frame["actor"] for frame in clip["stack"]] == [False, True, True, False]
     assert data["unknowns"]["tls_failures"] == [{"host": "pinned.example", "side": "client",
                                                  "error": "certificate unknown", "count": 1}]
-    assert data["unknowns"]["hooks_failed"][0]["api"].endswith("BiometricPrompt.authenticate")
+    # a hook.status failure counts for a process that left no hook.coverage record
+    assert data["unknowns"]["hooks_not_installed"] == [
+        {"api": "android.hardware.biometrics.BiometricPrompt.authenticate", "pid": "4242",
+         "reason": {"text": "class not found", "length": 15, "truncated": False}}]
+    device_rows = [(f["name"], f["known"], f["value"]["text"]) for f in data["device"]["fields"]]
+    assert device_rows[4:7] == [("model", True, "Pixel 7 (test)"), ("private_dns_mode", False, ""),
+                                ("root", True, "kind: magisk; rooted: true")]
+    assert data["device"]["simulated"] is None and data["device"]["serial"] == "TESTSERIAL01"
     assert len(data["annex"]["flows"]) == 2 and len(data["annex"]["hook_events"]) == 4
     assert data["method"]["marks"][0]["kind"] == "operator.consent_accepted"
     assert all(v["review"]["status"] == "pending" for v in data["verdicts"])

@@ -1,0 +1,208 @@
+"""The report of a real case: `auditor demo` run once per session (the reference app under the real Frida
+hooks, real capture, static scan, seal, analysis), rendered in English and Dutch, and its exact content
+checked in the HTML, the JSON and the PDF text (pypdf): the cover's app identity, the device attestation
+table, what was planted, the clipboard read by com.bytedance.sdk with its stack, the transfer to China with
+both country views and the operator, and the known unknowns naming the hooks that could not be installed."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.case import keys
+from auditor.demo.run import DEVICE, PLANTS, run_demo
+from auditor.reference.assets import reference_apk
+from auditor.report.render import write_report
+
+from .helpers import pdf_text
+
+SIMULATED_HOW = "set by auditor demo in the simulated phone's device state"
+NOT_INSTALLED = ["android.hardware.camera2.CaptureRequest$Builder.set",
+                 "androidx.biometric.BiometricPrompt.authenticate",
+                 "com.google.android.gms.vision.face.FaceDetector.detect",
+                 "com.google.mlkit.vision.face.FaceDetector.process"]
+SDK_FRAME = "com.bytedance.sdk.DeviceInfo.collect(DeviceInfo.java:43)"
+
+
+@dataclass
+class DemoReport:
+    case: Path
+    html: dict[str, str]          # lang -> report.html
+    pdf: dict[str, str]           # lang -> PDF text, whitespace collapsed
+    data: dict[str, Any]          # report.json (en)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory, auditor_home: Path) -> DemoReport:
+    out = tmp_path_factory.mktemp("demo")
+    result = run_demo(out, "en", say=lambda line: None)
+    key, _ = keys.load_or_create()
+    nl = write_report(result.case, ("html", "pdf"), "nl", False, out / "report-nl", key).directory
+    en = result.reports["html"].parent
+    return DemoReport(
+        case=result.case,
+        html={"en": (en / "report.html").read_text("utf-8"), "nl": (nl / "report.html").read_text("utf-8")},
+        pdf={lang: re.sub(r"\s+", " ", pdf_text(folder / "report.pdf")) for lang, folder in (("en", en),
+                                                                                            ("nl", nl))},
+        data=json.loads((en / "report.json").read_text("utf-8")))
+
+
+def _section(page: str, name: str) -> str:
+    return page.split(f'id="{name}"', 1)[1].split("</section>", 1)[0]
+
+
+def _cells(fragment: str) -> list[list[str]]:
+    """Rows of the <td> cells (text only, entities decoded) of the tables in an HTML fragment."""
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", fragment, re.S):
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row,
+                                                                                       re.S)]
+        if cells:
+            rows.append(cells)
+    return rows
+
+
+def _article(page: str, finding_id: str) -> str:
+    return page.split(f'id="finding-{finding_id}"', 1)[1].split("</article>", 1)[0]
+
+
+def _finding(demo: DemoReport, ftype: str, **match: str) -> dict[str, Any]:
+    found = [f for f in demo.data["findings"] if f["type"] == ftype
+             and all(f.get(k) == v or f["recipient"].get(k) == v for k, v in match.items())]
+    assert found, (ftype, match)
+    return found[0]
+
+
+def test_cover_names_the_app_by_package_version_and_digests(demo: DemoReport) -> None:
+    apk_sha = hashlib.sha256(reference_apk().read_bytes()).hexdigest()
+    cert_sha = json.loads((demo.case / "case.json").read_text("utf-8"))["app"]["signing_cert_sha256"][0]
+    app_table = demo.html["en"].split('id="cover"', 1)[1].split("<td><table", 1)[1].split("</table>", 1)[0]
+    assert _cells(app_table) == [["com.example.reference"], ["1.4.2 (version code 1402)"], [apk_sha], [cert_sha]]
+    first_page = demo.pdf["en"].split("Summary", 1)[0]
+    assert "Package name com.example.reference Version 1.4.2 (version code 1402)" in first_page
+    assert apk_sha in first_page.replace(" ", "") and cert_sha in first_page.replace(" ", "")
+    assert "Test device simulated: no phone was used (see Method)" in first_page
+    assert "Pakketnaam com.example.reference Versie 1.4.2 (versiecode 1402)" in demo.pdf["nl"]
+
+
+def test_device_attestation_is_a_table_saying_it_was_simulated(demo: DemoReport) -> None:
+    method = _section(demo.html["en"], "method")
+    device = method.split('class="grid small device"', 1)[1].split("</table>", 1)[0]
+    assert _cells(device) == [[name, DEVICE[name], SIMULATED_HOW, ""] for name in sorted(DEVICE)]
+    text = demo.pdf["en"]
+    assert ("Test device (attestation) SIMULATED DEVICE — no phone was used (the reference app's JVM stand-ins "
+            "for Android (no phone); identifiers set by the demo).") in text
+    assert "Record format auditor-simulated-device/1 Serial number (adb) none (no device connected over adb)" in text
+    assert "Field Value How it was learned Note" in text
+    assert "GESIMULEERD TOESTEL — er is geen telefoon gebruikt (" in demo.pdf["nl"]
+    assert "Veld Waarde Hoe het is vastgesteld Opmerking" in demo.pdf["nl"]
+
+
+def test_planted_values_are_shown_as_values(demo: DemoReport) -> None:
+    planted = demo.html["en"].split("Values planted by the auditor", 1)[1].split("</table>", 1)[0]
+    latitude, longitude = PLANTS.location
+    assert _cells(planted) == [["clipboard", PLANTS.clipboard],
+                               ["location", f"latitude: {latitude}; longitude: {longitude}"]]
+    # the planted position handed to the code three times (the clipboard canary rides on its hook events)
+    returned = demo.data["method"]["planted_returned"]
+    assert [(p["what"], p["value"]["text"]) for p in returned] == [
+        ("location.latitude", str(latitude)), ("location.longitude", str(longitude))] * 3
+    assert returned[0]["actor"] == "com.bytedance.sdk" and returned[0]["sdk"] == "Pangle"
+
+
+def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -> None:
+    finding = _finding(demo, "clipboard_read", actor="com.bytedance.sdk",
+                       api="android.content.ClipboardManager.getPrimaryClip")
+    assert finding["actor_detail"] == {"class": "com.bytedance.sdk.DeviceInfo", "frame": SDK_FRAME, "sdk": "Pangle",
+                                       "exodus_id": "363", "first_party": False}
+    assert finding["before_consent"] is True and finding["user_action"] is False
+    assert [f["frame"] for f in finding["stack"] if f["actor"]] == [
+        SDK_FRAME, "com.bytedance.sdk.AppLog.init(AppLog.java:34)"]
+    assert finding["planted"][0]["value"]["text"] == PLANTS.clipboard
+    article = _article(demo.html["en"], finding["id"])
+    assert f'<li class="actor"><code>{SDK_FRAME}</code></li>' in article
+    text = demo.pdf["en"]
+    assert ("Responsible code com.bytedance.sdk — SDK Pangle (Exodus 363) — third-party code first frame outside "
+            "the platform: com.bytedance.sdk.DeviceInfo. collect(DeviceInfo.java:43) Interface called "
+            "android.content.ClipboardManager.getPrimaryClip") in text
+    assert f"Planted value handed to the code (clipboard): {PLANTS.clipboard}" in text
+    # the paste button's read is the app's own and happened with a user action
+    paste = _finding(demo, "clipboard_read", actor="com.example.reference")
+    assert paste["user_action"] is True and paste["actor_detail"]["first_party"] is True
+
+
+def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoReport) -> None:
+    finding = _finding(demo, "third_country_transfer", data_category="advertising_id", host="log.snssdk.com")
+    assert finding["recipient"] | {"third_party": None} == {
+        "host": "log.snssdk.com", "domain": "snssdk.com", "entity": "Beijing Douyin Information Service Co., Ltd.",
+        "parent": "ByteDance Ltd.", "entity_country": "CN", "tracker": "", "source": "world-overrides",
+        "third_party": None}
+    assert finding["destination"] == {"ip": "127.0.0.21", "country_physical": "CN", "country_registered": "CN",
+                                      "asn": "4134", "operator": "CHINANET-BACKBONE, China Telecom"}
+    assert [(v["view"], v["country"], v["outcome"]) for v in finding["transfer"]["views"]] == [
+        (view, "CN", "third_country_no_adequacy")
+        for view in ("country_physical", "country_registered", "entity_country")]
+    request = finding["requests"][0]
+    assert request["method"] == "POST" and request["sni"] == "log.snssdk.com"
+    assert [s["text"] for s in request["body_excerpt"] if s["mark"]] == [DEVICE["advertising_id"]]
+    # the flow was attributed to the SDK by its socket hook event, whose stack is shown
+    sender = "com.bytedance.sdk.LogSender.post(LogSender.java:41)"
+    assert finding["actor_detail"]["frame"] == sender
+    assert finding["stack_seq"] is not None
+    assert [f["frame"] for f in finding["stack"] if f["actor"]][0] == sender
+    article = _article(demo.html["en"], finding["id"])
+    assert f"<mark>{DEVICE['advertising_id']}</mark>" in article
+    text = demo.pdf["en"]
+    assert ("Company: Beijing Douyin Information Service Co., Ltd., parent company: ByteDance Ltd. — country of "
+            "establishment: CN") in text
+    assert ("IP 127.0.0.21 — server location: CN; address registered in: CN; ASN 4134, network operator: "
+            "CHINANET-BACKBONE, China Telecom") in text
+    assert "Onderneming gevestigd in: CN — naar een derde land zonder adequaatheidsbesluit" in demo.pdf["nl"]
+
+
+def test_known_unknowns_name_the_hooks_not_installed(demo: DemoReport) -> None:
+    unknowns = demo.data["unknowns"]
+    assert [h["api"] for h in unknowns["hooks_not_installed"]] == NOT_INSTALLED
+    assert unknowns["capture_counted"] == {"aborted": 0, "dns": 0, "malformed": 0, "non_http": 0,
+                                           "quic_blocked": 0, "tls_failed": 0}
+    assert unknowns["hook_errors"] == [] and unknowns["hook_malformed"] == []
+    assert [(d["reason"], d["verdict"], d["crash"]["text"]) for d in unknowns["hook_detached"]] == [
+        ("process-terminated", "exited(0)", "")]
+    for lang, heading, t_detached in (
+            ("en", "Calls to these 4 interface(s) could not be observed", "When the hooks stopped watching"),
+            ("nl", "Aanroepen van deze 4 interface(s) konden niet worden waargenomen", "Wanneer de hooks ophielden")):
+        section = _section(demo.html[lang], "unknowns")
+        assert heading in section
+        not_installed, detached = section.split(t_detached, 1)
+        assert [row[0] for row in _cells(not_installed)] == NOT_INSTALLED
+        assert [row[3:5] for row in _cells(detached)] == [["process-terminated", "exited(0)"]]
+        compact = demo.pdf[lang].replace(" ", "")
+        assert all(api in compact for api in NOT_INSTALLED)
+
+
+def test_no_raw_json_placeholders_or_missing_evidence_in_the_pdf(demo: DemoReport) -> None:
+    """Outside the captured requests (which are JSON themselves) nothing is printed as JSON or as an unfilled
+    placeholder, and every finding points to ledger evidence."""
+    for lang, findings, unknowns, annex, no_seqs in (
+            ("en", "Findings and their evidence", "Known unknowns", "Annex", "ledger sequence numbers: none"),
+            ("nl", "Bevindingen en bewijs", "Bekende leemten", "Bijlage", "volgnummers in het logboek: geen")):
+        text = demo.pdf[lang]
+        ours = text.split(findings, 1)[0] + text.split(unknowns, 1)[1].split(annex, 1)[0]
+        assert not re.search(r'[{\[]"|\{[a-z_]+\}', ours), lang
+        assert no_seqs not in text
+    assert all(f["evidence"]["seqs"] for f in demo.data["findings"])
+
+
+def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> None:
+    flows = [json.loads(line) for line in (demo.case / "ledger.jsonl").read_text("utf-8").splitlines()
+             if '"kind":"proxy.flow"' in line]
+    assert len(flows) == 8
+    assert [(f["seq"], f["artifact"], f["stream_offset"]) for f in demo.data["annex"]["flows"]] == [
+        (r["seq"], r["body"]["stream"]["sha256"], r["body"]["stream"]["offset"]) for r in flows]
