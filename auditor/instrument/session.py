@@ -25,6 +25,7 @@ from auditor.instrument.messages import Malformed, Message, malformed_body, pars
 from auditor.instrument.planting import Plants
 
 UNHOOK_SETTLE_S = 0.3   # HotSpot reverts hooks on a later tick: detaching sooner can crash the target
+MAX_REATTACH = 3        # per process: a session that keeps being lost is given up on, on record
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ class _Attached:
     detached: threading.Event = field(default_factory=threading.Event)
     reason: str | None = None
     coverage: Coverage = field(default_factory=Coverage)
+    requested: bool = False     # we asked to detach (stop, version mismatch); otherwise a detach is the target's
+
+    def lost(self) -> bool:
+        """Detached without our asking while the process lives on: frida reports such a session as
+        "application-requested" (seen when the target forks while a gated child is being attached)."""
+        return self.reason == "application-requested" and not self.requested
 
 
 class Instrumentation:
@@ -70,8 +77,12 @@ class Instrumentation:
         self._source = agent_source()
         # Gated children are instrumented off frida's signal thread: synchronous frida calls made inside a
         # signal handler (attach, load, RPC) wait for that same thread and never return.
+        # The same worker re-attaches to a process whose session was lost (an int pid on the queue).
         self._children: queue.Queue[Any] = queue.Queue()
         self._child_worker: threading.Thread | None = None
+        self._stopping = False
+        self._ended: dict[int, threading.Event] = {}    # per pid: its last session is over
+        self._reattached: dict[int, int] = {}
 
     # -- recording -------------------------------------------------------------------------------------------
 
@@ -124,13 +135,24 @@ class Instrumentation:
             crash_body = {"summary": str(getattr(crash, "summary", ""))[:2048],
                           "report": str(getattr(crash, "report", ""))[:65536]}
         self._record("hook.coverage", {"pid": attached.pid, **attached.coverage.as_dict()})
+        reattach = (attached.lost() and not self._stopping and self._child_worker is not None
+                    and self._reattached.get(attached.pid, 0) < MAX_REATTACH)
         self._session_event("detached", attached.pid, reason=reason, crash=crash_body,
-                            exit=attached.exit, verdict=self.verdict(attached))
+                            exit=attached.exit, verdict=self.verdict(attached),
+                            **({"lost": True, "reattach": reattach} if attached.lost() else {}))
         attached.detached.set()
+        if reattach:
+            self._reattached[attached.pid] = self._reattached.get(attached.pid, 0) + 1
+            self._children.put(attached.pid)
+        else:
+            self._ended[attached.pid].set()
 
     @staticmethod
     def verdict(attached: _Attached) -> str:
-        """How the target ended, from what the agent saw: exited(N), aborted, or killed (neither was seen)."""
+        """How the target ended, from what the agent saw: exited(N), aborted, or killed (neither was seen);
+        session-lost when the session ended without our asking and could not be re-attached."""
+        if attached.lost():
+            return "session-lost"
         if attached.reason != "process-terminated":
             return attached.reason or "running"
         if attached.exit is None:
@@ -179,6 +201,7 @@ class Instrumentation:
         script = session.create_script(self._source, name="auditor-hooks")
         attached = _Attached(pid, session, script)
         self.attached[pid] = attached
+        self._ended.setdefault(pid, threading.Event())
         session.on("detached", lambda reason, crash: self._on_detached(attached, reason, crash))
         script.on("message", lambda message, data: self.receive(attached, message, data))
         script.load()
@@ -202,8 +225,21 @@ class Instrumentation:
         self._children.put(child)
 
     def _instrument_children(self) -> None:
-        while (child := self._children.get()) is not None:
-            self._on_child(child)
+        while (item := self._children.get()) is not None:
+            if isinstance(item, int):
+                self._reattach(item)
+            else:
+                self._on_child(item)
+
+    def _reattach(self, pid: int) -> None:
+        """Attach again to a process whose session was lost, so the hooks keep watching it; the gap between
+        the "detached" and "attached" events is on record."""
+        self._session_event("reattaching", pid, attempt=self._reattached[pid])
+        try:
+            self._instrument(pid)
+        except (frida.InvalidOperationError, frida.TransportError, InputError) as exc:
+            self._session_event("reattach_failed", pid, error=str(exc)[:2048])
+            self._ended[pid].set()
 
     def _on_child(self, child: Any) -> None:
         """A gated child (fork/exec of an instrumented process) is instrumented too, then released."""
@@ -220,11 +256,12 @@ class Instrumentation:
 
     def wait(self, pid: int, timeout: float | None) -> bool:
         """Until the target ends (True) or the timeout passes (False)."""
-        return self.attached[pid].detached.wait(timeout)
+        return self._ended[pid].wait(timeout)
 
     def _detach(self, attached: _Attached, unhook: bool = True) -> None:
         if attached.detached.is_set():
             return
+        attached.requested = True
         if unhook:
             try:
                 undone = attached.script.exports_sync.unhook()
@@ -241,6 +278,7 @@ class Instrumentation:
     def stop(self) -> None:
         """Stop following children, then unhook every instrumented process and detach: the targets keep
         running, unmodified."""
+        self._stopping = True
         if self._child_worker is not None:
             self.device.off("child-added", self._on_child_added)
             self._children.put(None)

@@ -133,7 +133,8 @@ def test_the_local_device_is_the_default(case):
 def test_a_forked_child_is_followed_without_blocking_the_run(case):
     # frida's synchronous calls must not run on its own signal thread: this used to hang for ever.
     started = time.monotonic()
-    result = run(case, Request(device=DeviceChoice("local"), spawn=("/bin/sh", "-c", "/bin/sleep 0.2; exit 0"),
+    # a second: should frida lose the parent's session at the fork, the re-attach is in time to see the exit
+    result = run(case, Request(device=DeviceChoice("local"), spawn=("/bin/sh", "-c", "/bin/sleep 1; exit 0"),
                                duration=20))
     assert time.monotonic() - started < 20 and result.verdict == "exited(0)"
     sessions = bodies(case, "hook.session")
@@ -144,3 +145,32 @@ def test_a_forked_child_is_followed_without_blocking_the_run(case):
         ("child", "fork"), ("attached", None), ("agent_started", None), ("detached", "process-replaced"),
         ("child", "exec"), ("attached", None), ("agent_started", None), ("exiting", None),
         ("detached", "process-terminated")]
+
+
+def test_a_session_lost_without_being_asked_is_reattached(case):
+    """frida ends a session as "application-requested" that nobody asked to end (seen when a target forks
+    while its gated child is being attached): the hooks attach again and the gap is on record. Ending the
+    session from outside the Instrumentation produces exactly that report."""
+    with case.ledger() as ledger:
+        instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants())
+        pid = instrumentation.start(Target(spawn=("/bin/sh", "-c", "read line; exit 3"), stdio="pipe"))
+        first = instrumentation.attached[pid]
+        first.session.detach()
+        deadline = time.monotonic() + 20
+        while instrumentation.attached[pid] is first or "agent_started" not in [
+                b["event"] for b in bodies(case, "hook.session")][-1:]:
+            assert time.monotonic() < deadline, "not re-attached"
+            time.sleep(0.05)
+        frida.get_local_device().input(pid, b"go\n")
+        assert instrumentation.wait(pid, 20)
+        with pytest.raises(TargetCrashed, match=rf"pid {pid} ended abnormally: exited\(3\)"):
+            instrumentation.outcome(pid)
+        instrumentation.stop()
+    events = [(b["event"], b.get("reason"), b.get("lost"), b.get("reattach"), b.get("verdict"))
+              for b in bodies(case, "hook.session")]
+    assert events == [("spawned", None, None, None, None), ("attached", None, None, None, None),
+                      ("agent_started", None, None, None, None), ("resumed", None, None, None, None),
+                      ("detached", "application-requested", True, True, "session-lost"),
+                      ("reattaching", None, None, None, None), ("attached", None, None, None, None),
+                      ("agent_started", None, None, None, None), ("exiting", None, None, None, None),
+                      ("detached", "process-terminated", None, None, "exited(3)")]
