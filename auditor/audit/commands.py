@@ -29,7 +29,10 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
               help="New case directory (default: ./cases/PACKAGE-UTCTIME).")
 @click.option("--proxy-mode", type=click.Choice(["regular", "wireguard"]), default="regular", show_default=True,
               help="regular: global HTTP proxy; wireguard: the phone's WireGuard app tunnels to mitmproxy.")
-@click.option("--proxy-host", help="Host address as the phone reaches it (default: adb reverse to 127.0.0.1).")
+@click.option("--proxy-host", help="Host address as the phone reaches it (default: adb reverse to 127.0.0.1; "
+                                   "wireguard mode needs it).")
+@click.option("--tunnel-wait", type=click.FloatRange(min=1), default=300, show_default=True,
+              help="wireguard mode: seconds to wait for the phone's traffic through the tunnel before the app starts.")
 @click.option("--frida-server", "frida_binary", type=FILE, help="frida-server build to push and start.")
 @click.option("--operator", help="Name of the person running the audit.")
 @click.option("--plant-clipboard", metavar="TEXT|auto", default="auto", show_default=True,
@@ -39,9 +42,9 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
               help="mitmproxy configuration directory; its CA is the one installed on the phone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def audit(serial: str, package: str, apk: Path | None, persona: str | None, duration: float | None,
-          case_dir: Path | None, proxy_mode: str, proxy_host: str | None, frida_binary: Path | None,
-          operator: str | None, plant_clipboard: str, plant_location: str | None, confdir: str,
-          as_json: bool) -> None:
+          case_dir: Path | None, proxy_mode: str, proxy_host: str | None, tunnel_wait: float,
+          frida_binary: Path | None, operator: str | None, plant_clipboard: str, plant_location: str | None,
+          confdir: str, as_json: bool) -> None:
     """Run a live audit: attest, capture, hook, record, mark, restore the device and seal the case.
 
     Exit status 1 when the audit ended in an error or the device may not be fully restored.
@@ -49,8 +52,9 @@ def audit(serial: str, package: str, apk: Path | None, persona: str | None, dura
     case_dir = case_dir or Path("cases") / f"{package}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
     plants = Plants(clipboard_canary(plant_clipboard), coordinates(plant_location))
     plan = AuditPlan(serial=serial, package=package, case_dir=case_dir, apk=apk, persona=persona,
-                     duration=duration, proxy_mode=proxy_mode, proxy_host=proxy_host, frida_server=frida_binary,
-                     operator=operator, command_line=list(sys.argv), plants=plants, capture_confdir=confdir)
+                     duration=duration, proxy_mode=proxy_mode, proxy_host=proxy_host, tunnel_wait=tunnel_wait,
+                     frida_server=frida_binary, operator=operator, command_line=list(sys.argv), plants=plants,
+                     capture_confdir=confdir)
     components = load(plan, "0.0.0.0" if proxy_host else "127.0.0.1")
     result = Audit(plan, components, lambda text: click.echo(text, err=True), keyboard=sys.stdin).run()
     emit({"case": str(result.case), "reason": result.reason, "sealed": result.sealed, "steps": result.steps,

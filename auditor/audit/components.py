@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from auditor.audit.plan import AuditPlan, StandIn
 from auditor.capture.proxy import Capture
+from auditor.capture.wireguard import write_client_config
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
 from auditor.errors import InputError
@@ -73,7 +74,7 @@ def load(plan: AuditPlan, listen_host: str) -> Components:
     capture = Capture(case_dir=plan.case_dir, mode=plan.proxy_mode, listen_host=listen_host,
                       confdir=plan.capture_confdir, world=world.world if world else None,
                       world_port=world.port if world else 0, upstream_trusted_ca=world.upstream_ca if world else None)
-    return Components(capture=_ProxyCapture(capture),
+    return Components(capture=_ProxyCapture(capture, plan.proxy_host),
                       instrumentation=_FridaInstrumentation(plan.case_dir, plan.frida_choice, plan.plants,
                                                             plan.stand_in),
                       scanner=_StaticScanner())
@@ -81,16 +82,28 @@ def load(plan: AuditPlan, listen_host: str) -> Components:
 
 @dataclass
 class _ProxyCapture:
-    """The capture room's mitmdump session as a LiveCapture."""
+    """The capture room's mitmdump session as a LiveCapture. In wireguard mode the phone gets a client
+    configuration whose endpoint is `endpoint_host` (adb reverse carries no UDP: the phone must reach the
+    host over the network)."""
 
     capture: Any
+    endpoint_host: str | None = None
 
     def start(self) -> Interception:
-        if self.capture.mode != "regular":      # refused before the proxy runs: nothing to stop
-            raise InputError("--proxy-mode", f"{self.capture.mode} is not wired into 'auditor audit' yet")
+        if self.capture.mode not in ("regular", "wireguard"):   # refused before the proxy runs: nothing to stop
+            raise InputError("--proxy-mode", f"{self.capture.mode} is not supported by 'auditor audit'")
         self.capture.start()
         _host, port = self.capture.listen_address
-        return Interception(ca_certificate=Path(self.capture.ca_path), proxy_port=port)
+        ca = Path(self.capture.ca_path)
+        if self.capture.mode == "regular":
+            return Interception(ca_certificate=ca, proxy_port=port)
+        assert self.endpoint_host, "AuditPlan requires proxy_host in wireguard mode"
+        try:
+            config = write_client_config(ca.parent, (self.endpoint_host, port))
+        except BaseException:
+            self.capture.stop()         # the audit registers the undo only once start has returned
+            raise
+        return Interception(ca_certificate=ca, wireguard_config=config)
 
     def stop(self) -> None:
         self.capture.stop()

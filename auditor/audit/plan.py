@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.capture.proxy import DEFAULT_CONFDIR
+from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants, clipboard_canary
 
@@ -58,6 +59,7 @@ class AuditPlan:
     duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
     proxy_mode: str = "regular"             # regular | wireguard
     proxy_host: str | None = None           # the host as the phone sees it; None: adb reverse to 127.0.0.1
+    tunnel_wait: float = 300.0              # wireguard mode: seconds to wait for traffic through the tunnel
     frida_server: Path | None = None
     operator: str | None = None
     seal: bool = True
@@ -68,6 +70,11 @@ class AuditPlan:
     frida_device: DeviceChoice | None = None
     stand_in: StandIn | None = None         # TEST ONLY
     world: LoopbackWorld | None = None      # TEST ONLY
+
+    def __post_init__(self) -> None:
+        if self.proxy_mode == "wireguard" and not self.proxy_host:
+            raise InputError("--proxy-host", "wireguard mode needs the host's address as the phone reaches it "
+                                             "(adb reverse cannot carry the tunnel's UDP)")
 
     @property
     def frida_choice(self) -> DeviceChoice:

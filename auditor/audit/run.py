@@ -1,8 +1,9 @@
 """`auditor audit`: one live audit from attestation to sealed case, leaving the phone as it was found.
 
 Steps, in order: case → attestation → APKs (pulled from the device, all splits, plus --apk) → static scan →
-capture → device set-up (proxy or WireGuard, CA, private DNS off, frida-server) → app spawned under the
-hooks with canaries planted → screen recording → observation (duration, 'q', or Ctrl-C; operator marks
+capture → device set-up (proxy or WireGuard, CA, private DNS off, frida-server) → in wireguard mode, a
+bounded wait until the phone's traffic comes through the tunnel → screen recording → app spawned under
+the hooks with canaries planted → observation (duration, 'q', or Ctrl-C; operator marks
 from the keyboard or `auditor mark`) → stop → device restored → case sealed.
 
 Every step that changes something registers its undo before the next step starts. However the audit ends
@@ -26,6 +27,7 @@ from auditor.audit.components import Components, Interception
 from auditor.audit.keyboard import HELP, KeyboardMarks
 from auditor.audit.plan import AuditPlan
 from auditor.audit.progress import LedgerCounter, Progress
+from auditor.capture.wireguard import qr_text
 from auditor.case import keys
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger, utc_now
@@ -38,6 +40,9 @@ from auditor.device.setup import DeviceChanges
 from auditor.errors import CheckFailed, InputError
 
 TICK_SECONDS = 5.0
+# what only the phone's traffic makes the capture record: seen in wireguard mode, the tunnel is up
+TUNNEL_KINDS = ("proxy.dns", "proxy.flow", "proxy.tls_failed", "proxy.non_http", "proxy.quic_blocked",
+                "proxy.aborted")
 MAX_APK_BYTES = 1 << 30
 
 
@@ -110,6 +115,8 @@ class Audit:
         if c.capture is not None:
             steps.append(("start the capture", self._capture))
         steps.append(("prepare the device", self._setup))
+        if c.capture is not None and self.plan.proxy_mode == "wireguard":
+            steps.append(("wait for the phone's traffic through the WireGuard tunnel", self._tunnel))
         # the recording starts before the app, so its first screens (consent dialogs) are on it
         steps.append(("record the screen", self._screen))
         if c.instrumentation is not None:
@@ -224,6 +231,24 @@ class Audit:
             self.say(f"note: {note}")
         # apps already running keep their old CA view: the app starts fresh under the hooks
         self.phone.run(["am", "force-stop", self.plan.package])
+
+    def _tunnel(self) -> None:
+        """The app starts only once the phone's traffic is seen coming through the tunnel: what it sent before
+        the tunnel was up would pass uncaptured."""
+        assert self.case is not None and self.interception is not None
+        config = self.interception.wireguard_config
+        assert config is not None
+        self.say(f"waiting up to {self.plan.tunnel_wait:g} s for traffic through the tunnel; "
+                 "the WireGuard app can also scan this code:")
+        self.say(qr_text(config.read_text(encoding="ascii")))
+        counter = LedgerCounter(self.case.ledger_path)
+        deadline = time.monotonic() + self.plan.tunnel_wait
+        while not any(counter.update()[kind] for kind in TUNNEL_KINDS):
+            if time.monotonic() >= deadline:
+                raise CheckFailed(f"no traffic came through the WireGuard tunnel within {self.plan.tunnel_wait:g} s "
+                                  f"(is the tunnel switched on, and does the phone reach {self.plan.proxy_host}?)")
+            time.sleep(0.2)
+        self.say("the phone's traffic is coming through the tunnel")
 
     def _restore(self) -> None:
         assert self.phone is not None

@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import io
-import json
 import signal
 import threading
 from pathlib import Path
 
 import click
-import segno
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from auditor.capture.proxy import DEFAULT_CONFDIR, MODES, Capture
-from auditor.errors import InputError
+from auditor.capture.wireguard import client_config, qr_text
 from auditor.exporters.har import export_har
 from auditor.importers.har import import_har
 from auditor.output import emit
-
-
-def wireguard_client_config(confdir: Path, endpoint: tuple[str, int]) -> str:
-    """The peer configuration for the phone, from the keys mitmproxy keeps in confdir/wireguard.conf."""
-    try:
-        keys = json.loads((confdir / "wireguard.conf").read_text())
-        server_private = base64.b64decode(keys["server_key"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(confdir / "wireguard.conf", f"no usable WireGuard keys ({exc})") from None
-    server_public = X25519PrivateKey.from_private_bytes(server_private).public_key().public_bytes(
-        Encoding.Raw, PublicFormat.Raw)
-    return (f"[Interface]\nPrivateKey = {keys['client_key']}\nAddress = 10.0.0.1/32\nDNS = 10.0.0.53\n\n"
-            f"[Peer]\nPublicKey = {base64.b64encode(server_public).decode()}\nAllowedIPs = 0.0.0.0/0\n"
-            f"Endpoint = {endpoint[0]}:{endpoint[1]}\n")
 
 
 @click.command("capture")
@@ -61,12 +41,10 @@ def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confd
     info = {"listen": [host, port], "mode": mode, "ca_cert": str(session.ca_path)}
     lines = [f"{mode} proxy listening at {host}:{port}", f"CA certificate: {session.ca_path}"]
     if mode == "wireguard":
-        config = wireguard_client_config(Path(session.ca_path).parent, (host, port))
+        config = client_config(Path(session.ca_path).parent, (host, port))
         info["wireguard_client_config"] = config
-        qr = io.StringIO()
-        segno.make(config, error="l").terminal(out=qr, compact=True)
         lines += ["WireGuard client configuration (scan the QR code with the WireGuard app):", config,
-                  qr.getvalue()]
+                  qr_text(config)]
     emit(info, as_json, "\n".join(lines))
     while not stop.wait(0.5):
         if session.process is not None and session.process.poll() is not None:

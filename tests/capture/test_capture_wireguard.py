@@ -12,8 +12,8 @@ import time
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 
-from auditor.capture.commands import wireguard_client_config
 from auditor.capture.proxy import Capture
+from auditor.capture.wireguard import client_config
 from tests.capture.conftest import HOST, UPSTREAM_IP, events, wait_for_event
 from tests.capture.wireguard_peer import PHONE_IP, WireGuardPeer, https_request, udp_packet
 
@@ -48,7 +48,7 @@ def test_wireguard_capture_records_dns_https_udp_and_blocks_quic(case, tmp_path,
     echo = udp_echo(UPSTREAM_IP)
     try:
         host, port = capture.listen_address
-        config = wireguard_client_config(capture.ca_path.parent, (host, port))
+        config = client_config(capture.ca_path.parent, (host, port))
         assert f"Endpoint = {host}:{port}" in config and "Address = 10.0.0.1/32" in config
         peer = WireGuardPeer.from_client_config(config)
         peer.handshake()
