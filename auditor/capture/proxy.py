@@ -90,6 +90,7 @@ class Capture:
             "termlog_verbosity": "info",
             "auditor_case": str(self.case_dir.resolve()),
             "auditor_listen_file": str(listen_file),
+            "auditor_exit_with_parent": "true",
             "auditor_body_cap": str(self.body_cap),
             **({"auditor_world": str(Path(self.world).resolve())} if self.world else {}),
             **({"auditor_world_port": str(self.world_port)} if self.world and self.world_port else {}),
@@ -118,7 +119,7 @@ class Capture:
         self._log = open(self._workdir / "mitmdump.log", "wb")
         self._started_at = utc_now()
         self.process = subprocess.Popen(self.command(listen_file), stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+                                        stdin=subprocess.PIPE, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while not listen_file.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -140,7 +141,12 @@ class Capture:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._close_pipe()
         self._log.close()
+
+    def _close_pipe(self) -> None:
+        if self.process is not None and self.process.stdin is not None:
+            self.process.stdin.close()
 
     def kill(self) -> None:
         """SIGKILL the proxy (what a crash looks like); stop() still records how it ended."""
@@ -158,6 +164,7 @@ class Capture:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._close_pipe()
         self._log.close()
         case = Case.open(self.case_dir)
         log_digest, _ = case.artifacts.put_file(self._workdir / "mitmdump.log")

@@ -121,3 +121,33 @@ def test_non_http_tcp_through_the_proxy_is_a_known_unknown(capture, case):
     assert body["transport"] == "tcp" and body["server"]["ip"] == "127.0.0.3"
     assert body["client_bytes"] == body["server_bytes"] == 24
     assert Case.open(case.root).artifacts.read_bytes(body["client_sha256"], 100) == b"\x00\x01custom-binary-protocol"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"     # a zombie has ended
+    except FileNotFoundError:
+        return True
+
+
+def test_a_killed_capture_takes_its_proxy_with_it_and_keeps_what_was_recorded(case, confdir, world, upstream):
+    command = CaptureCommand.start("--case", str(case.root), "--confdir", str(confdir), "--world", str(world))
+    host, port = command.wait_for(r"regular proxy listening at ([\d.]+):(\d+)").groups()
+    [started] = events(case, "proxy.started")
+    proxy_pid = started["body"]["pid"]
+    conn = client((host, int(port)), confdir / "mitmproxy-ca-cert.pem", upstream.address[1])
+    conn.request("GET", "/hello")
+    assert conn.getresponse().read() == b"hello from upstream"
+    conn.close()
+    wait_for_event(case, "proxy.flow")
+    command.process.kill()
+    command.process.wait(30)
+    deadline = time.monotonic() + 10
+    while not _gone(proxy_pid):
+        assert time.monotonic() < deadline, "the proxy outlived the capture that started it"
+        time.sleep(0.05)
+    with socket.socket() as probe:                       # nobody listens there any more
+        assert probe.connect_ex((host, int(port))) != 0
+    # the flow recorded before the kill is intact, the case still verifies
+    assert len(events(case, "proxy.flow")) == 1 and verify_case(case.root).problems == []

@@ -1,7 +1,10 @@
-"""Tell the parent where the proxy listens, and open the session in the ledger with `proxy.started`.
+"""Tell the parent where the proxy listens, open the session in the ledger with `proxy.started`, and end
+with the parent.
 
 With `--listen-port 0` only the running proxy knows its port: it writes its listen addresses to
 `auditor_listen_file` (atomically, so the parent never reads half a file) once its servers are up.
+With `auditor_exit_with_parent` the proxy's stdin is a pipe from the capturing process; when it closes (that
+process ended, even by SIGKILL) the proxy shuts down cleanly instead of recording on, unseen, into the case.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 
 import mitmproxy
@@ -27,8 +31,13 @@ class Lifecycle:
     def load(self, loader) -> None:
         add_case_option(loader)
         loader.add_option("auditor_listen_file", str, "", "write the proxy's listen addresses (JSON) here")
+        loader.add_option("auditor_exit_with_parent", bool, False,
+                          "shut down when stdin closes (the capturing process has ended)")
 
     def running(self) -> None:
+        if ctx.options.auditor_exit_with_parent:
+            threading.Thread(target=_shutdown_at_eof, args=(ctx.master,), name="auditor-parent-watch",
+                             daemon=True).start()
         servers = ctx.master.addons.get("proxyserver").servers
         listening = [{"mode": server.mode.full_spec, "transport": server.mode.transport_protocol,
                       "addresses": [[str(a[0]), int(a[1])] for a in server.listen_addrs]}
@@ -47,6 +56,13 @@ class Lifecycle:
             tmp = target.with_name(target.name + ".tmp")
             tmp.write_text(json.dumps(body))
             os.replace(tmp, target)
+
+
+def _shutdown_at_eof(master) -> None:
+    # the raw descriptor: a daemon thread blocked in sys.stdin's buffered reader aborts interpreter shutdown
+    while os.read(0, 4096):
+        pass
+    master.shutdown()       # thread-safe: mitmproxy runs its done hooks, flows.mitm stays whole
 
 
 addons = [Lifecycle()]
