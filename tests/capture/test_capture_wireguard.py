@@ -92,3 +92,28 @@ def test_wireguard_capture_records_dns_https_udp_and_blocks_quic(case, tmp_path,
     assert summary["known_unknowns"]["proxy.quic_blocked"] == 1 and summary["known_unknowns"]["proxy.dns"] == 1
     assert summary["known_unknowns"]["proxy.non_http"] == 1
     assert [e["body"]["listening"][0]["mode"] for e in events(case, "proxy.started")] == ["wireguard"]
+
+
+def test_udp_to_a_closed_port_is_recorded_with_its_error(case, tmp_path):
+    closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    closed.bind((UPSTREAM_IP, 0))
+    port = closed.getsockname()[1]
+    closed.close()                                   # nobody listens there: the kernel answers port unreachable
+    capture = Capture(case.root, mode="wireguard", confdir=str(tmp_path / "wgconf")).start()
+    try:
+        peer = WireGuardPeer.from_client_config(client_config(capture.ca_path.parent, capture.listen_address))
+        peer.handshake()
+        for _ in range(3):
+            peer.send_ip(udp_packet(PHONE_IP, UPSTREAM_IP, 40404, port, b"beacon"))
+            time.sleep(0.2)
+    finally:
+        capture.stop()
+    # mitmproxy surfaces no error for the kernel's port-unreachable answer (udp_error is not called): the
+    # record shows the phone's datagrams up to the refusal (the third, sent after it, is dropped unrecorded)
+    # and nothing received — a UDP exchange that failed looks like one the server never answered.
+    [udp] = events(case, "proxy.non_http")
+    body = udp["body"]
+    assert (body["transport"], body["client"]["ip"], body["server"]) == ("udp", PHONE_IP,
+                                                                         {"ip": UPSTREAM_IP, "port": port})
+    assert (body["messages"], body["client_bytes"], body["server_bytes"], body["error"]) == (2, 12, 0, None)
+    assert case.artifacts.read_bytes(body["client_sha256"], 100) == b"beacon" * 2
