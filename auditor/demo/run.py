@@ -73,7 +73,9 @@ class _AppOutput:
         self.consent_prompted = threading.Event()
 
     def on_output(self, pid: int, fd: int, data: bytes | None) -> None:
-        if pid != self.pid or fd != 1 or not data:
+        # The app may print before start() has returned its pid: until then, only our spawn's output arrives
+        # here (it is the one process this device spawned with piped stdio).
+        if (self.pid and pid != self.pid) or fd != 1 or not data:
             return
         self._partial += data.decode("utf-8", errors="replace")
         *lines, self._partial = self._partial.split("\n")

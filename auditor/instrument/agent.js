@@ -1,5 +1,5 @@
 📦
-458674 /src/index.js
+458898 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13980,6 +13980,7 @@ function installWhenJavaReady() {
   });
   return "waiting-for-libjvm";
 }
+var EXIT_ACK_TIMEOUT_MS = 5e3;
 function watchProcessEnd(confirm) {
   let reported = false;
   const report2 = (how, status2) => {
@@ -13987,9 +13988,15 @@ function watchProcessEnd(confirm) {
       return;
     reported = true;
     emit({ type: "process.exit", how, status: status2 });
-    if (confirm)
-      recv("process.exit.ack", () => {
-      }).wait();
+    if (!confirm)
+      return;
+    let acknowledged = false;
+    recv("process.exit.ack", () => {
+      acknowledged = true;
+    });
+    const deadline = Date.now() + EXIT_ACK_TIMEOUT_MS;
+    while (!acknowledged && Date.now() < deadline)
+      Thread.sleep(5e-3);
   };
   for (const name of ["exit", "_exit"]) {
     const fn = Module.findGlobalExportByName(name);

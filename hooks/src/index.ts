@@ -52,16 +52,24 @@ function installWhenJavaReady(): string {
     return "waiting-for-libjvm";
 }
 
+/** How long an exiting thread waits for the controller's acknowledgement: a controller that is gone must not
+ *  leave the app hanging in exit() for ever. */
+const EXIT_ACK_TIMEOUT_MS = 5000;
+
 /** How the process ends: an exit status, or abort() (a JVM crash ends in abort after writing hs_err). A
- *  process that ends with neither was killed by a signal. With `confirm`, the exiting thread waits until the
- *  controller acknowledges, so the report cannot be lost in the process's teardown. */
+ *  process that ends with neither was killed by a signal. With `confirm`, the exiting thread waits (bounded)
+ *  until the controller acknowledges, so the report cannot be lost in the process's teardown. */
 function watchProcessEnd(confirm: boolean): void {
     let reported = false;
     const report = (how: string, status: number | null): void => {
         if (reported) return;
         reported = true;
         emit({ type: "process.exit", how, status });
-        if (confirm) recv("process.exit.ack", () => { /* acknowledged */ }).wait();
+        if (!confirm) return;
+        let acknowledged = false;
+        recv("process.exit.ack", () => { acknowledged = true; });
+        const deadline = Date.now() + EXIT_ACK_TIMEOUT_MS;
+        while (!acknowledged && Date.now() < deadline) Thread.sleep(0.005);   // lets the ack's callback run
     };
     for (const name of ["exit", "_exit"]) {
         const fn = Module.findGlobalExportByName(name);

@@ -13,6 +13,7 @@ import time
 import frida
 import pytest
 
+from auditor.instrument.agent import agent_source
 from auditor.instrument.devices import DeviceChoice, open_device
 from auditor.instrument.planting import Plants
 from auditor.instrument.run import Request, run
@@ -174,3 +175,25 @@ def test_a_session_lost_without_being_asked_is_reattached(case):
                       ("reattaching", None, None, None, None), ("attached", None, None, None, None),
                       ("agent_started", None, None, None, None), ("exiting", None, None, None, None),
                       ("detached", "process-terminated", None, None, "exited(3)")]
+
+
+def test_an_exit_nobody_acknowledges_is_held_five_seconds_at_most():
+    """The agent holds an exiting thread until auditor acknowledges the exit report; a controller that is
+    gone (crashed, killed) must not leave the app hanging in exit() for ever."""
+    device = frida.get_local_device()
+    pid = device.spawn(["/bin/sh", "-c", "exit 7"])
+    session = device.attach(pid)
+    script = session.create_script(agent_source())
+    reports: list[dict] = []
+    script.on("message", lambda message, _data: reports.append(message.get("payload")))
+    ended = threading.Event()
+    session.on("detached", lambda _reason, _crash: ended.set())
+    script.load()
+    script.exports_sync.start({"plant": {}, "confirmExit": True})
+    started = time.monotonic()
+    device.resume(pid)
+    assert ended.wait(30)
+    held = time.monotonic() - started
+    assert 4.5 < held < 15, held
+    assert [r for r in reports if r.get("type") == "process.exit"] == [{"type": "process.exit", "how": "_exit",
+                                                                        "status": 7}]
