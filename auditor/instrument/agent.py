@@ -41,3 +41,8 @@ def build_agent(project_root: Path) -> str:
     if diagnostics:
         raise BuildFailed(f"{project_root}: {diagnostics}")
     return bundle
+
+
+if __name__ == "__main__":      # rebuild the shipped bundle after editing hooks/src (npm ci in hooks/ first)
+    AGENT_PATH.write_text(build_agent(Path(__file__).resolve().parents[2] / "hooks"), encoding="utf-8")
+    print(f"{AGENT_PATH}: sha256 {agent_sha256()}")
