@@ -1,5 +1,5 @@
 📦
-458898 /src/index.js
+459476 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13954,10 +13954,14 @@ function install(when) {
 }
 function installWhenJavaReady() {
   if (frida_java_bridge_default.available) {
+    const jvm = Process.findModuleByName("libjvm.so");
+    if (jvm !== null)
+      watchJvmHalt(jvm);
     install("immediately");
     return "installed";
   }
   const onJvm = (m) => {
+    watchJvmHalt(m);
     const listener = Interceptor.attach(m.getExportByName("JNI_CreateJavaVM"), {
       onLeave() {
         listener.detach();
@@ -13981,6 +13985,8 @@ function installWhenJavaReady() {
   return "waiting-for-libjvm";
 }
 var EXIT_ACK_TIMEOUT_MS = 5e3;
+var reportEnd = null;
+var libcExitListeners = [];
 function watchProcessEnd(confirm) {
   let reported = false;
   const report2 = (how, status2) => {
@@ -13998,18 +14004,33 @@ function watchProcessEnd(confirm) {
     while (!acknowledged && Date.now() < deadline)
       Thread.sleep(5e-3);
   };
+  reportEnd = report2;
   for (const name of ["exit", "_exit"]) {
     const fn = Module.findGlobalExportByName(name);
-    if (fn !== null)
-      Interceptor.attach(fn, { onEnter(args) {
+    if (fn !== null) {
+      libcExitListeners.push(Interceptor.attach(fn, { onEnter(args) {
         report2(name, args[0].toInt32());
-      } });
+      } }));
+    }
   }
   const abort = Module.findGlobalExportByName("abort");
   if (abort !== null)
     Interceptor.attach(abort, { onEnter() {
       report2("abort", null);
     } });
+}
+function watchJvmHalt(jvm) {
+  const halt = jvm.findExportByName("JVM_Halt");
+  const report2 = reportEnd;
+  if (halt === null || report2 === null)
+    return;
+  Interceptor.attach(halt, {
+    onEnter(args) {
+      for (const listener of libcExitListeners.splice(0))
+        listener.detach();
+      report2("exit", args[0].toInt32());
+    }
+  });
 }
 var started = false;
 function start(options = {}) {

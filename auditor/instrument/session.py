@@ -26,6 +26,33 @@ from auditor.instrument.planting import Plants
 
 UNHOOK_SETTLE_S = 0.3   # HotSpot reverts hooks on a later tick: detaching sooner can crash the target
 MAX_REATTACH = 3        # per process: a session that keeps being lost is given up on, on record
+STOP_CALL_TIMEOUT_S = 10.0  # unhook / detach: an agent whose JavaScript thread is blocked never answers
+
+
+class NoAnswer(Exception):
+    """A synchronous frida call did not return in time."""
+
+
+def _bounded(call: Any, timeout: float) -> Any:
+    """Run a synchronous frida call on a helper thread and wait at most `timeout` seconds for it. A hook that
+    calls into Java can deadlock with an app thread (each holding what the other waits for); the agent then
+    never answers, and stopping must not wait with it."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="auditor-bounded-call", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise NoAnswer(f"no answer within {timeout:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 @dataclass(frozen=True)
@@ -82,6 +109,7 @@ class Instrumentation:
         self._child_worker: threading.Thread | None = None
         self._stopping = False
         self._ended: dict[int, threading.Event] = {}    # per pid: its last session is over
+        self._spawned: set[int] = set()                   # ours to kill if its agent stops answering
         self._reattached: dict[int, int] = {}
 
     # -- recording -------------------------------------------------------------------------------------------
@@ -187,6 +215,7 @@ class Instrumentation:
                 self._kill(pid)
             raise
         if spawned:
+            self._spawned.add(pid)
             self.device.resume(pid)
             self._session_event("resumed", pid)
         return pid
@@ -264,15 +293,24 @@ class Instrumentation:
         attached.requested = True
         if unhook:
             try:
-                undone = attached.script.exports_sync.unhook()
+                undone = _bounded(attached.script.exports_sync.unhook, STOP_CALL_TIMEOUT_S)
                 self._session_event("unhooked", attached.pid, methods=int(undone))
                 time.sleep(UNHOOK_SETTLE_S)
             except (frida.InvalidOperationError, frida.TransportError) as exc:
                 self._session_event("unhook_failed", attached.pid, error=str(exc)[:2048])
+            except NoAnswer as exc:
+                self._session_event("unhook_failed", attached.pid, error=f"the agent is blocked: {exc}")
+                if attached.pid in self._spawned:   # a process we started: end it rather than leave it hung
+                    self._session_event("killing", attached.pid, reason="its agent stopped answering")
+                    self._kill(attached.pid)
+                    attached.detached.wait(5)
+                    return
         try:
-            attached.session.detach()
+            _bounded(attached.session.detach, STOP_CALL_TIMEOUT_S)
         except (frida.InvalidOperationError, frida.TransportError):
             pass   # already gone: the detached signal records why
+        except NoAnswer as exc:
+            self._session_event("detach_failed", attached.pid, error=f"the agent is blocked: {exc}")
         attached.detached.wait(5)
 
     def stop(self) -> None:

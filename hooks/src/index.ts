@@ -25,10 +25,13 @@ function install(when: string): void {
  *  the launcher loads the main class, so no call is missed. On Android, Java.perform waits for the app itself. */
 function installWhenJavaReady(): string {
     if (Java.available) {
+        const jvm = Process.findModuleByName("libjvm.so");
+        if (jvm !== null) watchJvmHalt(jvm);
         install("immediately");
         return "installed";
     }
     const onJvm = (m: Module): void => {
+        watchJvmHalt(m);
         const listener = Interceptor.attach(m.getExportByName("JNI_CreateJavaVM"), {
             onLeave() {
                 listener.detach();
@@ -59,6 +62,9 @@ const EXIT_ACK_TIMEOUT_MS = 5000;
 /** How the process ends: an exit status, or abort() (a JVM crash ends in abort after writing hs_err). A
  *  process that ends with neither was killed by a signal. With `confirm`, the exiting thread waits (bounded)
  *  until the controller acknowledges, so the report cannot be lost in the process's teardown. */
+let reportEnd: ((how: string, status: number | null) => void) | null = null;
+const libcExitListeners: InvocationListener[] = [];
+
 function watchProcessEnd(confirm: boolean): void {
     let reported = false;
     const report = (how: string, status: number | null): void => {
@@ -71,12 +77,32 @@ function watchProcessEnd(confirm: boolean): void {
         const deadline = Date.now() + EXIT_ACK_TIMEOUT_MS;
         while (!acknowledged && Date.now() < deadline) Thread.sleep(0.005);   // lets the ack's callback run
     };
+    reportEnd = report;
     for (const name of ["exit", "_exit"]) {
         const fn = Module.findGlobalExportByName(name);
-        if (fn !== null) Interceptor.attach(fn, { onEnter(args) { report(name, args[0].toInt32()); } });
+        if (fn !== null) {
+            libcExitListeners.push(Interceptor.attach(fn, { onEnter(args) { report(name, args[0].toInt32()); } }));
+        }
     }
     const abort = Module.findGlobalExportByName("abort");
     if (abort !== null) Interceptor.attach(abort, { onEnter() { report("abort", null); } });
+}
+
+/** HotSpot ends System.exit by calling exit() from its VM thread while every Java thread is held at a
+ *  safepoint, one of them possibly inside a hook and holding the lock JavaScript runs under: an exit() hook
+ *  would wait for it for ever (the likely cause of JVMs seen never ending, about one run in forty). So the end
+ *  is reported at JVM_Halt on the JVM, on the exiting Java thread before that safepoint, and the exit()
+ *  hooks go. */
+function watchJvmHalt(jvm: Module): void {
+    const halt = jvm.findExportByName("JVM_Halt");
+    const report = reportEnd;
+    if (halt === null || report === null) return;
+    Interceptor.attach(halt, {
+        onEnter(args) {
+            for (const listener of libcExitListeners.splice(0)) listener.detach();
+            report("exit", args[0].toInt32());
+        },
+    });
 }
 
 let started = false;

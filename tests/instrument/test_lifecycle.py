@@ -197,3 +197,31 @@ def test_an_exit_nobody_acknowledges_is_held_five_seconds_at_most():
     assert 4.5 < held < 15, held
     assert [r for r in reports if r.get("type") == "process.exit"] == [{"type": "process.exit", "how": "_exit",
                                                                         "status": 7}]
+
+
+STUCK_AGENT = """
+rpc.exports = {
+    info() { return { frida: Frida.version, arch: Process.arch, platform: Process.platform }; },
+    start() { return "started"; },
+    unhook() { recv("never", () => {}).wait(); return 0; },   // blocked, as an agent in a deadlocked hook
+};
+"""
+
+
+def test_stopping_does_not_wait_for_an_agent_that_never_answers(case, monkeypatch):
+    """An agent blocked inside the target (a hook deadlocked with an app thread) never answers the unhook
+    call; stopping gives up after STOP_CALL_TIMEOUT_S and ends the process auditor spawned."""
+    monkeypatch.setattr("auditor.instrument.session.STOP_CALL_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("auditor.instrument.session.agent_source", lambda: STUCK_AGENT)
+    with case.ledger() as ledger:
+        instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants(),
+                                          gate_children=False)
+        pid = instrumentation.start(Target(spawn=("/bin/sleep", "30")))
+        started = time.monotonic()
+        instrumentation.stop()
+        assert time.monotonic() - started < 10
+        assert instrumentation.verdict(instrumentation.attached[pid]) == "killed"
+    events = [(b["event"], b.get("error") or b.get("reason")) for b in bodies(case, "hook.session")
+              if b["event"] in ("unhook_failed", "killing", "detached")]
+    assert events == [("unhook_failed", "the agent is blocked: no answer within 1 s"),
+                      ("killing", "its agent stopped answering"), ("detached", "process-terminated")]
