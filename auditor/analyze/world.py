@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.inputs import read_bounded
 
 WORLD_FORMAT = "auditor-world/1"
 MAX_WORLD_BYTES = 4 << 20
@@ -42,13 +43,7 @@ def load_overrides(path: Path | None) -> Overrides:
     if path is None:
         return Overrides()
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_WORLD_BYTES + 1)
-    except OSError as exc:
-        raise InputError(path, f"cannot read the override file ({exc.strerror})") from None
-    if len(raw) > MAX_WORLD_BYTES:
-        raise InputError(path, f"override file exceeds {MAX_WORLD_BYTES} bytes")
+    raw = read_bounded(path, MAX_WORLD_BYTES, "override file")
     try:
         data = json.loads(raw)
     except ValueError as exc:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.inputs import read_bounded
 
 WORLD_FORMAT = "auditor-world/1"
 MAX_WORLD_BYTES = 4 << 20
@@ -25,12 +26,7 @@ class World:
 
 def load_world(path: Path) -> World:
     path = Path(path)
-    try:
-        raw = path.read_bytes()[: MAX_WORLD_BYTES + 1]
-    except OSError as exc:
-        raise InputError(path, f"cannot read the world file ({exc.strerror})") from None
-    if len(raw) > MAX_WORLD_BYTES:
-        raise InputError(path, f"world file exceeds {MAX_WORLD_BYTES} bytes")
+    raw = read_bounded(path, MAX_WORLD_BYTES, "world file")
     try:
         data = json.loads(raw)
     except ValueError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.inputs import read_bounded
 
 FORMAT = "auditor-world/1"
 MAX_BYTES = 1024 * 1024
@@ -56,12 +57,7 @@ class World:
 
 
 def load_world(path: Path) -> World:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(path, f"cannot read the world file: {exc.strerror or exc}") from None
-    return parse_world(raw, source=str(path))
+    return parse_world(read_bounded(path, MAX_BYTES, "world file"), source=str(path))
 
 
 def parse_world(raw: bytes, source: str) -> World:
