@@ -16,13 +16,13 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import frida
 from click.testing import CliRunner
+from ledger_wait import wait_for_record
 
 from auditor.audit.components import Interception, load
 from auditor.audit.plan import AuditPlan, LoopbackWorld, StandIn
@@ -67,23 +67,16 @@ class Screen:
                 self.consent_shown.set()
 
 
-def _wait_for_record(ledger: Path, wanted: Callable[[dict[str, Any]], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not any(wanted(record) for record in read_records(ledger)):
-        assert time.monotonic() < deadline, f"no {what} in the ledger within {WAIT:g} s"
-        time.sleep(0.05)
-
-
 def _operate(screen: Screen, keyboard: Any, ledger: Path, device: frida.core.Device, problems: list[str]) -> None:
     """The operator's hands: mark, tap 'accept', wait for the app to end, stop the audit."""
     try:
         assert screen.consent_shown.wait(WAIT), f"no consent dialog; the app printed {screen.lines}"
         keyboard.write(f"a {CONSENT_MARK}\n")
         keyboard.flush()
-        _wait_for_record(ledger, lambda r: r["kind"] == "operator.consent_accepted", "consent mark")
+        wait_for_record(ledger, lambda r: r["kind"] == "operator.consent_accepted", "consent mark", WAIT)
         device.input(screen.pid, b"consent\n")
-        _wait_for_record(ledger, lambda r: r["kind"] == "hook.session" and r["body"]["event"] == "detached"
-                         and r["body"]["pid"] == screen.pid, "end of the app")
+        wait_for_record(ledger, lambda r: r["kind"] == "hook.session" and r["body"]["event"] == "detached"
+                        and r["body"]["pid"] == screen.pid, "end of the app", WAIT)
     except BaseException as exc:  # noqa: BLE001 - reported by the test after the audit has ended
         problems.append(f"{type(exc).__name__}: {exc}")
     finally:

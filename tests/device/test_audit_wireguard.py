@@ -11,11 +11,11 @@ import json
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 
 import frida
 from click.testing import CliRunner
+from ledger_wait import wait_for_record
 
 from auditor.audit.components import Interception, load
 from auditor.audit.plan import AuditPlan, LoopbackWorld, StandIn
@@ -40,18 +40,12 @@ APP = Path(__file__).with_name("wireguard_app.py")
 WAIT_STEP = "wait for the phone's traffic through the WireGuard tunnel"
 
 
-def _wait_for(ledger: Path, wanted, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not ledger.exists() or not any(wanted(r) for r in read_records(ledger)):
-        assert time.monotonic() < deadline, f"no {what} in the ledger within {WAIT:g} s"
-        time.sleep(0.05)
-
-
 def _tunnel_up(fake, ledger: Path, problems: list[str]) -> None:
     """The operator switches the tunnel on in the phone's WireGuard app once the audit waits for it, with the
     configuration the audit pushed to the phone; the phone then asks the tunnel's resolver a name."""
     try:
-        _wait_for(ledger, lambda r: r["kind"] == "case.audit_step" and r["body"]["step"] == WAIT_STEP, "wait step")
+        wait_for_record(ledger, lambda r: r["kind"] == "case.audit_step" and r["body"]["step"] == WAIT_STEP,
+                        "wait step", WAIT)
         config = fake.read(WIREGUARD_PATH)
         assert config is not None, "no WireGuard configuration on the phone"
         peer = WireGuardPeer.from_client_config(config.decode("ascii"))
@@ -63,7 +57,7 @@ def _tunnel_up(fake, ledger: Path, problems: list[str]) -> None:
 
 def _stop_after_flow(ledger: Path, keyboard, problems: list[str]) -> None:
     try:
-        _wait_for(ledger, lambda r: r["kind"] == "proxy.flow", "flow through the tunnel")
+        wait_for_record(ledger, lambda r: r["kind"] == "proxy.flow", "flow through the tunnel", WAIT)
     except BaseException as exc:  # noqa: BLE001
         problems.append(f"{type(exc).__name__}: {exc}")
     finally:
