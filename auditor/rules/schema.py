@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from auditor.errors import InputError
+from auditor.inputs import read_bounded
 
 FORMAT = "auditor-ruleset/1"
 MAX_FILE_BYTES = 512 << 10
@@ -173,13 +174,7 @@ def _reject_aliases(text: str, check: _Check) -> None:
 def load_ruleset(path: Path) -> Ruleset:
     path = Path(path)
     check = _Check(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(path, f"cannot read the ruleset ({exc.strerror})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise check.fail("file", f"larger than {MAX_FILE_BYTES} bytes")
+    raw = read_bounded(path, MAX_FILE_BYTES, "ruleset")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
