@@ -1,11 +1,11 @@
-"""A capture session: mitmdump as a subprocess recording into a case, with start() and stop().
+"""A capture session: the proxy as a subprocess recording into a case, with start() and stop().
 
 One process per capture (mitmproxy keeps its master in module globals, and a separate process can be
-SIGKILLed without taking the caller along). The proxy process loads auditor's addons with `-s`: it appends
-flows to flows.mitm and writes its own known-unknown events. A lower-priority child (auditor.capture.ingest)
-turns flows.mitm into artifacts and `proxy.flow` events. This side records the CA certificate, the session in
-case.json, and `proxy.stopped` with how the process ended and its log (the only place mitmproxy names some
-rejections).
+SIGKILLed without taking the caller along). The proxy process (auditor.capture.master: mitmproxy with
+auditor's addons) appends flows to flows.mitm and writes its own known-unknown events. A lower-priority
+child (auditor.capture.ingest) turns flows.mitm into artifacts and `proxy.flow` events. This side records
+the CA certificate, the session in case.json, and `proxy.stopped` with how the process ended and its log
+(the only place mitmproxy names some rejections).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
+from auditor.capture.addons import bodies
 from auditor.capture.addons.lifecycle import ca_path
 from auditor.capture.ingest import IngestProcess, StreamIngester
 from auditor.case.bundle import Case
@@ -38,20 +38,6 @@ INGEST_TIMEOUT = 3600.0     # a backlog after heavy load is ingested before the 
 DEFAULT_CONFDIR = "~/.mitmproxy"       # mitmproxy's own default, so an existing CA keeps working
 KNOWN_UNKNOWN_KINDS = ("proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
                        "proxy.malformed", "proxy.aborted")
-
-
-def mitmdump_path() -> str:
-    beside = Path(sys.executable).parent / "mitmdump"
-    found = str(beside) if beside.exists() else shutil.which("mitmdump")
-    if not found:
-        raise InputError("mitmdump", "not found next to this Python nor on PATH; run scripts/install.sh")
-    return found
-
-
-def addon_scripts(with_world: bool) -> list[str]:
-    """The addons in the order they must run: bodies before the recorder reads them."""
-    modules = [lifecycle, bodies, recorder, completeness] + ([world_resolver] if with_world else [])
-    return [str(Path(module.__file__)) for module in modules]
 
 
 @dataclass
@@ -86,7 +72,6 @@ class Capture:
             "confdir": os.path.expanduser(self.confdir),
             "ssl_insecure": "true",        # never refuse a flow over the upstream certificate: record it
             "http3": "false",              # QUIC is blocked so apps fall back to TCP; attempts are counted
-            "flow_detail": "0",
             "termlog_verbosity": "info",
             "auditor_case": str(self.case_dir.resolve()),
             "auditor_listen_file": str(listen_file),
@@ -98,10 +83,8 @@ class Capture:
                if self.upstream_trusted_ca else {}),
             **self.extra_options,
         }
-        args = [mitmdump_path(), "--mode", self.mode, "--listen-host", self.listen_host,
-                "--listen-port", str(self.listen_port)]
-        for script in addon_scripts(self.world is not None):
-            args += ["-s", script]
+        args = [sys.executable, "-m", "auditor.capture.master", "--mode", self.mode,
+                "--listen-host", self.listen_host, "--listen-port", str(self.listen_port)]
         for name, value in options.items():
             args += ["--set", f"{name}={value}"]
         return args
@@ -116,7 +99,7 @@ class Capture:
         catch_up.close()
         self._workdir = Path(tempfile.mkdtemp(prefix="auditor-capture-"))
         listen_file = self._workdir / "listening.json"
-        self._log = open(self._workdir / "mitmdump.log", "wb")
+        self._log = open(self._workdir / "proxy.log", "wb")
         self._started_at = utc_now()
         self.process = subprocess.Popen(self.command(listen_file), stdout=self._log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.PIPE, start_new_session=True)
@@ -124,8 +107,8 @@ class Capture:
         while not listen_file.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self._abandon()
-                log = (self._workdir / "mitmdump.log").read_text(errors="replace")[-2000:]
-                raise InputError("mitmdump", f"the proxy did not start: {log.strip() or 'no output'}")
+                log = (self._workdir / "proxy.log").read_text(errors="replace")[-2000:]
+                raise InputError("proxy", f"the proxy did not start: {log.strip() or 'no output'}")
             time.sleep(0.02)
         self.started = json.loads(listen_file.read_text())
         self._ingester = IngestProcess(self.case_dir, trusted, catch_up.offset)
@@ -155,7 +138,7 @@ class Capture:
         self.process.wait()
 
     def stop(self) -> dict[str, Any]:
-        """SIGTERM (mitmdump runs its done hooks), SIGKILL after STOP_TIMEOUT; record proxy.stopped."""
+        """SIGTERM (mitmproxy runs its done hooks), SIGKILL after STOP_TIMEOUT; record proxy.stopped."""
         assert self.process is not None and self._workdir is not None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -167,7 +150,7 @@ class Capture:
         self._close_pipe()
         self._log.close()
         case = Case.open(self.case_dir)
-        log_digest, _ = case.artifacts.put_file(self._workdir / "mitmdump.log")
+        log_digest, _ = case.artifacts.put_file(self._workdir / "proxy.log")
         returncode = self.process.returncode
         assert self._ingester is not None
         ingest_status = self._ingester.finish(INGEST_TIMEOUT)    # all the proxy appended, however it exited

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.capture.proxy import mitmdump_path
-
+MITMDUMP = str(Path(sys.executable).parent / "mitmdump")     # installed with mitmproxy, beside this Python
 LISTENING = re.compile(r"proxy listening at ([\d.]+):(\d+)")
 START_TIMEOUT = 30.0
 
@@ -26,7 +26,7 @@ class Mitmdump:
     @classmethod
     def start(cls, confdir: Path, *args: str) -> Mitmdump:
         process = subprocess.Popen(
-            [mitmdump_path(), "--listen-host", "127.0.0.1", "--listen-port", "0", "--set", f"confdir={confdir}",
+            [MITMDUMP, "--listen-host", "127.0.0.1", "--listen-port", "0", "--set", f"confdir={confdir}",
              "--set", "flow_detail=0", "--set", "termlog_verbosity=info", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
         dump = cls(process, Path(confdir))
