@@ -95,7 +95,7 @@ class Capture:
         case = Case.open(self.case_dir)
         trusted = str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else ""
         catch_up = StreamIngester(case, trusted)
-        catch_up.poll(final=True)           # what an earlier session's crash left un-ingested, before we append
+        catch_up.finish()                   # what an earlier session's crash left un-ingested, before we append
         catch_up.close()
         self._workdir = Path(tempfile.mkdtemp(prefix="auditor-capture-"))
         listen_file = self._workdir / "listening.json"
@@ -111,7 +111,7 @@ class Capture:
                 raise InputError("proxy", f"the proxy did not start: {log.strip() or 'no output'}")
             time.sleep(0.02)
         self.started = json.loads(listen_file.read_text())
-        self._ingester = IngestProcess(self.case_dir, trusted, catch_up.offset)
+        self._ingester = IngestProcess(self.case_dir, trusted)
         ca_bytes = self.ca_path.read_bytes()
         ca_digest = case.artifacts.put_bytes(ca_bytes)
         self._set_session(case, {"started": self._started_at, "mode": self.mode,

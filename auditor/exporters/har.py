@@ -18,7 +18,7 @@ from mitmproxy import io as mitm_io
 from mitmproxy.addons.savehar import SaveHar
 
 from auditor.capture.addons.bodies import META_KEY
-from auditor.capture.addons.sink import STREAM_FILE
+from auditor.capture.ingest import STREAM_FILE
 from auditor.case.bundle import Case
 from auditor.errors import InputError
 

@@ -4,6 +4,7 @@ no other auditor addon): an opposing expert can rerun any one of them with mitmp
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import socket
 import ssl
@@ -12,7 +13,9 @@ from pathlib import Path
 
 from mitmproxy import io as mitm_io
 
+from auditor.capture import journal
 from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
+from auditor.capture.ingest import StreamIngester
 from tests.capture.conftest import HOST, UPSTREAM_IP, events, read_h1_response
 from tests.capture.mitmdump import Mitmdump
 
@@ -36,15 +39,32 @@ def alone(addon, confdir: Path, **options: object) -> Mitmdump:
     return Mitmdump.start(confdir, "-s", addon.__file__, "--set", "ssl_insecure=true", *settings)
 
 
-def test_recorder_alone_appends_each_flow_to_the_stream_file(case, confdir, upstream):
+def test_recorder_alone_journals_each_flow_and_the_ingester_writes_mitmproxys_own_format(case, confdir, upstream):
     proxy = alone(recorder, confdir, auditor_case=case.root)
     assert exchange(proxy, UPSTREAM_IP, upstream.address[1], post("/echo", b"alone")) == \
         (200, f"5 {hashlib.sha256(b'alone').hexdigest()}".encode())
     assert proxy.stop() == 0
-    with open(case.root / "flows.mitm", "rb") as handle:
-        [flow] = list(mitm_io.FlowReader(handle).stream())
-    assert (flow.request.path, flow.request.content, flow.response.status_code) == ("/echo", b"alone", 200)
+    journal_path = case.root / journal.JOURNAL_FILE
+    with open(journal_path, "rb") as handle:
+        [(state, end)] = list(journal.records(handle, journal.HEADER_SIZE))
+    assert end == journal_path.stat().st_size
+    request, response = state["request"], state["response"]
+    assert (request["path"], request["content"], response["status_code"]) == (b"/echo", b"alone", 200)
     assert events(case, "proxy.flow") == []         # ledger events are the ingester's job, not the addon's
+
+    ingester = StreamIngester(case, "")
+    ingester.finish()
+    ingester.close()
+    stream = (case.root / "flows.mitm").read_bytes()
+    [flow] = list(mitm_io.FlowReader(io.BytesIO(stream)).stream())
+    assert (flow.request.path, flow.request.content, flow.response.status_code) == ("/echo", b"alone", 200)
+    rewritten = io.BytesIO()
+    mitm_io.FlowWriter(rewritten).add(flow)
+    assert rewritten.getvalue() == stream            # byte for byte what mitmproxy's own writer makes of it
+    [event] = events(case, "proxy.flow")
+    assert event["body"]["stream"] == {"file": "flows.mitm", "offset": 0, "length": len(stream),
+                                       "sha256": hashlib.sha256(stream).hexdigest()}
+    assert not journal_path.exists()                # all of it ingested: the journal is gone
 
 
 def test_bodies_alone_spills_a_body_over_its_cap_to_the_artifact_store(case, confdir, upstream):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from pathlib import Path
@@ -47,7 +48,12 @@ class Lifecycle:
         body = {"listening": listening, "ca_cert_sha256": ca_digest,
                 "mitmproxy_version": mitmproxy.version.VERSION, "http3": ctx.options.http3,
                 "pid": os.getpid()}
-        sink = case_sink()
+        try:
+            sink = case_sink()
+        except Exception as exc:        # a proxy that cannot record must not run: the parent sees it exit
+            logging.error(f"auditor: cannot record into the case: {exc}")
+            ctx.master.shutdown()
+            return
         if sink is not None:
             sink.event("proxy.started", body)
             sink.flush()            # on the ledger before anyone is told where to connect

@@ -1,11 +1,11 @@
 """Record every finished HTTP exchange and WebSocket connection into the case as it happens.
 
-Per flow, the addon does one thing on the proxy's hot path: append the flow, serialised in mitmproxy's own
-stream format, to CASE/flows.mitm with one write, inside the hook, before mitmproxy hands the response to
-the client — so a SIGKILL of the proxy cannot lose a flow the client saw complete (flows.mitm re-reads with
-`mitmdump -nr`). Everything else — bodies into the artifact store, the `proxy.flow` ledger event with the
-facts of docs/events.md (`describe_flow`) — is done by auditor.capture.ingest, which follows flows.mitm
-from the capturing process: file creation costs more than mitmproxy spends on a flow.
+Per flow, the addon does one thing on the proxy's hot path: append the flow's state (what mitmproxy's own
+stream writer serialises) to CASE/flows.journal with one write, inside the hook, before mitmproxy hands the
+response to the client — so a SIGKILL of the proxy cannot lose a flow the client saw complete. Everything
+else — the record in mitmproxy's format in flows.mitm (re-readable with `mitmdump -nr`), bodies into the
+artifact store, the `proxy.flow` ledger event with the facts of docs/events.md (`describe_flow`) — is done by
+auditor.capture.ingest, which follows the journal from the capturing process, off the proxy's CPU.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mitmproxy import http
-from mitmproxy.io import tnetstring
 
+from auditor.capture import journal
 from auditor.capture.addons import flowfacts
 from auditor.capture.addons.bodies import META_KEY
 from auditor.capture.addons.sink import add_case_option, case_sink
@@ -79,7 +79,7 @@ class Recorder:
         if sink is None or flow.metadata.get(RECORDED_KEY):
             return
         flow.metadata[RECORDED_KEY] = True
-        sink.append_stream(tnetstring.dumps(flow.get_state()))
+        sink.append_journal(journal.encode(flow.get_state()))
 
 
 addons = [Recorder()]

@@ -1,8 +1,8 @@
-"""The proxy process's single door into the case: mitmproxy's stream file, the artifact store and the ledger.
+"""The proxy process's single door into the case: the flow journal, the artifact store and the ledger.
 
 Every addon of the capture writes through `case_sink()`, so the process holds one ledger handle (as the case
-API asks) and one append handle on flows.mitm:
-- flows are appended to flows.mitm with one write each, on the hot path (the recorder addon);
+API asks) and one append handle on flows.journal (auditor/capture/journal.py), locked while the process lives:
+- flows are appended to the journal with one write each, on the hot path (the recorder addon);
 - artifacts and ledger events (known unknowns, proxy.started) go through a queue to one writer thread, in
   order: file creation costs more than mitmproxy spends on a flow and must not stall its event loop.
 A background fsync follows within SYNC_INTERVAL seconds, the same power-loss bound the ledger states.
@@ -20,12 +20,12 @@ from typing import Any
 
 from mitmproxy import ctx
 
+from auditor.capture import journal
 from auditor.capture.durability import PendingSync
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
 
 CASE_OPTION = "auditor_case"
-STREAM_FILE = "flows.mitm"
 SYNC_INTERVAL = 0.2
 SOURCE = "proxy"
 QUEUE_LIMIT = 10_000        # back-pressure: a writer that falls this far behind slows the proxy down
@@ -40,8 +40,8 @@ class CaseSink:
     def __init__(self, root: Path):
         self.case = Case.open(root)
         self.ledger: Ledger = self.case.ledger(fsync_interval=SYNC_INTERVAL)
-        self._stream_fd = os.open(self.case.root / STREAM_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._stream_lock = threading.Lock()
+        self._journal_fd, self.journal_id = journal.open_for_append(self.case.root / journal.JOURNAL_FILE)
+        self._journal_lock = threading.Lock()
         self._pending = PendingSync()
         self._queue: queue.Queue[tuple | None] = queue.Queue(QUEUE_LIMIT)
         self._stop = threading.Event()
@@ -64,14 +64,12 @@ class CaseSink:
         """An artifact written by a streaming writer (sync=False) that the next sync must flush."""
         self._pending.add(self.case.artifacts.path_for(digest))
 
-    def append_stream(self, record: bytes) -> tuple[int, int]:
-        """Append one serialised flow to flows.mitm with a single write; returns (offset, length)."""
-        with self._stream_lock:
-            offset = os.fstat(self._stream_fd).st_size
+    def append_journal(self, record: bytes) -> None:
+        """Append one journal record with a single write (a loop only if the kernel takes it in parts)."""
+        with self._journal_lock:
             view = memoryview(record)
             while view:
-                view = view[os.write(self._stream_fd, view):]
-        return offset, len(record)
+                view = view[os.write(self._journal_fd, view):]
 
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
@@ -93,8 +91,8 @@ class CaseSink:
                 self._queue.task_done()
 
     def sync(self) -> None:
-        with self._stream_lock:
-            os.fsync(self._stream_fd)
+        with self._journal_lock:
+            os.fsync(self._journal_fd)
         self._pending.flush()
 
     def _sync_loop(self) -> None:
@@ -108,7 +106,7 @@ class CaseSink:
         self._stop.set()
         self._syncer.join()
         self.sync()
-        os.close(self._stream_fd)
+        os.close(self._journal_fd)         # releases the lock: the ingester may now read to the end
         self.ledger.close()
 
 
