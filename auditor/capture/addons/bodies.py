@@ -8,9 +8,14 @@ back on the flow (the stream file and the recorder then see a normal flow); a sp
 artifact digest in flow.metadata. On an error the partial bytes are kept the same way, marked incomplete.
 
 Load it before the recorder (`-s bodies.py -s recorder.py`): the recorder reads what this leaves behind.
+mitmproxy logs a "Streaming request to …" line for each streamed message; since this addon streams every
+request, those lines say nothing about the traffic and are dropped from the log (formatting and writing one
+per request cost about 5 % of the proxy's throughput).
 """
 
 from __future__ import annotations
+
+import logging
 
 from mitmproxy import ctx, http
 
@@ -22,15 +27,27 @@ DEFAULT_CAP = 8 << 20
 META_KEY = "auditor.bodies"     # flow.metadata[META_KEY] = {"request": BodyFacts, "response": BodyFacts}
 
 
+PROXY_LOGGER = "mitmproxy.proxy.server"
+
+
+def _not_a_streaming_notice(record: logging.LogRecord) -> bool:
+    return not (isinstance(record.msg, str) and record.msg.startswith(("Streaming request to ",
+                                                                       "Streaming response from ")))
+
+
 class BodyCapture:
     def __init__(self) -> None:
         self._tees: dict[tuple[str, str], BodyTee] = {}
 
     def load(self, loader) -> None:
         add_case_option(loader)
+        logging.getLogger(PROXY_LOGGER).addFilter(_not_a_streaming_notice)
         loader.add_option(CAP_OPTION, int, DEFAULT_CAP,
                           "bodies larger than this many bytes are streamed to the case's artifact store "
                           "instead of being held in memory")
+
+    def done(self) -> None:
+        logging.getLogger(PROXY_LOGGER).removeFilter(_not_a_streaming_notice)
 
     def _tee(self, flow: http.HTTPFlow, side: str, message: http.Message) -> None:
         tee = BodyTee(ctx.options.auditor_body_cap, case_sink())
