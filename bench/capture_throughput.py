@@ -3,12 +3,16 @@
 Usage: .venv/bin/python -m bench.capture_throughput [--rounds 3] [--requests 300] [--connections 2]
 Loopback only: a local TLS upstream on 127.0.0.2 (throwaway CA), keep-alive HTTPS clients through a CONNECT
 tunnel, each request a small POST. Configurations, alternated round by round so machine load hits all alike:
-  bare      mitmdump, no addons (upstream verification off, as in the capture)
+  bare      mitmdump, no addon script (upstream verification off, as in the capture)
   bare -w   mitmdump writing its own stream file (mitmproxy's own way of keeping flows)
-  auditor   `auditor capture` (its own process): bodies + recorder + completeness addons, ingest into a case
-Prints the median requests/s per configuration, the ratios auditor/bare and auditor/(bare -w), and the peak
-memory (VmHWM) of each configuration's processes: for auditor the proxy (mitmdump), the ingest child and the
-`auditor capture` process itself.
+  core      the mitmproxy part of auditor's proxy process alone (auditor.capture.master's proxy core, without
+            the ~30 rewriting/replay/UI addons mitmdump runs, and without auditor's addons): what recording
+            itself costs is auditor/core
+  auditor   `auditor capture` (its own process): auditor's proxy process (lifecycle + bodies + recorder +
+            completeness addons) and the ingester, into a case
+Prints the median requests/s per configuration, the ratios auditor/bare (the goal), auditor/(bare -w) and
+auditor/core, and the peak memory (VmHWM) of each configuration's processes: for auditor the proxy
+(auditor.capture.master), the ingest child and the `auditor capture` process itself.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import time
 from pathlib import Path
 
 from auditor.case.bundle import Case
-from tests.capture.mitmdump import Mitmdump
+from tests.capture.mitmdump import MITMDUMP, Mitmdump
 from tests.capture.upstream import TestCA, Upstream
 
 HOST = "127.0.0.2"
@@ -55,9 +59,11 @@ def load(address: tuple[str, int], ca: Path, port: int, requests: int, connectio
     return len(done) / (time.perf_counter() - start)
 
 
-def bare(work: Path, confdir: Path, stream: bool) -> tuple[subprocess.Popen, tuple[str, int]]:
-    """mitmdump with no addon at all (the port is read from its own log line)."""
-    dump = Mitmdump.start(confdir, "--set", "ssl_insecure=true", *(["-w", str(work / "bare.mitm")] if stream else []))
+def bare(work: Path, confdir: Path, name: str) -> tuple[subprocess.Popen, tuple[str, int]]:
+    """mitmdump with no addon script, or the core proxy (the port is read from its own log line)."""
+    program = (sys.executable, "-m", "bench.core_master") if name == "core" else (MITMDUMP,)
+    stream = ["-w", str(work / "bare.mitm")] if name == "bare -w" else []
+    dump = Mitmdump.start(confdir, "--set", "ssl_insecure=true", *stream, program=program)
     return dump.process, dump.address
 
 
@@ -104,14 +110,14 @@ def main() -> None:
         ca = TestCA.create(work)
         upstream = Upstream(HOST, *ca.issue(work, [], [HOST]))
         confdir = work / "conf"
-        results: dict[str, list[float]] = {"bare": [], "bare -w": [], "auditor": []}
+        results: dict[str, list[float]] = {"bare": [], "bare -w": [], "core": [], "auditor": []}
         memory: dict[str, list[dict[str, float]]] = {name: [] for name in results}
         for round_no in range(options.rounds):
             for name in results:
                 if name == "auditor":
                     process, address = auditor_capture(Case.create(work / f"case{round_no}").root, confdir)
                 else:
-                    process, address = bare(work, confdir, stream=name == "bare -w")
+                    process, address = bare(work, confdir, name)
                 rps = load(address, confdir / "mitmproxy-ca-cert.pem", upstream.address[1], options.requests,
                            options.connections)
                 memory[name].append({process_name(pid): peak_rss_mib(pid) for pid in process_tree(process.pid)})
@@ -128,6 +134,7 @@ def main() -> None:
         print(f"median {name:8s} {value:7.1f} req/s")
     print(f"ratio auditor / bare      = {medians['auditor'] / medians['bare']:.3f}  (goal >= 0.95)")
     print(f"ratio auditor / bare -w   = {medians['auditor'] / medians['bare -w']:.3f}")
+    print(f"ratio auditor / core      = {medians['auditor'] / medians['core']:.3f}  (what recording costs)")
     for name, rounds in memory.items():
         peaks = {process: max(r[process] for r in rounds) for process in rounds[0]}
         parts = " + ".join(f"{process} {peak:.1f}" for process, peak in peaks.items())

@@ -128,14 +128,16 @@ class StreamIngester:
         self._stream_end += len(record)
         self._offset = end
 
-    def finish(self) -> None:
-        """The proxy has exited: ingest the rest, report a torn tail, and delete the journal once all of it is
-        in flows.mitm, the artifact store and the ledger, on disk."""
+    def finish(self, writer_wait: float = WRITER_WAIT) -> bool:
+        """The proxy is ending: once its lock on the journal is released, ingest the rest, report a torn tail,
+        and delete the journal when all of it is in flows.mitm, the artifact store and the ledger, on disk.
+        False if a proxy still held the journal after `writer_wait` seconds (what it had written is ingested;
+        the journal stays for a later session)."""
         if not self.journal_path.exists():
-            return
-        if not journal.wait_for_writer(self.journal_path, WRITER_WAIT):
-            self.poll()                 # a proxy still holds it: leave the journal to the next session
-            return
+            return True
+        if not journal.wait_for_writer(self.journal_path, writer_wait):
+            self.poll()
+            return False
         self.poll()
         size = self.journal_path.stat().st_size
         start = self._offset if self._journal_id is not None else 0
@@ -151,6 +153,7 @@ class StreamIngester:
         os.fsync(self._stream_fd)
         self.journal_path.unlink()
         fsync_path(self.case.root)
+        return True
 
     def follow(self, stop: threading.Event) -> None:
         """Ingest as flows arrive until `stop` is set (the proxy is ending), then finish."""

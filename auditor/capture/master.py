@@ -12,7 +12,9 @@ Run as `python -m auditor.capture.master [mitmdump's command-line options]` (aud
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
 
 from mitmproxy import master, options
 from mitmproxy.addons import (
@@ -29,6 +31,8 @@ from mitmproxy.addons import (
 from mitmproxy.tools import cmdline, main
 
 from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
+
+DRAIN_S = 1.0       # at shutdown, how long connections still closing get to finish
 
 
 def mitmproxy_addons() -> list[object]:
@@ -47,6 +51,15 @@ class CaptureMaster(master.Master):
     def __init__(self, opts: options.Options, **_ignored: object) -> None:
         super().__init__(opts, with_termlog=True)       # the log is evidence: proxy.stopped stores it
         self.addons.add(*mitmproxy_addons(), *auditor_addons())
+
+    async def done(self) -> None:
+        # A connection whose client has just left is still closing its server side. Left to the loop's
+        # teardown it is cancelled mid-close and asyncio prints a traceback into the log, which is evidence.
+        server = self.addons.get("proxyserver")
+        deadline = time.monotonic() + DRAIN_S
+        while server.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await super().done()
 
 
 if __name__ == "__main__":

@@ -95,8 +95,11 @@ class Capture:
         case = Case.open(self.case_dir)
         trusted = str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else ""
         catch_up = StreamIngester(case, trusted)
-        catch_up.finish()                   # what an earlier session's crash left un-ingested, before we append
+        caught_up = catch_up.finish(writer_wait=0)   # what a crashed session left un-ingested, before we append
         catch_up.close()
+        if not caught_up:
+            raise InputError(str(self.case_dir), "another proxy is recording into this case (it holds "
+                                                 "flows.journal): one capture at a time per case")
         self._workdir = Path(tempfile.mkdtemp(prefix="auditor-capture-"))
         listen_file = self._workdir / "listening.json"
         self._log = open(self._workdir / "proxy.log", "wb")

@@ -24,9 +24,10 @@ class Mitmdump:
     log: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, confdir: Path, *args: str) -> Mitmdump:
+    def start(cls, confdir: Path, *args: str, program: tuple[str, ...] = (MITMDUMP,)) -> Mitmdump:
+        """`program`: mitmdump, or another mitmproxy entry point taking its options (the bench's core proxy)."""
         process = subprocess.Popen(
-            [MITMDUMP, "--listen-host", "127.0.0.1", "--listen-port", "0", "--set", f"confdir={confdir}",
+            [*program, "--listen-host", "127.0.0.1", "--listen-port", "0", "--set", f"confdir={confdir}",
              "--set", "flow_detail=0", "--set", "termlog_verbosity=info", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
         dump = cls(process, Path(confdir))
