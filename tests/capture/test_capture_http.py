@@ -10,6 +10,7 @@ import wsproto
 import wsproto.events
 from mitmproxy import io as mitm_io
 
+from auditor.capture.proxy import Capture
 from auditor.case.seal import verify_case
 from tests.capture.conftest import HOST, UPSTREAM_IP, client, events, fetch, read_h1_response, trusting, tunnel
 
@@ -157,3 +158,22 @@ def test_an_upstream_certificate_that_does_not_verify_is_recorded_not_refused(ca
     assert tls["upstream_error"] == "validation failed: candidates exhausted: all candidates exhausted with no " \
         "interior errors"
     assert len(tls["upstream_chain_sha256"]) == 1 and flow["body"]["response"]["status_code"] == 200
+
+
+def test_the_proxy_configuration_is_recorded_and_rewriting_options_have_no_effect(case, world, pki, upstream,
+                                                                                  tmp_path):
+    confdir = tmp_path / "conf"                     # mitmproxy reads the confdir's config.yaml on start
+    confdir.mkdir()
+    (confdir / "config.yaml").write_text("anticache: true\nanticomp: true\n")
+    capture = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem).start()
+    conn = client(capture.listen_address, capture.ca_path, upstream.address[1])
+    conn.request("GET", "/hello", headers={"If-None-Match": '"v1"', "Accept-Encoding": "gzip"})
+    assert conn.getresponse().read() == b"hello from upstream"
+    conn.close()
+    capture.stop()
+    [started] = events(case, "proxy.started")
+    assert started["body"]["options_without_effect"] == ["anticache", "anticomp"]
+    assert started["body"]["options"]["ssl_insecure"] is True and started["body"]["options"]["http3"] is False
+    [flow] = events(case, "proxy.flow")
+    headers = {name.lower(): value for name, value in flow["body"]["request"]["headers"]}
+    assert (headers["if-none-match"], headers["accept-encoding"]) == ('"v1"', "gzip")   # sent as the app sent them

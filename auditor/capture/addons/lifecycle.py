@@ -47,7 +47,7 @@ class Lifecycle:
         ca_digest = hashlib.sha256(ca.read_bytes()).hexdigest() if ca.is_file() else None
         body = {"listening": listening, "ca_cert_sha256": ca_digest,
                 "mitmproxy_version": mitmproxy.version.VERSION, "http3": ctx.options.http3,
-                "pid": os.getpid()}
+                "pid": os.getpid(), **_configuration(ctx.options)}
         try:
             sink = case_sink()
         except Exception as exc:        # a proxy that cannot record must not run: the parent sees it exit
@@ -62,6 +62,15 @@ class Lifecycle:
             tmp = target.with_name(target.name + ".tmp")
             tmp.write_text(json.dumps(body))
             os.replace(tmp, target)
+
+
+def _configuration(options) -> dict[str, object]:
+    """What the proxy ran with beyond mitmproxy's defaults (command line and the confdir's config.yaml), and
+    options set for addons this proxy does not load, which therefore had no effect."""
+    changed = {name: getattr(options, name) for name in sorted(options.keys()) if options.has_changed(name)}
+    return {"options": {name: list(value) if isinstance(value, (list, tuple)) else value
+                        for name, value in changed.items()},
+            "options_without_effect": sorted(options.deferred)}
 
 
 def _shutdown_at_eof(master) -> None:
