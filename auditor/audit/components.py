@@ -82,7 +82,7 @@ def load(plan: AuditPlan, listen_host: str) -> Components:
 
 @dataclass
 class _ProxyCapture:
-    """The capture room's mitmdump session as a LiveCapture. In wireguard mode the phone gets a client
+    """The capture room's proxy session as a LiveCapture. In wireguard mode the phone gets a client
     configuration whose endpoint is `endpoint_host` (adb reverse carries no UDP: the phone must reach the
     host over the network)."""
 
