@@ -17,7 +17,7 @@ from pathlib import Path
 
 from auditor.capture.proxy import Capture
 from auditor.case.bundle import Case
-from bench.capture_throughput import HOST, bare
+from bench.capture_throughput import HOST, bare, peak_rss_mib
 from tests.capture.upstream import TestCA, Upstream
 
 
@@ -38,11 +38,6 @@ def download(address: tuple[str, int], ca: Path, port: int, mebibytes: int) -> s
     return digest.hexdigest()
 
 
-def peak_rss_mib(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(status.split("VmHWM:")[1].split()[0]) / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=200)
@@ -56,7 +51,7 @@ def main() -> None:
         download(capture.listen_address, capture.ca_path, upstream.address[1], mebibytes)
         print(f"auditor capture: peak RSS {peak_rss_mib(capture.process.pid):7.1f} MiB for a {mebibytes} MiB body")
         capture.stop()
-        process, address = bare(work, confdir, stream=False)
+        process, address = bare(work, confdir, "bare")
         download(address, confdir / "mitmproxy-ca-cert.pem", upstream.address[1], mebibytes)
         print(f"bare mitmdump:   peak RSS {peak_rss_mib(process.pid):7.1f} MiB for a {mebibytes} MiB body")
         process.send_signal(signal.SIGTERM)
