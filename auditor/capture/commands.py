@@ -27,12 +27,19 @@ from auditor.output import emit
               help="TEST ONLY: resolve host names to this test world's loopback addresses.")
 @click.option("--world-port", type=click.IntRange(0, 65535), default=0,
               help="TEST ONLY: the port the world's servers listen on (e.g. from 'auditor reference serve').")
+@click.option("--ingest-only", is_flag=True,
+              help="Start no proxy: ingest the flows an earlier capture recorded but did not ingest (it crashed), "
+                   "then exit.")
 @click.option("--json", "as_json", is_flag=True, help="Print the session start (and end) as JSON.")
 def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confdir: str, world: Path | None,
-            world_port: int, as_json: bool) -> None:
+            world_port: int, ingest_only: bool, as_json: bool) -> None:
     """Run the recording proxy until SIGINT/SIGTERM; every flow goes into the case as it happens."""
     session = Capture(case_dir, mode=mode, listen_host=listen_host, listen_port=listen_port, confdir=confdir,
                       world=world, world_port=world_port)
+    if ingest_only:
+        flows = session.catch_up()
+        emit({"ingested_flows": flows}, as_json, f"flows an earlier capture left, now ingested: {flows}")
+        return
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -30,7 +30,7 @@ from mitmproxy.io import tnetstring
 from auditor.capture import journal
 from auditor.capture.addons.recorder import describe_flow
 from auditor.capture.durability import PendingSync, fsync_path
-from auditor.case.bundle import Case
+from auditor.case.bundle import JOURNAL_FILE, Case
 from auditor.case.ledger import Ledger
 from auditor.case.ledger_check import read_records
 
@@ -59,7 +59,7 @@ class StreamIngester:
     def __init__(self, case: Case, trusted_ca_file: str):
         self.case = case
         self.trusted_ca_file = trusted_ca_file
-        self.journal_path = case.root / journal.JOURNAL_FILE
+        self.journal_path = case.root / JOURNAL_FILE
         self.stream_path = case.root / STREAM_FILE
         self.flows = 0
         self._ledger: Ledger = case.ledger()
@@ -146,7 +146,7 @@ class StreamIngester:
                 handle.seek(start)
                 digest, _ = self.case.artifacts.put_stream(handle)
             self._ledger.append("proxy", "proxy.stream_torn", {
-                "file": journal.JOURNAL_FILE, "offset": start, "bytes": size - start,
+                "file": JOURNAL_FILE, "offset": start, "bytes": size - start,
                 "error": "a flow record cut short: the proxy stopped while writing it, before the client saw "
                          "the end of that response"}, artifact=digest)
         self._ledger.sync()

@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-JOURNAL_FILE = "flows.journal"
 MAGIC = b"auditor-flow-journal 1 "
 HEADER_SIZE = len(MAGIC) + 32 + 1
 LENGTH = struct.Struct(">Q")

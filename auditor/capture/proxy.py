@@ -79,8 +79,7 @@ class Capture:
             "auditor_body_cap": str(self.body_cap),
             **({"auditor_world": str(Path(self.world).resolve())} if self.world else {}),
             **({"auditor_world_port": str(self.world_port)} if self.world and self.world_port else {}),
-            **({"ssl_verify_upstream_trusted_ca": str(Path(self.upstream_trusted_ca).resolve())}
-               if self.upstream_trusted_ca else {}),
+            **({"ssl_verify_upstream_trusted_ca": self.trusted_ca_file} if self.trusted_ca_file else {}),
             **self.extra_options,
         }
         args = [sys.executable, "-m", "auditor.capture.master", "--mode", self.mode,
@@ -93,13 +92,7 @@ class Capture:
         if self.mode not in MODES:
             raise InputError(self.mode, f"unknown capture mode; use one of {', '.join(MODES)}")
         case = Case.open(self.case_dir)
-        trusted = str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else ""
-        catch_up = StreamIngester(case, trusted)
-        caught_up = catch_up.finish(writer_wait=0)   # what a crashed session left un-ingested, before we append
-        catch_up.close()
-        if not caught_up:
-            raise InputError(str(self.case_dir), "another proxy is recording into this case (it holds "
-                                                 "flows.journal): one capture at a time per case")
+        self.catch_up()
         self._workdir = Path(tempfile.mkdtemp(prefix="auditor-capture-"))
         listen_file = self._workdir / "listening.json"
         self._log = open(self._workdir / "proxy.log", "wb")
@@ -114,7 +107,7 @@ class Capture:
                 raise InputError("proxy", f"the proxy did not start: {log.strip() or 'no output'}")
             time.sleep(0.02)
         self.started = json.loads(listen_file.read_text())
-        self._ingester = IngestProcess(self.case_dir, trusted)
+        self._ingester = IngestProcess(self.case_dir, self.trusted_ca_file)
         ca_bytes = self.ca_path.read_bytes()
         ca_digest = case.artifacts.put_bytes(ca_bytes)
         self._set_session(case, {"started": self._started_at, "mode": self.mode,
@@ -122,6 +115,22 @@ class Capture:
                                  "ca_cert_file": str(self.ca_path), "world": str(self.world) if self.world else None,
                                  "body_cap": self.body_cap, "pid": self.process.pid})
         return self
+
+    @property
+    def trusted_ca_file(self) -> str:
+        """The extra CA the ingester verifies upstream chains against ("" for certifi's roots only)."""
+        return str(Path(self.upstream_trusted_ca).resolve()) if self.upstream_trusted_ca else ""
+
+    def catch_up(self) -> int:
+        """Ingest what a crashed session left in the journal (before a new proxy appends); returns how many
+        flows. Refuses while another proxy holds the journal."""
+        ingester = StreamIngester(Case.open(self.case_dir), self.trusted_ca_file)
+        caught_up = ingester.finish(writer_wait=0)
+        ingester.close()
+        if not caught_up:
+            raise InputError(str(self.case_dir), "another proxy is recording into this case (it holds "
+                                                 "flows.journal): one capture at a time per case")
+        return ingester.flows
 
     def _abandon(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -31,6 +31,7 @@ CASE_FORMAT = "auditor-case/1"
 CASE_FILE = "case.json"
 LEDGER_FILE = "ledger.jsonl"
 SEAL_FILE = "seal.json"
+JOURNAL_FILE = "flows.journal"      # flows a capture recorded and has not ingested yet (docs/capture.md)
 ANALYSIS_DIR = "analysis"
 MAX_CASE_JSON_BYTES = 4 << 20
 # Sections other parts of auditor may set in case.json; anything else is a programming error.

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.case import keys, timestamp
 from auditor.case.artifacts import ARTIFACTS_DIR, is_digest
-from auditor.case.bundle import ANALYSIS_DIR, CASE_FILE, LEDGER_FILE, SEAL_FILE, Case, read_case_json
+from auditor.case.bundle import ANALYSIS_DIR, CASE_FILE, JOURNAL_FILE, LEDGER_FILE, SEAL_FILE, Case, read_case_json
 from auditor.case.canonical import CHUNK, canonical_json, sha256_file, sha256_hex
 from auditor.case.ledger import utc_now
 from auditor.case.ledger_check import LedgerScan, scan_ledger
@@ -73,6 +73,9 @@ def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) ->
     """Write seal.json and return it. The sealing event is the ledger's last sealed line."""
     if case.sealed:
         raise InputError(case.root, "is already sealed")
+    if (case.root / JOURNAL_FILE).exists():
+        raise InputError(case.root, f"holds {JOURNAL_FILE}: flows a capture recorded but has not ingested yet; "
+                                    "stop the running capture, or run 'auditor capture --case DIR --ingest-only'")
     public = key.public_key()
     if "ended" not in case.info:
         case.set_section("ended", utc_now())

@@ -16,6 +16,7 @@ from mitmproxy import io as mitm_io
 from auditor.capture import journal
 from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
 from auditor.capture.ingest import StreamIngester
+from auditor.case.bundle import JOURNAL_FILE
 from tests.capture.conftest import HOST, UPSTREAM_IP, events, read_h1_response
 from tests.capture.mitmdump import Mitmdump
 
@@ -44,7 +45,7 @@ def test_recorder_alone_journals_each_flow_and_the_ingester_writes_mitmproxys_ow
     assert exchange(proxy, UPSTREAM_IP, upstream.address[1], post("/echo", b"alone")) == \
         (200, f"5 {hashlib.sha256(b'alone').hexdigest()}".encode())
     assert proxy.stop() == 0
-    journal_path = case.root / journal.JOURNAL_FILE
+    journal_path = case.root / JOURNAL_FILE
     with open(journal_path, "rb") as handle:
         [(state, end)] = list(journal.records(handle, journal.HEADER_SIZE))
     assert end == journal_path.stat().st_size

@@ -4,14 +4,18 @@ left by a crashed session, and one proxy per case."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mitmproxy import io as mitm_io
 
 from auditor.capture import journal
 from auditor.capture.proxy import Capture
-from auditor.case.seal import verify_case
+from auditor.case.bundle import JOURNAL_FILE
+from auditor.case.seal import seal_case, verify_case
 from auditor.errors import InputError
 from tests.capture.conftest import events, fetch, wait_for_event
 
@@ -20,7 +24,7 @@ STATE = {"type": "http", "id": "f1", "request": {"path": b"/a", "content": b"\x0
 
 
 def journal_file(tmp_path: Path, *records: bytes) -> Path:
-    path = tmp_path / journal.JOURNAL_FILE
+    path = tmp_path / JOURNAL_FILE
     path.write_bytes(journal.MAGIC + b"0" * 32 + b"\n" + b"".join(records))
     return path
 
@@ -43,7 +47,7 @@ def test_a_record_cut_short_by_a_kill_is_reported_with_its_bytes_kept(capture, c
     assert fetch(capture, upstream.address[1]) == b"hello from upstream"
     wait_for_event(case, "proxy.flow")
     capture.kill()
-    path = case.root / journal.JOURNAL_FILE
+    path = case.root / JOURNAL_FILE
     complete = path.stat().st_size
     torn = journal.encode({"type": "http", "cut": b"x" * 1000})[:300]   # what a kill mid-write leaves
     with open(path, "ab") as handle:
@@ -59,17 +63,21 @@ def test_a_record_cut_short_by_a_kill_is_reported_with_its_bytes_kept(capture, c
     assert verify_case(case.root).problems == []
 
 
-def test_a_journal_left_by_a_crashed_session_is_ingested_by_the_next_capture(case, confdir, world, pki, upstream):
+def crash_leaving_a_journal(case, confdir, world, pki, upstream) -> None:
+    """A session whose ingester dies first and whose proxy is then killed: one flow only in the journal."""
     first = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem).start()
-    first._ingester.process.kill()                  # the ingester dies first: nothing reaches the ledger
+    first._ingester.process.kill()                  # nothing reaches the ledger from here on
     first._ingester.process.wait()
     assert fetch(first, upstream.address[1], "POST", "/echo", b"journalled") == \
         f"10 {hashlib.sha256(b'journalled').hexdigest()}".encode()
     first.kill()
     assert first.stop()["ingest_status"] == -9
     assert events(case, "proxy.flow") == []
-    assert (case.root / journal.JOURNAL_FILE).stat().st_size > journal.HEADER_SIZE
+    assert (case.root / JOURNAL_FILE).stat().st_size > journal.HEADER_SIZE
 
+
+def test_a_journal_left_by_a_crashed_session_is_ingested_by_the_next_capture(case, confdir, world, pki, upstream):
+    crash_leaving_a_journal(case, confdir, world, pki, upstream)
     second = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem).start()
     [flow] = events(case, "proxy.flow")             # caught up before the new proxy records anything
     assert (flow["body"]["request"]["path"], flow["body"]["stream"]["offset"]) == ("/echo", 0)
@@ -79,7 +87,22 @@ def test_a_journal_left_by_a_crashed_session_is_ingested_by_the_next_capture(cas
     assert paths == ["/echo", "/hello"]
     with open(case.root / "flows.mitm", "rb") as handle:
         assert [f.request.path for f in mitm_io.FlowReader(handle).stream()] == ["/echo", "/hello"]
-    assert not (case.root / journal.JOURNAL_FILE).exists()
+    assert not (case.root / JOURNAL_FILE).exists()
+    assert verify_case(case.root).problems == []
+
+
+def test_a_case_with_flows_not_yet_ingested_is_not_sealed_until_ingest_only_runs(case, confdir, world, pki,
+                                                                                    upstream):
+    crash_leaving_a_journal(case, confdir, world, pki, upstream)
+    with pytest.raises(InputError, match="holds flows.journal: flows a capture recorded but has not ingested"):
+        seal_case(case, Ed25519PrivateKey.generate())
+    auditor = Path(sys.executable).parent / "auditor"
+    done = subprocess.run([str(auditor), "capture", "--case", str(case.root), "--ingest-only"],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "flows an earlier capture left, now ingested: 1")
+    [flow] = events(case, "proxy.flow")
+    assert flow["body"]["request"]["path"] == "/echo" and not (case.root / JOURNAL_FILE).exists()
+    seal_case(case, Ed25519PrivateKey.generate())
     assert verify_case(case.root).problems == []
 
 

@@ -22,7 +22,7 @@ from mitmproxy import ctx
 
 from auditor.capture import journal
 from auditor.capture.durability import PendingSync
-from auditor.case.bundle import Case
+from auditor.case.bundle import JOURNAL_FILE, Case
 from auditor.case.ledger import Ledger
 
 CASE_OPTION = "auditor_case"
@@ -40,7 +40,7 @@ class CaseSink:
     def __init__(self, root: Path):
         self.case = Case.open(root)
         self.ledger: Ledger = self.case.ledger(fsync_interval=SYNC_INTERVAL)
-        self._journal_fd, self.journal_id = journal.open_for_append(self.case.root / journal.JOURNAL_FILE)
+        self._journal_fd, self.journal_id = journal.open_for_append(self.case.root / JOURNAL_FILE)
         self._journal_lock = threading.Lock()
         self._pending = PendingSync()
         self._queue: queue.Queue[tuple | None] = queue.Queue(QUEUE_LIMIT)
