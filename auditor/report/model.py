@@ -12,6 +12,7 @@ from typing import Any
 
 from auditor.case.bundle import Case
 from auditor.case.seal import verify_case
+from auditor.instrument.attribution import PLATFORM_PREFIXES
 from auditor.report.redact import Redactor
 from auditor.report.sources import Analysis, LedgerView, load_analysis, load_seal, read_ledger, request_body
 from auditor.report.values import CELL_LIMIT, excerpt, neutralise, readable, shown
@@ -22,6 +23,7 @@ STATUSES = ("pending", "confirmed", "dismissed")
 PENDING = {"status": "pending", "comment": None, "reviewer": "", "time": "", "seq": None}  # no review yet
 ANNEX_LIMIT = 5000          # rows per annex table; the rest are counted, and are in the sealed case
 STACK_LIMIT = 40
+STACK_CONTEXT = 2           # platform frames shown around the code that is not the platform's
 PERSONAL_TYPES = frozenset({"personal_data_transmitted", "clipboard_transmitted", "cleartext_personal_data",
                             "third_country_transfer"})
 
@@ -33,6 +35,18 @@ def _dict(value: Any) -> dict[str, Any]:
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
+
+
+def frames_to_show(frames: list[Any]) -> list[bool]:
+    """Which frames the printed report shows: the hooked API's own frames at the top, every frame outside the
+    Java runtime and Android framework (the app's and SDKs' code) with STACK_CONTEXT platform frames either
+    side; the rest are runs of runtime internals, which the report counts instead (the JSON keeps them all)."""
+    near = [False] * len(frames)
+    for index, frame in enumerate(frames):
+        if index == 0 or not _str(frame).split("/", 1)[-1].startswith(PLATFORM_PREFIXES):
+            for shown in range(max(0, index - STACK_CONTEXT), min(len(frames), index + STACK_CONTEXT + 1)):
+                near[shown] = True
+    return near
 
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
@@ -291,8 +305,10 @@ class ModelBuilder:
             "confidence": self.plain(raw.get("confidence"), 40),
             "stack": [{"frame": self.plain(frame, 400),
                        "actor": _str(frame) == first_frame
-                       or bool(actor_name) and _str(frame).startswith(actor_name + ".")}
-                      for frame in stack_raw[:STACK_LIMIT]],
+                       or bool(actor_name) and _str(frame).startswith(actor_name + "."),
+                       "shown": shown}
+                      for frame, shown in zip(stack_raw[:STACK_LIMIT], frames_to_show(stack_raw[:STACK_LIMIT]),
+                                              strict=True)],
             "stack_seq": stack_seq,
             "stack_omitted": max(0, len(stack_raw) - STACK_LIMIT),
             "planted": [{"what": self.plain(p.get("what")), "value": self.text(readable(p.get("value")), 300),

@@ -127,7 +127,8 @@ def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -
         SDK_FRAME, "com.bytedance.sdk.AppLog.init(AppLog.java:34)"]
     assert finding["planted"][0]["value"]["text"] == PLANTS.clipboard
     article = _article(demo.html["en"], finding["id"])
-    assert f'<li class="actor"><code>{SDK_FRAME}</code></li>' in article
+    assert f'<li value="2" class="actor"><code>{SDK_FRAME}</code></li>' in article
+    assert all(frame["shown"] for frame in finding["stack"])        # a short stack is printed whole
     text = demo.pdf["en"]
     assert ("Responsible code com.bytedance.sdk — SDK Pangle (Exodus 363) — third-party code first frame outside "
             "the platform: com.bytedance.sdk.DeviceInfo. collect(DeviceInfo.java:43) Interface called "
@@ -206,3 +207,19 @@ def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> 
     assert len(flows) == 8
     assert [(f["seq"], f["artifact"], f["stream_offset"]) for f in demo.data["annex"]["flows"]] == [
         (r["seq"], r["body"]["stream"]["sha256"], r["body"]["stream"]["offset"]) for r in flows]
+
+
+def test_runtime_internals_in_a_network_stack_are_counted_not_printed(demo: DemoReport) -> None:
+    """The socket connect behind the consent pixel: 14 JDK frames between the hooked call and the app's code are
+    one line in the printed report; the app's frames keep their numbers; report.json keeps every frame."""
+    [finding] = [f for f in demo.data["findings"] if f["type"] == "third_country_transfer"
+                 and f["data_category"] == "advertising_id"
+                 and any(frame["frame"].startswith("com.example.reference.ConsentDialog.sendPixel")
+                         for frame in f["stack"])]
+    stack = finding["stack"]
+    assert len(stack) == 29 and stack[2]["frame"].startswith("sun.net.NetworkClient.doConnect")
+    assert [frame["shown"] for frame in stack] == [True] * 3 + [False] * 14 + [True] * 12
+    article = _article(demo.html["en"], finding["id"])
+    assert article.count('<li class="gap">') == 1
+    assert "… 14 frame(s) of the Java runtime and Android framework, not shown" in article
+    assert '<li value="20" class="actor"><code>com.example.reference.Backend.exchange(Backend.java:40)' in article
