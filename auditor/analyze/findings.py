@@ -23,6 +23,8 @@ HOOK_TYPES = {"clipboard": "clipboard_read", "location": "location_access", "bio
 PASTE_FRAMES = ("android.widget.TextView.onTextContextMenuItem", "android.widget.TextView.paste",
                 "android.widget.Editor", "android.view.inputmethod", "android.view.View.performClick")
 IDENTIFIER_CATEGORIES = ("advertising_id", "android_id", "imei", "device_identifier", "device_serial")
+# Data whose transmission is a finding of its own, beyond "personal data transmitted".
+TRANSMITTED_TYPES = {"clipboard": "clipboard_transmitted", "biometric": "biometric_transmitted"}
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -30,9 +32,12 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def confidence_of(hits: list[Hit]) -> str:
-    if any(not h.source.startswith("recognised:") for h in hits):
+    known = [h for h in hits if not h.source.startswith("recognised:")]
+    if any(h.source != "observed" for h in known):
         return "high"       # a value known to belong to the device or the test persona, found verbatim or encoded
-    return "medium"         # recognised by field name and format only
+    if len({h.what for h in known}) >= 2:
+        return "high"       # two measurements the app read from the same face, in one message
+    return "medium"         # recognised by field name and format only, or one lone number
 
 
 @dataclass
@@ -105,13 +110,14 @@ def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str 
         evidence = {**base_evidence, "values": [
             {"location": h.location, "what": h.what, "form": h.form, "value": h.value, "source": h.source,
              **({"reasoning": RECOGNITION_REASONING[h.source.split(":", 1)[1]]}
-                if h.source.startswith("recognised:") else {})} for h in group[:MAX_LOCATIONS]]}
+                if h.source.startswith("recognised:") else {}),
+             **({"read_at_seq": h.origin} if h.origin is not None else {})} for h in group[:MAX_LOCATIONS]]}
         confidence = confidence_of(group)
         outcome = transfer["outcome"] if transfer else "unknown"
         out.add(_core("personal_data_transmitted", category, actor, recipient, destination, before_consent,
                       confidence, transfer_outcome=outcome), when, evidence)
-        if category == "clipboard":
-            out.add(_core("clipboard_transmitted", category, actor, recipient, destination, before_consent,
+        if category in TRANSMITTED_TYPES:
+            out.add(_core(TRANSMITTED_TYPES[category], category, actor, recipient, destination, before_consent,
                           confidence), when, evidence)
         if scheme == "http":
             out.add(_core("cleartext_personal_data", category, actor, recipient, destination, before_consent,

@@ -56,6 +56,7 @@ def _hook_row(record: dict[str, Any]) -> dict[str, Any]:
             "api": str(body.get("api", "")), "category": str(body.get("category", "")),
             "actor": actor, "stack": [str(s) for s in body.get("stack") or [] if isinstance(s, str)][:64],
             "planted": body.get("planted") if isinstance(body.get("planted"), dict) else None,
+            "args": body.get("args") if isinstance(body.get("args"), list) else None,
             "result": body.get("result"), "local_port": socket.get("local_port")}
 
 
@@ -111,7 +112,7 @@ def read_context(case: Case) -> Context:
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
-                                              "result", "local_port"])
+                                              "args", "result", "local_port"])
     flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start"])
     context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
     context.flow_actor = join_sockets(hook_frame, flow_frame)

@@ -1,7 +1,8 @@
 """Personal data in a decoded message: known values in every encoding (one automaton), and identifiers
 recognised by field name and format when no value was planted (an imported HAR).
 
-Known values come from the planted canaries and the device attestation. Each is expanded into the forms
+Known values come from the planted canaries, the device attestation, and face measurements the app read
+through a hooked face API (auditor/analyze/biometrics.py). Each is expanded into the forms
 apps and SDKs really send (DESIGN §5); all forms of all values go into one Aho-Corasick automaton that runs
 over the lower-cased text of every decoded segment. Case-sensitive forms (base64) are re-checked against
 the original text; numeric forms (coordinates) must not sit inside a longer number.
@@ -13,11 +14,14 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import ahocorasick
 
+from auditor.analyze.biometrics import number_forms
 from auditor.analyze.decode import Decoded
 
 MIN_VALUE_LENGTH = 6            # shorter values would match by chance
@@ -39,7 +43,8 @@ class Needle:
     text: str           # the exact form
     case_sensitive: bool
     numeric: bool       # must not be part of a longer number
-    source: str         # planted | device
+    source: str         # planted | device | observed (read by the app through a hooked API)
+    origin: int | None = None   # observed: the ledger seq of the hook event where the app read it
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,8 @@ class Hit:
     form: str
     location: str
     value: str
-    source: str         # planted | device | recognised:<rule>
+    source: str         # planted | device | observed | recognised:<rule>
+    origin: int | None = None
 
 
 def _digests(value: str) -> list[tuple[str, str]]:
@@ -109,7 +115,8 @@ def parse_coordinates(value: str) -> tuple[float, float] | None:
 class KnownValues:
     """One automaton over every form of every known value."""
 
-    def __init__(self, planted: list[dict[str, str]], device: dict[str, object]):
+    def __init__(self, planted: list[dict[str, str]], device: dict[str, object],
+                 observed: Sequence[dict[str, Any]] = ()):
         self.needles: list[Needle] = []
         for item in planted:
             what = item["what"]
@@ -125,6 +132,10 @@ class KnownValues:
             value = device[key]
             if key in DEVICE_KEYS and isinstance(value, str) and value.strip():
                 self._add_string(DEVICE_KEYS[key], key, value, "device")
+        for item in observed:
+            for form, text in number_forms(item["value"]):
+                self.needles.append(Needle("biometric", item["what"], form, text, False, True, "observed",
+                                           item["seq"]))
         self.automaton = ahocorasick.Automaton()
         by_text: dict[str, list[int]] = {}
         for position, needle in enumerate(self.needles):
@@ -161,7 +172,7 @@ class KnownValues:
                         form = "case-folded"
                     key = (needle.what, form, location, needle.category)
                     hits.setdefault(key, Hit(needle.category, needle.what, form, location,
-                                             original[:MAX_VALUE_SHOWN], needle.source))
+                                             original[:MAX_VALUE_SHOWN], needle.source, needle.origin))
         return _complete_locations(list(hits.values()))
 
 

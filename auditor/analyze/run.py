@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.analyze.biometrics import face_measurements
 from auditor.analyze.decode import Decoder
 from auditor.analyze.destinations import Destinations
 from auditor.analyze.findings import FindingSet, flow_findings, hook_findings, iso, sdk_findings
@@ -115,7 +116,8 @@ class Analysis:
 
     def run(self) -> list[dict[str, Any]]:
         context = read_context(self.case)
-        known = KnownValues(context.planted, device_values(self.case.info.get("device")))
+        known = KnownValues(context.planted, device_values(self.case.info.get("device")),
+                            face_measurements(context.hooks))
         active: dict[str, list[int]] = {}
         for record in iter_flows(self.case):
             self._flow(context, known, record, active)

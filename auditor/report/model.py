@@ -24,8 +24,8 @@ PENDING = {"status": "pending", "comment": None, "reviewer": "", "time": "", "se
 ANNEX_LIMIT = 5000          # rows per annex table; the rest are counted, and are in the sealed case
 STACK_LIMIT = 40
 STACK_CONTEXT = 2           # platform frames shown around the code that is not the platform's
-PERSONAL_TYPES = frozenset({"personal_data_transmitted", "clipboard_transmitted", "cleartext_personal_data",
-                            "third_country_transfer"})
+PERSONAL_TYPES = frozenset({"personal_data_transmitted", "clipboard_transmitted", "biometric_transmitted",
+                            "cleartext_personal_data", "third_country_transfer"})
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -357,6 +357,7 @@ class ModelBuilder:
                 "form": self.plain(found.get("form"), 60), "source_kind": self.plain(source_kind, 40),
                 "source_rule": self.plain(source_rule, 100),
                 "reasoning": self.text(found.get("reasoning"), 500),
+                "read_at_seq": _int(found.get("read_at_seq")),
                 "value": self.text(value, 500), "needle": value}
 
     def request(self, record: dict[str, Any], locations: list[dict[str, Any]]) -> dict[str, Any]:

@@ -39,6 +39,8 @@ export const CATALOGUE: HookSpec[] = [
     ...many("location", TELEPHONY, ["getAllCellInfo", "getCellLocation"]),
 
     ...many("biometric_capture", "android.media.FaceDetector", ["findFaces"]),
+    // The face's geometry as the app reads it: the values a later transmission is matched against.
+    ...many("biometric_capture", "android.media.FaceDetector$Face", ["getMidPoint", "eyesDistance"]),
     ...many("biometric_capture", "com.google.mlkit.vision.face.FaceDetector", ["process"], { viaImplementations: true }),
     ...many("biometric_capture", "com.google.android.gms.vision.face.FaceDetector", ["detect"]),
     { category: "biometric_capture", className: "android.hardware.camera2.CaptureRequest$Builder", method: "set",

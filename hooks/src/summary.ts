@@ -7,6 +7,12 @@ export const MAX_TEXT = 256;
 const HEAD = 64;
 const MAX_ITEMS = 16;
 
+/** Objects whose state is read field by field, running none of their Java code: a value's toString() called
+ *  inside a hook may wait for a lock that another app thread holds while it waits to enter a hook. */
+const READ_FIELDS: { [className: string]: string[] } = {
+    "android.graphics.PointF": ["x", "y"],      // FaceDetector.Face.getMidPoint fills one in
+};
+
 export type Summary = null | boolean | number | string | { [key: string]: Summary } | Summary[];
 
 function text(s: string): Summary {
@@ -44,6 +50,12 @@ export function summarise(value: any, depth = 0): Summary {
     if (kind === "object" && value.$className !== undefined) {
         const className = String(value.$className);
         if (className === "java.lang.String") return text(String(value));
+        const fields = READ_FIELDS[className];
+        if (fields !== undefined) {
+            const out: { [key: string]: Summary } = { class: className };
+            for (const name of fields) out[name] = summarise(value[name].value, depth + 1);
+            return out;
+        }
         return { class: className, value: text(javaText(value)) };
     }
     return text(String(value));

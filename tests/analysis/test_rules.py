@@ -26,16 +26,17 @@ def cli(*args: str):
 
 def test_shipped_ruleset_and_repo_copy():
     rulesets = load_rulesets(REPO / "rulesets")
-    assert [(r.name, len(r.rules)) for r in rulesets] == [("gdpr", 11)]
+    assert [(r.name, len(r.rules)) for r in rulesets] == [("gdpr", 12)]
     assert rulesets[0].sha256 == load_ruleset(SHIPPED).sha256
     ids = [rule.id for rule in rulesets[0].rules]
     assert ids == ["clipboard-read-without-user-action", "clipboard-content-transmitted", "precise-location",
-                   "biometric-identification", "biometric-on-device-authentication", "identifiers-before-consent",
+                   "biometric-identification", "biometric-data-transmitted", "biometric-on-device-authentication",
+                   "identifiers-before-consent",
                    "child-profiling-or-advertising", "third-country-transfer-without-adequacy",
                    "third-country-transfer-undetermined", "personal-data-in-cleartext",
                    "tracker-sdk-embedded-and-active"]
     result = cli("rules", "list", "--json")
-    assert result.returncode == 0 and len(json.loads(result.stdout)) == 11
+    assert result.returncode == 0 and len(json.loads(result.stdout)) == 12
 
 
 def hostile(tmp_path: Path, text: str) -> Path:
@@ -50,7 +51,7 @@ SHIPPED_TEXT = SHIPPED.read_text(encoding="utf-8")
 
 @pytest.mark.parametrize("text, message", [
     (SHIPPED_TEXT.replace("    severity: medium\n", "    severity: medium\n    run: yes\n"),
-     "rules[10]: unknown key(s) 'run'"),
+     "rules[11]: unknown key(s) 'run'"),
     (SHIPPED_TEXT.replace("name: gdpr\n", "name: gdpr\nextra: 1\n"), "ruleset: unknown key(s) 'extra'"),
     (SHIPPED_TEXT.replace("{field: type, equals: biometric_capture}",
                           "{field: type, equals: \"__import__('os').system('id')\"}"), "looks like code"),
@@ -87,7 +88,7 @@ def test_check_accepts_a_copy(tmp_path):
     directory.mkdir()
     shutil.copy(SHIPPED, directory / "gdpr.yaml")
     result = cli("rules", "check", str(directory))
-    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.0.0, 11 rules")
+    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.1.0, 12 rules")
 
 
 @pytest.mark.parametrize("condition, expected", [

@@ -25,7 +25,8 @@ BYTEDANCE, APPSFLYER, FIRST = "com.bytedance.sdk.", "com.appsflyer.AppsFlyerLib"
 # app does (reference/README.md), as the analysis must report it.
 EXPECTED_FINDINGS = {
     ("biometric_auth", "biometric", FIRST + "BiometricLogin", None, False): 1,
-    ("biometric_capture", "biometric", FIRST + "BiometricLogin", None, False): 1,
+    ("biometric_capture", "biometric", FIRST + "BiometricLogin", None, False): 3,   # findFaces, the face's geometry
+    ("biometric_transmitted", "biometric", FIRST + "Backend", "api.example-reference.eu", False): 1,
     ("clipboard_read", "clipboard", BYTEDANCE + "AppLog", None, True): 1,
     ("clipboard_read", "clipboard", BYTEDANCE + "DeviceInfo", None, True): 2,
     ("clipboard_read", "clipboard", FIRST + "PasteHandler", None, True): 3,
@@ -55,6 +56,7 @@ TRANSMITTED = [
     ("android_id", BYTEDANCE + "LogSender", "log.snssdk.com", True),
     ("android_id", BYTEDANCE + "LogSender", "mon.snssdk.com", True),
     ("android_id", FIRST + "Backend", "cfg.kumo-analytics.jp", True),
+    ("biometric", FIRST + "Backend", "api.example-reference.eu", False),
     ("clipboard", BYTEDANCE + "LogSender", "log.snssdk.com", True),
     ("clipboard", FIRST + "Backend", "api.example-reference.eu", True),
     ("device_identifier", FIRST + "Backend", "cfg.kumo-analytics.jp", True),
@@ -66,7 +68,8 @@ TRANSMITTED = [
     ("location", FIRST + "Backend", "t.brightpixel-ads.com", False),
     ("phone", FIRST + "Backend", "api.example-reference.eu", False),
 ]
-EXPECTED_RULES = ["biometric-identification", "biometric-on-device-authentication", "child-profiling-or-advertising",
+EXPECTED_RULES = ["biometric-data-transmitted", "biometric-identification", "biometric-on-device-authentication",
+                  "child-profiling-or-advertising",
                   "clipboard-content-transmitted", "clipboard-read-without-user-action", "identifiers-before-consent",
                   "precise-location", "third-country-transfer-without-adequacy", "tracker-sdk-embedded-and-active"]
 
@@ -94,11 +97,11 @@ def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_t
     assert counts["app"]["verdict"] == "exited(0)"
     assert counts["capture"]["flows"] == 8 and counts["upstream_requests"] == 8
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 31 calls of hooked APIs, 7 of them socket connects: the paste and the login share one kept-alive tunnel
-    assert counts["app"]["hook_messages"]["hook.event"] == 31
+    # 33 calls of hooked APIs, 7 of them socket connects: the paste and the login share one kept-alive tunnel
+    assert counts["app"]["hook_messages"]["hook.event"] == 33
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
-    assert categories == {"biometric_auth": 1, "biometric_capture": 1, "clipboard": 6, "identifier": 13,
+    assert categories == {"biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 13,
                           "location": 3, "socket": 7}
     assert counts["sdks"] == ["AppsFlyer", "Pangle"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
@@ -128,6 +131,19 @@ def test_clipboard_reads_name_the_sdk_and_the_paste_button(demo) -> None:
     assert {f["user_action"] for f in paste} == {True}
     stack = paste[0]["evidence"]["shown"][0]["stack"]
     assert "com.example.reference.MainActivity$1.onClick(MainActivity.java:22)" in stack
+
+
+def test_the_face_geometry_read_by_the_app_is_found_in_the_login_request(demo) -> None:
+    [sent] = [f for f in demo["findings"] if f["type"] == "biometric_transmitted"]
+    assert sent["confidence"] == "high" and sent["recipient"]["host"] == "api.example-reference.eu"
+    read = {r["body"]["api"].rsplit(".", 1)[1]: r["seq"]
+            for r in map(json.loads, (demo["case_dir"] / "ledger.jsonl").read_text().splitlines())
+            if r["kind"] == "hook.event" and r["body"]["api"].startswith("android.media.FaceDetector$Face.")}
+    values = [(v["what"], v["value"], v["location"], v["source"], v["read_at_seq"])
+              for v in sent["evidence"]["shown"][0]["values"]]
+    assert values == [("face.eyes_distance", "42.75", "body", "observed", read["eyesDistance"]),
+                      ("face.midpoint_x", "120.5", "body", "observed", read["getMidPoint"]),
+                      ("face.midpoint_y", "160.25", "body", "observed", read["getMidPoint"])]
 
 
 def test_a_transfer_to_china_is_shown_with_both_country_views_and_the_company(demo) -> None:

@@ -29,6 +29,7 @@ _CALLERS = (
         AD_ID_INFO: 1, AD_ID: 1, "com.google.android.gms.location.FusedLocationProviderClient.getLastLocation": 1}),
     ("com.example.reference.BiometricLogin", FIRST, {
         "android.hardware.biometrics.BiometricPrompt.authenticate": 1, "android.media.FaceDetector.findFaces": 1,
+        "android.media.FaceDetector$Face.getMidPoint": 1, "android.media.FaceDetector$Face.eyesDistance": 1,
         "android.accounts.AccountManager.getAccounts": 1, "android.telephony.TelephonyManager.getLine1Number": 1}),
     ("com.example.reference.Backend", FIRST, {CONNECT: 4}),
     # AppsFlyer, started by the consent

@@ -72,6 +72,8 @@ def test_attach_records_calls_made_while_attached(case, waiting_app):
         ("getId", "com.example.reference.ConsentDialog"),
         ("getLastLocation", "com.example.reference.ConsentDialog"),
         ("authenticate", "com.example.reference.BiometricLogin"), ("findFaces", "com.example.reference.BiometricLogin"),
+        ("getMidPoint", "com.example.reference.BiometricLogin"),
+        ("eyesDistance", "com.example.reference.BiometricLogin"),
         ("getAccounts", "com.example.reference.BiometricLogin"),
         ("getLine1Number", "com.example.reference.BiometricLogin")])
     assert [b["event"] for b in bodies(case, "hook.session")][0] == "attaching"

@@ -73,6 +73,10 @@ def test_arguments_and_return_values(case, proxy_sink, reference_argv):
     assert gps["result"]["value"].startswith("Location[gps 52.370216,4.895168")
     faces = by_api["android.media.FaceDetector.findFaces"][0]
     assert (faces["category"], faces["result"]) == ("biometric_capture", 1)
+    # the face's geometry as the app read it (the device state's face): what a transmission is matched against
+    assert by_api["android.media.FaceDetector$Face.getMidPoint"][0]["args"] == [
+        {"class": "android.graphics.PointF", "x": 120.5, "y": 160.25}]
+    assert by_api["android.media.FaceDetector$Face.eyesDistance"][0]["result"] == 42.75
     auth = by_api["android.hardware.biometrics.BiometricPrompt.authenticate"][0]
     assert auth["category"] == "biometric_auth" and auth["signature"].endswith(
         "authenticate(android.os.CancellationSignal, java.util.concurrent.Executor, "
@@ -125,4 +129,4 @@ def test_what_could_not_be_watched_is_recorded(case, proxy_sink, reference_argv)
         "com.google.android.gms.location.FusedLocationProviderClient.requestLocationUpdates"]
     assert coverage["installed"]["android.location.LocationManager.requestLocationUpdates"] == 2   # every overload
     assert set(EXPECTED_APIS) <= set(coverage["installed"]) and coverage["overflow"] == 0
-    assert len(coverage["installed"]) == 38
+    assert len(coverage["installed"]) == 40
