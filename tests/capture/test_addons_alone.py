@@ -3,9 +3,11 @@ no other auditor addon): an opposing expert can rerun any one of them with mitmp
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
+import os
 import socket
 import ssl
 import time
@@ -111,6 +113,24 @@ def test_lifecycle_alone_writes_its_listen_file_and_opens_the_session(case, conf
     [started] = events(case, "proxy.started")
     assert started["body"] == announced
     assert started["body"]["ca_cert_sha256"] == hashlib.sha256(proxy.ca_path.read_bytes()).hexdigest()
+
+
+def test_a_proxy_that_cannot_record_into_its_case_does_not_run(case, confdir, tmp_path):
+    journal_path = case.root / JOURNAL_FILE
+    holder = os.open(journal_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(holder, fcntl.LOCK_EX)              # another proxy is recording into this case
+    try:
+        listen_file = tmp_path / "listening.json"
+        proxy = alone(lifecycle, confdir, auditor_case=case.root, auditor_listen_file=listen_file)
+        assert proxy.process.wait(20) == 1
+    finally:
+        os.close(holder)
+    deadline = time.monotonic() + 5                 # its output is read by a thread: let it catch up
+    while "held by another proxy" not in "".join(proxy.log) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    log = "".join(proxy.log)
+    assert "auditor: cannot record into the case:" in log and "held by another proxy" in log
+    assert not listen_file.exists() and events(case, "proxy.started") == []
 
 
 def test_world_resolver_alone_dials_the_world_address_for_a_host_name(case, confdir, world, upstream):
