@@ -117,3 +117,22 @@ def test_udp_to_a_closed_port_is_recorded_with_its_error(case, tmp_path):
                                                                          {"ip": UPSTREAM_IP, "port": port})
     assert (body["messages"], body["client_bytes"], body["server_bytes"], body["error"]) == (2, 12, 0, None)
     assert case.artifacts.read_bytes(body["client_sha256"], 100) == b"beacon" * 2
+
+
+def test_udp_the_proxy_cannot_forward_is_recorded_with_its_error(case, tmp_path):
+    """Port 0 cannot be connected to: mitmproxy's server connection fails and it calls udp_error. The phone's
+    datagrams are dropped before they reach the flow, so the record can only say that, and why."""
+    capture = Capture(case.root, mode="wireguard", confdir=str(tmp_path / "wgconf")).start()
+    try:
+        peer = WireGuardPeer.from_client_config(client_config(capture.ca_path.parent, capture.listen_address))
+        peer.handshake()
+        peer.send_ip(udp_packet(PHONE_IP, UPSTREAM_IP, 40405, 0, b"zero"))
+        wait_for_event(case, "proxy.non_http")
+    finally:
+        capture.stop()
+    [udp] = events(case, "proxy.non_http")
+    body = udp["body"]
+    assert (body["transport"], body["client"], body["server"], body["server_requested"]) == (
+        "udp", {"ip": PHONE_IP, "port": 40405}, None, {"host": UPSTREAM_IP, "port": 0})
+    assert body["error"] == "Transport endpoint is not connected (os error 107)"
+    assert (body["messages"], body["client_bytes"], body["client_sha256"]) == (0, 0, None)
