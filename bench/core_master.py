@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import sys
 
-from mitmproxy import master, options
 from mitmproxy.tools import cmdline, main
 
-from auditor.capture.master import mitmproxy_addons
+from auditor.capture.master import CaptureMaster, mitmproxy_addons
 
 
-class CoreMaster(master.Master):
-    def __init__(self, opts: options.Options, **_ignored: object) -> None:
-        super().__init__(opts, with_termlog=True)
-        self.addons.add(*mitmproxy_addons())
+class CoreMaster(CaptureMaster):
+    def loaded_addons(self) -> list[object]:
+        return mitmproxy_addons()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,18 @@
-"""Deferred fsync: files written without a flush on the hot path, made durable together a moment later."""
+"""Writing the capture's files: whole writes, and deferred fsync (files written without a flush on the hot
+path, made durable together a moment later)."""
 
 from __future__ import annotations
 
 import os
 import threading
 from pathlib import Path
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """One write, or a loop if the kernel takes the bytes in parts."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def fsync_path(path: Path) -> None:

@@ -29,7 +29,7 @@ from mitmproxy.io import tnetstring
 
 from auditor.capture import journal
 from auditor.capture.addons.recorder import describe_flow
-from auditor.capture.durability import PendingSync, fsync_path
+from auditor.capture.durability import PendingSync, fsync_path, write_all
 from auditor.case.bundle import JOURNAL_FILE, Case
 from auditor.case.ledger import Ledger
 from auditor.case.ledger_check import read_records
@@ -116,9 +116,7 @@ class StreamIngester:
         flow = mitm_flow.Flow.from_state(state)
         if not isinstance(flow, http.HTTPFlow):
             raise ValueError(f"journal record of a {type(flow).__name__}, not an HTTP flow")
-        view = memoryview(record)
-        while view:
-            view = view[os.write(self._stream_fd, view):]
+        write_all(self._stream_fd, record)
         self._pending.add(self.stream_path)
         body = describe_flow(flow, self.trusted_ca_file, self._put)
         body["stream"] = {"file": STREAM_FILE, "offset": self._stream_end, "length": len(record),
@@ -135,10 +133,10 @@ class StreamIngester:
         the journal stays for a later session)."""
         if not self.journal_path.exists():
             return True
-        if not journal.wait_for_writer(self.journal_path, writer_wait):
-            self.poll()
-            return False
+        writer_gone = journal.wait_for_writer(self.journal_path, writer_wait)
         self.poll()
+        if not writer_gone:
+            return False
         size = self.journal_path.stat().st_size
         start = self._offset if self._journal_id is not None else 0
         if size > start:

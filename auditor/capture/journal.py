@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from auditor.capture.durability import write_all
+
 MAGIC = b"auditor-flow-journal 1 "
 HEADER_SIZE = len(MAGIC) + 32 + 1
 LENGTH = struct.Struct(">Q")
@@ -49,7 +51,7 @@ def open_for_append(path: Path) -> tuple[int, str]:
         raise RuntimeError(f"{path} is held by another proxy: one capture at a time per case") from None
     if os.fstat(fd).st_size == 0:
         journal_id = os.urandom(16).hex()
-        os.write(fd, MAGIC + journal_id.encode() + b"\n")
+        write_all(fd, MAGIC + journal_id.encode() + b"\n")
         return fd, journal_id
     return fd, read_id(path)
 

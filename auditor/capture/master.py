@@ -50,7 +50,10 @@ def auditor_addons() -> list[object]:
 class CaptureMaster(master.Master):
     def __init__(self, opts: options.Options, **_ignored: object) -> None:
         super().__init__(opts, with_termlog=True)       # the log is evidence: proxy.stopped stores it
-        self.addons.add(*mitmproxy_addons(), *auditor_addons())
+        self.addons.add(*self.loaded_addons())
+
+    def loaded_addons(self) -> list[object]:
+        return [*mitmproxy_addons(), *auditor_addons()]
 
     async def done(self) -> None:
         # A connection whose client has just left is still closing its server side. Left to the loop's

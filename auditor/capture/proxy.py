@@ -2,10 +2,10 @@
 
 One process per capture (mitmproxy keeps its master in module globals, and a separate process can be
 SIGKILLed without taking the caller along). The proxy process (auditor.capture.master: mitmproxy with
-auditor's addons) appends flows to flows.mitm and writes its own known-unknown events. A lower-priority
-child (auditor.capture.ingest) turns flows.mitm into artifacts and `proxy.flow` events. This side records
-the CA certificate, the session in case.json, and `proxy.stopped` with how the process ended and its log
-(the only place mitmproxy names some rejections).
+auditor's addons) appends flows to flows.journal and writes its own known-unknown events. An
+idle-priority child (auditor.capture.ingest) turns the journal into flows.mitm, artifacts and `proxy.flow`
+events. This side records the CA certificate, the session in case.json, and `proxy.stopped` with how the
+process ended and its log (the only place mitmproxy names some rejections).
 """
 
 from __future__ import annotations

@@ -78,6 +78,10 @@ def frame_class(frame: str) -> tuple[str, str]:
     return class_name, method
 
 
+def is_platform_frame(frame: str) -> bool:
+    return frame_class(frame)[0].startswith(PLATFORM_PREFIXES)
+
+
 def package_of(class_name: str) -> str:
     return class_name.rpartition(".")[0]
 
@@ -90,9 +94,9 @@ def attribute(stack: list[str], hooked_class: str, method: str, app_package: str
             frames = frames[index + 1:]
             break
     for frame in frames:
-        class_name, _ = frame_class(frame)
-        if class_name.startswith(PLATFORM_PREFIXES):
+        if is_platform_frame(frame):
             continue
+        class_name, _ = frame_class(frame)
         signature = sdk_for(class_name)
         if class_name.startswith(GOOGLE_GLUE_PREFIXES) and signature is None:
             continue

@@ -12,7 +12,7 @@ from typing import Any
 
 from auditor.case.bundle import Case
 from auditor.case.seal import verify_case
-from auditor.instrument.attribution import PLATFORM_PREFIXES
+from auditor.instrument.attribution import is_platform_frame
 from auditor.report.redact import Redactor
 from auditor.report.sources import Analysis, LedgerView, load_analysis, load_seal, read_ledger, request_body
 from auditor.report.values import CELL_LIMIT, excerpt, neutralise, readable, shown
@@ -43,7 +43,7 @@ def frames_to_show(frames: list[Any]) -> list[bool]:
     side; the rest are runs of runtime internals, which the report counts instead (the JSON keeps them all)."""
     near = [False] * len(frames)
     for index, frame in enumerate(frames):
-        if index == 0 or not _str(frame).split("/", 1)[-1].startswith(PLATFORM_PREFIXES):
+        if index == 0 or not is_platform_frame(_str(frame)):
             for shown in range(max(0, index - STACK_CONTEXT), min(len(frames), index + STACK_CONTEXT + 1)):
                 near[shown] = True
     return near

@@ -19,7 +19,7 @@ from mitmproxy.addons.next_layer import _starts_like_quic
 from mitmproxy.proxy import layer
 
 from auditor.capture.addons import flowfacts
-from auditor.capture.addons.bodies import META_KEY
+from auditor.capture.addons.bodies import META_KEY, PROXY_LOGGER
 from auditor.capture.addons.sink import add_case_option, case_sink
 
 # Messages mitmproxy logs (and nothing else) when it rejects a request head; see net/http/http1/read.py.
@@ -61,10 +61,10 @@ class Completeness:
 
     def load(self, loader) -> None:
         add_case_option(loader)
-        logging.getLogger("mitmproxy.proxy.server").addHandler(self._handler)
+        logging.getLogger(PROXY_LOGGER).addHandler(self._handler)
 
     def done(self) -> None:
-        logging.getLogger("mitmproxy.proxy.server").removeHandler(self._handler)
+        logging.getLogger(PROXY_LOGGER).removeHandler(self._handler)
 
     def _tls_failed(self, data: tls.TlsData, side: str) -> None:
         context = data.context

@@ -21,7 +21,7 @@ from typing import Any
 from mitmproxy import ctx
 
 from auditor.capture import journal
-from auditor.capture.durability import PendingSync
+from auditor.capture.durability import PendingSync, write_all
 from auditor.case.bundle import JOURNAL_FILE, Case
 from auditor.case.ledger import Ledger
 
@@ -67,9 +67,7 @@ class CaseSink:
     def append_journal(self, record: bytes) -> None:
         """Append one journal record with a single write (a loop only if the kernel takes it in parts)."""
         with self._journal_lock:
-            view = memoryview(record)
-            while view:
-                view = view[os.write(self._journal_fd, view):]
+            write_all(self._journal_fd, record)
 
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
