@@ -14,16 +14,17 @@ from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import maxminddb
 
 from auditor.analyze.world import Overrides
+from auditor.contract.findings import Destination
 from auditor.datasets.registry import verified_path
 
 
 @dataclass(frozen=True)
-class Destination:
+class Located:
+    """Where a server address is and who operates it, by the datasets (the sources they came from)."""
     ip: str | None
     country_physical: str | None
     country_registered: str | None
@@ -31,10 +32,9 @@ class Destination:
     operator: str | None
     sources: tuple[str, ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"ip": self.ip, "country_physical": self.country_physical,
-                "country_registered": self.country_registered, "asn": self.asn, "operator": self.operator,
-                "sources": list(self.sources)}
+    def as_record(self) -> Destination:
+        return Destination(ip=self.ip, country_physical=self.country_physical,
+                           country_registered=self.country_registered, asn=self.asn, operator=self.operator)
 
 
 def _mmdb_country(reader: maxminddb.Reader, ip: str) -> str | None:
@@ -85,11 +85,11 @@ class Destinations:
         self.physical = maxminddb.open_database(str(physical_mmdb or verified_path("dbip-country")))
         self.registered = maxminddb.open_database(str(verified_path("geo-whois-asn-country")))
         self._asn: dict[int, AsnTable] = {}
-        self._cache: dict[str, Destination] = {}
+        self._cache: dict[str, Located] = {}
 
-    def lookup(self, ip: str | None) -> Destination:
+    def lookup(self, ip: str | None) -> Located:
         if not ip:
-            return Destination(None, None, None, None, None, ())
+            return Located(None, None, None, None, None, ())
         if ip not in self._cache:
             self._cache[ip] = self._lookup(ip)
         found = self._cache[ip]
@@ -101,19 +101,19 @@ class Destinations:
             self._asn[version] = AsnTable("asn-ipv4" if version == 4 else "asn-ipv6")
         return self._asn[version]
 
-    def _lookup(self, ip: str) -> Destination:
+    def _lookup(self, ip: str) -> Located:
         try:
             address = ipaddress.ip_address(ip)
         except ValueError:
-            return Destination(ip, None, None, None, None, ())
+            return Located(ip, None, None, None, None, ())
         key = str(address)
         override = self.overrides.ips.get(key)
         if override:
-            return Destination(key, override["country_physical"], override["country_registered"],
+            return Located(key, override["country_physical"], override["country_registered"],
                                override["asn"], override["operator"], ("world-overrides",))
         if not address.is_global:
-            return Destination(key, None, None, None, None, ())
+            return Located(key, None, None, None, None, ())
         asn = self._asn_table(address.version).get(int(address))
-        return Destination(key, _mmdb_country(self.physical, key), _mmdb_country(self.registered, key),
+        return Located(key, _mmdb_country(self.physical, key), _mmdb_country(self.registered, key),
                            asn[0] if asn else None, asn[1] if asn else None,
                            (self.physical_source, "geo-whois-asn-country", f"asn-ipv{address.version}"))

@@ -3,7 +3,8 @@
 Findings are aggregated while the flows stream past: one finding per distinct (type, data category,
 actor, recipient host, destination IP, consent state, transfer outcome and day), holding the first
 MAX_EVIDENCE pieces of evidence and a count of all occurrences, so memory is bounded by the number of
-distinct findings and not by the number of flows.
+distinct findings and not by the number of flows. Every finding is a contract record
+(auditor/contract/findings.py); this module is the one place that decides what a finding says.
 """
 
 from __future__ import annotations
@@ -14,42 +15,66 @@ from typing import Any
 
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
 from auditor.case.canonical import canonical_json, sha256_hex
+from auditor.contract.findings import (
+    Actor,
+    Destination,
+    Evidence,
+    EvidenceSet,
+    Finding,
+    FoundValue,
+    PlantedValue,
+    Recipient,
+    Transfer,
+)
+from auditor.contract.vocabulary import ActorBasis, Confidence, DataCategory, FindingType, TransferOutcome, ValueSource
 
 MAX_EVIDENCE = 20
 MAX_LOCATIONS = 20
-HOOK_TYPES = {"clipboard": "clipboard_read", "location": "location_access", "biometric_capture": "biometric_capture",
-              "biometric_auth": "biometric_auth", "identifier": "identifier_access"}
+MAX_TEXT = 500
+HOOK_TYPES = {"clipboard": FindingType.CLIPBOARD_READ, "location": FindingType.LOCATION_ACCESS,
+              "biometric_capture": FindingType.BIOMETRIC_CAPTURE, "biometric_auth": FindingType.BIOMETRIC_AUTH,
+              "identifier": FindingType.IDENTIFIER_ACCESS}
+HOOK_DATA = {FindingType.CLIPBOARD_READ: DataCategory.CLIPBOARD, FindingType.LOCATION_ACCESS: DataCategory.LOCATION,
+             FindingType.BIOMETRIC_CAPTURE: DataCategory.BIOMETRIC, FindingType.BIOMETRIC_AUTH: DataCategory.BIOMETRIC,
+             FindingType.IDENTIFIER_ACCESS: DataCategory.DEVICE_IDENTIFIER}
 # Stack frames through which Android delivers a user's paste: a clipboard read below one of these is user action.
 PASTE_FRAMES = ("android.widget.TextView.onTextContextMenuItem", "android.widget.TextView.paste",
                 "android.widget.Editor", "android.view.inputmethod", "android.view.View.performClick")
-IDENTIFIER_CATEGORIES = ("advertising_id", "android_id", "imei", "device_identifier", "device_serial")
 # Data whose transmission is a finding of its own, beyond "personal data transmitted".
-TRANSMITTED_TYPES = {"clipboard": "clipboard_transmitted", "biometric": "biometric_transmitted"}
+TRANSMITTED_TYPES = {DataCategory.CLIPBOARD: FindingType.CLIPBOARD_TRANSMITTED,
+                     DataCategory.BIOMETRIC: FindingType.BIOMETRIC_TRANSMITTED}
 
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-def confidence_of(hits: list[Hit]) -> str:
+def confidence_of(hits: list[Hit]) -> Confidence:
     known = [h for h in hits if not h.source.startswith("recognised:")]
     if any(h.source != "observed" for h in known):
-        return "high"       # a value known to belong to the device or the test persona, found verbatim or encoded
+        return Confidence.HIGH     # a value known to be the device's or the test persona's, verbatim or encoded
     if len({h.what for h in known}) >= 2:
-        return "high"       # two measurements the app read from the same face, in one message
-    return "medium"         # recognised by field name and format only, or one lone number
+        return Confidence.HIGH     # two measurements the app read from the same face, in one message
+    return Confidence.MEDIUM       # recognised by field name and format only, or one lone number
+
+
+def found_value(hit: Hit) -> FoundValue:
+    kind, _, rule = hit.source.partition(":")
+    return FoundValue(location=hit.location, what=hit.what, form=hit.form, value=hit.value,
+                      source=ValueSource(kind), rule=rule or None,
+                      reasoning=RECOGNITION_REASONING[rule] if rule else None, read_at_seq=hit.origin)
 
 
 @dataclass
 class Accumulator:
-    """One finding being built."""
+    """One finding being built: its content (which makes its id) and the evidence seen for it so far."""
     core: dict[str, Any]
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     occurrences: int = 0
     first: str | None = None
     last: str | None = None
 
-    def add(self, when: str | None, evidence: dict[str, Any]) -> None:
+    def add(self, when: str | None, evidence: Evidence) -> None:
         self.occurrences += 1
         if when and (self.first is None or when < self.first):
             self.first = when
@@ -58,91 +83,102 @@ class Accumulator:
         if len(self.evidence) < MAX_EVIDENCE:
             self.evidence.append(evidence)
 
-    def finish(self) -> dict[str, Any]:
-        finding = dict(self.core)
-        finding["id"] = "F-" + sha256_hex(canonical_json(self.core))[:20]
-        finding["time"] = self.first
-        finding["time_last"] = self.last
-        finding["evidence"] = {"occurrences": self.occurrences,
-                               "shown": sorted(self.evidence, key=lambda e: (e.get("ledger_seq") or 0,
-                                                                             canonical_json(e)))}
-        return finding
+    def finish(self) -> Finding:
+        core = {name: value for name, value in self.core.items() if value is not None}
+        shown = sorted(self.evidence, key=lambda e: (e.ledger_seq, canonical_json(e.model_dump(mode="json"))))
+        return Finding(id="F-" + sha256_hex(canonical_json(_plain(core)))[:20], time=self.first, time_last=self.last,
+                       evidence=EvidenceSet(occurrences=self.occurrences, shown=tuple(shown)), **core)
+
+
+def _plain(core: dict[str, Any]) -> dict[str, Any]:
+    """A finding's content as JSON data (records dumped by their file names), for its id."""
+    return {name: value.model_dump(mode="json", by_alias=True, exclude_none=True) if hasattr(value, "model_dump")
+            else str(value) if isinstance(value, str) else value for name, value in core.items()}
 
 
 class FindingSet:
     def __init__(self) -> None:
         self._items: dict[bytes, Accumulator] = {}
 
-    def add(self, core: dict[str, Any], when: str | None, evidence: dict[str, Any]) -> None:
-        key = canonical_json(core)
+    def add(self, core: dict[str, Any], when: str | None, evidence: Evidence) -> None:
+        key = canonical_json(_plain(core))
         if key not in self._items:
             self._items[key] = Accumulator(core)
         self._items[key].add(when, evidence)
 
-    def results(self) -> list[dict[str, Any]]:
+    def results(self) -> list[Finding]:
         findings = [item.finish() for item in self._items.values()]
-        return sorted(findings, key=lambda f: (f["time"] or "", f["type"], f["id"]))
+        return sorted(findings, key=lambda f: (f.time or "", f.type, f.id))
 
 
-def _core(kind: str, category: str | None, actor: dict[str, Any] | None, recipient: dict[str, Any] | None,
-          destination: dict[str, Any] | None, before_consent: bool | None, confidence: str,
+def _core(kind: FindingType, category: DataCategory | None, actor: Actor | None, recipient: Recipient | None,
+          destination: Destination | None, before_consent: bool | None, confidence: Confidence,
           **extra: Any) -> dict[str, Any]:
     return {"type": kind, "data_category": category, "actor": actor, "recipient": recipient,
             "destination": destination, "before_consent": before_consent, "confidence": confidence, **extra}
 
 
 def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str | None, scheme: str,
-                  body_sha256: str | None, actor: dict[str, Any] | None, recipient: dict[str, Any],
-                  third_party: bool | None, destination: dict[str, Any], before_consent: bool, hits: list[Hit],
-                  transfer: dict[str, Any] | None, notes: list[str]) -> None:
-    base_evidence = {"ledger_seq": seq, "flow_artifact": artifact, "request_body_sha256": body_sha256}
-    if notes:
-        base_evidence["decoding_notes"] = sorted(set(notes))[:10]
-    recipient = {**recipient, "third_party": third_party}
-    if recipient.get("tracker"):
-        out.add(_core("tracker_contacted", None, actor, recipient, destination, before_consent, "high"),
-                when, base_evidence)
+                  body_sha256: str | None, actor: Actor | None, recipient: Recipient, destination: Destination,
+                  before_consent: bool, hits: list[Hit], transfer: Transfer | None, notes: list[str]) -> None:
+    base = {"ledger_seq": seq, "flow_artifact": artifact, "request_body_sha256": body_sha256,
+            "decoding_notes": tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10])}
+    if recipient.tracker:
+        out.add(_core(FindingType.TRACKER_CONTACTED, None, actor, recipient, destination, before_consent,
+                      Confidence.HIGH), when, Evidence(**base))
     by_category: dict[str, list[Hit]] = {}
     for hit in hits:
         by_category.setdefault(hit.category, []).append(hit)
-    for category in sorted(by_category):
-        group = sorted(by_category[category], key=lambda h: (h.location, h.what, h.form))
-        evidence = {**base_evidence, "values": [
-            {"location": h.location, "what": h.what, "form": h.form, "value": h.value, "source": h.source,
-             **({"reasoning": RECOGNITION_REASONING[h.source.split(":", 1)[1]]}
-                if h.source.startswith("recognised:") else {}),
-             **({"read_at_seq": h.origin} if h.origin is not None else {})} for h in group[:MAX_LOCATIONS]]}
+    for name in sorted(by_category):
+        category = DataCategory(name)
+        group = sorted(by_category[name], key=lambda h: (h.location, h.what, h.form))
+        evidence = Evidence(**base, values=tuple(found_value(h) for h in group[:MAX_LOCATIONS]))
         confidence = confidence_of(group)
-        outcome = transfer["outcome"] if transfer else "unknown"
-        out.add(_core("personal_data_transmitted", category, actor, recipient, destination, before_consent,
+        outcome = transfer.outcome if transfer else TransferOutcome.UNKNOWN
+        out.add(_core(FindingType.PERSONAL_DATA_TRANSMITTED, category, actor, recipient, destination, before_consent,
                       confidence, transfer_outcome=outcome), when, evidence)
         if category in TRANSMITTED_TYPES:
             out.add(_core(TRANSMITTED_TYPES[category], category, actor, recipient, destination, before_consent,
                           confidence), when, evidence)
         if scheme == "http":
-            out.add(_core("cleartext_personal_data", category, actor, recipient, destination, before_consent,
-                          confidence), when, evidence)
-        if transfer is not None and transfer["outcome"] != "eea" and \
-                any(view["country"] for view in transfer["views"].values()):
-            out.add(_core("third_country_transfer", category, actor, recipient, destination, before_consent,
-                          "medium", transfer=transfer), when, evidence)
+            out.add(_core(FindingType.CLEARTEXT_PERSONAL_DATA, category, actor, recipient, destination,
+                          before_consent, confidence), when, evidence)
+        views = transfer.views if transfer else None
+        if transfer is not None and transfer.outcome != TransferOutcome.EEA and views is not None and any(
+                view.country for view in (views.entity_country, views.country_physical, views.country_registered)):
+            out.add(_core(FindingType.THIRD_COUNTRY_TRANSFER, category, actor, recipient, destination,
+                          before_consent, Confidence.MEDIUM, transfer=transfer), when, evidence)
+
+
+def planted_value(planted: dict[str, Any]) -> PlantedValue | None:
+    """What a hook event says it planted (hook.event `planted`: {what, value, original})."""
+    what = planted.get("what")
+    if not isinstance(what, str):
+        return None
+
+    def scalar(value: Any) -> Any:
+        if isinstance(value, str):
+            return value[:MAX_TEXT]
+        return value if isinstance(value, bool | float) or value is None else \
+            float(value) if isinstance(value, int) else str(value)[:MAX_TEXT]
+    original = planted.get("original")
+    if isinstance(original, dict):
+        original = {str(k)[:100]: scalar(v) for k, v in sorted(original.items())[:20]}
+    else:
+        original = scalar(original)
+    return PlantedValue(what=what[:100], value=scalar(planted.get("value")), original=original)
 
 
 def hook_findings(out: FindingSet, row: Any, before_consent: bool) -> None:
     kind = HOOK_TYPES.get(row.category)
     if kind is None:
         return
-    actor = dict(row.actor) if isinstance(row.actor, dict) else None
     extra: dict[str, Any] = {"api": row.api}
-    if kind == "clipboard_read":
+    if kind == FindingType.CLIPBOARD_READ:
         extra["user_action"] = any(frame.startswith(PASTE_FRAMES) for frame in row.stack)
-    category = {"clipboard_read": "clipboard", "location_access": "location",
-                "biometric_capture": "biometric", "biometric_auth": "biometric",
-                "identifier_access": "device_identifier"}[kind]
-    evidence: dict[str, Any] = {"ledger_seq": int(row.seq), "stack": row.stack[:12]}
-    if row.planted:
-        evidence["planted"] = row.planted
-    out.add(_core(kind, category, actor, None, None, before_consent, "high", **extra),
+    planted = planted_value(row.planted) if row.planted else None
+    evidence = Evidence(ledger_seq=int(row.seq), stack=tuple(row.stack[:12]), planted=planted)
+    out.add(_core(kind, HOOK_DATA[kind], row.actor, None, None, before_consent, Confidence.HIGH, **extra),
             iso(row.time), evidence)
 
 
@@ -153,8 +189,9 @@ def sdk_findings(out: FindingSet, scan: dict[str, Any], seq: int, artifact: str,
             continue
         name = sdk["name"][:200]
         active = name.lower() in active_names
-        evidence = {"ledger_seq": seq, "scan_artifact": artifact,
-                    "static_evidence": [str(e)[:300] for e in (sdk.get("evidence") or [])][:MAX_LOCATIONS],
-                    "activity_ledger_seqs": active_evidence.get(name.lower(), [])[:MAX_EVIDENCE]}
-        out.add(_core("sdk_embedded", None, {"class": None, "package": None, "sdk": name, "first_party": False},
-                      None, None, None, "high" if active else "medium", active=active), None, evidence)
+        evidence = Evidence(ledger_seq=seq, scan_artifact=artifact,
+                            static_evidence=tuple(str(e)[:300] for e in (sdk.get("evidence") or [])[:MAX_LOCATIONS]),
+                            activity_ledger_seqs=tuple(active_evidence.get(name.lower(), [])[:MAX_EVIDENCE]))
+        actor = Actor(basis=ActorBasis.STATIC_SCAN, sdk=name, first_party=False)
+        out.add(_core(FindingType.SDK_EMBEDDED, None, actor, None, None, None,
+                      Confidence.HIGH if active else Confidence.MEDIUM, active=active), None, evidence)

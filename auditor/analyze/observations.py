@@ -14,8 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from auditor.analyze.attribution import attribute, recorded_actor
 from auditor.case.bundle import Case
 from auditor.case.ledger_check import read_records
+from auditor.contract.findings import Actor
+from auditor.contract.vocabulary import ActorBasis
 from auditor.errors import InputError
 
 FLOW_KINDS = ("proxy.flow", "import.flow")
@@ -45,19 +48,54 @@ class Context:
     consent_refused: list[tuple[datetime, int]]
     planted: list[dict[str, Any]]            # [{what, value, seq|None}]
     ledger_head: dict[str, Any] = field(default_factory=dict)
-    flow_actor: dict[int, dict[str, Any]] = field(default_factory=dict)
+    flow_actor: dict[int, Actor] = field(default_factory=dict)
+    # the events the method section and the known unknowns are made of (analyze/observed.py), by kind
+    method_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    attribution_used: bool = False
 
 
-def _hook_row(record: dict[str, Any]) -> dict[str, Any]:
+# Ledger kinds observed.py reads, beside those read_context interprets itself.
+METHOD_KINDS = frozenset({"proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
+                          "proxy.malformed", "proxy.aborted", "hook.status", "hook.session", "hook.coverage",
+                          "hook.error", "hook.malformed", "operator.note", "operator.consent_accepted",
+                          "operator.consent_refused"})
+
+
+def app_package(info: dict[str, Any]) -> str | None:
+    """The app's own package, which makes a stack frame first party: the instrumented target's, else the app's."""
+    for section in ("instrumentation", "app"):
+        value = info.get(section)
+        key = "app_package" if section == "instrumentation" else "package"
+        if isinstance(value, dict) and isinstance(value.get(key), str) and value[key]:
+            return value[key]
+    return None
+
+
+def stack_of(body: dict[str, Any]) -> list[str]:
+    return [s for s in body.get("stack") or [] if isinstance(s, str)][:64]
+
+
+def event_actor(body: dict[str, Any], package: str | None) -> Actor | None:
+    """Who made a hooked call: attributed from the recorded stack; an old case's recorded actor where no stack
+    was kept."""
+    stack = stack_of(body)
+    api = str(body.get("api", ""))
+    if stack:
+        hooked = body.get("hooked_class") if isinstance(body.get("hooked_class"), str) else api.rpartition(".")[0]
+        return attribute(stack, hooked, api.rpartition(".")[2], package)
+    return recorded_actor(body.get("actor"))
+
+
+def _hook_row(record: dict[str, Any], package: str | None) -> dict[str, Any]:
     body = record["body"]
     socket = body.get("socket") if isinstance(body.get("socket"), dict) else {}
-    actor = body.get("actor") if isinstance(body.get("actor"), dict) else {}
     return {"seq": record["seq"], "time": parse_time(body.get("time")) or parse_time(record["t_wall"]),
             "api": str(body.get("api", "")), "category": str(body.get("category", "")),
-            "actor": actor, "stack": [str(s) for s in body.get("stack") or [] if isinstance(s, str)][:64],
+            "actor": event_actor(body, package), "stack": stack_of(body),
             "planted": body.get("planted") if isinstance(body.get("planted"), dict) else None,
             "args": body.get("args") if isinstance(body.get("args"), list) else None,
-            "result": body.get("result"), "local_port": socket.get("local_port")}
+            "result": body.get("result"), "local_port": socket.get("local_port"),
+            "thread": body.get("thread") if isinstance(body.get("thread"), str) else None}
 
 
 def planted_items(planted: Any) -> list[dict[str, str]]:
@@ -90,18 +128,27 @@ def read_context(case: Case) -> Context:
     accepted: list[tuple[datetime, int]] = []
     refused: list[tuple[datetime, int]] = []
     planted: list[dict[str, Any]] = []
+    returned: list[dict[str, Any]] = []
+    method_records: dict[str, list[dict[str, Any]]] = {}
     head: dict[str, Any] = {}
+    package = app_package(case.info)
     for record in read_records(case.ledger_path):
         head = {"seq": record["seq"], "hash": record.get("hash")}
         kind, body = record["kind"], record["body"]
+        if not isinstance(body, dict):
+            continue
+        if kind in METHOD_KINDS:
+            method_records.setdefault(kind, []).append(record)
         if kind in FLOW_KINDS:
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
             index.append((record["seq"], client.get("port"), parse_time(stamps.get("start"))))
         elif kind == "hook.event":
-            hooks.append(_hook_row(record))
+            hooks.append(_hook_row(record, package))
         elif kind == "hook.planted":
             planted += [{**item, "seq": record["seq"]} for item in planted_items(body)]
+            if body.get("phase") == "returned":
+                returned.append({**record, "actor": event_actor(body, package)})
         elif kind == "static.scan" and record.get("artifact"):
             scans.append({"seq": record["seq"], "artifact": record["artifact"],
                           "scan": _read_scan(case, record["artifact"])})
@@ -112,10 +159,13 @@ def read_context(case: Case) -> Context:
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
-                                              "args", "result", "local_port"])
+                                              "args", "result", "local_port", "thread"])
     flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start"])
     context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
     context.flow_actor = join_sockets(hook_frame, flow_frame)
+    context.method_records = {**method_records, "hook.planted.returned": returned}
+    context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
+                                   for actor in [row["actor"] for row in hooks] + [r["actor"] for r in returned])
     return context
 
 
@@ -138,8 +188,10 @@ def _read_scan(case: Case, digest: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def join_sockets(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, dict[str, Any]]:
-    """Flow seq -> actor of the socket hook event on the same client port just before the flow started."""
+def join_sockets(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+    """Flow seq -> actor of the socket hook event on the same client port just before the flow started: the
+    code that opened the connection (ActorBasis.CONNECTION), which on a pooled connection need not be the code
+    that sent the request."""
     sockets = hooks[(hooks["category"] == "socket") & hooks["local_port"].notna() & hooks["time"].notna()]
     known = flows[flows["client_port"].notna() & flows["start"].notna()]
     if sockets.empty or known.empty:
@@ -151,10 +203,11 @@ def join_sockets(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, dict[str
     right = right.rename(columns={"seq": "hook_seq"}).sort_values(["start", "hook_seq"])
     joined = pd.merge_asof(left, right, on="start", by="port", direction="backward",
                            tolerance=SOCKET_JOIN_WINDOW)
-    result: dict[int, dict[str, Any]] = {}
+    result: dict[int, Actor] = {}
     for row in joined.itertuples(index=False):
-        if isinstance(row.actor, dict):
-            result[int(row.seq)] = {**row.actor, "hook_seq": int(row.hook_seq)}
+        if isinstance(row.actor, Actor):
+            result[int(row.seq)] = row.actor.model_copy(update={"basis": ActorBasis.CONNECTION,
+                                                                "hook_seq": int(row.hook_seq)})
     return result
 
 

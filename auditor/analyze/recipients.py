@@ -20,6 +20,7 @@ import publicsuffixlist
 
 from auditor.analyze.world import Overrides
 from auditor.case.canonical import sha256_file
+from auditor.contract.findings import Actor, Recipient
 from auditor.datasets.registry import verified_path
 
 MAX_SIGNATURE = 300
@@ -51,7 +52,7 @@ def registrable_domain(host: str) -> str:
 
 
 @dataclass(frozen=True)
-class Recipient:
+class KnownRecipient:
     host: str
     domain: str
     entity: str | None
@@ -62,19 +63,20 @@ class Recipient:
     tracker: str | None          # Exodus tracker name when the host matches a network signature
     first_party: bool = False    # stated by the override table: the app's own operator
 
-    def third_party(self, actor: dict[str, Any] | None) -> bool | None:
+    def third_party(self, actor: Actor | None) -> bool | None:
         """Whether the recipient is someone other than the app's operator; None when nothing says."""
         if self.first_party:
             return False
         if self.source is not None or self.tracker is not None:
             return True         # a company named by the override table or by tracker datasets
-        if actor is not None and actor.get("first_party") is False:
+        if actor is not None and actor.first_party is False:
             return True         # an SDK's code sent it
         return None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "domain": self.domain, "entity": self.entity, "parent": self.parent,
-                "entity_country": self.entity_country, "source": self.source, "tracker": self.tracker}
+    def as_record(self, actor: Actor | None) -> Recipient:
+        return Recipient(host=self.host, domain=self.domain, entity=self.entity, parent=self.parent,
+                         entity_country=self.entity_country, source=self.source, tracker=self.tracker,
+                         third_party=self.third_party(actor))
 
 
 class Recipients:
@@ -95,9 +97,9 @@ class Recipients:
             signature = tracker.get("network_signature") or ""
             if signature and len(signature) <= MAX_SIGNATURE:
                 self.signatures.append((re.compile(signature), tracker["name"]))
-        self._cache: dict[str, Recipient] = {}
+        self._cache: dict[str, KnownRecipient] = {}
 
-    def lookup(self, host: str) -> Recipient:
+    def lookup(self, host: str) -> KnownRecipient:
         host = host.lower().rstrip(".")
         if host not in self._cache:
             self._cache[host] = self._lookup(host)
@@ -108,19 +110,19 @@ class Recipients:
             self.used.add("exodus-trackers")
         return found
 
-    def _lookup(self, host: str) -> Recipient:
+    def _lookup(self, host: str) -> KnownRecipient:
         domain = registrable_domain(host)
         tracker = next((name for pattern, name in self.signatures if pattern.search("." + host)), None)
         override = self.overrides.entities.get(host) or self.overrides.entities.get(domain)
         if override:
-            return Recipient(host, domain, override["entity"], override["parent"] or override["entity"],
+            return KnownRecipient(host, domain, override["entity"], override["parent"] or override["entity"],
                              override["country"], override["dpf_certified"], "world-overrides", tracker,
                              override["first_party"])
         owner = self.owners.get(host) or self.owners.get(domain)
         if owner:
             country = str(owner.get("country") or "").upper()
             country = {"UK": "GB"}.get(country, country)
-            return Recipient(host, domain, owner.get("owner_name"),
+            return KnownRecipient(host, domain, owner.get("owner_name"),
                              owner.get("root_parent") or owner.get("parent") or owner.get("owner_name"),
                              country if re.match(r"^[A-Z]{2}$", country) else None, None, "xray-owners", tracker)
-        return Recipient(host, domain, None, None, None, None, None, tracker)
+        return KnownRecipient(host, domain, None, None, None, None, None, tracker)

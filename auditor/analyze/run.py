@@ -1,4 +1,5 @@
-"""`auditor analyze`: a case in, analysis/findings.json, verdicts.json and inputs.json out.
+"""`auditor analyze`: a case in, analysis/findings.json, verdicts.json, observed.json and inputs.json out
+(the contract documents of auditor/contract; their schemas are in docs/).
 
 Never touches the network or a device; same inputs give byte-identical files (everything sorted, ids
 derived from content, no wall-clock time in the outputs).
@@ -6,24 +7,29 @@ derived from content, no wall-clock time in the outputs).
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.analyze.attribution import EXODUS_DATASET
 from auditor.analyze.biometrics import face_measurements
 from auditor.analyze.decode import Decoder
 from auditor.analyze.destinations import Destinations
 from auditor.analyze.findings import FindingSet, flow_findings, hook_findings, iso, sdk_findings
 from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
+from auditor.analyze.observed import observe
 from auditor.analyze.personal import KnownValues, recognise
 from auditor.analyze.recipients import Recipients, psl_provenance
 from auditor.analyze.transfers import transfer
 from auditor.analyze.world import Overrides, load_overrides
-from auditor.case.bundle import Case
+from auditor.case.bundle import ANALYSIS_DIR, Case
 from auditor.case.canonical import sha256_file
+from auditor.contract.document import write_documents
+from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
+from auditor.contract.findings import Finding, Findings
+from auditor.contract.inputs import CaseReference, DatasetUsed, Inputs, LedgerHead
+from auditor.contract.verdicts import RulesetIdentity, Verdicts
 from auditor.datasets.registry import provenance
 from auditor.rules.evaluate import evaluate
 from auditor.rules.schema import Ruleset, default_rules_dir, load_rulesets
@@ -114,7 +120,7 @@ class Analysis:
         self.flows = 0
         self.law_used = False
 
-    def run(self) -> list[dict[str, Any]]:
+    def run(self) -> list[Finding]:
         context = read_context(self.case)
         known = KnownValues(context.planted, device_values(self.case.info.get("device")),
                             face_measurements(context.hooks))
@@ -123,8 +129,8 @@ class Analysis:
             self._flow(context, known, record, active)
         for row in context.hooks.itertuples(index=False):
             hook_findings(self.findings, row, _before_consent(context, row.time))
-            sdk = row.actor.get("sdk") if isinstance(row.actor, dict) else None
-            if isinstance(sdk, str):
+            sdk = row.actor.sdk if row.actor is not None else None
+            if sdk:
                 active.setdefault(sdk.lower(), []).append(int(row.seq))
         for scan in context.static_scans:
             sdk_findings(self.findings, scan["scan"], scan["seq"], scan["artifact"], set(active), active)
@@ -158,47 +164,43 @@ class Analysis:
             moved = transfer(when.date(), recipient.entity_country, destination.country_physical,
                              destination.country_registered, recipient.dpf_certified)
         actor = context.flow_actor.get(record["seq"])
-        flow_findings(self.findings, seq=record["seq"], artifact=record.get("artifact"), when=iso(when),
-                      scheme=str(request.get("scheme", "")).lower(), body_sha256=request.get("body_sha256"),
-                      actor=actor, recipient=recipient.as_dict(),
-                      third_party=recipient.third_party(actor),
-                      destination={k: v for k, v in destination.as_dict().items() if k != "sources"},
+        artifact, body_sha256 = record.get("artifact"), request.get("body_sha256")
+        flow_findings(self.findings, seq=record["seq"], artifact=artifact if isinstance(artifact, str) else None,
+                      when=iso(when), scheme=str(request.get("scheme", "")).lower(),
+                      body_sha256=body_sha256 if isinstance(body_sha256, str) else None,
+                      actor=actor, recipient=recipient.as_record(actor), destination=destination.as_record(),
                       before_consent=_before_consent(context, when), hits=hits, transfer=moved,
                       notes=decoder.decoded.notes)
 
-    def inputs(self) -> dict[str, Any]:
+    def inputs(self) -> Inputs:
         seal = self.case.root / "seal.json"
-        datasets = [psl_provenance()]
-        used = sorted(self.recipients.used | self.destinations.used | ({"eu-transfers"} if self.law_used else set()))
-        for name in used:
+        datasets = [DatasetUsed(**psl_provenance())]
+        used = self.recipients.used | self.destinations.used | ({"eu-transfers"} if self.law_used else set()) | (
+            {EXODUS_DATASET} if self.context.attribution_used else set())
+        for name in sorted(used):
             if name == "world-overrides":
-                datasets.append({"name": "world-overrides", "version": "user-supplied", "path_name":
-                                 Path(self.overrides.path or "").name, "sha256": self.overrides.sha256,
-                                 "licence": "user-supplied", "attribution": "override table given with --world"})
+                datasets.append(DatasetUsed(name="world-overrides", version="user-supplied",
+                                            path_name=Path(self.overrides.path or "").name,
+                                            sha256=self.overrides.sha256 or "", licence="user-supplied",
+                                            attribution="override table given with --world"))
             elif name == "user-mmdb":
                 path = Path(self.destinations_mmdb or "")
-                datasets.append({"name": "user-mmdb", "version": "user-supplied", "path_name": path.name,
-                                 "sha256": sha256_file(path)[0], "licence": "user-supplied",
-                                 "attribution": "country database given with --mmdb (physical view)"})
+                datasets.append(DatasetUsed(name="user-mmdb", version="user-supplied", path_name=path.name,
+                                            sha256=sha256_file(path)[0], licence="user-supplied",
+                                            attribution="country database given with --mmdb (physical view)"))
             else:
                 entry = provenance(name)
-                datasets.append({key: entry[key] for key in ("name", "version", "sha256", "licence",
-                                                             "attribution")})
-        return {
-            "case": {"case_id": self.case.id, "seal_sha256": sha256_file(seal)[0] if seal.exists() else None,
-                     "case_json_sha256": sha256_file(self.case.root / "case.json")[0],
-                     "ledger_head": self.context.ledger_head},
-            "datasets": sorted(datasets, key=lambda d: d["name"]),
-            "rulesets": sorted((r.identity() for r in self.rulesets), key=lambda r: r["name"]),
-            "flows_analysed": self.flows,
-        }
-
-
-def _write(path: Path, data: Any) -> None:
-    payload = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    temporary = path.with_name(path.name + ".part")
-    temporary.write_bytes(payload)
-    os.replace(temporary, path)
+                datasets.append(DatasetUsed(**{key: entry[key] for key in ("name", "version", "sha256", "licence",
+                                                                           "attribution")}))
+        head = self.context.ledger_head
+        return Inputs(
+            case=CaseReference(case_id=self.case.id, seal_sha256=sha256_file(seal)[0] if seal.exists() else None,
+                               case_json_sha256=sha256_file(self.case.root / "case.json")[0],
+                               ledger_head=LedgerHead(seq=head.get("seq", 0), hash=head.get("hash"),
+                                                      intact=head["intact"])),
+            datasets=tuple(sorted(datasets, key=lambda d: d.name)),
+            rulesets=tuple(sorted((RulesetIdentity(**r.identity()) for r in self.rulesets), key=lambda r: r.name)),
+            flows_analysed=self.flows)
 
 
 def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = None,
@@ -211,9 +213,10 @@ def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = 
     case_context = {"child_persona": child_persona(case.info.get("persona")),
                     "consent_recorded": bool(analysis.context.consent_accepted)}
     verdicts = evaluate(rulesets, findings, case_context)
-    out = case.root / "analysis"
+    out = case.root / ANALYSIS_DIR
     out.mkdir(exist_ok=True)
-    _write(out / "findings.json", {"findings": findings})
-    _write(out / "verdicts.json", {"verdicts": verdicts})
-    _write(out / "inputs.json", analysis.inputs())
+    write_documents({out / FINDINGS_FILE: Findings(findings=tuple(findings)),
+                     out / VERDICTS_FILE: Verdicts(verdicts=tuple(verdicts)),
+                     out / OBSERVED_FILE: observe(analysis.context, analysis.flows),
+                     out / INPUTS_FILE: analysis.inputs()})
     return Result(len(findings), len(verdicts), analysis.flows, out)

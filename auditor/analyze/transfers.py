@@ -15,6 +15,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from auditor.contract.findings import CountryView, Transfer, TransferViews
+from auditor.contract.vocabulary import TransferOutcome
 from auditor.datasets.registry import verified_path
 
 ORDER = {"eea": 0, "adequate": 1, "unknown": 2, "third_country_no_adequacy": 3}
@@ -69,19 +71,17 @@ def country_outcome(country: str | None, day: date, dpf_certified: bool | None) 
 
 
 def transfer(day: date, entity_country: str | None, country_physical: str | None,
-             country_registered: str | None, dpf_certified: bool | None) -> dict[str, Any]:
+             country_registered: str | None, dpf_certified: bool | None) -> Transfer:
     views = {"entity_country": entity_country, "country_physical": country_physical,
              "country_registered": country_registered}
     outcomes = {name: country_outcome(country, day, dpf_certified) for name, country in views.items()}
     known = [o for name, o in outcomes.items() if views[name]]
     worst = max(known, key=lambda o: ORDER[o.outcome]) if known else ViewOutcome("unknown", None, None)
-    return {
-        "outcome": worst.outcome,
-        "instrument": worst.instrument,
-        "date": day.isoformat(),
-        "law": "Regulation (EU) 2016/679, Chapter V (Art. 44-50)" if day >= date.fromisoformat(
-            law_table()["gdpr_applies_from"]) else "Directive 95/46/EC, Art. 25-26",
-        "views": {name: {"country": views[name], "outcome": o.outcome, "instrument": o.instrument, "note": o.note}
-                  for name, o in outcomes.items()},
-        "cannot_prove": CANNOT_PROVE,
-    }
+    law = "Regulation (EU) 2016/679, Chapter V (Art. 44-50)" if day >= date.fromisoformat(
+        law_table()["gdpr_applies_from"]) else "Directive 95/46/EC, Art. 25-26"
+    return Transfer(
+        outcome=TransferOutcome(worst.outcome), instrument=worst.instrument, date=day.isoformat(), law=law,
+        views=TransferViews(**{name: CountryView(country=views[name], outcome=TransferOutcome(o.outcome),
+                                                 instrument=o.instrument, note=o.note)
+                               for name, o in outcomes.items()}),
+        cannot_prove=CANNOT_PROVE)

@@ -18,7 +18,6 @@ import frida
 from auditor.case.ledger import Ledger
 from auditor.errors import CheckFailed, InputError
 from auditor.instrument.agent import agent_sha256, agent_source
-from auditor.instrument.attribution import attribute
 from auditor.instrument.coverage import Coverage
 from auditor.instrument.devices import check_versions
 from auditor.instrument.messages import Malformed, Message, malformed_body, parse
@@ -132,15 +131,12 @@ class Instrumentation:
 
     def _write(self, attached: _Attached, message: Message) -> None:
         fields = dict(message.fields)
+        # Recorded as seen (API, arguments, result, thread, Java stack): which code made the call is decided
+        # by analysis (auditor/analyze/attribution.py), with the dataset it uses on record there.
         if message.kind == "hook.event":
-            method = fields["api"].rpartition(".")[2]
-            actor = attribute(fields["stack"], fields["hooked_class"], method, self.app_package)
-            self._record("hook.event", {**fields, "pid": attached.pid, "actor": actor.as_dict()})
+            self._record("hook.event", {**fields, "pid": attached.pid})
         elif message.kind == "hook.planted":
-            actor = attribute(fields["stack"], fields["api"].rpartition(".")[0], fields["api"].rpartition(".")[2],
-                              self.app_package)
-            self._record("hook.planted", {"phase": "returned", **fields, "pid": attached.pid,
-                                          "actor": actor.as_dict()})
+            self._record("hook.planted", {"phase": "returned", **fields, "pid": attached.pid})
         elif message.kind == "process.exit":
             if attached.exit is None:
                 attached.exit = fields

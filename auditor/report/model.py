@@ -13,9 +13,10 @@ from typing import Any
 from auditor.case.bundle import Case
 from auditor.case.seal import verify_case
 from auditor.instrument.attribution import is_platform_frame
+from auditor.readable import readable
 from auditor.report.redact import Redactor
 from auditor.report.sources import Analysis, LedgerView, load_analysis, load_seal, read_ledger, request_body
-from auditor.report.values import CELL_LIMIT, excerpt, neutralise, readable, shown
+from auditor.report.values import CELL_LIMIT, excerpt, neutralise, shown
 
 REPORT_FORMAT = "auditor-report/1"
 SEVERITIES = ("high", "medium", "low", "info")

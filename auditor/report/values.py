@@ -51,26 +51,6 @@ def shown(value: Any, limit: int = TEXT_LIMIT) -> dict[str, Any]:
     return result
 
 
-def readable(value: Any) -> str:
-    """Structured data as a person reads it: "key: value; key: value", lists comma-separated, nested parts in
-    parentheses, None as an empty string. Used where another room's record holds a mapping, instead of JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        parts = []
-        for key, item in sorted(value.items(), key=lambda pair: str(pair[0])):
-            text = readable(item)
-            nested = isinstance(item, (dict, list)) and len(item) > 1
-            parts.append(f"{key}: ({text})" if nested else f"{key}: {text}")
-        return "; ".join(parts)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(f"({readable(item)})" if isinstance(item, dict) and len(item) > 1 else readable(item)
-                         for item in value)
-    return str(value)
-
-
 def excerpt(text: str, needles: list[str], width: int = 240) -> list[dict[str, Any]]:
     """Segments [{text, mark}] of text around the first needle found, the needle marked; [] if none is found.
 

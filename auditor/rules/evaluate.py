@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.case.canonical import canonical_json, sha256_hex
+from auditor.contract.findings import Finding
+from auditor.contract.verdicts import Bilingual, Citation, RulesetIdentity, Verdict
+from auditor.contract.vocabulary import Severity
 from auditor.rules.schema import Rule, Ruleset
 
 MISSING = object()
@@ -50,24 +53,26 @@ def matches(condition: dict[str, Any], finding: dict[str, Any]) -> bool:
     return _compare(op, field_value(finding, condition["field"]), condition[op])
 
 
-def verdict(ruleset: Ruleset, rule: Rule, finding_ids: list[str]) -> dict[str, Any]:
+def verdict(ruleset: Ruleset, rule: Rule, finding_ids: list[str]) -> Verdict:
     identity = ruleset.identity()
     ids = sorted(finding_ids)
-    return {
-        "id": "V-" + sha256_hex(canonical_json([identity, rule.id, rule.version, ids]))[:20],
-        "rule_id": rule.id, "rule_version": rule.version, "ruleset": identity,
-        "title": rule.title, "explanation": rule.reasoning, "source": rule.source,
-        "citations": rule.citations, "severity": rule.severity, "findings": ids,
-        "evidence_required": rule.evidence_required, "review": {"status": "pending", "comment": None},
-    }
+    return Verdict(
+        id="V-" + sha256_hex(canonical_json([identity, rule.id, rule.version, ids]))[:20],
+        rule_id=rule.id, rule_version=rule.version, ruleset=RulesetIdentity(**identity),
+        title=Bilingual(**rule.title), explanation=Bilingual(**rule.reasoning), source=rule.source,
+        citations=tuple(Citation(**{k: v for k, v in c.items() if v is not None}) for c in rule.citations),
+        severity=Severity(rule.severity), findings=tuple(ids), evidence_required=tuple(rule.evidence_required))
 
 
-def evaluate(rulesets: list[Ruleset], findings: list[dict[str, Any]], case_context: dict[str, Any]) -> list[dict]:
-    """One verdict per rule that at least one finding engages, listing those findings."""
+def evaluate(rulesets: list[Ruleset], findings: list[Finding], case_context: dict[str, Any]) -> list[Verdict]:
+    """One verdict per rule that at least one finding engages, listing those findings. Conditions read a
+    finding by the field names of findings.json (auditor/contract/schemas.py rule_fields)."""
+    fields = [(f.id, {**f.model_dump(mode="json", by_alias=True), "case": case_context})
+              for f in findings]
     verdicts = []
     for ruleset in rulesets:
         for rule in ruleset.rules:
-            engaged = [f["id"] for f in findings if matches(rule.condition, {**f, "case": case_context})]
+            engaged = [fid for fid, data in fields if matches(rule.condition, data)]
             if engaged:
                 verdicts.append(verdict(ruleset, rule, engaged))
-    return sorted(verdicts, key=lambda v: (v["ruleset"]["name"], v["rule_id"], v["id"]))
+    return sorted(verdicts, key=lambda v: (v.ruleset.name, v.rule_id, v.id))

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from auditor.contract.schemas import rule_fields
+from auditor.contract.vocabulary import Severity
 from auditor.errors import InputError
 from auditor.inputs import read_bounded
 
@@ -26,20 +28,11 @@ MAX_DEPTH = 8
 MAX_NODES = 200
 MAX_STRING = 4000
 MAX_LIST = 100
-SEVERITIES = ("high", "medium", "low", "info")
+SEVERITIES = tuple(s.value for s in Severity)
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,80}$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,3}$")
-# Finding fields a condition may read (DESIGN §4 and the findings.json contract), plus case context.
-FIELDS = frozenset({
-    "type", "data_category", "confidence", "before_consent", "user_action", "active", "api",
-    "actor.class", "actor.package", "actor.sdk", "actor.first_party",
-    "recipient.host", "recipient.domain", "recipient.entity", "recipient.parent", "recipient.entity_country",
-    "recipient.tracker", "recipient.third_party",
-    "destination.ip", "destination.country_physical", "destination.country_registered", "destination.asn",
-    "destination.operator",
-    "transfer.outcome", "transfer.instrument", "transfer.date",
-    "case.child_persona", "case.consent_recorded",
-})
+# Finding fields a condition may read: derived from the findings contract, plus case context.
+FIELDS = rule_fields()
 COMPARISONS = ("equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte", "exists")
 CODE_LIKE = re.compile(r"(__\w+__|\blambda\b|\beval\s*\(|\bexec\s*\(|\bimport\s+\w|\bos\.system|\bsubprocess\b|"
                        r"\$\{|\{\{|<script|!!python)", re.IGNORECASE)

@@ -42,7 +42,7 @@ def test_exact_findings(analysed_har):
 def test_advertising_id_evidence_points_into_the_message(analysed_har):
     findings = [f for f in load(analysed_har, "findings") if f["type"] == "personal_data_transmitted"
                 and f["data_category"] == "advertising_id"]
-    places = {(f["recipient"]["host"], v["location"], v["value"], v["source"])
+    places = {(f["recipient"]["host"], v["location"], v["value"], f"{v['source']}:{v['rule']}")
               for f in findings for e in f["evidence"]["shown"] for v in e["values"]}
     assert places == {
         ("graph.facebook.com", "query.advertiser_id", AAID, "recognised:advertising-id-by-key"),

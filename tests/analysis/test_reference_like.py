@@ -21,7 +21,7 @@ ANDROID_ID = "9a3c1f7e5b2d4e60"
 AAID = "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b"
 IMEI = "490154203237518"
 SERIAL = "R58N12ABCDE"
-BYTEDANCE = {"class": "com.bytedance.sdk.LogSender", "package": "com.bytedance.sdk", "sdk": "ByteDance",
+BYTEDANCE = {"class": "com.bytedance.sdk.LogSender", "package": "com.bytedance.sdk", "sdk": "Pangle",
              "first_party": False}
 DEVICE_INFO = {**BYTEDANCE, "class": "com.bytedance.sdk.DeviceInfo"}
 APPSFLYER = {"class": "com.appsflyer.AppsFlyerLib", "package": "com.appsflyer", "sdk": "AppsFlyer",
@@ -44,9 +44,10 @@ class Session:
         self.case, self.ledger, self.port = case, ledger, 50000
 
     def hook(self, category: str, api: str, actor: dict, stack: list[str], **extra) -> None:
+        """A hook event as the capture records it: the stack, no actor (`actor` is what analysis must find)."""
         self.ledger.append("hook", "hook.event", {"api": api, "category": category, "args": [], "result": None,
                                                   "stack": stack, "thread": "main", "time": now(), "pid": 4242,
-                                                  "actor": actor, "planted": None, **extra})
+                                                  "planted": None, **extra})
 
     def request(self, actor: dict, url: str, body: bytes | None = None, headers=None) -> None:
         self.port += 1
@@ -68,10 +69,11 @@ def reference_case(tmp_path_factory):
     case.set_section("persona", {"name": "child, 12", "age": 12})
     # as the instrument room writes it (auditor/instrument/planting.py)
     case.set_section("planted", {"clipboard": CLIP, "location": {"latitude": 52.370216, "longitude": 4.895168}})
+    case.set_section("instrumentation", {"app_package": APP})   # as auditor/instrument/run.py records it
     case.set_section("device", attestation(android_id=ANDROID_ID, advertising_id=AAID, imei=IMEI, serial=SERIAL,
                                            phone_number="+31612345678", account="jan.jansen@example.nl"))
     scan = {"package": APP, "version_code": 1, "version_name": "1.0", "permissions": [],
-            "sdks": [{"name": "ByteDance", "evidence": ["com.bytedance.sdk.AppLog"]},
+            "sdks": [{"name": "Pangle", "evidence": ["com.bytedance.sdk.AppLog"]},
                      {"name": "AppsFlyer", "evidence": ["com.appsflyer.AppsFlyerLib"]}],
             "api_calls": [], "certificates": []}
     with case.ledger(fsync_interval=0) as ledger:
@@ -107,8 +109,12 @@ def reference_case(tmp_path_factory):
         s.request(first(APP, "ConsentDialog"), "https://t.brightpixel-ads.com/px?aid_sha256="
                   + hashlib.sha256(AAID.encode()).hexdigest() + "&lat=52.37&lon=4.90")
         login = first(APP, "BiometricLogin")
-        s.hook("biometric_auth", "android.hardware.biometrics.BiometricPrompt.authenticate", login, [])
-        s.hook("biometric_capture", "android.media.FaceDetector.findFaces", login, [])
+        s.hook("biometric_auth", "android.hardware.biometrics.BiometricPrompt.authenticate", login,
+               ["android.hardware.biometrics.BiometricPrompt.authenticate(Native Method)",
+                "com.example.reference.BiometricLogin.login(BiometricLogin.java:20)"])
+        s.hook("biometric_capture", "android.media.FaceDetector.findFaces", login,
+               ["android.media.FaceDetector.findFaces(Native Method)",
+                "com.example.reference.BiometricLogin.login(BiometricLogin.java:31)"])
         s.request(login, "https://api.example-reference.eu/v1/login",
                   json.dumps({"phone": "+31612345678", "account": "jan.jansen@example.nl",
                               "face": {"mid": [120.5, 160.25], "eyes": 42.75}}).encode())
@@ -183,7 +189,7 @@ def test_findings_with_actor_attribution(reference_case):
     assert snssdk["recipient"]["parent"] == "ByteDance Ltd." and snssdk["recipient"]["entity_country"] == "CN"
     assert snssdk["destination"] == {"ip": "127.0.0.21", "country_physical": "CN", "country_registered": "CN",
                                      "asn": 4134, "operator": "CHINANET-BACKBONE, China Telecom"}
-    assert snssdk["actor"]["sdk"] == "ByteDance" and snssdk["actor"]["hook_seq"] > 0
+    assert snssdk["actor"]["sdk"] == "Pangle" and snssdk["actor"]["hook_seq"] > 0
     appsflyer = next(f for f in findings if f["type"] == "third_country_transfer"
                      and f["recipient"]["host"] == "launches.appsflyer.com" and f["data_category"] == "android_id")
     assert {k: (v["country"], v["outcome"]) for k, v in appsflyer["transfer"]["views"].items()} == {
@@ -213,16 +219,16 @@ def test_verdicts(reference_case):
             ("personal_data_transmitted", "mon.snssdk.com"), ("personal_data_transmitted", "t.brightpixel-ads.com"),
             ("tracker_contacted", "launches.appsflyer.com")]),
         "clipboard-content-transmitted": ("high", [("clipboard_transmitted", "log.snssdk.com")]),
-        "clipboard-read-without-user-action": ("high", [("clipboard_read", "ByteDance")]),
+        "clipboard-read-without-user-action": ("high", [("clipboard_read", "Pangle")]),
         "identifiers-before-consent": ("high", [
             ("personal_data_transmitted", "cfg.kumo-analytics.jp"),
             ("personal_data_transmitted", "log.byteoversea.com"),
             ("personal_data_transmitted", "log.snssdk.com"), ("personal_data_transmitted", "mon.snssdk.com")]),
-        "precise-location": ("high", [("location_access", "ByteDance"), ("personal_data_transmitted", "mon.snssdk.com"),
+        "precise-location": ("high", [("location_access", "Pangle"), ("personal_data_transmitted", "mon.snssdk.com"),
                                       ("personal_data_transmitted", "t.brightpixel-ads.com")]),
         "third-country-transfer-without-adequacy": ("high", [
             ("third_country_transfer", "launches.appsflyer.com"), ("third_country_transfer", "log.byteoversea.com"),
             ("third_country_transfer", "log.snssdk.com"), ("third_country_transfer", "mon.snssdk.com"),
             ("third_country_transfer", "t.brightpixel-ads.com")]),
-        "tracker-sdk-embedded-and-active": ("medium", [("sdk_embedded", "AppsFlyer"), ("sdk_embedded", "ByteDance")]),
+        "tracker-sdk-embedded-and-active": ("medium", [("sdk_embedded", "AppsFlyer"), ("sdk_embedded", "Pangle")]),
     }

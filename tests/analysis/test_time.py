@@ -56,12 +56,12 @@ def test_same_us_flow_two_dates_two_outcomes(dated_case):
 def test_2024_flow_is_covered_by_the_dpf_only_when_certified():
     day = date(2024, 6, 1)
     certified = transfer(day, "US", "US", "US", True)
-    assert certified["outcome"] == "adequate"
-    assert certified["instrument"] == "Commission Implementing Decision (EU) 2023/1795"
-    assert transfer(day, "US", "US", "US", None)["outcome"] == "unknown"
-    assert transfer(day, "US", "US", "US", False)["outcome"] == "third_country_no_adequacy"
-    assert transfer(date(2021, 6, 1), "US", "US", "US", True)["outcome"] == "third_country_no_adequacy"
-    assert transfer(date(2019, 6, 1), "US", "US", "US", True)["instrument"] == \
+    assert certified.outcome == "adequate"
+    assert certified.instrument == "Commission Implementing Decision (EU) 2023/1795"
+    assert transfer(day, "US", "US", "US", None).outcome == "unknown"
+    assert transfer(day, "US", "US", "US", False).outcome == "third_country_no_adequacy"
+    assert transfer(date(2021, 6, 1), "US", "US", "US", True).outcome == "third_country_no_adequacy"
+    assert transfer(date(2019, 6, 1), "US", "US", "US", True).instrument == \
         "Commission Implementing Decision (EU) 2016/1250"
 
 
@@ -79,7 +79,7 @@ def test_law_table_by_date(country, day, expected):
 
 def test_views_disagreeing_take_the_least_protective():
     moved = transfer(date(2024, 6, 1), "IE", "DE", "CN", None)
-    assert moved["outcome"] == "third_country_no_adequacy"
-    assert {k: v["outcome"] for k, v in moved["views"].items()} == {
+    assert moved.outcome == "third_country_no_adequacy"
+    assert {k: v["outcome"] for k, v in moved.model_dump(mode="json")["views"].items()} == {
         "entity_country": "eea", "country_physical": "eea", "country_registered": "third_country_no_adequacy"}
-    assert transfer(date(2024, 6, 1), None, None, None, None)["outcome"] == "unknown"
+    assert transfer(date(2024, 6, 1), None, None, None, None).outcome == "unknown"

@@ -38,6 +38,7 @@ from auditor.reference.assets import default_world, reference_apk
 from auditor.reference.launcher import jvm_launch, write_hosts_file
 from auditor.reference.upstream import UpstreamServers
 from auditor.reference.world import load_world
+from tests.hook_actor import actor
 
 PACKAGE = "com.example.reference"
 PLANTS = Plants(clipboard="AUDITOR-CANARY-live-audit-5d1e", location=(52.078663, 4.288788))
@@ -180,7 +181,7 @@ def test_live_audit_with_the_reference_app_standing_in(adb_env, scripted, tmp_pa
     marks = [(r["kind"], r["body"]["text"]) for r in records if r["source"] == "operator"]
     assert marks == [("operator.consent_accepted", CONSENT_MARK)]
     mark_seq = next(r["seq"] for r in records if r["kind"] == "operator.consent_accepted")
-    appsflyer = [r["seq"] for r in records if r["kind"] == "hook.event" and r["body"]["actor"]["sdk"] == "AppsFlyer"]
+    appsflyer = [r["seq"] for r in records if r["kind"] == "hook.event" and actor(r["body"])["sdk"] == "AppsFlyer"]
     assert len(appsflyer) == 5 and min(appsflyer) > mark_seq
 
     steps = [(r["body"]["step"], r["body"]["status"]) for r in records if r["kind"] == "case.audit_step"]

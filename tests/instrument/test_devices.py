@@ -17,6 +17,7 @@ from auditor.cli import cli
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice, open_device
 from auditor.instrument.run import Request, run
+from tests.hook_actor import actor
 
 from .conftest import APP_PACKAGE, bodies
 
@@ -105,5 +106,5 @@ def test_remote_device_through_a_portal(case, portal, reference_argv, proxy_sink
     info = json.loads((case.root / "case.json").read_text())["instrumentation"]
     assert info["device"]["kind"] == "remote" and info["device"]["id"] == f"socket@{control}"
     events = bodies(case, "hook.event")
-    assert sorted(e["actor"]["sdk"] for e in events if e["actor"]["sdk"]) == ["AppsFlyer"] * 5
+    assert sorted(actor(e)["sdk"] for e in events if actor(e)["sdk"]) == ["AppsFlyer"] * 5
     assert (outcome["result"].ended_by_itself, outcome["result"].verdict) == (True, "exited(0)")

@@ -7,6 +7,7 @@ import frida
 from auditor.case.seal import verify_case
 from auditor.instrument.planting import Plants
 from auditor.instrument.session import Instrumentation, _Attached
+from tests.hook_actor import actor
 
 from .conftest import bodies
 
@@ -34,6 +35,6 @@ def test_hostile_messages_are_recorded_not_trusted(case):
         "unknown category", "neither a send nor an error message", "message is not an object"]
     assert all(m["pid"] == 4242 and len(m["head"]) <= 256 for m in malformed)
     [event] = bodies(case, "hook.event")
-    assert (event["result"], event["actor"]["sdk"], event["time"]) == ("R58N12ABCDE", "AppsFlyer",
+    assert (event["result"], actor(event)["sdk"], event["time"]) == ("R58N12ABCDE", "AppsFlyer",
                                                                         "2026-11-22T15:24:26.850000Z")
     assert verify_case(case.root).ok

@@ -18,6 +18,7 @@ from auditor.instrument.devices import DeviceChoice, open_device
 from auditor.instrument.planting import Plants
 from auditor.instrument.run import Request, run
 from auditor.instrument.session import Instrumentation, Target, TargetCrashed
+from tests.hook_actor import actor
 
 from .conftest import APP_PACKAGE, bodies
 
@@ -63,7 +64,7 @@ def test_attach_records_calls_made_while_attached(case, waiting_app):
     ledger.close()
     assert instrumentation.outcome(waiting_app.pid) == "exited(0)"
     assert waiting_app.wait(10) == 0
-    actors = sorted((e["api"].rsplit(".", 1)[1], e["actor"]["sdk"] or e["actor"]["class"])
+    actors = sorted((e["api"].rsplit(".", 1)[1], actor(e)["sdk"] or actor(e)["class"])
                     for e in bodies(case, "hook.event") if e["category"] != "socket")
     assert actors == sorted([
         ("getAdvertisingIdInfo", "AppsFlyer"), ("getId", "AppsFlyer"), ("getString", "AppsFlyer"),

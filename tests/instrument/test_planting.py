@@ -8,6 +8,7 @@ import json
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants
 from auditor.instrument.run import Request, run
+from tests.hook_actor import actor
 
 from .conftest import APP_PACKAGE, bodies
 
@@ -30,20 +31,20 @@ def test_clipboard_canary_and_spoofed_location(case, proxy_sink, reference_argv,
 
     # every clipboard read returned the canary, and says so
     clip = {e["api"].rsplit(".", 1)[1]: e for e in bodies(case, "hook.event")
-            if e["category"] == "clipboard" and e["actor"]["first_party"]}
+            if e["category"] == "clipboard" and actor(e)["first_party"]}
     assert clip["hasPrimaryClip"]["result"] is True
     assert clip["getPrimaryClip"]["planted"]["value"] == CANARY
     assert CANARY in clip["getPrimaryClip"]["result"]["value"]
     assert clip["coerceToText"]["result"] == CANARY
     sdk_text = next(e for e in bodies(case, "hook.event") if e["api"] == "android.content.ClipData$Item.getText")
-    assert sdk_text["result"] == CANARY and sdk_text["actor"]["sdk"] == "Pangle"
+    assert sdk_text["result"] == CANARY and actor(sdk_text)["sdk"] == "Pangle"
     sdk_clip = next(e for e in bodies(case, "hook.event") if e["api"].endswith("getPrimaryClip")
-                    and e["actor"]["sdk"] == "Pangle")
+                    and actor(e)["sdk"] == "Pangle")
     assert sdk_clip["planted"]["what"] == "clipboard" and CANARY not in sdk_clip["planted"]["original"]["value"]
 
     # every coordinate read returned the spoofed fix; each replacement is recorded with who read it and when
     returned = [p for p in bodies(case, "hook.planted") if p["phase"] == "returned"]
-    readers = collections.Counter((p["what"], p["actor"]["class"]) for p in returned)
+    readers = collections.Counter((p["what"], actor(p)["class"]) for p in returned)
     assert readers == {
         ("location.latitude", "com.bytedance.sdk.DeviceInfo"): 1,
         ("location.longitude", "com.bytedance.sdk.DeviceInfo"): 1,

@@ -8,6 +8,7 @@ from auditor.case.seal import verify_case
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants
 from auditor.instrument.run import Request, run
+from tests.hook_actor import actor
 
 from .conftest import APP_PACKAGE, bodies
 from .reference_expectations import EXPECTED
@@ -22,8 +23,9 @@ def _spawn(case, sink, reference_argv, plants: Plants | None = None):
 
 
 def _key(event):
-    actor = event["actor"]
-    return event["api"], actor["class"], (actor["sdk"], actor["exodus_id"])
+    who = actor(event)
+    assert "actor" not in event          # the capture records the stack; analysis decides who called
+    return event["api"], who["class"], (who["sdk"], who["exodus_id"])
 
 
 def test_every_call_counted_and_attributed(case, proxy_sink, reference_argv):
@@ -34,7 +36,7 @@ def test_every_call_counted_and_attributed(case, proxy_sink, reference_argv):
     assert bodies(case, "hook.malformed") == [] and bodies(case, "hook.error") == []
     assert result.counts["hook.event"] == sum(EXPECTED.values())
     # first party exactly when the class is in the app's package
-    assert all(e["actor"]["first_party"] == e["actor"]["class"].startswith(APP_PACKAGE + ".") for e in events)
+    assert all(actor(e)["first_party"] == actor(e)["class"].startswith(APP_PACKAGE + ".") for e in events)
     assert verify_case(case.root).ok
 
 
@@ -42,12 +44,12 @@ def test_clipboard_reads_by_the_sdk_and_by_the_paste_button(case, proxy_sink, re
     _spawn(case, proxy_sink, reference_argv)
     reads = [e for e in bodies(case, "hook.event") if e["api"] == "android.content.ClipboardManager.getPrimaryClip"]
     sdk, paste = reads
-    assert (sdk["actor"]["package"], sdk["actor"]["sdk"], sdk["actor"]["first_party"]) == \
+    assert (actor(sdk)["package"], actor(sdk)["sdk"], actor(sdk)["first_party"]) == \
         ("com.bytedance.sdk", "Pangle", False)
-    assert sdk["actor"]["frame"].startswith("com.bytedance.sdk.DeviceInfo.collect(DeviceInfo.java:")
-    assert (paste["actor"]["package"], paste["actor"]["sdk"], paste["actor"]["first_party"]) == \
+    assert actor(sdk)["frame"].startswith("com.bytedance.sdk.DeviceInfo.collect(DeviceInfo.java:")
+    assert (actor(paste)["package"], actor(paste)["sdk"], actor(paste)["first_party"]) == \
         (APP_PACKAGE, None, True)
-    assert paste["actor"]["frame"].startswith("com.example.reference.PasteHandler.pasteVoucher(PasteHandler.java:")
+    assert actor(paste)["frame"].startswith("com.example.reference.PasteHandler.pasteVoucher(PasteHandler.java:")
     assert sdk["category"] == paste["category"] == "clipboard"
     assert sdk["thread"] == "main" and sdk["stack"][0] == \
         "android.content.ClipboardManager.getPrimaryClip(Native Method)"
@@ -98,7 +100,7 @@ def test_each_connection_is_tied_to_the_code_that_opened_it(case, proxy_sink, re
     target_of = {port: line.split()[1] for port, line in proxy_sink.connections}
     by_actor = collections.defaultdict(set)
     for port, event in ports.items():
-        by_actor[event["actor"]["sdk"] or event["actor"]["class"]].add(target_of[port])
+        by_actor[actor(event)["sdk"] or actor(event)["class"]].add(target_of[port])
     assert by_actor == {
         "Pangle": {"log.snssdk.com:443", "mon.snssdk.com:443", "log.byteoversea.com:443"},
         "AppsFlyer": {"launches.appsflyer.com:443"},

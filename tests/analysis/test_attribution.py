@@ -1,6 +1,7 @@
 """Stack -> actor: the first frame outside the platform, named by the bundled Exodus signatures."""
 
-from auditor.instrument.attribution import attribute, frame_class
+from auditor.analyze.attribution import attribute, frame_class, recorded_actor
+from auditor.contract.vocabulary import ActorBasis
 
 HOOKED = "android.content.ClipboardManager.getPrimaryClip(Native Method)"
 
@@ -9,9 +10,9 @@ def test_sdk_frame_is_attributed_to_its_exodus_tracker():
     stack = [HOOKED, "com.bytedance.sdk.Collector.run(Collector.java:12)",
              "com.example.reference.MainActivity.main(MainActivity.java:3)"]
     actor = attribute(stack, "android.content.ClipboardManager", "getPrimaryClip", "com.example.reference")
-    assert actor.as_dict() == {"frame": stack[1], "class": "com.bytedance.sdk.Collector",
-                               "package": "com.bytedance.sdk", "sdk": "Pangle", "exodus_id": 363,
-                               "first_party": False}
+    assert actor.model_dump(by_alias=True, mode="json") == {
+        "basis": "stack", "frame": stack[1], "class": "com.bytedance.sdk.Collector", "package": "com.bytedance.sdk",
+        "sdk": "Pangle", "exodus_id": 363, "first_party": False, "hook_seq": None}
 
 
 def test_app_frame_is_first_party_even_behind_framework_and_play_services_glue():
@@ -44,3 +45,12 @@ def test_unknown_third_party_and_platform_only_stacks():
 def test_frame_parsing_drops_the_module_prefix():
     assert frame_class("java.base/java.lang.Thread.run(Thread.java:833)") == ("java.lang.Thread", "run")
     assert frame_class("a.B$C.d(Native Method)") == ("a.B$C", "d")
+
+
+def test_an_actor_recorded_by_an_old_capture_is_kept_and_marked_as_recorded():
+    actor = recorded_actor({"class": "com.bytedance.sdk.DeviceInfo", "package": "com.bytedance.sdk", "sdk": "Pangle",
+                            "exodus_id": 363, "first_party": False, "frame": None, "unexpected": 1})
+    assert (actor.basis, actor.class_name, actor.sdk, actor.exodus_id, actor.first_party) == (
+        ActorBasis.RECORDED, "com.bytedance.sdk.DeviceInfo", "Pangle", 363, False)
+    assert recorded_actor({"exodus_id": True, "first_party": "no"}).exodus_id is None
+    assert recorded_actor("Pangle") is None

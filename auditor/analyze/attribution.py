@@ -1,5 +1,10 @@
 """Who made a hooked call: the first stack frame outside the platform, mapped to an SDK by Exodus code signatures.
 
+Analysis decides this, never the capture: a hook event records the hooked API and the Java stack as seen, and
+the attribution below runs on it with the Exodus dataset's SHA-256 in inputs.json (a case from before
+2026-12, whose events carry the actor the capture decided, keeps that actor only where no stack was recorded,
+and says so: ActorBasis.RECORDED).
+
 "Platform" frames are code the app does not choose to ship or that only relays the call:
 - the Java runtime and language support: java., javax., jdk., sun., dalvik., libcore., kotlin., kotlinx.;
 - the Android framework and its support libraries: android., androidx., com.android.;
@@ -17,10 +22,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from auditor.contract.findings import Actor
+from auditor.contract.vocabulary import ActorBasis
 from auditor.datasets.registry import verified_path
+
+EXODUS_DATASET = "exodus-trackers"
 
 PLATFORM_PREFIXES = ("java.", "javax.", "jdk.", "sun.", "dalvik.", "libcore.", "kotlin.", "kotlinx.",
                      "android.", "androidx.", "com.android.")
@@ -34,26 +44,10 @@ class Signature:
     name: str
 
 
-@dataclass(frozen=True)
-class Actor:
-    """The code that made a call, as recorded in hook.event's `actor`."""
-    frame: str | None
-    class_name: str | None
-    package: str | None
-    sdk: str | None
-    exodus_id: int | None
-    first_party: bool
-
-    def as_dict(self) -> dict[str, object]:
-        body = asdict(self)
-        body["class"] = body.pop("class_name")
-        return body
-
-
 @lru_cache(maxsize=1)
 def exodus_signatures() -> tuple[Signature, ...]:
     """Exodus code signatures (package-name regular expressions, '|'-separated), from the bundled dataset."""
-    with open(verified_path("exodus-trackers"), encoding="utf-8") as handle:
+    with open(verified_path(EXODUS_DATASET), encoding="utf-8") as handle:
         trackers = json.load(handle)["trackers"]
     out = []
     for tracker in trackers.values():
@@ -104,6 +98,22 @@ def attribute(stack: list[str], hooked_class: str, method: str, app_package: str
                                              class_name.startswith(f"{app_package}."))
         if first_party:
             signature = None
-        return Actor(frame, class_name, package_of(class_name), signature.name if signature else None,
-                     signature.tracker_id if signature else None, first_party)
-    return Actor(None, None, None, None, None, False)
+        return Actor(basis=ActorBasis.STACK, frame=frame, class_name=class_name, package=package_of(class_name),
+                     sdk=signature.name if signature else None,
+                     exodus_id=signature.tracker_id if signature else None, first_party=first_party)
+    return Actor(basis=ActorBasis.STACK, first_party=False)
+
+
+def recorded_actor(recorded: Any) -> Actor | None:
+    """The actor a capture from before 2026-12 decided and wrote into the event (no stack to re-derive it)."""
+    if not isinstance(recorded, dict):
+        return None
+
+    def text(key: str) -> str | None:
+        value = recorded.get(key)
+        return value[:500] if isinstance(value, str) else None
+    exodus = recorded.get("exodus_id")
+    first = recorded.get("first_party")
+    return Actor(basis=ActorBasis.RECORDED, frame=text("frame"), class_name=text("class"), package=text("package"),
+                 sdk=text("sdk"), exodus_id=exodus if isinstance(exodus, int) and not isinstance(exodus, bool)
+                 else None, first_party=first if isinstance(first, bool) else None)

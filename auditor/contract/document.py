@@ -1,0 +1,81 @@
+"""Reading and writing contract documents at the file boundary: strict, bounded, byte-stable.
+
+Every model is frozen and forbids unknown fields, so a hand-edited or foreign file fails with an error
+naming the file and the field (`findings[3].recipient.host: Input should be a valid string`), never later in
+a template. Output is canonical (sorted keys, one-space indent, UTF-8, every field present), so the
+same analysis gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from auditor.errors import InputError
+
+MAX_DOCUMENT_BYTES = 64 << 20
+
+
+class Record(BaseModel):
+    """Base of every contract model: immutable, closed, and strict about types (a string is not a number)."""
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True,
+                              use_enum_values=False)
+
+
+Doc = TypeVar("Doc", bound=Record)
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "document"
+
+
+def encode(document: Record) -> bytes:
+    data = document.model_dump(mode="json", by_alias=True)
+    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def decode(model: type[Doc], payload: bytes, where: Path | str) -> Doc:
+    try:
+        return model.model_validate_json(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        raise InputError(where, f"{_field_path(first['loc'])}: {first['msg']}{more}") from None
+
+
+def read_document(model: type[Doc], path: Path, limit: int = MAX_DOCUMENT_BYTES) -> Doc:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(path, "missing") from None
+    if size > limit:
+        raise InputError(path, f"{size} bytes exceeds the {limit}-byte limit")
+    return decode(model, path.read_bytes(), path)
+
+
+def write_documents(documents: dict[Path, Record]) -> None:
+    """Write several documents as one unit as far as a file system allows: every file is written beside its
+    target and flushed first, then all are renamed into place, so a failure while encoding or writing leaves
+    the previous set untouched."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, document in documents.items():
+            temporary = path.with_name(f".{path.name}.part")
+            with open(temporary, "wb") as handle:
+                handle.write(encode(document))
+                handle.flush()
+                os.fsync(handle.fileno())
+            staged.append((temporary, path))
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, path in staged:
+        os.replace(temporary, path)

@@ -1,0 +1,125 @@
+"""analysis/observed.json: what the method saw and could not see, decided once by analysis from the ledger,
+so the report lays it out without reading raw events for it — planted values, operator marks, hook coverage,
+capture gaps and counters, the hooked processes, and every hook call with the code analysis attributed it to.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from auditor.contract.document import Record
+from auditor.contract.findings import Actor, PlantedValue
+
+OBSERVED_FORMAT = "auditor-observed/1"
+MAX_ROWS = 5000             # rows per table; the rest are counted (the ledger has them all)
+
+
+class PlantedSetting(Record):
+    """A value configured to be planted (case.json `planted`, hook.planted phase configured)."""
+    what: str
+    value: str
+    seq: int | None = Field(default=None, ge=1)
+
+
+class PlantedReturn(Record):
+    """A planted value the hooks handed to the app, and the code that asked for it."""
+    seq: int = Field(ge=1)
+    time: str
+    api: str
+    planted: PlantedValue
+    actor: Actor | None = None
+
+
+class Mark(Record):
+    seq: int = Field(ge=1)
+    time: str
+    kind: str
+    text: str | None = None
+
+
+class CaptureSession(Record):
+    started: str | None = None
+    stopped: str | None = None
+    mode: str | None = None
+    flows: int | None = None
+    ca_cert_sha256: str | None = None
+
+
+class HookedProcess(Record):
+    seq: int = Field(ge=1)
+    time: str
+    pid: int | None = None
+    event: str
+    frida: str | None = None
+    agent_sha256: str | None = None
+
+
+class HookCall(Record):
+    """One hook event as the annex lists it, with the code analysis attributed it to."""
+    seq: int = Field(ge=1)
+    time: str
+    api: str
+    category: str
+    thread: str | None = None
+    result: str | None = None
+    actor: Actor | None = None
+
+
+class HookGap(Record):
+    """An API whose calls the hooks could not see in one process."""
+    api: str
+    pid: int | None = None
+    reason: str
+
+
+class HookProblem(Record):
+    """An agent error, a rejected hook message or a session that ended: what the hooks may have missed."""
+    seq: int = Field(ge=1)
+    time: str
+    pid: int | None = None
+    kind: str                            # error | malformed | detached
+    detail: str
+
+
+class TlsFailure(Record):
+    host: str
+    side: str
+    error: str
+    count: int = Field(ge=1)
+
+
+class CaptureGap(Record):
+    """A capture completeness event other than a TLS failure (QUIC blocked, non-HTTP, DNS, malformed, aborted)."""
+    kind: str
+    seq: int = Field(ge=1)
+    time: str
+    detail: str
+
+
+class HookCoverage(Record):
+    installed: int = Field(ge=0)         # (api, process) pairs whose hook was installed
+    not_installed: tuple[HookGap, ...] = ()
+    problems: tuple[HookProblem, ...] = ()
+    overflow: int = Field(default=0, ge=0)   # events the agent dropped because its queue was full
+
+
+class CaptureCompleteness(Record):
+    flows: int = Field(ge=0)
+    tls_failures: tuple[TlsFailure, ...] = ()
+    gaps: tuple[CaptureGap, ...] = ()
+    gap_counts: dict[str, int] = {}
+    counted: dict[str, int] = {}         # counters the capture kept instead of events (case.json sessions)
+
+
+class Observed(Record):
+    format: str = Field(default=OBSERVED_FORMAT, pattern=r"^auditor-observed/1$")
+    planted: tuple[PlantedSetting, ...] = ()
+    planted_returned: tuple[PlantedReturn, ...] = ()
+    test_values: tuple[str, ...] = ()    # the test's own values (planted, the device's identifiers): not redacted
+    marks: tuple[Mark, ...] = ()
+    capture_sessions: tuple[CaptureSession, ...] = ()
+    hooked_processes: tuple[HookedProcess, ...] = ()
+    hook_calls: tuple[HookCall, ...] = ()
+    hook_calls_omitted: int = Field(default=0, ge=0)
+    hooks: HookCoverage
+    capture: CaptureCompleteness

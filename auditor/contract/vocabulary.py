@@ -1,0 +1,97 @@
+"""The closed vocabularies of findings and verdicts. A value outside them is a contract error, not a new
+kind of finding that a template or a rule silently ignores."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FindingType(StrEnum):
+    # from hook events (the app's own calls, with the Java stack naming the code)
+    CLIPBOARD_READ = "clipboard_read"
+    LOCATION_ACCESS = "location_access"
+    BIOMETRIC_CAPTURE = "biometric_capture"
+    BIOMETRIC_AUTH = "biometric_auth"
+    IDENTIFIER_ACCESS = "identifier_access"
+    # from the traffic
+    TRACKER_CONTACTED = "tracker_contacted"
+    PERSONAL_DATA_TRANSMITTED = "personal_data_transmitted"
+    CLIPBOARD_TRANSMITTED = "clipboard_transmitted"
+    BIOMETRIC_TRANSMITTED = "biometric_transmitted"
+    CLEARTEXT_PERSONAL_DATA = "cleartext_personal_data"
+    THIRD_COUNTRY_TRANSFER = "third_country_transfer"
+    # from the APK
+    SDK_EMBEDDED = "sdk_embedded"
+
+
+# Findings that say personal data left the device in a request.
+PERSONAL_DATA_TYPES = frozenset({FindingType.PERSONAL_DATA_TRANSMITTED, FindingType.CLIPBOARD_TRANSMITTED,
+                                 FindingType.BIOMETRIC_TRANSMITTED, FindingType.CLEARTEXT_PERSONAL_DATA,
+                                 FindingType.THIRD_COUNTRY_TRANSFER})
+
+
+class DataCategory(StrEnum):
+    CLIPBOARD = "clipboard"
+    LOCATION = "location"
+    BIOMETRIC = "biometric"
+    DEVICE_IDENTIFIER = "device_identifier"
+    ADVERTISING_ID = "advertising_id"
+    ANDROID_ID = "android_id"
+    IMEI = "imei"
+    DEVICE_SERIAL = "device_serial"
+    DEVICE_NAME = "device_name"
+    PHONE = "phone"
+    EMAIL = "email"
+    CONTACT = "contact"
+    PLANTED = "planted"              # a planted value of a kind analysis has no category for
+
+
+class Confidence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Severity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+SEVERITY_ORDER = tuple(Severity)
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+class TransferOutcome(StrEnum):
+    EEA = "eea"
+    ADEQUATE = "adequate"
+    UNKNOWN = "unknown"
+    THIRD_COUNTRY_NO_ADEQUACY = "third_country_no_adequacy"
+
+
+class ActorBasis(StrEnum):
+    """How the code behind a finding was established."""
+    STACK = "stack"                  # analysis attributed the Java stack of the hook event itself
+    CONNECTION = "connection"        # the stack of the socket hook event that opened the flow's connection
+    RECORDED = "recorded"            # a case from before 2026-12: the actor the capture recorded, no stack kept
+    STATIC_SCAN = "static_scan"      # the APK scan names the SDK; no runtime code location
+
+
+class ValueSource(StrEnum):
+    PLANTED = "planted"              # planted by the auditor (clipboard canary, spoofed location)
+    DEVICE = "device"                # the test device's own identifier, from its attestation
+    OBSERVED = "observed"            # a value the hooks saw the app read (face measurements)
+    RECOGNISED = "recognised"        # recognised by field name and format (rule named in `rule`)
+
+
+class ReportFormat(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+    JSON = "json"
+    CSV = "csv"
