@@ -53,6 +53,11 @@ def _when(record: dict[str, Any]) -> str:
     return _text(record["body"].get("time") or record["t_wall"], 64)
 
 
+def _facts(body: dict[str, Any], keys: tuple[str, ...]) -> str:
+    """The named facts of an event that it states, as a person reads them."""
+    return _text(readable({k: body[k] for k in keys if body.get(k) not in (None, "", [], {})}))
+
+
 def _gap_detail(kind: str, body: dict[str, Any]) -> str:
     detail: dict[str, Any] = {}
     for key in GAP_DETAIL.get(kind, tuple(sorted(body))):
@@ -118,12 +123,10 @@ def _hooks(records: dict[str, list[dict[str, Any]]]) -> HookCoverage:
                             detail=_text(f"{_text(r['body'].get('class'))}: {_text(r['body'].get('error'))}"))
                 for r in records.get("hook.error", [])]
     problems += [HookProblem(seq=r["seq"], time=_text(r["t_wall"], 64), pid=_int(r["body"].get("pid")),
-                             kind="malformed", detail=_text(readable(
-                                 {k: r["body"].get(k) for k in ("problem", "size", "sha256")})))
+                             kind="malformed", detail=_facts(r["body"], ("problem", "size", "sha256")))
                  for r in records.get("hook.malformed", [])]
     problems += [HookProblem(seq=r["seq"], time=_text(r["t_wall"], 64), pid=_int(r["body"].get("pid")),
-                             kind="detached", detail=_text(readable(
-                                 {k: r["body"].get(k) for k in ("reason", "verdict", "crash")})))
+                             kind="detached", detail=_facts(r["body"], ("reason", "verdict", "crash")))
                  for r in records.get("hook.session", []) if r["body"].get("event") == "detached"]
     overflow = sum(_int(r["body"].get("overflow")) or 0 for r in records.get("hook.coverage", []))
     return HookCoverage(installed=installed,

@@ -191,7 +191,8 @@ class Analysis:
             else:
                 entry = provenance(name)
                 datasets.append(DatasetUsed(**{key: entry[key] for key in ("name", "version", "sha256", "licence",
-                                                                           "attribution")}))
+                                                                           "attribution")},
+                                            error_rate=entry.get("error_rate")))
         head = self.context.ledger_head
         return Inputs(
             case=CaseReference(case_id=self.case.id, seal_sha256=sha256_file(seal)[0] if seal.exists() else None,

@@ -43,9 +43,15 @@ def encode(document: Record) -> bytes:
 
 def decode(model: type[Doc], payload: bytes, where: Path | str) -> Doc:
     try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(where, f"not valid UTF-8 (byte {exc.start})") from None
+    try:
         return model.model_validate_json(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise InputError(where, f"not valid JSON ({first['msg'].removeprefix('Invalid JSON: ')})") from None
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
         raise InputError(where, f"{_field_path(first['loc'])}: {first['msg']}{more}") from None
 

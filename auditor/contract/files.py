@@ -30,6 +30,12 @@ class Analysis:
     hashes: dict[str, str]          # "analysis/<file>" -> SHA-256 of the bytes read
 
 
+def analysis_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of each analysis document present, by its path in the case, without reading it as a document."""
+    return {f"{folder.name}/{name}": sha256_file(folder / name)[0] for name in ANALYSIS_FILES
+            if (folder / name).is_file()}
+
+
 def load_analysis(folder: Path) -> Analysis:
     if not folder.is_dir():
         raise InputError(folder.parent, f"has no {folder.name}/: run 'auditor analyze' on the case first")
@@ -41,4 +47,4 @@ def load_analysis(folder: Path) -> Analysis:
                     verdicts=read_document(Verdicts, folder / VERDICTS_FILE),
                     observed=read_document(Observed, folder / OBSERVED_FILE),
                     inputs=read_document(Inputs, folder / INPUTS_FILE),
-                    hashes={f"{folder.name}/{name}": sha256_file(folder / name)[0] for name in ANALYSIS_FILES})
+                    hashes=analysis_hashes(folder))

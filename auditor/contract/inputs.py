@@ -30,6 +30,7 @@ class DatasetUsed(Record):
     licence: str
     attribution: str
     path_name: str | None = None         # a user-supplied file's name (--world, --mmdb)
+    error_rate: str | None = None        # the dataset's measured error rate, where its provenance states one
 
 
 class Inputs(Record):

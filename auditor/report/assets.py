@@ -1,10 +1,6 @@
-"""Templates, stylesheet and message catalogues shipped inside the package (auditor/report/assets/).
-
-Their source is reports/ at the top of the repository (DESIGN: "reports/ jinja2 templates, stylesheet, message
-catalogues"); auditor/report/assets/ is a byte-identical copy made by scripts/sync-report-assets.sh, because
-setuptools ships only files inside a package and a symbolic link would not survive a wheel. A test fails,
-naming the file, if the two differ.
-"""
+"""Templates, stylesheet and message catalogues, stored once, inside the package (auditor/report/assets/), so
+they ship in a wheel and are what auditor reads: templates/report.html.j2 includes one template per section
+(templates/sections/), i18n/{en,nl}.json hold every string."""
 
 from __future__ import annotations
 
@@ -82,7 +78,15 @@ def environment() -> jinja2.Environment:
     return env
 
 
+SECTION_DIR = "sections"
+
+
 def _load_template(name: str) -> str:
-    if "/" in name or not name.endswith(".j2"):
+    """A shipped template by name: a file in templates/, or in its sections/ folder — nothing else."""
+    folder, _, leaf = name.rpartition("/")
+    if folder not in ("", SECTION_DIR) or "/" in leaf or not leaf.endswith(".j2") or leaf.startswith("."):
         raise jinja2.TemplateNotFound(name)
-    return (_root() / "templates" / name).read_text("utf-8")
+    path = _root() / "templates" / folder / leaf if folder else _root() / "templates" / leaf
+    if not path.is_file():
+        raise jinja2.TemplateNotFound(name)
+    return path.read_text("utf-8")

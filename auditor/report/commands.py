@@ -10,9 +10,8 @@ from auditor.case import keys
 from auditor.output import emit
 from auditor.report.assets import LANGUAGES
 from auditor.report.diff import KINDS, write_diff
-from auditor.report.model import STATUSES
 from auditor.report.render import FORMATS, write_report
-from auditor.report.review import record_review
+from auditor.report.review import STATUSES, record_review
 
 CASE_DIR = click.Path(path_type=Path, file_okay=False)
 

@@ -3,7 +3,7 @@
 Each case is reduced to an inventory of six kinds — recipients, data categories, responsible code (app and
 SDKs), permissions, sensitive API calls, verdicts — each a map from a key to its attributes. The diff lists
 keys new in B (added), gone since A (removed), and keys in both whose attributes differ (changed, with both
-sides). Inventories use only the analysis, the ledger and the static scan: nothing is re-resolved.
+sides). Inventories use only the analysis documents and the static scan: nothing is re-resolved.
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from typing import Any
 
 from markupsafe import Markup
 
-from auditor.case.bundle import SEAL_FILE, Case
+from auditor.case.bundle import ANALYSIS_DIR, SEAL_FILE, Case
 from auditor.case.canonical import sha256_file
+from auditor.contract.files import load_analysis
+from auditor.contract.findings import Actor
 from auditor.report import assets
-from auditor.report.sources import MAX_ANALYSIS_BYTES, load_analysis, load_seal, read_ledger
+from auditor.report.sources import load_seal, read_ledger
 from auditor.report.values import neutralise
 
 DIFF_FORMAT = "auditor-diff/1"
+MAX_SCAN_BYTES = 8 << 20
 KINDS = ("recipients", "data_categories", "sdks", "permissions", "api_calls", "verdicts")
 Inventory = dict[str, dict[str, dict[str, Any]]]
 
@@ -30,11 +33,8 @@ def _s(value: Any, limit: int = 200) -> str:
     return neutralise(value[:limit]) if isinstance(value, str) else ""
 
 
-def _actor(finding: dict[str, Any]) -> str:
-    actor = finding.get("actor")
-    if isinstance(actor, dict):
-        return _s(actor.get("package") or actor.get("class"))
-    return _s(actor)
+def _actor(actor: Actor | None) -> str:
+    return _s(actor.package or actor.class_name) if actor is not None else ""
 
 
 def _permissions(case: Case, scans: list[dict[str, Any]]) -> set[str]:
@@ -52,7 +52,7 @@ def _permissions(case: Case, scans: list[dict[str, Any]]) -> set[str]:
         digest = record.get("artifact")
         if isinstance(digest, str) and digest in case.artifacts:
             try:
-                scan = json.loads(case.artifacts.read_bytes(digest, MAX_ANALYSIS_BYTES).decode("utf-8"))
+                scan = json.loads(case.artifacts.read_bytes(digest, MAX_SCAN_BYTES).decode("utf-8"))
             except (ValueError, UnicodeDecodeError):
                 continue
             if isinstance(scan, dict):
@@ -62,21 +62,20 @@ def _permissions(case: Case, scans: list[dict[str, Any]]) -> set[str]:
 
 def inventory(case_dir: Path) -> tuple[dict[str, Any], Inventory]:
     case = Case.open(case_dir)
-    analysis = load_analysis(case)
+    analysis = load_analysis(case.root / ANALYSIS_DIR)
     ledger = read_ledger(case)
     seal = load_seal(case)
     inv: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
     grouped: dict[str, dict[str, dict[str, set[str]]]] = {k: defaultdict(lambda: defaultdict(set)) for k in KINDS}
-    for f in analysis.findings:
-        recipient = f.get("recipient") if isinstance(f.get("recipient"), dict) else {}
-        destination = f.get("destination") if isinstance(f.get("destination"), dict) else {}
-        host, category = _s(recipient.get("host")), _s(f.get("data_category"))
-        actor, ftype = _actor(f), _s(f.get("type"))
-        if host:
+    for f in analysis.findings.findings:
+        recipient, destination = f.recipient, f.destination
+        host = _s(recipient.host) if recipient else ""
+        category = f.data_category.value if f.data_category else ""
+        actor, ftype = _actor(f.actor), f.type.value
+        if host and recipient is not None:
             entry = grouped["recipients"][host]
-            for attr, value in (("entity", recipient.get("entity")),
-                                ("entity_country", recipient.get("entity_country")),
-                                ("country_physical", destination.get("country_physical")),
+            for attr, value in (("entity", recipient.entity), ("entity_country", recipient.entity_country),
+                                ("country_physical", destination.country_physical if destination else None),
                                 ("data_categories", category)):
                 if _s(value):
                     entry[attr].add(_s(value))
@@ -85,24 +84,18 @@ def inventory(case_dir: Path) -> tuple[dict[str, Any], Inventory]:
             grouped["data_categories"][category]["actors"].update({actor} if actor else set())
         if actor:
             grouped["sdks"][actor]["finding_types"].add(ftype)
-    for record in ledger.hook_events:
-        body = record["body"]
-        api = _s(body.get("api"), 300)
-        if api:
-            actor = body.get("actor") if isinstance(body.get("actor"), dict) else {}
-            grouped["api_calls"][api]["actors"].add(_s(actor.get("package") or actor.get("class")) or "?")
+    for call in analysis.observed.hook_calls:
+        grouped["api_calls"][_s(call.api, 300)]["actors"].add(_actor(call.actor) or "?")
     for name in _permissions(case, ledger.static_scans):
         inv["permissions"][name] = {}
     for kind in ("recipients", "data_categories", "sdks", "api_calls"):
         inv[kind] = {key: {attr: sorted(values) for attr, values in sorted(attrs.items())}
                      for key, attrs in sorted(grouped[kind].items())}
-    for v in analysis.verdicts:
-        rule = _s(v.get("rule_id")) or _s(v.get("id"))
-        title = v.get("title") if isinstance(v.get("title"), dict) else {}
-        entry = inv["verdicts"].setdefault(rule, {"severity": _s(v.get("severity")), "findings": 0,
-                                                   "title_en": _s(title.get("en"), 300),
-                                                   "title_nl": _s(title.get("nl"), 300)})
-        entry["findings"] += len(v.get("findings")) if isinstance(v.get("findings"), list) else 0
+    for v in analysis.verdicts.verdicts:
+        entry = inv["verdicts"].setdefault(v.rule_id, {"severity": v.severity.value, "findings": 0,
+                                                       "title_en": _s(v.title.en, 300),
+                                                       "title_nl": _s(v.title.nl, 300)})
+        entry["findings"] += len(v.findings)
     app = case.info.get("app") if isinstance(case.info.get("app"), dict) else {}
     about = {"case_id": case.id, "seal_sha256": sha256_file(case.root / SEAL_FILE)[0] if seal else None,
              "package": _s(app.get("package")), "version_code": app.get("version_code"),

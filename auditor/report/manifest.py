@@ -17,13 +17,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.case import keys
-from auditor.case.bundle import CASE_FILE, SEAL_FILE, Case, read_case_json
+from auditor.case.bundle import ANALYSIS_DIR, CASE_FILE, SEAL_FILE, read_case_json
 from auditor.case.canonical import canonical_json, sha256_file, sha256_hex
 from auditor.case.ledger_check import read_records
 from auditor.case.problems import Problem
 from auditor.case.seal import verify_case
+from auditor.contract.files import analysis_hashes
 from auditor.errors import InputError
-from auditor.report.sources import load_analysis
 
 MANIFEST_FILE = "report-manifest.json"
 MANIFEST_FORMAT = "auditor-report-manifest/1"
@@ -168,11 +168,7 @@ def _check_case(case_root: Path, payload: dict[str, Any], result: ReportVerifica
         result.problems.append(Problem("report.ledger_mismatch", MANIFEST_FILE,
                                        f"the case's ledger does not hold the event the report was made up to "
                                        f"(seq {head.get('seq')})"))
-    try:
-        current = load_analysis(Case(case_root, info)).hashes
-    except InputError:
-        current = {}
-    if current != payload.get("analysis"):
+    if analysis_hashes(case_root / ANALYSIS_DIR) != payload.get("analysis"):
         result.notices.append("the case's analysis has changed since this report was made (re-run of "
                               "'auditor analyze'); the report shows the earlier analysis")
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor.case.bundle import Case, _user
+from auditor.case.bundle import ANALYSIS_DIR, Case, _user
+from auditor.contract.document import read_document
+from auditor.contract.files import VERDICTS_FILE
+from auditor.contract.verdicts import Verdicts
+from auditor.contract.vocabulary import ReviewStatus
 from auditor.errors import InputError
-from auditor.report.model import STATUSES
-from auditor.report.sources import load_analysis
+
+STATUSES = tuple(s.value for s in ReviewStatus)
 
 MAX_COMMENT = 10_000
 
@@ -22,7 +26,7 @@ def record_review(case_dir: Path, verdict_id: str, status: str, comment: str,
     if len(comment) > MAX_COMMENT:
         raise InputError("--comment", f"{len(comment)} characters exceeds the {MAX_COMMENT}-character limit")
     case = Case.open(case_dir)
-    known = {v["id"] for v in load_analysis(case).verdicts}
+    known = {v.id for v in read_document(Verdicts, case.root / ANALYSIS_DIR / VERDICTS_FILE).verdicts}
     if verdict_id not in known:
         raise InputError(verdict_id, f"no such verdict in {case.root}/analysis/verdicts.json "
                                      f"({len(known)} verdict(s) there)")

@@ -1,5 +1,6 @@
-"""Reading what a report is made from — case.json, seal.json, analysis/*.json, the ledger, artifacts — with
-size limits and shape checks, so a damaged or hostile file gives a clear error naming it."""
+"""Reading the raw evidence a report shows — seal.json, the ledger's flows, stacks and reviews, request bodies —
+with size limits and shape checks, so a damaged or hostile file gives a clear error naming it. The analysis
+documents are read through auditor/contract/files.py."""
 
 from __future__ import annotations
 
@@ -15,11 +16,9 @@ import brotli
 import zstandard
 
 from auditor.case.bundle import SEAL_FILE, Case
-from auditor.case.canonical import sha256_file
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
 
-MAX_ANALYSIS_BYTES = 64 << 20
 MAX_SEAL_BYTES = 64 << 20
 BODY_READ_LIMIT = 256 << 10       # raw body bytes read for an evidence excerpt
 BODY_DECODED_LIMIT = 1 << 20      # decoded bytes kept from a compressed body (bounds zip bombs)
@@ -41,40 +40,6 @@ def load_json_file(path: Path, limit: int) -> Any:
         raise InputError(path, f"not valid JSON ({exc})") from None
 
 
-def _list_member(path: Path, data: Any, member: str) -> list[dict[str, Any]]:
-    if not isinstance(data, dict) or not isinstance(data.get(member), list):
-        raise InputError(path, f"expected a JSON object with a list {member!r}")
-    items = data[member]
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise InputError(path, f"{member}[{index}] is not an object with a string 'id'")
-    return items
-
-
-@dataclass
-class Analysis:
-    """analysis/findings.json, verdicts.json and inputs.json, checked, with each file's SHA-256."""
-
-    findings: list[dict[str, Any]]
-    verdicts: list[dict[str, Any]]
-    inputs: dict[str, Any]
-    hashes: dict[str, str]
-
-
-def load_analysis(case: Case) -> Analysis:
-    folder = case.root / "analysis"
-    if not folder.is_dir():
-        raise InputError(case.root, "has no analysis/: run 'auditor analyze' on the case first")
-    paths = {name: folder / f"{name}.json" for name in ("findings", "verdicts", "inputs")}
-    loaded = {name: load_json_file(path, MAX_ANALYSIS_BYTES) for name, path in paths.items()}
-    if not isinstance(loaded["inputs"], dict):
-        raise InputError(paths["inputs"], "expected a JSON object")
-    return Analysis(findings=_list_member(paths["findings"], loaded["findings"], "findings"),
-                    verdicts=_list_member(paths["verdicts"], loaded["verdicts"], "verdicts"),
-                    inputs=loaded["inputs"],
-                    hashes={f"analysis/{name}.json": sha256_file(path)[0] for name, path in paths.items()})
-
-
 def load_seal(case: Case) -> dict[str, Any] | None:
     path = case.root / SEAL_FILE
     if not path.is_file():
@@ -87,26 +52,15 @@ def load_seal(case: Case) -> dict[str, Any] | None:
 
 @dataclass
 class LedgerView:
-    """The ledger events a report uses, grouped by kind, in ledger order."""
+    """The raw exhibits a report shows beside analysis's statements: the flows, the hook events' Java stacks,
+    the reviewers' statuses and the static scans, in ledger order."""
 
     flows: dict[int, dict[str, Any]] = field(default_factory=dict)          # seq -> record
-    hook_events: list[dict[str, Any]] = field(default_factory=list)
-    completeness: list[dict[str, Any]] = field(default_factory=list)       # known-unknown events
-    hook_status: list[dict[str, Any]] = field(default_factory=list)
-    hook_sessions: list[dict[str, Any]] = field(default_factory=list)
-    hook_coverage: list[dict[str, Any]] = field(default_factory=list)
-    hook_errors: list[dict[str, Any]] = field(default_factory=list)
-    hook_malformed: list[dict[str, Any]] = field(default_factory=list)
-    planted: list[dict[str, Any]] = field(default_factory=list)
-    marks: list[dict[str, Any]] = field(default_factory=list)
+    hook_stacks: dict[int, list[str]] = field(default_factory=dict)        # seq -> Java stack as recorded
     reviews: list[dict[str, Any]] = field(default_factory=list)
     static_scans: list[dict[str, Any]] = field(default_factory=list)
     head_seq: int = 0
     head_hash: str = ""
-
-
-COMPLETENESS_KINDS = frozenset({"proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
-                                "proxy.malformed", "proxy.aborted"})
 
 
 def read_ledger(case: Case) -> LedgerView:
@@ -119,23 +73,7 @@ def read_ledger(case: Case) -> LedgerView:
         if kind in FLOW_KINDS:
             view.flows[record["seq"]] = record
         elif kind == "hook.event":
-            view.hook_events.append(record)
-        elif kind in COMPLETENESS_KINDS:
-            view.completeness.append(record)
-        elif kind == "hook.status":
-            view.hook_status.append(record)
-        elif kind == "hook.session":
-            view.hook_sessions.append(record)
-        elif kind == "hook.coverage":
-            view.hook_coverage.append(record)
-        elif kind == "hook.error":
-            view.hook_errors.append(record)
-        elif kind == "hook.malformed":
-            view.hook_malformed.append(record)
-        elif kind == "hook.planted":
-            view.planted.append(record)
-        elif kind.startswith("operator."):
-            view.marks.append(record)
+            view.hook_stacks[record["seq"]] = [s for s in body.get("stack") or [] if isinstance(s, str)]
         elif kind == "review.status":
             view.reviews.append(record)
         elif kind == "static.scan":

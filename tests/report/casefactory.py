@@ -1,9 +1,10 @@
 """A real, sealed case for report tests, written through the real case API: ledger events as capture, hooks
 and the operator write them (docs/events.md: flows with gzip bodies in the artifact store, hook events with
-Java stacks and actors, planted values, a TLS failure, a hook that failed to install, a consent mark, a device
-attestation record), sealed with a test key, plus analysis/*.json written to the analysis contract
-(docs/analysis.md: evidence.shown[] with values, stacks and ledger seqs). Small and hostile-capable; the demo
-case (tests/report/test_demo_report.py) is the real pipeline's output."""
+Java stacks, planted values, a TLS failure, a hook that failed to install, a consent mark, a device
+attestation record), sealed with a test key, plus the analysis documents: findings and verdicts built by hand
+as contract records (auditor/contract), so each test controls what a finding says, and observed.json made by
+analysis's own observe(). Small and hostile-capable; the demo case (tests/report/test_demo_report.py) is the
+real pipeline's output."""
 
 from __future__ import annotations
 
@@ -15,10 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.analyze.observations import read_context
+from auditor.analyze.observed import observe
 from auditor.case import keys
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
 from auditor.case.seal import seal_case
+from auditor.contract.document import write_documents
+from auditor.contract.findings import Finding, Findings
+from auditor.contract.inputs import Inputs
+from auditor.contract.verdicts import Verdict, Verdicts
 
 CLIPBOARD = "CANARY-CLIP-7f3a9e"
 EMAIL = "tester.persona@example.org"
@@ -48,7 +55,7 @@ class BuiltCase:
 
 
 def _fid(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
 def _flow(case: Case, ledger: Any, host: str, ip: str, path: str, headers: list[list[str]], body: bytes | None,
@@ -68,18 +75,10 @@ def _flow(case: Case, ledger: Any, host: str, ip: str, path: str, headers: list[
     return record["seq"], digest
 
 
-def _hook(ledger: Any, api: str, category: str, stack: list[str], package: str, sdk: str | None,
-          first_party: bool, result: Any = None) -> int:
+def _hook(ledger: Any, api: str, category: str, stack: list[str], result: Any = None) -> int:
     return ledger.append("hook", "hook.event", {
         "api": api, "category": category, "args": [], "result": result, "stack": stack, "thread": "main",
-        "time": "2026-11-22T10:00:00.000000Z", "pid": 4242,
-        "actor": _actor(stack, package, sdk, first_party), "planted": None})["seq"]
-
-
-def _actor(stack: list[str], package: str, sdk: str | None, first_party: bool) -> dict[str, Any]:
-    frame = stack[1]
-    return {"frame": frame, "class": frame.split("(")[0].rsplit(".", 1)[0], "package": package, "sdk": sdk,
-            "exodus_id": None, "first_party": first_party}
+        "time": "2026-11-22T10:00:00.000000Z", "pid": 4242, "planted": None})["seq"]
 
 
 def build_case(root: Path, version: str = "1.0", hostile: bool = False) -> BuiltCase:
@@ -114,21 +113,19 @@ def build_case(root: Path, version: str = "1.0", hostile: bool = False) -> Built
         seqs["planted"] = ledger.append("hook", "hook.planted", {
             "phase": "returned", "api": "android.content.ClipboardManager.getPrimaryClip", "what": "clipboard",
             "value": CLIPBOARD, "original": {"class": "android.content.ClipData", "value": "ClipData { T:x }"},
-            "stack": SDK_STACK, "thread": "main", "tid": 1, "time": "2026-11-22T10:00:00.000000Z", "pid": 4242,
-            "actor": _actor(SDK_STACK, "com.bytedance.sdk", "Pangle", False)})["seq"]
+            "stack": SDK_STACK, "thread": "main", "tid": 1, "time": "2026-11-22T10:00:00.000000Z",
+            "pid": 4242})["seq"]
         seqs["clip_sdk"] = _hook(ledger, "android.content.ClipboardManager.getPrimaryClip", "clipboard",
-                                 SDK_STACK, "com.bytedance.sdk", "ByteDance", False, CLIPBOARD)
+                                 SDK_STACK, CLIPBOARD)
         seqs["clip_app"] = _hook(ledger, "android.content.ClipboardManager.getPrimaryClip", "clipboard",
-                                 APP_STACK, "com.example.reference", None, True, CLIPBOARD)
+                                 APP_STACK, CLIPBOARD)
         if version == "1.0":
             seqs["location"] = _hook(ledger, "android.location.LocationManager.getLastKnownLocation", "location",
                                      ["android.location.LocationManager.getLastKnownLocation(LocationManager.java:1)",
-                                      "com.bytedance.sdk.openadsdk.core.Geo.read(Geo.java:12)"],
-                                     "com.bytedance.sdk", "ByteDance", False)
+                                      "com.bytedance.sdk.openadsdk.core.Geo.read(Geo.java:12)"])
         seqs["face"] = _hook(ledger, "android.media.FaceDetector.findFaces", "biometric_capture",
                              ["android.media.FaceDetector.findFaces(FaceDetector.java:1)",
-                              "com.example.reference.ui.Selfie.detect(Selfie.java:40)"],
-                             "com.example.reference", None, True)
+                              "com.example.reference.ui.Selfie.detect(Selfie.java:40)"])
         payload = json.dumps({"c": base64.b64encode(CLIPBOARD.encode()).decode(), "gaid": ADVERTISING_ID,
                               "password": "hunter2-tester", "note": THIRD_PARTY_EMAIL}).encode()
         seqs["beacon"], built_body = _flow(
@@ -168,8 +165,8 @@ def _finding(ftype: str, category: str, actor: str, seq: int, stack: list[str] |
         shown["stack"] = stack
     if values is not None:
         shown.update({"flow_artifact": None, "request_body_sha256": body_sha, "values": values})
-    finding = {"id": _fid(ftype, category, actor, str(seq)), "type": ftype, "data_category": category,
-               "actor": {"class": None, "package": actor, "sdk": None, "frame": None,
+    finding = {"id": "F-" + _fid(ftype, category, actor, str(seq)), "type": ftype, "data_category": category,
+               "actor": {"basis": "stack", "class": None, "package": actor, "sdk": None, "frame": None,
                          "first_party": actor.startswith("com.example")},
                "recipient": None, "destination": None, "time": "2026-11-22T10:00:00.000000Z",
                "time_last": "2026-11-22T10:00:00.000000Z", "before_consent": True, "confidence": "high",
@@ -179,6 +176,7 @@ def _finding(ftype: str, category: str, actor: str, seq: int, stack: list[str] |
 
 
 def _value(location: str, what: str, value: str, form: str = "raw", source: str = "planted") -> dict[str, str]:
+    """A value found in a message, as findings.json records it."""
     return {"location": location, "what": what, "form": form, "value": value, "source": source}
 
 
@@ -187,9 +185,10 @@ RULESET = {"name": "gdpr-core", "version": "2026.11", "sha256": "e" * 64}
 
 def _verdict(vid: str, rule: str, severity: str, findings: list[str], citations: list[dict[str, str]],
              title: tuple[str, str], explanation: tuple[str, str]) -> dict[str, Any]:
-    return {"id": vid, "rule_id": rule, "ruleset": RULESET, "severity": severity, "findings": findings,
-            "citations": citations, "title": dict(zip(("en", "nl"), title, strict=True)),
-            "explanation": dict(zip(("en", "nl"), explanation, strict=True)), "evidence_required": ["request"]}
+    return {"id": "V-" + _fid(vid), "rule_id": rule, "rule_version": "1", "ruleset": RULESET, "severity": severity,
+            "findings": findings, "citations": citations, "title": dict(zip(("en", "nl"), title, strict=True)),
+            "explanation": dict(zip(("en", "nl"), explanation, strict=True)), "source": "test rules",
+            "evidence_required": ["request"]}
 
 
 CN_RECIPIENT = {"host": "log.byteoversea.example", "domain": "byteoversea.example", "entity": "ByteDance Ltd.",
@@ -206,7 +205,7 @@ def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, b
     findings = [
         _finding("clipboard_read", "clipboard", "com.bytedance.sdk", s["clip_sdk"], stack=SDK_STACK),
         _finding("clipboard_read", "clipboard", "com.example.reference", s["clip_app"], stack=APP_STACK),
-        _finding("biometric_capture", "face", "com.example.reference", s["face"]),
+        _finding("biometric_capture", "biometric", "com.example.reference", s["face"]),
         _finding("personal_data_transmitted", "clipboard", "com.bytedance.sdk", s["beacon"],
                  values=[_value("body<gzip>.c", "clipboard", clip_b64, form="base64")], body_sha=body_sha,
                  recipient=CN_RECIPIENT, destination=CN_DESTINATION, transfer_outcome="third_country_no_adequacy"),
@@ -231,10 +230,10 @@ def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, b
                                  destination={"ip": "127.0.0.51", "country_physical": "IE",
                                               "country_registered": "IE", "asn": 16509, "operator": "Cloud"}))
     if hostile:
-        findings.append(_finding("tracker_contacted", HOSTILE_SCRIPT, "<img src=x onerror=alert(1)>",
-                                 s["hostile"], values=[_value("header.x-huge", "huge", HUGE)],
-                                 recipient={"host": RTL_OVERRIDE, "entity": HOSTILE_HANDLER},
-                                 confidence='=HYPERLINK("http://127.0.0.1/","x")'))
+        findings.append(_finding("tracker_contacted", "planted", "<img src=x onerror=alert(1)>",
+                                 s["hostile"], values=[_value("header.x-huge", "huge", HUGE)], api=HOSTILE_SCRIPT,
+                                 recipient={"host": RTL_OVERRIDE, "entity": HOSTILE_HANDLER,
+                                            "parent": '=HYPERLINK("http://127.0.0.1/","x")'}))
     ids = {f["type"] + ":" + f["actor"]["package"] + ":" + f["data_category"]: f["id"] for f in findings}
     built.finding_ids.update(ids)
     by_type: dict[str, list[str]] = {}
@@ -271,12 +270,18 @@ def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, b
                                  (HOSTILE_SCRIPT, HOSTILE_SCRIPT), (HOSTILE_HANDLER, RTL_OVERRIDE)))
     built.verdict_ids.update({v["rule_id"]: v["id"] for v in verdicts})
     seal_sha = sha256_file(case.root / "seal.json")[0]
-    inputs = {"case": {"case_id": case.id, "seal_sha256": seal_sha, "ledger_head": None},
+    inputs = {"case": {"case_id": case.id, "seal_sha256": seal_sha,
+                       "case_json_sha256": sha256_file(case.root / "case.json")[0],
+                       "ledger_head": {"seq": 0, "hash": None, "intact": True}},
               "datasets": [{"name": "geoip-test", "version": "2026-11", "sha256": "f" * 64, "licence": "CC BY 4.0",
                             "attribution": "test data", "error_rate": "country: 2% on a 1,000-address sample"}],
-              "rulesets": [RULESET]}
+              "rulesets": [RULESET], "flows_analysed": 0}
     folder = case.root / "analysis"
     folder.mkdir()
-    for name, data in (("findings", {"findings": findings}), ("verdicts", {"verdicts": verdicts}),
-                       ("inputs", inputs)):
-        (folder / f"{name}.json").write_text(json.dumps(data, indent=1, sort_keys=True), "utf-8")
+    context = read_context(case)
+    write_documents({folder / "findings.json": Findings(findings=tuple(Finding.model_validate_json(json.dumps(f))
+                                                                        for f in findings)),
+                     folder / "verdicts.json": Verdicts(verdicts=tuple(Verdict.model_validate_json(json.dumps(v))
+                                                                        for v in verdicts)),
+                     folder / "observed.json": observe(context, len(context.flow_index)),
+                     folder / "inputs.json": Inputs.model_validate_json(json.dumps(inputs))})

@@ -1,4 +1,4 @@
-"""The shipped assets equal their source in reports/, and the en and nl catalogues are complete and used."""
+"""The report's assets exist once, in the package, and the en and nl catalogues are complete and used."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 import string
 from pathlib import Path
 
+from auditor.contract.vocabulary import FindingType, ReviewStatus, Severity, TransferOutcome, ValueSource
 from auditor.report import assets
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,12 +21,12 @@ def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_shipped_assets_are_a_copy_of_reports_dir() -> None:
-    source = _files(REPO / "reports")
-    shipped = _files(SHIPPED)
-    assert sorted(shipped) == sorted(source), "run scripts/sync-report-assets.sh"
-    for name, data in source.items():
-        assert shipped[name] == data, f"{name} differs from reports/{name}: run scripts/sync-report-assets.sh"
+def test_templates_stylesheet_and_catalogues_are_stored_once() -> None:
+    tracked = [p.relative_to(REPO).as_posix() for p in REPO.rglob("*")
+               if p.suffix in (".j2", ".css") or (p.suffix == ".json" and p.parent.name == "i18n")]
+    tracked = [p for p in tracked if not p.startswith((".venv/", "hooks/node_modules/", "reference/.android-sdk/"))]
+    assert all(p.startswith("auditor/report/assets/") for p in tracked), tracked
+    assert len(_files(SHIPPED)) == len([p for p in tracked if p.startswith("auditor/report/assets/")])
 
 
 def _fields(text: str) -> set[str]:
@@ -46,23 +47,21 @@ def test_catalogues_have_the_same_keys_placeholders_and_real_translations() -> N
 def test_every_key_the_templates_use_exists() -> None:
     en = assets.catalogue("en")
     used: set[str] = set()
-    for template in (SHIPPED / "templates").glob("*.j2"):
+    for template in (SHIPPED / "templates").rglob("*.j2"):
         text = template.read_text("utf-8")
         used |= set(re.findall(r'(?<![\w.])t\("([a-z_.]*[a-z_])"\s*[,)]', text))   # t("key") and t("key", …)
         used |= set(re.findall(r'"(unknowns\.limit_[a-z_]+)"', text))   # keys listed, then looked up
     assert used and not used - set(en), sorted(used - set(en))
     # families chosen at run time: every value the model can produce has its text
-    families = {"severity.": ["high", "medium", "low", "info"], "status.": ["pending", "confirmed", "dismissed"],
+    families = {"severity.": [s.value for s in Severity], "status.": [s.value for s in ReviewStatus],
                 "side.": ["client", "server"], "diff.": ["added", "removed"],
                 "diff.kind.": ["recipients", "data_categories", "sdks", "permissions", "api_calls", "verdicts"],
                 "unknowns.": ["quic_blocked", "non_http", "dns", "malformed", "aborted"],
-                "type.": ["clipboard_read", "clipboard_transmitted", "location_access", "biometric_capture",
-                          "biometric_auth", "identifier_access", "personal_data_transmitted", "tracker_contacted",
-                          "third_country_transfer", "sdk_embedded", "cleartext_personal_data"],
-                "outcome.": ["eea", "adequate", "third_country_no_adequacy", "unknown"],
+                "type.": [t.value for t in FindingType],
+                "outcome.": [o.value for o in TransferOutcome],
                 "tool.": ["name", "version", "git_commit", "python", "platform"],
                 "view.": ["country_physical", "country_registered", "entity_country"],
-                "source.": ["planted", "device", "recognised"],
+                "source.": [s.value for s in ValueSource],
                 "mark.": ["operator.note", "operator.consent_accepted", "operator.consent_refused"]}
     for prefix, values in families.items():
         for value in values:

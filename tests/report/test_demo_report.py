@@ -109,7 +109,7 @@ def test_planted_values_are_shown_as_values(demo: DemoReport) -> None:
     planted = demo.html["en"].split("Values planted by the auditor", 1)[1].split("</table>", 1)[0]
     latitude, longitude = PLANTS.location
     assert _cells(planted) == [["clipboard", PLANTS.clipboard],
-                               ["location", f"latitude: {latitude}; longitude: {longitude}"]]
+                               ["location", f"{latitude},{longitude}"]]
     # the planted position handed to the code three times (the clipboard canary rides on its hook events)
     returned = demo.data["method"]["planted_returned"]
     assert [(p["what"], p["value"]["text"]) for p in returned] == [
@@ -121,7 +121,7 @@ def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -
     finding = _finding(demo, "clipboard_read", actor="com.bytedance.sdk",
                        api="android.content.ClipboardManager.getPrimaryClip")
     assert finding["actor_detail"] == {"class": "com.bytedance.sdk.DeviceInfo", "frame": SDK_FRAME, "sdk": "Pangle",
-                                       "exodus_id": "363", "first_party": False}
+                                       "exodus_id": "363", "first_party": False, "basis": "stack"}
     assert finding["before_consent"] is True and finding["user_action"] is False
     assert [f["frame"] for f in finding["stack"] if f["actor"]] == [
         SDK_FRAME, "com.bytedance.sdk.AppLog.init(AppLog.java:34)"]
@@ -173,17 +173,19 @@ def test_known_unknowns_name_the_hooks_not_installed(demo: DemoReport) -> None:
     assert [h["api"] for h in unknowns["hooks_not_installed"]] == NOT_INSTALLED
     assert unknowns["capture_counted"] == {"aborted": 0, "dns": 0, "malformed": 0, "non_http": 0,
                                            "quic_blocked": 0, "tls_failed": 0}
-    assert unknowns["hook_errors"] == [] and unknowns["hook_malformed"] == []
-    assert [(d["reason"], d["verdict"], d["crash"]["text"]) for d in unknowns["hook_detached"]] == [
-        ("process-terminated", "exited(0)", "")]
-    for lang, heading, t_detached in (
-            ("en", "Calls to these 4 interface(s) could not be observed", "When the hooks stopped watching"),
-            ("nl", "Aanroepen van deze 4 interface(s) konden niet worden waargenomen", "Wanneer de hooks ophielden")):
+    assert [(p["kind"], p["detail"]["text"]) for p in unknowns["hook_problems"]] == [
+        ("detached", "reason: process-terminated; verdict: exited(0)")]
+    for lang, heading, t_detached, detached_kind in (
+            ("en", "Calls to these 4 interface(s) could not be observed", "When the hooks may have missed calls",
+             "hooks detached"),
+            ("nl", "Aanroepen van deze 4 interface(s) konden niet worden waargenomen",
+             "Wanneer de hooks aanroepen kunnen hebben gemist", "hooks losgekoppeld")):
         section = _section(demo.html[lang], "unknowns")
         assert heading in section
         not_installed, detached = section.split(t_detached, 1)
         assert [row[0] for row in _cells(not_installed)] == NOT_INSTALLED
-        assert [row[3:5] for row in _cells(detached)] == [["process-terminated", "exited(0)"]]
+        assert [row[3:5] for row in _cells(detached)] == [
+            [detached_kind, "reason: process-terminated; verdict: exited(0)"]]
         compact = demo.pdf[lang].replace(" ", "")
         assert all(api in compact for api in NOT_INSTALLED)
 

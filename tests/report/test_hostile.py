@@ -64,7 +64,7 @@ def test_binary_body_is_shown_as_hex(hostile_report: Path) -> None:
 
 def test_csv_cells_are_not_formulas(hostile_report: Path) -> None:
     row = next(r for r in csv_rows(hostile_report / "report.csv") if r["type"] == "tracker_contacted")
-    assert row["confidence"] == "'=HYPERLINK(\"http://127.0.0.1/\",\"x\")"
+    assert row["recipient_parent"] == "'=HYPERLINK(\"http://127.0.0.1/\",\"x\")"
     assert row["actor"] == "<img src=x onerror=alert(1)>"
 
 

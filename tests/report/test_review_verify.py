@@ -31,10 +31,11 @@ def fresh_case(tmp_path: Path) -> BuiltCase:
 
 def test_review_is_recorded_and_shown(fresh_case: BuiltCase) -> None:
     root = fresh_case.root
-    code, out = run("review", root, "v-transfer", "--status", "dismissed", "--comment", "first look",
+    transfer = fresh_case.verdict_ids["third-country-transfer-no-adequacy"]
+    code, out = run("review", root, transfer, "--status", "dismissed", "--comment", "first look",
                     "--reviewer", "Reviewer A")
     assert code == 0, out
-    code, out = run("review", root, "v-transfer", "--status", "confirmed", "--comment",
+    code, out = run("review", root, transfer, "--status", "confirmed", "--comment",
                     "Checked <b>the</b> request", "--reviewer", "Reviewer B")
     assert code == 0, out
     reviews = [r for r in read_records(root / "ledger.jsonl") if r["kind"] == "review.status"]
@@ -47,7 +48,7 @@ def test_review_is_recorded_and_shown(fresh_case: BuiltCase) -> None:
     report_dir = Path(json.loads(out)["directory"])
     assert report_dir == root / "reports" / "report-en"
     data = json.loads((report_dir / "report.json").read_text("utf-8"))
-    verdict = next(v for v in data["verdicts"] if v["id"] == "v-transfer")
+    verdict = next(v for v in data["verdicts"] if v["id"] == transfer)
     assert verdict["review"]["status"] == "confirmed" and verdict["review"]["reviewer"] == "Reviewer B"
     assert verdict["review"]["comment"]["text"] == "Checked <b>the</b> request"
     assert [h["status"] for h in verdict["review_history"]] == ["dismissed", "confirmed"]
@@ -59,7 +60,8 @@ def test_review_is_recorded_and_shown(fresh_case: BuiltCase) -> None:
 def test_review_rejects_unknown_verdicts_and_statuses(fresh_case: BuiltCase) -> None:
     code, out = run("review", fresh_case.root, "v-nope", "--status", "confirmed")
     assert code == 2 and "no such verdict" in out
-    code, out = run("review", fresh_case.root, "v-transfer", "--status", "maybe")
+    transfer = fresh_case.verdict_ids["third-country-transfer-no-adequacy"]
+    code, out = run("review", fresh_case.root, transfer, "--status", "maybe")
     assert code == 2
 
 
@@ -123,7 +125,7 @@ def test_bad_inputs_give_one_line_errors(tmp_path: Path, fresh_case: BuiltCase) 
     assert code == 2 and "has no analysis/: run 'auditor analyze'" in out and "Traceback" not in out
     (fresh_case.root / "analysis" / "findings.json").write_text('{"findings": [{"type": "x"}]}', "utf-8")
     code, out = run("report", fresh_case.root)
-    assert code == 2 and "findings.json: findings[0] is not an object with a string 'id'" in out
+    assert code == 2 and "findings.json: findings[0].id: Field required" in out
     (fresh_case.root / "analysis" / "findings.json").write_bytes(b"\xff\xfe")
     code, out = run("report", fresh_case.root)
     assert code == 2 and "findings.json: not valid UTF-8 (byte 0)" in out

@@ -1,0 +1,75 @@
+"""The annex and the summary's charts: every flow (from the ledger: raw exhibits), every hook call (with the
+code analysis attributed it to), every sealed file, and the timeline and country data the charts draw."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from auditor.contract.findings import Finding
+from auditor.contract.observed import MAX_ROWS, Observed
+from auditor.contract.vocabulary import PERSONAL_DATA_TYPES
+from auditor.report.display import Display
+from auditor.report.sections.findings import FindingsSection
+from auditor.report.sources import LedgerView
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def flows_with_personal_data(findings: tuple[Finding, ...]) -> set[int]:
+    return {item.ledger_seq for f in findings if f.type in PERSONAL_DATA_TYPES for item in f.evidence.shown}
+
+
+def chart_data(d: Display, ledger: LedgerView, findings: tuple[Finding, ...], observed: Observed,
+               personal: set[int]) -> dict[str, Any]:
+    points = []
+    for seq, record in sorted(ledger.flows.items())[:MAX_ROWS]:
+        request = _dict(record["body"].get("request"))
+        points.append({"seq": seq, "time": d.plain(record["t_wall"]), "host": d.plain(_str(request.get("host"))[:253]),
+                       "personal": seq in personal})
+    consent = [{"time": d.plain(m.time), "kind": m.kind} for m in observed.marks
+               if m.kind in ("operator.consent_accepted", "operator.consent_refused")]
+    countries: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"physical": set(), "entity": set()})
+    for f in findings:
+        if f.recipient is None:
+            continue
+        host = d.plain(f.recipient.host)
+        physical = (f.destination.country_physical if f.destination else None) or "??"
+        entity = f.recipient.entity_country or "??"
+        countries[physical]["physical"].add(host)
+        countries[entity]["entity"].add(host)
+    return {"timeline": points, "consent": consent,
+            "countries": [{"country": c, "physical": len(v["physical"]), "entity": len(v["entity"])}
+                          for c, v in sorted(countries.items())]}
+
+
+def annex_section(d: Display, ledger: LedgerView, seal: dict[str, Any] | None, observed: Observed,
+                  findings: FindingsSection, personal: set[int]) -> dict[str, Any]:
+    flows = []
+    for seq, record in sorted(ledger.flows.items())[:MAX_ROWS]:
+        body = record["body"]
+        request, response = _dict(body.get("request")), _dict(body.get("response"))
+        stream = _dict(body.get("stream"))
+        offset = stream.get("offset")
+        url = f"{_str(request.get('scheme'))}://{_str(request.get('host'))}{_str(request.get('path'))}"
+        flows.append({"seq": seq, "time": d.plain(record["t_wall"]),
+                      "method": d.plain(_str(request.get("method"))[:20]), "url": d.text(url, 200),
+                      "server_ip": d.plain(_str(_dict(body.get("server")).get("ip"))[:64]),
+                      "status": response.get("status_code") if isinstance(response.get("status_code"), int) else None,
+                      "personal": seq in personal,
+                      # a proxy.flow has no artifact: the flow is the record in flows.mitm named by stream
+                      "artifact": d.plain(_str(record.get("artifact") or stream.get("sha256"))[:64]),
+                      "stream_offset": offset if isinstance(offset, int) and offset >= 0 else None})
+    files = sorted(_dict(_dict(seal.get("payload") if seal else None).get("files")).items())
+    return {"flows": flows, "flows_omitted": max(0, len(ledger.flows) - MAX_ROWS),
+            "hook_events": [findings.hook_row(call) for call in observed.hook_calls],
+            "hook_events_omitted": observed.hook_calls_omitted,
+            "files": [{"path": d.plain(p), "sha256": d.plain(_dict(e).get("sha256")), "size": _dict(e).get("size")}
+                      for p, e in files[:MAX_ROWS]],
+            "files_omitted": max(0, len(files) - MAX_ROWS)}

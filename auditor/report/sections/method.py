@@ -1,0 +1,53 @@
+"""The method: what the analysis was made from (inputs.json) and what the method did and planted
+(observed.json: planted values, operator marks, capture sessions, hooked processes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.contract.files import Analysis
+from auditor.contract.findings import Actor
+from auditor.readable import readable
+from auditor.report.display import Display
+
+
+def actor_name(actor: Actor | None) -> str:
+    return actor.name if actor is not None else ""
+
+
+def analysis_section(d: Display, analysis: Analysis, seal_sha256: str | None) -> dict[str, Any]:
+    inputs = analysis.inputs
+    made_from = inputs.case.seal_sha256
+    return {
+        "files": analysis.hashes,
+        "made_from_seal": d.plain(made_from),
+        "matches_seal": seal_sha256 is not None and made_from == seal_sha256,
+        "datasets": [{"name": d.plain(x.name), "version": d.plain(x.version), "sha256": d.plain(x.sha256),
+                      "licence": d.plain(x.licence), "attribution": d.plain(x.attribution),
+                      "error_rate": d.plain(x.error_rate)}
+                     for x in inputs.datasets],
+        "rulesets": [{"name": d.plain(r.name), "version": d.plain(r.version), "sha256": r.sha256}
+                     for r in inputs.rulesets],
+    }
+
+
+def method_section(d: Display, analysis: Analysis) -> dict[str, Any]:
+    observed = analysis.observed
+    return {
+        "planted": [{"what": d.plain(p.what), "value": d.text(p.value, 300)} for p in observed.planted
+                    if p.seq is None],
+        "planted_returned": [{"seq": r.seq, "time": d.plain(r.time), "what": d.plain(r.planted.what),
+                              "api": d.plain(r.api), "value": d.text(readable(r.planted.value), 300),
+                              "original": d.text(readable(r.planted.original), 300),
+                              "actor": d.plain(r.actor.package or r.actor.class_name) if r.actor else "",
+                              "sdk": d.plain(r.actor.sdk) if r.actor else ""}
+                             for r in observed.planted_returned],
+        "marks": [{"seq": m.seq, "time": d.plain(m.time), "kind": d.plain(m.kind), "text": d.text(m.text, 500)}
+                  for m in observed.marks],
+        "capture_sessions": [{"started": d.plain(s.started), "stopped": d.plain(s.stopped), "mode": d.plain(s.mode),
+                              "flows": d.plain(s.flows), "ca_cert_sha256": d.plain(s.ca_cert_sha256)}
+                             for s in observed.capture_sessions],
+        "hooked_processes": [{"seq": p.seq, "time": d.plain(p.time), "pid": d.plain(p.pid), "event": d.plain(p.event),
+                              "frida": d.plain(p.frida), "agent_sha256": d.plain(p.agent_sha256)}
+                             for p in observed.hooked_processes],
+    }

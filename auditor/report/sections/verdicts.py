@@ -1,0 +1,62 @@
+"""The verdicts with their reviewers' statuses, and the summary counts over verdicts and findings.
+
+The review status is not analysis's: `auditor review` records it in the ledger after analysis (also after
+sealing), so the latest review.status event for each verdict is read here; verdicts.json always says pending.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from auditor.contract.verdicts import Verdict
+from auditor.contract.vocabulary import SEVERITY_ORDER, ReviewStatus
+from auditor.report.display import Display
+from auditor.report.sources import LedgerView
+
+PENDING = {"status": ReviewStatus.PENDING.value, "comment": None, "reviewer": "", "time": "", "seq": None}
+
+
+def verdicts_section(d: Display, verdicts: tuple[Verdict, ...], ledger: LedgerView) -> list[dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    history: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    statuses = {s.value for s in ReviewStatus}
+    for record in ledger.reviews:
+        body = record["body"]
+        vid, status = str(body.get("verdict_id")), body.get("status")
+        if status not in statuses:
+            continue
+        entry = {"status": status, "comment": d.text(body.get("comment"), 2000),
+                 "reviewer": d.plain(body.get("reviewer")), "time": d.plain(record["t_wall"]), "seq": record["seq"]}
+        latest[vid] = entry
+        history[vid].append(entry)
+    rows = []
+    for v in verdicts:
+        rows.append({
+            "id": v.id, "rule_id": v.rule_id, "severity": v.severity.value,
+            "ruleset": {"name": d.plain(v.ruleset.name), "version": d.plain(v.ruleset.version),
+                        "sha256": v.ruleset.sha256},
+            "title": {lang: d.text(v.title.get(lang), 400) for lang in ("en", "nl")},
+            "explanation": {lang: d.text(v.explanation.get(lang), 4000) for lang in ("en", "nl")},
+            "citations": [{"instrument": d.plain(c.instrument), "article": d.plain(c.article),
+                           "paragraph": d.plain(c.paragraph), "point": d.plain(c.point), "recital": d.plain(c.recital),
+                           "text": d.text(c.text, 1500)}
+                          for c in v.citations],
+            "findings": list(v.findings),
+            "evidence_required": [d.text(e, 300) for e in v.evidence_required],
+            "review": latest.get(v.id, PENDING),
+            "review_history": history.get(v.id, []),
+        })
+    rank = {s.value: i for i, s in enumerate(SEVERITY_ORDER)}
+    rows.sort(key=lambda row: (rank[row["severity"]], row["rule_id"], row["id"]))
+    return rows
+
+
+def summary_section(verdicts: list[dict[str, Any]], findings: list[dict[str, Any]]) -> dict[str, Any]:
+    by_severity = Counter(v["severity"] for v in verdicts)
+    by_status = Counter(v["review"]["status"] for v in verdicts)
+    return {"verdicts_by_severity": {s.value: by_severity.get(s.value, 0) for s in SEVERITY_ORDER},
+            "verdicts_by_status": {s.value: by_status.get(s.value, 0) for s in ReviewStatus},
+            "findings": len(findings),
+            "findings_by_type": dict(sorted(Counter(f["type"] for f in findings).items())),
+            "before_consent": sum(1 for f in findings if f["before_consent"] is True)}
