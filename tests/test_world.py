@@ -95,41 +95,46 @@ def test_files_every_former_reader_accepted_still_load(doc, counts, addresses): 
     (lambda d: d["ips"].update({"127.0.0.61": "DE"}), 'ips["127.0.0.61"]: must be an object'),
     (lambda d: d["ips"]["127.0.0.21"].pop("asn"), 'ips["127.0.0.21"]: missing asn'),
     (lambda d: d["ips"]["127.0.0.21"].update(city="Beijing"), 'ips["127.0.0.21"]: unknown key "city"'),
-    (lambda d: d["ips"]["127.0.0.21"].update(country_physical="China"),
-     'ips["127.0.0.21"].country_physical: must be an ISO 3166-1 alpha-2 code in capitals, not "China"'),
-    (lambda d: d["ips"]["127.0.0.21"].update(country_registered="cn"),
-     'ips["127.0.0.21"].country_registered: must be an ISO 3166-1 alpha-2 code in capitals, not "cn"'),
-    (lambda d: d["ips"]["127.0.0.21"].update(asn=True), 'ips["127.0.0.21"].asn: must be an integer in 0..4294967295, '
-                                                        "not true"),
-    (lambda d: d["ips"]["127.0.0.21"].update(asn=-1), 'ips["127.0.0.21"].asn: must be an integer in 0..4294967295, '
-                                                      "not -1"),
-    (lambda d: d["ips"]["127.0.0.21"].update(asn=4134.0), 'ips["127.0.0.21"].asn: must be an integer in '
-                                                          "0..4294967295, not 4134.0"),
-    (lambda d: d["ips"]["127.0.0.21"].update(operator=5), 'ips["127.0.0.21"].operator: must be a string of 1 to 300 '
-                                                          "characters"),
-    (lambda d: d["ips"]["127.0.0.21"].update(operator=["x"]), 'ips["127.0.0.21"].operator: must be a string of 1 to '
-                                                              "300 characters"),
     (lambda d: d["entities"].update({"Snssdk.com": d["entities"]["snssdk.com"]}),
      'entities: "Snssdk.com" is not a lower-case DNS name'),
     (lambda d: d["entities"]["snssdk.com"].pop("country"), 'entities["snssdk.com"]: missing country'),
     (lambda d: d["entities"]["snssdk.com"].update(dpf="yes"), 'entities["snssdk.com"]: unknown key "dpf"'),
-    (lambda d: d["entities"]["snssdk.com"].update(dpf_certified="no"),
-     'entities["snssdk.com"].dpf_certified: must be true, false or null'),
-    (lambda d: d["entities"]["snssdk.com"].update(first_party="yes"),
-     'entities["snssdk.com"].first_party: must be true or false'),
-    (lambda d: d["entities"]["snssdk.com"].update(first_party=None),
-     'entities["snssdk.com"].first_party: must be true or false'),
-    (lambda d: d["entities"]["snssdk.com"].update(entity="x" * 301),
-     'entities["snssdk.com"].entity: must be a string of 1 to 300 characters'),
-    (lambda d: d["entities"]["snssdk.com"].update(entity=""),
-     'entities["snssdk.com"].entity: must be a string of 1 to 300 characters'),
-    (lambda d: d["entities"]["snssdk.com"].update(parent=False),
-     'entities["snssdk.com"].parent: must be a string of 1 to 300 characters'),
-    (lambda d: d["entities"]["snssdk.com"].update(country=None),
-     'entities["snssdk.com"].country: must be an ISO 3166-1 alpha-2 code in capitals, not null'),
 ])
-def test_each_check_names_the_field(change, problem):  # type: ignore[no-untyped-def]
+def test_each_check_names_the_place(change, problem):  # type: ignore[no-untyped-def]
     assert error(json.dumps(mutated(change)).encode()) == problem
+
+
+COUNTRY = "must be an ISO 3166-1 alpha-2 code in capitals, not "
+TEXT = "must be a string of 1 to 300 characters"
+ASN = "must be an integer in 0..4294967295, not "
+
+
+@pytest.mark.parametrize("where, value, problem", [
+    ('ips["127.0.0.21"].country_physical', "China", COUNTRY + '"China"'),
+    ('ips["127.0.0.21"].country_registered', "cn", COUNTRY + '"cn"'),
+    ('ips["127.0.0.21"].asn', True, ASN + "true"),
+    ('ips["127.0.0.21"].asn', -1, ASN + "-1"),
+    ('ips["127.0.0.21"].asn', 4294967296, ASN + "4294967296"),
+    ('ips["127.0.0.21"].asn', 4134.0, ASN + "4134.0"),
+    ('ips["127.0.0.21"].asn', "4134", ASN + '"4134"'),
+    ('ips["127.0.0.21"].operator', 5, TEXT),
+    ('ips["127.0.0.21"].operator', ["x"], TEXT),
+    ('ips["127.0.0.21"].operator', "", TEXT),
+    ('entities["snssdk.com"].dpf_certified', "no", "must be true, false or null"),
+    ('entities["snssdk.com"].first_party', "yes", "must be true or false"),
+    ('entities["snssdk.com"].first_party', None, "must be true or false"),
+    ('entities["snssdk.com"].entity', "x" * 301, TEXT),
+    ('entities["snssdk.com"].entity', "", TEXT),
+    ('entities["snssdk.com"].parent', False, TEXT),
+    ('entities["snssdk.com"].country', None, COUNTRY + "null"),
+    ('entities["snssdk.com"].country', "de", COUNTRY + '"de"'),
+])
+def test_each_field_check_names_the_file_and_the_field(where, value, problem):  # type: ignore[no-untyped-def]
+    table, rest = where.split("[", 1)
+    key, name = rest.split("].")
+    doc = copy.deepcopy(GOOD)
+    doc[table][json.loads(key)][name] = value
+    assert error(json.dumps(doc).encode()) == f"{where}: {problem}"
 
 
 def test_a_key_in_a_message_is_quoted_and_cut():

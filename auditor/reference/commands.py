@@ -20,7 +20,7 @@ from auditor.world import World, load_world
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 WORLD_OPTION = click.option("--world", "world_file", type=FILE,
-                            help="World file (WORLD.md format; default: the reference app's world).")
+                            help="World file (docs/world.md format; default: the reference app's world).")
 
 
 @click.group("reference")
