@@ -17,9 +17,9 @@ from pathlib import Path
 
 import maxminddb
 
-from auditor.analyze.world import Overrides
 from auditor.contract.findings import Destination
 from auditor.datasets.registry import verified_path
+from auditor.world import World
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class AsnTable:
 
 
 class Destinations:
-    def __init__(self, overrides: Overrides, physical_mmdb: Path | None = None):
+    def __init__(self, overrides: World, physical_mmdb: Path | None = None):
         self.overrides = overrides
         self.used: set[str] = set()
         self.physical_source = "user-mmdb" if physical_mmdb else "dbip-country"
@@ -109,8 +109,8 @@ class Destinations:
         key = str(address)
         override = self.overrides.ips.get(key)
         if override:
-            return Located(key, override["country_physical"], override["country_registered"],
-                               override["asn"], override["operator"], ("world-overrides",))
+            return Located(key, override.country_physical, override.country_registered,
+                          override.asn, override.operator, ("world-overrides",))
         if not address.is_global:
             return Located(key, None, None, None, None, ())
         asn = self._asn_table(address.version).get(int(address))

@@ -18,10 +18,10 @@ from typing import Any
 
 import publicsuffixlist
 
-from auditor.analyze.world import Overrides
 from auditor.case.canonical import sha256_file
 from auditor.contract.findings import Actor, Recipient
 from auditor.datasets.registry import verified_path
+from auditor.world import World
 
 MAX_SIGNATURE = 300
 
@@ -80,7 +80,7 @@ class KnownRecipient:
 
 
 class Recipients:
-    def __init__(self, overrides: Overrides):
+    def __init__(self, overrides: World):
         self.overrides = overrides
         self.used: set[str] = set()
         with open(verified_path("xray-owners"), encoding="utf-8") as handle:
@@ -115,9 +115,9 @@ class Recipients:
         tracker = next((name for pattern, name in self.signatures if pattern.search("." + host)), None)
         override = self.overrides.entities.get(host) or self.overrides.entities.get(domain)
         if override:
-            return KnownRecipient(host, domain, override["entity"], override["parent"] or override["entity"],
-                             override["country"], override["dpf_certified"], "world-overrides", tracker,
-                             override["first_party"])
+            return KnownRecipient(host, domain, override.entity, override.parent or override.entity,
+                                  override.country, override.dpf_certified, "world-overrides", tracker,
+                                  override.first_party)
         owner = self.owners.get(host) or self.owners.get(domain)
         if owner:
             country = str(owner.get("country") or "").upper()

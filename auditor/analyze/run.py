@@ -22,7 +22,6 @@ from auditor.analyze.observed import observe
 from auditor.analyze.personal import KnownValues, recognise
 from auditor.analyze.recipients import Recipients, psl_provenance
 from auditor.analyze.transfers import transfer
-from auditor.analyze.world import Overrides, load_overrides
 from auditor.case.bundle import ANALYSIS_DIR, Case
 from auditor.case.canonical import sha256_file
 from auditor.contract.document import write_documents
@@ -33,6 +32,7 @@ from auditor.contract.verdicts import RulesetIdentity, Verdicts
 from auditor.datasets.registry import provenance
 from auditor.rules.evaluate import evaluate
 from auditor.rules.schema import Ruleset, default_rules_dir, load_rulesets
+from auditor.world import Addresses, World, load_world
 
 MAX_BODY = 32 << 20
 MAX_HEADERS = 500
@@ -109,7 +109,7 @@ def device_values(device: Any) -> dict[str, Any]:
 
 
 class Analysis:
-    def __init__(self, case: Case, rulesets: list[Ruleset], overrides: Overrides, mmdb: Path | None):
+    def __init__(self, case: Case, rulesets: list[Ruleset], overrides: World, mmdb: Path | None):
         self.case = case
         self.rulesets = rulesets
         self.overrides = overrides
@@ -208,7 +208,7 @@ def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = 
             mmdb: Path | None = None) -> Result:
     case = Case.open(case_dir)
     rulesets = load_rulesets(rules_dir or default_rules_dir())
-    overrides = load_overrides(world)
+    overrides = load_world(world, Addresses.ANY) if world else World()     # an override table: real addresses
     analysis = Analysis(case, rulesets, overrides, mmdb)
     findings = analysis.run()
     case_context = {"child_persona": child_persona(case.info.get("persona")),

@@ -34,9 +34,9 @@ from auditor.instrument.session import Instrumentation, Target
 from auditor.reference.assets import default_world, reference_apk
 from auditor.reference.launcher import jvm_launch, write_device_state, write_hosts_file
 from auditor.reference.upstream import UpstreamServers
-from auditor.reference.world import load_world
 from auditor.report.render import write_report
 from auditor.static.store import store_apk_scan
+from auditor.world import load_world
 
 SCENARIO = ("auditor demo: the reference app (JVM build) under Frida hooks, its traffic through auditor capture "
             "to a loopback test world; the consent dialog is accepted, then a biometric login")

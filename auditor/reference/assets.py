@@ -24,5 +24,5 @@ def reference_apk() -> Path:
 
 
 def default_world() -> Path:
-    """The world the reference app's host names live in (WORLD.md format)."""
+    """The world the reference app's host names live in (docs/world.md format)."""
     return _data("world.json")

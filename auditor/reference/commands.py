@@ -16,11 +16,11 @@ from auditor.output import emit
 from auditor.reference import launcher
 from auditor.reference.assets import default_world
 from auditor.reference.upstream import UpstreamServers
-from auditor.reference.world import World, load_world
+from auditor.world import World, load_world
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 WORLD_OPTION = click.option("--world", "world_file", type=FILE,
-                            help="World file (WORLD.md format; default: the reference app's world).")
+                            help="World file (docs/world.md format; default: the reference app's world).")
 
 
 @click.group("reference")

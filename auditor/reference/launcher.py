@@ -15,7 +15,7 @@ from pathlib import Path
 
 from auditor.errors import InputError
 from auditor.reference.assets import reference_jar
-from auditor.reference.world import World
+from auditor.world import World
 
 JAVA17 = Path("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")
 DEVICE_STATE_KEYS = frozenset({

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from auditor.reference.throwaway_ca import ThrowawayCA
 from auditor.reference.upstream_http import MAX_HEAD, Peer, ReceivedRequest, serve_h1, serve_h2
-from auditor.reference.world import World
+from auditor.world import World
 
 PORT_ATTEMPTS = 20
 MAX_CONNECTIONS = 256  # open at once, over all addresses; more are closed at once

@@ -114,9 +114,11 @@ def test_cli(analysed_har, tmp_path):
     missing = CliRunner().invoke(cli, ["analyze", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and missing.stderr == f"error: {tmp_path / 'nope'}: no such case directory\n"
     bad_world = tmp_path / "w.json"
-    bad_world.write_text(json.dumps({"format": "auditor-world/1", "ips": {"1.2.3.4": {"country_physical": "USA"}}}))
+    bad_world.write_text(json.dumps({"format": "auditor-world/1", "hosts": {}, "entities": {}, "ips": {"1.2.3.4": {
+        "country_physical": "USA", "country_registered": "US", "asn": 64500, "operator": "x"}}}))
     refused = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--world", str(bad_world)])
-    assert refused.exit_code == 2 and "ips.1.2.3.4: country must be an ISO 3166-1 alpha-2 code" in refused.stderr
+    assert refused.exit_code == 2 and refused.stderr == f'error: {bad_world}: ips["1.2.3.4"].country_physical: ' \
+        'must be an ISO 3166-1 alpha-2 code in capitals, not "USA"\n'
 
 
 def test_user_mmdb_replaces_the_physical_view(tmp_path):

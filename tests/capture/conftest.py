@@ -47,7 +47,9 @@ def confdir(tmp_path_factory) -> Path:
 def world(tmp_path) -> Path:
     path = tmp_path / "world.json"
     path.write_text(json.dumps({"format": "auditor-world/1", "description": "capture test",
-                                "hosts": {HOST: UPSTREAM_IP}, "ips": {}, "entities": {}}))
+                                "hosts": {HOST: UPSTREAM_IP}, "entities": {},
+                                "ips": {UPSTREAM_IP: {"country_physical": "DE", "country_registered": "DE",
+                                                      "asn": 64500, "operator": "capture test upstream"}}}))
     return path
 
 

@@ -37,7 +37,7 @@ from auditor.instrument.planting import Plants
 from auditor.reference.assets import default_world, reference_apk
 from auditor.reference.launcher import jvm_launch, write_hosts_file
 from auditor.reference.upstream import UpstreamServers
-from auditor.reference.world import load_world
+from auditor.world import load_world
 from tests.hook_actor import actor
 
 PACKAGE = "com.example.reference"

@@ -29,7 +29,7 @@ from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants
 from auditor.reference.assets import default_world, reference_apk
 from auditor.reference.upstream import UpstreamServers
-from auditor.reference.world import load_world
+from auditor.world import load_world
 from tests.capture.wireguard_peer import PHONE_IP, WireGuardPeer
 
 PACKAGE = "com.example.reference"

@@ -13,7 +13,7 @@ import pytest
 from auditor.case.bundle import Case
 from auditor.reference.assets import default_world
 from auditor.reference.launcher import JAVA17, jvm_launch, write_hosts_file
-from auditor.reference.world import load_world
+from auditor.world import load_world
 
 APP_PACKAGE = "com.example.reference"
 

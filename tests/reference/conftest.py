@@ -17,7 +17,7 @@ import pytest
 from auditor.reference import launcher
 from auditor.reference.assets import default_world
 from auditor.reference.upstream import ReceivedRequest, UpstreamServers
-from auditor.reference.world import World, load_world
+from auditor.world import World, load_world
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDON = Path(__file__).with_name("world_addon.py")

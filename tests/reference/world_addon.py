@@ -1,15 +1,17 @@
 """Test-only mitmproxy addon: connect to the world's loopback address for a host name instead of resolving it.
 
-Options: world_file (WORLD.md JSON), world_port (the port all upstream servers listen on). SNI and Host stay
-the real host name; only the TCP destination changes.
+Options: world_file (a world file, docs/world.md), world_port (the port all upstream servers listen on). SNI and
+Host stay the real host name; only the TCP destination changes.
 """
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
 from mitmproxy import ctx
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
+
+from auditor.world import load_world
 
 
 class WorldResolver:
@@ -22,8 +24,7 @@ class WorldResolver:
 
     def configure(self, updated: set[str]) -> None:
         if "world_file" in updated and ctx.options.world_file:
-            with open(ctx.options.world_file, encoding="utf-8") as handle:
-                self.hosts = json.load(handle)["hosts"]
+            self.hosts = load_world(Path(ctx.options.world_file)).hosts
 
     def server_connect(self, data: ServerConnectionHookData) -> None:
         host = data.server.address[0] if data.server.address else None

@@ -13,7 +13,7 @@ from mitmproxy import ctx
 from mitmproxy.proxy import server_hooks
 
 from auditor.capture.addons.sink import add_case_option, case_sink
-from auditor.capture.world import World, load_world
+from auditor.world import World, load_world
 
 
 class WorldResolver:
