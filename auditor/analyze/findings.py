@@ -14,11 +14,11 @@ from typing import Any
 
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
 from auditor.case.canonical import canonical_json, sha256_hex
+from auditor.catalogue import PRIVACY_APIS
 
 MAX_EVIDENCE = 20
 MAX_LOCATIONS = 20
-HOOK_TYPES = {"clipboard": "clipboard_read", "location": "location_access", "biometric_capture": "biometric_capture",
-              "biometric_auth": "biometric_auth", "identifier": "identifier_access"}
+HOOK_TYPES = PRIVACY_APIS.finding_types()   # hook category -> finding type (auditor/catalogue)
 # Stack frames through which Android delivers a user's paste: a clipboard read below one of these is user action.
 PASTE_FRAMES = ("android.widget.TextView.onTextContextMenuItem", "android.widget.TextView.paste",
                 "android.widget.Editor", "android.view.inputmethod", "android.view.View.performClick")
@@ -136,9 +136,7 @@ def hook_findings(out: FindingSet, row: Any, before_consent: bool) -> None:
     extra: dict[str, Any] = {"api": row.api}
     if kind == "clipboard_read":
         extra["user_action"] = any(frame.startswith(PASTE_FRAMES) for frame in row.stack)
-    category = {"clipboard_read": "clipboard", "location_access": "location",
-                "biometric_capture": "biometric", "biometric_auth": "biometric",
-                "identifier_access": "device_identifier"}[kind]
+    category = PRIVACY_APIS.category(row.category).data_category
     evidence: dict[str, Any] = {"ledger_seq": int(row.seq), "stack": row.stack[:12]}
     if row.planted:
         evidence["planted"] = row.planted
