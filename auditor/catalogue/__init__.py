@@ -189,12 +189,16 @@ class _Reader:
             if key in seen or static_key in seen:
                 raise self.fail(f"apis[{i}] ({api.name})", "duplicate entry")
             seen |= {key, static_key} - {None}
-        for category in categories:
+        for i, category in enumerate(categories):
             used = frozenset().union(*(a.used_by for a in apis if a.category == category.id))
             if used != category.used_by:
-                raise self.fail(f"category {category.id}", f"used_by {sorted(category.used_by)} is not what its "
-                                f"APIs say ({sorted(used) or 'no API'})")
+                raise self.fail(f"categories[{i}] ({category.id})", f"used_by {_names(category.used_by)} is not "
+                                f"what its APIs say ({_names(used) or 'no API'})")
         return Catalogue(categories, apis)
+
+
+def _names(consumers: frozenset[Consumer]) -> str:
+    return ", ".join(sorted(c.value for c in consumers))
 
 
 def load(path: Path = DATA_PATH) -> Catalogue:
