@@ -126,6 +126,9 @@ BAD = [
     (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[10] (camera): duplicate category"),
     (lambda d: _api(d, "getImei").update(category="contacts"),
      "apis[44] (android.telephony.TelephonyManager.getImei): unknown category 'contacts'"),
+    (lambda d: _api(d, "getImei").update(category=["identifier"]),
+     "apis[44] (android.telephony.TelephonyManager.getImei): unknown category ['identifier']"),
+    (lambda d: d.update(description="one line"), "description: must be a list of strings"),
     (lambda d: _api(d, "getImei").update(used_by=["hook", "phone"]),
      "apis[44] (android.telephony.TelephonyManager.getImei): used_by must list one or more of hook, static, each "
      "once"),

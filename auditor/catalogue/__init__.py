@@ -145,7 +145,7 @@ class _Reader:
         where = f"apis[{index}]"
         raw = self.obj(raw, where, _API_KEYS, {"class", "method", "category", "used_by"})
         where = f"{where} ({self.text(raw['class'], where + '.class')}.{self.text(raw['method'], where + '.method')})"
-        if raw["category"] not in categories:
+        if not isinstance(raw["category"], str) or raw["category"] not in categories:
             raise self.fail(where, f"unknown category {raw['category']!r}")
         api = Api(raw["class"], raw["method"], raw["category"], self.consumers(raw["used_by"], where),
                   self.flag(raw.get("via_implementations", False), where), self.arg_match(raw.get("arg_match"), where),
@@ -175,6 +175,8 @@ class _Reader:
         raw = self.obj(raw, "top level", _TOP_KEYS, _TOP_KEYS)
         if not isinstance(raw["categories"], list) or not isinstance(raw["apis"], list):
             raise self.fail("top level", "categories and apis must be lists")
+        if not isinstance(raw["description"], list) or not all(isinstance(d, str) for d in raw["description"]):
+            raise self.fail("description", "must be a list of strings")
         categories = tuple(self.category(c, i) for i, c in enumerate(raw["categories"]))
         ids = [c.id for c in categories]
         for i, category_id in enumerate(ids):
