@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from auditor.analyze.findings import HOOK_TYPES
+from auditor.analyze.findings import HOOK_DATA, HOOK_TYPES
 from auditor.catalogue import DATA_PATH, PRIVACY_APIS, Consumer, load
 from auditor.errors import InputError
 from auditor.instrument.agent import AGENT_PATH
@@ -35,6 +35,9 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
     assert without == {"socket": (True, [HOOK]), "camera": (False, [STATIC])}
     assert all(c.note for c in PRIVACY_APIS.categories if c.finding_type is None)
     assert HOOK_TYPES == {c: t for c, (t, _d) in made.items() if t is not None}
+    assert HOOK_DATA == {"clipboard_read": "clipboard", "location_access": "location",
+                         "biometric_capture": "biometric", "biometric_auth": "biometric",
+                         "identifier_access": "device_identifier"}
     en, nl = assets.catalogue("en"), assets.catalogue("nl")
     for category in PRIVACY_APIS.categories:
         key = f"api_category.{category.id}"
@@ -140,6 +143,9 @@ BAD = [
      "categories[0] (clipboard): a hooked category needs a finding_type unless it is plumbing"),
     (lambda d: _category(d, "camera").pop("note"),
      "categories[8] (camera): a category without a finding_type needs a note saying why"),
+    (lambda d: _category(d, "microphone").update(data_category="audio"),
+     "categories[7] (microphone): finding type biometric_capture has data category biometric in biometric_capture, "
+     "not audio"),
     (lambda d: _category(d, "socket").update(finding_type="socket_opened", data_category="network"),
      "categories[9] (socket): a plumbing category makes no finding: finding_type must be null"),
     (lambda d: _api(d, "getString")["arg_match"].pop("inlined_constant"),

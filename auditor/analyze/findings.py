@@ -18,7 +18,9 @@ from auditor.catalogue import PRIVACY_APIS
 
 MAX_EVIDENCE = 20
 MAX_LOCATIONS = 20
-HOOK_TYPES = PRIVACY_APIS.finding_types()   # hook category -> finding type (auditor/catalogue)
+# hook category -> finding type -> its data category, from auditor/catalogue/privacy_apis.json
+HOOK_TYPES = PRIVACY_APIS.finding_types()
+HOOK_DATA = PRIVACY_APIS.data_categories()
 # Stack frames through which Android delivers a user's paste: a clipboard read below one of these is user action.
 PASTE_FRAMES = ("android.widget.TextView.onTextContextMenuItem", "android.widget.TextView.paste",
                 "android.widget.Editor", "android.view.inputmethod", "android.view.View.performClick")
@@ -136,7 +138,7 @@ def hook_findings(out: FindingSet, row: Any, before_consent: bool) -> None:
     extra: dict[str, Any] = {"api": row.api}
     if kind == "clipboard_read":
         extra["user_action"] = any(frame.startswith(PASTE_FRAMES) for frame in row.stack)
-    category = PRIVACY_APIS.category(row.category).data_category
+    category = HOOK_DATA[kind]
     evidence: dict[str, Any] = {"ledger_seq": int(row.seq), "stack": row.stack[:12]}
     if row.planted:
         evidence["planted"] = row.planted

@@ -62,9 +62,6 @@ class Catalogue:
     categories: tuple[Category, ...]
     apis: tuple[Api, ...]
 
-    def category(self, category_id: str) -> Category:
-        return next(c for c in self.categories if c.id == category_id)
-
     def categories_used_by(self, consumer: Consumer) -> frozenset[str]:
         return frozenset(c.id for c in self.categories if consumer in c.used_by)
 
@@ -74,6 +71,11 @@ class Catalogue:
     def finding_types(self) -> dict[str, str]:
         """Hook category -> finding type, for the categories that make findings."""
         return {c.id: c.finding_type for c in self.categories if c.finding_type is not None}
+
+    def data_categories(self) -> dict[str, str]:
+        """Finding type -> the data category of that finding (one per finding type, checked when read)."""
+        return {c.finding_type: c.data_category for c in self.categories
+                if c.finding_type is not None and c.data_category is not None}
 
 
 _TOP_KEYS = {"description", "categories", "apis"}
@@ -192,6 +194,10 @@ class _Reader:
                 raise self.fail(f"apis[{i}] ({api.name})", "duplicate entry")
             seen |= {key, static_key} - {None}
         for i, category in enumerate(categories):
+            first = next(c for c in categories if c.finding_type == category.finding_type)
+            if first.data_category != category.data_category:
+                raise self.fail(f"categories[{i}] ({category.id})", f"finding type {category.finding_type} has data "
+                                f"category {first.data_category} in {first.id}, not {category.data_category}")
             used = frozenset().union(*(a.used_by for a in apis if a.category == category.id))
             if used != category.used_by:
                 raise self.fail(f"categories[{i}] ({category.id})", f"used_by {_names(category.used_by)} is not "
