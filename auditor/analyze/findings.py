@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
 from auditor.case.canonical import canonical_json, sha256_hex
+from auditor.catalogue import PRIVACY_APIS
 from auditor.contract.findings import (
     Actor,
     Destination,
@@ -31,12 +32,9 @@ from auditor.contract.vocabulary import ActorBasis, Confidence, DataCategory, Fi
 MAX_EVIDENCE = 20
 MAX_LOCATIONS = 20
 MAX_TEXT = 500
-HOOK_TYPES = {"clipboard": FindingType.CLIPBOARD_READ, "location": FindingType.LOCATION_ACCESS,
-              "biometric_capture": FindingType.BIOMETRIC_CAPTURE, "biometric_auth": FindingType.BIOMETRIC_AUTH,
-              "identifier": FindingType.IDENTIFIER_ACCESS}
-HOOK_DATA = {FindingType.CLIPBOARD_READ: DataCategory.CLIPBOARD, FindingType.LOCATION_ACCESS: DataCategory.LOCATION,
-             FindingType.BIOMETRIC_CAPTURE: DataCategory.BIOMETRIC, FindingType.BIOMETRIC_AUTH: DataCategory.BIOMETRIC,
-             FindingType.IDENTIFIER_ACCESS: DataCategory.DEVICE_IDENTIFIER}
+# hook category -> finding type -> its data category, from auditor/catalogue/privacy_apis.json
+HOOK_TYPES = {category: FindingType(kind) for category, kind in PRIVACY_APIS.finding_types().items()}
+HOOK_DATA = {FindingType(kind): DataCategory(data) for kind, data in PRIVACY_APIS.data_categories().items()}
 # Stack frames through which Android delivers a user's paste: a clipboard read below one of these is user action.
 PASTE_FRAMES = ("android.widget.TextView.onTextContextMenuItem", "android.widget.TextView.paste",
                 "android.widget.Editor", "android.view.inputmethod", "android.view.View.performClick")

@@ -1,5 +1,5 @@
 📦
-460015 /src/index.js
+470275 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13504,76 +13504,104 @@ function javaFlavor() {
   return frida_java_bridge_default.api.flavor;
 }
 
+// ../auditor/catalogue/privacy_apis.json
+var privacy_apis_default = {
+  description: [
+    "The privacy-sensitive Android APIs auditor watches, read by the Frida agent's build (hooks/src/catalogue.ts) and by the static scan (auditor/static/apis.py); analysis takes a hook event's finding type and data category from its category here (auditor/analyze/findings.py).",
+    "categories: id (the `category` of hook events and of the APK scan's api_calls); finding_type and data_category: what analysis makes of a hook event in it; used_by: who watches it (hook: the agent, static: the APK scan), the union over its APIs; plumbing: events that serve the analysis, not a finding; note: why, required where finding_type is null.",
+    "Categories without a finding type are either plumbing (socket) or static only (camera): the static scan's call sites are listed in the APK scan and in `auditor diff`, analysis makes no finding of them. The static scan's old `biometric` is split as the hooks split it (biometric_capture, biometric_auth); accounts, installed_apps and microphone are categories of their own for both consumers and keep the findings their hooks made before (identifier_access, biometric_capture).",
+    "apis: one entry per class (dotted, as Java names it) and method (<init> for a constructor); used_by: hook (the agent installs it), static (the APK scan finds its call sites). via_implementations, overload and arg_match say how the agent hooks it: every loaded implementation of an interface or abstract class; one overload (Java type names) instead of every overload; only calls whose argument `index`, as text, contains `contains`.",
+    "The static scan matches every overload of class.method, resolved through the app's own class hierarchy. It sees an argument only as an inlined constant: with arg_match.inlined_constant (a static final String such as Settings.Secure.ANDROID_ID, which javac and d8 inline), each load of the string `contains` is a call site of its own named class.constant, and the method counts only in callers that also load that string."
+  ],
+  categories: [
+    { id: "clipboard", finding_type: "clipboard_read", data_category: "clipboard", used_by: ["hook", "static"] },
+    { id: "location", finding_type: "location_access", data_category: "location", used_by: ["hook", "static"], note: "Wi-Fi scans, the connected BSSID and cell information locate the device as GPS does." },
+    { id: "biometric_capture", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "Face data the app takes for its own use (FaceDetector, ML Kit and Play-services face detectors, camera2 face-detect mode)." },
+    { id: "biometric_auth", finding_type: "biometric_auth", data_category: "biometric", used_by: ["hook", "static"], note: "On-device authentication (BiometricPrompt, FingerprintManager): the app learns success or failure, no biometric data." },
+    { id: "identifier", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"] },
+    { id: "accounts", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"], note: "The accounts on the device. A hooked AccountManager.getAccounts makes the finding it made before the categories were unified (identifier_access, device_identifier); a finding type of its own would need analysis and the rulesets to know it." },
+    { id: "installed_apps", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"], note: "The list of installed apps, which fingerprints the device. A hooked PackageManager query makes the finding it made before the categories were unified (identifier_access, device_identifier)." },
+    { id: "microphone", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "A hooked AudioRecord.startRecording is voice capture for the app's own use, the biometric_capture finding it made before the categories were unified (docs/events.md); the other microphone APIs are found by the static scan only." },
+    { id: "camera", finding_type: null, data_category: null, used_by: ["static"], note: "Static scan only: no camera API is hooked, so no hook event and no finding; the APK scan lists the call sites (api_calls), which analysis does not turn into findings." },
+    { id: "socket", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: a socket's local port joins the hook events on its thread to the flow the proxy recorded (request attribution)." }
+  ],
+  apis: [
+    { class: "android.content.ClipboardManager", method: "getPrimaryClip", category: "clipboard", used_by: ["hook", "static"] },
+    { class: "android.content.ClipboardManager", method: "getPrimaryClipDescription", category: "clipboard", used_by: ["hook", "static"] },
+    { class: "android.content.ClipboardManager", method: "hasPrimaryClip", category: "clipboard", used_by: ["hook", "static"] },
+    { class: "android.content.ClipboardManager", method: "getText", category: "clipboard", used_by: ["hook", "static"] },
+    { class: "android.content.ClipboardManager", method: "hasText", category: "clipboard", used_by: ["hook", "static"] },
+    { class: "android.content.ClipboardManager", method: "addPrimaryClipChangedListener", category: "clipboard", used_by: ["hook", "static"] },
+    { class: "android.content.ClipData$Item", method: "getText", category: "clipboard", used_by: ["hook", "static"] },
+    { class: "android.content.ClipData$Item", method: "coerceToText", category: "clipboard", used_by: ["hook", "static"] },
+    { class: "android.text.ClipboardManager", method: "getText", category: "clipboard", used_by: ["static"] },
+    { class: "android.text.ClipboardManager", method: "hasText", category: "clipboard", used_by: ["static"] },
+    { class: "android.location.LocationManager", method: "getLastKnownLocation", category: "location", used_by: ["hook", "static"] },
+    { class: "android.location.LocationManager", method: "requestLocationUpdates", category: "location", used_by: ["hook", "static"] },
+    { class: "android.location.LocationManager", method: "requestSingleUpdate", category: "location", used_by: ["hook", "static"] },
+    { class: "android.location.LocationManager", method: "getCurrentLocation", category: "location", used_by: ["hook", "static"] },
+    { class: "android.location.LocationManager", method: "addProximityAlert", category: "location", used_by: ["static"] },
+    { class: "android.location.LocationManager", method: "registerGnssStatusCallback", category: "location", used_by: ["static"] },
+    { class: "android.location.LocationManager", method: "addGpsStatusListener", category: "location", used_by: ["static"] },
+    { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "getLastLocation", category: "location", used_by: ["hook", "static"], via_implementations: true },
+    { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "getCurrentLocation", category: "location", used_by: ["hook", "static"], via_implementations: true },
+    { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "requestLocationUpdates", category: "location", used_by: ["hook", "static"], via_implementations: true },
+    { class: "android.net.wifi.WifiManager", method: "getScanResults", category: "location", used_by: ["hook", "static"] },
+    { class: "android.net.wifi.WifiManager", method: "getConnectionInfo", category: "location", used_by: ["hook"] },
+    { class: "android.net.wifi.WifiManager", method: "startScan", category: "location", used_by: ["static"] },
+    { class: "android.net.wifi.WifiInfo", method: "getBSSID", category: "location", used_by: ["hook"] },
+    { class: "android.telephony.TelephonyManager", method: "getAllCellInfo", category: "location", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "getCellLocation", category: "location", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "requestCellInfoUpdate", category: "location", used_by: ["static"] },
+    { class: "android.media.FaceDetector", method: "findFaces", category: "biometric_capture", used_by: ["hook", "static"] },
+    { class: "android.media.FaceDetector$Face", method: "getMidPoint", category: "biometric_capture", used_by: ["hook", "static"] },
+    { class: "android.media.FaceDetector$Face", method: "eyesDistance", category: "biometric_capture", used_by: ["hook", "static"] },
+    { class: "com.google.mlkit.vision.face.FaceDetector", method: "process", category: "biometric_capture", used_by: ["hook"], via_implementations: true },
+    { class: "com.google.android.gms.vision.face.FaceDetector", method: "detect", category: "biometric_capture", used_by: ["hook"] },
+    { class: "android.hardware.camera2.CaptureRequest$Builder", method: "set", category: "biometric_capture", used_by: ["hook"], arg_match: { index: 0, contains: "android.statistics.faceDetectMode" } },
+    { class: "android.media.AudioRecord", method: "<init>", category: "microphone", used_by: ["static"] },
+    { class: "android.media.AudioRecord", method: "startRecording", category: "microphone", used_by: ["hook", "static"] },
+    { class: "android.hardware.biometrics.BiometricPrompt", method: "authenticate", category: "biometric_auth", used_by: ["hook", "static"] },
+    { class: "android.hardware.fingerprint.FingerprintManager", method: "authenticate", category: "biometric_auth", used_by: ["hook", "static"] },
+    { class: "android.hardware.fingerprint.FingerprintManager", method: "isHardwareDetected", category: "biometric_auth", used_by: ["static"] },
+    { class: "android.hardware.fingerprint.FingerprintManager", method: "hasEnrolledFingerprints", category: "biometric_auth", used_by: ["static"] },
+    { class: "androidx.biometric.BiometricPrompt", method: "authenticate", category: "biometric_auth", used_by: ["hook"] },
+    { class: "android.provider.Settings$Secure", method: "getString", category: "identifier", used_by: ["hook", "static"], arg_match: { index: 1, contains: "android_id", inlined_constant: "ANDROID_ID" } },
+    { class: "com.google.android.gms.ads.identifier.AdvertisingIdClient", method: "getAdvertisingIdInfo", category: "identifier", used_by: ["hook", "static"] },
+    { class: "com.google.android.gms.ads.identifier.AdvertisingIdClient$Info", method: "getId", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "getDeviceId", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "getImei", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "getSubscriberId", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "getLine1Number", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "getSimSerialNumber", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "getMeid", category: "identifier", used_by: ["static"] },
+    { class: "android.net.wifi.WifiInfo", method: "getMacAddress", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.os.Build", method: "getSerial", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.bluetooth.BluetoothAdapter", method: "getAddress", category: "identifier", used_by: ["static"] },
+    { class: "android.accounts.AccountManager", method: "getAccounts", category: "accounts", used_by: ["hook", "static"] },
+    { class: "android.accounts.AccountManager", method: "getAccountsByType", category: "accounts", used_by: ["static"] },
+    { class: "android.accounts.AccountManager", method: "getAccountsByTypeAndFeatures", category: "accounts", used_by: ["static"] },
+    { class: "android.accounts.AccountManager", method: "getAuthToken", category: "accounts", used_by: ["static"] },
+    { class: "android.content.pm.PackageManager", method: "getInstalledPackages", category: "installed_apps", used_by: ["hook", "static"], via_implementations: true },
+    { class: "android.content.pm.PackageManager", method: "getInstalledApplications", category: "installed_apps", used_by: ["hook", "static"], via_implementations: true },
+    { class: "java.net.Socket", method: "connect", category: "socket", used_by: ["hook"], overload: ["java.net.SocketAddress", "int"] },
+    { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["static"] },
+    { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["static"] },
+    { class: "android.media.MediaRecorder", method: "setVideoSource", category: "camera", used_by: ["static"] },
+    { class: "android.media.MediaRecorder", method: "setAudioSource", category: "microphone", used_by: ["static"] },
+    { class: "android.speech.SpeechRecognizer", method: "startListening", category: "microphone", used_by: ["static"] }
+  ]
+};
+
 // src/catalogue.ts
-var CLIPBOARD = "android.content.ClipboardManager";
-var LOCATION_MANAGER = "android.location.LocationManager";
-var FUSED = "com.google.android.gms.location.FusedLocationProviderClient";
-var TELEPHONY = "android.telephony.TelephonyManager";
-function many(category, className, methods, extra = {}) {
-  return methods.map((method) => ({ category, className, method, ...extra }));
-}
-var CATALOGUE = [
-  ...many("clipboard", CLIPBOARD, [
-    "getPrimaryClip",
-    "getPrimaryClipDescription",
-    "hasPrimaryClip",
-    "getText",
-    "hasText",
-    "addPrimaryClipChangedListener"
-  ]),
-  ...many("clipboard", "android.content.ClipData$Item", ["getText", "coerceToText"]),
-  ...many("location", LOCATION_MANAGER, [
-    "getLastKnownLocation",
-    "requestLocationUpdates",
-    "requestSingleUpdate",
-    "getCurrentLocation"
-  ]),
-  ...many("location", FUSED, ["getLastLocation", "getCurrentLocation", "requestLocationUpdates"], { viaImplementations: true }),
-  ...many("location", "android.net.wifi.WifiManager", ["getScanResults", "getConnectionInfo"]),
-  ...many("location", "android.net.wifi.WifiInfo", ["getBSSID"]),
-  ...many("location", TELEPHONY, ["getAllCellInfo", "getCellLocation"]),
-  ...many("biometric_capture", "android.media.FaceDetector", ["findFaces"]),
-  // The face's geometry as the app reads it: the values a later transmission is matched against.
-  ...many("biometric_capture", "android.media.FaceDetector$Face", ["getMidPoint", "eyesDistance"]),
-  ...many("biometric_capture", "com.google.mlkit.vision.face.FaceDetector", ["process"], { viaImplementations: true }),
-  ...many("biometric_capture", "com.google.android.gms.vision.face.FaceDetector", ["detect"]),
-  {
-    category: "biometric_capture",
-    className: "android.hardware.camera2.CaptureRequest$Builder",
-    method: "set",
-    argMatch: { index: 0, contains: "android.statistics.faceDetectMode" }
-  },
-  ...many("biometric_capture", "android.media.AudioRecord", ["startRecording"]),
-  ...many("biometric_auth", "android.hardware.biometrics.BiometricPrompt", ["authenticate"]),
-  ...many("biometric_auth", "android.hardware.fingerprint.FingerprintManager", ["authenticate"]),
-  ...many("biometric_auth", "androidx.biometric.BiometricPrompt", ["authenticate"]),
-  {
-    category: "identifier",
-    className: "android.provider.Settings$Secure",
-    method: "getString",
-    argMatch: { index: 1, contains: "android_id" }
-  },
-  ...many("identifier", "com.google.android.gms.ads.identifier.AdvertisingIdClient", ["getAdvertisingIdInfo"]),
-  ...many("identifier", "com.google.android.gms.ads.identifier.AdvertisingIdClient$Info", ["getId"]),
-  ...many("identifier", TELEPHONY, [
-    "getDeviceId",
-    "getImei",
-    "getSubscriberId",
-    "getLine1Number",
-    "getSimSerialNumber"
-  ]),
-  ...many("identifier", "android.net.wifi.WifiInfo", ["getMacAddress"]),
-  ...many("identifier", "android.os.Build", ["getSerial"]),
-  ...many("identifier", "android.accounts.AccountManager", ["getAccounts"]),
-  ...many("identifier", "android.content.pm.PackageManager", ["getInstalledPackages", "getInstalledApplications"], { viaImplementations: true }),
-  // Every Socket.connect path (constructors, connect(addr)) ends in this overload: hooking it alone counts once.
-  {
-    category: "socket",
-    className: "java.net.Socket",
-    method: "connect",
-    overload: ["java.net.SocketAddress", "int"]
-  }
-];
+var CATALOGUE = privacy_apis_default.apis.filter((api2) => api2.used_by.includes("hook")).map((api2) => ({
+  category: api2.category,
+  className: api2.class,
+  method: api2.method,
+  ...api2.via_implementations ? { viaImplementations: true } : {},
+  ...api2.arg_match ? { argMatch: { index: api2.arg_match.index, contains: api2.arg_match.contains } } : {},
+  ...api2.overload ? { overload: api2.overload } : {}
+}));
 
 // src/classload.ts
 var SKIP = /^(java|javax|jdk|sun|com\.sun)\./;

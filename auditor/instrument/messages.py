@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from auditor.catalogue import PRIVACY_APIS, Consumer
+
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_TEXT = 256
 MAX_NAME = 512
@@ -21,7 +23,7 @@ MAX_ARGS = 32
 MAX_ITEMS = 16
 MAX_DEPTH = 4
 MAX_FRAMES = 64
-CATEGORIES = frozenset({"clipboard", "location", "biometric_capture", "biometric_auth", "identifier", "socket"})
+CATEGORIES = PRIVACY_APIS.categories_used_by(Consumer.HOOK)     # the categories the agent emits
 
 
 class Malformed(ValueError):

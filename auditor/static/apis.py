@@ -1,64 +1,42 @@
-"""The privacy APIs the scanner looks for, by the framework class that declares them.
+"""The privacy APIs the scanner looks for, by the framework class that declares them: the catalogue's entries
+used by the static scan (auditor/catalogue/privacy_apis.json, shared with the Frida agent).
 
 A call site is an invoke instruction whose method reference resolves (through the app's own class
-hierarchy) to one of these classes and method names, any overload. ANDROID_ID is a `static final String`
-that javac/d8 inline, so it is found as the const-string "android_id"; Settings.Secure.getString counts only
-in a method that also loads that string (the same call with "enabled_notification_listeners" is not an
-identifier read).
+hierarchy) to one of these classes and method names, any overload. An argument is seen only as an inlined
+constant: ANDROID_ID is a `static final String` that javac/d8 inline, so it is found as the const-string
+"android_id" (a call site named android.provider.Settings$Secure.ANDROID_ID), and Settings.Secure.getString
+counts only in a method that also loads that string (the same call with "enabled_notification_listeners" is
+not an identifier read). The catalogue's arg_match.inlined_constant says which APIs this applies to.
 """
 
 from __future__ import annotations
 
-CATEGORIES = ("clipboard", "location", "biometric", "identifier", "camera", "microphone", "accounts",
-              "installed_apps")
+from dataclasses import dataclass
 
-# (class descriptor, method names, category)
-_TABLE: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("Landroid/content/ClipboardManager;", ("getPrimaryClip", "getText", "hasPrimaryClip", "hasText",
-                                            "getPrimaryClipDescription", "addPrimaryClipChangedListener"),
-     "clipboard"),
-    ("Landroid/text/ClipboardManager;", ("getText", "hasText"), "clipboard"),
-    ("Landroid/content/ClipData$Item;", ("getText", "coerceToText"), "clipboard"),
-    ("Landroid/location/LocationManager;", ("getLastKnownLocation", "requestLocationUpdates",
-                                            "requestSingleUpdate", "getCurrentLocation", "addProximityAlert",
-                                            "registerGnssStatusCallback", "addGpsStatusListener"), "location"),
-    ("Landroid/telephony/TelephonyManager;", ("getCellLocation", "getAllCellInfo", "requestCellInfoUpdate"),
-     "location"),
-    ("Lcom/google/android/gms/location/FusedLocationProviderClient;", ("getLastLocation", "getCurrentLocation",
-                                                                       "requestLocationUpdates"), "location"),
-    ("Landroid/net/wifi/WifiManager;", ("getScanResults", "startScan"), "location"),
-    ("Landroid/hardware/biometrics/BiometricPrompt;", ("authenticate",), "biometric"),
-    ("Landroid/hardware/fingerprint/FingerprintManager;", ("authenticate", "isHardwareDetected",
-                                                          "hasEnrolledFingerprints"), "biometric"),
-    ("Landroid/media/FaceDetector;", ("findFaces",), "biometric"),
-    ("Landroid/media/FaceDetector$Face;", ("getMidPoint", "eyesDistance"), "biometric"),
-    ("Landroid/telephony/TelephonyManager;", ("getDeviceId", "getImei", "getMeid", "getSubscriberId",
-                                              "getSimSerialNumber", "getLine1Number"), "identifier"),
-    ("Landroid/os/Build;", ("getSerial",), "identifier"),
-    ("Landroid/net/wifi/WifiInfo;", ("getMacAddress",), "identifier"),
-    ("Landroid/bluetooth/BluetoothAdapter;", ("getAddress",), "identifier"),
-    ("Landroid/provider/Settings$Secure;", ("getString",), "identifier"),
-    ("Lcom/google/android/gms/ads/identifier/AdvertisingIdClient;", ("getAdvertisingIdInfo",), "identifier"),
-    ("Lcom/google/android/gms/ads/identifier/AdvertisingIdClient$Info;", ("getId",), "identifier"),
-    ("Landroid/hardware/Camera;", ("open",), "camera"),
-    ("Landroid/hardware/camera2/CameraManager;", ("openCamera",), "camera"),
-    ("Landroid/media/MediaRecorder;", ("setVideoSource",), "camera"),
-    ("Landroid/media/AudioRecord;", ("<init>", "startRecording"), "microphone"),
-    ("Landroid/media/MediaRecorder;", ("setAudioSource",), "microphone"),
-    ("Landroid/speech/SpeechRecognizer;", ("startListening",), "microphone"),
-    ("Landroid/accounts/AccountManager;", ("getAccounts", "getAccountsByType", "getAccountsByTypeAndFeatures",
-                                           "getAuthToken"), "accounts"),
-    ("Landroid/content/pm/PackageManager;", ("getInstalledPackages", "getInstalledApplications"),
-     "installed_apps"),
-)
+from auditor.catalogue import PRIVACY_APIS, Consumer
 
-API_METHODS: dict[tuple[str, str], str] = {(cls, name): cat for cls, names, cat in _TABLE for name in names}
+_STATIC = PRIVACY_APIS.apis_used_by(Consumer.STATIC)
+CATEGORIES = PRIVACY_APIS.categories_used_by(Consumer.STATIC)
+
+
+def descriptor(class_name: str) -> str:
+    """"com.example.Foo$Bar" -> "Lcom/example/Foo$Bar;" (the form dex method references use)."""
+    return f"L{class_name.replace('.', '/')};"
+
+
+@dataclass(frozen=True)
+class InlinedConstant:
+    api: str            # the call site's name, e.g. android.provider.Settings$Secure.ANDROID_ID
+    text: str           # its value, loaded as a const-string
+    category: str
+    guards: str         # the API (class.method) that counts only in methods loading this string
+
+
+API_METHODS: dict[tuple[str, str], str] = {(descriptor(a.class_name), a.method): a.category for a in _STATIC}
 API_NAMES = frozenset(name for _cls, name in API_METHODS)
-API_CLASSES = frozenset(cls for cls, _name in API_METHODS)
-
-ANDROID_ID_STRING = "android_id"
-ANDROID_ID_API = "android.provider.Settings$Secure.ANDROID_ID"
-SECURE_GET_STRING = ("Landroid/provider/Settings$Secure;", "getString")
+INLINED_CONSTANTS = tuple(
+    InlinedConstant(f"{a.class_name}.{a.arg_match.inlined_constant}", a.arg_match.contains, a.category, a.name)
+    for a in _STATIC if a.arg_match is not None and a.arg_match.inlined_constant is not None)
 
 
 def dotted(descriptor: str) -> str:

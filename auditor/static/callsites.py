@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.static.apis import ANDROID_ID_API, ANDROID_ID_STRING, API_METHODS, API_NAMES, SECURE_GET_STRING, dotted
+from auditor.static.apis import API_METHODS, API_NAMES, INLINED_CONSTANTS, dotted
 from auditor.static.classes import MethodKey, Program
 from auditor.static.dex import Dex
 
@@ -39,12 +39,15 @@ def _api_targets(program: Program, dex: Dex) -> dict[int, tuple[str, str, str]]:
     return targets
 
 
-def _android_id_sites(program: Program, dex: Dex) -> list[CallSite]:
-    idx = dex.find_string(ANDROID_ID_STRING)
-    if idx is None:
-        return []
-    return [CallSite(ANDROID_ID_API, f'const-string "{ANDROID_ID_STRING}"', "identifier", caller, dex.file_name,
-                     offset) for caller, _m, offset in program.confirmed_sites(dex, dex.const_string_candidates(idx))]
+def _inlined_constant_sites(program: Program, dex: Dex) -> list[CallSite]:
+    sites = []
+    for constant in INLINED_CONSTANTS:
+        idx = dex.find_string(constant.text)
+        if idx is not None:
+            sites += [CallSite(constant.api, f'const-string "{constant.text}"', constant.category, caller,
+                               dex.file_name, offset)
+                      for caller, _m, offset in program.confirmed_sites(dex, dex.const_string_candidates(idx))]
+    return sites
 
 
 def find_call_sites(program: Program) -> list[CallSite]:
@@ -55,8 +58,8 @@ def find_call_sites(program: Program) -> list[CallSite]:
             reference = "{}->{}{}".format(*dex.method_ref(target_idx))
             for caller, _method, offset in program.confirmed_sites(dex, dex.candidates_for([target_idx])):
                 sites.append(CallSite(f"{dotted(cls)}.{name}", reference, category, caller, dex.file_name, offset))
-        sites.extend(_android_id_sites(program, dex))
-    # Settings.Secure.getString reads an identifier only where the method also loads "android_id"
-    android_id_methods = {s.caller for s in sites if s.api == ANDROID_ID_API}
-    secure_get_string = f"{dotted(SECURE_GET_STRING[0])}.{SECURE_GET_STRING[1]}"
-    return sorted({s for s in sites if s.api != secure_get_string or s.caller in android_id_methods})
+        sites.extend(_inlined_constant_sites(program, dex))
+    # e.g. Settings.Secure.getString reads an identifier only where the method also loads "android_id"
+    loaded = {(c.guards, s.caller) for c in INLINED_CONSTANTS for s in sites if s.api == c.api}
+    guarded = {c.guards for c in INLINED_CONSTANTS}
+    return sorted({s for s in sites if s.api not in guarded or (s.api, s.caller) in loaded})

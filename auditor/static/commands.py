@@ -9,7 +9,10 @@ import click
 
 from auditor.case.bundle import Case
 from auditor.output import emit
+from auditor.static.apis import CATEGORIES
 from auditor.static.scan import scan_files
+
+CATEGORY_WIDTH = max(map(len, CATEGORIES))
 
 
 @click.group("apk")
@@ -39,7 +42,7 @@ def describe(report: dict[str, Any]) -> str:
             who += f", reached from {first['caller']}.{first['method'].split('(')[0]}"
             if call["reachable_from_total"] > 1:
                 who += f" and {call['reachable_from_total'] - 1} more"
-        lines.append(f"  {call['category']:<14} {call['api']}  in {call['caller']}."
+        lines.append(f"  {call['category']:<{CATEGORY_WIDTH}} {call['api']}  in {call['caller']}."
                      f"{call['caller_method'].split('(')[0]}  [{who}]")
     return "\n".join(lines)
 

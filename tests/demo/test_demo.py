@@ -101,7 +101,7 @@ def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_t
     assert counts["app"]["hook_messages"]["hook.event"] == 33
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
-    assert categories == {"biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 13,
+    assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 12,
                           "location": 3, "socket": 7}
     assert counts["sdks"] == ["AppsFlyer", "Pangle"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]

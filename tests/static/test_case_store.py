@@ -30,7 +30,7 @@ def test_scan_is_stored_with_the_apk_and_the_app_section(tmp_path: Path) -> None
     assert case.artifacts.path_for(apk_sha).read_bytes() == DVBA.read_bytes()
     stored = case.artifacts.path_for(records[2]["artifact"]).read_bytes()
     assert stored == report_bytes(report) == result.output.encode("utf-8")
-    assert records[2]["body"]["api_calls"] == {"biometric": {"library": 7}, "location": {"library": 1}}
+    assert records[2]["body"]["api_calls"] == {"biometric_auth": {"library": 7}, "location": {"library": 1}}
     assert records[2]["body"]["sdks"] == []
     assert Case.open(case.root).info["app"] == {
         "package": "com.app.damnvulnerablebank", "version_code": 1, "version_name": "1.0", "apk_sha256": [apk_sha],
@@ -63,8 +63,8 @@ def test_json_contract_and_identical_bytes_for_the_same_input() -> None:
     assert expected_keys <= set(report)
     assert all(isinstance(p, str) for p in report["permissions"])
     for call in report["api_calls"]:
-        assert call["category"] in {"clipboard", "location", "biometric", "identifier", "camera", "microphone",
-                                    "accounts", "installed_apps"}
+        assert call["category"] in {"clipboard", "location", "biometric_capture", "biometric_auth", "identifier",
+                                    "camera", "microphone", "accounts", "installed_apps"}
         assert "/" not in call["caller"] and "." in call["caller"]
         assert isinstance(call["reachable_from"], list)
     assert all(len(c["sha256"]) == 64 for c in report["certificates"])
@@ -74,6 +74,6 @@ def test_json_contract_and_identical_bytes_for_the_same_input() -> None:
 def test_text_output_names_caller_and_origin() -> None:
     result = CliRunner().invoke(cli, ["apk", "scan", str(DVBA)])
     assert result.exit_code == 0
-    assert ("  biometric      android.hardware.biometrics.BiometricPrompt.authenticate  in b.d.a.B  "
+    assert ("  biometric_auth    android.hardware.biometrics.BiometricPrompt.authenticate  in b.d.a.B  "
             "[library, reached from com.app.damnvulnerablebank.SendMoney.Biometrics]") in result.output.splitlines()
     assert CliRunner().invoke(cli, ["apk", "scan", "--help"]).exit_code == 0

@@ -27,11 +27,11 @@ def test_a2dp_location_by_the_apps_own_package_and_no_trackers() -> None:
         ("PackageManager.getInstalledApplications", "installed_apps", "a2dp.Vol.PackagesChooser$1", "run", 34,
          "first_party", None, 1),
         # the support library's own fingerprint wrapper: referenced, but nothing in the app reaches it
-        ("FingerprintManager.authenticate", "biometric", SUPPORT_FINGERPRINT, "authenticate", 34,
+        ("FingerprintManager.authenticate", "biometric_auth", SUPPORT_FINGERPRINT, "authenticate", 34,
          "library_internal", None, 0),
-        ("FingerprintManager.hasEnrolledFingerprints", "biometric", SUPPORT_FINGERPRINT, "hasEnrolledFingerprints",
+        ("FingerprintManager.hasEnrolledFingerprints", "biometric_auth", SUPPORT_FINGERPRINT, "hasEnrolledFingerprints",
          8, "library_internal", None, 0),
-        ("FingerprintManager.isHardwareDetected", "biometric", SUPPORT_FINGERPRINT, "isHardwareDetected", 8,
+        ("FingerprintManager.isHardwareDetected", "biometric_auth", SUPPORT_FINGERPRINT, "isHardwareDetected", 8,
          "library_internal", None, 0),
         ("LocationManager.getLastKnownLocation", "location", "a2dp.Vol.StoreLoc", "grabGPS", 336, "first_party",
          None, 1),
@@ -63,13 +63,13 @@ def test_dvba_biometric_calls_reached_from_the_app_and_no_trackers() -> None:
     # obfuscated androidx.biometric (b.d.a = BiometricFragment, b.d.e = FingerprintDialogFragment,
     # b.i.g.a.b = FingerprintManagerCompat) makes the calls; the app's SendMoney.Biometrics reaches them
     assert short_calls(report) == [
-        ("BiometricPrompt.authenticate", "biometric", "b.d.a", "B", 440, "library", None, 1),
-        ("BiometricPrompt.authenticate", "biometric", "b.d.a", "B", 336, "library", None, 1),
-        ("FingerprintManager.authenticate", "biometric", "b.d.e", "B", 432, "library", None, 1),
-        ("FingerprintManager.hasEnrolledFingerprints", "biometric", "b.d.e", "B", 108, "library", None, 1),
-        ("FingerprintManager.hasEnrolledFingerprints", "biometric", "b.i.g.a.b", "b", 30, "library", None, 1),
-        ("FingerprintManager.isHardwareDetected", "biometric", "b.d.e", "B", 60, "library", None, 1),
-        ("FingerprintManager.isHardwareDetected", "biometric", "b.i.g.a.b", "c", 30, "library", None, 1),
+        ("BiometricPrompt.authenticate", "biometric_auth", "b.d.a", "B", 440, "library", None, 1),
+        ("BiometricPrompt.authenticate", "biometric_auth", "b.d.a", "B", 336, "library", None, 1),
+        ("FingerprintManager.authenticate", "biometric_auth", "b.d.e", "B", 432, "library", None, 1),
+        ("FingerprintManager.hasEnrolledFingerprints", "biometric_auth", "b.d.e", "B", 108, "library", None, 1),
+        ("FingerprintManager.hasEnrolledFingerprints", "biometric_auth", "b.i.g.a.b", "b", 30, "library", None, 1),
+        ("FingerprintManager.isHardwareDetected", "biometric_auth", "b.d.e", "B", 60, "library", None, 1),
+        ("FingerprintManager.isHardwareDetected", "biometric_auth", "b.i.g.a.b", "c", 30, "library", None, 1),
         # AppCompat's TwilightManager (night mode) reads the last known location; every activity reaches it
         ("LocationManager.getLastKnownLocation", "location", "b.b.k.t", "a", 20, "library", None, 42),
     ]

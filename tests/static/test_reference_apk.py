@@ -10,7 +10,7 @@ from tests.static.conftest import REFERENCE_APK, ROOT, scanned
 FACTS = json.loads((ROOT / "tests" / "reference" / "expected_apk_facts.json").read_text(encoding="utf-8"))
 # the fixture's finer categories -> the scan contract's; network_* are not privacy-API categories here
 CATEGORY = {"accounts": "accounts", "advertising_id": "identifier", "device_id": "identifier",
-            "phone_number": "identifier", "biometric_auth": "biometric", "biometric_capture": "biometric",
+            "phone_number": "identifier", "biometric_auth": "biometric_auth", "biometric_capture": "biometric_capture",
             "clipboard": "clipboard", "location": "location"}
 # Exodus names the com.bytedance.sdk signature "Pangle" (ByteDance's ad network)
 PARTY = {"first-party": ("first_party", None), "sdk:AppsFlyer": ("sdk", "AppsFlyer"),
