@@ -24,7 +24,7 @@ from auditor.device.adb import Glob, Phone, ShellResult
 from auditor.device.attestation import APEX_CACERTS, SYSTEM_CACERTS, USER_CACERTS
 from auditor.device.certs import CaCertificate
 from auditor.device.journal import Change, Journal, validate_undo
-from auditor.device.recording import MAX_RECORDING_BYTES, RECORDING, pull_into_case
+from auditor.device.pull import MAX_RECORDING_BYTES, RECORDING, pull_into_case
 from auditor.errors import CheckFailed, InputError
 
 CA_STAGING = "/data/local/tmp/auditor-cacerts"
