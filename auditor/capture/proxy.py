@@ -27,6 +27,7 @@ from auditor.capture.addons import bodies
 from auditor.capture.addons.lifecycle import ca_path
 from auditor.capture.ingest import IngestProcess, StreamIngester
 from auditor.case.bundle import Case
+from auditor.case.layout import JOURNAL_FILE
 from auditor.case.ledger import utc_now
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
@@ -129,7 +130,7 @@ class Capture:
         ingester.close()
         if not caught_up:
             raise InputError(str(self.case_dir), "another proxy is recording into this case (it holds "
-                                                 "flows.journal): one capture at a time per case")
+                                                 f"{JOURNAL_FILE}): one capture at a time per case")
         return ingester.flows
 
     def _abandon(self) -> None:

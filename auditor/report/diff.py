@@ -15,8 +15,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from auditor.case.bundle import SEAL_FILE, Case
+from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
+from auditor.case.layout import SEAL_FILE
 from auditor.report import assets
 from auditor.report.sources import MAX_ANALYSIS_BYTES, load_analysis, load_seal, read_ledger
 from auditor.report.values import neutralise
