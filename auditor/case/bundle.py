@@ -24,6 +24,7 @@ from typing import Any
 import auditor
 from auditor.case.artifacts import ArtifactStore
 from auditor.case.canonical import sha256_hex
+from auditor.case.events import Kind
 from auditor.case.layout import ARTIFACTS_DIR, CASE_FILE, LEDGER_FILE, SEAL_FILE
 from auditor.case.ledger import Ledger, utc_now
 from auditor.errors import InputError
@@ -136,8 +137,8 @@ class Case:
         (root / ARTIFACTS_DIR).mkdir()
         case = cls(root, info)
         with case.ledger(fsync_interval=0) as ledger:
-            ledger.append("case", "case.created", {"case_id": info["case_id"], "case_json_sha256":
-                                                   sha256_hex(_pretty(info))})
+            ledger.append("case", Kind.CASE_CREATED, {"case_id": info["case_id"], "case_json_sha256":
+                                                      sha256_hex(_pretty(info))})
         return case
 
     @classmethod
@@ -175,7 +176,7 @@ class Case:
             _write_atomic(self.root / CASE_FILE, data)
         body = {"section": section, "case_json_sha256": sha256_hex(data)}
         if ledger is not None:
-            ledger.append("case", "case.updated", body)
+            ledger.append("case", Kind.CASE_UPDATED, body)
         else:
             with self.ledger(fsync_interval=0) as own:
-                own.append("case", "case.updated", body)
+                own.append("case", Kind.CASE_UPDATED, body)

@@ -8,6 +8,7 @@ import click
 
 from auditor.case import keys
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger_check import scan_ledger
 from auditor.case.seal import Verification, seal_case, verify_case
 from auditor.cli_options import case_argument, case_option, json_option
@@ -58,8 +59,8 @@ def case_show(directory: Path, as_json: bool) -> None:
     emit(data, as_json, "\n".join(lines))
 
 
-MARK_KINDS = {"note": "operator.note", "consent-accepted": "operator.consent_accepted",
-              "consent-refused": "operator.consent_refused"}
+MARK_KINDS = {"note": Kind.OPERATOR_NOTE, "consent-accepted": Kind.OPERATOR_CONSENT_ACCEPTED,
+              "consent-refused": Kind.OPERATOR_CONSENT_REFUSED}
 
 
 @click.command("mark")

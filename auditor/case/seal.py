@@ -25,6 +25,7 @@ from auditor.case import keys, timestamp
 from auditor.case.artifacts import is_digest
 from auditor.case.bundle import Case, read_case_json
 from auditor.case.canonical import CHUNK, canonical_json, sha256_file, sha256_hex
+from auditor.case.events import Kind
 from auditor.case.layout import (
     ARTIFACT_HASH_DIR,
     ARTIFACTS_DIR,
@@ -89,7 +90,7 @@ def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) ->
     if "ended" not in case.info:
         case.set_section("ended", utc_now())
     with case.ledger(fsync_interval=0) as ledger:
-        ledger.append("case", "case.sealing", {"signer_fingerprint": keys.fingerprint(public)})
+        ledger.append("case", Kind.CASE_SEALING, {"signer_fingerprint": keys.fingerprint(public)})
     files, links = _case_files(case.root)
     if links:
         raise InputError(case.root, f"contains symbolic links, which a seal cannot cover: {', '.join(links)}")

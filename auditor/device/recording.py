@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger, utc_now
 from auditor.device.adb import Phone
 from auditor.device.journal import Change
@@ -44,7 +45,7 @@ def pull_apks(phone: Phone, package: str, case: Case, ledger: Ledger) -> list[di
         digest, size = pull_into_case(phone, path, case, MAX_APK_BYTES)
         entry = {"package": package, "device_path": path, "sha256": digest, "size": size,
                  "split": path.rsplit("/", 1)[1]}
-        ledger.append("device", "device.apk", entry, artifact=digest)
+        ledger.append("device", Kind.DEVICE_APK, entry, artifact=digest)
         pulled.append(entry)
     return pulled
 
@@ -113,11 +114,11 @@ class ScreenRecorder:
             try:
                 digest, size = pull_into_case(self.phone, segment.device_path, case, MAX_RECORDING_BYTES)
             except InputError as exc:
-                ledger.append("device", "device.screenrecord", {**body, "sha256": None, "size": None,
-                                                                 "error": str(exc)})
+                ledger.append("device", Kind.DEVICE_SCREENRECORD, {**body, "sha256": None, "size": None,
+                                                                    "error": str(exc)})
                 continue
             body.update(sha256=digest, size=size)
-            ledger.append("device", "device.screenrecord", body, artifact=digest)
+            ledger.append("device", Kind.DEVICE_SCREENRECORD, body, artifact=digest)
             stored.append(body)
             self.phone.run(["rm", "-f", segment.device_path])
             self.changes.settle(change, "pulled into the case and removed from the device")
