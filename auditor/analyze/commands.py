@@ -7,18 +7,19 @@ from pathlib import Path
 import click
 
 from auditor.analyze.run import analyze
+from auditor.cli_options import case_argument, json_option
 from auditor.output import emit
 
 
 @click.command("analyze")
-@click.argument("case_dir", type=click.Path(path_type=Path))
+@case_argument()
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
               help="Directory of rulesets (default: the bundled rulesets).")
 @click.option("--world", type=click.Path(path_type=Path), default=None,
               help="Override table (auditor-world/1): IP and company entries on top of the bundled datasets.")
 @click.option("--mmdb", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="A MaxMind-format country mmdb for the physical-location view instead of DB-IP.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_option("Print the summary as JSON.")
 def analyze_command(case_dir: Path, rules_dir: Path | None, world: Path | None, mmdb: Path | None,
                     as_json: bool) -> None:
     """Turn a case into findings and verdicts (writes CASE/analysis/). Offline; deterministic."""

@@ -22,8 +22,9 @@ from auditor.analyze.observed import observe
 from auditor.analyze.personal import KnownValues, recognise
 from auditor.analyze.recipients import Recipients, psl_provenance
 from auditor.analyze.transfers import transfer
-from auditor.case.bundle import ANALYSIS_DIR, Case
+from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
+from auditor.case.layout import ANALYSIS_DIR
 from auditor.contract.document import write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
 from auditor.contract.findings import Finding, Findings

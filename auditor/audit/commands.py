@@ -12,6 +12,7 @@ from auditor.audit.components import load
 from auditor.audit.plan import AuditPlan
 from auditor.audit.run import Audit
 from auditor.capture.proxy import DEFAULT_CONFDIR
+from auditor.cli_options import case_option, json_option
 from auditor.errors import CheckFailed
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates
 from auditor.output import emit
@@ -25,8 +26,7 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--apk", type=FILE, help="The APK file as well (or instead, when it cannot be pulled).")
 @click.option("--persona", type=click.Choice(["child", "adult"]), help="The test persona used on the device.")
 @click.option("--duration", type=click.FloatRange(min=1), help="Seconds to observe (default: until 'q' or Ctrl-C).")
-@click.option("--case", "case_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="New case directory (default: ./cases/PACKAGE-UTCTIME).")
+@case_option("New case directory (default: ./cases/PACKAGE-UTCTIME).")
 @click.option("--proxy-mode", type=click.Choice(["regular", "wireguard"]), default="regular", show_default=True,
               help="regular: global HTTP proxy; wireguard: the phone's WireGuard app tunnels to mitmproxy.")
 @click.option("--proxy-host", help="Host address as the phone reaches it (default: adb reverse to 127.0.0.1; "
@@ -40,7 +40,7 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--plant-location", metavar="LAT,LON", help="Location reads in the app return these coordinates.")
 @click.option("--confdir", default=DEFAULT_CONFDIR, show_default=True,
               help="mitmproxy configuration directory; its CA is the one installed on the phone.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def audit(serial: str, package: str, apk: Path | None, persona: str | None, duration: float | None,
           case_dir: Path | None, proxy_mode: str, proxy_host: str | None, tunnel_wait: float,
           frida_binary: Path | None, operator: str | None, plant_clipboard: str, plant_location: str | None,

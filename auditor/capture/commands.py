@@ -1,4 +1,4 @@
-"""CLI: `auditor capture`, `auditor export har`, `auditor import har`."""
+"""CLI: `auditor capture`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ import click
 
 from auditor.capture.proxy import DEFAULT_CONFDIR, MODES, Capture
 from auditor.capture.wireguard import client_config, qr_text
-from auditor.exporters.har import export_har
-from auditor.importers.har import import_har
+from auditor.cli_options import case_option, json_option
 from auditor.output import emit
 
 
 @click.command("capture")
-@click.option("--case", "case_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Case directory to record into (create it with 'auditor case new').")
+@case_option("Case directory to record into (create it with 'auditor case new').", required=True)
 @click.option("--mode", type=click.Choice(MODES), default="regular", show_default=True)
 @click.option("--listen-host", default="127.0.0.1", show_default=True)
 @click.option("--listen-port", type=int, default=8080, show_default=True, help="0 picks a free port.")
@@ -30,7 +28,7 @@ from auditor.output import emit
 @click.option("--ingest-only", is_flag=True,
               help="Start no proxy: ingest the flows an earlier capture recorded but did not ingest (it crashed), "
                    "then exit.")
-@click.option("--json", "as_json", is_flag=True, help="Print the session start (and end) as JSON.")
+@json_option("Print the session start (and end) as JSON.")
 def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confdir: str, world: Path | None,
             world_port: int, ingest_only: bool, as_json: bool) -> None:
     """Run the recording proxy until SIGINT/SIGTERM; every flow goes into the case as it happens."""
@@ -61,35 +59,3 @@ def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confd
     if not result["clean"]:
         raise click.exceptions.Exit(1)
 
-
-@click.group("export")
-def export_group() -> None:
-    """Export a case's evidence to other formats."""
-
-
-@export_group.command("har")
-@click.argument("case_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-def export_har_command(case_dir: Path, output: Path, as_json: bool) -> None:
-    """Write the case's captured HTTP flows as HAR 1.2 (serverIPAddress, timings)."""
-    count = export_har(case_dir, output)
-    emit({"entries": count, "output": str(output)}, as_json, f"{count} entries written to {output}")
-
-
-@click.group("import")
-def import_group() -> None:
-    """Bring another tool's capture into a case."""
-
-
-@import_group.command("har")
-@click.argument("har_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--case", "case_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-def import_har_command(har_file: Path, case_dir: Path, as_json: bool) -> None:
-    """Import a HAR file: hashed, its creator and stated window recorded, its consistency checked."""
-    result = import_har(har_file, case_dir)
-    summary = {**result.summary(), "warnings": result.warnings}
-    text = [f"imported {result.entries} entries (sha256 {result.file_sha256})"]
-    text += [f"warning: entry {w['entry']}: {w['code']}: {w['detail']}" for w in result.warnings]
-    emit(summary, as_json, "\n".join(text))

@@ -30,11 +30,12 @@ from mitmproxy.io import tnetstring
 from auditor.capture import journal
 from auditor.capture.addons.recorder import describe_flow
 from auditor.capture.durability import PendingSync, fsync_path, write_all
-from auditor.case.bundle import JOURNAL_FILE, Case
+from auditor.case.bundle import Case
+from auditor.case.events import Kind
+from auditor.case.layout import FLOWS_FILE, JOURNAL_FILE
 from auditor.case.ledger import Ledger
 from auditor.case.ledger_check import read_records
 
-STREAM_FILE = "flows.mitm"
 POLL_INTERVAL = 0.05
 WRITER_WAIT = 60.0      # the final pass waits this long for a proxy still holding the journal
 
@@ -44,13 +45,13 @@ def recorded_ends(case: Case) -> tuple[int, dict[str, int]]:
     stream_end, journal_ends = 0, {}
     for record in read_records(case.ledger_path):
         kind, body = record.get("kind"), record.get("body") or {}
-        if kind == "proxy.flow":
+        if kind == Kind.PROXY_FLOW:
             stream, source = body.get("stream"), body.get("journal")
-            if isinstance(stream, dict) and stream.get("file") == STREAM_FILE:
+            if isinstance(stream, dict) and stream.get("file") == FLOWS_FILE:
                 stream_end = max(stream_end, stream["offset"] + stream["length"])
             if isinstance(source, dict):
                 journal_ends[source["id"]] = max(journal_ends.get(source["id"], 0), source["end"])
-        elif kind == "proxy.stream_torn" and body.get("file") == STREAM_FILE:
+        elif kind == Kind.PROXY_STREAM_TORN and body.get("file") == FLOWS_FILE:
             stream_end = max(stream_end, body["offset"] + body["bytes"])
     return stream_end, journal_ends
 
@@ -60,7 +61,7 @@ class StreamIngester:
         self.case = case
         self.trusted_ca_file = trusted_ca_file
         self.journal_path = case.root / JOURNAL_FILE
-        self.stream_path = case.root / STREAM_FILE
+        self.stream_path = case.root / FLOWS_FILE
         self.flows = 0
         self._ledger: Ledger = case.ledger()
         self._pending = PendingSync()
@@ -75,8 +76,8 @@ class StreamIngester:
         was never written) are reported once; new records follow them."""
         size = os.fstat(self._stream_fd).st_size
         if size > self._stream_end:
-            self._ledger.append("proxy", "proxy.stream_torn", {
-                "file": STREAM_FILE, "offset": self._stream_end, "bytes": size - self._stream_end,
+            self._ledger.append("proxy", Kind.PROXY_STREAM_TORN, {
+                "file": FLOWS_FILE, "offset": self._stream_end, "bytes": size - self._stream_end,
                 "error": "no proxy.flow event accounts for these bytes (a writer stopped between record and "
                          "event); any flow among them is ingested again from the journal"})
             self._stream_end = size
@@ -119,10 +120,10 @@ class StreamIngester:
         write_all(self._stream_fd, record)
         self._pending.add(self.stream_path)
         body = describe_flow(flow, self.trusted_ca_file, self._put)
-        body["stream"] = {"file": STREAM_FILE, "offset": self._stream_end, "length": len(record),
+        body["stream"] = {"file": FLOWS_FILE, "offset": self._stream_end, "length": len(record),
                           "sha256": hashlib.sha256(record).hexdigest()}
         body["journal"] = {"id": self._journal_id, "end": end}
-        self._ledger.append("proxy", "proxy.flow", body)
+        self._ledger.append("proxy", Kind.PROXY_FLOW, body)
         self._stream_end += len(record)
         self._offset = end
 
@@ -143,7 +144,7 @@ class StreamIngester:
             with open(self.journal_path, "rb") as handle:
                 handle.seek(start)
                 digest, _ = self.case.artifacts.put_stream(handle)
-            self._ledger.append("proxy", "proxy.stream_torn", {
+            self._ledger.append("proxy", Kind.PROXY_STREAM_TORN, {
                 "file": JOURNAL_FILE, "offset": start, "bytes": size - start,
                 "error": "a flow record cut short: the proxy stopped while writing it, before the client saw "
                          "the end of that response"}, artifact=digest)

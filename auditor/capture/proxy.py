@@ -27,6 +27,8 @@ from auditor.capture.addons import bodies
 from auditor.capture.addons.lifecycle import ca_path
 from auditor.capture.ingest import IngestProcess, StreamIngester
 from auditor.case.bundle import Case
+from auditor.case.events import KNOWN_UNKNOWN_KINDS, Kind
+from auditor.case.layout import JOURNAL_FILE
 from auditor.case.ledger import utc_now
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
@@ -36,8 +38,6 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 INGEST_TIMEOUT = 3600.0     # a backlog after heavy load is ingested before the session is closed
 DEFAULT_CONFDIR = "~/.mitmproxy"       # mitmproxy's own default, so an existing CA keeps working
-KNOWN_UNKNOWN_KINDS = ("proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
-                       "proxy.malformed", "proxy.aborted")
 
 
 @dataclass
@@ -129,7 +129,7 @@ class Capture:
         ingester.close()
         if not caught_up:
             raise InputError(str(self.case_dir), "another proxy is recording into this case (it holds "
-                                                 "flows.journal): one capture at a time per case")
+                                                 f"{JOURNAL_FILE}): one capture at a time per case")
         return ingester.flows
 
     def _abandon(self) -> None:
@@ -171,7 +171,7 @@ class Capture:
                 "signal": signal.Signals(-returncode).name if returncode < 0 else None,
                 "log_sha256": log_digest, "ingest_status": ingest_status, **summary}
         with case.ledger(fsync_interval=0) as ledger:
-            ledger.append("proxy", "proxy.stopped", body, artifact=log_digest)
+            ledger.append("proxy", Kind.PROXY_STOPPED, body, artifact=log_digest)
         self._set_session(case, {"stopped": utc_now(), "returncode": returncode, **summary})
         shutil.rmtree(self._workdir, ignore_errors=True)
         return body
@@ -184,14 +184,14 @@ class Capture:
         pid = self.process.pid if self.process else None
         for record in read_records(case.ledger_path):
             kind = record.get("kind")
-            if kind == "proxy.started":
+            if kind == Kind.PROXY_STARTED:
                 in_session = record["body"].get("pid") == pid
             elif in_session and isinstance(kind, str) and kind.startswith("proxy."):
                 counts[kind] += 1
-                if kind == "proxy.tls_failed" and record["body"].get("side") == "client":
+                if kind == Kind.PROXY_TLS_FAILED and record["body"].get("side") == "client":
                     pinned_hosts[record["body"].get("sni") or record["body"]["server"]["ip"]] += 1
-        return {"flows": counts["proxy.flow"],
-                "known_unknowns": {kind: counts[kind] for kind in KNOWN_UNKNOWN_KINDS},
+        return {"flows": counts[Kind.PROXY_FLOW],
+                "known_unknowns": {kind.value: counts[kind] for kind in Kind if kind in KNOWN_UNKNOWN_KINDS},
                 "client_tls_failures_by_host": dict(sorted(pinned_hosts.items()))}
 
     def _set_session(self, case: Case, values: dict[str, Any]) -> None:

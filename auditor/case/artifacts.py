@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from auditor.case.canonical import CHUNK
+from auditor.case.layout import ARTIFACT_HASH_DIR, ARTIFACTS_DIR, INCOMING_DIR
 
-ARTIFACTS_DIR = "artifacts"
-INCOMING_DIR = ".incoming"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -95,7 +94,7 @@ class ArtifactStore:
     def path_for(self, digest: str) -> Path:
         if not is_digest(digest):
             raise ValueError(f"not a SHA-256 hex digest: {digest!r}")
-        return self.root / "sha256" / digest[:2] / digest
+        return self.root / ARTIFACT_HASH_DIR / digest[:2] / digest
 
     def writer(self, max_bytes: int | None = None, sync: bool = True) -> ArtifactWriter:
         return ArtifactWriter(self, max_bytes, sync)

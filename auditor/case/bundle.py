@@ -24,15 +24,12 @@ from typing import Any
 import auditor
 from auditor.case.artifacts import ArtifactStore
 from auditor.case.canonical import sha256_hex
+from auditor.case.events import Kind
+from auditor.case.layout import ARTIFACTS_DIR, CASE_FILE, LEDGER_FILE, SEAL_FILE
 from auditor.case.ledger import Ledger, utc_now
 from auditor.errors import InputError
 
 CASE_FORMAT = "auditor-case/1"
-CASE_FILE = "case.json"
-LEDGER_FILE = "ledger.jsonl"
-SEAL_FILE = "seal.json"
-JOURNAL_FILE = "flows.journal"      # flows a capture recorded and has not ingested yet (docs/capture.md)
-ANALYSIS_DIR = "analysis"
 MAX_CASE_JSON_BYTES = 4 << 20
 # Sections other parts of auditor may set in case.json; anything else is a programming error.
 SECTIONS = frozenset({"app", "device", "capture", "instrumentation", "datasets", "rulesets", "persona",
@@ -137,11 +134,11 @@ class Case:
             "scenario": scenario,
         }
         _write_atomic(root / CASE_FILE, _pretty(info))
-        (root / "artifacts").mkdir()
+        (root / ARTIFACTS_DIR).mkdir()
         case = cls(root, info)
         with case.ledger(fsync_interval=0) as ledger:
-            ledger.append("case", "case.created", {"case_id": info["case_id"], "case_json_sha256":
-                                                   sha256_hex(_pretty(info))})
+            ledger.append("case", Kind.CASE_CREATED, {"case_id": info["case_id"], "case_json_sha256":
+                                                      sha256_hex(_pretty(info))})
         return case
 
     @classmethod
@@ -179,7 +176,7 @@ class Case:
             _write_atomic(self.root / CASE_FILE, data)
         body = {"section": section, "case_json_sha256": sha256_hex(data)}
         if ledger is not None:
-            ledger.append("case", "case.updated", body)
+            ledger.append("case", Kind.CASE_UPDATED, body)
         else:
             with self.ledger(fsync_interval=0) as own:
-                own.append("case", "case.updated", body)
+                own.append("case", Kind.CASE_UPDATED, body)

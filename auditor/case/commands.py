@@ -8,12 +8,12 @@ import click
 
 from auditor.case import keys
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger_check import scan_ledger
 from auditor.case.seal import Verification, seal_case, verify_case
+from auditor.cli_options import case_argument, case_option, json_option
 from auditor.errors import CheckFailed
 from auditor.output import emit
-
-CASE_DIR = click.Path(path_type=Path, file_okay=False)
 
 
 @click.group("case")
@@ -22,11 +22,11 @@ def case_group() -> None:
 
 
 @case_group.command("new")
-@click.argument("directory", type=CASE_DIR)
+@case_argument("directory")
 @click.option("--operator", help="Name of the person running the audit (default: the login name).")
 @click.option("--persona", type=click.Choice(["child", "adult"]), help="Test persona used on the device.")
 @click.option("--scenario", help="Short description of what will be done with the app.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def case_new(directory: Path, operator: str | None, persona: str | None, scenario: str | None,
              as_json: bool) -> None:
     """Create a new, empty case in DIRECTORY."""
@@ -35,8 +35,8 @@ def case_new(directory: Path, operator: str | None, persona: str | None, scenari
 
 
 @case_group.command("show")
-@click.argument("directory", type=CASE_DIR)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@case_argument("directory")
+@json_option()
 def case_show(directory: Path, as_json: bool) -> None:
     """Show a case's provenance and ledger summary."""
     case = Case.open(directory)
@@ -59,16 +59,16 @@ def case_show(directory: Path, as_json: bool) -> None:
     emit(data, as_json, "\n".join(lines))
 
 
-MARK_KINDS = {"note": "operator.note", "consent-accepted": "operator.consent_accepted",
-              "consent-refused": "operator.consent_refused"}
+MARK_KINDS = {"note": Kind.OPERATOR_NOTE, "consent-accepted": Kind.OPERATOR_CONSENT_ACCEPTED,
+              "consent-refused": Kind.OPERATOR_CONSENT_REFUSED}
 
 
 @click.command("mark")
-@click.argument("directory", type=CASE_DIR)
+@case_argument("directory")
 @click.argument("text")
 @click.option("--kind", type=click.Choice(sorted(MARK_KINDS)), default="note", show_default=True,
               help="What the moment is: a note, or the user accepting or refusing consent in the app.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def mark(directory: Path, text: str, kind: str, as_json: bool) -> None:
     """Add an operator mark (a note or a consent moment) to a case's ledger."""
     case = Case.open(directory)
@@ -79,11 +79,11 @@ def mark(directory: Path, text: str, kind: str, as_json: bool) -> None:
 
 
 @click.command("seal")
-@click.argument("directory", type=CASE_DIR)
+@case_argument("directory")
 @click.option("--tsa", "tsa_url", metavar="URL", help="RFC 3161 timestamp authority to countersign the seal.")
 @click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Operator ed25519 key (default: created on first use in the configuration directory).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def seal(directory: Path, tsa_url: str | None, key_file: Path | None, as_json: bool) -> None:
     """Seal a case: hash every file, sign with the operator's key, optionally timestamp."""
     case = Case.open(directory)
@@ -120,13 +120,12 @@ def describe(result: Verification) -> str:
 
 
 @click.command("verify")
-@click.argument("directory", type=CASE_DIR)
+@case_argument("directory")
 @click.option("--tsa-ca", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="CA certificate (PEM) the timestamp authority's certificate must be issued by.")
 @click.option("--expect-signer", metavar="FINGERPRINT", help="Fail unless the seal is by this key.")
-@click.option("--case", "case_dir", type=CASE_DIR,
-              help="For a report directory: the case it was made from (default: the case it lies in).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@case_option("For a report directory: the case it was made from (default: the case it lies in).")
+@json_option()
 def verify(directory: Path, tsa_ca: Path | None, expect_signer: str | None, case_dir: Path | None,
            as_json: bool) -> None:
     """Verify a case (ledger chain, every file against the seal, signature and timestamp), or a report

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.case.canonical import canonical_json, sha256_hex
+from auditor.case.events import Kind
 from auditor.errors import InputError
 
 GENESIS = "0" * 64
@@ -110,10 +111,15 @@ class Ledger:
             self._syncer = threading.Thread(target=self._sync_loop, name="ledger-fsync", daemon=True)
             self._syncer.start()
 
-    def append(self, source: str, kind: str, body: dict[str, Any], artifact: str | None = None) -> dict[str, Any]:
-        """Add one event; returns the record as written (with seq and hash)."""
+    def append(self, source: str, kind: Kind, body: dict[str, Any], artifact: str | None = None) -> dict[str, Any]:
+        """Add one event; returns the record as written (with seq and hash). The kind must be one of
+        auditor/case/events.py (a member, or its value from a room that still spells it out)."""
         if not _NAME.match(source) or not _NAME.match(kind):
             raise ValueError(f"ledger source and kind must be short lower-case names, got {source!r}, {kind!r}")
+        try:
+            kind = Kind(kind)
+        except ValueError:
+            raise ValueError(f"unknown ledger event kind {kind!r}: define it in auditor/case/events.py first") from None
         if not isinstance(body, dict):
             raise ValueError("ledger body must be a JSON object")
         if artifact is not None and not _HEX64.match(artifact):
@@ -131,7 +137,7 @@ class Ledger:
                     "t_wall": utc_now(),
                     "t_mono_ns": time.monotonic_ns(),
                     "source": source,
-                    "kind": kind,
+                    "kind": kind.value,        # a plain str in the record handed back, as in one read back
                     "body": body,
                     "artifact": artifact,
                     "prev": self._head,

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor.case.canonical import sha256_hex
+from auditor.case.layout import LEDGER_FILE
 from auditor.case.ledger import _HEX64, GENESIS, MAX_LINE_BYTES, RECORD_KEYS, split_line
 from auditor.case.problems import Problem
 
-LEDGER_NAME = "ledger.jsonl"
 RECENT_LINES = 4096
 
 
@@ -46,7 +46,7 @@ class LedgerScan:
 
 def _where(lineno: int, offset: int, seq: object = None) -> str:
     suffix = f", seq {seq}" if isinstance(seq, int) else ""
-    return f"{LEDGER_NAME} line {lineno} (byte {offset}{suffix})"
+    return f"{LEDGER_FILE} line {lineno} (byte {offset}{suffix})"
 
 
 def _decode(raw: bytes, lineno: int, offset: int) -> tuple[dict[str, Any] | None, str | None, Problem | None]:

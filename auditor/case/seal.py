@@ -22,16 +22,26 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.case import keys, timestamp
-from auditor.case.artifacts import ARTIFACTS_DIR, is_digest
-from auditor.case.bundle import ANALYSIS_DIR, CASE_FILE, JOURNAL_FILE, LEDGER_FILE, SEAL_FILE, Case, read_case_json
+from auditor.case.artifacts import is_digest
+from auditor.case.bundle import Case, read_case_json
 from auditor.case.canonical import CHUNK, canonical_json, sha256_file, sha256_hex
+from auditor.case.events import Kind
+from auditor.case.layout import (
+    ARTIFACT_HASH_DIR,
+    ARTIFACTS_DIR,
+    CASE_FILE,
+    DERIVED_DIRS,
+    INCOMING_DIR,
+    JOURNAL_FILE,
+    LEDGER_FILE,
+    SEAL_FILE,
+)
 from auditor.case.ledger import utc_now
 from auditor.case.ledger_check import LedgerScan, scan_ledger
 from auditor.case.problems import Problem
 from auditor.errors import InputError
 
 SEAL_FORMAT = "auditor-seal/1"
-DERIVED_DIRS = frozenset({ANALYSIS_DIR, "reports"})
 MAX_SEAL_BYTES = 64 << 20
 
 
@@ -80,7 +90,7 @@ def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) ->
     if "ended" not in case.info:
         case.set_section("ended", utc_now())
     with case.ledger(fsync_interval=0) as ledger:
-        ledger.append("case", "case.sealing", {"signer_fingerprint": keys.fingerprint(public)})
+        ledger.append("case", Kind.CASE_SEALING, {"signer_fingerprint": keys.fingerprint(public)})
     files, links = _case_files(case.root)
     if links:
         raise InputError(case.root, f"contains symbolic links, which a seal cannot cover: {', '.join(links)}")
@@ -219,11 +229,11 @@ def _check_files(root: Path, sealed: dict[str, Any] | None, result: Verification
         digest, size = sha256_file(root / rel)
         result.files_checked += 1
         parts = rel.split("/")
-        if parts[0] == ARTIFACTS_DIR and len(parts) == 4 and parts[1] == "sha256" and is_digest(parts[3]) \
+        if parts[0] == ARTIFACTS_DIR and len(parts) == 4 and parts[1] == ARTIFACT_HASH_DIR and is_digest(parts[3]) \
                 and parts[3] != digest:
             result.problems.append(Problem("artifact.name_mismatch", rel,
                                            "content does not match the artifact's name (altered or swapped)"))
-        if parts[0] == ARTIFACTS_DIR and parts[1:2] == [".incoming"]:
+        if parts[0] == ARTIFACTS_DIR and parts[1:2] == [INCOMING_DIR]:
             result.notices.append(f"{rel}: an artifact write that never completed (interrupted)")
         if sealed is None:
             continue
@@ -308,6 +318,6 @@ def verify_case(root: Path, tsa_ca_file: Path | None = None, expect_signer: str 
 
 def _check_referenced_artifacts(root: Path, scan: LedgerScan, result: Verification) -> None:
     for digest, seq in sorted(scan.artifacts.items(), key=lambda item: item[1]):
-        rel = f"{ARTIFACTS_DIR}/sha256/{digest[:2]}/{digest}"
+        rel = f"{ARTIFACTS_DIR}/{ARTIFACT_HASH_DIR}/{digest[:2]}/{digest}"
         if not is_digest(digest) or not (root / rel).is_file():
             result.problems.append(Problem("artifact.missing", rel, f"referenced by ledger seq {seq} but absent"))

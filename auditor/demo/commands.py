@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from auditor.cli_options import json_option
 from auditor.demo.run import run_demo
 from auditor.output import emit
 from auditor.report.assets import LANGUAGES
@@ -16,7 +17,7 @@ from auditor.report.assets import LANGUAGES
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Directory for the demo case and its report (default: a new temporary directory).")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Report language.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def demo(out: Path | None, lang: str, as_json: bool) -> None:
     """Run the reference audit end to end and print where its report is.
 

@@ -11,6 +11,7 @@ import click
 
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
+from auditor.cli_options import case_option, json_option
 from auditor.device import adb
 from auditor.device.adb import Phone
 from auditor.device.attestation import attest
@@ -18,7 +19,6 @@ from auditor.device.session import SetupRequest, prepare, record_attestation, re
 from auditor.errors import CheckFailed, InputError
 from auditor.output import emit
 
-CASE_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
 FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 DEFAULT_CA = Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem"
 
@@ -29,7 +29,7 @@ def device_group() -> None:
 
 
 @device_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def device_list(as_json: bool) -> None:
     """List the devices the adb server knows."""
     devices = adb.list_devices()
@@ -65,8 +65,8 @@ def _optional_ledger(case_dir: Path | None) -> Iterator[tuple[Case | None, Ledge
 
 @device_group.command("check")
 @click.option("--serial", required=True, help="The device's adb serial (see 'auditor device list').")
-@click.option("--case", "case_dir", type=CASE_DIR, help="Also record the attestation in this case.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@case_option("Also record the attestation in this case.", exists=True)
+@json_option()
 def device_check(serial: str, case_dir: Path | None, as_json: bool) -> None:
     """Attest a device: what it is, its CA stores, DNS, proxy, root, clock and frida-server."""
     phone = Phone.connect(serial)
@@ -82,8 +82,8 @@ def device_check(serial: str, case_dir: Path | None, as_json: bool) -> None:
 @click.option("--ca", type=FILE, help=f"Interception CA certificate to install (default {DEFAULT_CA} if present).")
 @click.option("--frida-server", "frida_binary", type=FILE, help="frida-server binary to push and start.")
 @click.option("--no-frida", is_flag=True, help="Leave frida-server alone.")
-@click.option("--case", "case_dir", type=CASE_DIR, help="Record the changes in this case's ledger.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@case_option("Record the changes in this case's ledger.", exists=True)
+@json_option()
 def device_setup(serial: str, proxy: str | None, wireguard: Path | None, ca: Path | None,
                  frida_binary: Path | None, no_frida: bool, case_dir: Path | None, as_json: bool) -> None:
     """Prepare a device for interception; every change is journalled for 'auditor device restore'."""
@@ -106,10 +106,9 @@ def device_setup(serial: str, proxy: str | None, wireguard: Path | None, ca: Pat
 
 @device_group.command("restore")
 @click.option("--serial", required=True, help="The device's adb serial.")
-@click.option("--case", "case_dir", type=CASE_DIR,
-              help="Record the restore in this case's ledger; without a journal on this machine, undo the "
-                   "changes this case's ledger records.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@case_option("Record the restore in this case's ledger; without a journal on this machine, undo the "
+             "changes this case's ledger records.", exists=True)
+@json_option()
 def device_restore(serial: str, case_dir: Path | None, as_json: bool) -> None:
     """Undo every change auditor made to a device (also after a crashed or interrupted audit)."""
     phone = Phone.connect(serial)

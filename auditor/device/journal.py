@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.case.events import Kind
+from auditor.case.layout import LEDGER_FILE
 from auditor.case.ledger import utc_now
 from auditor.errors import InputError
 
@@ -142,12 +144,12 @@ class Journal:
         journal.case = str(case_root)
         restored: set[str] = set()
         changes: list[Change] = []
-        for record in read_records(case_root / "ledger.jsonl"):
+        for record in read_records(case_root / LEDGER_FILE):
             body = record["body"]
-            if record["kind"] not in ("device.change", "device.restore") or body.get("serial") != serial:
+            if record["kind"] not in (Kind.DEVICE_CHANGE, Kind.DEVICE_RESTORE) or body.get("serial") != serial:
                 continue
             try:
-                if record["kind"] == "device.restore":
+                if record["kind"] == Kind.DEVICE_RESTORE:
                     if body.get("status") == "restored":
                         restored.add(str(body["id"]))
                     continue

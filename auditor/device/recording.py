@@ -10,22 +10,19 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger, utc_now
 from auditor.device.adb import Phone
 from auditor.device.journal import Change
-
-if TYPE_CHECKING:                  # setup imports this module to recover recordings after a crash
-    from auditor.device.setup import DeviceChanges
+from auditor.device.pull import MAX_RECORDING_BYTES, RECORDING, pull_into_case
+from auditor.device.setup import DeviceChanges
 from auditor.errors import InputError
 
 MAX_APK_BYTES = 1 << 30
-MAX_RECORDING_BYTES = 2 << 30
 SEGMENT_SECONDS = 180          # screenrecord's own upper limit on older Android versions
 _PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
-RECORDING = re.compile(r"^/sdcard/Download/auditor-[0-9a-f]{8}-screen-[0-9]{3}\.mp4$")
 _APK_PATH = re.compile(r"^/[A-Za-z0-9._~/=+-]+\.apk$")
 
 
@@ -33,15 +30,6 @@ def check_package(package: str) -> str:
     if not _PACKAGE.match(package) or len(package) > 255:
         raise InputError(package, "not an Android package name (like com.example.app)")
     return package
-
-
-def pull_into_case(phone: Phone, path: str, case: Case, max_bytes: int) -> tuple[str, int]:
-    """Stream one device file into the artifact store; returns (sha256, size)."""
-    with case.artifacts.writer(max_bytes=max_bytes) as writer:
-        for chunk in phone.pull(path, max_bytes):
-            writer.write(chunk)
-    assert writer.digest is not None
-    return writer.digest, writer.size
 
 
 def pull_apks(phone: Phone, package: str, case: Case, ledger: Ledger) -> list[dict[str, object]]:
@@ -57,7 +45,7 @@ def pull_apks(phone: Phone, package: str, case: Case, ledger: Ledger) -> list[di
         digest, size = pull_into_case(phone, path, case, MAX_APK_BYTES)
         entry = {"package": package, "device_path": path, "sha256": digest, "size": size,
                  "split": path.rsplit("/", 1)[1]}
-        ledger.append("device", "device.apk", entry, artifact=digest)
+        ledger.append("device", Kind.DEVICE_APK, entry, artifact=digest)
         pulled.append(entry)
     return pulled
 
@@ -126,11 +114,11 @@ class ScreenRecorder:
             try:
                 digest, size = pull_into_case(self.phone, segment.device_path, case, MAX_RECORDING_BYTES)
             except InputError as exc:
-                ledger.append("device", "device.screenrecord", {**body, "sha256": None, "size": None,
-                                                                 "error": str(exc)})
+                ledger.append("device", Kind.DEVICE_SCREENRECORD, {**body, "sha256": None, "size": None,
+                                                                    "error": str(exc)})
                 continue
             body.update(sha256=digest, size=size)
-            ledger.append("device", "device.screenrecord", body, artifact=digest)
+            ledger.append("device", Kind.DEVICE_SCREENRECORD, body, artifact=digest)
             stored.append(body)
             self.phone.run(["rm", "-f", segment.device_path])
             self.changes.settle(change, "pulled into the case and removed from the device")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
 from auditor.device.adb import Phone
 from auditor.device.attestation import attest
@@ -53,12 +54,12 @@ def record_attestation(phone: Phone, case: Case, ledger: Ledger) -> dict[str, An
         result = phone.run(argv)
         data = (result.stdout + result.stderr).encode()[:MAX_DUMP_BYTES]
         digest = case.artifacts.put_bytes(data)
-        ledger.append("device", "device.dump", {"serial": phone.serial, "name": name, "command": " ".join(argv),
-                                               "exit_code": result.returncode, "size": len(data)}, artifact=digest)
+        ledger.append("device", Kind.DEVICE_DUMP, {"serial": phone.serial, "name": name, "command": " ".join(argv),
+                                                  "exit_code": result.returncode, "size": len(data)}, artifact=digest)
         dumps[name] = {"sha256": digest, "exit_code": result.returncode}
     record["raw_dumps"] = dumps
     case.set_section("device", record, ledger=ledger)
-    ledger.append("device", "device.attestation", record)
+    ledger.append("device", Kind.DEVICE_ATTESTATION, record)
     return record
 
 

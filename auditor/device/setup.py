@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
 from auditor.device import frida_server
 from auditor.device.adb import Glob, Phone, ShellResult
 from auditor.device.attestation import APEX_CACERTS, SYSTEM_CACERTS, USER_CACERTS
 from auditor.device.certs import CaCertificate
 from auditor.device.journal import Change, Journal, validate_undo
-from auditor.device.recording import MAX_RECORDING_BYTES, RECORDING, pull_into_case
+from auditor.device.pull import MAX_RECORDING_BYTES, RECORDING, pull_into_case
 from auditor.errors import CheckFailed, InputError
 
 CA_STAGING = "/data/local/tmp/auditor-cacerts"
@@ -59,7 +60,7 @@ class DeviceChanges:
         for argv in steps:
             _check(self.phone.run_root(argv) if root else self.phone.run(argv), setting)
         self.journal.mark(change, "applied")
-        self._event("device.change", change, self.phone.issued[issued_before:])
+        self._event(Kind.DEVICE_CHANGE, change, self.phone.issued[issued_before:])
         return change
 
     def _event(self, kind: str, change: Change, commands: list[str]) -> None:
@@ -89,7 +90,7 @@ class DeviceChanges:
                                      {"action": "reverse_remove", "port": port})
         self.phone.reverse(port)
         self.journal.mark(change, "applied")
-        self._event("device.change", change, self.phone.issued[-1:])
+        self._event(Kind.DEVICE_CHANGE, change, self.phone.issued[-1:])
 
     def private_dns_off(self) -> None:
         mode = self._get_setting("global", "private_dns_mode")
@@ -100,19 +101,19 @@ class DeviceChanges:
         """A file the device itself is about to create (a screen recording): removed by restore."""
         change = self.journal.record(setting, None, path, {"action": "remove_file", "path": path, "root": False})
         self.journal.mark(change, "applied")
-        self._event("device.change", change, [])
+        self._event(Kind.DEVICE_CHANGE, change, [])
         return change
 
     def settle(self, change: Change, note: str) -> None:
         """A change undone outside restore (a recording pulled and removed): close it in journal and ledger."""
         self.journal.mark(change, "restored", note)
-        self._event("device.restore", change, [])
+        self._event(Kind.DEVICE_RESTORE, change, [])
 
     def push_file(self, data: bytes, path: str, setting: str, mode: int = 0o644) -> None:
         change = self.journal.record(setting, None, path, {"action": "remove_file", "path": path, "root": False})
         self.phone.push(data, path, mode=mode)
         self.journal.mark(change, "applied")
-        self._event("device.change", change, self.phone.issued[-1:])
+        self._event(Kind.DEVICE_CHANGE, change, self.phone.issued[-1:])
 
     def hand_over_wireguard(self, config: Path) -> None:
         data = config.read_bytes()
@@ -207,7 +208,7 @@ class DeviceChanges:
             change = self.journal.record("frida-server process", "not running", f"pid {pid}",
                                          {"action": "kill", "pid": pid, "name": name, "root": True})
             self.journal.mark(change, "applied")
-            self._event("device.change", change, self.phone.issued[-2:])
+            self._event(Kind.DEVICE_CHANGE, change, self.phone.issued[-2:])
         server.pids = pids
         return server
 
@@ -223,7 +224,7 @@ class DeviceChanges:
             except (CheckFailed, InputError) as exc:
                 self.journal.mark(change, "restore_failed", str(exc))
                 failed.append(change)
-            self._event("device.restore", change, self.phone.issued[issued_before:])
+            self._event(Kind.DEVICE_RESTORE, change, self.phone.issued[issued_before:])
         return failed
 
     def _recover_recording(self, path: str) -> str:
@@ -232,9 +233,9 @@ class DeviceChanges:
                 and not self.case.sealed and self.phone.run(["ls", path]).ok):
             return ""
         digest, size = pull_into_case(self.phone, path, self.case, MAX_RECORDING_BYTES)
-        self.ledger.append("device", "device.screenrecord", {"device_path": path, "started": None, "ended": None,
-                                                             "sha256": digest, "size": size, "error": None,
-                                                             "recovered_by_restore": True}, artifact=digest)
+        self.ledger.append("device", Kind.DEVICE_SCREENRECORD, {"device_path": path, "started": None, "ended": None,
+                                                                "sha256": digest, "size": size, "error": None,
+                                                                "recovered_by_restore": True}, artifact=digest)
         return f" after saving it into the case (sha256 {digest})"
 
     def _zygote_alive(self, pid: int) -> bool:

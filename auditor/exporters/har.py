@@ -18,13 +18,13 @@ from mitmproxy import io as mitm_io
 from mitmproxy.addons.savehar import SaveHar
 
 from auditor.capture.addons.bodies import META_KEY
-from auditor.capture.ingest import STREAM_FILE
 from auditor.case.bundle import Case
+from auditor.case.layout import FLOWS_FILE
 from auditor.errors import InputError
 
 
 def read_case_flows(case: Case) -> list[http.HTTPFlow]:
-    path = case.root / STREAM_FILE
+    path = case.root / FLOWS_FILE
     if not path.exists():
         return []
     flows: list[http.HTTPFlow] = []

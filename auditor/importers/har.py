@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from auditor.case.bundle import Case
 from auditor.case.canonical import canonical_json
+from auditor.case.events import Kind
 from auditor.errors import InputError
 
 MAX_HAR_BYTES = 512 << 20
@@ -183,10 +184,10 @@ def import_har(path: Path, case_dir: Path) -> HarImport:
     result.entries = len(prepared)
     file_digest = case.artifacts.put_bytes(raw)
     with case.ledger() as ledger:
-        ledger.append(SOURCE, "import.har", {"file": path.name, "size": len(raw), **result.summary(),
-                                            "warnings": result.warnings[:10_000]}, artifact=file_digest)
+        ledger.append(SOURCE, Kind.IMPORT_HAR, {"file": path.name, "size": len(raw), **result.summary(),
+                                               "warnings": result.warnings[:10_000]}, artifact=file_digest)
         for body, digest in prepared:
-            ledger.append(SOURCE, "import.flow", body, artifact=digest)
+            ledger.append(SOURCE, Kind.IMPORT_FLOW, body, artifact=digest)
         imports = list(case.info.get("imports") or [])
         imports.append({"kind": "har", "file": path.name, **result.summary()})
         case.set_section("imports", imports, ledger=ledger)

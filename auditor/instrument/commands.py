@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from auditor.case.bundle import Case
+from auditor.cli_options import case_argument, json_option
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates
@@ -23,7 +24,7 @@ def _device_choice(usb: bool, remote: str | None, device_id: str | None) -> Devi
 
 
 @click.command("instrument")
-@click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False))
+@case_argument()
 @click.argument("argv", nargs=-1, type=click.UNPROCESSED)
 @click.option("--usb", is_flag=True, help="The USB-connected device (frida-server running on it).")
 @click.option("--remote", metavar="HOST:PORT", help="A remote frida-server (or Frida portal) at HOST:PORT.")
@@ -39,7 +40,7 @@ def _device_choice(usb: bool, remote: str | None, device_id: str | None) -> Devi
 @click.option("--duration", type=click.FloatRange(min=0.1), help="Seconds to instrument, then unhook and detach "
               "(default: until the target ends).")
 @click.option("--no-child-gating", is_flag=True, help="Do not hold and instrument child processes.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def instrument(case_dir: Path, argv: tuple[str, ...], usb: bool, remote: str | None, device_id: str | None,
                spawn_package: str | None, pid: int | None, attach_name: str | None, app_package: str | None,
                plant_clipboard: str | None, plant_location: str | None, duration: float | None,

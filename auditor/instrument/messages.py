@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from auditor.case.events import Kind
 from auditor.catalogue import PRIVACY_APIS, Consumer
 
 MAX_MESSAGE_BYTES = 256 * 1024
@@ -162,8 +163,8 @@ def _exit(p: dict[str, Any]) -> dict[str, Any]:
     return {"how": how, "status": optional(p.get("status"), integer, "status", -2**31, 2**31)}
 
 
-_PAYLOADS = {"hook.event": _event, "hook.status": _status, "hook.planted": _planted, "hook.ready": _ready,
-             "hook.error": _hook_error, "process.exit": _exit}
+_PAYLOADS = {Kind.HOOK_EVENT: _event, Kind.HOOK_STATUS: _status, Kind.HOOK_PLANTED: _planted, "hook.ready": _ready,
+             Kind.HOOK_ERROR: _hook_error, "process.exit": _exit}
 
 
 def parse(message: Any) -> Message:

@@ -11,6 +11,7 @@ from typing import Any
 import frida
 
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
 from auditor.errors import InputError
 from auditor.instrument.agent import agent_sha256
@@ -73,7 +74,7 @@ def begin(case: Case, ledger: Ledger, device: frida.core.Device, request: Reques
         request.spawn[0] if request.spawn is not None and len(request.spawn) == 1 else None)
     if request.plants.any:
         case.set_section("planted", request.plants.describe(), ledger)
-        ledger.append("hook", "hook.planted", {"phase": "configured", **request.plants.describe()})
+        ledger.append("hook", Kind.HOOK_PLANTED, {"phase": "configured", **request.plants.describe()})
     instrumentation = Instrumentation(device, ledger, app_package, request.plants, request.host_version,
                                       request.gate_children)
     try:

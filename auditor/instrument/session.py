@@ -15,6 +15,7 @@ from typing import Any
 
 import frida
 
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
 from auditor.errors import CheckFailed, InputError
 from auditor.instrument.agent import agent_sha256, agent_source
@@ -119,7 +120,7 @@ class Instrumentation:
             self.counts[kind] = self.counts.get(kind, 0) + 1
 
     def _session_event(self, event: str, pid: int, **details: Any) -> None:
-        self._record("hook.session", {"event": event, "pid": pid, **details})
+        self._record(Kind.HOOK_SESSION, {"event": event, "pid": pid, **details})
 
     def receive(self, attached: _Attached, message: Any, _data: Any = None) -> None:
         """One message from the agent: validated, then written to the ledger at once (or as hook.malformed)."""
@@ -127,16 +128,16 @@ class Instrumentation:
             parsed = parse(message)
             self._write(attached, parsed)
         except Malformed as exc:
-            self._record("hook.malformed", {"pid": attached.pid, **malformed_body(message, str(exc))})
+            self._record(Kind.HOOK_MALFORMED, {"pid": attached.pid, **malformed_body(message, str(exc))})
 
     def _write(self, attached: _Attached, message: Message) -> None:
         fields = dict(message.fields)
         # Recorded as seen (API, arguments, result, thread, Java stack): which code made the call is decided
         # by analysis (auditor/analyze/attribution.py), with the dataset it uses on record there.
-        if message.kind == "hook.event":
-            self._record("hook.event", {**fields, "pid": attached.pid})
-        elif message.kind == "hook.planted":
-            self._record("hook.planted", {"phase": "returned", **fields, "pid": attached.pid})
+        if message.kind == Kind.HOOK_EVENT:
+            self._record(Kind.HOOK_EVENT, {**fields, "pid": attached.pid})
+        elif message.kind == Kind.HOOK_PLANTED:
+            self._record(Kind.HOOK_PLANTED, {"phase": "returned", **fields, "pid": attached.pid})
         elif message.kind == "process.exit":
             if attached.exit is None:
                 attached.exit = fields
@@ -144,11 +145,11 @@ class Instrumentation:
             attached.script.post({"type": "process.exit.ack"})   # releases the exiting thread
         elif message.kind == "hook.ready":
             self._session_event("hooks_ready", attached.pid, **fields)
-        elif message.kind in ("agent.error", "hook.error"):
-            self._record("hook.error", {"pid": attached.pid, **fields})
-        elif message.kind == "hook.status":
+        elif message.kind in ("agent.error", Kind.HOOK_ERROR):
+            self._record(Kind.HOOK_ERROR, {"pid": attached.pid, **fields})
+        elif message.kind == Kind.HOOK_STATUS:
             attached.coverage.add(fields)
-            self._record("hook.status", {"pid": attached.pid, **fields})
+            self._record(Kind.HOOK_STATUS, {"pid": attached.pid, **fields})
         else:
             self._record(message.kind, {"pid": attached.pid, **fields})
 
@@ -158,7 +159,7 @@ class Instrumentation:
         if crash is not None:   # frida's crash report (where the platform provides one)
             crash_body = {"summary": str(getattr(crash, "summary", ""))[:2048],
                           "report": str(getattr(crash, "report", ""))[:65536]}
-        self._record("hook.coverage", {"pid": attached.pid, **attached.coverage.as_dict()})
+        self._record(Kind.HOOK_COVERAGE, {"pid": attached.pid, **attached.coverage.as_dict()})
         reattach = (attached.lost() and not self._stopping and self._child_worker is not None
                     and self._reattached.get(attached.pid, 0) < MAX_REATTACH)
         self._session_event("detached", attached.pid, reason=reason, crash=crash_body,

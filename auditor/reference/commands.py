@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from auditor.cli_options import json_option
 from auditor.errors import InputError
 from auditor.output import emit
 from auditor.reference import launcher
@@ -34,7 +35,7 @@ def _world(world_file: Path | None) -> World:
 
 @reference_group.command("world")
 @WORLD_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def world_command(world_file: Path | None, as_json: bool) -> None:
     """Validate a world file and list host -> address -> country, network and operator."""
     world = _world(world_file)
@@ -53,7 +54,7 @@ def world_command(world_file: Path | None, as_json: bool) -> None:
 @click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
               help="Where the throwaway CA and certificates go (default: a new temporary directory).")
 @click.option("--log", "log_path", type=FILE, help="Append every received request to this JSONL file.")
-@click.option("--json", "as_json", is_flag=True, help="Print the listening details as JSON.")
+@json_option("Print the listening details as JSON.")
 def serve_command(world_file: Path | None, directory: Path | None, log_path: Path | None, as_json: bool) -> None:
     """Serve TLS (HTTP/1.1, HTTP/2) on every address of the world until interrupted (Ctrl-C, SIGTERM)."""
     world = _world(world_file)

@@ -7,17 +7,16 @@ from pathlib import Path
 import click
 
 from auditor.case import keys
+from auditor.cli_options import case_argument, json_option
 from auditor.output import emit
 from auditor.report.assets import LANGUAGES
 from auditor.report.diff import KINDS, write_diff
 from auditor.report.render import FORMATS, write_report
 from auditor.report.review import STATUSES, record_review
 
-CASE_DIR = click.Path(path_type=Path, file_okay=False)
-
 
 @click.command("report")
-@click.argument("case_dir", metavar="CASE", type=CASE_DIR)
+@case_argument(metavar="CASE")
 @click.option("--format", "formats", default="html,pdf,json,csv", show_default=True,
               help=f"Comma-separated output formats: {', '.join(FORMATS)}.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Report language.")
@@ -27,7 +26,7 @@ CASE_DIR = click.Path(path_type=Path, file_okay=False)
               help="Report directory (default: CASE/reports/report-LANG[-redacted]).")
 @click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Operator ed25519 key that signs the report manifest (default: the operator key).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def report(case_dir: Path, formats: str, lang: str, redact: bool, out: Path | None, key_file: Path | None,
            as_json: bool) -> None:
     """Render the evidence report of an analysed case (HTML, PDF, JSON, CSV) with a signed manifest."""
@@ -45,12 +44,12 @@ def report(case_dir: Path, formats: str, lang: str, redact: bool, out: Path | No
 
 
 @click.command("review")
-@click.argument("case_dir", metavar="CASE", type=CASE_DIR)
+@case_argument(metavar="CASE")
 @click.argument("verdict_id")
 @click.option("--status", type=click.Choice(STATUSES), required=True, help="The reviewer's status.")
 @click.option("--comment", default="", help="Why: shown in the report next to the status.")
 @click.option("--reviewer", help="Reviewer's name (default: the login name).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def review(case_dir: Path, verdict_id: str, status: str, comment: str, reviewer: str | None,
            as_json: bool) -> None:
     """Set a reviewer's status on one verdict; recorded in the case ledger (allowed after sealing)."""
@@ -60,12 +59,12 @@ def review(case_dir: Path, verdict_id: str, status: str, comment: str, reviewer:
 
 
 @click.command("diff")
-@click.argument("case_a", type=CASE_DIR)
-@click.argument("case_b", type=CASE_DIR)
+@case_argument("case_a")
+@case_argument("case_b")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Directory for diff.json and diff.html.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of diff.html.")
-@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+@json_option("Print the diff as JSON.")
 def diff(case_a: Path, case_b: Path, out: Path, lang: str, as_json: bool) -> None:
     """Compare two analysed cases (e.g. two app versions): recipients, data, SDKs, permissions, APIs, verdicts."""
     result = write_diff(case_a, case_b, out, lang)

@@ -15,8 +15,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from auditor.case.bundle import ANALYSIS_DIR, SEAL_FILE, Case
+from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
+from auditor.case.layout import ANALYSIS_DIR, SEAL_FILE
 from auditor.contract.files import load_analysis
 from auditor.contract.findings import Actor
 from auditor.report import assets

@@ -17,8 +17,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.case import keys
-from auditor.case.bundle import ANALYSIS_DIR, CASE_FILE, SEAL_FILE, read_case_json
+from auditor.case.bundle import read_case_json
 from auditor.case.canonical import canonical_json, sha256_file, sha256_hex
+from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
 from auditor.case.ledger_check import read_records
 from auditor.case.problems import Problem
 from auditor.case.seal import verify_case

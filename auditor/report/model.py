@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.case.bundle import ANALYSIS_DIR, Case
+from auditor.case.bundle import Case
+from auditor.case.layout import ANALYSIS_DIR
 from auditor.case.seal import verify_case
 from auditor.contract.files import load_analysis
 from auditor.report.display import Display

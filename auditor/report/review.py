@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor.case.bundle import ANALYSIS_DIR, Case, _user
+from auditor.case.bundle import Case, _user
+from auditor.case.layout import ANALYSIS_DIR
 from auditor.contract.document import read_document
 from auditor.contract.files import VERDICTS_FILE
 from auditor.contract.verdicts import Verdicts

@@ -15,7 +15,8 @@ from typing import Any
 import brotli
 import zstandard
 
-from auditor.case.bundle import SEAL_FILE, Case
+from auditor.case.bundle import Case
+from auditor.case.layout import SEAL_FILE
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
 

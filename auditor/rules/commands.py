@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from auditor.cli_options import json_option
 from auditor.output import emit
 from auditor.rules.schema import default_rules_dir, load_rulesets
 
@@ -17,7 +18,7 @@ def rules_group() -> None:
 
 @rules_group.command("check")
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def check(directory: Path, as_json: bool) -> None:
     """Validate every ruleset in DIRECTORY against the schema (exit 2 naming the first problem)."""
     rulesets = load_rulesets(directory)
@@ -29,7 +30,7 @@ def check(directory: Path, as_json: bool) -> None:
 @rules_group.command("list")
 @click.option("--rules", "directory", type=click.Path(path_type=Path), default=None,
               help="Directory of rulesets (default: the bundled rulesets).")
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@json_option("Print the list as JSON.")
 def list_rules(directory: Path | None, as_json: bool) -> None:
     """List the rules: id, version, severity, title."""
     rulesets = load_rulesets(directory or default_rules_dir())

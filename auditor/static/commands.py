@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from auditor.case.bundle import Case
+from auditor.cli_options import case_option, json_option
 from auditor.output import emit
 from auditor.static.apis import CATEGORIES
 from auditor.static.scan import scan_files
@@ -49,11 +50,10 @@ def describe(report: dict[str, Any]) -> str:
 
 @apk_group.command("scan")
 @click.argument("apks", metavar="APK...", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--case", "case_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Also store the APK and the scan in this case (events static.apk, static.scan).")
+@case_option("Also store the APK and the scan in this case (events static.apk, static.scan).")
 @click.option("--first-party", multiple=True, metavar="PACKAGE",
               help="A Java package that is the app's own code besides its application id (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print the scan as JSON (the documented contract).")
+@json_option("Print the scan as JSON (the documented contract).")
 def scan(apks: tuple[Path, ...], case_dir: Path | None, first_party: tuple[str, ...], as_json: bool) -> None:
     """Scan an APK, a bundle (.apks/.xapk/.apkm), or an app's base and split APK files together:
     manifest, certificates, SDKs, privacy API call sites and who makes them."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
 from auditor.errors import InputError
 from auditor.static.container import MAX_INPUT_BYTES, open_split_files
@@ -23,7 +24,7 @@ def _store_file(case: Case, ledger: Ledger, path: Path) -> str:
         digest, size = case.artifacts.put_file(path, max_bytes=MAX_INPUT_BYTES)
     except (OSError, ValueError) as exc:    # ValueError: larger than MAX_INPUT_BYTES
         raise InputError(path, f"cannot store: {getattr(exc, 'strerror', None) or exc}") from None
-    ledger.append("static", "static.apk", {"sha256": digest, "size": size, "file_name": path.name}, artifact=digest)
+    ledger.append("static", Kind.STATIC_APK, {"sha256": digest, "size": size, "file_name": path.name}, artifact=digest)
     return digest
 
 
@@ -36,15 +37,15 @@ def store_apk_scan(case: Case, apk_paths: Path | list[Path], extra_first_party: 
             apk_input = open_split_files(paths)
             for inner in apk_input.apks if apk_input.kind == "bundle" else []:
                 inner_digest = case.artifacts.put_bytes(inner.data)
-                ledger.append("static", "static.apk", {"sha256": inner_digest, "size": len(inner.data),
-                                                       "file_name": inner.file_name, "container": digests[0]},
+                ledger.append("static", Kind.STATIC_APK, {"sha256": inner_digest, "size": len(inner.data),
+                                                          "file_name": inner.file_name, "container": digests[0]},
                               artifact=inner_digest)
             report = scan_input(apk_input, extra_first_party)
         except InputError as exc:
-            ledger.append("static", "static.scan_failed", {"apk_sha256": digests, "error": str(exc)})
+            ledger.append("static", Kind.STATIC_SCAN_FAILED, {"apk_sha256": digests, "error": str(exc)})
             raise
         scan_digest = case.artifacts.put_bytes(report_bytes(report))
-        ledger.append("static", "static.scan", {
+        ledger.append("static", Kind.STATIC_SCAN, {
             "format": FORMAT, "apk_sha256": digests, "package": report["package"],
             "version_code": report["version_code"], "version_name": report["version_name"],
             "sdks": [s["name"] for s in report["sdks"]], "api_calls": report["api_call_summary"],

@@ -18,7 +18,7 @@ from mitmproxy import io as mitm_io
 from auditor.capture import journal
 from auditor.capture.addons import bodies, completeness, lifecycle, recorder, world_resolver
 from auditor.capture.ingest import StreamIngester
-from auditor.case.bundle import JOURNAL_FILE
+from auditor.case.layout import JOURNAL_FILE
 from tests.capture.conftest import HOST, UPSTREAM_IP, events, read_h1_response
 from tests.capture.mitmdump import Mitmdump
 

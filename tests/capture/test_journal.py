@@ -14,7 +14,7 @@ from mitmproxy import io as mitm_io
 
 from auditor.capture import journal
 from auditor.capture.proxy import Capture
-from auditor.case.bundle import JOURNAL_FILE
+from auditor.case.layout import JOURNAL_FILE
 from auditor.case.seal import seal_case, verify_case
 from auditor.errors import InputError
 from tests.capture.conftest import events, fetch, wait_for_event

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from auditor.case.canonical import canonical_json, sha256_hex
+from auditor.case.events import Kind
 from auditor.case.ledger import GENESIS, Ledger, LedgerDamaged
 from auditor.case.ledger_check import read_records, scan_ledger
 
@@ -50,10 +51,21 @@ def test_append_rejects_bad_names_bodies_and_oversized_events(tmp_path: Path) ->
     assert (tmp_path / "ledger.jsonl").read_bytes() == b""
 
 
+def test_append_refuses_a_kind_events_py_does_not_define(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    with Ledger(path) as ledger:
+        with pytest.raises(ValueError, match=r"^unknown ledger event kind 'proxy\.flows': define it in "
+                                             r"auditor/case/events\.py first$"):
+            ledger.append("proxy", "proxy.flows", {})
+        record = ledger.append("proxy", Kind.PROXY_FLOW, {})
+    assert type(record["kind"]) is str and record["kind"] == "proxy.flow"
+    assert [r["kind"] for r in read_records(path)] == ["proxy.flow"]
+
+
 def _write_many(path: str, source: str, count: int) -> None:
     with Ledger(Path(path)) as ledger:
         for i in range(count):
-            ledger.append(source, "test.burst", {"i": i})
+            ledger.append(source, Kind.OPERATOR_NOTE, {"i": i})
 
 
 def test_concurrent_processes_and_threads_form_one_chain(tmp_path: Path) -> None:
@@ -91,7 +103,7 @@ from auditor.case.ledger import Ledger
 ledger = Ledger(Path(sys.argv[1]))
 i = 0
 while True:
-    record = ledger.append("proxy", "test.burst", {"i": i, "pad": "p" * 200})
+    record = ledger.append("proxy", "proxy.flow", {"i": i, "pad": "p" * 200})
     sys.stdout.write(f"{record['seq']}\\n")
     sys.stdout.flush()
     i += 1
@@ -122,7 +134,7 @@ def test_torn_tail_is_located_and_blocks_further_writers(tmp_path: Path) -> None
     path = tmp_path / "ledger.jsonl"
     with Ledger(path) as ledger:
         for i in range(5):
-            ledger.append("proxy", "test.burst", {"i": i})
+            ledger.append("proxy", Kind.PROXY_FLOW, {"i": i})
     intact = path.stat().st_size
     with open(path, "ab") as handle:
         handle.write(b'{"artifact":null,"body":{"i":5')  # a write cut short by a crash
@@ -133,7 +145,7 @@ def test_torn_tail_is_located_and_blocks_further_writers(tmp_path: Path) -> None
     assert "30 bytes" in scan.problems[0].message
     with pytest.raises(LedgerDamaged, match=f"incomplete line at byte {intact + 30}"):
         with Ledger(path) as ledger:
-            ledger.append("proxy", "test.burst", {"i": 5})
+            ledger.append("proxy", Kind.PROXY_FLOW, {"i": 5})
     assert path.stat().st_size == intact + 30  # the refusing writer changed nothing
 
 
@@ -141,7 +153,7 @@ def _ledger_with(tmp_path: Path, count: int) -> tuple[Path, list[bytes]]:
     path = tmp_path / "ledger.jsonl"
     with Ledger(path) as ledger:
         for i in range(count):
-            ledger.append("proxy", "test.burst", {"i": i})
+            ledger.append("proxy", Kind.PROXY_FLOW, {"i": i})
     return path, path.read_bytes().splitlines(keepends=True)
 
 

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from auditor.audit.components import Components
 from auditor.audit.run import Audit, AuditPlan
 from auditor.case.bundle import Case
+from auditor.case.events import OPERATOR_MARKS, Kind
 from auditor.case.ledger_check import read_records
 from auditor.case.seal import verify_case
 from auditor.cli import cli
@@ -59,6 +60,11 @@ def test_device_side_audit_end_to_end(adb_env, scripted, tmp_path):
     assert case.info["ended"]["parts_not_run"] == ["capture (auditor.capture)", "instrumentation (auditor.instrument)",
                                                    "static scan (auditor.static)"]
     records = list(read_records(case.ledger_path))
+    # every kind the audit wrote is one events.py defines (the ledger refuses others)
+    assert sorted({r["kind"] for r in records}) == sorted(str(kind) for kind in (
+        Kind.CASE_CREATED, Kind.CASE_UPDATED, Kind.CASE_AUDIT_STEP, Kind.CASE_SEALING, Kind.DEVICE_ATTESTATION,
+        Kind.DEVICE_DUMP, Kind.DEVICE_APK, Kind.DEVICE_CHANGE, Kind.DEVICE_SCREENRECORD, Kind.DEVICE_RESTORE,
+        Kind.DEVICE_REATTESTATION, *OPERATOR_MARKS))
     apks = [r for r in records if r["kind"] == "device.apk"]
     assert [(r["body"]["split"], r["artifact"]) for r in apks] == [
         ("base.apk", hashlib.sha256(scripted.APK_BASE).hexdigest()),

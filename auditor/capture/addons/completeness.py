@@ -21,6 +21,7 @@ from mitmproxy.proxy import layer
 from auditor.capture.addons import flowfacts
 from auditor.capture.addons.bodies import META_KEY, PROXY_LOGGER
 from auditor.capture.addons.sink import add_case_option, case_sink
+from auditor.case.events import Kind
 
 # Messages mitmproxy logs (and nothing else) when it rejects a request head; see net/http/http1/read.py.
 _REJECTED = re.compile(r"^(?P<peer>.*?): (?P<problem>(Bad HTTP request line|Invalid header line|Invalid headers"
@@ -42,8 +43,8 @@ class _RejectedRequests(logging.Handler):
             return
         client = getattr(record, "client", None)
         try:
-            _event("proxy.malformed", {"client": flowfacts.address(client), "problem": match["problem"][:2000],
-                                       "time": flowfacts.iso(record.created)})
+            _event(Kind.PROXY_MALFORMED, {"client": flowfacts.address(client), "problem": match["problem"][:2000],
+                                          "time": flowfacts.iso(record.created)})
         except Exception:   # a log handler must never break the proxy; the log line itself remains
             self.handleError(record)
 
@@ -70,7 +71,7 @@ class Completeness:
         context = data.context
         if context.client.id in self._quic_seen:
             return          # the swallowed QUIC handshake timing out: counted once, as quic_blocked
-        _event("proxy.tls_failed", {
+        _event(Kind.PROXY_TLS_FAILED, {
             "side": side,
             "client": flowfacts.address(context.client.peername),
             "server": flowfacts.address(context.server.peername or context.server.address),
@@ -94,7 +95,7 @@ class Completeness:
                 or not _starts_like_quic(nextlayer.data_client(), context.server.address)):
             return
         self._quic_seen.add(context.client.id)
-        _event("proxy.quic_blocked", {
+        _event(Kind.PROXY_QUIC_BLOCKED, {
             "client": flowfacts.address(context.client.peername),
             "server": flowfacts.address(context.server.address),
             "mode": context.client.proxy_mode.full_spec,
@@ -104,7 +105,7 @@ class Completeness:
     def _non_http(self, flow: tcp.TCPFlow | udp.UDPFlow, transport: str) -> None:
         sent_sha256, sent = _payload(flow.messages, True)
         received_sha256, received = _payload(flow.messages, False)
-        _event("proxy.non_http", {
+        _event(Kind.PROXY_NON_HTTP, {
             **flowfacts.connection_facts(flow, ctx.options.ssl_verify_upstream_trusted_ca or ""),
             "transport": transport,
             "client_bytes": sent, "client_sha256": sent_sha256,
@@ -127,7 +128,7 @@ class Completeness:
         self._non_http(flow, "udp")      # a UDP flow gets either udp_end or udp_error, never both
 
     def dns_response(self, flow: dns.DNSFlow) -> None:
-        _event("proxy.dns", {
+        _event(Kind.PROXY_DNS, {
             "flow_id": flow.id,
             "client": flowfacts.address(flow.client_conn.peername),
             "mode": flow.client_conn.proxy_mode.full_spec,
@@ -144,7 +145,7 @@ class Completeness:
             return       # the exchange completed; an error after it (e.g. a late disconnect) loses nothing
         bodies = {side: {"size": facts["body_size"], "sha256": self._partial_digest(flow, side, facts)}
                   for side, facts in partial.items()}
-        _event("proxy.aborted", {
+        _event(Kind.PROXY_ABORTED, {
             "flow_id": flow.id,
             "client": flowfacts.address(flow.client_conn.peername),
             "url": flow.request.pretty_url,

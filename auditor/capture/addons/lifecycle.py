@@ -20,6 +20,7 @@ import mitmproxy
 from mitmproxy import ctx
 
 from auditor.capture.addons.sink import add_case_option, case_sink
+from auditor.case.events import Kind
 
 CA_FILE = "mitmproxy-ca-cert.pem"
 
@@ -55,7 +56,7 @@ class Lifecycle:
             ctx.master.shutdown()
             return
         if sink is not None:
-            sink.event("proxy.started", body)
+            sink.event(Kind.PROXY_STARTED, body)
             sink.flush()            # on the ledger before anyone is told where to connect
         if ctx.options.auditor_listen_file:
             target = Path(ctx.options.auditor_listen_file)

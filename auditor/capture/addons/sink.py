@@ -22,7 +22,8 @@ from mitmproxy import ctx
 
 from auditor.capture import journal
 from auditor.capture.durability import PendingSync, write_all
-from auditor.case.bundle import JOURNAL_FILE, Case
+from auditor.case.bundle import Case
+from auditor.case.layout import JOURNAL_FILE
 from auditor.case.ledger import Ledger
 
 CASE_OPTION = "auditor_case"

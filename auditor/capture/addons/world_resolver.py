@@ -13,6 +13,7 @@ from mitmproxy import ctx
 from mitmproxy.proxy import server_hooks
 
 from auditor.capture.addons.sink import add_case_option, case_sink
+from auditor.case.events import Kind
 from auditor.world import World, load_world
 
 
@@ -34,9 +35,9 @@ class WorldResolver:
     def running(self) -> None:
         sink = case_sink()
         if sink is not None and self.world is not None:
-            sink.event("proxy.world", {"file": self.world.path.name, "sha256": self.world.sha256,
-                                       "description": self.world.description, "hosts": self.world.hosts,
-                                       "port": ctx.options.auditor_world_port or None})
+            sink.event(Kind.PROXY_WORLD, {"file": self.world.path.name, "sha256": self.world.sha256,
+                                          "description": self.world.description, "hosts": self.world.hosts,
+                                          "port": ctx.options.auditor_world_port or None})
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         if self.world is None or data.server.address is None:

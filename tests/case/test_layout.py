@@ -1,0 +1,31 @@
+"""The case layout's names are defined once (auditor/case/layout.py) and not spelled out in the rooms that
+read and write cases (analyze and report follow later)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from auditor.case import layout
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ROOMS = ("capture", "instrument", "device", "case", "importers", "exporters", "static", "reference")
+# "sha256" is also a member name of many bodies, so only the unambiguous names are looked for.
+NAMES = {layout.CASE_FILE, layout.LEDGER_FILE, layout.SEAL_FILE, layout.FLOWS_FILE, layout.JOURNAL_FILE,
+         layout.ARTIFACTS_DIR, layout.INCOMING_DIR}
+
+
+def test_the_names_are_those_docs_case_format_describes() -> None:
+    assert sorted(NAMES) == [".incoming", "artifacts", "case.json", "flows.journal", "flows.mitm", "ledger.jsonl",
+                             "seal.json"]
+    assert layout.DERIVED_DIRS == {"analysis", "reports"}
+    docs = (ROOT / "docs" / "case-format.md").read_text("utf-8")
+    assert all(name in docs for name in NAMES | layout.DERIVED_DIRS)
+
+
+def test_no_room_spells_out_a_layout_name() -> None:
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+             for room in ROOMS for path in sorted((ROOT / "auditor" / room).rglob("*.py")) if path.name != "layout.py"
+             for node in ast.walk(ast.parse(path.read_text("utf-8")))
+             if isinstance(node, ast.Constant) and node.value in NAMES]
+    assert found == []
