@@ -85,9 +85,12 @@ class _Operator:
             if self._done.is_set():
                 self.problem = "the reference app ended or stalled before its consent dialog"
                 return
-        with Case.open(self.case_dir).ledger(fsync_interval=0) as ledger:
-            ledger.append("operator", "operator.consent_accepted", {"text": CONSENT_MARK, "via": "auditor demo"})
-        self.phone.answer("consent")
+        try:
+            with Case.open(self.case_dir).ledger(fsync_interval=0) as ledger:
+                ledger.append("operator", "operator.consent_accepted", {"text": CONSENT_MARK, "via": "auditor demo"})
+            self.phone.answer("consent")
+        except Exception as exc:  # noqa: BLE001 - reported once the audit has ended
+            self.problem = f"the consent dialog could not be answered: {type(exc).__name__}: {exc}"
 
 
 def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print) -> DemoResult:
