@@ -22,12 +22,14 @@ from click.testing import CliRunner
 
 from auditor.audit.adb_phone import AdbPhone
 from auditor.audit.components import Components
+from auditor.audit.rooms import load
 from auditor.audit.run import Audit, AuditPlan
 from auditor.case.bundle import Case
 from auditor.case.ledger_check import read_records
 from auditor.case.seal import verify_case
 from auditor.cli import cli
 from auditor.device.journal import journal_path
+from auditor.errors import InputError
 
 CHILD = Path(__file__).with_name("audit_child.py")
 PACKAGE = "com.example.privacyfixture"
@@ -249,3 +251,11 @@ def test_second_ctrl_c_during_restore_is_deferred(adb_env, scripted, tmp_path):
     assert "SIGINT received: still restoring the device, please wait" in err
     assert json.loads(out)["reason"] == "interrupted: Ctrl-C"
     assert fake.snapshot() == before
+
+
+def test_an_audit_over_adb_needs_a_serial(tmp_path):
+    plan = AuditPlan(serial=None, package=PACKAGE, case_dir=tmp_path / "case")
+    with pytest.raises(InputError) as raised:
+        load(plan, "127.0.0.1")
+    assert str(raised.value) == "--serial: an audit over adb needs the device's serial"
+    assert not plan.case_dir.exists()
