@@ -1,1 +1,1 @@
-"""`auditor audit`: one command for a live audit, orchestrating device, capture, hooks and static scan."""
+"""The audit pipeline of `auditor audit` (and `auditor demo`): the phone, capture, hooks and static scan."""

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from auditor.audit.components import load
 from auditor.audit.plan import AuditPlan
+from auditor.audit.rooms import load
 from auditor.audit.run import Audit
 from auditor.capture.proxy import DEFAULT_CONFDIR
 from auditor.cli_options import case_option, json_option

@@ -1,10 +1,10 @@
-"""What one `auditor audit` is asked to do: the phone, the app, and how the rooms are set up for it.
+"""What one audit is asked to do: the phone, the app, and how the rooms are set up for it.
 
 Two parts exist for tests only, where no phone runs the app: a stand-in program spawned under the hooks in
 place of the package (the JVM reference app on the local Frida device), and a loopback test world the
-capture resolves host names to (as `auditor capture --world/--world-port`). Both leave their mark in the
-case (the instrumentation section names the device and the argv; the capture session names the world), so
-such a case can never pass for a real audit.
+capture resolves host names to (as `auditor capture --world/--world-port`); `auditor demo` uses the world
+too, with its simulated phone. Both leave their mark in the case (the instrumentation section names the
+device and the argv; the capture session names the world), so such a case can never pass for a real audit.
 """
 
 from __future__ import annotations
@@ -12,20 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from auditor.audit.components import Interception
 from auditor.capture.proxy import DEFAULT_CONFDIR
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants, clipboard_canary
 
-if TYPE_CHECKING:
-    from auditor.audit.components import Interception
-
 
 @dataclass(frozen=True)
 class LoopbackWorld:
-    """TEST ONLY: the capture resolves every host name to the test world's loopback servers, which all listen
+    """TESTS AND DEMO ONLY: the capture resolves every host name to the test world's loopback servers, which all listen
     on `port`, and checks their certificate chains against `upstream_ca`."""
 
     world: Path
@@ -51,12 +48,14 @@ def fresh_canaries() -> Plants:
 
 @dataclass(frozen=True)
 class AuditPlan:
-    serial: str
+    serial: str | None                      # the adb phone's; None when the phone is simulated (auditor demo)
     package: str
     case_dir: Path
     apk: Path | None = None
     persona: str | None = None
+    scenario: str | None = None             # None: "live audit of PACKAGE"
     duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
+    until_app_ends: bool = False            # the observation also ends when the app ends by itself
     proxy_mode: str = "regular"             # regular | wireguard
     proxy_host: str | None = None           # the host as the phone sees it; None: adb reverse to 127.0.0.1
     tunnel_wait: float = 300.0              # wireguard mode: seconds to wait for traffic through the tunnel
@@ -69,13 +68,9 @@ class AuditPlan:
     # None: the phone itself, over USB (the Frida device whose id is the adb serial)
     frida_device: DeviceChoice | None = None
     stand_in: StandIn | None = None         # TEST ONLY
-    world: LoopbackWorld | None = None      # TEST ONLY
+    world: LoopbackWorld | None = None      # TESTS AND DEMO ONLY
 
     def __post_init__(self) -> None:
         if self.proxy_mode == "wireguard" and not self.proxy_host:
             raise InputError("--proxy-host", "wireguard mode needs the host's address as the phone reaches it "
                                              "(adb reverse cannot carry the tunnel's UDP)")
-
-    @property
-    def frida_choice(self) -> DeviceChoice:
-        return self.frida_device or DeviceChoice("id", self.serial)

@@ -1,10 +1,12 @@
-"""`auditor audit`: one live audit from attestation to sealed case, leaving the phone as it was found.
+"""`auditor audit` and `auditor demo`: one audit from attestation to sealed case, leaving the phone as it was
+found. The phone is a component (auditor/audit/components.py): the adb phone, or the demo's simulated one.
 
 Steps, in order: case → attestation → APKs (pulled from the device, all splits, plus --apk) → static scan →
 capture → device set-up (proxy or WireGuard, CA, private DNS off, frida-server) → in wireguard mode, a
 bounded wait until the phone's traffic comes through the tunnel → screen recording → app spawned under
-the hooks with canaries planted → observation (duration, 'q', or Ctrl-C; operator marks
-from the keyboard or `auditor mark`) → stop → device restored → case sealed.
+the hooks with canaries planted → observation (duration, 'q', Ctrl-C, or the app's end if the plan says so;
+operator marks from the keyboard or `auditor mark`) → stop → device restored → case sealed. A step the
+phone cannot do is recorded as not applicable, with the phone's reason.
 
 Every step that changes something registers its undo before the next step starts. However the audit ends
 — normally, by error, Ctrl-C, SIGTERM or SIGHUP — the undos run newest first, each isolated from the
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from auditor.audit.components import Components, Interception
+from auditor.audit.components import Components, Interception, NotApplicable
 from auditor.audit.keyboard import HELP, KeyboardMarks
 from auditor.audit.plan import AuditPlan
 from auditor.audit.progress import LedgerCounter, Progress
@@ -32,11 +34,7 @@ from auditor.case import keys
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger, utc_now
 from auditor.case.seal import seal_case
-from auditor.device.adb import Phone
-from auditor.device.attestation import attest, differences
-from auditor.device.recording import ScreenRecorder, check_package, pull_apks
-from auditor.device.session import SetupRequest, prepare, record_attestation, restore
-from auditor.device.setup import DeviceChanges
+from auditor.device.recording import check_package
 from auditor.errors import CheckFailed, InputError
 
 TICK_SECONDS = 5.0
@@ -100,8 +98,6 @@ class Audit:
         self.undo: list[tuple[str, Callable[[], None]]] = []
         self.case: Case | None = None
         self.ledger: Ledger | None = None
-        self.phone: Phone | None = None
-        self.changes: DeviceChanges | None = None
         self.interception: Interception | None = None
         self.result = AuditResult(plan.case_dir, "error")
 
@@ -127,7 +123,8 @@ class Audit:
     def run(self) -> AuditResult:
         check_package(self.plan.package)
         self.case = Case.create(self.plan.case_dir, operator=self.plan.operator, persona=self.plan.persona,
-                                scenario=f"live audit of {self.plan.package}", command_line=self.plan.command_line)
+                                scenario=self.plan.scenario or f"live audit of {self.plan.package}",
+                                command_line=self.plan.command_line)
         self.ledger = self.case.ledger(fsync_interval=0)
         progress = Progress(self.say, LedgerCounter(self.case.ledger_path))
         steps = self._steps()
@@ -137,8 +134,12 @@ class Audit:
                 for number, (name, action) in enumerate(steps, 1):
                     progress.step(number, len(steps), name)
                     self._record_step(name, "started")
-                    action()
-                    self._record_step(name, "done")
+                    try:
+                        action()
+                    except NotApplicable as exc:
+                        self._not_applicable(name, exc)
+                    else:
+                        self._record_step(name, "done")
                 self.result.reason = "completed"
             except KeyboardInterrupt:
                 self.result.reason = "interrupted: Ctrl-C"
@@ -156,35 +157,33 @@ class Audit:
                 self._finish()
         return self.result
 
-    def _record_step(self, name: str, status: str) -> None:
+    def _record_step(self, name: str, status: str, **details: str) -> None:
         assert self.ledger is not None
-        self.result.steps.append({"step": name, "status": status, "time": utc_now()})
-        self.ledger.append("case", "case.audit_step", {"step": name, "status": status})
+        self.result.steps.append({"step": name, "status": status, **details, "time": utc_now()})
+        self.ledger.append("case", "case.audit_step", {"step": name, "status": status, **details})
+
+    def _not_applicable(self, name: str, exc: NotApplicable) -> None:
+        self.say(f"not applicable: {name}: {exc}")
+        self._record_step(name, "not applicable", reason=str(exc))
 
     def _attest(self) -> None:
         assert self.case is not None and self.ledger is not None
-        self.phone = Phone.connect(self.plan.serial)
-        record = record_attestation(self.phone, self.case, self.ledger)
-        for warning in record["warnings"]:
+        for warning in self.components.phone.attest(self.case, self.ledger):
             self.say(f"warning: {warning}")
         # runs last of all undos: proof that the device is back as it was
-        self.undo.append(("attest again and compare", lambda: self._reattest(record)))
-
-    def _reattest(self, before: dict[str, Any]) -> None:
-        assert self.phone is not None and self.ledger is not None
-        after = attest(self.phone)
-        changed = differences(before, after)
-        self.ledger.append("device", "device.reattestation", {"record": after, "differences": changed})
-        if changed:
-            raise CheckFailed("device differs from its attestation before the audit: " + "; ".join(changed))
+        self.undo.append(("attest again and compare", lambda: self.components.phone.reattest(self.ledger)))
 
     def _apks(self) -> None:
-        assert self.case is not None and self.ledger is not None and self.phone is not None
+        assert self.case is not None and self.ledger is not None
         groups: list[list[Path]] = []      # each group is one app: the pulled base and splits; --apk
         try:
-            pulled = pull_apks(self.phone, self.plan.package, self.case, self.ledger)
-            groups.append([self.case.artifacts.path_for(str(entry["sha256"])) for entry in pulled])
+            pulled = self.components.phone.pull_apks(self.plan.package, self.case, self.ledger)
+            groups.append(pulled)
             self.say(f"pulled {len(pulled)} APK file(s) of {self.plan.package} from the device")
+        except NotApplicable as exc:
+            if self.plan.apk is None:
+                raise
+            self._not_applicable("pull the APKs from the device", exc)
         except InputError as exc:
             if self.plan.apk is None:
                 raise
@@ -213,24 +212,13 @@ class Audit:
         self.undo.append(("stop the capture", self.components.capture.stop))
 
     def _setup(self) -> None:
-        assert self.phone is not None and self.case is not None
-        interception = self.interception
-        request = SetupRequest(
-            proxy=(f"{self.plan.proxy_host or '127.0.0.1'}:{interception.proxy_port}"
-                   if interception and interception.proxy_port else None),
-            reverse_port=interception.proxy_port if interception and not self.plan.proxy_host else None,
-            wireguard=interception.wireguard_config if interception else None,
-            ca=interception.ca_certificate if interception else None,
-            frida_server=self.plan.frida_server, frida=self.components.instrumentation is not None)
-        sdk = self.case.info["device"]["fields"]["sdk_level"]["value"] or 0
+        assert self.case is not None and self.ledger is not None
+        phone = self.components.phone
         # registered first: prepare() undoes its own partial work, restore() then finds nothing left
-        self.undo.append(("restore the device", self._restore))
-        changes = prepare(self.phone, request, self.ledger, self.case, sdk)
-        self.changes = changes
-        for note in changes.notes:
+        self.undo.append(("restore the device", lambda: phone.restore(self.case, self.ledger)))  # type: ignore[arg-type]
+        for note in phone.prepare(self.plan.package, self.interception, self.components.instrumentation is not None,
+                                  self.case, self.ledger):
             self.say(f"note: {note}")
-        # apps already running keep their old CA view: the app starts fresh under the hooks
-        self.phone.run(["am", "force-stop", self.plan.package])
 
     def _tunnel(self) -> None:
         """The app starts only once the phone's traffic is seen coming through the tunnel: what it sent before
@@ -250,24 +238,18 @@ class Audit:
             time.sleep(0.2)
         self.say("the phone's traffic is coming through the tunnel")
 
-    def _restore(self) -> None:
-        assert self.phone is not None
-        _, failed = restore(self.phone, self.ledger, self.case)
-        if failed:
-            raise CheckFailed("not restored: " + "; ".join(f"{c.setting} ({c.restore_note})" for c in failed))
-
     def _instrument(self) -> None:
         assert self.components.instrumentation is not None
+        target = self.components.phone.app_target(self.plan.package, self.interception)
         self.undo.append(("stop the instrumentation", self.components.instrumentation.stop))
-        self.components.instrumentation.start(self.plan.package, self.interception)
+        self.components.instrumentation.start(self.plan.package, target)
 
     def _screen(self) -> None:
-        assert self.phone is not None and self.case is not None and self.changes is not None
-        # the set-up's journal and ledger, so both write one consistent journal file
-        recorder = ScreenRecorder(self.phone, self.changes, tag=self.case.id[:8])
-        recorder.start()
+        assert self.case is not None and self.ledger is not None
+        phone = self.components.phone
+        phone.start_recording(self.case, self.ledger)
         self.undo.append(("stop the screen recording and store it",
-                          lambda: recorder.stop(self.case, self.ledger)))  # type: ignore[arg-type]
+                          lambda: phone.stop_recording(self.case, self.ledger)))  # type: ignore[arg-type]
 
     def _observe(self) -> None:
         assert self.ledger is not None
@@ -279,9 +261,13 @@ class Audit:
         progress = Progress(self.say, LedgerCounter(self.case.ledger_path))  # type: ignore[union-attr]
         deadline = None if self.plan.duration is None else time.monotonic() + self.plan.duration
         next_tick = time.monotonic() + TICK_SECONDS
+        app = self.components.instrumentation if self.plan.until_app_ends else None
         while deadline is None or time.monotonic() < deadline:
             if marks is not None and marks.stop_requested.is_set():
                 self.say("stop requested from the keyboard")
+                return
+            if app is not None and app.ended():
+                self.say("the app has ended")
                 return
             if time.monotonic() >= next_tick:
                 progress.tick(self.plan.duration)
@@ -296,6 +282,8 @@ class Audit:
             try:
                 action()
                 self._record_step(name, "done")
+            except NotApplicable as exc:
+                self._not_applicable(name, exc)
             except BaseException as exc:  # noqa: BLE001 - one failed undo must not stop the others
                 problem = f"{name}: {type(exc).__name__}: {exc}"
                 self.result.cleanup_problems.append(problem)

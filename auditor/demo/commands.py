@@ -21,9 +21,10 @@ from auditor.report.assets import LANGUAGES
 def demo(out: Path | None, lang: str, as_json: bool) -> None:
     """Run the reference audit end to end and print where its report is.
 
-    The reference app runs on this machine's JVM under the real Frida hooks; its traffic goes through the
-    real capture to loopback servers; the reference APK is scanned; the case is sealed, analysed and reported
-    (HTML, PDF, JSON, CSV). No phone, no network."""
+    The audit pipeline of 'auditor audit' with a simulated phone: the reference app runs on this machine's
+    JVM under the real Frida hooks; its traffic goes through the real capture to loopback servers; the
+    reference APK is scanned; the case is sealed, analysed and reported (HTML, PDF, JSON, CSV). No phone, no
+    network."""
     root = out if out is not None else Path(tempfile.mkdtemp(prefix="auditor-demo-"))
     say = (lambda _text: None) if as_json else click.echo
     result = run_demo(root, lang, say)

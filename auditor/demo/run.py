@@ -1,14 +1,16 @@
-"""The reference audit, end to end, on this machine.
+"""The reference audit, end to end, on this machine: the audit pipeline of `auditor audit` with the simulated
+phone (auditor/demo/phone.py) in place of the adb phone, then analysis and reports.
 
-What runs is real, only the phone is not: the reference app (auditor/reference) is a JVM program built from
-the same Java sources as the reference APK, spawned on the local Frida device under auditor's agent. Its
-HTTPS goes through a real `auditor capture` session (mitmproxy, real TLS both ways) to TLS servers on
-loopback addresses standing in for the world's hosts (auditor/reference/data/world.json). The capture
-records in the case that a test world was in force, so a demo case can never pass for a real one.
+What runs is real, only the phone is not: the reference app under auditor's agent, its HTTPS through the real
+capture (mitmproxy, real TLS both ways) to loopback servers, the reference APK scanned, the case sealed. The
+capture records in the case that a test world was in force, and the device section that the phone is
+simulated, so a demo case can never pass for a real one. The demo plays the operator too: when the consent
+dialog shows, it marks the consent in the ledger first, then answers the dialog. The observation ends when
+the app has ended. Then the case is analysed (the world as override table) and reported. Nothing leaves
+127.0.0.0/8.
 
-Steps: case → upstream servers → capture → app under the hooks (the consent dialog is accepted as an
-operator would: mark first, then answer) → capture stopped → reference APK scanned → seal → analysis (the
-world as override table) → reports. Nothing leaves 127.0.0.0/8.
+Analysis and reports follow the audit here rather than inside it: an audit captures and seals raw evidence
+only, and `auditor analyze` / `auditor report` run on any sealed case, again and again.
 """
 
 from __future__ import annotations
@@ -16,33 +18,30 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.analyze.run import analyze
-from auditor.capture.proxy import Capture
+from auditor.audit.plan import AuditPlan
+from auditor.audit.rooms import load
+from auditor.audit.run import Audit
 from auditor.case import keys
 from auditor.case.bundle import Case
-from auditor.case.seal import seal_case
-from auditor.device.attestation import fact
+from auditor.case.ledger_check import read_records
+from auditor.demo.phone import SimulatedPhone
 from auditor.errors import CheckFailed
-from auditor.instrument.devices import DeviceChoice, open_device
 from auditor.instrument.planting import Plants
-from auditor.instrument.session import Instrumentation, Target
-from auditor.reference.assets import default_world, reference_apk
-from auditor.reference.launcher import jvm_launch, write_device_state, write_hosts_file
-from auditor.reference.upstream import UpstreamServers
+from auditor.reference.assets import reference_apk
 from auditor.report.render import write_report
-from auditor.static.store import store_apk_scan
-from auditor.world import load_world
 
 SCENARIO = ("auditor demo: the reference app (JVM build) under Frida hooks, its traffic through auditor capture "
             "to a loopback test world; the consent dialog is accepted, then a biometric login")
 APP_PACKAGE = "com.example.reference"
 APP_TIMEOUT = 120.0          # seconds for the whole app run; it normally takes a few
-CONSENT_PROMPT = "AUDITOR-AWAIT consent"
+CONSENT_MARK = "demo: the consent dialog of the reference app is accepted"
 # Planted through the hooks, so their transmission is recognisable: a canary on the clipboard and a position
 # (The Hague) that differs from the simulated phone's own (Amsterdam), so each hit proves the hooks' planting.
 PLANTS = Plants(clipboard="AUDITOR-CANARY-demo-clipboard-7f3a", location=(52.078663, 4.288788))
@@ -51,7 +50,6 @@ PLANTS = Plants(clipboard="AUDITOR-CANARY-demo-clipboard-7f3a", location=(52.078
 DEVICE = {"android_id": "9a3c1f7e5b2d4e60", "advertising_id": "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
           "imei": "490154203237518", "serial": "R58N12ABCDE", "phone_number": "+31612345678",
           "account": "jan.jansen@example.nl"}
-DEVICE_STATE_KEYS = {"phone_number": "line1_number", "account": "accounts"}
 
 
 @dataclass
@@ -62,36 +60,43 @@ class DemoResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-class _AppOutput:
-    """The app's stdout as Frida relays it (on Frida's own thread, where no Frida call may be made: it would
-    wait on itself). Lines are kept; the consent prompt is signalled to the thread that answers it."""
+@dataclass
+class _Operator:
+    """The demo's operator, on its own thread: waits for the consent dialog, marks the consent in the case's
+    ledger (as `auditor mark` does, from beside the audit), then answers the dialog."""
 
-    def __init__(self) -> None:
-        self.pid = 0
-        self.lines: list[str] = []
-        self._partial = ""
-        self.consent_prompted = threading.Event()
+    phone: SimulatedPhone
+    case_dir: Path
+    problem: str | None = None
+    _done: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
 
-    def on_output(self, pid: int, fd: int, data: bytes | None) -> None:
-        # The app may print before start() has returned its pid: until then, only our spawn's output arrives
-        # here (it is the one process this device spawned with piped stdio).
-        if (self.pid and pid != self.pid) or fd != 1 or not data:
-            return
-        self._partial += data.decode("utf-8", errors="replace")
-        *lines, self._partial = self._partial.split("\n")
-        for line in lines:
-            self.lines.append(line)
-            if line.startswith(CONSENT_PROMPT):
-                self.consent_prompted.set()
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._accept_consent, name="demo-operator", daemon=True)
+        self._thread.start()
+
+    def finish(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _accept_consent(self) -> None:
+        while not self.phone.screen.consent_prompted.wait(0.05):
+            if self._done.is_set():
+                self.problem = "the reference app ended or stalled before its consent dialog"
+                return
+        try:
+            with Case.open(self.case_dir).ledger(fsync_interval=0) as ledger:
+                ledger.append("operator", "operator.consent_accepted", {"text": CONSENT_MARK, "via": "auditor demo"})
+            self.phone.answer("consent")
+        except Exception as exc:  # noqa: BLE001 - reported once the audit has ended
+            self.problem = f"the consent dialog could not be answered: {type(exc).__name__}: {exc}"
 
 
 def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)
-    world_file = default_world()
-    world = load_world(world_file)
-    case = Case.create(out / "case", persona="child", scenario=SCENARIO,
-                       command_line=["auditor", "demo", "--out", str(out), "--lang", lang])
-    result = DemoResult(case=case.root, reports={})
+    case_dir = out / "case"
+    result = DemoResult(case=case_dir, reports={})
     clock = time.monotonic()
 
     def lap(name: str) -> None:
@@ -100,72 +105,54 @@ def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print) ->
         result.seconds[name] = round(now - clock, 2)
         clock = now
 
-    with tempfile.TemporaryDirectory(prefix="auditor-demo-") as scratch_name:
-        scratch = Path(scratch_name)
-        with UpstreamServers(world, scratch / "upstream") as servers:
-            capture = Capture(case.root, world=world_file, upstream_trusted_ca=servers.ca_pem,
-                              confdir=str(scratch / "mitmproxy"), world_port=servers.port)
-            capture.start()
-            say(f"capture listening on {capture.listen_address[0]}:{capture.listen_address[1]}")
-            try:
-                result.counts["app"] = _run_app(case, capture, scratch, say)
-            finally:
-                result.counts["capture"] = capture.stop()
-            result.counts["upstream_requests"] = len(servers.requests())
-    lap("app and capture")
-    scan = store_apk_scan(case, reference_apk())
-    result.counts["sdks"] = [sdk["name"] for sdk in scan["sdks"]]
-    lap("APK scan")
-    key, _created = keys.load_or_create()
-    seal_case(case, key)
-    lap("seal")
-    analysis = analyze(case.root, world=world_file)
+    with tempfile.TemporaryDirectory(prefix="auditor-demo-") as scratch_name, \
+            SimulatedPhone(DEVICE, Path(scratch_name), APP_TIMEOUT) as phone:
+        plan = AuditPlan(serial=None, package=APP_PACKAGE, case_dir=case_dir, apk=reference_apk(), persona="child",
+                         scenario=SCENARIO, duration=APP_TIMEOUT, until_app_ends=True, plants=PLANTS,
+                         capture_confdir=str(Path(scratch_name) / "mitmproxy"), world=phone.loopback_world,
+                         command_line=["auditor", "demo", "--out", str(out), "--lang", lang])
+        operator = _Operator(phone, case_dir)
+        operator.start()
+        try:
+            audited = Audit(plan, load(plan, "127.0.0.1", phone), say).run()
+        finally:
+            operator.finish()
+        assert phone.servers is not None
+        result.counts["upstream_requests"] = len(phone.servers.requests())
+        last_output = " | ".join(phone.screen.lines[-3:])
+    if audited.reason != "completed" or operator.problem:
+        raise CheckFailed(f"the demo's audit ended: {operator.problem or audited.reason}; the reference app's "
+                          f"last output: {last_output}; the case holds what was recorded: {case_dir}")
+    result.counts.update(_recorded(case_dir))
+    lap("audit")
+    analysis = analyze(case_dir, world=phone.world_file)
     result.counts.update(flows=analysis.flows, findings=analysis.findings, verdicts=analysis.verdicts)
     lap("analysis")
-    report = write_report(case.root, ("html", "pdf", "json", "csv"), lang, False, None, key)
+    key, _created = keys.load_or_create()
+    report = write_report(case_dir, ("html", "pdf", "json", "csv"), lang, False, None, key)
     result.reports = {name.rpartition(".")[2]: report.directory / name for name in report.files
                       if name.startswith("report.")}
     lap("report")
     return result
 
 
-def _run_app(case: Case, capture: Capture, scratch: Path, say: Callable[[str], None]) -> dict[str, Any]:
-    """The reference app spawned under the agent; returns how it ended and the hook event counts."""
-    hosts = write_hosts_file(load_world(default_world()), scratch / "hosts")
-    state = {DEVICE_STATE_KEYS.get(key, key): value for key, value in DEVICE.items()}
-    state["accounts"] += ":com.google"
-    device_state = write_device_state(state, scratch / "device-state.properties")
-    launch = jvm_launch(hosts_file=hosts, proxy=capture.listen_address, ca_pem=capture.ca_path, consent="stdin",
-                        consent_timeout=int(APP_TIMEOUT), device_state=device_state)
-    device = open_device(DeviceChoice("local"))
-    output = _AppOutput()
-    with case.ledger() as ledger:
-        case.set_section("device", {
-            "format": "auditor-simulated-device/1", "serial": None,
-            "simulated": "the reference app's JVM stand-ins for Android (no phone); identifiers set by the demo",
-            "fields": {name: fact(value, "set by auditor demo in the simulated phone's device state")
-                       for name, value in sorted(DEVICE.items())}}, ledger)
-        case.set_section("planted", PLANTS.describe(), ledger)
-        ledger.append("hook", "hook.planted", {"phase": "configured", **PLANTS.describe()})
-        device.on("output", output.on_output)
-        instrumentation = Instrumentation(device, ledger, APP_PACKAGE, PLANTS)
-        try:
-            output.pid = pid = instrumentation.start(Target(spawn=tuple(launch.argv), stdio="pipe"))
-            say(f"reference app running under the hooks (pid {pid})")
-            deadline = time.monotonic() + APP_TIMEOUT
-            while not output.consent_prompted.wait(0.1):
-                if instrumentation.wait(pid, 0) or time.monotonic() > deadline:
-                    raise CheckFailed("the reference app ended or stalled before its consent dialog; last output: "
-                                      + " | ".join(output.lines[-3:]))
-            # as an operator does it: the mark first, then the tap on "accept"
-            ledger.append("operator", "operator.consent_accepted",
-                          {"text": "demo: the consent dialog of the reference app is accepted"})
-            device.input(pid, b"consent\n")
-            if not instrumentation.wait(pid, max(deadline - time.monotonic(), 0)):
-                raise CheckFailed(f"the reference app did not finish within {APP_TIMEOUT:g} s; last output: "
-                                  + " | ".join(output.lines[-3:]))
-            verdict = instrumentation.outcome(pid)
-        finally:
-            instrumentation.stop()      # safe to repeat; detaches whatever is still attached
-            device.off("output", output.on_output)
-    return {"pid": pid, "verdict": verdict, "hook_messages": dict(sorted(instrumentation.counts.items()))}
+def _recorded(case_dir: Path) -> dict[str, Any]:
+    """What the sealed case says of the app's run, the capture and the scan (what the report will cite)."""
+    app: dict[str, Any] = {}
+    hook_messages: Counter[str] = Counter()
+    counts: dict[str, Any] = {}
+    for record in read_records(case_dir / "ledger.jsonl"):
+        kind, body = record["kind"], record["body"]
+        if record["source"] == "hook" and body.get("phase") != "configured":
+            hook_messages[kind] += 1
+        if kind == "hook.session" and body["event"] == "detached":
+            app = {"pid": body["pid"], "verdict": body["verdict"]}
+        elif kind == "proxy.stopped":
+            counts["capture"] = body
+        elif kind == "static.scan":
+            counts["sdks"] = body["sdks"]
+    if app.get("verdict") != "exited(0)":
+        raise CheckFailed(f"the reference app did not end normally: {app.get('verdict', 'no end recorded')}; "
+                          f"case {case_dir}")
+    counts["app"] = {**app, "hook_messages": dict(sorted(hook_messages.items()))}
+    return counts

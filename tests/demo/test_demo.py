@@ -4,6 +4,7 @@ the case sealed, analysed and reported. One run per module; each test checks one
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -15,7 +16,8 @@ from pypdf import PdfReader
 
 from auditor.analyze.run import analyze
 from auditor.case.seal import verify_case
-from auditor.reference.assets import default_world
+from auditor.demo import phone
+from auditor.reference.assets import default_world, reference_apk
 
 AUDITOR = Path(sys.executable).with_name("auditor")
 CANARY = "AUDITOR-CANARY-demo-clipboard-7f3a"
@@ -105,6 +107,41 @@ def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_t
                           "location": 3, "socket": 7}
     assert counts["sdks"] == ["AppsFlyer", "Pangle"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
+
+
+def test_the_demo_is_the_audit_pipeline_and_records_what_the_simulated_phone_cannot_do(demo) -> None:
+    records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
+    steps = [(r["body"]["step"], r["body"]["status"], r["body"].get("reason")) for r in records
+             if r["kind"] == "case.audit_step"]
+    started_done = [(step, status, None) for step in ("attest the device", "pull and store the APKs")
+                    for status in ("started", "done")]
+    started_done.insert(3, ("pull the APKs from the device", "not applicable", phone.NO_INSTALLED_APP))
+    assert steps == started_done + [
+        ("start the capture", "started", None), ("start the capture", "done", None),
+        ("prepare the device", "started", None), ("prepare the device", "not applicable", phone.NO_SETTINGS),
+        ("record the screen", "started", None), ("record the screen", "not applicable", phone.NO_SCREEN),
+        ("spawn the app under the hooks and plant canaries", "started", None),
+        ("spawn the app under the hooks and plant canaries", "done", None),
+        ("observe", "started", None), ("observe", "done", None),
+        ("stop the instrumentation", "done", None),
+        ("restore the device", "not applicable", phone.NOTHING_CHANGED),
+        ("stop the capture", "done", None),
+        ("attest again and compare", "not applicable", phone.NO_REATTESTATION)]
+    # nothing a real phone alone gives is on record: no device change, recording or second attestation
+    kinds = Counter(r["kind"] for r in records)
+    assert [kinds[k] for k in ("device.change", "device.screenrecord", "device.reattestation")] == [0, 0, 0]
+    # the reference APK is given as --apk is: stored, with no device path
+    [apk] = [r for r in records if r["kind"] == "device.apk"]
+    assert (apk["body"]["device_path"], apk["body"]["file_name"]) == (None, "reference.apk")
+    assert apk["artifact"] == hashlib.sha256(reference_apk().read_bytes()).hexdigest()
+    # one consent mark, by the demo's operator (the findings' before_consent show it came before the answer)
+    assert [r["body"] for r in records if r["source"] == "operator"] == [
+        {"text": "demo: the consent dialog of the reference app is accepted", "via": "auditor demo"}]
+    info = json.loads((demo["case_dir"] / "case.json").read_text())
+    assert info["ended"]["reason"] == "completed" and info["ended"]["parts_not_run"] == []
+    assert info["device"]["format"] == "auditor-simulated-device/1"
+    assert info["instrumentation"]["device"]["kind"] == "local"
+    assert info["capture"]["sessions"][0]["world"] == str(default_world())
 
 
 def test_the_sealed_case_verifies(demo) -> None:

@@ -20,7 +20,9 @@ import frida
 import pytest
 from click.testing import CliRunner
 
+from auditor.audit.adb_phone import AdbPhone
 from auditor.audit.components import Components
+from auditor.audit.rooms import load
 from auditor.audit.run import Audit, AuditPlan
 from auditor.case.bundle import Case
 from auditor.case.events import OPERATOR_MARKS, Kind
@@ -28,10 +30,14 @@ from auditor.case.ledger_check import read_records
 from auditor.case.seal import verify_case
 from auditor.cli import cli
 from auditor.device.journal import journal_path
+from auditor.errors import InputError
 
 CHILD = Path(__file__).with_name("audit_child.py")
 PACKAGE = "com.example.privacyfixture"
-NONE = Components(None, None, None)
+
+
+def only_the_phone(plan: AuditPlan) -> Components:
+    return Components(AdbPhone.for_plan(plan), None, None, None)
 
 
 def kinds(case_dir: Path) -> list[str]:
@@ -45,7 +51,8 @@ def test_device_side_audit_end_to_end(adb_env, scripted, tmp_path):
     said: list[str] = []
     plan = AuditPlan(serial=fake.serial, package=PACKAGE, case_dir=tmp_path / "case", duration=1.0,
                      persona="child")
-    result = Audit(plan, NONE, said.append, keyboard=io.StringIO("a\nn banner shown twice\nr changed my mind\n")).run()
+    keyboard = io.StringIO("a\nn banner shown twice\nr changed my mind\n")
+    result = Audit(plan, only_the_phone(plan), said.append, keyboard=keyboard).run()
     assert result.reason == "completed" and result.sealed and result.cleanup_problems == []
     assert fake.snapshot() == before
     assert not journal_path(fake.serial).exists()
@@ -103,7 +110,7 @@ def test_keyboard_q_stops_early(adb_env, scripted, tmp_path):
     adb_env(fake)
     started = time.monotonic()
     plan = AuditPlan(serial=fake.serial, package=PACKAGE, case_dir=tmp_path / "case", duration=60)
-    result = Audit(plan, NONE, lambda _: None, keyboard=io.StringIO("n one\nq\n")).run()
+    result = Audit(plan, only_the_phone(plan), lambda _: None, keyboard=io.StringIO("n one\nq\n")).run()
     assert result.reason == "completed" and time.monotonic() - started < 15
     assert "operator.note" in kinds(plan.case_dir)
 
@@ -113,7 +120,7 @@ def test_missing_package_is_an_error_and_the_case_still_ends(adb_env, scripted, 
     adb_env(fake)
     before = fake.snapshot()
     plan = AuditPlan(serial=fake.serial, package="com.example.absent", case_dir=tmp_path / "case", duration=1)
-    result = Audit(plan, NONE, lambda _: None).run()
+    result = Audit(plan, only_the_phone(plan), lambda _: None).run()
     assert result.reason == f"error: device {fake.serial}: package com.example.absent is not installed"
     assert result.sealed and fake.snapshot() == before
     assert Case.open(plan.case_dir).info["ended"]["reason"] == result.reason
@@ -250,3 +257,11 @@ def test_second_ctrl_c_during_restore_is_deferred(adb_env, scripted, tmp_path):
     assert "SIGINT received: still restoring the device, please wait" in err
     assert json.loads(out)["reason"] == "interrupted: Ctrl-C"
     assert fake.snapshot() == before
+
+
+def test_an_audit_over_adb_needs_a_serial(tmp_path):
+    plan = AuditPlan(serial=None, package=PACKAGE, case_dir=tmp_path / "case")
+    with pytest.raises(InputError) as raised:
+        load(plan, "127.0.0.1")
+    assert str(raised.value) == "--serial: an audit over adb needs the device's serial"
+    assert not plan.case_dir.exists()

@@ -17,8 +17,9 @@ import frida
 from click.testing import CliRunner
 from ledger_wait import wait_for_record
 
-from auditor.audit.components import Interception, load
+from auditor.audit.components import Interception
 from auditor.audit.plan import AuditPlan, LoopbackWorld, StandIn
+from auditor.audit.rooms import load
 from auditor.audit.run import Audit
 from auditor.case.ledger_check import read_records
 from auditor.case.seal import verify_case
