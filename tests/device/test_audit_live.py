@@ -162,7 +162,8 @@ def test_live_audit_with_the_reference_app_standing_in(adb_env, scripted, tmp_pa
     # as in tests/instrument/reference_expectations.py, but 7 connections: the proxy keeps the one to
     # api.example-reference.eu alive for the login request
     assert collections.Counter(e["category"] for e in hook_events) == {
-        "identifier": 13, "socket": 7, "clipboard": 6, "location": 3, "biometric_capture": 3, "biometric_auth": 1}
+        "identifier": 12, "accounts": 1, "socket": 7, "clipboard": 6, "location": 3, "biometric_capture": 3,
+        "biometric_auth": 1}
     assert by_kind["hook.malformed"] == by_kind["hook.error"] == 0
     # the canaries: recorded before the start, then returned by the hooks (the clipboard 5 times, the location 3 times)
     planted = [r["body"] for r in records if r["kind"] == "hook.planted"]
