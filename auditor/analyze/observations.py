@@ -16,12 +16,12 @@ import pandas as pd
 
 from auditor.analyze.attribution import attribute, recorded_actor
 from auditor.case.bundle import Case
+from auditor.case.events import CONSENT_KINDS, FLOW_KINDS, KNOWN_UNKNOWN_KINDS, OPERATOR_MARKS, Kind
 from auditor.case.ledger_check import read_records
 from auditor.contract.findings import Actor
 from auditor.contract.vocabulary import ActorBasis
 from auditor.errors import InputError
 
-FLOW_KINDS = ("proxy.flow", "import.flow")
 MAX_SCAN_BYTES = 8 << 20
 # A socket hook event is attributed to a flow on the same client port that starts within this window.
 SOCKET_JOIN_WINDOW = pd.Timedelta(seconds=5)
@@ -50,15 +50,14 @@ class Context:
     ledger_head: dict[str, Any] = field(default_factory=dict)
     flow_actor: dict[int, Actor] = field(default_factory=dict)
     # the events the method section and the known unknowns are made of (analyze/observed.py), by kind
-    method_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    method_records: dict[Kind, list[dict[str, Any]]] = field(default_factory=dict)
+    planted_returned: list[tuple[dict[str, Any], Actor | None]] = field(default_factory=list)
     attribution_used: bool = False
 
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
-METHOD_KINDS = frozenset({"proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
-                          "proxy.malformed", "proxy.aborted", "hook.status", "hook.session", "hook.coverage",
-                          "hook.error", "hook.malformed", "operator.note", "operator.consent_accepted",
-                          "operator.consent_refused"})
+METHOD_KINDS = KNOWN_UNKNOWN_KINDS | OPERATOR_MARKS | {Kind.HOOK_STATUS, Kind.HOOK_SESSION, Kind.HOOK_COVERAGE,
+                                                       Kind.HOOK_ERROR, Kind.HOOK_MALFORMED}
 
 
 def app_package(info: dict[str, Any]) -> str | None:
@@ -128,8 +127,8 @@ def read_context(case: Case) -> Context:
     accepted: list[tuple[datetime, int]] = []
     refused: list[tuple[datetime, int]] = []
     planted: list[dict[str, Any]] = []
-    returned: list[dict[str, Any]] = []
-    method_records: dict[str, list[dict[str, Any]]] = {}
+    returned: list[tuple[dict[str, Any], Actor | None]] = []
+    method_records: dict[Kind, list[dict[str, Any]]] = {}
     head: dict[str, Any] = {}
     package = app_package(case.info)
     for record in read_records(case.ledger_path):
@@ -138,24 +137,24 @@ def read_context(case: Case) -> Context:
         if not isinstance(body, dict):
             continue
         if kind in METHOD_KINDS:
-            method_records.setdefault(kind, []).append(record)
+            method_records.setdefault(Kind(kind), []).append(record)
         if kind in FLOW_KINDS:
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
             index.append((record["seq"], client.get("port"), parse_time(stamps.get("start"))))
-        elif kind == "hook.event":
+        elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
-        elif kind == "hook.planted":
+        elif kind == Kind.HOOK_PLANTED:
             planted += [{**item, "seq": record["seq"]} for item in planted_items(body)]
             if body.get("phase") == "returned":
-                returned.append({**record, "actor": event_actor(body, package)})
-        elif kind == "static.scan" and record.get("artifact"):
+                returned.append((record, event_actor(body, package)))
+        elif kind == Kind.STATIC_SCAN and record.get("artifact"):
             scans.append({"seq": record["seq"], "artifact": record["artifact"],
                           "scan": _read_scan(case, record["artifact"])})
-        elif kind in ("operator.consent_accepted", "operator.consent_refused"):
+        elif kind in CONSENT_KINDS:
             when = parse_time(record["t_wall"])
             if when is not None:
-                (accepted if kind.endswith("accepted") else refused).append((when, record["seq"]))
+                (accepted if kind == Kind.OPERATOR_CONSENT_ACCEPTED else refused).append((when, record["seq"]))
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
@@ -163,9 +162,10 @@ def read_context(case: Case) -> Context:
     flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start"])
     context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
     context.flow_actor = join_sockets(hook_frame, flow_frame)
-    context.method_records = {**method_records, "hook.planted.returned": returned}
+    context.method_records = method_records
+    context.planted_returned = returned
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
-                                   for actor in [row["actor"] for row in hooks] + [r["actor"] for r in returned])
+                                   for actor in [row["actor"] for row in hooks] + [a for _, a in returned])
     return context
 
 

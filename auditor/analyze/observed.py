@@ -9,6 +9,7 @@ from typing import Any
 
 from auditor.analyze.findings import planted_value
 from auditor.analyze.observations import Context
+from auditor.case.events import OPERATOR_MARKS, Kind
 from auditor.contract.observed import (
     MAX_ROWS,
     CaptureCompleteness,
@@ -29,12 +30,11 @@ from auditor.readable import readable
 
 MAX_TEXT = 500
 # The facts of each capture completeness event a reader needs (docs/events.md); the rest are left out.
-GAP_DETAIL = {"proxy.quic_blocked": ("client", "server", "mode"),
-              "proxy.non_http": ("transport", "client", "server", "client_bytes", "server_bytes", "error"),
-              "proxy.dns": ("questions", "response_code", "client"),
-              "proxy.malformed": ("problem", "client"),
-              "proxy.aborted": ("url", "error", "client")}
-MARK_KINDS = ("operator.note", "operator.consent_accepted", "operator.consent_refused")
+GAP_DETAIL = {Kind.PROXY_QUIC_BLOCKED: ("client", "server", "mode"),
+              Kind.PROXY_NON_HTTP: ("transport", "client", "server", "client_bytes", "server_bytes", "error"),
+              Kind.PROXY_DNS: ("questions", "response_code", "client"),
+              Kind.PROXY_MALFORMED: ("problem", "client"),
+              Kind.PROXY_ABORTED: ("url", "error", "client")}
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def _facts(body: dict[str, Any], keys: tuple[str, ...]) -> str:
     return _text(readable({k: body[k] for k in keys if body.get(k) not in (None, "", [], {})}))
 
 
-def _gap_detail(kind: str, body: dict[str, Any]) -> str:
+def _gap_detail(kind: Kind, body: dict[str, Any]) -> str:
     detail: dict[str, Any] = {}
     for key in GAP_DETAIL.get(kind, tuple(sorted(body))):
         value = body.get(key)
@@ -69,14 +69,14 @@ def _gap_detail(kind: str, body: dict[str, Any]) -> str:
     return _text(readable(detail))
 
 
-def _capture(context: Context, records: dict[str, list[dict[str, Any]]], sessions: list[Any],
+def _capture(context: Context, records: dict[Kind, list[dict[str, Any]]], sessions: list[Any],
              flows: int) -> CaptureCompleteness:
     tls: Counter[tuple[str, str, str]] = Counter()
     gaps: list[CaptureGap] = []
-    for kind in sorted(GAP_DETAIL) + ["proxy.tls_failed"]:
+    for kind in sorted(GAP_DETAIL) + [Kind.PROXY_TLS_FAILED]:
         for record in records.get(kind, []):
             body = record["body"]
-            if kind == "proxy.tls_failed":
+            if kind == Kind.PROXY_TLS_FAILED:
                 host = _text(body.get("sni")) or _text(_dict(body.get("server")).get("ip"))
                 tls[(host, _text(body.get("side"), 20) or "?", _text(body.get("error")) or "?")] += 1
             else:
@@ -95,21 +95,21 @@ def _capture(context: Context, records: dict[str, list[dict[str, Any]]], session
         counted=dict(sorted(counted.items())))
 
 
-def _hooks(records: dict[str, list[dict[str, Any]]]) -> HookCoverage:
+def _hooks(records: dict[Kind, list[dict[str, Any]]]) -> HookCoverage:
     """hook.coverage (written when a process is left) is the final word for its process; hook.status
     `installed: false` counts only for a process without one (it crashed), since an interface hook reports
     false until an implementation loads and then installs."""
     gaps: dict[tuple[str, int | None], str] = {}
     covered: set[int | None] = set()
     installed = 0
-    for record in records.get("hook.coverage", []):
+    for record in records.get(Kind.HOOK_COVERAGE, []):
         body = record["body"]
         pid = _int(body.get("pid"))
         covered.add(pid)
         installed += len(_dict(body.get("installed")))
         for api, reason in _dict(body.get("not_installed")).items():
             gaps[(_text(api), pid)] = _text(reason)
-    statuses = records.get("hook.status", [])
+    statuses = records.get(Kind.HOOK_STATUS, [])
     installed_later = {(_text(r["body"].get("api")), _int(r["body"].get("pid"))) for r in statuses
                        if r["body"].get("installed") is True}
     for record in statuses:
@@ -117,18 +117,18 @@ def _hooks(records: dict[str, list[dict[str, Any]]]) -> HookCoverage:
         key = (_text(body.get("api")), _int(body.get("pid")))
         if body.get("installed") is False and key[1] not in covered and key not in installed_later:
             gaps.setdefault(key, _text(body.get("error")))
-    if not records.get("hook.coverage"):
+    if not records.get(Kind.HOOK_COVERAGE):
         installed = len(installed_later)
     problems = [HookProblem(seq=r["seq"], time=_text(r["t_wall"], 64), pid=_int(r["body"].get("pid")), kind="error",
                             detail=_text(f"{_text(r['body'].get('class'))}: {_text(r['body'].get('error'))}"))
-                for r in records.get("hook.error", [])]
+                for r in records.get(Kind.HOOK_ERROR, [])]
     problems += [HookProblem(seq=r["seq"], time=_text(r["t_wall"], 64), pid=_int(r["body"].get("pid")),
                              kind="malformed", detail=_facts(r["body"], ("problem", "size", "sha256")))
-                 for r in records.get("hook.malformed", [])]
+                 for r in records.get(Kind.HOOK_MALFORMED, [])]
     problems += [HookProblem(seq=r["seq"], time=_text(r["t_wall"], 64), pid=_int(r["body"].get("pid")),
                              kind="detached", detail=_facts(r["body"], ("reason", "verdict", "crash")))
-                 for r in records.get("hook.session", []) if r["body"].get("event") == "detached"]
-    overflow = sum(_int(r["body"].get("overflow")) or 0 for r in records.get("hook.coverage", []))
+                 for r in records.get(Kind.HOOK_SESSION, []) if r["body"].get("event") == "detached"]
+    overflow = sum(_int(r["body"].get("overflow")) or 0 for r in records.get(Kind.HOOK_COVERAGE, []))
     return HookCoverage(installed=installed,
                         not_installed=tuple(HookGap(api=api, pid=pid, reason=reason)
                                             for (api, pid), reason in sorted(gaps.items(),
@@ -155,20 +155,20 @@ def observe(context: Context, flows: int) -> Observed:
     planted = [PlantedSetting(what=_text(p["what"], 100), value=_text(p["value"]), seq=p["seq"])
                for p in context.planted]
     returned = []
-    for record in records.get("hook.planted.returned", [])[:MAX_ROWS]:
+    for record, actor in context.planted_returned[:MAX_ROWS]:
         body = record["body"]
         value = planted_value(body)
         if value is not None:
             returned.append(PlantedReturn(seq=record["seq"], time=_when(record), api=_text(body.get("api")),
-                                          planted=value, actor=record["actor"]))
+                                          planted=value, actor=actor))
     marks = sorted((Mark(seq=r["seq"], time=_text(r["t_wall"], 64), kind=r["kind"],
                          text=_text(r["body"].get("text"), 2000) or None)
-                    for kind in MARK_KINDS for r in records.get(kind, [])), key=lambda m: m.seq)
+                    for kind in OPERATOR_MARKS for r in records.get(kind, [])), key=lambda m: m.seq)
     sessions = [s for s in (_dict(info.get("capture")).get("sessions") or []) if isinstance(s, dict)]
     processes = [HookedProcess(seq=r["seq"], time=_text(r["t_wall"], 64), pid=_int(r["body"].get("pid")),
                                event=_text(r["body"].get("event"), 40), frida=_text(r["body"].get("host_frida"), 40)
                                or None, agent_sha256=_text(r["body"].get("agent_sha256"), 64) or None)
-                 for r in records.get("hook.session", []) if r["body"].get("event") in ("spawned", "attaching")]
+                 for r in records.get(Kind.HOOK_SESSION, []) if r["body"].get("event") in ("spawned", "attaching")]
     calls = [HookCall(seq=int(row.seq), time=_text(row.time.isoformat().replace("+00:00", "Z")
                                                   if row.time is not None else "", 64),
                       api=_text(row.api), category=_text(row.category, 60), thread=row.thread,

@@ -24,7 +24,7 @@ from auditor.analyze.recipients import Recipients, psl_provenance
 from auditor.analyze.transfers import transfer
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
-from auditor.case.layout import ANALYSIS_DIR
+from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
 from auditor.contract.document import write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
 from auditor.contract.findings import Finding, Findings
@@ -174,7 +174,7 @@ class Analysis:
                       notes=decoder.decoded.notes)
 
     def inputs(self) -> Inputs:
-        seal = self.case.root / "seal.json"
+        seal = self.case.root / SEAL_FILE
         datasets = [DatasetUsed(**psl_provenance())]
         used = self.recipients.used | self.destinations.used | ({"eu-transfers"} if self.law_used else set()) | (
             {EXODUS_DATASET} if self.context.attribution_used else set())
@@ -197,7 +197,7 @@ class Analysis:
         head = self.context.ledger_head
         return Inputs(
             case=CaseReference(case_id=self.case.id, seal_sha256=sha256_file(seal)[0] if seal.exists() else None,
-                               case_json_sha256=sha256_file(self.case.root / "case.json")[0],
+                               case_json_sha256=sha256_file(self.case.root / CASE_FILE)[0],
                                ledger_head=LedgerHead(seq=head.get("seq", 0), hash=head.get("hash"),
                                                       intact=head["intact"])),
             datasets=tuple(sorted(datasets, key=lambda d: d.name)),

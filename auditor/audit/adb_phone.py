@@ -11,6 +11,7 @@ from typing import Any
 from auditor.audit.components import AppTarget, Interception
 from auditor.audit.plan import AuditPlan, StandIn
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
 from auditor.device.adb import Phone
 from auditor.device.attestation import attest, differences
@@ -52,7 +53,7 @@ class AdbPhone:
     def reattest(self, ledger: Ledger) -> None:
         after = attest(self.phone)
         changed = differences(self._attestation, after)
-        ledger.append("device", "device.reattestation", {"record": after, "differences": changed})
+        ledger.append("device", Kind.DEVICE_REATTESTATION, {"record": after, "differences": changed})
         if changed:
             raise CheckFailed("device differs from its attestation before the audit: " + "; ".join(changed))
 

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SHOWN_KINDS = (("proxy.flow", "flows"), ("proxy.tls_failed", "TLS failures"), ("hook.event", "hook events"),
-               ("device.screenrecord", "recordings"))
+from auditor.case.events import Kind
+
+SHOWN_KINDS = ((Kind.PROXY_FLOW, "flows"), (Kind.PROXY_TLS_FAILED, "TLS failures"), (Kind.HOOK_EVENT, "hook events"),
+               (Kind.DEVICE_SCREENRECORD, "recordings"))
 MAX_READ = 8 << 20
 
 

@@ -32,6 +32,7 @@ from auditor.audit.progress import LedgerCounter, Progress
 from auditor.capture.wireguard import qr_text
 from auditor.case import keys
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.ledger import Ledger, utc_now
 from auditor.case.seal import seal_case
 from auditor.device.recording import check_package
@@ -39,8 +40,8 @@ from auditor.errors import CheckFailed, InputError
 
 TICK_SECONDS = 5.0
 # what only the phone's traffic makes the capture record: seen in wireguard mode, the tunnel is up
-TUNNEL_KINDS = ("proxy.dns", "proxy.flow", "proxy.tls_failed", "proxy.non_http", "proxy.quic_blocked",
-                "proxy.aborted")
+TUNNEL_KINDS = (Kind.PROXY_DNS, Kind.PROXY_FLOW, Kind.PROXY_TLS_FAILED, Kind.PROXY_NON_HTTP,
+                Kind.PROXY_QUIC_BLOCKED, Kind.PROXY_ABORTED)
 MAX_APK_BYTES = 1 << 30
 
 
@@ -160,7 +161,7 @@ class Audit:
     def _record_step(self, name: str, status: str, **details: str) -> None:
         assert self.ledger is not None
         self.result.steps.append({"step": name, "status": status, **details, "time": utc_now()})
-        self.ledger.append("case", "case.audit_step", {"step": name, "status": status, **details})
+        self.ledger.append("case", Kind.CASE_AUDIT_STEP, {"step": name, "status": status, **details})
 
     def _not_applicable(self, name: str, exc: NotApplicable) -> None:
         self.say(f"not applicable: {name}: {exc}")
@@ -190,7 +191,7 @@ class Audit:
             self.say(f"warning: {exc}; using --apk only")
         if self.plan.apk is not None:
             digest, size = self.case.artifacts.put_file(self.plan.apk, max_bytes=MAX_APK_BYTES)
-            self.ledger.append("device", "device.apk", {"package": self.plan.package, "device_path": None,
+            self.ledger.append("device", Kind.DEVICE_APK, {"package": self.plan.package, "device_path": None,
                                                          "file_name": self.plan.apk.name, "sha256": digest,
                                                          "size": size, "split": None}, artifact=digest)
             groups.append([self.case.artifacts.path_for(digest)])

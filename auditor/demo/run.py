@@ -30,6 +30,8 @@ from auditor.audit.rooms import load
 from auditor.audit.run import Audit
 from auditor.case import keys
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
+from auditor.case.layout import LEDGER_FILE
 from auditor.case.ledger_check import read_records
 from auditor.demo.phone import SimulatedPhone
 from auditor.errors import CheckFailed
@@ -87,7 +89,7 @@ class _Operator:
                 return
         try:
             with Case.open(self.case_dir).ledger(fsync_interval=0) as ledger:
-                ledger.append("operator", "operator.consent_accepted", {"text": CONSENT_MARK, "via": "auditor demo"})
+                ledger.append("operator", Kind.OPERATOR_CONSENT_ACCEPTED, {"text": CONSENT_MARK, "via": "auditor demo"})
             self.phone.answer("consent")
         except Exception as exc:  # noqa: BLE001 - reported once the audit has ended
             self.problem = f"the consent dialog could not be answered: {type(exc).__name__}: {exc}"
@@ -141,15 +143,15 @@ def _recorded(case_dir: Path) -> dict[str, Any]:
     app: dict[str, Any] = {}
     hook_messages: Counter[str] = Counter()
     counts: dict[str, Any] = {}
-    for record in read_records(case_dir / "ledger.jsonl"):
+    for record in read_records(case_dir / LEDGER_FILE):
         kind, body = record["kind"], record["body"]
         if record["source"] == "hook" and body.get("phase") != "configured":
             hook_messages[kind] += 1
-        if kind == "hook.session" and body["event"] == "detached":
+        if kind == Kind.HOOK_SESSION and body["event"] == "detached":
             app = {"pid": body["pid"], "verdict": body["verdict"]}
-        elif kind == "proxy.stopped":
+        elif kind == Kind.PROXY_STOPPED:
             counts["capture"] = body
-        elif kind == "static.scan":
+        elif kind == Kind.STATIC_SCAN:
             counts["sdks"] = body["sdks"]
     if app.get("verdict") != "exited(0)":
         raise CheckFailed(f"the reference app did not end normally: {app.get('verdict', 'no end recorded')}; "

@@ -75,7 +75,7 @@ def begin(case: Case, ledger: Ledger, device: frida.core.Device, request: Reques
     if request.plants.any:
         case.set_section("planted", request.plants.describe(), ledger)
         ledger.append("hook", Kind.HOOK_PLANTED, {"phase": "configured", **request.plants.describe()})
-    instrumentation = Instrumentation(device, ledger, app_package, request.plants, request.host_version,
+    instrumentation = Instrumentation(device, ledger, request.plants, request.host_version,
                                       request.gate_children)
     try:
         pid = instrumentation.start(target)

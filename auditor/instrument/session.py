@@ -90,11 +90,10 @@ class _Attached:
 class Instrumentation:
     """Drives the agent in one target (and its children); writes into `ledger` as messages arrive."""
 
-    def __init__(self, device: frida.core.Device, ledger: Ledger, app_package: str | None,
-                 plants: Plants, host_version: str = frida.__version__, gate_children: bool = True):
+    def __init__(self, device: frida.core.Device, ledger: Ledger, plants: Plants,
+                 host_version: str = frida.__version__, gate_children: bool = True):
         self.device = device
         self.ledger = ledger
-        self.app_package = app_package
         self.plants = plants
         self.host_version = host_version
         self.gate_children = gate_children

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from auditor.case import keys
 from auditor.case.bundle import read_case_json
 from auditor.case.canonical import canonical_json, sha256_file, sha256_hex
-from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
+from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, LEDGER_FILE, SEAL_FILE
 from auditor.case.ledger_check import read_records
 from auditor.case.problems import Problem
 from auditor.case.seal import verify_case
@@ -164,7 +164,7 @@ def _check_case(case_root: Path, payload: dict[str, Any], result: ReportVerifica
     if case_check.signer and result.signer and case_check.signer != result.signer:
         result.notices.append(f"the report was signed by {result.signer}, the case sealed by {case_check.signer}")
     head = payload["ledger_head"]
-    stated = next((r["hash"] for r in read_records(case_root / "ledger.jsonl") if r["seq"] == head.get("seq")), None)
+    stated = next((r["hash"] for r in read_records(case_root / LEDGER_FILE) if r["seq"] == head.get("seq")), None)
     if stated is None or stated != head.get("hash"):
         result.problems.append(Problem("report.ledger_mismatch", MANIFEST_FILE,
                                        f"the case's ledger does not hold the event the report was made up to "

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.case.bundle import Case, _user
+from auditor.case.events import Kind
 from auditor.case.layout import ANALYSIS_DIR
 from auditor.contract.document import read_document
 from auditor.contract.files import VERDICTS_FILE
@@ -34,5 +35,5 @@ def record_review(case_dir: Path, verdict_id: str, status: str, comment: str,
     body = {"verdict_id": verdict_id, "status": status, "comment": comment,
             "reviewer": reviewer or _user()}
     with case.ledger(fsync_interval=0, after_seal=True) as ledger:
-        return ledger.append("review", "review.status", body)
+        return ledger.append("review", Kind.REVIEW_STATUS, body)
 

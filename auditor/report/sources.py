@@ -16,6 +16,7 @@ import brotli
 import zstandard
 
 from auditor.case.bundle import Case
+from auditor.case.events import FLOW_KINDS, Kind
 from auditor.case.layout import SEAL_FILE
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
@@ -23,7 +24,6 @@ from auditor.errors import InputError
 MAX_SEAL_BYTES = 64 << 20
 BODY_READ_LIMIT = 256 << 10       # raw body bytes read for an evidence excerpt
 BODY_DECODED_LIMIT = 1 << 20      # decoded bytes kept from a compressed body (bounds zip bombs)
-FLOW_KINDS = frozenset({"proxy.flow", "import.flow"})
 
 
 def load_json_file(path: Path, limit: int) -> Any:
@@ -73,11 +73,11 @@ def read_ledger(case: Case) -> LedgerView:
             continue
         if kind in FLOW_KINDS:
             view.flows[record["seq"]] = record
-        elif kind == "hook.event":
+        elif kind == Kind.HOOK_EVENT:
             view.hook_stacks[record["seq"]] = [s for s in body.get("stack") or [] if isinstance(s, str)]
-        elif kind == "review.status":
+        elif kind == Kind.REVIEW_STATUS:
             view.reviews.append(record)
-        elif kind == "static.scan":
+        elif kind == Kind.STATIC_SCAN:
             view.static_scans.append(record)
     return view
 

@@ -4,6 +4,7 @@ import hashlib
 import json
 
 from auditor.analyze.run import analyze
+from auditor.contract.files import ANALYSIS_FILES
 from tests.analysis.conftest import load
 
 AAID = "1209d0b9-b959-42e6-b921-aa5d9d08c1af"
@@ -85,7 +86,7 @@ def test_damaged_ledger_is_said(tmp_path):
 def test_two_runs_are_byte_identical(analysed_har):
     def digests() -> dict:
         return {name: hashlib.sha256((analysed_har / "analysis" / name).read_bytes()).hexdigest()
-                for name in ("findings.json", "verdicts.json", "inputs.json")}
+                for name in ANALYSIS_FILES}
     first = digests()
     analyze(analysed_har)
     assert digests() == first

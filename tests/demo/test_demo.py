@@ -16,8 +16,10 @@ from pypdf import PdfReader
 
 from auditor.analyze.run import analyze
 from auditor.case.seal import verify_case
+from auditor.contract.files import ANALYSIS_FILES
 from auditor.demo import phone
 from auditor.reference.assets import default_world, reference_apk
+from tests.contract.schema_check import schema_errors
 
 AUDITOR = Path(sys.executable).with_name("auditor")
 CANARY = "AUDITOR-CANARY-demo-clipboard-7f3a"
@@ -217,3 +219,12 @@ def test_analysing_again_gives_byte_identical_findings(demo) -> None:
     before = (demo["case_dir"] / "analysis/findings.json").read_bytes()
     analyze(demo["case_dir"], world=default_world())
     assert (demo["case_dir"] / "analysis/findings.json").read_bytes() == before
+
+
+def test_the_demos_analysis_validates_against_the_published_schemas_and_reanalyses_byte_identically(demo) -> None:
+    folder = demo["case_dir"] / "analysis"
+    for name in ("findings", "verdicts", "observed", "inputs"):
+        assert schema_errors(folder / f"{name}.json", name) == [], name
+    before = {name: (folder / name).read_bytes() for name in ANALYSIS_FILES}
+    analyze(demo["case_dir"], world=default_world())
+    assert {name: (folder / name).read_bytes() for name in ANALYSIS_FILES} == before

@@ -20,7 +20,7 @@ VALID = {"type": "send", "payload": {
 
 def test_hostile_messages_are_recorded_not_trusted(case):
     with case.ledger() as ledger:
-        session = Instrumentation(frida.get_local_device(), ledger, "com.example.reference", Plants())
+        session = Instrumentation(frida.get_local_device(), ledger, Plants())
         attached = _Attached(pid=4242, session=None, script=None)
         for hostile in ({"type": "send", "payload": {**VALID["payload"], "api": ["not", "a", "string"]}},
                         {"type": "send", "payload": "x" * 300_000},

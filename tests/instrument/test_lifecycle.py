@@ -20,7 +20,7 @@ from auditor.instrument.run import Request, run
 from auditor.instrument.session import Instrumentation, Target, TargetCrashed
 from tests.hook_actor import actor
 
-from .conftest import APP_PACKAGE, bodies
+from .conftest import bodies
 
 
 def _await_consent_prompt(app: subprocess.Popen) -> None:
@@ -46,7 +46,7 @@ def waiting_app(reference_argv, proxy_sink):
 
 def _attach(case, pid: int) -> tuple[Instrumentation, object]:
     ledger = case.ledger()
-    instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants())
+    instrumentation = Instrumentation(frida.get_local_device(), ledger, Plants())
     assert instrumentation.start(Target(pid=pid)) == pid
     return instrumentation, ledger
 
@@ -109,7 +109,7 @@ def test_a_jvm_crash_is_reported_as_such(case, reference_argv, tmp_path):
              f"-XX:ErrorFile={tmp_path}/hs_err_%p.log")
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))  # no core file
     with case.ledger() as ledger:
-        instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants())
+        instrumentation = Instrumentation(frida.get_local_device(), ledger, Plants())
         pid = instrumentation.start(Target(spawn=reference_argv(_closed_port(), jvm_flags=flags)))
         assert instrumentation.wait(pid, 60)
         with pytest.raises(TargetCrashed, match=rf"pid {pid} ended abnormally: aborted"):
@@ -122,7 +122,7 @@ def test_a_jvm_crash_is_reported_as_such(case, reference_argv, tmp_path):
 
 def test_a_killed_target_is_reported_as_such(case, reference_argv, proxy_sink):
     with case.ledger() as ledger:
-        instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants())
+        instrumentation = Instrumentation(frida.get_local_device(), ledger, Plants())
         pid = instrumentation.start(Target(spawn=reference_argv(proxy_sink.port, consent="stdin")))
         os.kill(pid, signal.SIGKILL)
         assert instrumentation.wait(pid, 30)
@@ -156,7 +156,7 @@ def test_a_session_lost_without_being_asked_is_reattached(case):
     while its gated child is being attached): the hooks attach again and the gap is on record. Ending the
     session from outside the Instrumentation produces exactly that report."""
     with case.ledger() as ledger:
-        instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants())
+        instrumentation = Instrumentation(frida.get_local_device(), ledger, Plants())
         pid = instrumentation.start(Target(spawn=("/bin/sh", "-c", "read line; exit 3"), stdio="pipe"))
         first = instrumentation.attached[pid]
         first.session.detach()
@@ -217,7 +217,7 @@ def test_stopping_does_not_wait_for_an_agent_that_never_answers(case, monkeypatc
     monkeypatch.setattr("auditor.instrument.session.STOP_CALL_TIMEOUT_S", 1.0)
     monkeypatch.setattr("auditor.instrument.session.agent_source", lambda: STUCK_AGENT)
     with case.ledger() as ledger:
-        instrumentation = Instrumentation(frida.get_local_device(), ledger, APP_PACKAGE, Plants(),
+        instrumentation = Instrumentation(frida.get_local_device(), ledger, Plants(),
                                           gate_children=False)
         pid = instrumentation.start(Target(spawn=("/bin/sleep", "30")))
         started = time.monotonic()

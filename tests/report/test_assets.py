@@ -6,7 +6,7 @@ import re
 import string
 from pathlib import Path
 
-from auditor.contract.vocabulary import FindingType, ReviewStatus, Severity, TransferOutcome, ValueSource
+from auditor.contract.vocabulary import DataCategory, FindingType, ReviewStatus, Severity, TransferOutcome, ValueSource
 from auditor.report import assets
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def test_every_key_the_templates_use_exists() -> None:
                 "side.": ["client", "server"], "diff.": ["added", "removed"],
                 "diff.kind.": ["recipients", "data_categories", "sdks", "permissions", "api_calls", "verdicts"],
                 "unknowns.": ["quic_blocked", "non_http", "dns", "malformed", "aborted"],
-                "type.": [t.value for t in FindingType],
+                "type.": [t.value for t in FindingType], "category.": [c.value for c in DataCategory],
                 "outcome.": [o.value for o in TransferOutcome],
                 "tool.": ["name", "version", "git_commit", "python", "platform"],
                 "view.": ["country_physical", "country_registered", "entity_country"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from auditor.case.events import CONSENT_KINDS
 from auditor.contract.findings import Finding
 from auditor.contract.observed import MAX_ROWS, Observed
 from auditor.contract.vocabulary import PERSONAL_DATA_TYPES
@@ -33,8 +34,7 @@ def chart_data(d: Display, ledger: LedgerView, findings: tuple[Finding, ...], ob
         request = _dict(record["body"].get("request"))
         points.append({"seq": seq, "time": d.plain(record["t_wall"]), "host": d.plain(_str(request.get("host"))[:253]),
                        "personal": seq in personal})
-    consent = [{"time": d.plain(m.time), "kind": m.kind} for m in observed.marks
-               if m.kind in ("operator.consent_accepted", "operator.consent_refused")]
+    consent = [{"time": d.plain(m.time), "kind": m.kind} for m in observed.marks if m.kind in CONSENT_KINDS]
     countries: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"physical": set(), "entity": set()})
     for f in findings:
         if f.recipient is None:
