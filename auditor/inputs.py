@@ -1,8 +1,10 @@
-"""Reading an input file without trusting its size: at most `limit` bytes are ever read into memory."""
+"""Reading an input file without trusting its size (at most `limit` bytes are ever read into memory), and the
+shape check every data-file reader (rulesets, the API catalogue) makes of a closed mapping."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from auditor.errors import InputError
 
@@ -17,3 +19,14 @@ def read_bounded(path: Path, limit: int, what: str) -> bytes:
     if len(raw) > limit:
         raise InputError(path, f"{what} larger than {limit} bytes")
     return raw
+
+
+def mapping_problem(value: Any, allowed: set[str], required: set[str]) -> str | None:
+    """What is wrong with `value` as a mapping of exactly the allowed keys with the required ones present."""
+    if not isinstance(value, dict):
+        return "must be a mapping"
+    unknown = sorted(str(k) for k in value if k not in allowed)
+    if unknown:
+        return f"unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}"
+    missing = sorted(required - set(value))
+    return f"missing key(s) {', '.join(missing)}" if missing else None

@@ -120,10 +120,10 @@ def _category(data: dict[str, Any], category_id: str) -> dict[str, Any]:
 
 
 BAD = [
-    (lambda d: d.update(extra=1), "top level: unknown key(s) extra"),
-    (lambda d: _category(d, "clipboard").update(colour="red"), "categories[0]: unknown key(s) colour"),
+    (lambda d: d.update(extra=1), "top level: unknown key(s) 'extra'"),
+    (lambda d: _category(d, "clipboard").update(colour="red"), "categories[0]: unknown key(s) 'colour'"),
     (lambda d: _api(d, "getImei").update(hooked=True),
-     "apis[44]: unknown key(s) hooked"),
+     "apis[44]: unknown key(s) 'hooked'"),
     (lambda d: d["apis"].append(dict(_api(d, "getImei"))),
      "apis[64] (android.telephony.TelephonyManager.getImei): duplicate entry"),
     (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[10] (camera): duplicate category"),

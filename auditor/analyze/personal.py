@@ -196,7 +196,6 @@ def _complete_locations(hits: list[Hit]) -> list[Hit]:
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX16 = re.compile(r"^[0-9a-fA-F]{16}$")
 DIGITS15 = re.compile(r"^[0-9]{15}$")
-DIGITS_LONG = re.compile(r"^[0-9]{12,24}$")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{7,18}[0-9]$")
 DECIMAL = re.compile(r"^-?[0-9]{1,3}\.([0-9]{3,})$")

@@ -11,7 +11,7 @@ import click
 from auditor.audit.plan import AuditPlan
 from auditor.audit.rooms import load
 from auditor.audit.run import Audit
-from auditor.capture.proxy import DEFAULT_CONFDIR
+from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
 from auditor.cli_options import case_option, json_option
 from auditor.errors import CheckFailed
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates
@@ -27,7 +27,8 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--persona", type=click.Choice(["child", "adult"]), help="The test persona used on the device.")
 @click.option("--duration", type=click.FloatRange(min=1), help="Seconds to observe (default: until 'q' or Ctrl-C).")
 @case_option("New case directory (default: ./cases/PACKAGE-UTCTIME).")
-@click.option("--proxy-mode", type=click.Choice(["regular", "wireguard"]), default="regular", show_default=True,
+@click.option("--proxy-mode", type=click.Choice([CaptureMode.REGULAR.value, CaptureMode.WIREGUARD.value]),
+              default=CaptureMode.REGULAR.value, show_default=True,
               help="regular: global HTTP proxy; wireguard: the phone's WireGuard app tunnels to mitmproxy.")
 @click.option("--proxy-host", help="Host address as the phone reaches it (default: adb reverse to 127.0.0.1; "
                                    "wireguard mode needs it).")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.audit.components import Interception
-from auditor.capture.proxy import DEFAULT_CONFDIR
+from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants, clipboard_canary
@@ -56,7 +56,7 @@ class AuditPlan:
     scenario: str | None = None             # None: "live audit of PACKAGE"
     duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
     until_app_ends: bool = False            # the observation also ends when the app ends by itself
-    proxy_mode: str = "regular"             # regular | wireguard
+    proxy_mode: str = CaptureMode.REGULAR   # regular | wireguard
     proxy_host: str | None = None           # the host as the phone sees it; None: adb reverse to 127.0.0.1
     tunnel_wait: float = 300.0              # wireguard mode: seconds to wait for traffic through the tunnel
     frida_server: Path | None = None
@@ -71,6 +71,6 @@ class AuditPlan:
     world: LoopbackWorld | None = None      # TESTS AND DEMO ONLY
 
     def __post_init__(self) -> None:
-        if self.proxy_mode == "wireguard" and not self.proxy_host:
+        if self.proxy_mode == CaptureMode.WIREGUARD and not self.proxy_host:
             raise InputError("--proxy-host", "wireguard mode needs the host's address as the phone reaches it "
                                              "(adb reverse cannot carry the tunnel's UDP)")

@@ -11,7 +11,7 @@ from typing import Any
 from auditor.audit.adb_phone import AdbPhone
 from auditor.audit.components import AppTarget, Components, Interception, Phone
 from auditor.audit.plan import AuditPlan
-from auditor.capture.proxy import Capture
+from auditor.capture.proxy import Capture, CaptureMode
 from auditor.capture.wireguard import write_client_config
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
@@ -45,7 +45,8 @@ class _ProxyCapture:
     endpoint_host: str | None = None
 
     def start(self) -> Interception:
-        if self.capture.mode not in ("regular", "wireguard"):   # refused before the proxy runs: nothing to stop
+        # refused before the proxy runs: nothing to stop
+        if self.capture.mode not in (CaptureMode.REGULAR, CaptureMode.WIREGUARD):
             raise InputError("--proxy-mode", f"{self.capture.mode} is not supported by 'auditor audit'")
         self.capture.start()
         _host, port = self.capture.listen_address

@@ -29,6 +29,7 @@ from auditor.audit.components import Components, Interception, NotApplicable
 from auditor.audit.keyboard import HELP, KeyboardMarks
 from auditor.audit.plan import AuditPlan
 from auditor.audit.progress import LedgerCounter, Progress
+from auditor.capture.proxy import CaptureMode
 from auditor.capture.wireguard import qr_text
 from auditor.case import keys
 from auditor.case.bundle import Case
@@ -112,7 +113,7 @@ class Audit:
         if c.capture is not None:
             steps.append(("start the capture", self._capture))
         steps.append(("prepare the device", self._setup))
-        if c.capture is not None and self.plan.proxy_mode == "wireguard":
+        if c.capture is not None and self.plan.proxy_mode == CaptureMode.WIREGUARD:
             steps.append(("wait for the phone's traffic through the WireGuard tunnel", self._tunnel))
         # the recording starts before the app, so its first screens (consent dialogs) are on it
         steps.append(("record the screen", self._screen))

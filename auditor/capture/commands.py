@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from auditor.capture.proxy import DEFAULT_CONFDIR, MODES, Capture
+from auditor.capture.proxy import DEFAULT_CONFDIR, MODES, Capture, CaptureMode
 from auditor.capture.wireguard import client_config, qr_text
 from auditor.cli_options import case_option, json_option
 from auditor.output import emit
@@ -16,7 +16,7 @@ from auditor.output import emit
 
 @click.command("capture")
 @case_option("Case directory to record into (create it with 'auditor case new').", required=True)
-@click.option("--mode", type=click.Choice(MODES), default="regular", show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default=CaptureMode.REGULAR.value, show_default=True)
 @click.option("--listen-host", default="127.0.0.1", show_default=True)
 @click.option("--listen-port", type=int, default=8080, show_default=True, help="0 picks a free port.")
 @click.option("--confdir", default=DEFAULT_CONFDIR, show_default=True,
@@ -45,7 +45,7 @@ def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confd
     host, port = session.listen_address
     info = {"listen": [host, port], "mode": mode, "ca_cert": str(session.ca_path)}
     lines = [f"{mode} proxy listening at {host}:{port}", f"CA certificate: {session.ca_path}"]
-    if mode == "wireguard":
+    if mode == CaptureMode.WIREGUARD:
         config = client_config(Path(session.ca_path).parent, (host, port))
         info["wireguard_client_config"] = config
         lines += ["WireGuard client configuration (scan the QR code with the WireGuard app):", config,

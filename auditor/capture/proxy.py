@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,15 @@ from auditor.case.ledger import utc_now
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
 
-MODES = ("regular", "wireguard", "socks5")
+
+class CaptureMode(StrEnum):
+    """How the phone's traffic reaches the proxy (docs/capture.md)."""
+    REGULAR = "regular"          # an explicit HTTP proxy set on the phone
+    WIREGUARD = "wireguard"      # a WireGuard tunnel from the phone to the proxy
+    SOCKS5 = "socks5"
+
+
+MODES = tuple(mode.value for mode in CaptureMode)
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 INGEST_TIMEOUT = 3600.0     # a backlog after heavy load is ingested before the session is closed
@@ -43,7 +52,7 @@ DEFAULT_CONFDIR = "~/.mitmproxy"       # mitmproxy's own default, so an existing
 @dataclass
 class Capture:
     case_dir: Path
-    mode: str = "regular"
+    mode: str = CaptureMode.REGULAR
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     confdir: str = DEFAULT_CONFDIR

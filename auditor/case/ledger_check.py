@@ -39,10 +39,6 @@ class LedgerScan:
     problem_count: int = 0
     artifacts: dict[str, int] = field(default_factory=dict)  # referenced digest -> first seq
 
-    @property
-    def intact(self) -> bool:
-        return self.problem_count == 0
-
 
 def _where(lineno: int, offset: int, seq: object = None) -> str:
     suffix = f", seq {seq}" if isinstance(seq, int) else ""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.inputs import mapping_problem
 
 DATA_PATH = Path(__file__).resolve().parent / "privacy_apis.json"
 
@@ -94,14 +95,9 @@ class _Reader:
         return InputError(self.source, f"{where}: {problem}")
 
     def obj(self, value: Any, where: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(where, "must be an object")
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise self.fail(where, f"unknown key(s) {', '.join(unknown)}")
-        missing = sorted(required - set(value))
-        if missing:
-            raise self.fail(where, f"missing key(s) {', '.join(missing)}")
+        problem = mapping_problem(value, allowed, required)
+        if problem:
+            raise self.fail(where, problem)
         return value
 
     def text(self, value: Any, where: str, optional: bool = False) -> Any:

@@ -16,6 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from auditor.errors import InputError
+from auditor.inputs import read_bounded
 
 MAX_DOCUMENT_BYTES = 64 << 20
 
@@ -57,13 +58,7 @@ def decode(model: type[Doc], payload: bytes, where: Path | str) -> Doc:
 
 
 def read_document(model: type[Doc], path: Path, limit: int = MAX_DOCUMENT_BYTES) -> Doc:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(path, "missing") from None
-    if size > limit:
-        raise InputError(path, f"{size} bytes exceeds the {limit}-byte limit")
-    return decode(model, path.read_bytes(), path)
+    return decode(model, read_bounded(path, limit, "analysis document"), path)
 
 
 def write_documents(documents: dict[Path, Record]) -> None:

@@ -18,12 +18,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from markupsafe import Markup
 
 from auditor.case.bundle import Case
+from auditor.contract.vocabulary import ReportFormat
 from auditor.errors import InputError
 from auditor.report import assets, charts
 from auditor.report.manifest import MANIFEST_FILE, write_manifest
 from auditor.report.model import build_model
 
-FORMATS = ("html", "pdf", "json", "csv")
+FORMATS = tuple(f.value for f in ReportFormat)
 # Long annex tables are split into tables of this many rows: WeasyPrint re-lays a table that spans pages from
 # its start on each page, so one long table costs quadratic time (bench/report_scale.py).
 TABLE_ROWS = 40

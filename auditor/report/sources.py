@@ -20,21 +20,17 @@ from auditor.case.events import FLOW_KINDS, Kind
 from auditor.case.layout import SEAL_FILE
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
+from auditor.inputs import read_bounded
 
 MAX_SEAL_BYTES = 64 << 20
 BODY_READ_LIMIT = 256 << 10       # raw body bytes read for an evidence excerpt
 BODY_DECODED_LIMIT = 1 << 20      # decoded bytes kept from a compressed body (bounds zip bombs)
 
 
-def load_json_file(path: Path, limit: int) -> Any:
+def load_json_file(path: Path, limit: int, what: str) -> Any:
+    raw = read_bounded(path, limit, what)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(path, "missing") from None
-    if size > limit:
-        raise InputError(path, f"{size} bytes exceeds the {limit}-byte limit")
-    try:
-        return json.loads(path.read_bytes().decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not valid UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
@@ -45,7 +41,7 @@ def load_seal(case: Case) -> dict[str, Any] | None:
     path = case.root / SEAL_FILE
     if not path.is_file():
         return None
-    seal = load_json_file(path, MAX_SEAL_BYTES)
+    seal = load_json_file(path, MAX_SEAL_BYTES, "seal")
     if not isinstance(seal, dict) or not isinstance(seal.get("payload"), dict):
         raise InputError(path, "not a seal file")
     return seal

@@ -19,7 +19,7 @@ import yaml
 from auditor.contract.schemas import rule_fields
 from auditor.contract.vocabulary import Severity
 from auditor.errors import InputError
-from auditor.inputs import read_bounded
+from auditor.inputs import mapping_problem, read_bounded
 
 FORMAT = "auditor-ruleset/1"
 MAX_FILE_BYTES = 512 << 10
@@ -91,15 +91,10 @@ class _Check:
         return value
 
     def keys(self, value: object, allowed: set[str], required: set[str], where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(where, "must be a mapping")
-        unknown = sorted(str(k) for k in value if k not in allowed)
-        if unknown:
-            raise self.fail(where, f"unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}")
-        missing = sorted(required - set(value))
-        if missing:
-            raise self.fail(where, f"missing key(s) {', '.join(missing)}")
-        return value
+        problem = mapping_problem(value, allowed, required)
+        if problem:
+            raise self.fail(where, problem)
+        return value  # type: ignore[return-value]  (a mapping: mapping_problem said so)
 
     def bilingual(self, value: object, where: str) -> dict[str, str]:
         mapping = self.keys(value, LANGS, LANGS, where)

@@ -32,7 +32,6 @@ for _lo, _hi, _n in ((0x2d, 0x3d, 2), (0x44, 0x6d, 2), (0x6e, 0x72, 3), (0x74, 0
                      (0xd0, 0xe2, 2)):
     for _op in range(_lo, _hi + 1):
         _LENGTH[_op] = _n
-INVOKE_OPCODES = frozenset(range(0x6e, 0x73)) | frozenset(range(0x74, 0x79))
 CONST_STRING, CONST_STRING_JUMBO = 0x1a, 0x1b
 
 
