@@ -14,6 +14,12 @@ OBSERVED_FORMAT = "auditor-observed/1"
 MAX_ROWS = 5000             # rows per table; the rest are counted (the ledger has them all)
 
 
+class AtEvent(Record):
+    """A row that states one ledger event: its sequence number and time (the event's own, else the ledger's)."""
+    seq: int = Field(ge=1)
+    time: str
+
+
 class PlantedSetting(Record):
     """A value configured to be planted (case.json `planted`, hook.planted phase configured)."""
     what: str
@@ -21,18 +27,15 @@ class PlantedSetting(Record):
     seq: int | None = Field(default=None, ge=1)
 
 
-class PlantedReturn(Record):
+class PlantedReturn(AtEvent):
     """A planted value the hooks handed to the app, and the code that asked for it."""
-    seq: int = Field(ge=1)
-    time: str
     api: str
     planted: PlantedValue
     actor: Actor | None = None
 
 
-class Mark(Record):
-    seq: int = Field(ge=1)
-    time: str
+class Mark(AtEvent):
+    """An operator's mark (a note, consent accepted or refused) as the ledger holds it."""
     kind: str
     text: str | None = None
 
@@ -45,19 +48,16 @@ class CaptureSession(Record):
     ca_cert_sha256: str | None = None
 
 
-class HookedProcess(Record):
-    seq: int = Field(ge=1)
-    time: str
+class HookedProcess(AtEvent):
+    """A process the hooks were put into (spawned or attached)."""
     pid: int | None = None
     event: str
     frida: str | None = None
     agent_sha256: str | None = None
 
 
-class HookCall(Record):
+class HookCall(AtEvent):
     """One hook event as the annex lists it, with the code analysis attributed it to."""
-    seq: int = Field(ge=1)
-    time: str
     api: str
     category: str
     thread: str | None = None
@@ -72,10 +72,8 @@ class HookGap(Record):
     reason: str
 
 
-class HookProblem(Record):
+class HookProblem(AtEvent):
     """An agent error, a rejected hook message or a session that ended: what the hooks may have missed."""
-    seq: int = Field(ge=1)
-    time: str
     pid: int | None = None
     kind: str                            # error | malformed | detached
     detail: str
@@ -88,11 +86,9 @@ class TlsFailure(Record):
     count: int = Field(ge=1)
 
 
-class CaptureGap(Record):
+class CaptureGap(AtEvent):
     """A capture completeness event other than a TLS failure (QUIC blocked, non-HTTP, DNS, malformed, aborted)."""
     kind: str
-    seq: int = Field(ge=1)
-    time: str
     detail: str
 
 
