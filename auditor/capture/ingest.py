@@ -30,10 +30,11 @@ from mitmproxy.io import tnetstring
 from auditor.capture import journal
 from auditor.capture.addons.recorder import describe_flow
 from auditor.capture.durability import PendingSync, fsync_path, write_all
+from auditor.capture.oversized import fit_event
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.layout import FLOWS_FILE, JOURNAL_FILE
-from auditor.case.ledger import Ledger
+from auditor.case.ledger import EventTooLarge, Ledger
 from auditor.case.ledger_check import read_records
 
 POLL_INTERVAL = 0.05
@@ -117,15 +118,28 @@ class StreamIngester:
         flow = mitm_flow.Flow.from_state(state)
         if not isinstance(flow, http.HTTPFlow):
             raise ValueError(f"journal record of a {type(flow).__name__}, not an HTTP flow")
-        write_all(self._stream_fd, record)
-        self._pending.add(self.stream_path)
         body = describe_flow(flow, self.trusted_ca_file, self._put)
         body["stream"] = {"file": FLOWS_FILE, "offset": self._stream_end, "length": len(record),
                           "sha256": hashlib.sha256(record).hexdigest()}
         body["journal"] = {"id": self._journal_id, "end": end}
-        self._ledger.append("proxy", Kind.PROXY_FLOW, body)
+        write_all(self._stream_fd, record)
+        self._pending.add(self.stream_path)
+        try:
+            self._append_flow(body)
+        except BaseException:
+            # No event accounts for the record: take it back, so a later try appends it once, not twice.
+            os.ftruncate(self._stream_fd, self._stream_end)
+            raise
         self._stream_end += len(record)
         self._offset = end
+
+    def _append_flow(self, body: dict[str, Any]) -> None:
+        """The event as described, or, when the flow is too large for one ledger line (or has header bytes
+        that are not UTF-8), with those parts cut into artifacts and the cuts on record."""
+        try:
+            self._ledger.append("proxy", Kind.PROXY_FLOW, body)
+        except (EventTooLarge, UnicodeEncodeError):
+            self._ledger.append("proxy", Kind.PROXY_FLOW, fit_event(body, self._put))
 
     def finish(self, writer_wait: float = WRITER_WAIT) -> bool:
         """The proxy is ending: once its lock on the journal is released, ingest the rest, report a torn tail,

@@ -48,6 +48,10 @@ class LedgerDamaged(InputError):
     """The ledger's end is not a complete, parseable line: a writer must not extend it."""
 
 
+class EventTooLarge(ValueError):
+    """An event whose line would exceed MAX_LINE_BYTES: its large parts belong in artifacts."""
+
+
 def utc_now() -> str:
     """Wall-clock UTC, ISO 8601 with microseconds."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -144,7 +148,7 @@ class Ledger:
                 }
                 line, digest = encode_record(record)
                 if len(line) > MAX_LINE_BYTES:
-                    raise ValueError(f"ledger event of {len(line)} bytes exceeds {MAX_LINE_BYTES}: "
+                    raise EventTooLarge(f"ledger event of {len(line)} bytes exceeds {MAX_LINE_BYTES}: "
                                      "store large content as an artifact")
                 view = memoryview(line)
                 while view:
