@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.case import keys, timestamp
 from auditor.case.artifacts import is_digest
-from auditor.case.bundle import Case, read_case_json
+from auditor.case.bundle import Case, read_case_json, write_atomic
 from auditor.case.canonical import CHUNK, canonical_json, sha256_file, sha256_hex
 from auditor.case.events import Kind
 from auditor.case.layout import (
@@ -80,20 +80,33 @@ def _prefix_sha256(path: Path, length: int) -> str | None:
 
 
 def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) -> dict[str, Any]:
-    """Write seal.json and return it. The sealing event is the ledger's last sealed line."""
+    """Write seal.json and return it. The sealing event is the ledger's last sealed line. A refused seal
+    writes nothing; one that fails after its sealing event (the TSA, the disk) records `case.sealing_failed`,
+    so the ledger never claims a seal that is not there, and sealing can be tried again."""
     if case.sealed:
         raise InputError(case.root, "is already sealed")
     if (case.root / JOURNAL_FILE).exists():
         raise InputError(case.root, f"holds {JOURNAL_FILE}: flows a capture recorded but has not ingested yet; "
                                     "stop the running capture, or run 'auditor capture --case DIR --ingest-only'")
-    public = key.public_key()
-    if "ended" not in case.info:
-        case.set_section("ended", utc_now())
-    with case.ledger(fsync_interval=0) as ledger:
-        ledger.append("case", Kind.CASE_SEALING, {"signer_fingerprint": keys.fingerprint(public)})
-    files, links = _case_files(case.root)
+    _, links = _case_files(case.root)
     if links:
         raise InputError(case.root, f"contains symbolic links, which a seal cannot cover: {', '.join(links)}")
+    public = key.public_key()
+    with case.ledger(fsync_interval=0) as ledger:
+        ledger.head()                       # a torn ledger end refuses here, before anything is written
+        if "ended" not in case.info:
+            case.set_section("ended", utc_now(), ledger)
+        ledger.append("case", Kind.CASE_SEALING, {"signer_fingerprint": keys.fingerprint(public)})
+        try:
+            return _write_seal(case, key, tsa_url)
+        except BaseException as exc:
+            ledger.append("case", Kind.CASE_SEALING_FAILED, {"error": f"{type(exc).__name__}: {exc}"})
+            raise
+
+
+def _write_seal(case: Case, key: Ed25519PrivateKey, tsa_url: str | None) -> dict[str, Any]:
+    public = key.public_key()
+    files, _ = _case_files(case.root)
     manifest = {}
     for rel in files:
         digest, size = sha256_file(case.root / rel)
@@ -126,9 +139,7 @@ def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) ->
         seal["timestamp"] = {"tsa": tsa_url, "token": base64.b64encode(token).decode("ascii"),
                              "imprint": "sha256 of the signature", "gen_time": info.gen_time,
                              "tsa_subject": info.tsa_subject, "tsa_cert_sha256": info.tsa_cert_sha256}
-    tmp = case.root / f".{SEAL_FILE}.tmp"
-    tmp.write_bytes((json.dumps(seal, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-    os.replace(tmp, case.root / SEAL_FILE)
+    write_atomic(case.root / SEAL_FILE, (json.dumps(seal, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return seal
 
 

@@ -32,6 +32,7 @@ def store_apk_scan(case: Case, apk_paths: Path | list[Path], extra_first_party: 
     """Store the APK file(s), scan them as one app, store the scan; return it. InputError for a bad APK (kept)."""
     paths = [Path(apk_paths)] if isinstance(apk_paths, (str, Path)) else [Path(p) for p in apk_paths]
     with case.ledger() as ledger:
+        ledger.head()                       # a ledger that cannot record the APK refuses before it is stored
         digests = [_store_file(case, ledger, path) for path in paths]
         try:
             apk_input = open_split_files(paths)

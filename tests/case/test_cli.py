@@ -113,7 +113,7 @@ def test_damaged_ledger_stops_writers_with_a_clear_error(run, tmp_path: Path) ->
     code, _, err = run("mark", str(case), "note")
     assert code == 2
     assert err.strip() == (f"error: {case / 'ledger.jsonl'}: ends with an incomplete line at byte {size}: an "
-                           "earlier writer was interrupted; run 'auditor verify' on the case")
+                           "earlier writer was interrupted; run 'auditor case repair' on the case")
     code, out, _ = run("verify", str(case))
     assert code == 1
     assert "PROBLEM [ledger.torn_tail] ledger.jsonl line 2" in out
