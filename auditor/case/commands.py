@@ -131,6 +131,8 @@ def describe(result: Verification) -> str:
                      f"intact through byte {ledger['intact_bytes']} of {ledger['bytes']})")
     lines.append(f"files checked: {result.files_checked}")
     lines += [f"notice: {n}" for n in result.notices]
+    if result.sealed:
+        lines += [f"NOT COVERED by the seal: {rel} ({why})" for rel, why in result.derived_not_covered.items()]
     lines += [f"PROBLEM [{p.code}] {p}" for p in result.problems]
     lines.append("VERIFIED" if result.ok else f"NOT VERIFIED: {len(result.problems)} problem(s)")
     return "\n".join(lines)

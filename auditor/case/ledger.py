@@ -90,7 +90,7 @@ def _read_head(fd: int, size: int, path: Path) -> tuple[int, str]:
     try:
         record = json.loads(last)
         seq = record["seq"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         parts = None
     if parts is None or not isinstance(seq, int):
         raise LedgerDamaged(path, "its last line is not a ledger record; run 'auditor verify' on the case")

@@ -70,7 +70,9 @@ def test_case_lifecycle_with_json_output(run, tmp_path: Path) -> None:  # type: 
     code, out, err = run("verify", case)
     assert code == 1
     assert "PROBLEM [file.modified] case.json" in out and "NOT VERIFIED" in out
-    assert err.strip() == f"failed: {case}: 3 problem(s) found"
+    assert ("PROBLEM [case.json_changed] case.json: does not match the SHA-256 the ledger last recorded for it "
+            "(seq 3): edited outside auditor") in out
+    assert err.strip() == f"failed: {case}: 4 problem(s) found"
 
 
 @pytest.mark.parametrize("content, message", [
