@@ -90,7 +90,8 @@ TAMPERS: dict[str, tuple[Callable[[Case, list[str]], None], list[str]]] = {
     "byte in an artifact": (lambda c, d: _flip_byte(_artifact(c, d[0])),
                             ["artifact.name_mismatch", "file.modified"]),
     "byte in case.json": (lambda c, d: (c.root / "case.json").write_bytes(
-        (c.root / "case.json").read_bytes().replace(b"tamper matrix", b"tamper natrix")), ["file.modified", "case.json_changed"]),
+        (c.root / "case.json").read_bytes().replace(b"tamper matrix", b"tamper natrix")),
+        ["file.modified", "case.json_changed"]),
     "case_id in case.json": (lambda c, d: (c.root / "case.json").write_bytes(
         (c.root / "case.json").read_bytes().replace(c.id.encode(), c.id[::-1].encode())),
         ["seal.other_case", "file.modified", "case.json_changed"]),
