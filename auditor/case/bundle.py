@@ -99,6 +99,8 @@ def read_case_json(path: Path) -> dict[str, Any]:
         raise InputError(path, f"not valid UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
         raise InputError(path, f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(path, "not a case file: JSON nested too deeply") from None
     if not isinstance(info, dict) or info.get("format") != CASE_FORMAT or not isinstance(info.get("case_id"), str):
         raise InputError(path, f"not a case file of format {CASE_FORMAT}")
     return info

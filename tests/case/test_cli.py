@@ -80,6 +80,7 @@ def test_case_lifecycle_with_json_output(run, tmp_path: Path) -> None:  # type: 
     (b'{"format": "auditor-case/1", "case_id": ', "not valid JSON"),
     (b'{"format": "something else", "case_id": "x"}', "not a case file of format auditor-case/1"),
     (b"[" * 10 + b"]" * 10, "not a case file of format auditor-case/1"),
+    (b"[" * 100_000 + b"]" * 100_000, "not a case file: JSON nested too deeply"),
     (b" " * (5 << 20), "exceeds the 4194304-byte limit"),
 ])
 def test_hostile_case_json_is_a_clear_input_error(run, tmp_path: Path, content: bytes, message: str) -> None:  # type: ignore[no-untyped-def]

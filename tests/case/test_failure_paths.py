@@ -154,3 +154,14 @@ def test_a_refused_seal_writes_nothing_and_a_failed_one_is_on_record(run, tmp_pa
     assert run("seal", str(case))[0] == 0
     assert kinds(case)[-1] == "case.sealing" and verify_case(case).ok
     assert scan_ledger(case / "ledger.jsonl").problem_count == 0
+
+
+def test_random_bytes_as_mmdb_are_a_clear_error_and_analyze_writes_nothing(run, tmp_path: Path) -> None:
+    case, mmdb = tmp_path / "case", tmp_path / "random.mmdb"
+    run("case", "new", str(case))
+    mmdb.write_bytes(bytes(range(256)) * 16)
+    before = snapshot(case)
+    code, _, err = run("analyze", str(case), "--mmdb", str(mmdb))
+    assert (code, err) == (2, f"error: {mmdb}: not a MaxMind-format database (Error opening database file "
+                              f"({mmdb}). Is this a valid MaxMind DB file?)\n")
+    assert snapshot(case) == before and not (case / "analysis").exists()
