@@ -7,25 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from auditor.case.bundle import Case
 from auditor.case.ledger_check import read_records, scan_ledger
 from auditor.case.seal import verify_case
-from auditor.cli import cli
 from tests.case.mounts import fill, read_only, small_disk
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("AUDITOR_HOME", str(tmp_path / "home"))
-    runner = CliRunner()
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
