@@ -53,7 +53,8 @@ def recorded_ends(case: Case) -> tuple[int, dict[str, int]]:
             if isinstance(source, dict):
                 journal_ends[source["id"]] = max(journal_ends.get(source["id"], 0), source["end"])
         elif kind == Kind.PROXY_STREAM_TORN and body.get("file") == FLOWS_FILE:
-            stream_end = max(stream_end, body["offset"] + body["bytes"])
+            # bytes cut off flows.mitm end where they began; older sessions left them in place
+            stream_end = max(stream_end, body["offset"] + (0 if body.get("cut") else body["bytes"]))
     return stream_end, journal_ends
 
 
@@ -74,14 +75,19 @@ class StreamIngester:
 
     def _account_for_stream_tail(self) -> None:
         """Bytes at the end of flows.mitm that no event accounts for (a record cut short, or one whose event
-        was never written) are reported once; new records follow them."""
+        was never written) are kept as an artifact, reported once and cut off: the flow among them is
+        ingested again from the journal, so flows.mitm holds each record once and stays readable."""
         size = os.fstat(self._stream_fd).st_size
         if size > self._stream_end:
+            with open(self.stream_path, "rb") as handle:
+                handle.seek(self._stream_end)
+                digest, _ = self.case.artifacts.put_stream(handle)
             self._ledger.append("proxy", Kind.PROXY_STREAM_TORN, {
-                "file": FLOWS_FILE, "offset": self._stream_end, "bytes": size - self._stream_end,
+                "file": FLOWS_FILE, "offset": self._stream_end, "bytes": size - self._stream_end, "cut": True,
                 "error": "no proxy.flow event accounts for these bytes (a writer stopped between record and "
-                         "event); any flow among them is ingested again from the journal"})
-            self._stream_end = size
+                         "event); cut off, kept as the artifact: any flow among them is ingested again from the "
+                         "journal"}, artifact=digest)
+            os.ftruncate(self._stream_fd, self._stream_end)
 
     def _open_journal(self) -> bool:
         if self._journal_id is None:
