@@ -398,7 +398,8 @@ def _check_recorded_state(root: Path, scan: LedgerScan, seal: dict[str, Any] | N
     if not (root / SEAL_FILE).exists():
         result.problems.append(Problem("seal.missing", SEAL_FILE,
                                        f"the ledger records a sealing by {last.signer} at seq {last.seq}, but the "
-                                       "case has no seal: seal.json was removed"))
+                                       "case has no seal: seal.json was removed, or the sealing was cut short "
+                                       "before it could record its failure"))
     signers = {sealing.signer for sealing in scan.sealings} | ({result.signer} if seal else set())
     for earlier in scan.sealings[:-1]:
         other = " (another key than the last)" if len(signers) > 1 else ""

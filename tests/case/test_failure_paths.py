@@ -151,3 +151,17 @@ def test_random_bytes_as_mmdb_are_a_clear_error_and_analyze_writes_nothing(run, 
     assert (code, err) == (2, f"error: {mmdb}: not a MaxMind-format database (Error opening database file "
                               f"({mmdb}). Is this a valid MaxMind DB file?)\n")
     assert snapshot(case) == before and not (case / "analysis").exists()
+
+
+def test_a_full_disk_refuses_seal_before_it_changes_anything(run, tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk", "256k") as disk:
+        case = disk / "case"
+        run("case", "new", str(case))
+        filler = fill(disk)
+        before = snapshot(case)
+        code, _, err = run("seal", str(case))
+        assert code == 2
+        assert err.endswith(f"error: {case / 'case.json'}: No space left on device: cannot write there\n")
+        filler.unlink()
+        assert snapshot(case) == before and not (case / ".case.json.tmp").exists()
+        assert run("seal", str(case))[0] == 0 and verify_case(case).ok
