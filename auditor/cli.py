@@ -16,8 +16,8 @@ import click
 from auditor import __version__
 from auditor.errors import CheckFailed, InputError
 
-# A file system that refuses a write: a clear error naming the file, not a traceback.
-UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+# A file system that refuses a write (or a read, for EACCES/EPERM): one line naming the file, not a traceback.
+REFUSED_BY_FILE_SYSTEM = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 class AuditorGroup(click.Group):
@@ -46,9 +46,9 @@ class AuditorGroup(click.Group):
             click.echo(f"failed: {exc}", err=True)
             ctx.exit(1)
         except OSError as exc:
-            if exc.errno not in UNWRITABLE:
+            if exc.errno not in REFUSED_BY_FILE_SYSTEM:
                 raise
-            click.echo(f"error: {exc.filename or '?'}: {exc.strerror}: cannot write there", err=True)
+            click.echo(f"error: {exc.filename or '(unnamed file)'}: {exc.strerror}", err=True)
             ctx.exit(2)
 
 
