@@ -6,6 +6,7 @@ Each room contributes its commands from its own `commands` module; this file onl
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from typing import Any
@@ -14,6 +15,9 @@ import click
 
 from auditor import __version__
 from auditor.errors import CheckFailed, InputError
+
+# A file system that refuses a write (or a read, for EACCES/EPERM): one line naming the file, not a traceback.
+REFUSED_BY_FILE_SYSTEM = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 class AuditorGroup(click.Group):
@@ -41,6 +45,11 @@ class AuditorGroup(click.Group):
         except CheckFailed as exc:
             click.echo(f"failed: {exc}", err=True)
             ctx.exit(1)
+        except OSError as exc:
+            if exc.errno not in REFUSED_BY_FILE_SYSTEM:
+                raise
+            click.echo(f"error: {exc.filename or '(unnamed file)'}: {exc.strerror}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})

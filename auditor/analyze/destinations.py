@@ -19,6 +19,7 @@ import maxminddb
 
 from auditor.contract.findings import Destination
 from auditor.datasets.registry import verified_path
+from auditor.errors import InputError
 from auditor.world import World
 
 
@@ -82,7 +83,10 @@ class Destinations:
         self.overrides = overrides
         self.used: set[str] = set()
         self.physical_source = "user-mmdb" if physical_mmdb else "dbip-country"
-        self.physical = maxminddb.open_database(str(physical_mmdb or verified_path("dbip-country")))
+        try:
+            self.physical = maxminddb.open_database(str(physical_mmdb or verified_path("dbip-country")))
+        except (maxminddb.InvalidDatabaseError, ValueError) as exc:      # --mmdb given random bytes
+            raise InputError(physical_mmdb or "dbip-country", f"not a MaxMind-format database ({exc})") from None
         self.registered = maxminddb.open_database(str(verified_path("geo-whois-asn-country")))
         self._asn: dict[int, AsnTable] = {}
         self._cache: dict[str, Located] = {}

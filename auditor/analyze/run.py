@@ -24,6 +24,7 @@ from auditor.analyze.recipients import Recipients, psl_provenance
 from auditor.analyze.transfers import transfer
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
+from auditor.case.confine import writable_dir
 from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
 from auditor.contract.document import write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
@@ -215,8 +216,7 @@ def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = 
     case_context = {"child_persona": child_persona(case.info.get("persona")),
                     "consent_recorded": bool(analysis.context.consent_accepted)}
     verdicts = evaluate(rulesets, findings, case_context)
-    out = case.root / ANALYSIS_DIR
-    out.mkdir(exist_ok=True)
+    out = writable_dir(case.root, ANALYSIS_DIR)
     write_documents({out / FINDINGS_FILE: Findings(findings=tuple(findings)),
                      out / VERDICTS_FILE: Verdicts(verdicts=tuple(verdicts)),
                      out / OBSERVED_FILE: observe(analysis.context, analysis.flows),

@@ -10,6 +10,7 @@ import click
 
 from auditor.capture.proxy import DEFAULT_CONFDIR, MODES, Capture, CaptureMode
 from auditor.capture.wireguard import client_config, qr_text
+from auditor.case.layout import JOURNAL_FILE
 from auditor.cli_options import case_option, json_option
 from auditor.output import emit
 
@@ -56,6 +57,10 @@ def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confd
             break                       # the proxy died on its own: record how, then exit non-zero
     result = session.stop()
     emit(result, as_json, f"stopped: {result['flows']} flows, known unknowns {result['known_unknowns']}")
-    if not result["clean"]:
+    if result["ingest_status"] != 0:
+        click.echo(f"error: the ingester failed (exit status {result['ingest_status']}): flows it did not ingest "
+                   f"are still in {case_dir / JOURNAL_FILE}, not in the ledger; run 'auditor capture --case "
+                   f"{case_dir} --ingest-only' once the cause is fixed", err=True)
+    if not result["clean"] or result["ingest_status"] != 0:
         raise click.exceptions.Exit(1)
 

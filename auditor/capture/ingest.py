@@ -30,10 +30,11 @@ from mitmproxy.io import tnetstring
 from auditor.capture import journal
 from auditor.capture.addons.recorder import describe_flow
 from auditor.capture.durability import PendingSync, fsync_path, write_all
+from auditor.capture.oversized import fit_event
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.layout import FLOWS_FILE, JOURNAL_FILE
-from auditor.case.ledger import Ledger
+from auditor.case.ledger import EventTooLarge, Ledger
 from auditor.case.ledger_check import read_records
 
 POLL_INTERVAL = 0.05
@@ -52,7 +53,8 @@ def recorded_ends(case: Case) -> tuple[int, dict[str, int]]:
             if isinstance(source, dict):
                 journal_ends[source["id"]] = max(journal_ends.get(source["id"], 0), source["end"])
         elif kind == Kind.PROXY_STREAM_TORN and body.get("file") == FLOWS_FILE:
-            stream_end = max(stream_end, body["offset"] + body["bytes"])
+            # bytes cut off flows.mitm end where they began; older sessions left them in place
+            stream_end = max(stream_end, body["offset"] + (0 if body.get("cut") else body["bytes"]))
     return stream_end, journal_ends
 
 
@@ -73,14 +75,19 @@ class StreamIngester:
 
     def _account_for_stream_tail(self) -> None:
         """Bytes at the end of flows.mitm that no event accounts for (a record cut short, or one whose event
-        was never written) are reported once; new records follow them."""
+        was never written) are kept as an artifact, reported once and cut off: the flow among them is
+        ingested again from the journal, so flows.mitm holds each record once and stays readable."""
         size = os.fstat(self._stream_fd).st_size
         if size > self._stream_end:
+            with open(self.stream_path, "rb") as handle:
+                handle.seek(self._stream_end)
+                digest, _ = self.case.artifacts.put_stream(handle)
             self._ledger.append("proxy", Kind.PROXY_STREAM_TORN, {
-                "file": FLOWS_FILE, "offset": self._stream_end, "bytes": size - self._stream_end,
+                "file": FLOWS_FILE, "offset": self._stream_end, "bytes": size - self._stream_end, "cut": True,
                 "error": "no proxy.flow event accounts for these bytes (a writer stopped between record and "
-                         "event); any flow among them is ingested again from the journal"})
-            self._stream_end = size
+                         "event); cut off, kept as the artifact: any flow among them is ingested again from the "
+                         "journal"}, artifact=digest)
+            os.ftruncate(self._stream_fd, self._stream_end)
 
     def _open_journal(self) -> bool:
         if self._journal_id is None:
@@ -117,15 +124,28 @@ class StreamIngester:
         flow = mitm_flow.Flow.from_state(state)
         if not isinstance(flow, http.HTTPFlow):
             raise ValueError(f"journal record of a {type(flow).__name__}, not an HTTP flow")
-        write_all(self._stream_fd, record)
-        self._pending.add(self.stream_path)
         body = describe_flow(flow, self.trusted_ca_file, self._put)
         body["stream"] = {"file": FLOWS_FILE, "offset": self._stream_end, "length": len(record),
                           "sha256": hashlib.sha256(record).hexdigest()}
         body["journal"] = {"id": self._journal_id, "end": end}
-        self._ledger.append("proxy", Kind.PROXY_FLOW, body)
+        write_all(self._stream_fd, record)
+        self._pending.add(self.stream_path)
+        try:
+            self._append_flow(body)
+        except BaseException:
+            # No event accounts for the record: take it back, so a later try appends it once, not twice.
+            os.ftruncate(self._stream_fd, self._stream_end)
+            raise
         self._stream_end += len(record)
         self._offset = end
+
+    def _append_flow(self, body: dict[str, Any]) -> None:
+        """The event as described, or, when the flow is too large for one ledger line (or has header bytes
+        that are not UTF-8), with those parts cut into artifacts and the cuts on record."""
+        try:
+            self._ledger.append("proxy", Kind.PROXY_FLOW, body)
+        except (EventTooLarge, UnicodeEncodeError):
+            self._ledger.append("proxy", Kind.PROXY_FLOW, fit_event(body, self._put))
 
     def finish(self, writer_wait: float = WRITER_WAIT) -> bool:
         """The proxy is ending: once its lock on the journal is released, ingest the rest, report a torn tail,

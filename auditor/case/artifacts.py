@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from auditor.case.canonical import CHUNK
 from auditor.case.layout import ARTIFACT_HASH_DIR, ARTIFACTS_DIR, INCOMING_DIR
+from auditor.errors import InputError
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -62,6 +63,9 @@ class ArtifactWriter:
         if final.exists():
             self._tmp.unlink()
         else:
+            if final.parent.is_symlink():
+                self._tmp.unlink()
+                raise InputError(final.parent, "is a symbolic link: an artifact is never written through one")
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self._tmp, final)
             if not self._sync:

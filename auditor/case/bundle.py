@@ -7,6 +7,7 @@ rewrite is recorded in the ledger with the new file's SHA-256, so its history is
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import getpass
 import json
@@ -24,6 +25,7 @@ from typing import Any
 import auditor
 from auditor.case.artifacts import ArtifactStore
 from auditor.case.canonical import sha256_hex
+from auditor.case.confine import refuse_links
 from auditor.case.events import Kind
 from auditor.case.layout import ARTIFACTS_DIR, CASE_FILE, LEDGER_FILE, SEAL_FILE
 from auditor.case.ledger import Ledger, utc_now
@@ -64,13 +66,20 @@ def _user() -> str:
         return "unknown"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """The file whole with its new content, or as it was (a failure, a full disk, leaves no partial file)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    tmp.unlink(missing_ok=True)
+    try:
+        with open(tmp, "xb") as handle:             # created afresh: never through a planted link
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:                          # a failed write() names no file: name the one written
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _pretty(info: dict[str, Any]) -> bytes:
@@ -92,6 +101,8 @@ def read_case_json(path: Path) -> dict[str, Any]:
         raise InputError(path, f"not valid UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
         raise InputError(path, f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(path, "not a case file: JSON nested too deeply") from None
     if not isinstance(info, dict) or info.get("format") != CASE_FORMAT or not isinstance(info.get("case_id"), str):
         raise InputError(path, f"not a case file of format {CASE_FORMAT}")
     return info
@@ -133,7 +144,7 @@ class Case:
             "persona": persona,
             "scenario": scenario,
         }
-        _write_atomic(root / CASE_FILE, _pretty(info))
+        write_atomic(root / CASE_FILE, _pretty(info))
         (root / ARTIFACTS_DIR).mkdir()
         case = cls(root, info)
         with case.ledger(fsync_interval=0) as ledger:
@@ -146,6 +157,7 @@ class Case:
         root = Path(root)
         if not root.is_dir():
             raise InputError(root, "no such case directory")
+        refuse_links(root)
         return cls(root, read_case_json(root / CASE_FILE))
 
     def ledger(self, fsync_interval: float = 0.2, after_seal: bool = False) -> Ledger:
@@ -169,14 +181,12 @@ class Case:
             raise ValueError(f"unknown case.json section {section!r}")
         if self.sealed:
             raise InputError(self.root, "the case is sealed; case.json can no longer change")
-        with self._locked():
-            self.info = read_case_json(self.root / CASE_FILE)
-            self.info[section] = value
-            data = _pretty(self.info)
-            _write_atomic(self.root / CASE_FILE, data)
-        body = {"section": section, "case_json_sha256": sha256_hex(data)}
-        if ledger is not None:
-            ledger.append("case", Kind.CASE_UPDATED, body)
-        else:
-            with self.ledger(fsync_interval=0) as own:
-                own.append("case", Kind.CASE_UPDATED, body)
+        with contextlib.ExitStack() as stack:
+            writer = ledger or stack.enter_context(self.ledger(fsync_interval=0))
+            writer.head()                   # a ledger that cannot record the change: case.json stays as it is
+            with self._locked():
+                self.info = read_case_json(self.root / CASE_FILE)
+                self.info[section] = value
+                data = _pretty(self.info)
+                write_atomic(self.root / CASE_FILE, data)
+            writer.append("case", Kind.CASE_UPDATED, {"section": section, "case_json_sha256": sha256_hex(data)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from auditor.case import keys
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.ledger_check import scan_ledger
+from auditor.case.repair import repair_torn_tail
 from auditor.case.seal import Verification, seal_case, verify_case
 from auditor.cli_options import case_argument, case_option, json_option
 from auditor.errors import CheckFailed
@@ -57,6 +59,21 @@ def case_show(directory: Path, as_json: bool) -> None:
         f"sealed    {'yes' if case.sealed else 'no'}",
     ]
     emit(data, as_json, "\n".join(lines))
+
+
+@case_group.command("repair")
+@case_argument("directory")
+@json_option()
+def case_repair(directory: Path, as_json: bool) -> None:
+    """Cut a torn last ledger line (a crash or full disk mid-write) off DIRECTORY's ledger, keeping its bytes
+    as an artifact and recording the repair in the ledger."""
+    repair = repair_torn_tail(Case.open(directory))
+    if repair is None:
+        emit({"repaired": None}, as_json, "the ledger ends intact: nothing to repair")
+        return
+    emit({"repaired": asdict(repair)}, as_json,
+         f"cut a torn line of {repair.size} bytes at byte {repair.offset}, kept as artifact {repair.sha256}; "
+         f"recorded as seq {repair.seq}")
 
 
 MARK_KINDS = {"note": Kind.OPERATOR_NOTE, "consent-accepted": Kind.OPERATOR_CONSENT_ACCEPTED,
@@ -114,6 +131,8 @@ def describe(result: Verification) -> str:
                      f"intact through byte {ledger['intact_bytes']} of {ledger['bytes']})")
     lines.append(f"files checked: {result.files_checked}")
     lines += [f"notice: {n}" for n in result.notices]
+    if result.sealed:
+        lines += [f"NOT COVERED by the seal: {rel} ({why})" for rel, why in result.derived_not_covered.items()]
     lines += [f"PROBLEM [{p.code}] {p}" for p in result.problems]
     lines.append("VERIFIED" if result.ok else f"NOT VERIFIED: {len(result.problems)} problem(s)")
     return "\n".join(lines)

@@ -14,6 +14,8 @@ class Kind(enum.StrEnum):
     CASE_CREATED = "case.created"                 # Case.create: the case's first line
     CASE_UPDATED = "case.updated"                 # Case.set_section: case.json rewritten (its new SHA-256)
     CASE_SEALING = "case.sealing"                 # seal_case: the line the seal's ledger head covers
+    CASE_SEALING_FAILED = "case.sealing_failed"   # seal_case: no seal was written after that line (why)
+    CASE_REPAIRED = "case.repaired"               # case repair: a torn last line cut off, kept as an artifact
     CASE_AUDIT_STEP = "case.audit_step"           # auditor audit: a step of the run started / ended
 
     # operator: auditor mark, the audit's keyboard, the demo

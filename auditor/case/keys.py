@@ -42,6 +42,8 @@ def public_key_from_b64(value: str) -> Ed25519PublicKey:
 def load_or_create(path: Path | None = None) -> tuple[Ed25519PrivateKey, bool]:
     """The operator key and whether it was created now. A key file that exists is never overwritten."""
     path = Path(path) if path else config_dir() / KEY_FILE
+    if path.is_dir():
+        raise InputError(path, "is a directory, not a key file")
     if path.exists():
         try:
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)

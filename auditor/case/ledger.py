@@ -48,6 +48,10 @@ class LedgerDamaged(InputError):
     """The ledger's end is not a complete, parseable line: a writer must not extend it."""
 
 
+class EventTooLarge(ValueError):
+    """An event whose line would exceed MAX_LINE_BYTES: its large parts belong in artifacts."""
+
+
 def utc_now() -> str:
     """Wall-clock UTC, ISO 8601 with microseconds."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -79,14 +83,14 @@ def _read_head(fd: int, size: int, path: Path) -> tuple[int, str]:
     tail = os.pread(fd, size - start, start)
     if not tail.endswith(b"\n"):
         raise LedgerDamaged(path, f"ends with an incomplete line at byte {size}: an earlier writer was "
-                                  "interrupted; run 'auditor verify' on the case")
+                                  "interrupted; run 'auditor case repair' on the case")
     cut = tail.rfind(b"\n", 0, len(tail) - 1)
     last = tail[cut + 1 :]
     parts = split_line(last)
     try:
         record = json.loads(last)
         seq = record["seq"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         parts = None
     if parts is None or not isinstance(seq, int):
         raise LedgerDamaged(path, "its last line is not a ledger record; run 'auditor verify' on the case")
@@ -144,11 +148,14 @@ class Ledger:
                 }
                 line, digest = encode_record(record)
                 if len(line) > MAX_LINE_BYTES:
-                    raise ValueError(f"ledger event of {len(line)} bytes exceeds {MAX_LINE_BYTES}: "
+                    raise EventTooLarge(f"ledger event of {len(line)} bytes exceeds {MAX_LINE_BYTES}: "
                                      "store large content as an artifact")
                 view = memoryview(line)
-                while view:
-                    view = view[os.write(self._fd, view) :]
+                try:
+                    while view:
+                        view = view[os.write(self._fd, view) :]
+                except OSError as exc:      # a full disk: at most this line is torn ('auditor case repair')
+                    raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
                 self._known_size = size + len(line)
                 self._seq, self._head = record["seq"], digest
             finally:
@@ -159,6 +166,19 @@ class Ledger:
                 self._dirty = True
         record["hash"] = digest
         return record
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last line; LedgerDamaged when the ledger cannot be extended (checked before a
+        command writes anything the ledger must then record)."""
+        with self._lock:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                size = os.fstat(self._fd).st_size
+                self._seq, self._head = _read_head(self._fd, size, self.path)
+                self._known_size = size
+                return self._seq, self._head
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def _sync_loop(self) -> None:
         while not self._stop.wait(self._interval):

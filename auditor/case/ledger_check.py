@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.case.canonical import sha256_hex
+from auditor.case.events import Kind
 from auditor.case.layout import LEDGER_FILE
 from auditor.case.ledger import _HEX64, GENESIS, MAX_LINE_BYTES, RECORD_KEYS, split_line
 from auditor.case.problems import Problem
@@ -27,6 +28,13 @@ class LineResult:
     problem: Problem | None
 
 
+@dataclass(frozen=True)
+class Sealing:
+    """A `case.sealing` event of the intact prefix not followed by its `case.sealing_failed`."""
+    seq: int
+    signer: str
+
+
 @dataclass
 class LedgerScan:
     lines: int = 0
@@ -38,6 +46,19 @@ class LedgerScan:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     artifacts: dict[str, int] = field(default_factory=dict)  # referenced digest -> first seq
+    case_json: tuple[int, str] | None = None    # (seq, SHA-256) of case.json as last recorded
+    sealings: list[Sealing] = field(default_factory=list)
+
+
+def _note_case_event(scan: LedgerScan, record: dict[str, Any]) -> None:
+    """What verify checks the files against: case.json's last recorded hash, the sealings that completed."""
+    kind, body = record["kind"], record["body"] if isinstance(record["body"], dict) else {}
+    if kind in (Kind.CASE_CREATED, Kind.CASE_UPDATED) and isinstance(body.get("case_json_sha256"), str):
+        scan.case_json = (record["seq"], body["case_json_sha256"])
+    elif kind == Kind.CASE_SEALING:
+        scan.sealings.append(Sealing(record["seq"], str(body.get("signer_fingerprint"))))
+    elif kind == Kind.CASE_SEALING_FAILED and scan.sealings:
+        scan.sealings.pop()
 
 
 def _where(lineno: int, offset: int, seq: object = None) -> str:
@@ -55,6 +76,8 @@ def _decode(raw: bytes, lineno: int, offset: int) -> tuple[dict[str, Any] | None
         record = json.loads(text)
     except ValueError as exc:
         return None, None, Problem("ledger.bad_json", where, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:
+        return None, None, Problem("ledger.bad_json", where, "JSON nested too deeply to be a ledger record")
     if not isinstance(record, dict) or set(record) != RECORD_KEYS:
         return None, None, Problem("ledger.bad_record", where, "not a ledger record (wrong members)")
     seq, prev = record["seq"], record["prev"]
@@ -156,6 +179,7 @@ def scan_ledger(path: Path, max_listed: int = 50) -> LedgerScan:
             scan.intact_bytes = scan.total_bytes
             scan.head_seq = result.record["seq"]
             scan.head_hash = result.stated_hash or GENESIS
+            _note_case_event(scan, result.record)
         if result.record is not None and isinstance(result.record.get("artifact"), str):
             scan.artifacts.setdefault(result.record["artifact"], result.record["seq"])
     return scan

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.case import keys, timestamp
 from auditor.case.artifacts import is_digest
-from auditor.case.bundle import Case, read_case_json
+from auditor.case.bundle import Case, read_case_json, write_atomic
 from auditor.case.canonical import CHUNK, canonical_json, sha256_file, sha256_hex
 from auditor.case.events import Kind
 from auditor.case.layout import (
@@ -66,6 +66,20 @@ def _case_files(root: Path) -> tuple[list[str], list[str]]:
     return sorted(files), sorted(links)
 
 
+def _derived_files(root: Path) -> dict[str, dict[str, Any]]:
+    """SHA-256 and size of each file under analysis/ and reports/ (derived, re-creatable; links not followed)."""
+    found = {}
+    for name in sorted(DERIVED_DIRS):
+        directory = root / name
+        if directory.is_symlink() or not directory.is_dir():
+            continue
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                digest, size = sha256_file(path)
+                found[path.relative_to(root).as_posix()] = {"sha256": digest, "size": size}
+    return found
+
+
 def _prefix_sha256(path: Path, length: int) -> str | None:
     digest = hashlib.sha256()
     remaining = length
@@ -80,20 +94,33 @@ def _prefix_sha256(path: Path, length: int) -> str | None:
 
 
 def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) -> dict[str, Any]:
-    """Write seal.json and return it. The sealing event is the ledger's last sealed line."""
+    """Write seal.json and return it. The sealing event is the ledger's last sealed line. A refused seal
+    writes nothing; one that fails after its sealing event (the TSA, the disk) records `case.sealing_failed`,
+    so the ledger never claims a seal that is not there, and sealing can be tried again."""
     if case.sealed:
         raise InputError(case.root, "is already sealed")
     if (case.root / JOURNAL_FILE).exists():
         raise InputError(case.root, f"holds {JOURNAL_FILE}: flows a capture recorded but has not ingested yet; "
                                     "stop the running capture, or run 'auditor capture --case DIR --ingest-only'")
-    public = key.public_key()
-    if "ended" not in case.info:
-        case.set_section("ended", utc_now())
-    with case.ledger(fsync_interval=0) as ledger:
-        ledger.append("case", Kind.CASE_SEALING, {"signer_fingerprint": keys.fingerprint(public)})
-    files, links = _case_files(case.root)
+    _, links = _case_files(case.root)
     if links:
         raise InputError(case.root, f"contains symbolic links, which a seal cannot cover: {', '.join(links)}")
+    public = key.public_key()
+    with case.ledger(fsync_interval=0) as ledger:
+        ledger.head()                       # a torn ledger end refuses here, before anything is written
+        if "ended" not in case.info:
+            case.set_section("ended", utc_now(), ledger)
+        ledger.append("case", Kind.CASE_SEALING, {"signer_fingerprint": keys.fingerprint(public)})
+        try:
+            return _write_seal(case, key, tsa_url)
+        except BaseException as exc:
+            ledger.append("case", Kind.CASE_SEALING_FAILED, {"error": f"{type(exc).__name__}: {exc}"})
+            raise
+
+
+def _write_seal(case: Case, key: Ed25519PrivateKey, tsa_url: str | None) -> dict[str, Any]:
+    public = key.public_key()
+    files, _ = _case_files(case.root)
     manifest = {}
     for rel in files:
         digest, size = sha256_file(case.root / rel)
@@ -115,6 +142,7 @@ def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) ->
         },
         "signer": {"algorithm": "ed25519", "public_key": keys.public_key_b64(public),
                    "fingerprint": keys.fingerprint(public)},
+        "derived": _derived_files(case.root),      # analysis/ and reports/ as they were: signed, not sealed
     }
     signature = key.sign(canonical_json(payload))
     seal: dict[str, Any] = {"format": SEAL_FORMAT, "payload": payload,
@@ -126,9 +154,7 @@ def seal_case(case: Case, key: Ed25519PrivateKey, tsa_url: str | None = None) ->
         seal["timestamp"] = {"tsa": tsa_url, "token": base64.b64encode(token).decode("ascii"),
                              "imprint": "sha256 of the signature", "gen_time": info.gen_time,
                              "tsa_subject": info.tsa_subject, "tsa_cert_sha256": info.tsa_cert_sha256}
-    tmp = case.root / f".{SEAL_FILE}.tmp"
-    tmp.write_bytes((json.dumps(seal, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-    os.replace(tmp, case.root / SEAL_FILE)
+    write_atomic(case.root / SEAL_FILE, (json.dumps(seal, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return seal
 
 
@@ -142,6 +168,7 @@ class Verification:
     sealed_at: str | None = None
     timestamp: dict[str, Any] | None = None
     files_checked: int = 0
+    derived_not_covered: dict[str, str] = field(default_factory=dict)     # path -> why the seal does not cover it
     ledger: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -155,6 +182,7 @@ class Verification:
             "root": self.root, "case_id": self.case_id, "sealed": self.sealed, "seal_sha256": self.seal_sha256,
             "signer": self.signer, "sealed_at": self.sealed_at, "timestamp": self.timestamp,
             "files_checked": self.files_checked, "ledger": self.ledger, "ok": self.ok,
+            "derived_not_covered": self.derived_not_covered,
             "problems": [p.as_dict() for p in self.problems], "notices": self.notices,
         }
 
@@ -168,15 +196,49 @@ def _load_seal(path: Path, result: Verification) -> dict[str, Any] | None:
     result.seal_sha256 = sha256_hex(raw)
     try:
         seal = json.loads(raw.decode("utf-8"))
-        payload = seal["payload"]
-        assert seal["format"] == SEAL_FORMAT
-        assert isinstance(payload["files"], dict) and isinstance(payload["ledger"], dict)
+        _check_shape(seal)
         base64.b64decode(seal["signature"], validate=True)
-        keys.public_key_from_b64(payload["signer"]["public_key"])
-    except (ValueError, KeyError, TypeError, AssertionError, UnicodeDecodeError) as exc:
-        result.problems.append(Problem("seal.malformed", SEAL_FILE, f"not a valid seal file ({exc!r})"))
+        keys.public_key_from_b64(seal["payload"]["signer"]["public_key"])
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        result.problems.append(Problem("seal.malformed", SEAL_FILE, f"not a valid seal file ({exc})"))
         return None
     return seal
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{where} is {type(value).__name__}, not {getattr(kind, '__name__', kind)}")
+    return value
+
+
+_SEALED_FILE = {"sha256": str, "size": int}
+_SEALED_LEDGER = {"bytes": int, "events": int, "head_seq": int, "head_hash": str, "sha256": (str, type(None)),
+                  "problems_at_sealing": list}
+
+
+def _check_shape(seal: Any) -> None:
+    """Every member verify reads, of the type it reads it as (ValueError naming the first that is not)."""
+    _expect(seal, dict, "the seal")
+    if seal.get("format") != SEAL_FORMAT:
+        raise ValueError(f"format is {seal.get('format')!r}, not {SEAL_FORMAT!r}")
+    _expect(seal.get("signature"), str, "signature")
+    _expect(seal.get("timestamp"), (dict, type(None)), "timestamp")
+    payload = _expect(seal.get("payload"), dict, "payload")
+    _expect(payload.get("case_id"), str, "payload.case_id")
+    _expect(payload.get("sealed_at"), str, "payload.sealed_at")
+    signer = _expect(payload.get("signer"), dict, "payload.signer")
+    for member in ("public_key", "fingerprint"):
+        _expect(signer.get(member), str, f"payload.signer.{member}")
+    ledger = _expect(payload.get("ledger"), dict, "payload.ledger")
+    for member, kind in _SEALED_LEDGER.items():
+        _expect(ledger.get(member), kind, f"payload.ledger.{member}")
+    for section in ("files", "derived"):
+        if section == "derived" and section not in payload:
+            continue                                # seals made before derived files were signed
+        for rel, entry in _expect(payload.get(section), dict, f"payload.{section}").items():
+            _expect(entry, dict, f"payload.{section}[{rel!r}]")
+            for member, kind in _SEALED_FILE.items():
+                _expect(entry.get(member), kind, f"payload.{section}[{rel!r}].{member}")
 
 
 def _check_signature(seal: dict[str, Any], result: Verification, expect_signer: str | None) -> bytes:
@@ -313,7 +375,54 @@ def verify_case(root: Path, tsa_ca_file: Path | None = None, expect_signer: str 
     scan = _check_ledger(root, seal["payload"]["ledger"] if seal else None, result)
     if scan is not None:
         _check_referenced_artifacts(root, scan, result)
+        _check_recorded_state(root, scan, seal, result)
+    _check_derived(root, seal["payload"].get("derived", {}) if seal else {}, result)
     return result
+
+
+def _check_recorded_state(root: Path, scan: LedgerScan, seal: dict[str, Any] | None,
+                          result: Verification) -> None:
+    """What the ledger says the case is must be what it is: case.json as last recorded, and a seal for each
+    sealing it records (one: a second sealing means a seal was removed and the case sealed again). case.json is
+    checked against a ledger that is intact to its end (a damaged one is named already, and its prefix ends
+    before case.json's last change)."""
+    if scan.case_json is not None and not scan.problem_count and (root / CASE_FILE).is_file():
+        seq, recorded = scan.case_json
+        if sha256_file(root / CASE_FILE)[0] != recorded:
+            result.problems.append(Problem("case.json_changed", CASE_FILE,
+                                           f"does not match the SHA-256 the ledger last recorded for it (seq {seq}): "
+                                           "edited outside auditor"))
+    if not scan.sealings:
+        return
+    last = scan.sealings[-1]
+    if not (root / SEAL_FILE).exists():
+        result.problems.append(Problem("seal.missing", SEAL_FILE,
+                                       f"the ledger records a sealing by {last.signer} at seq {last.seq}, but the "
+                                       "case has no seal: seal.json was removed, or the sealing was cut short "
+                                       "before it could record its failure"))
+    signers = {sealing.signer for sealing in scan.sealings} | ({result.signer} if seal else set())
+    for earlier in scan.sealings[:-1]:
+        other = " (another key than the last)" if len(signers) > 1 else ""
+        result.problems.append(Problem("seal.resealed", f"{LEDGER_FILE} seq {earlier.seq}",
+                                       f"an earlier sealing by {earlier.signer}{other}: that seal was removed and "
+                                       "the case sealed again"))
+
+
+def _check_derived(root: Path, signed: dict[str, Any], result: Verification) -> None:
+    """analysis/ and reports/ are derived, so outside the seal; each file the seal did not sign as it now is
+    is named, so an edited verdicts.json never passes unmentioned."""
+    present = _derived_files(root)
+    for rel, entry in present.items():
+        if rel not in signed:
+            result.derived_not_covered[rel] = "made after sealing" if result.sealed else "the case is not sealed"
+        elif signed[rel]["sha256"] != entry["sha256"]:
+            result.derived_not_covered[rel] = "changed since sealing"
+    for rel in sorted(set(signed) - set(present)):
+        result.derived_not_covered[rel] = "removed since sealing"
+    if result.sealed and result.derived_not_covered:
+        result.notices.append(f"{len(result.derived_not_covered)} derived file(s) not covered by the seal "
+                              "(re-create them from the sealed evidence with 'auditor analyze'): "
+                              + ", ".join(f"{rel} ({why})" for rel, why in result.derived_not_covered.items()))
 
 
 def _check_referenced_artifacts(root: Path, scan: LedgerScan, result: Verification) -> None:

@@ -69,7 +69,8 @@ def write_documents(documents: dict[Path, Record]) -> None:
     try:
         for path, document in documents.items():
             temporary = path.with_name(f".{path.name}.part")
-            with open(temporary, "wb") as handle:
+            temporary.unlink(missing_ok=True)
+            with open(temporary, "xb") as handle:        # created afresh: never through a planted link
                 handle.write(encode(document))
                 handle.flush()
                 os.fsync(handle.fileno())

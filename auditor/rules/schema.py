@@ -43,6 +43,36 @@ RULE_REQUIRED = RULE_KEYS
 CITATION_KEYS = {"instrument", "article", "paragraph", "point", "recital", "text"}
 LANGS = {"en", "nl"}
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+MAX_YAML_DEPTH = 40         # collections open at once; a condition at MAX_DEPTH needs about 20
+MAX_DIGITS = 30             # an integer longer than this is no count, version or threshold
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader refusing what it would otherwise take silently: a key given twice (the last would win) and
+    integers of thousands of digits (Python refuses to convert them, with a ValueError, not a YAML error)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value",
+                                                        key_node.start_mark)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {str(key)[:60]!r}",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(char.isdigit() for char in node.value)
+        if digits > MAX_DIGITS:
+            raise yaml.constructor.ConstructorError(None, None, f"an integer of {digits} digits (at most "
+                                                    f"{MAX_DIGITS})", node.start_mark)
+        return super().construct_yaml_int(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 
 
 @dataclass(frozen=True)
@@ -96,6 +126,12 @@ class _Check:
             raise self.fail(where, problem)
         return value  # type: ignore[return-value]  (a mapping: mapping_problem said so)
 
+    def version(self, value: object, where: str) -> str:
+        if not isinstance(value, str):      # unquoted, 1.10 is the number 1.1: the version would be wrong
+            raise self.fail(where, f"must be a quoted string (\"{value}\"), not a {type(value).__name__}: "
+                                   "YAML reads an unquoted 1.10 as the number 1.1")
+        return self.string(value, where, VERSION)
+
     def bilingual(self, value: object, where: str) -> dict[str, str]:
         mapping = self.keys(value, LANGS, LANGS, where)
         return {lang: self.string(mapping[lang], f"{where}.{lang}") for lang in sorted(LANGS)}
@@ -127,6 +163,8 @@ class _Check:
                             f"{', '.join(COMPARISONS)}; or all / any / not (got keys "
                             f"{', '.join(repr(str(k)[:30]) for k in list(value)[:5])})")
         name = value["field"]
+        if not isinstance(name, str):
+            raise self.fail(f"{where}.field", f"must be a field name, not a {type(name).__name__}")
         if name not in FIELDS:
             raise self.fail(f"{where}.field", f"unknown finding field {str(name)[:60]!r}")
         op = ops[0]
@@ -147,16 +185,33 @@ class _Check:
         return {"field": name, op: operand}
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """The parser's problem and where, in one line."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem[:200]}" + (f" at line {mark.line + 1}" if mark is not None else "")
+
+
 def _reject_aliases(text: str, check: _Check) -> None:
+    """One pass over the parser's events, before anything is built: no anchors, aliases or tags, and no
+    nesting beyond MAX_YAML_DEPTH (building a 100,000-deep document took minutes, then a RecursionError)."""
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise check.fail("yaml", "anchors and aliases are not allowed")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    mark = event.start_mark
+                    raise check.fail("yaml", f"nested deeper than {MAX_YAML_DEPTH} levels (line {mark.line + 1})")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)) and \
                     event.tag and event.tag not in PLAIN_TAGS:
                 raise check.fail("yaml", f"tag {event.tag[:60]!r} is not allowed")
     except yaml.YAMLError as exc:
-        raise check.fail("yaml", f"not valid YAML ({str(exc).splitlines()[0][:200]})") from None
+        raise check.fail("yaml", f"not valid YAML ({_yaml_problem(exc)})") from None
 
 
 def load_ruleset(path: Path) -> Ruleset:
@@ -169,9 +224,9 @@ def load_ruleset(path: Path) -> Ruleset:
         raise check.fail("file", "not UTF-8 text") from None
     _reject_aliases(text, check)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)      # a SafeLoader: plain types only
     except yaml.YAMLError as exc:
-        raise check.fail("yaml", f"not valid YAML ({str(exc).splitlines()[0][:200]})") from None
+        raise check.fail("yaml", f"not valid YAML ({_yaml_problem(exc)})") from None
     header = check.keys(data, HEADER_KEYS, HEADER_KEYS, "ruleset")
     if header["format"] != FORMAT:
         raise check.fail("format", f"must be {FORMAT}")
@@ -207,14 +262,14 @@ def load_ruleset(path: Path) -> Ruleset:
             raise check.fail(f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}")
         check.nodes = 0
         rules.append(Rule(
-            rule_id, check.string(str(mapping["version"]), f"{where}.version", VERSION),
+            rule_id, check.version(mapping["version"], f"{where}.version"),
             check.bilingual(mapping["title"], f"{where}.title"),
             check.bilingual(mapping["reasoning"], f"{where}.reasoning"),
             check.string(mapping["source"], f"{where}.source"), cited,
             check.condition(mapping["condition"], f"{where}.condition"), severity,
             [check.string(e, f"{where}.evidence_required[{i}]") for i, e in enumerate(evidence)]))
     return Ruleset(path, check.string(header["name"], "name", RULE_ID),
-                   check.string(str(header["version"]), "version", VERSION),
+                   check.version(header["version"], "version"),
                    check.string(header["description"], "description"), hashlib.sha256(raw).hexdigest(), rules)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -120,11 +121,23 @@ def _inner_apk_names(entries: dict[str, zipfile.ZipInfo]) -> list[str]:
     return sorted(names, key=lambda n: (PurePosixPath(n).name != "base.apk", n))
 
 
-def _read_file(path: Path) -> tuple[bytes, int]:
+def regular_file_size(path: Path) -> int:
+    """The size of a regular file; a FIFO (which would block), a device (/dev/zero never ends) or a directory
+    is refused before a byte is read."""
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise InputError(path, "not a regular file")
+        status = path.stat()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(path, "not a regular file (a FIFO, device or directory is refused before reading)")
+    return status.st_size
+
+
+def _read_file(path: Path) -> tuple[bytes, int]:
+    size = regular_file_size(path)
+    try:
         if size > MAX_INPUT_BYTES:
             raise InputError(path, f"refused: {size} bytes, more than {MAX_INPUT_BYTES}")
         data = path.read_bytes()

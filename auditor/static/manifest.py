@@ -14,6 +14,7 @@ from asn1crypto import cms, x509
 from loguru import logger
 
 from auditor.errors import InputError
+from auditor.static.axml_bounds import check_manifest_bounds
 from auditor.static.container import ApkFile
 
 logger.disable("androguard")          # androguard logs every parsing step at DEBUG
@@ -91,6 +92,7 @@ def parse_manifest(apk: ApkFile) -> Manifest:
 
     label = f"{apk.label}!AndroidManifest.xml"
     raw = apk.read("AndroidManifest.xml")
+    check_manifest_bounds(raw, label)
     try:
         printer = AXMLPrinter(raw)
         root = printer.get_xml_obj() if printer.is_valid() else None

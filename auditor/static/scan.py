@@ -18,9 +18,10 @@ from typing import Any
 
 from auditor.errors import InputError
 from auditor.static.apis import dotted, package_of
+from auditor.static.budget import parse_budget
 from auditor.static.callsites import CallSite, find_call_sites
 from auditor.static.classes import MethodKey, Program
-from auditor.static.container import ApkFile, ApkInput, open_input, open_split_files
+from auditor.static.container import ApkFile, ApkInput, open_split_files
 from auditor.static.dex import Dex
 from auditor.static.endpoints import MAX_TEXT_ENTRY, EndpointCollector, is_text_resource, url_loaders
 from auditor.static.manifest import Manifest, parse_manifest, permission_view, signing_certificates
@@ -29,6 +30,7 @@ from auditor.static.reach import Attributor, first_party_packages
 from auditor.static.sdks import SdkMatcher, dataset_provenance, exodus_matcher
 
 FORMAT = "auditor-apk-scan/1"
+MAX_DEX_FILES = 256            # classes*.dex in one APK (large multidex apps have a few dozen)
 MAX_REACHABLE_LISTED = 25       # origins listed per call site; reachable_from_total gives the full count
 _DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
 LIMITS = [
@@ -46,6 +48,8 @@ LIMITS = [
 def _dex_files(apk: ApkFile, bundle: bool) -> list[Dex]:
     names = sorted((n for n in apk.names() if _DEX_NAME.match(n)),
                    key=lambda n: int(_DEX_NAME.match(n).group(1) or 1))
+    if len(names) > MAX_DEX_FILES:
+        raise InputError(apk.label, f"refused: {len(names)} dex files, more than {MAX_DEX_FILES}")
     prefix = f"{apk.file_name}!" if bundle else ""
     return [Dex(f"{apk.label}!{n}", prefix + n, apk.read(n)) for n in names]
 
@@ -153,12 +157,13 @@ def _summary(api_calls: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 def scan_apk(path: Path, extra_first_party: tuple[str, ...] = ()) -> dict[str, Any]:
     """Scan an APK or a split bundle; InputError names the file and the problem."""
-    return scan_input(open_input(path), extra_first_party)
+    return scan_files([path], extra_first_party)
 
 
 def scan_files(paths: list[Path], extra_first_party: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Scan one APK, one bundle, or the base and split APK files of one app."""
-    return scan_input(open_split_files(paths), extra_first_party)
+    """Scan one APK, one bundle, or the base and split APK files of one app, within the parse budget."""
+    with parse_budget(str(paths[0])):
+        return scan_input(open_split_files(paths), extra_first_party)
 
 
 def report_bytes(report: dict[str, Any]) -> bytes:

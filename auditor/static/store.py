@@ -15,11 +15,13 @@ from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
 from auditor.errors import InputError
-from auditor.static.container import MAX_INPUT_BYTES, open_split_files
+from auditor.static.budget import parse_budget
+from auditor.static.container import MAX_INPUT_BYTES, open_split_files, regular_file_size
 from auditor.static.scan import FORMAT, report_bytes, scan_input
 
 
 def _store_file(case: Case, ledger: Ledger, path: Path) -> str:
+    regular_file_size(path)
     try:
         digest, size = case.artifacts.put_file(path, max_bytes=MAX_INPUT_BYTES)
     except (OSError, ValueError) as exc:    # ValueError: larger than MAX_INPUT_BYTES
@@ -32,15 +34,17 @@ def store_apk_scan(case: Case, apk_paths: Path | list[Path], extra_first_party: 
     """Store the APK file(s), scan them as one app, store the scan; return it. InputError for a bad APK (kept)."""
     paths = [Path(apk_paths)] if isinstance(apk_paths, (str, Path)) else [Path(p) for p in apk_paths]
     with case.ledger() as ledger:
+        ledger.head()                       # a ledger that cannot record the APK refuses before it is stored
         digests = [_store_file(case, ledger, path) for path in paths]
         try:
-            apk_input = open_split_files(paths)
-            for inner in apk_input.apks if apk_input.kind == "bundle" else []:
-                inner_digest = case.artifacts.put_bytes(inner.data)
-                ledger.append("static", Kind.STATIC_APK, {"sha256": inner_digest, "size": len(inner.data),
-                                                          "file_name": inner.file_name, "container": digests[0]},
-                              artifact=inner_digest)
-            report = scan_input(apk_input, extra_first_party)
+            with parse_budget(str(paths[0])):
+                apk_input = open_split_files(paths)
+                for inner in apk_input.apks if apk_input.kind == "bundle" else []:
+                    inner_digest = case.artifacts.put_bytes(inner.data)
+                    ledger.append("static", Kind.STATIC_APK, {"sha256": inner_digest, "size": len(inner.data),
+                                                              "file_name": inner.file_name, "container": digests[0]},
+                                  artifact=inner_digest)
+                report = scan_input(apk_input, extra_first_party)
         except InputError as exc:
             ledger.append("static", Kind.STATIC_SCAN_FAILED, {"apk_sha256": digests, "error": str(exc)})
             raise

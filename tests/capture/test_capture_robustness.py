@@ -120,7 +120,7 @@ def test_200_mib_body_streams_to_the_artifact_store_within_the_memory_bound(capt
     assert peak_kb < MEMORY_BOUND_KB, f"proxy peak RSS {peak_kb} kB"
 
 
-def test_a_torn_stream_tail_is_reported_and_the_next_session_continues_after_it(case, confdir, world, pki, upstream):
+def test_a_torn_stream_tail_is_kept_and_cut_and_the_next_session_continues(case, confdir, world, pki, upstream):
     from auditor.capture.proxy import Capture
 
     torn = b"4096:{partial record cut by a kill"
@@ -130,9 +130,13 @@ def test_a_torn_stream_tail_is_reported_and_the_next_session_continues_after_it(
     assert fetch(capture, upstream.address[1]) == b"hello from upstream"
     capture.stop()
     [report] = events(case, "proxy.stream_torn")
-    assert (report["body"]["offset"], report["body"]["bytes"]) == (0, len(torn))
+    assert (report["body"]["offset"], report["body"]["bytes"], report["body"]["cut"]) == (0, len(torn), True)
+    assert case.artifacts.read_bytes(report["artifact"], 1024) == torn
     [flow] = events(case, "proxy.flow")
-    assert flow["body"]["stream"]["offset"] == len(torn) and flow["body"]["request"]["path"] == "/hello"
+    assert flow["body"]["stream"]["offset"] == 0 and flow["body"]["request"]["path"] == "/hello"
+    with open(case.root / "flows.mitm", "rb") as handle:           # a clean stream again: mitmdump reads it
+        assert [f.request.path for f in mitm_io.FlowReader(handle).stream()] == ["/hello"]
+    assert verify_case(case.root).problems == []
 
 
 def test_an_upload_over_the_cap_spills_to_the_artifact_store(case, confdir, world, pki, upstream):

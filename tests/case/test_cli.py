@@ -10,21 +10,8 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from auditor.cli import cli
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("AUDITOR_HOME", str(tmp_path / "home"))
-    runner = CliRunner()
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
 
 
 def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -70,7 +57,9 @@ def test_case_lifecycle_with_json_output(run, tmp_path: Path) -> None:  # type: 
     code, out, err = run("verify", case)
     assert code == 1
     assert "PROBLEM [file.modified] case.json" in out and "NOT VERIFIED" in out
-    assert err.strip() == f"failed: {case}: 3 problem(s) found"
+    assert ("PROBLEM [case.json_changed] case.json: does not match the SHA-256 the ledger last recorded for it "
+            "(seq 3): edited outside auditor") in out
+    assert err.strip() == f"failed: {case}: 4 problem(s) found"
 
 
 @pytest.mark.parametrize("content, message", [
@@ -78,6 +67,7 @@ def test_case_lifecycle_with_json_output(run, tmp_path: Path) -> None:  # type: 
     (b'{"format": "auditor-case/1", "case_id": ', "not valid JSON"),
     (b'{"format": "something else", "case_id": "x"}', "not a case file of format auditor-case/1"),
     (b"[" * 10 + b"]" * 10, "not a case file of format auditor-case/1"),
+    (b"[" * 100_000 + b"]" * 100_000, "not a case file: JSON nested too deeply"),
     (b" " * (5 << 20), "exceeds the 4194304-byte limit"),
 ])
 def test_hostile_case_json_is_a_clear_input_error(run, tmp_path: Path, content: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +103,7 @@ def test_damaged_ledger_stops_writers_with_a_clear_error(run, tmp_path: Path) ->
     code, _, err = run("mark", str(case), "note")
     assert code == 2
     assert err.strip() == (f"error: {case / 'ledger.jsonl'}: ends with an incomplete line at byte {size}: an "
-                           "earlier writer was interrupted; run 'auditor verify' on the case")
+                           "earlier writer was interrupted; run 'auditor case repair' on the case")
     code, out, _ = run("verify", str(case))
     assert code == 1
     assert "PROBLEM [ledger.torn_tail] ledger.jsonl line 2" in out

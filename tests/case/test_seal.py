@@ -90,10 +90,11 @@ TAMPERS: dict[str, tuple[Callable[[Case, list[str]], None], list[str]]] = {
     "byte in an artifact": (lambda c, d: _flip_byte(_artifact(c, d[0])),
                             ["artifact.name_mismatch", "file.modified"]),
     "byte in case.json": (lambda c, d: (c.root / "case.json").write_bytes(
-        (c.root / "case.json").read_bytes().replace(b"tamper matrix", b"tamper natrix")), ["file.modified"]),
+        (c.root / "case.json").read_bytes().replace(b"tamper matrix", b"tamper natrix")),
+        ["file.modified", "case.json_changed"]),
     "case_id in case.json": (lambda c, d: (c.root / "case.json").write_bytes(
         (c.root / "case.json").read_bytes().replace(c.id.encode(), c.id[::-1].encode())),
-        ["seal.other_case", "file.modified"]),
+        ["seal.other_case", "file.modified", "case.json_changed"]),
     "removed ledger line": (lambda c, d: _set_lines(c, _lines(c)[:3] + _lines(c)[4:]),
                             ["ledger.seq_gap", "ledger.truncated"]),
     "inserted ledger line": (lambda c, d: _set_lines(c, _lines(c)[:3] + [_lines(c)[1]] + _lines(c)[3:]),
@@ -101,7 +102,8 @@ TAMPERS: dict[str, tuple[Callable[[Case, list[str]], None], list[str]]] = {
     "reordered ledger lines": (lambda c, d: _set_lines(c, _lines(c)[:2] + [_lines(c)[3], _lines(c)[2]]
                                                       + _lines(c)[4:]),
                                ["ledger.seq_gap", "ledger.reordered"]),
-    "truncated ledger (whole lines)": (lambda c, d: _set_lines(c, _lines(c)[:-2]), ["ledger.truncated"]),
+    "truncated ledger (whole lines)": (lambda c, d: _set_lines(c, _lines(c)[:-2]),
+                                       ["ledger.truncated", "case.json_changed"]),    # its last change cut off
     "truncated ledger (mid-line)": (
         lambda c, d: c.ledger_path.write_bytes(c.ledger_path.read_bytes()[:-40]),
         ["ledger.torn_tail", "ledger.truncated"]),
