@@ -1,7 +1,8 @@
 """Numbered exhibits: the facts of Part I, each citable as "Exhibit N" / "Productie N".
 
 One exhibit per HTTP exchange that a finding rests on (the request once, with every value found in it by any
-finding), one per group of hook events (same interface, same responsible code), one per kind of static fact.
+finding), one per group of hook events (one category of interface, one responsible code), one per kind of
+static fact.
 Findings and verdicts cite exhibits by number; the numbering follows time, so it is the same in the main
 report, the annex bundle and the JSON. The main report prints the first MAIN_EXHIBITS in full and lists the
 rest by number; the annex bundle prints all of them.
@@ -17,7 +18,7 @@ from auditor.contract.findings import Finding
 from auditor.contract.observed import HookCall
 from auditor.report.sections.findings import FindingsSection, frames_to_show
 
-MAIN_EXHIBITS = 30          # exhibits printed in full in the main report; all are in the annex bundle
+MAIN_EXHIBITS = 20          # exhibits printed in full in the main report; all are in the annex bundle
 GROUP_SEQS = 50             # ledger seqs listed per hook-event group (the annex lists every event)
 MATRIX_ROWS = 40
 
@@ -46,10 +47,10 @@ class Exhibit:
     actor: str = ""
     frame: str = ""
     stack_seq: int | None = None
-    api: str = ""                               # kind hooks
-    category: str = ""
+    category: str = ""                          # kind hooks: the API category
     count: int = 0
     seqs: list[int] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)   # kind hooks: seq, time, api (first GROUP_SEQS)
     time_last: str = ""
     stack: list[dict[str, Any]] = field(default_factory=list)
     planted: list[dict[str, Any]] = field(default_factory=list)
@@ -88,14 +89,17 @@ class ExhibitBuilder:
                     targets.append(ex)
                 elif item.ledger_seq in self.calls:
                     call = self.calls[item.ledger_seq]
-                    key = (call.api, d["actor"])
+                    key = (call.category, d["actor"])
                     ex = groups.get(key) or self._group(call, d)
                     groups[key] = ex
                     if item.ledger_seq not in ex.seqs:
                         ex.count += 1
+                        ex.time = min(ex.time, self.section.d.plain(call.time))
                         ex.time_last = max(ex.time_last, self.section.d.plain(call.time))
                         if len(ex.seqs) < GROUP_SEQS:
                             ex.seqs.append(item.ledger_seq)
+                            ex.calls.append({"seq": call.seq, "time": self.section.d.plain(call.time),
+                                             "api": self.section.d.plain(call.api)})
                     targets.append(ex)
             if not targets:
                 ex = static.get(d["type"]) or Exhibit(0, "static", d["time"])
@@ -110,7 +114,10 @@ class ExhibitBuilder:
                     if not ex.recipient and d["recipient"]["host"]:
                         ex.recipient, ex.destination = d["recipient"], d["destination"]
         ordered = sorted(exchanges.values(), key=lambda e: (e.time, e.seqs))
-        ordered += sorted(groups.values(), key=lambda e: (e.time, e.api, e.actor))
+        for ex in groups.values():
+            ex.seqs.sort()
+            ex.calls.sort(key=lambda c: c["seq"])
+        ordered += sorted(groups.values(), key=lambda e: (e.time, e.category, e.actor))
         ordered += sorted(static.values(), key=lambda e: e.findings[0].type)
         numbers: dict[str, list[int]] = defaultdict(list)
         for number, ex in enumerate(ordered, start=1):
@@ -132,8 +139,8 @@ class ExhibitBuilder:
     def _group(self, call: HookCall, d: dict[str, Any]) -> Exhibit:
         stack = self.section.ledger.hook_stacks.get(call.seq, [])
         shown_frames = frames_to_show(stack)
-        return Exhibit(0, "hooks", self.section.d.plain(call.time), api=d["api"] or self.section.d.plain(call.api),
-                       category=self.section.d.plain(call.category), actor=d["actor"],
+        return Exhibit(0, "hooks", self.section.d.plain(call.time), category=self.section.d.plain(call.category),
+                       actor=d["actor"],
                        frame=d["actor_detail"]["frame"], stack_seq=call.seq,
                        stack=[{"frame": self.section.d.plain(s), "shown": keep,
                                "actor": bool(d["actor"]) and s.startswith(d["actor"] + ".")}
