@@ -26,7 +26,7 @@ from auditor.report.sections.method import analysis_section, method_section
 from auditor.report.sections.scope import expert_section, scope_section
 from auditor.report.sections.unknowns import unknowns_section
 from auditor.report.sections.verdicts import summary_section, verdicts_section
-from auditor.report.sources import load_seal, read_ledger
+from auditor.report.sources import flow_time, load_seal, read_ledger
 
 REPORT_FORMAT = "auditor-report/2"
 
@@ -64,6 +64,7 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "case": case_info,
         "expert": expert_section(d, info),
         "scope": scope_section(case_info, app, device, method["capture_sessions"],
+                               [d.plain(flow_time(r)) for r in ledger.flows.values()],
                                imported=bool(_dict(info).get("imports"))),
         "app": app,
         "device": device,

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -98,13 +99,16 @@ def _epoch(stamp: str) -> int:
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet whose list separator is `;` (the Dutch default) splits a `,`-separated file's cells again at
+# each `;`, quotes or not, so what follows a separator inside a cell is the start of a cell there.
+FORMULA_AFTER_SEPARATOR = re.compile(r"""([;,][\s"]*)(?=[=+\-@])""")
 
 
 def _cell(value: Any) -> str:
-    """A CSV cell that spreadsheet programs will not run as a formula (captured text is hostile). Every cell
-    is also quoted (QUOTE_ALL): a spreadsheet whose list separator is `;` (the Dutch default) would split
-    an unquoted `Evil;=cmd` into a second cell that starts a formula."""
-    text = "" if value is None else str(value)
+    """A CSV cell that spreadsheet programs will not run as a formula (captured text is hostile), whether they
+    split on `,` or on `;`: a formula character at its start or after a separator gets a leading `'` (the
+    exact values are in report.json)."""
+    text = FORMULA_AFTER_SEPARATOR.sub(r"\1'", "" if value is None else str(value))
     return "'" + text if text[:1] in FORMULA_START else text
 
 

@@ -61,6 +61,15 @@ class LedgerView:
     head_hash: str = ""
 
 
+def flow_time(record: dict[str, Any]) -> str:
+    """When an exchange started as its capture states it (timestamps.start; a HAR entry's own time), else when
+    it was logged — the time analysis gives its findings (auditor/analyze/observations.py)."""
+    body = record["body"] if isinstance(record["body"], dict) else {}
+    stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
+    stated = stamps.get("start")
+    return stated if isinstance(stated, str) and stated else str(record["t_wall"])
+
+
 def read_ledger(case: Case, custody_kinds: frozenset[str] = frozenset(), sealed_head: int | None = None) -> LedgerView:
     """The ledger's exhibits; `custody` keeps records of custody_kinds and every record after sealed_head."""
     view = LedgerView()

@@ -35,6 +35,7 @@ SDK_FRAME = "com.bytedance.sdk.DeviceInfo.collect(DeviceInfo.java:43)"
 class DemoReport:
     case: Path
     html: dict[str, str]          # lang -> report.html
+    annex: dict[str, str]         # lang -> annex.html (the annex bundle)
     pdf: dict[str, str]           # lang -> PDF text, whitespace collapsed
     data: dict[str, Any]          # report.json (en)
 
@@ -49,6 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, auditor_home: Path) -> DemoRe
     return DemoReport(
         case=result.case,
         html={"en": (en / "report.html").read_text("utf-8"), "nl": (nl / "report.html").read_text("utf-8")},
+        annex={"en": (en / "annex.html").read_text("utf-8"), "nl": (nl / "annex.html").read_text("utf-8")},
         pdf={lang: re.sub(r"\s+", " ", pdf_text(folder / "report.pdf")) for lang, folder in (("en", en),
                                                                                             ("nl", nl))},
         data=json.loads((en / "report.json").read_text("utf-8")))
@@ -126,13 +128,22 @@ def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -
     assert [f["frame"] for f in finding["stack"] if f["actor"]] == [
         SDK_FRAME, "com.bytedance.sdk.AppLog.init(AppLog.java:34)"]
     assert finding["planted"][0]["value"]["text"] == PLANTS.clipboard
-    article = _article(demo.html["en"], finding["id"])
+    assert "finding-" + finding["id"] not in demo.html["en"]          # finding blocks are in the annex bundle
+    article = _article(demo.annex["en"], finding["id"])
     assert f'<li value="2" class="actor"><code>{SDK_FRAME}</code></li>' in article
     assert all(frame["shown"] for frame in finding["stack"])        # a short stack is printed whole
+    # in the printed report, the SDK's clipboard reads are one exhibit: category, code, every call, one stack
+    [number] = finding["exhibits"]
+    exhibit = demo.data["exhibits"][number - 1]
+    assert (exhibit["kind"], exhibit["category"], exhibit["actor"], exhibit["frame"]) == (
+        "hooks", "clipboard", "com.bytedance.sdk", SDK_FRAME)
+    assert finding["id"] in [f["id"] for f in exhibit["findings"]]
+    assert [c["api"] for c in exhibit["calls"]][0] == "android.content.ClipboardManager.getPrimaryClip"
     text = demo.pdf["en"]
-    assert ("Responsible code com.bytedance.sdk — SDK Pangle (Exodus 363) — third-party code first frame outside "
-            "the platform: com.bytedance.sdk.DeviceInfo. collect(DeviceInfo.java:43) Interface called "
-            "android.content.ClipboardManager.getPrimaryClip") in text
+    assert (f"Exhibit {number} — interface calls Time (UTC) {exhibit['time']} – {exhibit['time_last']} Category "
+            "clipboard Responsible code com.bytedance.sdk first frame outside the platform: "
+            "com.bytedance.sdk.DeviceInfo.c ollect(DeviceInfo.java:43) Relative to the consent mark before the "
+            "consent mark") in text
     assert f"Planted value handed to the code (clipboard): {PLANTS.clipboard}" in text
     # the paste button's read is the app's own and happened with a user action
     paste = _finding(demo, "clipboard_read", actor="com.example.reference")
@@ -158,14 +169,20 @@ def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoRep
     assert finding["actor_detail"]["frame"] == sender
     assert finding["stack_seq"] is not None
     assert [f["frame"] for f in finding["stack"] if f["actor"]][0] == sender
-    article = _article(demo.html["en"], finding["id"])
+    article = _article(demo.annex["en"], finding["id"])
     assert f"<mark>{DEVICE['advertising_id']}</mark>" in article
-    text = demo.pdf["en"]
-    assert ("Company: Beijing Douyin Information Service Co., Ltd., parent company: ByteDance Ltd. — country of "
-            "establishment: CN") in text
     assert ("IP 127.0.0.21 — server location: CN; address registered in: CN; ASN 4134, network operator: "
-            "CHINANET-BACKBONE, China Telecom") in text
-    assert "Onderneming gevestigd in: CN — naar een derde land zonder adequaatheidsbesluit" in demo.pdf["nl"]
+            "CHINANET-BACKBONE, China Telecom") in " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
+    assert "Onderneming gevestigd in: CN — naar een derde land zonder adequaatheidsbesluit" in demo.annex["nl"]
+    # the printed report shows the exchange once, as an exhibit with every value found in it
+    exhibit = next(e for e in demo.data["exhibits"] if e["kind"] == "exchange" and request["seq"] in e["seqs"])
+    assert exhibit["number"] in finding["exhibits"]
+    assert DEVICE["advertising_id"] in [v["value"]["text"] for v in exhibit["found"]]
+    assert (f"Exhibit {exhibit['number']} — HTTP exchange Time (UTC) {exhibit['time']} ledger sequence numbers "
+            f"{request['seq']} Responsible code com.bytedance.sdk") in demo.pdf["en"]
+    assert ("Recipient log.snssdk.com — Company: Beijing Douyin Information Service Co., Ltd. (country of "
+            "establishment: CN) company facts from: world-overrides Destination IP 127.0.0.21 — server location: "
+            "CN; address registered in: CN") in demo.pdf["en"]
 
 
 def test_known_unknowns_name_the_hooks_not_installed(demo: DemoReport) -> None:
@@ -194,8 +211,9 @@ def test_no_raw_json_placeholders_or_missing_evidence_in_the_pdf(demo: DemoRepor
     """Outside the captured requests (which are JSON themselves) nothing is printed as JSON or as an unfilled
     placeholder, and every finding points to ledger evidence."""
     for lang, findings, unknowns, annex, no_seqs in (
-            ("en", "Findings and their evidence", "Known unknowns", "Annex", "ledger sequence numbers: none"),
-            ("nl", "Bevindingen en bewijs", "Bekende leemten", "Bijlage", "volgnummers in het logboek: geen")):
+            ("en", "The facts: numbered exhibits", "Known unknowns", "Annex bundle", "ledger sequence numbers: none"),
+            ("nl", "De feiten: genummerde producties", "Bekende leemten", "Bijlagenbundel",
+             "volgnummers in het logboek: geen")):
         text = demo.pdf[lang]
         ours = text.split(findings, 1)[0] + text.split(unknowns, 1)[1].split(annex, 1)[0]
         assert not re.search(r'[{\[]"|\{[a-z_]+\}', ours), lang
@@ -221,7 +239,7 @@ def test_runtime_internals_in_a_network_stack_are_counted_not_printed(demo: Demo
     stack = finding["stack"]
     assert len(stack) == 29 and stack[2]["frame"].startswith("sun.net.NetworkClient.doConnect")
     assert [frame["shown"] for frame in stack] == [True] * 3 + [False] * 14 + [True] * 12
-    article = _article(demo.html["en"], finding["id"])
+    article = _article(demo.annex["en"], finding["id"])
     assert article.count('<li class="gap">') == 1
     assert "… 14 frame(s) of the Java runtime and Android framework, not shown" in article
     assert '<li value="20" class="actor"><code>com.example.reference.Backend.exchange(Backend.java:40)' in article

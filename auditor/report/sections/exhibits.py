@@ -17,6 +17,7 @@ from typing import Any
 from auditor.contract.findings import Finding
 from auditor.contract.observed import HookCall
 from auditor.report.sections.findings import FindingsSection, frames_to_show
+from auditor.report.sources import flow_time
 
 MAIN_EXHIBITS = 20          # exhibits printed in full in the main report; all are in the annex bundle
 GROUP_SEQS = 50             # ledger seqs listed per hook-event group (the annex lists every event)
@@ -130,7 +131,7 @@ class ExhibitBuilder:
 
     def _exchange(self, seq: int, d: dict[str, Any]) -> Exhibit:
         record = self.section.ledger.flows[seq]
-        ex = Exhibit(0, "exchange", self.section.d.plain(record["t_wall"]), seqs=[seq], count=1)
+        ex = Exhibit(0, "exchange", self.section.d.plain(flow_time(record)), seqs=[seq], count=1)
         ex.request = {"record": record}     # rendered once all values are known (finish)
         ex.actor, ex.frame = d["actor"], d["actor_detail"]["frame"]
         ex.stack_seq = d["stack_seq"]

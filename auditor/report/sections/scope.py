@@ -22,10 +22,13 @@ def expert_section(d: Display, info: dict[str, Any]) -> dict[str, Any]:
 
 
 def scope_section(case: dict[str, Any], app: dict[str, Any], device: dict[str, Any],
-                  capture: list[dict[str, Any]], imported: bool) -> dict[str, Any]:
-    """The scope: the sections already built for the cover and the method, restated as limits."""
-    started = min((c["started"] for c in capture if c.get("started")), default=case["created"])
-    stopped = max((c["stopped"] for c in capture if c.get("stopped")), default=case["ended"] or "")
+                  capture: list[dict[str, Any]], flow_times: list[str], imported: bool) -> dict[str, Any]:
+    """The scope: the sections already built for the cover and the method, restated as limits. The period is
+    the capture's, or the exchanges' own times (an imported capture), or the case's."""
+    starts = [c["started"] for c in capture if c.get("started")] + flow_times
+    stops = [c["stopped"] for c in capture if c.get("stopped")] + flow_times
+    started = min(starts, default=case["created"])
+    stopped = max(stops, default=case["ended"] or "")
     return {"device": "simulated" if device["simulated"] else ("imported" if imported else
                                                                ("real" if device["present"] else "none")),
             "package": app["package"], "version_name": app["version_name"], "version_code": app["version_code"],
