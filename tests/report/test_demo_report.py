@@ -19,6 +19,7 @@ import pytest
 from auditor.case import keys
 from auditor.demo.run import DEVICE, PLANTS, run_demo
 from auditor.reference.assets import reference_apk
+from auditor.report.assets import catalogue
 from auditor.report.render import write_report
 
 from .helpers import pdf_text
@@ -243,3 +244,32 @@ def test_runtime_internals_in_a_network_stack_are_counted_not_printed(demo: Demo
     assert article.count('<li class="gap">') == 1
     assert "… 14 frame(s) of the Java runtime and Android framework, not shown" in article
     assert '<li value="20" class="actor"><code>com.example.reference.Backend.exchange(Backend.java:40)' in article
+
+
+def _english_fragments() -> set[str]:
+    """Every run of four or more words of the English catalogue (placeholders cut out), unless the Dutch
+    catalogue has the same run (names, commands)."""
+    en, nl = catalogue("en"), " ".join(catalogue("nl").values())
+    fragments = set()
+    for text in en.values():
+        for part in re.split(r"\{[a-z_]+\}", text):
+            part = part.strip(" .,:;()—-")
+            if len(part.split()) >= 4 and part not in nl:
+                fragments.add(part)
+    return fragments
+
+
+def test_dutch_report_is_wholly_dutch(demo: DemoReport) -> None:
+    """No sentence of the English catalogue in the Dutch report, outside what analysis wrote (its own data,
+    quoted as recorded)."""
+    analysis = " ".join((demo.case / "analysis" / name).read_text("utf-8") for name in ("findings.json",
+                                                                                         "verdicts.json"))
+    fragments = {f for f in _english_fragments() if f not in analysis}
+    assert len(fragments) > 150
+    for page in (demo.html["nl"], demo.annex["nl"]):
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1])).split())
+        assert sorted(f for f in fragments if f in text) == []
+    dutch = demo.pdf["nl"]
+    assert "art. " in dutch and "Toepasselijke bepalingen" in dutch and "Legal basis" not in dutch
+    assert "Gekwalificeerd tijdstempel" not in dutch and "Productie 1 — HTTP-uitwisseling" in dutch
+    assert "Deel I — Feitelijk rapport" in dutch and "Deel II — Juridische duiding" in dutch
