@@ -12,6 +12,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from auditor.contract.verdicts import Citation
+from auditor.report.citations import cite
+from auditor.report.display import Display
+
 LANGUAGES = ("en", "nl")
 GLOSSARY = ("ledger", "seal", "artifact", "finding", "verdict", "sdk", "stack", "third_country", "adequacy",
             "views", "consent", "tls", "country_codes")
@@ -70,11 +74,20 @@ def segments(items: list[dict[str, Any]]) -> Markup:
     return out
 
 
+@jinja2.pass_context
+def citation(context: Any, row: dict[str, Any]) -> str:
+    """A model citation row in the report's language (auditor/report/citations.py)."""
+    fields = {k: v for k, v in row.items() if k != "text"}
+    return cite(Citation.model_validate(fields, strict=False), context["t"], context["lang"], context["keys"],
+                Display(None))
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FunctionLoader(_load_template), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["v"] = shown_value
     env.filters["segments"] = segments
+    env.filters["cite"] = citation
     return env
 
 
