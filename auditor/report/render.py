@@ -43,27 +43,31 @@ CSV_COLUMNS = ("finding_id", "type", "data_category", "actor", "recipient_host",
 ANNEX_FILE = "annex.html"
 
 
-def render_html(model: dict[str, Any], lang: str, bundle: dict[str, str] | None = None) -> str:
+def render_html(model: dict[str, Any], lang: str, bundle: dict[str, str] | None = None,
+                template_dir: Path | None = None) -> str:
     """The main report; `bundle` names the annex bundle's files and their SHA-256."""
     t = assets.translator(lang)
     chart_text = {key: t(key) for key in assets.catalogue(lang) if key.startswith("chart.")}
     svg = {"timeline": charts.timeline(model["charts"]["timeline"], model["charts"]["consent"], chart_text),
            "countries": charts.countries(model["charts"]["countries"], chart_text)}
-    return _render("report.html.j2", model, lang, bundle=bundle or {},
+    return _render("report.html.j2", model, lang, template_dir, bundle=bundle or {},
                    charts={k: Markup(v) for k, v in svg.items()})  # ElementTree escaped the SVG
 
 
-def render_annex(model: dict[str, Any], lang: str) -> str:
+def render_annex(model: dict[str, Any], lang: str, template_dir: Path | None = None) -> str:
     """The annex bundle: every exhibit, finding, exchange, hook event and sealed file (HTML only)."""
-    return _render("annex.html.j2", model, lang)
+    return _render("annex.html.j2", model, lang, template_dir)
 
 
-def _render(name: str, model: dict[str, Any], lang: str, **extra: Any) -> str:
+def _render(name: str, model: dict[str, Any], lang: str, template_dir: Path | None, **extra: Any) -> str:
     t = assets.translator(lang)
-    template = assets.environment().get_template(name)
-    return template.render(model=model, lang=lang, t=t, keys=frozenset(assets.catalogue(lang)),
-                           css=Markup(assets.stylesheet()), glossary=assets.GLOSSARY, table_rows=TABLE_ROWS,
-                           **extra)
+    template = assets.environment(template_dir).get_template(name)
+    html = template.render(model=model, lang=lang, t=t, keys=frozenset(assets.catalogue(lang)),
+                           css=Markup(assets.stylesheet(template_dir)), glossary=assets.GLOSSARY,
+                           table_rows=TABLE_ROWS, **extra)
+    if template_dir is not None:
+        assets.check_self_contained(html, template_dir)
+    return html
 
 
 class RefuseFetch(weasyprint.urls.URLFetcher):
@@ -156,7 +160,7 @@ def default_directory(case: Case, lang: str, redact: bool) -> Path:
 
 
 def write_report(case_dir: Path, formats: tuple[str, ...], lang: str, redact: bool, out: Path | None,
-                 key: Ed25519PrivateKey, final: bool = False) -> ReportResult:
+                 key: Ed25519PrivateKey, final: bool = False, template_dir: Path | None = None) -> ReportResult:
     """Render into a temporary sibling directory, then swap it in: the old report stays whole until the new
     one is complete. A report marked final needs every verdict reviewed."""
     unknown = sorted(set(formats) - set(FORMATS))
@@ -164,6 +168,8 @@ def write_report(case_dir: Path, formats: tuple[str, ...], lang: str, redact: bo
         raise InputError("--format", f"choose from {', '.join(FORMATS)} (got {', '.join(unknown) or 'none'})")
     if lang not in assets.LANGUAGES:
         raise InputError("--lang", f"choose from {', '.join(assets.LANGUAGES)}")
+    if template_dir is not None and not Path(template_dir).is_dir():
+        raise InputError(template_dir, "--template-dir: no such directory")
     case = Case.open(case_dir)
     directory = Path(out) if out else default_directory(case, lang, redact)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())) \
@@ -177,12 +183,12 @@ def write_report(case_dir: Path, formats: tuple[str, ...], lang: str, redact: bo
     model["final"] = final
     outputs: dict[str, bytes] = {}
     if {"html", "pdf"} & set(formats):
-        outputs[ANNEX_FILE] = render_annex(model, lang).encode("utf-8")
+        outputs[ANNEX_FILE] = render_annex(model, lang, template_dir).encode("utf-8")
         if model["seal"]["sealed"]:
             seal = load_seal(case)
             outputs.update(kit_files(seal) if seal else {})
         bundle = {name: sha256_hex(data) for name, data in sorted(outputs.items())}
-        html = render_html(model, lang, bundle)
+        html = render_html(model, lang, bundle, template_dir)
         if "html" in formats:
             outputs["report.html"] = html.encode("utf-8")
         if "pdf" in formats:
