@@ -20,7 +20,7 @@ from auditor.report.sections.annex import annex_section, chart_data, flows_with_
 from auditor.report.kit import kit_section
 from auditor.report.sections.cover import app_section, case_section, device_section, seal_section, verification_section
 from auditor.report.sections.custody import CUSTODY_KINDS, custody_section
-from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, exhibit_rows, matrix
+from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, exhibit_rows, matrix, number_ranges
 from auditor.report.sections.findings import FindingsSection
 from auditor.report.sections.method import analysis_section, method_section
 from auditor.report.sections.scope import expert_section, scope_section
@@ -54,7 +54,7 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
     findings = sorted(shown.values(), key=lambda f: (f["time"], f["id"]))
     verdicts = verdicts_section(d, analysis.verdicts.verdicts, ledger)
     for verdict in verdicts:
-        verdict["exhibits"] = sorted({n for fid in verdict["findings"] for n in shown[fid]["exhibits"]})
+        verdict["exhibits"] = number_ranges([n for fid in verdict["findings"] for n in shown[fid]["exhibits"]])
     case_info, app, device = case_section(d, info), app_section(d, _dict(info.get("app"))), \
         device_section(d, _dict(info.get("device")))
     method = method_section(d, analysis)

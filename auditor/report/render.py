@@ -34,6 +34,9 @@ FORMATS = tuple(f.value for f in ReportFormat)
 # Long annex tables are split into tables of this many rows: WeasyPrint re-lays a table that spans pages from
 # its start on each page, so one long table costs quadratic time (bench/report_scale.py).
 TABLE_ROWS = 40
+# The timeline draws one mark per exchange; above this many the PDF's layout time grows with them, so the main
+# report refers to the annex bundle's drawing instead.
+CHART_POINTS = 300
 CSV_COLUMNS = ("finding_id", "type", "data_category", "actor", "recipient_host", "recipient_domain",
                "recipient_entity", "recipient_parent", "entity_country", "destination_ip", "country_physical",
                "country_registered", "asn", "network_operator", "transfer_outcome", "time", "before_consent",
@@ -46,17 +49,23 @@ ANNEX_FILE = "annex.html"
 def render_html(model: dict[str, Any], lang: str, bundle: dict[str, str] | None = None,
                 template_dir: Path | None = None) -> str:
     """The main report; `bundle` names the annex bundle's files and their SHA-256."""
-    t = assets.translator(lang)
-    chart_text = {key: t(key) for key in assets.catalogue(lang) if key.startswith("chart.")}
-    svg = {"timeline": charts.timeline(model["charts"]["timeline"], model["charts"]["consent"], chart_text),
-           "countries": charts.countries(model["charts"]["countries"], chart_text)}
-    return _render("report.html.j2", model, lang, template_dir, bundle=bundle or {},
-                   charts={k: Markup(v) for k, v in svg.items()})  # ElementTree escaped the SVG
+    svg = _charts(model, lang)
+    if len(model["charts"]["timeline"]) > CHART_POINTS:   # drawn in the annex bundle only
+        svg["timeline"] = None
+    return _render("report.html.j2", model, lang, template_dir, bundle=bundle or {}, charts=svg)
 
 
 def render_annex(model: dict[str, Any], lang: str, template_dir: Path | None = None) -> str:
     """The annex bundle: every exhibit, finding, exchange, hook event and sealed file (HTML only)."""
-    return _render("annex.html.j2", model, lang, template_dir)
+    return _render("annex.html.j2", model, lang, template_dir, charts=_charts(model, lang))
+
+
+def _charts(model: dict[str, Any], lang: str) -> dict[str, Markup | None]:
+    t = assets.translator(lang)
+    chart_text = {key: t(key) for key in assets.catalogue(lang) if key.startswith("chart.")}
+    svg = {"timeline": charts.timeline(model["charts"]["timeline"], model["charts"]["consent"], chart_text),
+           "countries": charts.countries(model["charts"]["countries"], chart_text)}
+    return {k: Markup(v) for k, v in svg.items()}  # ElementTree escaped the SVG
 
 
 def _render(name: str, model: dict[str, Any], lang: str, template_dir: Path | None, **extra: Any) -> str:

@@ -77,7 +77,7 @@ def test_unsealed_imported_har_case_reports_as_not_sealed(tmp_path: Path) -> Non
     [exhibit] = [e for e in data["exhibits"] if e["kind"] == "exchange"]
     assert exhibit["number"] == 1 and exhibit["recipient"]["host"] == "log.snssdk.com"
     assert {v["value"]["text"] for v in exhibit["found"]} == {GAID}
-    assert all(v["exhibits"] == [1] for v in data["verdicts"])
+    assert all(v["exhibits"] == {"runs": [[1, 1]], "more": 0} for v in data["verdicts"])
     text = re.sub(r"\s+", " ", pdf_text(out / "report.pdf"))
     first_page = text.split("1 / ", 1)[0]
     assert "DRAFT: the case is not sealed." in first_page and f"Expert {EXPERT[0]}" in first_page

@@ -35,7 +35,7 @@ def test_html_is_self_contained_marked_and_ordered(reports: dict[str, Path], sea
         annex = parse_html(reports[name] / "annex.html")
         assert not {tag for tag, _ in annex.tags} & {"script", "link", "img", "iframe", "object", "embed"}
         assert [attrs["id"] for tag, attrs in annex.tags if tag == "section" and "id" in attrs] == [
-            "exhibits", "findings", "annex"]
+            "charts", "exhibits", "findings", "annex"]
 
 
 def test_json_round_trip(reports: dict[str, Path], sealed_case: BuiltCase) -> None:

@@ -175,6 +175,22 @@ def exhibit_rows(exhibits: list[Exhibit]) -> list[dict[str, Any]]:
     return rows
 
 
+MAX_RANGES = 12
+
+
+def number_ranges(numbers: list[int]) -> dict[str, Any]:
+    """Exhibit numbers as runs ("Exhibits 3–9, 12"), the first MAX_RANGES of them, and how many numbers the
+    runs left out: a verdict resting on 20,000 exchanges cites them in one line, not 20,000."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    shown = runs[:MAX_RANGES]
+    return {"runs": shown, "more": len(set(numbers)) - sum(b - a + 1 for a, b in shown)}
+
+
 def matrix(exhibits: list[Exhibit]) -> list[dict[str, Any]]:
     """The summary matrix: per recipient, who it is and where established, which data, how many exchanges
     before and after the consent mark, and the exhibits."""
@@ -194,4 +210,5 @@ def matrix(exhibits: list[Exhibit]) -> list[dict[str, Any]]:
     out = sorted(rows.values(), key=lambda r: (-r["before"], r["recipient"]))
     for row in out:
         row["categories"] = sorted(row["categories"])
+        row["exhibits"] = number_ranges(row["exhibits"])
     return out[:MATRIX_ROWS]
