@@ -57,8 +57,9 @@ def test_every_shipped_citation_renders_in_both_languages() -> None:
                  for c in rule.citations]
     assert len(citations) == 40
     assert {c.kind for c in citations} == set(CitationKind)
-    for lang, instrument_names in (("en", ("GDPR", "ePrivacy", "Telecommunicatiewet", "UAVG")),
-                                   ("nl", ("AVG", "e-Privacyrichtlijn", "Tw", "UAVG"))):
+    for lang, instrument_names in (("en", ("GDPR", "ePrivacy Directive (2002/58/EC)", "Telecommunicatiewet (NL)",
+                                           "UAVG (Dutch GDPR Implementation Act)")),
+                                   ("nl", ("AVG", "e-Privacyrichtlijn (2002/58/EG)", "Tw", "UAVG"))):
         for c in citations:
             text = _cite(c, lang)
             assert not re.search(r"\{|\}|None", text), text
