@@ -16,7 +16,8 @@ SAME_IN_BOTH = {"cover.app": "App", "method.persona": "Persona", "method.scenari
                 "unknowns.host": "Host", "annex.status": "Status", "annex.thread": "Thread",
                 "glossary.sdk.term": "SDK", "diff.before": "In A", "diff.after": "In B",
                 # citation patterns and names that are the same in both languages
-                "cite.decision": "{body}, {title}, {date}", "cite.date": "{day} {month} {year}", "cite.body.edpb": "EDPB"}
+                "cite.decision": "{body}, {title}, {date}", "cite.date": "{day} {month} {year}",
+                "cite.body.edpb": "EDPB"}
 
 
 def _files(root: Path) -> dict[str, bytes]:

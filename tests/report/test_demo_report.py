@@ -141,9 +141,10 @@ def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -
     assert finding["id"] in [f["id"] for f in exhibit["findings"]]
     assert [c["api"] for c in exhibit["calls"]][0] == "android.content.ClipboardManager.getPrimaryClip"
     text = demo.pdf["en"]
-    assert (f"Exhibit {number} — interface calls Time (UTC) {exhibit['time']} – {exhibit['time_last']} Category "
-            "clipboard Responsible code com.bytedance.sdk first frame outside the platform: "
-            f"{SDK_FRAME} Relative to the consent mark before the consent mark").replace(" ", "") in text.replace(" ", "")
+    printed = (f"Exhibit {number} — interface calls Time (UTC) {exhibit['time']} – {exhibit['time_last']} Category "
+               "clipboard Responsible code com.bytedance.sdk first frame outside the platform: "
+               f"{SDK_FRAME} Relative to the consent mark before the consent mark")
+    assert printed.replace(" ", "") in text.replace(" ", "")      # the frame may wrap anywhere
     assert f"Planted value handed to the code (clipboard): {PLANTS.clipboard}" in text
     # the paste button's read is the app's own and happened with a user action
     paste = _finding(demo, "clipboard_read", actor="com.example.reference")

@@ -74,7 +74,8 @@ def test_house_style_file_must_be_a_regular_file(sealed_case: BuiltCase, tmp_pat
     key, _ = keys.load_or_create()
     with pytest.raises(InputError) as refused:
         write_report(sealed_case.root, ("html",), "en", False, tmp_path / "r", key, template_dir=house)
-    assert str(refused.value) == f"{house / 'report.css'}: a house-style file must be a regular file, not a link or a directory"
+    assert str(refused.value) == (f"{house / 'report.css'}: a house-style file must be a regular file, not a link "
+                                  "or a directory")
     shutil.rmtree(house)
     with pytest.raises(InputError, match="--template-dir: no such directory"):
         write_report(sealed_case.root, ("html",), "en", False, tmp_path / "r", key, template_dir=house)
