@@ -15,9 +15,9 @@ from auditor.case.layout import ANALYSIS_DIR
 from auditor.case.seal import verify_case
 from auditor.contract.files import load_analysis
 from auditor.report.display import Display
+from auditor.report.kit import kit_section
 from auditor.report.redact import Redactor
 from auditor.report.sections.annex import annex_section, chart_data, flows_with_personal_data
-from auditor.report.kit import kit_section
 from auditor.report.sections.cover import app_section, case_section, device_section, seal_section, verification_section
 from auditor.report.sections.custody import CUSTODY_KINDS, custody_section
 from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, exhibit_rows, matrix, number_ranges
@@ -78,6 +78,7 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "matrix": matrix(exhibits),
         "exhibits": exhibit_rows(exhibits),
         "main_exhibits": MAIN_EXHIBITS,
+        "final": False,                     # set by write_report --final, once every verdict is reviewed
         "verdicts": verdicts,
         "findings": findings,
         "unknowns": unknowns_section(d, analysis.observed),

@@ -81,6 +81,7 @@ def test_unsealed_imported_har_case_reports_as_not_sealed(tmp_path: Path) -> Non
     text = re.sub(r"\s+", " ", pdf_text(out / "report.pdf"))
     first_page = text.split("1 / ", 1)[0]
     assert "DRAFT: the case is not sealed." in first_page and f"Expert {EXPERT[0]}" in first_page
+    assert "Status draft (2 legal assessment(s) not yet reviewed)" in first_page
     assert f"Qualifications {EXPERT[1]} Statement of independence {EXPERT[2]}" in text
     assert f"Questions posed {QUESTIONS[0]} {QUESTIONS[1]}" in text.replace("• ", "").replace("1. ", "").replace(
         "2. ", "")
@@ -99,8 +100,9 @@ def test_final_report_needs_every_verdict_reviewed(tmp_path: Path) -> None:
     assert str(refused.value).startswith("--final: 2 verdict(s) not reviewed yet (first: V-")
     for verdict in verdicts:
         run("review", root, verdict["id"], "--status", "confirmed", "--comment", "checked")
-    result = write_report(root, ("json",), "en", False, None, key, final=True)
+    result = write_report(root, ("json", "html"), "en", False, None, key, final=True)
     assert result.model["final"] is True
+    assert "final: every legal assessment has been reviewed" in (result.directory / "report.html").read_text("utf-8")
     assert {v["review"]["status"] for v in result.model["verdicts"]} == {"confirmed"}
 
 
