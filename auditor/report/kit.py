@@ -64,10 +64,20 @@ def steps(seal: dict[str, Any]) -> list[Step]:
     return out
 
 
+def usable(seal: dict[str, Any] | None) -> bool:
+    """Whether a kit can be made: a seal with files, a signer's key and a signature (a damaged seal.json is
+    reported by verification on the cover; the kit is then left out)."""
+    try:
+        kit_files(seal)  # type: ignore[arg-type]
+    except (KeyError, TypeError, AttributeError, ValueError):   # binascii.Error is a ValueError
+        return False
+    return True
+
+
 def kit_section(seal: dict[str, Any] | None) -> dict[str, Any]:
     """What the report prints about the kit: the steps and the values each must show."""
-    if seal is None:
-        return {"sealed": False, "steps": [], "expect": {}}
+    if seal is None or not usable(seal):
+        return {"sealed": seal is not None, "steps": [], "expect": {}}
     payload = seal["payload"]
     ledger = payload.get("ledger") or {}
     fingerprint = keys.fingerprint(keys.public_key_from_b64(payload["signer"]["public_key"]))

@@ -193,9 +193,8 @@ def write_report(case_dir: Path, formats: tuple[str, ...], lang: str, redact: bo
     outputs: dict[str, bytes] = {}
     if {"html", "pdf"} & set(formats):
         outputs[ANNEX_FILE] = render_annex(model, lang, template_dir).encode("utf-8")
-        if model["seal"]["sealed"]:
-            seal = load_seal(case)
-            outputs.update(kit_files(seal) if seal else {})
+        if model["kit"]["steps"]:
+            outputs.update(kit_files(load_seal(case)))  # type: ignore[arg-type]  (steps: a usable seal)
         bundle = {name: sha256_hex(data) for name, data in sorted(outputs.items())}
         html = render_html(model, lang, bundle, template_dir)
         if "html" in formats:

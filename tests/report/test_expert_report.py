@@ -176,3 +176,20 @@ def test_csv_cells_stay_one_cell_with_semicolon_or_comma_separators(hostile_case
         cells = [cell for line in csv.reader(io.StringIO(text), delimiter=separator) for cell in line]
         assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")], separator
     assert all(line.startswith('"') and line.endswith('"') for line in text.splitlines())
+
+
+def test_damaged_seal_gives_a_report_without_a_kit(tmp_path: Path) -> None:
+    """A seal.json whose signature is not base64: verification names the problem on the cover; the report
+    is still made, without verify.* files, and says why."""
+    root = har_case(tmp_path)
+    seal_case(Case.open(root), keys.load_or_create()[0])
+    seal = json.loads((root / "seal.json").read_text("utf-8"))
+    seal["signature"] = "not base64 !"
+    (root / "seal.json").chmod(0o644)
+    (root / "seal.json").write_text(json.dumps(seal), "utf-8")
+    key, _ = keys.load_or_create()
+    out = write_report(root, ("html",), "en", False, tmp_path / "r", key).directory
+    assert sorted(p.name for p in out.iterdir()) == ["annex.html", "report-manifest.json", "report.html"]
+    page = (out / "report.html").read_text("utf-8")
+    assert "seal.json could not be taken apart into a verification kit" in page
+    assert "WARNING: the case failed verification" in page
