@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from auditor.case import keys
 from auditor.demo.run import DEVICE, PLANTS, run_demo
@@ -39,6 +41,8 @@ class DemoReport:
     annex: dict[str, str]         # lang -> annex.html (the annex bundle)
     pdf: dict[str, str]           # lang -> PDF text, whitespace collapsed
     data: dict[str, Any]          # report.json (en)
+    pages: int                    # pages of the English PDF
+    directory: Path               # the English report directory
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +58,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory, auditor_home: Path) -> DemoRe
         annex={"en": (en / "annex.html").read_text("utf-8"), "nl": (nl / "annex.html").read_text("utf-8")},
         pdf={lang: re.sub(r"\s+", " ", pdf_text(folder / "report.pdf")) for lang, folder in (("en", en),
                                                                                             ("nl", nl))},
-        data=json.loads((en / "report.json").read_text("utf-8")))
+        data=json.loads((en / "report.json").read_text("utf-8")),
+        pages=len(PdfReader(io.BytesIO((en / "report.pdf").read_bytes())).pages), directory=en)
 
 
 def _section(page: str, name: str) -> str:
@@ -273,3 +278,37 @@ def test_dutch_report_is_wholly_dutch(demo: DemoReport) -> None:
     assert "art. " in dutch and "Toepasselijke bepalingen" in dutch and "Legal basis" not in dutch
     assert "Gekwalificeerd tijdstempel" not in dutch and "Productie 1 — HTTP-uitwisseling" in dutch
     assert "Deel I — Feitelijk rapport" in dutch and "Deel II — Juridische duiding" in dutch
+
+
+def test_part_one_states_the_facts_and_part_two_maps_them_to_law(demo: DemoReport) -> None:
+    text = demo.pdf["en"]
+    part_one, part_two = text.split("Part II — Legal mapping (for counsel)", 1)
+    # Part I: expert, scope and limits on the first pages, the matrix, the exhibits; no legal qualification
+    assert part_one.index("Scope and limits") < part_one.index("Summary of the facts") < part_one.index(
+        "The facts: numbered exhibits") < part_one.index("Checking the evidence without auditor")
+    assert "Simulated device: no phone was used." in part_one and "observed on " in part_one
+    for limit in ("pins", "QUIC", "Encrypted DNS", "bypass the system proxy", "detect instrumentation",
+                  "remote access"):
+        assert limit in part_one, limit
+    assert "Provisions engaged" not in part_one and "Legal basis" not in text
+    # the matrix: ByteDance's two requests before consent, cited by exhibit number
+    [snssdk] = [row for row in demo.data["matrix"] if row["recipient"] == "snssdk.com"]
+    assert (snssdk["before"], snssdk["after"], snssdk["unknown"]) == (2, 0, 0)
+    assert snssdk["exhibits"]["runs"] and snssdk["exhibits"]["more"] == 0
+    # Part II: every verdict with its review status and the exhibits it rests on, never a bare hash id list
+    assert part_two.count("Review status: pending") == len(demo.data["verdicts"])
+    assert part_two.count("Based on findings: Exhibit") == len(demo.data["verdicts"])
+    assert "Provisions engaged" in part_two and "ECLI:EU:C:2019:801" in part_two
+    assert "Every statement" not in text and "checks that the case's files are those sealed (integrity)" in text
+
+
+def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoReport) -> None:
+    assert demo.pages <= 40          # 105 before the exhibits and the annex bundle
+    exhibits = demo.data["exhibits"]
+    printed = [n for n in range(1, len(exhibits) + 1) if f'id="exhibit-{n}"' in demo.html["en"]]
+    assert printed == list(range(1, min(len(exhibits), demo.data["main_exhibits"]) + 1))
+    assert all(f'id="exhibit-{n}"' in demo.annex["en"] for n in range(1, len(exhibits) + 1))
+    digest = hashlib.sha256((demo.directory / "annex.html").read_bytes()).hexdigest()
+    assert f"<th>annex.html</th><td><code>{digest}</code>" in demo.html["en"]
+    manifest = json.loads((demo.directory / "report-manifest.json").read_text("utf-8"))
+    assert manifest["payload"]["files"]["annex.html"]["sha256"] == digest
