@@ -76,6 +76,7 @@ class Verdict(Record):
     severity: Severity
     findings: tuple[str, ...] = Field(min_length=1)
     evidence_required: tuple[str, ...]
+    evidence_required_nl: tuple[str, ...] = ()      # the same in Dutch (older verdicts.json: none)
     review: Review = Review()
 
 

@@ -61,7 +61,8 @@ def verdict(ruleset: Ruleset, rule: Rule, finding_ids: list[str]) -> Verdict:
         rule_id=rule.id, rule_version=rule.version, ruleset=RulesetIdentity(**identity),
         title=Bilingual(**rule.title), explanation=Bilingual(**rule.reasoning), source=rule.source,
         citations=rule.citations,
-        severity=Severity(rule.severity), findings=tuple(ids), evidence_required=tuple(rule.evidence_required))
+        severity=Severity(rule.severity), findings=tuple(ids), evidence_required=tuple(rule.evidence_required),
+        evidence_required_nl=tuple(rule.evidence_required_nl))
 
 
 def evaluate(rulesets: list[Ruleset], findings: list[Finding], case_context: dict[str, Any]) -> list[Verdict]:

@@ -71,6 +71,7 @@ class Rule:
     condition: dict[str, Any]
     severity: str
     evidence_required: list[str]
+    evidence_required_nl: list[str]
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,19 @@ class _Check:
         return {"field": name, op: operand}
 
 
+def _evidence(check: _Check, value: object, where: str) -> dict[str, list[str]]:
+    """The evidence a rule requires, as {en: [..], nl: [..]} (or one list, then the same in both)."""
+    lists = check.keys(value, LANGS, LANGS, where) if isinstance(value, dict) else {"en": value, "nl": value}
+    out = {}
+    for lang in sorted(LANGS):
+        items = lists[lang]
+        if not isinstance(items, list) or not 0 < len(items) <= MAX_LIST:
+            raise check.fail(f"{where}.{lang}" if isinstance(value, dict) else where,
+                             f"must be a list of 1 to {MAX_LIST} items")
+        out[lang] = [check.string(e, f"{where}[{i}]") for i, e in enumerate(items)]
+    return out
+
+
 def _citation(check: _Check, value: object, where: str) -> Citation:
     """One typed citation: its kind's keys, closed vocabularies for instruments, courts and bodies, ISO dates,
     an ECLI that looks like one, and a statement whether it was checked against the primary text."""
@@ -238,9 +252,7 @@ def load_ruleset(path: Path) -> Ruleset:
             raise check.fail(f"{where}.citations", f"must be a list of 1 to {MAX_LIST} citations")
         cited = tuple(_citation(check, citation, f"{where}.citations[{index}]")
                       for index, citation in enumerate(citations))
-        evidence = mapping["evidence_required"]
-        if not isinstance(evidence, list) or not 0 < len(evidence) <= MAX_LIST:
-            raise check.fail(f"{where}.evidence_required", f"must be a list of 1 to {MAX_LIST} items")
+        evidence = _evidence(check, mapping["evidence_required"], f"{where}.evidence_required")
         severity = mapping["severity"]
         if severity not in SEVERITIES:
             raise check.fail(f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}")
@@ -251,7 +263,7 @@ def load_ruleset(path: Path) -> Ruleset:
             check.bilingual(mapping["reasoning"], f"{where}.reasoning"),
             check.string(mapping["source"], f"{where}.source"), cited,
             check.condition(mapping["condition"], f"{where}.condition"), severity,
-            [check.string(e, f"{where}.evidence_required[{i}]") for i, e in enumerate(evidence)]))
+            evidence["en"], evidence["nl"]))
     return Ruleset(path, check.string(header["name"], "name", RULE_ID),
                    check.string(str(header["version"]), "version", VERSION),
                    check.string(header["description"], "description"), hashlib.sha256(raw).hexdigest(), rules)

@@ -40,7 +40,8 @@ def verdicts_section(d: Display, verdicts: tuple[Verdict, ...], ledger: LedgerVi
             "explanation": {lang: d.text(v.explanation.get(lang), 4000) for lang in ("en", "nl")},
             "citations": [citation_row(d, c) for c in v.citations],
             "findings": list(v.findings),
-            "evidence_required": [d.text(e, 300) for e in v.evidence_required],
+            "evidence_required": {"en": [d.text(e, 300) for e in v.evidence_required],
+                                  "nl": [d.text(e, 300) for e in v.evidence_required_nl or v.evidence_required]},
             "review": latest.get(v.id, PENDING),
             "review_history": history.get(v.id, []),
         })
