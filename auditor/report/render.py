@@ -37,7 +37,7 @@ TABLE_ROWS = 40
 # The timeline draws one mark per exchange; above this many the PDF's layout time grows with them, so the main
 # report refers to the annex bundle's drawing instead.
 CHART_POINTS = 300
-CSV_COLUMNS = ("finding_id", "type", "data_category", "actor", "recipient_host", "recipient_domain",
+CSV_COLUMNS = ("finding_id", "exhibits", "type", "data_category", "actor", "recipient_host", "recipient_domain",
                "recipient_entity", "recipient_parent", "entity_country", "destination_ip", "country_physical",
                "country_registered", "asn", "network_operator", "transfer_outcome", "time", "before_consent",
                "confidence", "ledger_seqs", "artifacts", "values", "verdict_ids", "severities", "review_statuses")
@@ -136,8 +136,8 @@ def render_csv(model: dict[str, Any]) -> str:
     for f in model["findings"]:
         verdicts = by_finding.get(f["id"], [])
         r, d = f["recipient"], f["destination"]
-        row = [f["id"], f["type"], f["data_category"], f["actor"], r["host"], r["domain"], r["entity"],
-               r["parent"], r["entity_country"], d["ip"], d["country_physical"], d["country_registered"],
+        row = [f["id"], " ".join(map(str, f["exhibits"])), f["type"], f["data_category"], f["actor"], r["host"],
+               r["domain"], r["entity"], r["parent"], r["entity_country"], d["ip"], d["country_physical"], d["country_registered"],
                d["asn"], d["operator"], f["transfer_outcome"], f["time"],
                "" if f["before_consent"] is None else str(f["before_consent"]).lower(), f["confidence"],
                " ".join(map(str, f["evidence"]["seqs"])), " ".join(f["evidence"]["artifacts"]),

@@ -84,6 +84,8 @@ def test_csv_one_row_per_finding(reports: dict[str, Path]) -> None:
     transfer = next(r for r in beacon if r["type"] == "third_country_transfer")
     assert (transfer["entity_country"], transfer["country_physical"], transfer["severities"]) == ("CN", "SG", "high")
     assert transfer["values"] == ADVERTISING_ID and transfer["review_statuses"] == "pending"
+    # cited by exhibit number, as in the report: the beacon exchange's exhibit
+    assert transfer["exhibits"] == beacon[0]["exhibits"] and transfer["exhibits"].isdigit()
 
 
 def test_pdf_text_in_both_languages(reports: dict[str, Path], sealed_case: BuiltCase) -> None:
