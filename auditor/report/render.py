@@ -137,8 +137,8 @@ def render_csv(model: dict[str, Any]) -> str:
         verdicts = by_finding.get(f["id"], [])
         r, d = f["recipient"], f["destination"]
         row = [f["id"], " ".join(map(str, f["exhibits"])), f["type"], f["data_category"], f["actor"], r["host"],
-               r["domain"], r["entity"], r["parent"], r["entity_country"], d["ip"], d["country_physical"], d["country_registered"],
-               d["asn"], d["operator"], f["transfer_outcome"], f["time"],
+               r["domain"], r["entity"], r["parent"], r["entity_country"], d["ip"], d["country_physical"],
+               d["country_registered"], d["asn"], d["operator"], f["transfer_outcome"], f["time"],
                "" if f["before_consent"] is None else str(f["before_consent"]).lower(), f["confidence"],
                " ".join(map(str, f["evidence"]["seqs"])), " ".join(f["evidence"]["artifacts"]),
                " | ".join(loc["value"]["text"] for loc in f["evidence"]["locations"]),
