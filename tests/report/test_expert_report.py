@@ -193,3 +193,20 @@ def test_damaged_seal_gives_a_report_without_a_kit(tmp_path: Path) -> None:
     page = (out / "report.html").read_text("utf-8")
     assert "seal.json could not be taken apart into a verification kit" in page
     assert "WARNING: the case failed verification" in page
+
+
+def test_expert_from_a_profile_file_and_bad_profiles_named(tmp_path: Path) -> None:
+    profile = tmp_path / "expert.json"
+    profile.write_text(json.dumps(dict(zip(("name", "qualifications", "independence"), EXPERT, strict=True))))
+    run("case", "new", tmp_path / "a", "--expert-profile", profile, "--question", QUESTIONS[0])
+    info = json.loads((tmp_path / "a" / "case.json").read_text("utf-8"))
+    assert info["expert"]["name"] == EXPERT[0] and info["questions"] == [QUESTIONS[0]]
+    for content, problem in (('{"name": "X", "phone": "1"}', "expert profile: unknown key(s) 'phone'"),
+                             ('{"qualifications": "Y"}', "expert profile: missing key(s) name"),
+                             ("not json", "the expert profile is not JSON")):
+        profile.write_text(content)
+        result = CliRunner().invoke(cli, ["case", "new", str(tmp_path / "b"), "--expert-profile", str(profile)])
+        assert result.exit_code == 2 and f"{profile}: {problem}" in result.output, result.output
+    result = CliRunner().invoke(cli, ["case", "new", str(tmp_path / "c"), "--independence", "I am independent."])
+    assert result.exit_code == 2 and "--expert: qualifications and independence need the expert's name" in \
+        result.output
