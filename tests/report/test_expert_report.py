@@ -82,6 +82,8 @@ def test_unsealed_imported_har_case_reports_as_not_sealed(tmp_path: Path) -> Non
     first_page = text.split("1 / ", 1)[0]
     assert "DRAFT: the case is not sealed." in first_page and f"Expert {EXPERT[0]}" in first_page
     assert "Status draft (2 legal assessment(s) not yet reviewed)" in first_page
+    assert "report was made not sealed: there is no seal to verify" in first_page
+    assert "the case verified" not in first_page
     assert f"Qualifications {EXPERT[1]} Statement of independence {EXPERT[2]}" in text
     assert f"Questions posed {QUESTIONS[0]} {QUESTIONS[1]}" in text.replace("• ", "").replace("1. ", "").replace(
         "2. ", "")
