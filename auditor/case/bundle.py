@@ -128,7 +128,8 @@ class Case:
 
     @classmethod
     def create(cls, root: Path, operator: str | None = None, persona: str | None = None,
-               scenario: str | None = None, command_line: list[str] | None = None) -> Case:
+               scenario: str | None = None, command_line: list[str] | None = None,
+               expert: dict[str, str] | None = None, questions: list[str] | None = None) -> Case:
         root = Path(root)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise InputError(root, "exists and is not an empty directory; a new case needs a fresh directory")
@@ -143,6 +144,8 @@ class Case:
             "command_line": list(command_line if command_line is not None else sys.argv),
             "persona": persona,
             "scenario": scenario,
+            "expert": expert,
+            "questions": list(questions or []),
         }
         write_atomic(root / CASE_FILE, _pretty(info))
         (root / ARTIFACTS_DIR).mkdir()

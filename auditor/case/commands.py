@@ -10,11 +10,12 @@ import click
 from auditor.case import keys
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
+from auditor.case.expert import expert_from, load_profile, questions_from
 from auditor.case.ledger_check import scan_ledger
 from auditor.case.repair import repair_torn_tail
 from auditor.case.seal import Verification, seal_case, verify_case
 from auditor.cli_options import case_argument, case_option, json_option
-from auditor.errors import CheckFailed
+from auditor.errors import CheckFailed, InputError
 from auditor.output import emit
 
 
@@ -28,11 +29,25 @@ def case_group() -> None:
 @click.option("--operator", help="Name of the person running the audit (default: the login name).")
 @click.option("--persona", type=click.Choice(["child", "adult"]), help="Test persona used on the device.")
 @click.option("--scenario", help="Short description of what will be done with the app.")
+@click.option("--expert", help="Name of the expert who answers the questions (the report's author).")
+@click.option("--qualifications", default="", help="The expert's qualifications, as the report states them.")
+@click.option("--independence", default="", help="The expert's statement of independence, printed as given.")
+@click.option("--expert-profile", type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON file {name, qualifications, independence} instead of the three options above.")
+@click.option("--question", "questions", multiple=True, help="A question posed to the expert (repeatable).")
 @json_option()
-def case_new(directory: Path, operator: str | None, persona: str | None, scenario: str | None,
+def case_new(directory: Path, operator: str | None, persona: str | None, scenario: str | None, expert: str | None,
+             qualifications: str, independence: str, expert_profile: Path | None, questions: tuple[str, ...],
              as_json: bool) -> None:
     """Create a new, empty case in DIRECTORY."""
-    case = Case.create(directory, operator=operator, persona=persona, scenario=scenario)
+    if expert_profile and (expert or qualifications or independence):
+        raise InputError("--expert-profile", "give the expert either as a profile file or as options, not both")
+    who = load_profile(expert_profile) if expert_profile else (
+        expert_from("--expert", expert, qualifications, independence) if expert else None)
+    if who is None and (qualifications or independence):
+        raise InputError("--expert", "qualifications and independence need the expert's name")
+    case = Case.create(directory, operator=operator, persona=persona, scenario=scenario,
+                       expert=who.as_dict() if who else None, questions=questions_from(questions))
     emit({"case": str(case.root), "case_id": case.id}, as_json, f"created case {case.id} in {case.root}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import Field
 
 from auditor.contract.document import Record
@@ -18,13 +20,36 @@ class Bilingual(Record):
         return self.nl if lang == "nl" else self.en
 
 
+class CitationKind(StrEnum):
+    ARTICLE = "article"          # instrument, article, paragraph, point
+    RECITAL = "recital"          # instrument, recital
+    CASE = "case"                # court, number, name, date, ecli, paras
+    GUIDELINE = "guideline"      # body, document, number, title, date, paras
+    DECISION = "decision"        # body, title (en, nl), date, article
+
+
 class Citation(Record):
-    instrument: str
+    """A source of law as data: the report formats it per language (docs/rulesets.md, Citations)."""
+    kind: CitationKind = CitationKind.ARTICLE
+    instrument: str | None = None      # a code: gdpr, eprivacy, tw, uavg (auditor/rules/schema.py INSTRUMENTS)
     article: str | None = None
     paragraph: str | None = None
     point: str | None = None
     recital: str | None = None
-    text: str | None = None
+    court: str | None = None           # cjeu
+    number: str | None = None          # C-673/17, 2/2023
+    name: str | None = None            # Planet49
+    date: str | None = None            # ISO date of the judgment, adoption or decision
+    ecli: str | None = None
+    paras: str | None = None           # the paragraphs relied on
+    body: str | None = None            # edpb, wp29, commission, dpc, ap
+    document: str | None = None        # guidelines, opinion, recommendations
+    title: str | None = None
+    title_nl: str | None = None
+    text: str | None = None            # the gist, in English and (text_nl) Dutch
+    text_nl: str | None = None
+    verified: bool = False             # checked against the primary text
+    verified_against: str | None = None
 
 
 class RulesetIdentity(Record):
@@ -51,6 +76,7 @@ class Verdict(Record):
     severity: Severity
     findings: tuple[str, ...] = Field(min_length=1)
     evidence_required: tuple[str, ...]
+    evidence_required_nl: tuple[str, ...] = ()      # the same in Dutch (older verdicts.json: none)
     review: Review = Review()
 
 

@@ -5,12 +5,21 @@ they ship in a wheel and are what auditor reads: templates/report.html.j2 includ
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
+from html.parser import HTMLParser
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
+
+from auditor.contract.verdicts import Citation
+from auditor.errors import InputError
+from auditor.inputs import read_bounded
+from auditor.report.citations import cite
+from auditor.report.display import Display
 
 LANGUAGES = ("en", "nl")
 GLOSSARY = ("ledger", "seal", "artifact", "finding", "verdict", "sdk", "stack", "third_country", "adequacy",
@@ -29,8 +38,32 @@ def catalogue(lang: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def stylesheet() -> str:
-    return (_root() / "static" / "report.css").read_text("utf-8")
+MAX_HOUSE_FILE = 1 << 20
+# A firm's templates get the same escaping as ours: no way to switch it off or to mark captured text safe.
+UNESCAPING = re.compile(r"\|\s*safe\b|\{%-?\s*autoescape|\bMarkup\b", re.IGNORECASE)
+# A firm's stylesheet may not make the report fetch anything (fonts, images, other sheets).
+FETCHING_CSS = re.compile(r"url\s*\(|@import|image-set\s*\(", re.IGNORECASE)
+
+
+def _house_file(template_dir: Path, relative: str) -> str | None:
+    """A firm's override (--template-dir), read bounded; None when the firm has none."""
+    path = template_dir / relative
+    if not path.exists():
+        return None
+    if path.is_symlink() or not path.is_file():
+        raise InputError(path, "a house-style file must be a regular file, not a link or a directory")
+    return read_bounded(path, MAX_HOUSE_FILE, "house-style file").decode("utf-8", "replace")
+
+
+def stylesheet(template_dir: Path | None = None) -> str:
+    """The report's stylesheet: the firm's report.css when its --template-dir has one."""
+    house = _house_file(template_dir, "report.css") if template_dir else None
+    if house is None:
+        return (_root() / "static" / "report.css").read_text("utf-8")
+    found = FETCHING_CSS.search(house)
+    if found:
+        raise InputError(template_dir / "report.css", f"the stylesheet must not fetch anything ({found.group(0)!r})")
+    return house
 
 
 def translator(lang: str):  # type: ignore[no-untyped-def]
@@ -70,23 +103,74 @@ def segments(items: list[dict[str, Any]]) -> Markup:
     return out
 
 
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(_load_template), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+@jinja2.pass_context
+def citation(context: Any, row: dict[str, Any]) -> str:
+    """A model citation row in the report's language (auditor/report/citations.py)."""
+    fields = {k: v for k, v in row.items() if k != "text"}
+    return cite(Citation.model_validate(fields, strict=False), context["t"], context["lang"], context["keys"],
+                Display(None))
+
+
+def environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """Autoescaping, strict templates: ours, or where a firm's --template-dir has a file of the same name,
+    the firm's (checked by _load_template)."""
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: _load_template(name, template_dir)),
+                             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["v"] = shown_value
     env.filters["segments"] = segments
+    env.filters["cite"] = citation
     return env
 
 
 SECTION_DIR = "sections"
 
 
-def _load_template(name: str) -> str:
-    """A shipped template by name: a file in templates/, or in its sections/ folder — nothing else."""
+def _load_template(name: str, template_dir: Path | None = None) -> str:
+    """A template by name: a file in templates/, or in its sections/ folder — nothing else; the firm's file
+    of that name first, refused if it could switch escaping off."""
     folder, _, leaf = name.rpartition("/")
     if folder not in ("", SECTION_DIR) or "/" in leaf or not leaf.endswith(".j2") or leaf.startswith("."):
         raise jinja2.TemplateNotFound(name)
+    house = _house_file(template_dir, name) if template_dir else None
+    if house is not None:
+        found = UNESCAPING.search(house)
+        if found:
+            raise InputError(template_dir / name, f"a house-style template may not bypass escaping "
+                                                  f"({found.group(0)!r})")
+        return house
     path = _root() / "templates" / folder / leaf if folder else _root() / "templates" / leaf
     if not path.is_file():
         raise jinja2.TemplateNotFound(name)
     return path.read_text("utf-8")
+
+
+FETCHING_TAGS = frozenset({"script", "link", "img", "iframe", "object", "embed", "base", "form", "video", "audio",
+                           "source", "meta"})
+
+
+class _SelfContained(HTMLParser):
+    """The first construct in rendered HTML that runs code or fetches something, if any."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.problem:
+            return
+        if tag in FETCHING_TAGS and not (tag == "meta" and dict(attrs).keys() == {"charset"}):
+            self.problem = f"<{tag}>"
+        for name, value in attrs:
+            if name.startswith("on") or (name in ("src", "href", "action", "srcset", "data")
+                                         and not (value or "").startswith("#")) \
+                    or (name == "style" and FETCHING_CSS.search(value or "")):
+                self.problem = self.problem or f"<{tag} {name}=...>"
+
+
+def check_self_contained(html: str, template_dir: Path) -> None:
+    """A report made with a firm's templates holds no script and fetches nothing, like ours."""
+    parser = _SelfContained()
+    parser.feed(html)
+    parser.close()
+    if parser.problem:
+        raise InputError(template_dir, f"the house style's report is not self-contained: it has {parser.problem}")

@@ -26,13 +26,17 @@ from auditor.report.review import STATUSES, record_review
               help="Report directory (default: CASE/reports/report-LANG[-redacted]).")
 @click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Operator ed25519 key that signs the report manifest (default: the operator key).")
+@click.option("--final", is_flag=True, help="Refuse unless every verdict has been reviewed.")
+@click.option("--template-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="A firm's house style: templates (report.html.j2, sections/*.html.j2, …) and report.css that "
+                   "replace ours by name; escaping and self-containment are enforced as for ours.")
 @json_option()
 def report(case_dir: Path, formats: str, lang: str, redact: bool, out: Path | None, key_file: Path | None,
-           as_json: bool) -> None:
+           final: bool, template_dir: Path | None, as_json: bool) -> None:
     """Render the evidence report of an analysed case (HTML, PDF, JSON, CSV) with a signed manifest."""
     key, _ = keys.load_or_create(key_file)
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-    result = write_report(case_dir, wanted, lang, redact, out, key)
+    result = write_report(case_dir, wanted, lang, redact, out, key, final=final, template_dir=template_dir)
     summary = result.model["summary"]
     lines = [f"report of case {result.model['case']['case_id']} in {result.directory}"]
     lines += [f"  {name}  sha256 {digest}" for name, digest in sorted(result.files.items())]

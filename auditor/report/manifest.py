@@ -29,7 +29,8 @@ from auditor.errors import InputError
 MANIFEST_FILE = "report-manifest.json"
 MANIFEST_FORMAT = "auditor-report-manifest/1"
 MAX_MANIFEST_BYTES = 1 << 20
-_FILE_NAME = re.compile(r"^report\.(html|pdf|json|csv)$")
+_FILE_NAME = re.compile(r"^(report\.(html|pdf|json|csv)|annex\.html|"
+                        r"verify\.(sha256sums|payload\.json|signature\.bin|signer\.pem|timestamp\.tsr))$")
 
 
 def write_manifest(directory: Path, model: dict[str, Any], lang: str, outputs: dict[str, bytes],

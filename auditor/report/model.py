@@ -15,16 +15,20 @@ from auditor.case.layout import ANALYSIS_DIR
 from auditor.case.seal import verify_case
 from auditor.contract.files import load_analysis
 from auditor.report.display import Display
+from auditor.report.kit import kit_section
 from auditor.report.redact import Redactor
 from auditor.report.sections.annex import annex_section, chart_data, flows_with_personal_data
 from auditor.report.sections.cover import app_section, case_section, device_section, seal_section, verification_section
+from auditor.report.sections.custody import CUSTODY_KINDS, custody_section
+from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, exhibit_rows, matrix, number_ranges
 from auditor.report.sections.findings import FindingsSection
 from auditor.report.sections.method import analysis_section, method_section
+from auditor.report.sections.scope import expert_section, scope_section
 from auditor.report.sections.unknowns import unknowns_section
 from auditor.report.sections.verdicts import summary_section, verdicts_section
-from auditor.report.sources import load_seal, read_ledger
+from auditor.report.sources import flow_time, load_seal, read_ledger
 
-REPORT_FORMAT = "auditor-report/1"
+REPORT_FORMAT = "auditor-report/2"
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -37,28 +41,49 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
     d = Display(redactor)
     info = case.info
     seal = load_seal(case)
-    ledger = read_ledger(case)
+    sealed_head = _dict(_dict(seal.get("payload") if seal else None).get("ledger")).get("head_seq")
+    ledger = read_ledger(case, CUSTODY_KINDS, sealed_head if isinstance(sealed_head, int) else None)
     verification = verify_case(case.root)
     calls = {call.seq: call for call in analysis.observed.hook_calls}
-    exhibits = FindingsSection(d, case, ledger, calls)
+    section = FindingsSection(d, case, ledger, calls)
     personal = flows_with_personal_data(analysis.findings.findings)
-    findings = sorted((exhibits.finding(f) for f in analysis.findings.findings), key=lambda f: (f["time"], f["id"]))
+    shown = {f.id: section.finding(f) for f in analysis.findings.findings}
+    builder = ExhibitBuilder(section, calls)
+    exhibits = builder.build(analysis.findings.findings, shown)
+    builder.finish(exhibits)
+    findings = sorted(shown.values(), key=lambda f: (f["time"], f["id"]))
     verdicts = verdicts_section(d, analysis.verdicts.verdicts, ledger)
+    for verdict in verdicts:
+        verdict["exhibits"] = number_ranges([n for fid in verdict["findings"] for n in shown[fid]["exhibits"]])
+    case_info, app, device = case_section(d, info), app_section(d, _dict(info.get("app"))), \
+        device_section(d, _dict(info.get("device")))
+    method = method_section(d, analysis)
+    seal_info = seal_section(d, seal, verification.seal_sha256)
     model: dict[str, Any] = {
         "format": REPORT_FORMAT,
-        "case": case_section(d, info),
-        "app": app_section(d, _dict(info.get("app"))),
-        "device": device_section(d, _dict(info.get("device"))),
-        "seal": seal_section(d, seal, verification.seal_sha256),
+        "case": case_info,
+        "expert": expert_section(d, info),
+        "scope": scope_section(case_info, app, device, method["capture_sessions"],
+                               [d.plain(flow_time(r)) for r in ledger.flows.values()],
+                               imported=bool(_dict(info).get("imports"))),
+        "app": app,
+        "device": device,
+        "seal": seal_info,
         "verification": verification_section(d, verification),
+        "kit": kit_section(seal),
+        "custody": custody_section(d, ledger, info, seal_info),
         "analysis": analysis_section(d, analysis, verification.seal_sha256),
-        "method": method_section(d, analysis),
+        "method": method,
         "summary": summary_section(verdicts, findings),
+        "matrix": matrix(exhibits),
+        "exhibits": exhibit_rows(exhibits),
+        "main_exhibits": MAIN_EXHIBITS,
+        "final": False,                     # set by write_report --final, once every verdict is reviewed
         "verdicts": verdicts,
         "findings": findings,
         "unknowns": unknowns_section(d, analysis.observed),
         "charts": chart_data(d, ledger, analysis.findings.findings, analysis.observed, personal),
-        "annex": annex_section(d, ledger, seal, analysis.observed, exhibits, personal),
+        "annex": annex_section(d, ledger, seal, analysis.observed, section, personal),
         "ledger_head": {"seq": ledger.head_seq, "hash": ledger.head_hash},
         "redaction": None,
     }

@@ -7,6 +7,9 @@ import csv
 import io
 import json
 import os
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,31 +21,62 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from markupsafe import Markup
 
 from auditor.case.bundle import Case
+from auditor.case.canonical import sha256_hex
 from auditor.contract.vocabulary import ReportFormat
 from auditor.errors import InputError
 from auditor.report import assets, charts
+from auditor.report.kit import kit_files
 from auditor.report.manifest import MANIFEST_FILE, write_manifest
 from auditor.report.model import build_model
+from auditor.report.sources import load_seal
 
 FORMATS = tuple(f.value for f in ReportFormat)
 # Long annex tables are split into tables of this many rows: WeasyPrint re-lays a table that spans pages from
 # its start on each page, so one long table costs quadratic time (bench/report_scale.py).
 TABLE_ROWS = 40
-CSV_COLUMNS = ("finding_id", "type", "data_category", "actor", "recipient_host", "recipient_domain",
+# The timeline draws one mark per exchange; above this many the PDF's layout time grows with them, so the main
+# report refers to the annex bundle's drawing instead.
+CHART_POINTS = 300
+CSV_COLUMNS = ("finding_id", "exhibits", "type", "data_category", "actor", "recipient_host", "recipient_domain",
                "recipient_entity", "recipient_parent", "entity_country", "destination_ip", "country_physical",
                "country_registered", "asn", "network_operator", "transfer_outcome", "time", "before_consent",
                "confidence", "ledger_seqs", "artifacts", "values", "verdict_ids", "severities", "review_statuses")
 
 
-def render_html(model: dict[str, Any], lang: str) -> str:
+ANNEX_FILE = "annex.html"
+
+
+def render_html(model: dict[str, Any], lang: str, bundle: dict[str, str] | None = None,
+                template_dir: Path | None = None) -> str:
+    """The main report; `bundle` names the annex bundle's files and their SHA-256."""
+    svg = _charts(model, lang)
+    if len(model["charts"]["timeline"]) > CHART_POINTS:   # drawn in the annex bundle only
+        svg["timeline"] = None
+    return _render("report.html.j2", model, lang, template_dir, bundle=bundle or {}, charts=svg)
+
+
+def render_annex(model: dict[str, Any], lang: str, template_dir: Path | None = None) -> str:
+    """The annex bundle: every exhibit, finding, exchange, hook event and sealed file (HTML only)."""
+    return _render("annex.html.j2", model, lang, template_dir, charts=_charts(model, lang))
+
+
+def _charts(model: dict[str, Any], lang: str) -> dict[str, Markup | None]:
     t = assets.translator(lang)
     chart_text = {key: t(key) for key in assets.catalogue(lang) if key.startswith("chart.")}
     svg = {"timeline": charts.timeline(model["charts"]["timeline"], model["charts"]["consent"], chart_text),
            "countries": charts.countries(model["charts"]["countries"], chart_text)}
-    template = assets.environment().get_template("report.html.j2")
-    return template.render(model=model, lang=lang, t=t, keys=frozenset(assets.catalogue(lang)),
-                           css=Markup(assets.stylesheet()), glossary=assets.GLOSSARY, table_rows=TABLE_ROWS,
-                           charts={k: Markup(v) for k, v in svg.items()})  # ElementTree escaped the SVG
+    return {k: Markup(v) for k, v in svg.items()}  # ElementTree escaped the SVG
+
+
+def _render(name: str, model: dict[str, Any], lang: str, template_dir: Path | None, **extra: Any) -> str:
+    t = assets.translator(lang)
+    template = assets.environment(template_dir).get_template(name)
+    html = template.render(model=model, lang=lang, t=t, keys=frozenset(assets.catalogue(lang)),
+                           css=Markup(assets.stylesheet(template_dir)), glossary=assets.GLOSSARY,
+                           table_rows=TABLE_ROWS, **extra)
+    if template_dir is not None:
+        assets.check_self_contained(html, template_dir)
+    return html
 
 
 class RefuseFetch(weasyprint.urls.URLFetcher):
@@ -77,10 +111,18 @@ def _epoch(stamp: str) -> int:
         return 0
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet whose list separator is `;` (the Dutch default) splits a `,`-separated file's cells again at
+# each `;`, quotes or not, so what follows a separator inside a cell is the start of a cell there.
+FORMULA_AFTER_SEPARATOR = re.compile(r"""([;,][\s"]*)(?=[=+\-@])""")
+
+
 def _cell(value: Any) -> str:
-    """A CSV cell that spreadsheet programs will not run as a formula (captured text is hostile)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A CSV cell that spreadsheet programs will not run as a formula (captured text is hostile), whether they
+    split on `,` or on `;`: a formula character at its start or after a separator gets a leading `'` (the
+    exact values are in report.json)."""
+    text = FORMULA_AFTER_SEPARATOR.sub(r"\1'", "" if value is None else str(value))
+    return "'" + text if text[:1] in FORMULA_START else text
 
 
 def render_csv(model: dict[str, Any]) -> str:
@@ -89,14 +131,14 @@ def render_csv(model: dict[str, Any]) -> str:
         for fid in verdict["findings"]:
             by_finding.setdefault(fid, []).append(verdict)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for f in model["findings"]:
         verdicts = by_finding.get(f["id"], [])
         r, d = f["recipient"], f["destination"]
-        row = [f["id"], f["type"], f["data_category"], f["actor"], r["host"], r["domain"], r["entity"],
-               r["parent"], r["entity_country"], d["ip"], d["country_physical"], d["country_registered"],
-               d["asn"], d["operator"], f["transfer_outcome"], f["time"],
+        row = [f["id"], " ".join(map(str, f["exhibits"])), f["type"], f["data_category"], f["actor"], r["host"],
+               r["domain"], r["entity"], r["parent"], r["entity_country"], d["ip"], d["country_physical"],
+               d["country_registered"], d["asn"], d["operator"], f["transfer_outcome"], f["time"],
                "" if f["before_consent"] is None else str(f["before_consent"]).lower(), f["confidence"],
                " ".join(map(str, f["evidence"]["seqs"])), " ".join(f["evidence"]["artifacts"]),
                " | ".join(loc["value"]["text"] for loc in f["evidence"]["locations"]),
@@ -115,12 +157,6 @@ def public_model(model: dict[str, Any], lang: str) -> dict[str, Any]:
     return {"lang": lang, **data}
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 @dataclass
 class ReportResult:
     directory: Path
@@ -133,32 +169,62 @@ def default_directory(case: Case, lang: str, redact: bool) -> Path:
 
 
 def write_report(case_dir: Path, formats: tuple[str, ...], lang: str, redact: bool, out: Path | None,
-                 key: Ed25519PrivateKey) -> ReportResult:
+                 key: Ed25519PrivateKey, final: bool = False, template_dir: Path | None = None) -> ReportResult:
+    """Render into a temporary sibling directory, then swap it in: the old report stays whole until the new
+    one is complete. A report marked final needs every verdict reviewed."""
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
         raise InputError("--format", f"choose from {', '.join(FORMATS)} (got {', '.join(unknown) or 'none'})")
     if lang not in assets.LANGUAGES:
         raise InputError("--lang", f"choose from {', '.join(assets.LANGUAGES)}")
+    if template_dir is not None and not Path(template_dir).is_dir():
+        raise InputError(template_dir, "--template-dir: no such directory")
     case = Case.open(case_dir)
     directory = Path(out) if out else default_directory(case, lang, redact)
-    if directory.exists() and any(directory.iterdir()) and not (directory / MANIFEST_FILE).is_file():
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())) \
+            and not (directory / MANIFEST_FILE).is_file():
         raise InputError(directory, "exists, is not empty and is not a report directory; choose another --out")
     model = build_model(case, redact=redact)
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("report.*"):
-        stale.unlink()
+    pending = [v["id"] for v in model["verdicts"] if v["review"]["status"] == "pending"]
+    if final and pending:
+        raise InputError("--final", f"{len(pending)} verdict(s) not reviewed yet (first: {pending[0]}); "
+                                    "review each with `auditor review` before a final report")
+    model["final"] = final
     outputs: dict[str, bytes] = {}
-    html = render_html(model, lang) if {"html", "pdf"} & set(formats) else ""
-    if "html" in formats:
-        outputs["report.html"] = html.encode("utf-8")
-    if "pdf" in formats:
-        outputs["report.pdf"] = render_pdf(html, _epoch(model["seal"].get("sealed_at") or model["case"]["created"]))
+    if {"html", "pdf"} & set(formats):
+        outputs[ANNEX_FILE] = render_annex(model, lang, template_dir).encode("utf-8")
+        if model["kit"]["steps"]:
+            outputs.update(kit_files(load_seal(case)))  # type: ignore[arg-type]  (steps: a usable seal)
+        bundle = {name: sha256_hex(data) for name, data in sorted(outputs.items())}
+        html = render_html(model, lang, bundle, template_dir)
+        if "html" in formats:
+            outputs["report.html"] = html.encode("utf-8")
+        if "pdf" in formats:
+            outputs["report.pdf"] = render_pdf(html, _epoch(model["seal"]["sealed_at"] or model["case"]["created"]))
     if "json" in formats:
         outputs["report.json"] = (json.dumps(public_model(model, lang), indent=1, sort_keys=True,
                                              ensure_ascii=False) + "\n").encode("utf-8")
     if "csv" in formats:
         outputs["report.csv"] = render_csv(model).encode("utf-8")
-    for name, data in sorted(outputs.items()):
-        _write(directory / name, data)
-    files = write_manifest(directory, model, lang, outputs, key)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    staging.chmod(0o755)   # mkdtemp makes it private; a report directory is as readable as its siblings
+    try:
+        for name, data in sorted(outputs.items()):
+            (staging / name).write_bytes(data)
+        files = write_manifest(staging, model, lang, outputs, key)
+        _swap(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return ReportResult(directory=directory, files=files, model=model)
+
+
+def _swap(staging: Path, directory: Path) -> None:
+    """Put the complete new report where the old one was: the old one is moved aside first, then removed."""
+    old = None
+    if directory.exists():
+        old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+        os.replace(directory, old)
+    os.replace(staging, directory)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -56,15 +56,28 @@ class LedgerView:
     hook_stacks: dict[int, list[str]] = field(default_factory=dict)        # seq -> Java stack as recorded
     reviews: list[dict[str, Any]] = field(default_factory=list)
     static_scans: list[dict[str, Any]] = field(default_factory=list)
+    custody: list[dict[str, Any]] = field(default_factory=list)             # provenance events and all after seal
     head_seq: int = 0
     head_hash: str = ""
 
 
-def read_ledger(case: Case) -> LedgerView:
+def flow_time(record: dict[str, Any]) -> str:
+    """When an exchange started as its capture states it (timestamps.start; a HAR entry's own time), else when
+    it was logged — the time analysis gives its findings (auditor/analyze/observations.py)."""
+    body = record["body"] if isinstance(record["body"], dict) else {}
+    stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
+    stated = stamps.get("start")
+    return stated if isinstance(stated, str) and stated else str(record["t_wall"])
+
+
+def read_ledger(case: Case, custody_kinds: frozenset[str] = frozenset(), sealed_head: int | None = None) -> LedgerView:
+    """The ledger's exhibits; `custody` keeps records of custody_kinds and every record after sealed_head."""
     view = LedgerView()
     for record in read_records(case.ledger_path):
         kind, body = record["kind"], record["body"]
         view.head_seq, view.head_hash = record["seq"], record["hash"]
+        if kind in custody_kinds or (sealed_head is not None and record["seq"] > sealed_head):
+            view.custody.append(record)
         if not isinstance(body, dict):
             continue
         if kind in FLOW_KINDS:

@@ -36,7 +36,7 @@ def list_rules(directory: Path | None, as_json: bool) -> None:
     rulesets = load_rulesets(directory or default_rules_dir())
     data = [{"ruleset": r.name, "ruleset_version": r.version, "id": rule.id, "version": rule.version,
              "severity": rule.severity, "title": rule.title["en"],
-             "citations": rule.citations}
+             "citations": [c.model_dump(mode="json", exclude_none=True) for c in rule.citations]}
             for r in rulesets for rule in r.rules]
     emit(data, as_json, "\n".join(f"{d['ruleset']}/{d['id']} v{d['version']} [{d['severity']}] {d['title']}"
                                   for d in data))

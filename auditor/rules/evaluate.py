@@ -6,7 +6,7 @@ from typing import Any
 
 from auditor.case.canonical import canonical_json, sha256_hex
 from auditor.contract.findings import Finding
-from auditor.contract.verdicts import Bilingual, Citation, RulesetIdentity, Verdict
+from auditor.contract.verdicts import Bilingual, RulesetIdentity, Verdict
 from auditor.contract.vocabulary import Severity
 from auditor.rules.schema import Rule, Ruleset
 
@@ -60,8 +60,9 @@ def verdict(ruleset: Ruleset, rule: Rule, finding_ids: list[str]) -> Verdict:
         id="V-" + sha256_hex(canonical_json([identity, rule.id, rule.version, ids]))[:20],
         rule_id=rule.id, rule_version=rule.version, ruleset=RulesetIdentity(**identity),
         title=Bilingual(**rule.title), explanation=Bilingual(**rule.reasoning), source=rule.source,
-        citations=tuple(Citation(**{k: v for k, v in c.items() if v is not None}) for c in rule.citations),
-        severity=Severity(rule.severity), findings=tuple(ids), evidence_required=tuple(rule.evidence_required))
+        citations=rule.citations,
+        severity=Severity(rule.severity), findings=tuple(ids), evidence_required=tuple(rule.evidence_required),
+        evidence_required_nl=tuple(rule.evidence_required_nl))
 
 
 def evaluate(rulesets: list[Ruleset], findings: list[Finding], case_context: dict[str, Any]) -> list[Verdict]:

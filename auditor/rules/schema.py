@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from auditor.contract.schemas import rule_fields
+from auditor.contract.verdicts import Citation, CitationKind
 from auditor.contract.vocabulary import Severity
 from auditor.errors import InputError
 from auditor.inputs import mapping_problem, read_bounded
@@ -40,7 +41,21 @@ HEADER_KEYS = {"format", "name", "version", "description", "rules"}
 RULE_KEYS = {"id", "version", "title", "reasoning", "source", "citations", "condition", "severity",
              "evidence_required"}
 RULE_REQUIRED = RULE_KEYS
-CITATION_KEYS = {"instrument", "article", "paragraph", "point", "recital", "text"}
+# A citation is typed data (auditor/contract/verdicts.py Citation): each kind has its keys, the required first.
+CITATION_COMMON = {"kind", "text", "verified", "verified_against"}
+CITATION_KEYS = {
+    CitationKind.ARTICLE: ({"instrument", "article"}, {"paragraph", "point"}),
+    CitationKind.RECITAL: ({"instrument", "recital"}, set()),
+    CitationKind.CASE: ({"court", "number", "name", "date", "ecli"}, {"paras"}),
+    CitationKind.GUIDELINE: ({"body", "document", "number", "title"}, {"date", "paras"}),
+    CitationKind.DECISION: ({"body", "title", "date"}, {"article", "paragraph"}),
+}
+INSTRUMENTS = ("gdpr", "eprivacy", "tw", "uavg")       # each has a name per language in the report catalogue
+COURTS = ("cjeu",)
+BODIES = ("edpb", "wp29", "commission", "dpc", "ap")
+DOCUMENTS = ("guidelines", "opinion", "recommendations")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+ECLI = re.compile(r"^ECLI:[A-Z]{2}:[A-Z0-9]{1,7}:[0-9]{4}:[0-9A-Za-z.]{1,25}$")
 LANGS = {"en", "nl"}
 PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 MAX_YAML_DEPTH = 40         # collections open at once; a condition at MAX_DEPTH needs about 20
@@ -82,10 +97,11 @@ class Rule:
     title: dict[str, str]
     reasoning: dict[str, str]
     source: str
-    citations: list[dict[str, str | None]]
+    citations: tuple[Citation, ...]
     condition: dict[str, Any]
     severity: str
     evidence_required: list[str]
+    evidence_required_nl: list[str]
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,49 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem[:200]}" + (f" at line {mark.line + 1}" if mark is not None else "")
 
 
+def _evidence(check: _Check, value: object, where: str) -> dict[str, list[str]]:
+    """The evidence a rule requires, as {en: [..], nl: [..]} (or one list, then the same in both)."""
+    lists = check.keys(value, LANGS, LANGS, where) if isinstance(value, dict) else {"en": value, "nl": value}
+    out = {}
+    for lang in sorted(LANGS):
+        items = lists[lang]
+        if not isinstance(items, list) or not 0 < len(items) <= MAX_LIST:
+            raise check.fail(f"{where}.{lang}" if isinstance(value, dict) else where,
+                             f"must be a list of 1 to {MAX_LIST} items")
+        out[lang] = [check.string(e, f"{where}[{i}]") for i, e in enumerate(items)]
+    return out
+
+
+def _citation(check: _Check, value: object, where: str) -> Citation:
+    """One typed citation: its kind's keys, closed vocabularies for instruments, courts and bodies, ISO dates,
+    an ECLI that looks like one, and a statement whether it was checked against the primary text."""
+    kind_name = value.get("kind") if isinstance(value, dict) else None
+    if kind_name not in {k.value for k in CitationKind}:
+        raise check.fail(f"{where}.kind", f"must be one of {', '.join(k.value for k in CitationKind)}")
+    kind = CitationKind(kind_name)
+    required, optional = CITATION_KEYS[kind]
+    entry = check.keys(value, CITATION_COMMON | required | optional, {"kind", "verified"} | required, where)
+    if not isinstance(entry["verified"], bool):
+        raise check.fail(f"{where}.verified", "must be true or false (checked against the primary text?)")
+    if entry["verified"] and "verified_against" not in entry:
+        raise check.fail(f"{where}.verified_against", "a verified citation names the text it was checked against")
+    fields: dict[str, Any] = {"kind": kind, "verified": entry["verified"]}
+    for key in sorted(set(entry) - {"kind", "verified"}):
+        if key in ("title", "text") and isinstance(entry[key], dict):
+            both = check.bilingual(entry[key], f"{where}.{key}")
+            fields[key], fields[f"{key}_nl"] = both["en"], both["nl"]
+        else:
+            fields[key] = check.string(str(entry[key]), f"{where}.{key}")
+    for key, allowed in (("instrument", INSTRUMENTS), ("court", COURTS), ("body", BODIES), ("document", DOCUMENTS)):
+        if key in fields and fields[key] not in allowed:
+            raise check.fail(f"{where}.{key}", f"{fields[key][:40]!r} is not one of {', '.join(allowed)}")
+    if "date" in fields and not ISO_DATE.match(fields["date"]):
+        raise check.fail(f"{where}.date", "must be an ISO date (YYYY-MM-DD)")
+    if "ecli" in fields and not ECLI.match(fields["ecli"]):
+        raise check.fail(f"{where}.ecli", f"{fields['ecli'][:60]!r} is not an ECLI")
+    return Citation(**fields)
+
+
 def _reject_aliases(text: str, check: _Check) -> None:
     """One pass over the parser's events, before anything is built: no anchors, aliases or tags, and no
     nesting beyond MAX_YAML_DEPTH (building a 100,000-deep document took minutes, then a RecursionError)."""
@@ -246,17 +305,9 @@ def load_ruleset(path: Path) -> Ruleset:
         citations = mapping["citations"]
         if not isinstance(citations, list) or not 0 < len(citations) <= MAX_LIST:
             raise check.fail(f"{where}.citations", f"must be a list of 1 to {MAX_LIST} citations")
-        cited = []
-        for index, citation in enumerate(citations):
-            entry = check.keys(citation, CITATION_KEYS, {"instrument"}, f"{where}.citations[{index}]")
-            if entry.get("article") is None and entry.get("recital") is None:
-                raise check.fail(f"{where}.citations[{index}]", "needs an article or a recital")
-            cited.append({key: (None if entry.get(key) is None else
-                                check.string(str(entry[key]), f"{where}.citations[{index}].{key}"))
-                          for key in sorted(CITATION_KEYS)})
-        evidence = mapping["evidence_required"]
-        if not isinstance(evidence, list) or not 0 < len(evidence) <= MAX_LIST:
-            raise check.fail(f"{where}.evidence_required", f"must be a list of 1 to {MAX_LIST} items")
+        cited = tuple(_citation(check, citation, f"{where}.citations[{index}]")
+                      for index, citation in enumerate(citations))
+        evidence = _evidence(check, mapping["evidence_required"], f"{where}.evidence_required")
         severity = mapping["severity"]
         if severity not in SEVERITIES:
             raise check.fail(f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}")
@@ -267,7 +318,7 @@ def load_ruleset(path: Path) -> Ruleset:
             check.bilingual(mapping["reasoning"], f"{where}.reasoning"),
             check.string(mapping["source"], f"{where}.source"), cited,
             check.condition(mapping["condition"], f"{where}.condition"), severity,
-            [check.string(e, f"{where}.evidence_required[{i}]") for i, e in enumerate(evidence)]))
+            evidence["en"], evidence["nl"]))
     return Ruleset(path, check.string(header["name"], "name", RULE_ID),
                    check.version(header["version"], "version"),
                    check.string(header["description"], "description"), hashlib.sha256(raw).hexdigest(), rules)

@@ -63,8 +63,9 @@ def test_verdicts_and_inputs(analysed_har):
     assert [(v["rule_id"], v["severity"], len(v["findings"])) for v in verdicts] == [
         ("identifiers-before-consent", "high", 3), ("third-country-transfer-without-adequacy", "high", 3)]
     assert verdicts[0]["ruleset"]["name"] == "gdpr" and set(verdicts[0]["title"]) == {"en", "nl"}
-    assert {c["article"] for c in verdicts[0]["citations"]} == {"6", "7", "5", "11.7a",
-                                                              "C-673/17 (Planet49), judgment of 1 October 2019"}
+    assert {c["article"] for c in verdicts[0]["citations"] if c["kind"] == "article"} == {"6", "7", "5", "11.7a"}
+    assert [(c["number"], c["ecli"]) for c in verdicts[0]["citations"] if c["kind"] == "case"] == [
+        ("C-673/17", "ECLI:EU:C:2019:801")]      # case law as a typed citation, not an "article"
     inputs = json.loads((analysed_har / "analysis" / "inputs.json").read_text())
     assert [d["name"] for d in inputs["datasets"]] == [
         "asn-ipv4", "dbip-country", "eu-transfers", "exodus-trackers", "geo-whois-asn-country",

@@ -212,7 +212,7 @@ def test_verdicts(reference_case):
         "host") or findings[i]["actor"]["sdk"] or findings[i]["actor"]["class"]) for i in v["findings"]}))
         for v in load(reference_case, "verdicts")}
     assert summary == {
-        "biometric-identification": ("high", [("biometric_capture", LOGIN)]),
+        "face-data-processed-by-app": ("medium", [("biometric_capture", LOGIN)]),
         "biometric-on-device-authentication": ("info", [("biometric_auth", LOGIN)]),
         "child-profiling-or-advertising": ("high", [
             ("personal_data_transmitted", "launches.appsflyer.com"), ("personal_data_transmitted", "log.snssdk.com"),

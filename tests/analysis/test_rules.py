@@ -30,7 +30,7 @@ def test_shipped_ruleset_and_repo_copy():
     assert rulesets[0].sha256 == load_ruleset(SHIPPED).sha256
     ids = [rule.id for rule in rulesets[0].rules]
     assert ids == ["clipboard-read-without-user-action", "clipboard-content-transmitted", "precise-location",
-                   "biometric-identification", "biometric-data-transmitted", "biometric-on-device-authentication",
+                   "face-data-processed-by-app", "biometric-data-transmitted", "biometric-on-device-authentication",
                    "identifiers-before-consent",
                    "child-profiling-or-advertising", "third-country-transfer-without-adequacy",
                    "third-country-transfer-undetermined", "personal-data-in-cleartext",
@@ -51,7 +51,24 @@ SHIPPED_TEXT = SHIPPED.read_text(encoding="utf-8")
 
 @pytest.mark.parametrize("text, message", [
     (SHIPPED_TEXT.replace("    severity: medium\n", "    severity: medium\n    run: yes\n"),
-     "rules[11]: unknown key(s) 'run'"),
+     "rules[3]: unknown key(s) 'run'"),
+    (SHIPPED_TEXT.replace('ecli: "ECLI:EU:C:2019:801"', 'ecli: "EU 2019/801"'),
+     "rule identifiers-before-consent.citations[4].ecli: 'EU 2019/801' is not an ECLI"),
+    (SHIPPED_TEXT.replace("{kind: article, instrument: gdpr, article: \"32\"",
+                          "{kind: article, instrument: avg, article: \"32\""),
+     "rule personal-data-in-cleartext.citations[0].instrument: 'avg' is not one of gdpr, eprivacy, tw, uavg"),
+    (SHIPPED_TEXT.replace("{kind: recital, instrument: gdpr, recital: \"38\"",
+                          "{kind: recital, instrument: gdpr, article: \"38\""),
+     "rule child-profiling-or-advertising.citations[3]: unknown key(s) 'article'"),
+    (SHIPPED_TEXT.replace('date: "2019-10-01"', 'date: "1 October 2019"'),
+     "rule identifiers-before-consent.citations[4].date: must be an ISO date (YYYY-MM-DD)"),
+    (SHIPPED_TEXT.replace('date: "2019-10-01", ecli', 'ecli'),
+     "rule identifiers-before-consent.citations[4]: missing key(s) date"),
+    (SHIPPED_TEXT.replace("{kind: case, court: cjeu", "{kind: judgment, court: cjeu"),
+     "rule identifiers-before-consent.citations[4].kind: must be one of article, recital, case, guideline, decision"),
+    (SHIPPED_TEXT.replace('"versleuteling van persoonsgegevens"}, verified: false',
+                          '"versleuteling van persoonsgegevens"}, verified: true'),
+     "rule personal-data-in-cleartext.citations[0].verified_against: a verified citation names the text"),
     (SHIPPED_TEXT.replace("name: gdpr\n", "name: gdpr\nextra: 1\n"), "ruleset: unknown key(s) 'extra'"),
     (SHIPPED_TEXT.replace("{field: type, equals: biometric_capture}",
                           "{field: type, equals: \"__import__('os').system('id')\"}"), "looks like code"),
@@ -88,7 +105,7 @@ def test_check_accepts_a_copy(tmp_path):
     directory.mkdir()
     shutil.copy(SHIPPED, directory / "gdpr.yaml")
     result = cli("rules", "check", str(directory))
-    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.1.0, 12 rules")
+    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.2.0, 12 rules")
 
 
 @pytest.mark.parametrize("condition, expected", [

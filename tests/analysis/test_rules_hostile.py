@@ -3,6 +3,7 @@ the file and the place, in bounded time — never read silently as something els
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ BIOMETRIC_AUTH_LINE = SHIPPED_TEXT[:SHIPPED_TEXT.index("{field: type, equals: bi
     ("[" * 100_000 + "]" * 100_000 + "\n", f"yaml: nested deeper than {MAX_YAML_DEPTH} levels (line 1)"),
     (SHIPPED_TEXT.replace("name: gdpr\n", "name: gdpr\nname: other\n"),
      "yaml: not valid YAML (duplicate key 'name' at line 6)"),
-    (SHIPPED_TEXT.replace('version: "1.1.0"', "version: 1.10"),
+    (re.sub(r'^version: "[0-9.]+"$', "version: 1.10", SHIPPED_TEXT, count=1, flags=re.M),
      'version: must be a quoted string ("1.1"), not a float: YAML reads an unquoted 1.10 as the number 1.1'),
     (SHIPPED_TEXT.replace("{field: type, equals: biometric_auth}", "{field: type, gt: " + "9" * 5000 + "}"),
      f"yaml: not valid YAML (an integer of 5000 digits (at most {MAX_DIGITS}) at line {BIOMETRIC_AUTH_LINE})"),

@@ -72,9 +72,10 @@ TRANSMITTED = [
     ("location", FIRST + "Backend", "t.brightpixel-ads.com", False),
     ("phone", FIRST + "Backend", "api.example-reference.eu", False),
 ]
-EXPECTED_RULES = ["biometric-data-transmitted", "biometric-identification", "biometric-on-device-authentication",
+EXPECTED_RULES = ["biometric-data-transmitted", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
-                  "clipboard-content-transmitted", "clipboard-read-without-user-action", "identifiers-before-consent",
+                  "clipboard-content-transmitted", "clipboard-read-without-user-action", "face-data-processed-by-app",
+                  "identifiers-before-consent",
                   "precise-location", "third-country-transfer-without-adequacy", "tracker-sdk-embedded-and-active"]
 
 

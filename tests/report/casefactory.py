@@ -233,6 +233,7 @@ def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, b
         findings.append(_finding("tracker_contacted", "planted", "<img src=x onerror=alert(1)>",
                                  s["hostile"], values=[_value("header.x-huge", "huge", HUGE)], api=HOSTILE_SCRIPT,
                                  recipient={"host": RTL_OVERRIDE, "entity": HOSTILE_HANDLER,
+                                            "domain": "Evil;=cmd|' /C calc'!A0",
                                             "parent": '=HYPERLINK("http://127.0.0.1/","x")'}))
     ids = {f["type"] + ":" + f["actor"]["package"] + ":" + f["data_category"]: f["id"] for f in findings}
     built.finding_ids.update(ids)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from auditor.case import keys
 from auditor.demo.run import DEVICE, PLANTS, run_demo
 from auditor.reference.assets import reference_apk
+from auditor.report.assets import catalogue
 from auditor.report.render import write_report
 
 from .helpers import pdf_text
@@ -35,8 +38,11 @@ SDK_FRAME = "com.bytedance.sdk.DeviceInfo.collect(DeviceInfo.java:43)"
 class DemoReport:
     case: Path
     html: dict[str, str]          # lang -> report.html
+    annex: dict[str, str]         # lang -> annex.html (the annex bundle)
     pdf: dict[str, str]           # lang -> PDF text, whitespace collapsed
     data: dict[str, Any]          # report.json (en)
+    pages: int                    # pages of the English PDF
+    directory: Path               # the English report directory
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +55,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory, auditor_home: Path) -> DemoRe
     return DemoReport(
         case=result.case,
         html={"en": (en / "report.html").read_text("utf-8"), "nl": (nl / "report.html").read_text("utf-8")},
+        annex={"en": (en / "annex.html").read_text("utf-8"), "nl": (nl / "annex.html").read_text("utf-8")},
         pdf={lang: re.sub(r"\s+", " ", pdf_text(folder / "report.pdf")) for lang, folder in (("en", en),
                                                                                             ("nl", nl))},
-        data=json.loads((en / "report.json").read_text("utf-8")))
+        data=json.loads((en / "report.json").read_text("utf-8")),
+        pages=len(PdfReader(io.BytesIO((en / "report.pdf").read_bytes())).pages), directory=en)
 
 
 def _section(page: str, name: str) -> str:
@@ -126,13 +134,22 @@ def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -
     assert [f["frame"] for f in finding["stack"] if f["actor"]] == [
         SDK_FRAME, "com.bytedance.sdk.AppLog.init(AppLog.java:34)"]
     assert finding["planted"][0]["value"]["text"] == PLANTS.clipboard
-    article = _article(demo.html["en"], finding["id"])
+    assert "finding-" + finding["id"] not in demo.html["en"]          # finding blocks are in the annex bundle
+    article = _article(demo.annex["en"], finding["id"])
     assert f'<li value="2" class="actor"><code>{SDK_FRAME}</code></li>' in article
     assert all(frame["shown"] for frame in finding["stack"])        # a short stack is printed whole
+    # in the printed report, the SDK's clipboard reads are one exhibit: category, code, every call, one stack
+    [number] = finding["exhibits"]
+    exhibit = demo.data["exhibits"][number - 1]
+    assert (exhibit["kind"], exhibit["category"], exhibit["actor"], exhibit["frame"]) == (
+        "hooks", "clipboard", "com.bytedance.sdk", SDK_FRAME)
+    assert finding["id"] in [f["id"] for f in exhibit["findings"]]
+    assert [c["api"] for c in exhibit["calls"]][0] == "android.content.ClipboardManager.getPrimaryClip"
     text = demo.pdf["en"]
-    assert ("Responsible code com.bytedance.sdk — SDK Pangle (Exodus 363) — third-party code first frame outside "
-            "the platform: com.bytedance.sdk.DeviceInfo. collect(DeviceInfo.java:43) Interface called "
-            "android.content.ClipboardManager.getPrimaryClip") in text
+    printed = (f"Exhibit {number} — interface calls Time (UTC) {exhibit['time']} – {exhibit['time_last']} Category "
+               "clipboard Responsible code com.bytedance.sdk first frame outside the platform: "
+               f"{SDK_FRAME} Relative to the consent mark before the consent mark")
+    assert printed.replace(" ", "") in text.replace(" ", "")      # the frame may wrap anywhere
     assert f"Planted value handed to the code (clipboard): {PLANTS.clipboard}" in text
     # the paste button's read is the app's own and happened with a user action
     paste = _finding(demo, "clipboard_read", actor="com.example.reference")
@@ -158,14 +175,20 @@ def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoRep
     assert finding["actor_detail"]["frame"] == sender
     assert finding["stack_seq"] is not None
     assert [f["frame"] for f in finding["stack"] if f["actor"]][0] == sender
-    article = _article(demo.html["en"], finding["id"])
+    article = _article(demo.annex["en"], finding["id"])
     assert f"<mark>{DEVICE['advertising_id']}</mark>" in article
-    text = demo.pdf["en"]
-    assert ("Company: Beijing Douyin Information Service Co., Ltd., parent company: ByteDance Ltd. — country of "
-            "establishment: CN") in text
     assert ("IP 127.0.0.21 — server location: CN; address registered in: CN; ASN 4134, network operator: "
-            "CHINANET-BACKBONE, China Telecom") in text
-    assert "Onderneming gevestigd in: CN — naar een derde land zonder adequaatheidsbesluit" in demo.pdf["nl"]
+            "CHINANET-BACKBONE, China Telecom") in " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
+    assert "Onderneming gevestigd in: CN — naar een derde land zonder adequaatheidsbesluit" in demo.annex["nl"]
+    # the printed report shows the exchange once, as an exhibit with every value found in it
+    exhibit = next(e for e in demo.data["exhibits"] if e["kind"] == "exchange" and request["seq"] in e["seqs"])
+    assert exhibit["number"] in finding["exhibits"]
+    assert DEVICE["advertising_id"] in [v["value"]["text"] for v in exhibit["found"]]
+    assert (f"Exhibit {exhibit['number']} — HTTP exchange Time (UTC) {exhibit['time']} ledger sequence numbers "
+            f"{request['seq']} Responsible code com.bytedance.sdk") in demo.pdf["en"]
+    assert ("Recipient log.snssdk.com — Company: Beijing Douyin Information Service Co., Ltd. (country of "
+            "establishment: CN) company facts from: world-overrides Destination IP 127.0.0.21 — server location: "
+            "CN; address registered in: CN") in demo.pdf["en"]
 
 
 def test_known_unknowns_name_the_hooks_not_installed(demo: DemoReport) -> None:
@@ -194,8 +217,9 @@ def test_no_raw_json_placeholders_or_missing_evidence_in_the_pdf(demo: DemoRepor
     """Outside the captured requests (which are JSON themselves) nothing is printed as JSON or as an unfilled
     placeholder, and every finding points to ledger evidence."""
     for lang, findings, unknowns, annex, no_seqs in (
-            ("en", "Findings and their evidence", "Known unknowns", "Annex", "ledger sequence numbers: none"),
-            ("nl", "Bevindingen en bewijs", "Bekende leemten", "Bijlage", "volgnummers in het logboek: geen")):
+            ("en", "The facts: numbered exhibits", "Known unknowns", "Annex bundle", "ledger sequence numbers: none"),
+            ("nl", "De feiten: genummerde producties", "Bekende leemten", "Bijlagenbundel",
+             "volgnummers in het logboek: geen")):
         text = demo.pdf[lang]
         ours = text.split(findings, 1)[0] + text.split(unknowns, 1)[1].split(annex, 1)[0]
         assert not re.search(r'[{\[]"|\{[a-z_]+\}', ours), lang
@@ -221,7 +245,70 @@ def test_runtime_internals_in_a_network_stack_are_counted_not_printed(demo: Demo
     stack = finding["stack"]
     assert len(stack) == 29 and stack[2]["frame"].startswith("sun.net.NetworkClient.doConnect")
     assert [frame["shown"] for frame in stack] == [True] * 3 + [False] * 14 + [True] * 12
-    article = _article(demo.html["en"], finding["id"])
+    article = _article(demo.annex["en"], finding["id"])
     assert article.count('<li class="gap">') == 1
     assert "… 14 frame(s) of the Java runtime and Android framework, not shown" in article
     assert '<li value="20" class="actor"><code>com.example.reference.Backend.exchange(Backend.java:40)' in article
+
+
+def _english_fragments() -> set[str]:
+    """Every run of four or more words of the English catalogue (placeholders cut out), unless the Dutch
+    catalogue has the same run (names, commands)."""
+    en, nl = catalogue("en"), " ".join(catalogue("nl").values())
+    fragments = set()
+    for text in en.values():
+        for part in re.split(r"\{[a-z_]+\}", text):
+            part = part.strip(" .,:;()—-")
+            if len(part.split()) >= 4 and part not in nl:
+                fragments.add(part)
+    return fragments
+
+
+def test_dutch_report_is_wholly_dutch(demo: DemoReport) -> None:
+    """No sentence of the English catalogue in the Dutch report, outside what analysis wrote (its own data,
+    quoted as recorded)."""
+    analysis = " ".join((demo.case / "analysis" / name).read_text("utf-8") for name in ("findings.json",
+                                                                                         "verdicts.json"))
+    fragments = {f for f in _english_fragments() if f not in analysis}
+    assert len(fragments) > 150
+    for page in (demo.html["nl"], demo.annex["nl"]):
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1])).split())
+        assert sorted(f for f in fragments if f in text) == []
+    dutch = demo.pdf["nl"]
+    assert "art. " in dutch and "Toepasselijke bepalingen" in dutch and "Legal basis" not in dutch
+    assert "Gekwalificeerd tijdstempel" not in dutch and "Productie 1 — HTTP-uitwisseling" in dutch
+    assert "Deel I — Feitelijk rapport" in dutch and "Deel II — Juridische duiding" in dutch
+
+
+def test_part_one_states_the_facts_and_part_two_maps_them_to_law(demo: DemoReport) -> None:
+    text = demo.pdf["en"]
+    part_one, part_two = text.split("Part II — Legal mapping (for counsel)", 1)
+    # Part I: expert, scope and limits on the first pages, the matrix, the exhibits; no legal qualification
+    assert part_one.index("Scope and limits") < part_one.index("Summary of the facts") < part_one.index(
+        "The facts: numbered exhibits") < part_one.index("Checking the evidence without auditor")
+    assert "Simulated device: no phone was used." in part_one and "observed on " in part_one
+    for limit in ("pins", "QUIC", "Encrypted DNS", "bypass the system proxy", "detect instrumentation",
+                  "remote access"):
+        assert limit in part_one, limit
+    assert "Provisions engaged" not in part_one and "Legal basis" not in text
+    # the matrix: ByteDance's two requests before consent, cited by exhibit number
+    [snssdk] = [row for row in demo.data["matrix"] if row["recipient"] == "snssdk.com"]
+    assert (snssdk["before"], snssdk["after"], snssdk["unknown"]) == (2, 0, 0)
+    assert snssdk["exhibits"]["runs"] and snssdk["exhibits"]["more"] == 0
+    # Part II: every verdict with its review status and the exhibits it rests on, never a bare hash id list
+    assert part_two.count("Review status: pending") == len(demo.data["verdicts"])
+    assert part_two.count("Based on findings: Exhibit") == len(demo.data["verdicts"])
+    assert "Provisions engaged" in part_two and "ECLI:EU:C:2019:801" in part_two
+    assert "Every statement" not in text and "checks that the case's files are those sealed (integrity)" in text
+
+
+def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoReport) -> None:
+    assert demo.pages <= 40          # 105 before the exhibits and the annex bundle
+    exhibits = demo.data["exhibits"]
+    printed = [n for n in range(1, len(exhibits) + 1) if f'id="exhibit-{n}"' in demo.html["en"]]
+    assert printed == list(range(1, min(len(exhibits), demo.data["main_exhibits"]) + 1))
+    assert all(f'id="exhibit-{n}"' in demo.annex["en"] for n in range(1, len(exhibits) + 1))
+    digest = hashlib.sha256((demo.directory / "annex.html").read_bytes()).hexdigest()
+    assert f"<th>annex.html</th><td><code>{digest}</code>" in demo.html["en"]
+    manifest = json.loads((demo.directory / "report-manifest.json").read_text("utf-8"))
+    assert manifest["payload"]["files"]["annex.html"]["sha256"] == digest

@@ -27,14 +27,21 @@ def test_html_is_self_contained_marked_and_ordered(reports: dict[str, Path], sea
                 if attr in ("src", "href"):
                     assert value is not None and value.startswith("#"), value
         sections = [attrs["id"] for tag, attrs in doc.tags if tag in ("section", "header") and "id" in attrs]
-        assert sections == ["cover", "summary", "method", "verdicts", "findings", "unknowns", "annex", "glossary"]
+        assert sections == ["cover", "expert", "scope", "summary", "method", "exhibits", "unknowns", "verification",
+                            "verdicts", "bundle", "glossary"]
+        parts = [attrs["id"] for tag, attrs in doc.tags if tag == "div" and attrs.get("class") == "part"]
+        assert parts == ["part-1", "part-2"]
         assert sum(1 for tag, _ in doc.tags if tag == "svg") == 2
+        annex = parse_html(reports[name] / "annex.html")
+        assert not {tag for tag, _ in annex.tags} & {"script", "link", "img", "iframe", "object", "embed"}
+        assert [attrs["id"] for tag, attrs in annex.tags if tag == "section" and "id" in attrs] == [
+            "charts", "exhibits", "findings", "annex"]
 
 
 def test_json_round_trip(reports: dict[str, Path], sealed_case: BuiltCase) -> None:
     data = json.loads((reports["en"] / "report.json").read_text("utf-8"))
     seal_sha = sha256_file(sealed_case.root / "seal.json")[0]
-    assert data["format"] == "auditor-report/1" and data["lang"] == "en"
+    assert data["format"] == "auditor-report/2" and data["lang"] == "en"
     assert data["seal"]["seal_sha256"] == seal_sha and data["analysis"]["matches_seal"] is True
     assert data["verification"]["ok"] is True
     assert data["summary"]["verdicts_by_severity"] == {"high": 2, "medium": 2, "low": 0, "info": 0}
@@ -77,6 +84,8 @@ def test_csv_one_row_per_finding(reports: dict[str, Path]) -> None:
     transfer = next(r for r in beacon if r["type"] == "third_country_transfer")
     assert (transfer["entity_country"], transfer["country_physical"], transfer["severities"]) == ("CN", "SG", "high")
     assert transfer["values"] == ADVERTISING_ID and transfer["review_statuses"] == "pending"
+    # cited by exhibit number, as in the report: the beacon exchange's exhibit
+    assert transfer["exhibits"] == beacon[0]["exhibits"] and transfer["exhibits"].isdigit()
 
 
 def test_pdf_text_in_both_languages(reports: dict[str, Path], sealed_case: BuiltCase) -> None:

@@ -72,7 +72,11 @@ def test_report_directory_verifies_and_names_its_case(fresh_case: BuiltCase) -> 
     code, out = run("verify", report_dir, "--json")
     result = json.loads(out)
     assert code == 0, out
-    assert result["kind"] == "report" and result["case_checked"] is True and result["files_checked"] == 3
+    assert result["kind"] == "report" and result["case_checked"] is True and result["files_checked"] == 8
+    # three formats, the annex bundle and the four files of the verification kit (no timestamp token)
+    assert sorted(p.name for p in report_dir.iterdir()) == [
+        "annex.html", "report-manifest.json", "report.csv", "report.html", "report.json", "verify.payload.json",
+        "verify.sha256sums", "verify.signature.bin", "verify.signer.pem"]
     assert result["seal_sha256"] == sha256_file(root / "seal.json")[0]
 
 

@@ -12,7 +12,7 @@ from auditor.contract.observed import MAX_ROWS, Observed
 from auditor.contract.vocabulary import PERSONAL_DATA_TYPES
 from auditor.report.display import Display
 from auditor.report.sections.findings import FindingsSection
-from auditor.report.sources import LedgerView
+from auditor.report.sources import LedgerView, flow_time
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def chart_data(d: Display, ledger: LedgerView, findings: tuple[Finding, ...], ob
     points = []
     for seq, record in sorted(ledger.flows.items())[:MAX_ROWS]:
         request = _dict(record["body"].get("request"))
-        points.append({"seq": seq, "time": d.plain(record["t_wall"]), "host": d.plain(_str(request.get("host"))[:253]),
+        points.append({"seq": seq, "time": d.plain(flow_time(record)), "host": d.plain(_str(request.get("host"))[:253]),
                        "personal": seq in personal})
     consent = [{"time": d.plain(m.time), "kind": m.kind} for m in observed.marks if m.kind in CONSENT_KINDS]
     countries: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"physical": set(), "entity": set()})
@@ -58,7 +58,7 @@ def annex_section(d: Display, ledger: LedgerView, seal: dict[str, Any] | None, o
         stream = _dict(body.get("stream"))
         offset = stream.get("offset")
         url = f"{_str(request.get('scheme'))}://{_str(request.get('host'))}{_str(request.get('path'))}"
-        flows.append({"seq": seq, "time": d.plain(record["t_wall"]),
+        flows.append({"seq": seq, "time": d.plain(flow_time(record)),
                       "method": d.plain(_str(request.get("method"))[:20]), "url": d.text(url, 200),
                       "server_ip": d.plain(_str(_dict(body.get("server")).get("ip"))[:64]),
                       "status": response.get("status_code") if isinstance(response.get("status_code"), int) else None,

@@ -12,7 +12,7 @@ from auditor.contract.findings import Evidence, Finding, FoundValue, Transfer
 from auditor.contract.observed import HookCall
 from auditor.readable import readable
 from auditor.report.display import Display
-from auditor.report.sources import LedgerView, request_body
+from auditor.report.sources import LedgerView, flow_time, request_body
 from auditor.report.values import excerpt, shown
 
 STACK_LIMIT = 40
@@ -150,7 +150,7 @@ class FindingsSection:
         headers = [d.header(p[0], p[1]) for p in _list(request.get("headers"))[:100]
                    if isinstance(p, list) and len(p) == 2]
         return {
-            "seq": record["seq"], "time": d.plain(record["t_wall"]),
+            "seq": record["seq"], "time": d.plain(flow_time(record)),
             "method": d.plain(_str(request.get("method"))[:20]),
             "url": shown(url, 1000), "url_excerpt": excerpt(url, needles),
             "headers": headers,

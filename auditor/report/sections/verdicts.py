@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from auditor.contract.verdicts import Verdict
+from auditor.contract.verdicts import Citation, Verdict
 from auditor.contract.vocabulary import SEVERITY_ORDER, ReviewStatus
 from auditor.report.display import Display
 from auditor.report.sources import LedgerView
@@ -38,18 +38,24 @@ def verdicts_section(d: Display, verdicts: tuple[Verdict, ...], ledger: LedgerVi
                         "sha256": v.ruleset.sha256},
             "title": {lang: d.text(v.title.get(lang), 400) for lang in ("en", "nl")},
             "explanation": {lang: d.text(v.explanation.get(lang), 4000) for lang in ("en", "nl")},
-            "citations": [{"instrument": d.plain(c.instrument), "article": d.plain(c.article),
-                           "paragraph": d.plain(c.paragraph), "point": d.plain(c.point), "recital": d.plain(c.recital),
-                           "text": d.text(c.text, 1500)}
-                          for c in v.citations],
+            "citations": [citation_row(d, c) for c in v.citations],
             "findings": list(v.findings),
-            "evidence_required": [d.text(e, 300) for e in v.evidence_required],
+            "evidence_required": {"en": [d.text(e, 300) for e in v.evidence_required],
+                                  "nl": [d.text(e, 300) for e in v.evidence_required_nl or v.evidence_required]},
             "review": latest.get(v.id, PENDING),
             "review_history": history.get(v.id, []),
         })
     rank = {s.value: i for i, s in enumerate(SEVERITY_ORDER)}
     rows.sort(key=lambda row: (rank[row["severity"]], row["rule_id"], row["id"]))
     return rows
+
+
+def citation_row(d: Display, c: Citation) -> dict[str, Any]:
+    """A citation as the model keeps it: its typed fields (formatted per language when rendered), the gist
+    as shown text, and whether and against what it was checked."""
+    row = {k: (d.plain(v) if isinstance(v, str) else v)
+           for k, v in c.model_dump(mode="json", exclude={"text", "text_nl"}).items()}
+    return row | {"text": {"en": d.text(c.text, 1500), "nl": d.text(c.text_nl or c.text, 1500)}}
 
 
 def summary_section(verdicts: list[dict[str, Any]], findings: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,0 +1,81 @@
+"""Citations are data, formatted per language: the Dutch report cites in Dutch style, the English in English,
+and every citation of the shipped ruleset renders in both without a placeholder or an unknown code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from auditor.contract.verdicts import Citation, CitationKind
+from auditor.report import assets
+from auditor.report.citations import cite
+from auditor.report.display import Display
+from auditor.rules.schema import default_rules_dir, load_rulesets
+
+CASES = [
+    (Citation(kind=CitationKind.ARTICLE, instrument="gdpr", article="4", point="14"),
+     "Art. 4(14) GDPR", "art. 4 punt 14 AVG"),
+    (Citation(kind=CitationKind.ARTICLE, instrument="gdpr", article="5", paragraph="1", point="b"),
+     "Art. 5(1)(b) GDPR", "art. 5 lid 1 onder b AVG"),
+    (Citation(kind=CitationKind.ARTICLE, instrument="tw", article="11.7a", paragraph="1"),
+     "Art. 11.7a(1) Telecommunicatiewet (NL)", "art. 11.7a lid 1 Tw"),
+    (Citation(kind=CitationKind.RECITAL, instrument="gdpr", recital="38"), "Recital 38 GDPR", "overweging 38 AVG"),
+    (Citation(kind=CitationKind.CASE, court="cjeu", number="C-673/17", name="Planet49", date="2019-10-01",
+              ecli="ECLI:EU:C:2019:801"),
+     "CJEU, Case C-673/17, Planet49, 1 October 2019, ECLI:EU:C:2019:801",
+     "HvJ EU 1 oktober 2019, C-673/17, ECLI:EU:C:2019:801 (Planet49)"),
+    (Citation(kind=CitationKind.CASE, court="cjeu", number="C-311/18", name="Schrems II", date="2020-07-16",
+              ecli="ECLI:EU:C:2020:559", paras="105, 134-135"),
+     "CJEU, Case C-311/18, Schrems II, 16 July 2020, ECLI:EU:C:2020:559, paras 105, 134–135",
+     "HvJ EU 16 juli 2020, C-311/18, ECLI:EU:C:2020:559 (Schrems II), r.o. 105, 134–135"),
+    (Citation(kind=CitationKind.GUIDELINE, body="wp29", document="opinion", number="13/2011",
+              title="Opinion 13/2011 on Geolocation services on smart mobile devices (WP 185)", date="2011-05-16"),
+     "Article 29 Working Party, Opinion 13/2011 on Geolocation services on smart mobile devices (WP 185), "
+     "adopted 16 May 2011",
+     "Groep artikel 29, Opinion 13/2011 on Geolocation services on smart mobile devices (WP 185), "
+     "vastgesteld 16 mei 2011"),
+    (Citation(kind=CitationKind.DECISION, body="commission", title="Implementing Decision (EU) 2023/1795",
+              title_nl="Uitvoeringsbesluit (EU) 2023/1795", date="2023-07-10", article="1"),
+     "European Commission, Implementing Decision (EU) 2023/1795, 10 July 2023, Art. 1",
+     "Europese Commissie, Uitvoeringsbesluit (EU) 2023/1795, 10 juli 2023, art. 1"),
+]
+
+
+def _cite(c: Citation, lang: str) -> str:
+    return cite(c, assets.translator(lang), lang, frozenset(assets.catalogue(lang)), Display(None))
+
+
+@pytest.mark.parametrize("citation, english, dutch", CASES)
+def test_citation_style_per_language(citation: Citation, english: str, dutch: str) -> None:
+    assert _cite(citation, "en") == english
+    assert _cite(citation, "nl") == dutch
+
+
+def test_every_shipped_citation_renders_in_both_languages() -> None:
+    citations = [c for ruleset in load_rulesets(default_rules_dir()) for rule in ruleset.rules
+                 for c in rule.citations]
+    assert len(citations) == 40
+    assert {c.kind for c in citations} == set(CitationKind)
+    for lang, instrument_names in (("en", ("GDPR", "ePrivacy Directive (2002/58/EC)", "Telecommunicatiewet (NL)",
+                                           "UAVG (Dutch GDPR Implementation Act)")),
+                                   ("nl", ("AVG", "e-Privacyrichtlijn (2002/58/EG)", "Tw", "UAVG"))):
+        for c in citations:
+            text = _cite(c, lang)
+            assert not re.search(r"\{|\}|None", text), text
+            if c.kind in (CitationKind.ARTICLE, CitationKind.RECITAL):
+                assert text.endswith(instrument_names), text
+    # the case law is cited by number, name, date and ECLI, never as an "article"
+    cases = {c.number: c for c in citations if c.kind is CitationKind.CASE}
+    assert sorted(cases) == ["C-311/18", "C-673/17"]
+    assert cases["C-311/18"].paras == "105, 134-135" and cases["C-673/17"].ecli == "ECLI:EU:C:2019:801"
+    # each says whether it was checked against its primary text, and a checked one says against what
+    assert all(c.verified_against for c in citations if c.verified)
+    assert sum(c.verified for c in citations) >= 5
+
+
+def test_an_unknown_code_is_printed_as_recorded() -> None:
+    """verdicts.json from before typed citations named the instrument in free text: it is printed as is."""
+    c = Citation(kind=CitationKind.ARTICLE, instrument="Wet op de geneeskundige behandelingsovereenkomst",
+                 article="7:457", paragraph="1")
+    assert _cite(c, "nl") == "art. 7:457 lid 1 Wet op de geneeskundige behandelingsovereenkomst"
