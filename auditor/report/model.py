@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.case.bundle import Case
-from auditor.case.layout import ANALYSIS_DIR
+from auditor.case.canonical import sha256_file
+from auditor.case.layout import ANALYSIS_DIR, CASE_FILE
 from auditor.case.seal import verify_case
 from auditor.contract.files import load_analysis
 from auditor.report.display import Display
@@ -22,7 +23,7 @@ from auditor.report.sections.cover import app_section, case_section, device_sect
 from auditor.report.sections.custody import CUSTODY_KINDS, custody_section
 from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, exhibit_rows, matrix, number_ranges
 from auditor.report.sections.findings import FindingsSection
-from auditor.report.sections.method import analysis_section, method_section
+from auditor.report.sections.method import analysis_drift, analysis_section, method_section
 from auditor.report.sections.scope import expert_section, scope_section
 from auditor.report.sections.unknowns import unknowns_section
 from auditor.report.sections.verdicts import summary_section, verdicts_section
@@ -42,7 +43,8 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
     info = case.info
     seal = load_seal(case)
     sealed_head = _dict(_dict(seal.get("payload") if seal else None).get("ledger")).get("head_seq")
-    ledger = read_ledger(case, CUSTODY_KINDS, sealed_head if isinstance(sealed_head, int) else None)
+    ledger = read_ledger(case, CUSTODY_KINDS, sealed_head if isinstance(sealed_head, int) else None,
+                         analysis.inputs.case.ledger_head.seq)
     verification = verify_case(case.root)
     calls = {call.seq: call for call in analysis.observed.hook_calls}
     section = FindingsSection(d, case, ledger, calls)
@@ -72,7 +74,8 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "verification": verification_section(d, verification),
         "kit": kit_section(seal),
         "custody": custody_section(d, ledger, info, seal_info),
-        "analysis": analysis_section(d, analysis, verification.seal_sha256),
+        "analysis": analysis_section(d, analysis, verification.seal_sha256,
+                                     analysis_drift(analysis, sha256_file(case.root / CASE_FILE)[0], ledger)),
         "method": method,
         "summary": summary_section(verdicts, findings),
         "matrix": matrix(exhibits),

@@ -59,6 +59,8 @@ class LedgerView:
     custody: list[dict[str, Any]] = field(default_factory=list)             # provenance events and all after seal
     head_seq: int = 0
     head_hash: str = ""
+    analysed_hash: str | None = None          # the hash of the line the analysis was made up to, as it is now
+    after_analysis: dict[str, int] = field(default_factory=dict)           # kinds recorded after it, counted
 
 
 def flow_time(record: dict[str, Any]) -> str:
@@ -70,12 +72,18 @@ def flow_time(record: dict[str, Any]) -> str:
     return stated if isinstance(stated, str) and stated else str(record["t_wall"])
 
 
-def read_ledger(case: Case, custody_kinds: frozenset[str] = frozenset(), sealed_head: int | None = None) -> LedgerView:
-    """The ledger's exhibits; `custody` keeps records of custody_kinds and every record after sealed_head."""
+def read_ledger(case: Case, custody_kinds: frozenset[str] = frozenset(), sealed_head: int | None = None,
+                analysed_head: int | None = None) -> LedgerView:
+    """The ledger's exhibits; `custody` keeps records of custody_kinds and every record after sealed_head; what
+    was recorded after analysed_head (the line inputs.json names) is counted by kind."""
     view = LedgerView()
     for record in read_records(case.ledger_path):
         kind, body = record["kind"], record["body"]
         view.head_seq, view.head_hash = record["seq"], record["hash"]
+        if analysed_head is not None and record["seq"] == analysed_head:
+            view.analysed_hash = record["hash"]
+        elif analysed_head is not None and record["seq"] > analysed_head:
+            view.after_analysis[kind] = view.after_analysis.get(kind, 0) + 1
         if kind in custody_kinds or (sealed_head is not None and record["seq"] > sealed_head):
             view.custody.append(record)
         if not isinstance(body, dict):

@@ -21,6 +21,7 @@ from auditor.analyze.observed import observe
 from auditor.case import keys
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
+from auditor.case.ledger_check import read_records
 from auditor.case.seal import seal_case
 from auditor.contract.document import write_documents
 from auditor.contract.findings import Finding, Findings
@@ -271,9 +272,10 @@ def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, b
                                  (HOSTILE_SCRIPT, HOSTILE_SCRIPT), (HOSTILE_HANDLER, RTL_OVERRIDE)))
     built.verdict_ids.update({v["rule_id"]: v["id"] for v in verdicts})
     seal_sha = sha256_file(case.root / "seal.json")[0]
+    head = list(read_records(case.ledger_path))[-1]
     inputs = {"case": {"case_id": case.id, "seal_sha256": seal_sha,
                        "case_json_sha256": sha256_file(case.root / "case.json")[0],
-                       "ledger_head": {"seq": 0, "hash": None, "intact": True}},
+                       "ledger_head": {"seq": head["seq"], "hash": head["hash"], "intact": True}},
               "datasets": [{"name": "geoip-test", "version": "2026-11", "sha256": "f" * 64, "licence": "CC BY 4.0",
                             "attribution": "test data", "error_rate": "country: 2% on a 1,000-address sample"}],
               "rulesets": [RULESET], "flows_analysed": 0}

@@ -135,3 +135,23 @@ def test_bad_inputs_give_one_line_errors(tmp_path: Path, fresh_case: BuiltCase) 
     assert code == 2 and "findings.json: not valid UTF-8 (byte 0)" in out
     code, out = run("report", fresh_case.root, "--format", "docx")
     assert code == 2 and "choose from html, pdf, json, csv" in out
+
+
+def test_a_report_of_an_analysis_older_than_the_case_says_so_on_its_cover(fresh_case: BuiltCase) -> None:
+    root = fresh_case.root
+    assert run("review", root, fresh_case.verdict_ids["third-country-transfer-no-adequacy"], "--status",
+               "confirmed")[0] == 0                       # a reviewer's status is not new evidence
+    code, out = run("report", root, "--format", "json", "--json")
+    data = json.loads((Path(json.loads(out)["directory"]) / "report.json").read_text("utf-8"))
+    assert (data["analysis"]["matches_case"], data["analysis"]["drift"]) == (True, [])
+    from auditor.case.bundle import Case
+    from auditor.case.events import Kind
+    with Case.open(root).ledger(fsync_interval=0, after_seal=True) as ledger:   # the ledger grew after analysis
+        ledger.append("operator", Kind.OPERATOR_NOTE, {"text": "a note after the analysis"})
+    code, out = run("report", root, "--format", "json,html", "--json")
+    assert code == 0, out
+    directory = Path(json.loads(out)["directory"])
+    data = json.loads((directory / "report.json").read_text("utf-8"))
+    assert (data["analysis"]["matches_case"], data["analysis"]["drift"]) == (False, ["operator.note ×1"])
+    assert ("WARNING: the case has changed since its analysis was made (operator.note ×1)"
+            in (directory / "report.html").read_text("utf-8"))

@@ -5,23 +5,42 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.case.events import Kind
 from auditor.contract.files import Analysis
 from auditor.contract.findings import Actor
 from auditor.readable import readable
 from auditor.report.display import Display
+from auditor.report.sources import LedgerView
 
 
 def actor_name(actor: Actor | None) -> str:
     return actor.name if actor is not None else ""
 
 
-def analysis_section(d: Display, analysis: Analysis, seal_sha256: str | None) -> dict[str, Any]:
+# Recorded after an analysis without changing what it was made from: reviewers' statuses and the sealing.
+NOT_EVIDENCE = frozenset({Kind.REVIEW_STATUS, Kind.CASE_SEALING, Kind.CASE_SEALING_FAILED})
+
+
+def analysis_drift(analysis: Analysis, case_json_sha256: str, ledger: LedgerView) -> list[str]:
+    """How the case differs from the inputs its analysis records (empty: the analysis is of this case as it is)."""
+    recorded = analysis.inputs.case
+    drift = []
+    if recorded.case_json_sha256 != case_json_sha256:
+        drift.append("case.json")
+    if recorded.ledger_head.seq and ledger.analysed_hash != recorded.ledger_head.hash:
+        drift.append(f"ledger line {recorded.ledger_head.seq}")
+    drift += sorted(f"{kind} ×{count}" for kind, count in ledger.after_analysis.items() if kind not in NOT_EVIDENCE)
+    return drift
+
+
+def analysis_section(d: Display, analysis: Analysis, seal_sha256: str | None, drift: list[str]) -> dict[str, Any]:
     inputs = analysis.inputs
     made_from = inputs.case.seal_sha256
     return {
         "files": analysis.hashes,
         "made_from_seal": d.plain(made_from),
         "matches_seal": seal_sha256 is not None and made_from == seal_sha256,
+        "matches_case": not drift, "drift": [d.plain(item) for item in drift],
         "datasets": [{"name": d.plain(x.name), "version": d.plain(x.version), "sha256": d.plain(x.sha256),
                       "licence": d.plain(x.licence), "attribution": d.plain(x.attribution),
                       "error_rate": d.plain(x.error_rate)}
