@@ -33,7 +33,7 @@ CASE_FORMAT = "auditor-case/1"
 MAX_CASE_JSON_BYTES = 4 << 20
 # Sections other parts of auditor may set in case.json; anything else is a programming error.
 SECTIONS = frozenset({"app", "device", "capture", "instrumentation", "datasets", "rulesets", "persona",
-                      "scenario", "planted", "imports", "ended"})
+                      "scenario", "controller", "planted", "imports", "ended"})
 
 
 def tool_provenance() -> dict[str, str]:
@@ -117,7 +117,8 @@ class Case:
 
     @classmethod
     def create(cls, root: Path, operator: str | None = None, persona: str | None = None,
-               scenario: str | None = None, command_line: list[str] | None = None) -> Case:
+               scenario: str | None = None, command_line: list[str] | None = None,
+               controller: dict[str, Any] | None = None) -> Case:
         root = Path(root)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise InputError(root, "exists and is not an empty directory; a new case needs a fresh directory")
@@ -133,6 +134,8 @@ class Case:
             "persona": persona,
             "scenario": scenario,
         }
+        if controller is not None:
+            info["controller"] = controller     # the app's controller as given (analyze/recipients.py Controller)
         _write_atomic(root / CASE_FILE, _pretty(info))
         (root / ARTIFACTS_DIR).mkdir()
         case = cls(root, info)

@@ -26,11 +26,20 @@ def case_group() -> None:
 @click.option("--operator", help="Name of the person running the audit (default: the login name).")
 @click.option("--persona", type=click.Choice(["child", "adult"]), help="Test persona used on the device.")
 @click.option("--scenario", help="Short description of what will be done with the app.")
+@click.option("--controller", help="The app's controller (the exporter; its recipients are never third parties).")
+@click.option("--controller-source", help="Where the controller is stated (store listing, privacy policy, date).")
+@click.option("--controller-domain", "controller_domains", multiple=True,
+              help="A domain the controller declares as its own (repeatable).")
 @json_option()
 def case_new(directory: Path, operator: str | None, persona: str | None, scenario: str | None,
+             controller: str | None, controller_source: str | None, controller_domains: tuple[str, ...],
              as_json: bool) -> None:
     """Create a new, empty case in DIRECTORY."""
-    case = Case.create(directory, operator=operator, persona=persona, scenario=scenario)
+    if (controller_source or controller_domains) and not controller:
+        raise click.UsageError("--controller-source and --controller-domain need --controller")
+    declared = {"name": controller, "source": controller_source or "not stated",
+                "domains": sorted({d.lower().rstrip(".") for d in controller_domains})} if controller else None
+    case = Case.create(directory, operator=operator, persona=persona, scenario=scenario, controller=declared)
     emit({"case": str(case.root), "case_id": case.id}, as_json, f"created case {case.id} in {case.root}")
 
 

@@ -88,7 +88,7 @@ def test_check_accepts_a_copy(tmp_path):
     directory.mkdir()
     shutil.copy(SHIPPED, directory / "gdpr.yaml")
     result = cli("rules", "check", str(directory))
-    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.1.0, 12 rules")
+    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.2.0, 12 rules")
 
 
 @pytest.mark.parametrize("condition, expected", [
