@@ -5,11 +5,11 @@ from datetime import date
 
 import pytest
 
-from auditor.analyze.run import analyze
 from auditor.analyze.dpf import Status
+from auditor.analyze.run import analyze
 from auditor.analyze.transfers import Exporter, country_law, transfer
-from auditor.contract.vocabulary import Certification
 from auditor.case.bundle import Case
+from auditor.contract.vocabulary import Certification
 from tests.analysis.builders import add_flow
 from tests.analysis.conftest import load
 
