@@ -48,8 +48,11 @@ EXPECTED_FINDINGS = {
     ("sdk_embedded", None, "Pangle", None, None): 1,
     ("tracker_contacted", None, APPSFLYER, "launches.appsflyer.com", False): 1,
 }
-# (data category, acting class, host, before consent): each gives personal_data_transmitted, and as every
-# one of these hosts is outside the EEA except api.example-reference.eu, third_country_transfer too.
+# (data category, acting class, host, before consent): each gives personal_data_transmitted; each exchange
+# with a recipient other than the first party (api.example-reference.eu) gives recipient_contacted and, as
+# each of those entities is established outside the EEA, one third_country_transfer; destination_outside_eea
+# where the server's location is established outside the EEA (not AppsFlyer's Irish server, not BrightPixel's
+# anycast Cloudflare address).
 TRANSMITTED = [
     ("advertising_id", APPSFLYER, "launches.appsflyer.com", False),
     ("advertising_id", BYTEDANCE + "LogSender", "log.snssdk.com", True),
@@ -72,10 +75,12 @@ TRANSMITTED = [
     ("location", FIRST + "Backend", "t.brightpixel-ads.com", False),
     ("phone", FIRST + "Backend", "api.example-reference.eu", False),
 ]
+LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
 EXPECTED_RULES = ["biometric-data-transmitted", "biometric-identification", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
                   "clipboard-content-transmitted", "clipboard-read-without-user-action", "identifiers-before-consent",
-                  "precise-location", "third-country-transfer-without-adequacy", "tracker-sdk-embedded-and-active"]
+                  "precise-location", "third-country-transfer-undetermined", "third-country-transfer-without-adequacy",
+                  "tracker-sdk-embedded-and-active"]
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +160,19 @@ def test_findings_are_exactly_what_the_reference_app_does(demo) -> None:
     expected = Counter(EXPECTED_FINDINGS)
     for category, actor, host, before in TRANSMITTED:
         expected[("personal_data_transmitted", category, actor, host, before)] += 1
+    for actor, host, before in {(actor, host, before) for _, actor, host, before in TRANSMITTED}:
         if host != "api.example-reference.eu":
-            expected[("third_country_transfer", category, actor, host, before)] += 1
+            expected[("recipient_contacted", None, actor, host, before)] += 1
+            expected[("third_country_transfer", None, actor, host, before)] += 1
+        if host in LOCATED_OUTSIDE_EEA:
+            expected[("destination_outside_eea", None, actor, host, before)] += 1
     assert Counter(_key(f) for f in demo["findings"]) == expected
+    outcomes = {f["recipient"]["host"]: f["transfer"]["outcome"] for f in demo["findings"]
+                if f["type"] == "third_country_transfer"}
+    assert outcomes == {"log.snssdk.com": "third_country_no_adequacy", "mon.snssdk.com": "third_country_no_adequacy",
+                        "log.byteoversea.com": "third_country_no_adequacy", "cfg.kumo-analytics.jp": "adequate",
+                        "launches.appsflyer.com": "adequate",
+                        "t.brightpixel-ads.com": "adequacy_not_covering_recipient"}
 
 
 def test_clipboard_reads_name_the_sdk_and_the_paste_button(demo) -> None:
@@ -179,7 +194,7 @@ def test_the_face_geometry_read_by_the_app_is_found_in_the_login_request(demo) -
             for r in map(json.loads, (demo["case_dir"] / "ledger.jsonl").read_text().splitlines())
             if r["kind"] == "hook.event" and r["body"]["api"].startswith("android.media.FaceDetector$Face.")}
     values = [(v["what"], v["value"], v["location"], v["source"], v["read_at_seq"])
-              for v in sent["evidence"]["shown"][0]["values"]]
+              for v in sent["evidence"]["shown"][0]["values"] if v["what"].startswith("face.")]
     assert values == [("face.eyes_distance", "42.75", "body", "observed", read["eyesDistance"]),
                       ("face.midpoint_x", "120.5", "body", "observed", read["getMidPoint"]),
                       ("face.midpoint_y", "160.25", "body", "observed", read["getMidPoint"])]
@@ -187,7 +202,9 @@ def test_the_face_geometry_read_by_the_app_is_found_in_the_login_request(demo) -
 
 def test_a_transfer_to_china_is_shown_with_both_country_views_and_the_company(demo) -> None:
     [transfer] = [f for f in demo["findings"] if f["type"] == "third_country_transfer"
-                  and f["recipient"]["host"] == "log.snssdk.com" and f["data_category"] == "clipboard"]
+                  and f["recipient"]["host"] == "log.snssdk.com"]
+    assert (transfer["transfer"]["exporter"], transfer["transfer"]["recipient_entity"]) == (
+        "Example Reference B.V.", "Beijing Douyin Information Service Co., Ltd.")
     assert transfer["destination"]["country_physical"] == "CN" == transfer["destination"]["country_registered"]
     assert transfer["recipient"]["entity_country"] == "CN"
     assert transfer["recipient"]["parent"] == "ByteDance Ltd."
