@@ -34,7 +34,7 @@ class Actor(Record):
     sdk: str | None = None
     exodus_id: int | None = None
     first_party: bool | None = None
-    hook_seq: int | None = Field(default=None, ge=1)     # the hook event whose stack this is (basis connection)
+    hook_seq: int | None = Field(default=None, ge=1)     # the hook event whose stack this is (request or opener)
 
     @property
     def name(self) -> str:

@@ -106,12 +106,13 @@ def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_t
     assert counts["app"]["verdict"] == "exited(0)"
     assert counts["capture"]["flows"] == 8 and counts["upstream_requests"] == 8
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 33 calls of hooked APIs, 7 of them socket connects: the paste and the login share one kept-alive tunnel
-    assert counts["app"]["hook_messages"]["hook.event"] == 33
+    # 41 calls of hooked APIs, 7 of them socket connects (the paste and the login share one kept-alive tunnel)
+    # and 8 requests handed to TLS streams, one per flow
+    assert counts["app"]["hook_messages"]["hook.event"] == 41
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
     assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 12,
-                          "location": 3, "socket": 7}
+                          "location": 3, "socket": 7, "request": 8}
     assert counts["sdks"] == ["AppsFlyer", "Pangle"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
@@ -245,3 +246,23 @@ def test_the_demos_analysis_validates_against_the_published_schemas_and_reanalys
     before = {name: (folder / name).read_bytes() for name in ANALYSIS_FILES}
     analyze(demo["case_dir"], world=default_world())
     assert {name: (folder / name).read_bytes() for name in ANALYSIS_FILES} == before
+
+
+def test_requests_on_one_keep_alive_connection_carry_their_own_stacks(demo) -> None:
+    """The voucher paste and the login go to api.example-reference.eu over one pooled connection; each flow is
+    attributed to the TLS write that sent it (basis stack), not to the socket opened for the paste."""
+    records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
+    flows = {r["body"]["request"]["path"]: r for r in records if r["kind"] == "proxy.flow"
+             and r["body"]["request"]["host"] == "api.example-reference.eu"}
+    assert flows["/v1/paste"]["body"]["client"]["port"] == flows["/v1/login"]["body"]["client"]["port"]
+    stacks = {r["seq"]: r["body"]["stack"] for r in records if r["kind"] == "hook.event"}
+    sent = {f["data_category"]: f["actor"] for f in demo["findings"] if f["type"] == "personal_data_transmitted"
+            and f["recipient"]["host"] == "api.example-reference.eu"}
+    assert {f["basis"] for f in sent.values()} == {"stack"}
+    paste, login = stacks[sent["clipboard"]["hook_seq"]], stacks[sent["biometric"]["hook_seq"]]
+    assert sent["clipboard"]["hook_seq"] != sent["biometric"]["hook_seq"]
+    assert any(frame.startswith(FIRST + "PasteHandler.") for frame in paste)
+    assert not any(frame.startswith(FIRST + "BiometricLogin.") for frame in paste)
+    assert any(frame.startswith(FIRST + "BiometricLogin.") for frame in login)
+    requests = [r for r in records if r["kind"] == "hook.event" and r["body"]["category"] == "request"]
+    assert len(requests) == 8        # one per flow of the capture

@@ -156,8 +156,9 @@ def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoRep
     assert [s["text"] for s in request["body_excerpt"] if s["mark"]] == [
         "QVVESVRPUi1DQU5BUlktZGVtby1jbGlwYm9hcmQtN2YzYQ=="]
     assert DEVICE["advertising_id"] in [loc["value"]["text"] for loc in finding["evidence"]["locations"]]
-    # the flow was attributed to the SDK by its socket hook event, whose stack is shown
-    sender = "com.bytedance.sdk.LogSender.post(LogSender.java:41)"
+    # the flow was attributed to the code that sent it by its request hook event (the TLS write), whose stack
+    # is shown
+    sender = "com.bytedance.sdk.LogSender.finish(LogSender.java:63)"
     assert finding["actor_detail"]["frame"] == sender
     assert finding["stack_seq"] is not None
     assert [f["frame"] for f in finding["stack"] if f["actor"]][0] == sender
@@ -215,15 +216,16 @@ def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> 
 
 
 def test_runtime_internals_in_a_network_stack_are_counted_not_printed(demo: DemoReport) -> None:
-    """The socket connect behind the consent pixel: 14 JDK frames between the hooked call and the app's code are
+    """The TLS write that sent the consent pixel: 8 JDK frames between the hooked call and the app's code are
     one line in the printed report; the app's frames keep their numbers; report.json keeps every frame."""
     [finding] = [f for f in demo.data["findings"] if f["type"] == "third_country_transfer"
                  and any(frame["frame"].startswith("com.example.reference.ConsentDialog.sendPixel")
                          for frame in f["stack"])]
     stack = finding["stack"]
-    assert len(stack) == 29 and stack[2]["frame"].startswith("sun.net.NetworkClient.doConnect")
-    assert [frame["shown"] for frame in stack] == [True] * 3 + [False] * 14 + [True] * 12
+    assert len(stack) == 23 and stack[2]["frame"].startswith("java.io.BufferedOutputStream.flush(")
+    # the two frames next to the app's own (HttpURLConnection.getResponseCode) stay shown
+    assert [frame["shown"] for frame in stack] == [True] * 3 + [False] * 8 + [True] * 12
     article = _article(demo.html["en"], finding["id"])
     assert article.count('<li class="gap">') == 1
-    assert "… 14 frame(s) of the Java runtime and Android framework, not shown" in article
-    assert '<li value="20" class="actor"><code>com.example.reference.Backend.exchange(Backend.java:40)' in article
+    assert "… 8 frame(s) of the Java runtime and Android framework, not shown" in article
+    assert '<li value="14" class="actor"><code>com.example.reference.Backend.exchange(Backend.java:40)' in article
