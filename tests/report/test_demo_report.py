@@ -164,6 +164,7 @@ def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoRep
     assert [f["frame"] for f in finding["stack"] if f["actor"]][0] == sender
     article = _article(demo.html["en"], finding["id"])
     assert "<mark>QVVESVRPUi1DQU5BUlktZGVtby1jbGlwYm9hcmQtN2YzYQ==</mark>" in article
+    assert "Request sent by this code (the stack of its hand-over to the network)." in article
     text = demo.pdf["en"]
     assert ("Company: Beijing Douyin Information Service Co., Ltd., parent company: ByteDance Ltd. — country of "
             "establishment: CN") in text
