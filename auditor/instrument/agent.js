@@ -1,5 +1,5 @@
 📦
-472569 /src/index.js
+472668 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13778,6 +13778,8 @@ function requestLine(args) {
   const bytes = args[0];
   const offset = args[1];
   const length = Math.min(args[2], MAX_REQUEST_LINE);
+  if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes[offset] & 255)))
+    return null;
   let line = "";
   for (let i = 0; i < length; i++) {
     const b = bytes[offset + i] & 255;

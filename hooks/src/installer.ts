@@ -35,6 +35,8 @@ function requestLine(args: any[]): string | null {
     const bytes = args[0];
     const offset: number = args[1];
     const length: number = Math.min(args[2], MAX_REQUEST_LINE);
+    // Each byte read is a JNI call: give up on the first byte unless it can start a method (body chunks).
+    if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes[offset] & 0xff))) return null;
     let line = "";
     for (let i = 0; i < length; i++) {
         const b = bytes[offset + i] & 0xff;
