@@ -30,9 +30,10 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
         "identifier": ("identifier_access", "device_identifier"),
         "accounts": ("identifier_access", "device_identifier"),
         "installed_apps": ("identifier_access", "device_identifier"),
-        "microphone": ("biometric_capture", "biometric"), "camera": (None, None), "socket": (None, None)}
+        "microphone": ("biometric_capture", "biometric"), "camera": (None, None), "socket": (None, None),
+        "request": (None, None)}
     without = {c.id: (c.plumbing, sorted(c.used_by)) for c in PRIVACY_APIS.categories if c.finding_type is None}
-    assert without == {"socket": (True, [HOOK]), "camera": (False, [STATIC])}
+    assert without == {"socket": (True, [HOOK]), "request": (True, [HOOK]), "camera": (False, [STATIC])}
     assert all(c.note for c in PRIVACY_APIS.categories if c.finding_type is None)
     assert HOOK_TYPES == {c: t for c, (t, _d) in made.items() if t is not None}
     assert HOOK_DATA == {"clipboard_read": "clipboard", "location_access": "location",
@@ -50,7 +51,7 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
 def test_consumers_use_exactly_the_catalogues_categories() -> None:
     assert PRIVACY_APIS.categories_used_by(HOOK) == {"clipboard", "location", "biometric_capture", "biometric_auth",
                                                      "identifier", "accounts", "installed_apps", "microphone",
-                                                     "socket"}
+                                                     "socket", "request"}
     assert PRIVACY_APIS.categories_used_by(STATIC) == {"clipboard", "location", "biometric_capture",
                                                        "biometric_auth", "identifier", "accounts",
                                                        "installed_apps", "microphone", "camera"}
@@ -91,8 +92,10 @@ def test_the_agent_hooks_exactly_the_catalogues_hook_entries() -> None:
             spec["argMatch"] = {"index": api.arg_match.index, "contains": api.arg_match.contains}
         if api.overload is not None:
             spec["overload"] = list(api.overload)
+        if api.runtime is not None:
+            spec["runtime"] = api.runtime
         expected.append(spec)
-    assert len(expected) == 44
+    assert len(expected) == 47
     assert _bundled_catalogue() == expected
 
 
@@ -125,8 +128,10 @@ BAD = [
     (lambda d: _api(d, "getImei").update(hooked=True),
      "apis[44]: unknown key(s) 'hooked'"),
     (lambda d: d["apis"].append(dict(_api(d, "getImei"))),
-     "apis[64] (android.telephony.TelephonyManager.getImei): duplicate entry"),
-    (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[10] (camera): duplicate category"),
+     "apis[67] (android.telephony.TelephonyManager.getImei): duplicate entry"),
+    (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[11] (camera): duplicate category"),
+    (lambda d: _api(d, "getImei").update(runtime="ios"),
+     "apis[44] (android.telephony.TelephonyManager.getImei): runtime must be one of android, jvm"),
     (lambda d: _api(d, "getImei").update(category="contacts"),
      "apis[44] (android.telephony.TelephonyManager.getImei): unknown category 'contacts'"),
     (lambda d: _api(d, "getImei").update(category=["identifier"]),

@@ -1,5 +1,7 @@
-"""Where a flow went: the IP address seen at capture time (never re-resolved), its country in two views
-(DB-IP physical location; RIR registration + geofeeds), and its AS number and operator.
+"""Layer (a) of a Chapter V assessment, the endpoint observed: the IP address seen at capture time (never
+re-resolved), its physical location with the dataset named, its AS number and operator, and its registration
+country (corroboration only). Addresses of anycast and CDN networks (bundled dataset cdn-networks) have no
+location a dataset can establish, whatever country it names.
 
 The user's override table wins; a user may also point to a MaxMind-format mmdb for the physical view.
 """
@@ -9,10 +11,12 @@ from __future__ import annotations
 import csv
 import gzip
 import ipaddress
+import json
 import socket
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import maxminddb
@@ -21,6 +25,40 @@ from auditor.contract.findings import Destination
 from auditor.datasets.registry import verified_path
 from auditor.errors import InputError
 from auditor.world import World
+
+
+def normalise_ip(text: str | None) -> str | None:
+    """The address in one canonical form before any look-up: brackets, a port after brackets and an IPv6 zone
+    dropped, an IPv4-mapped IPv6 address as the IPv4 address it carries. None when it is no address."""
+    if not text:
+        return None
+    value = text.strip()
+    if value.startswith("["):
+        value = value[1:].partition("]")[0]
+    value = value.partition("%")[0]
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+@dataclass(frozen=True)
+class Network:
+    """An anycast or CDN network from the cdn-networks dataset."""
+    asn: int
+    operator: str
+    kind: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def cdn_networks() -> dict[int, Network]:
+    with open(verified_path("cdn-networks"), encoding="utf-8") as handle:
+        return {int(n["asn"]): Network(int(n["asn"]), n["operator"], n["kind"], n["source"])
+                for n in json.load(handle)["networks"]}
 
 
 @dataclass(frozen=True)
@@ -32,10 +70,25 @@ class Located:
     asn: int | None
     operator: str | None
     sources: tuple[str, ...]
+    location_source: str | None = None
+
+    @property
+    def network(self) -> Network | None:
+        return cdn_networks().get(self.asn) if self.asn is not None else None
 
     def as_record(self) -> Destination:
+        network = self.network
+        note = None
+        if network is not None:
+            note = (f"AS{network.asn} ({network.operator}) is a {network.kind} network: the same address is "
+                    f"served from many countries, so no location can be established from it "
+                    f"(cdn-networks: {network.source})")
         return Destination(ip=self.ip, country_physical=self.country_physical,
-                           country_registered=self.country_registered, asn=self.asn, operator=self.operator)
+                           location_source=self.location_source if self.country_physical else None,
+                           location_established=None if self.country_physical is None and network is None
+                           else network is None,
+                           location_note=note, country_registered=self.country_registered, asn=self.asn,
+                           operator=self.operator)
 
 
 def _mmdb_country(reader: maxminddb.Reader, ip: str) -> str | None:
@@ -98,6 +151,8 @@ class Destinations:
             self._cache[ip] = self._lookup(ip)
         found = self._cache[ip]
         self.used.update(found.sources)
+        if found.network is not None:
+            self.used.add("cdn-networks")
         return found
 
     def _asn_table(self, version: int) -> AsnTable:
@@ -106,18 +161,18 @@ class Destinations:
         return self._asn[version]
 
     def _lookup(self, ip: str) -> Located:
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return Located(ip, None, None, None, None, ())
-        key = str(address)
+        key = normalise_ip(ip)
+        if key is None:
+            return Located(ip[:100], None, None, None, None, ())
+        address = ipaddress.ip_address(key)
         override = self.overrides.ips.get(key)
         if override:
             return Located(key, override.country_physical, override.country_registered,
-                          override.asn, override.operator, ("world-overrides",))
+                           override.asn, override.operator, ("world-overrides",), "world-overrides")
         if not address.is_global:
             return Located(key, None, None, None, None, ())
         asn = self._asn_table(address.version).get(int(address))
         return Located(key, _mmdb_country(self.physical, key), _mmdb_country(self.registered, key),
-                           asn[0] if asn else None, asn[1] if asn else None,
-                           (self.physical_source, "geo-whois-asn-country", f"asn-ipv{address.version}"))
+                       asn[0] if asn else None, asn[1] if asn else None,
+                       (self.physical_source, "geo-whois-asn-country", f"asn-ipv{address.version}"),
+                       self.physical_source)

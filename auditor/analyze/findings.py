@@ -3,7 +3,9 @@
 Findings are aggregated while the flows stream past: one finding per distinct (type, data category,
 actor, recipient host, destination IP, consent state, transfer outcome and day), holding the first
 MAX_EVIDENCE pieces of evidence and a count of all occurrences, so memory is bounded by the number of
-distinct findings and not by the number of flows. Every finding is a contract record
+distinct findings and not by the number of flows. One exchange is one piece of evidence listing every value
+found in it, whichever finding cites it; `Tally` counts exchanges, recipients and data categories for the
+summary, which is what a reader should count. Every finding is a contract record
 (auditor/contract/findings.py); this module is the one place that decides what a finding says.
 """
 
@@ -18,6 +20,7 @@ from auditor.case.canonical import canonical_json, sha256_hex
 from auditor.catalogue import PRIVACY_APIS
 from auditor.contract.findings import (
     Actor,
+    ConsentClock,
     Destination,
     Evidence,
     EvidenceSet,
@@ -25,9 +28,19 @@ from auditor.contract.findings import (
     FoundValue,
     PlantedValue,
     Recipient,
+    Summary,
     Transfer,
 )
-from auditor.contract.vocabulary import ActorBasis, Confidence, DataCategory, FindingType, TransferOutcome, ValueSource
+from auditor.contract.vocabulary import (
+    ActorBasis,
+    Confidence,
+    ConsentTiming,
+    DataCategory,
+    FindingType,
+    RecipientRole,
+    TransferOutcome,
+    ValueSource,
+)
 
 MAX_EVIDENCE = 20
 MAX_LOCATIONS = 20
@@ -110,42 +123,83 @@ class FindingSet:
 
 
 def _core(kind: FindingType, category: DataCategory | None, actor: Actor | None, recipient: Recipient | None,
-          destination: Destination | None, before_consent: bool | None, confidence: Confidence,
+          destination: Destination | None, timing: ConsentTiming | None, confidence: Confidence,
           **extra: Any) -> dict[str, Any]:
+    before = None if timing is None else timing in (ConsentTiming.BEFORE, ConsentTiming.NO_MARK)
     return {"type": kind, "data_category": category, "actor": actor, "recipient": recipient,
-            "destination": destination, "before_consent": before_consent, "confidence": confidence, **extra}
+            "destination": destination, "before_consent": before, "consent_timing": timing,
+            "confidence": confidence, **extra}
+
+
+@dataclass
+class Tally:
+    """The summary's counts: exchanges, recipients and data categories (auditor/contract Summary)."""
+    exchanges: int = 0
+    with_data: int = 0
+    before_consent: int = 0
+    at_consent: int = 0
+    recipients: set[str] = field(default_factory=set)
+    third_parties: set[str] = field(default_factory=set)
+    categories: set[DataCategory] = field(default_factory=set)
+
+    def count(self, recipient: Recipient, timing: ConsentTiming | None, hits: list[Hit]) -> None:
+        self.exchanges += 1
+        if recipient.role != RecipientRole.FIRST_PARTY:
+            self.recipients.add(recipient.domain or recipient.host)
+            if recipient.third_party:
+                self.third_parties.add(recipient.domain or recipient.host)
+        if hits:
+            self.with_data += 1
+            self.categories.update(DataCategory(h.category) for h in hits)
+            self.before_consent += timing in (ConsentTiming.BEFORE, ConsentTiming.NO_MARK)
+            self.at_consent += timing == ConsentTiming.AT
+
+    def summary(self, clock: ConsentClock) -> Summary:
+        return Summary(exchanges=self.exchanges, exchanges_with_personal_data=self.with_data,
+                       exchanges_before_consent=self.before_consent, exchanges_at_consent=self.at_consent,
+                       recipients=len(self.recipients), third_parties=len(self.third_parties),
+                       data_categories=tuple(sorted(self.categories)), consent_clock=clock)
 
 
 def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str | None, scheme: str,
                   body_sha256: str | None, actor: Actor | None, recipient: Recipient, destination: Destination,
-                  before_consent: bool, hits: list[Hit], transfer: Transfer | None, notes: list[str]) -> None:
-    base = {"ledger_seq": seq, "flow_artifact": artifact, "request_body_sha256": body_sha256,
-            "decoding_notes": tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10])}
+                  timing: ConsentTiming | None, hits: list[Hit], transfer: Transfer | None,
+                  outside_eea: bool, user_paste: bool, notes: list[str]) -> None:
+    """The findings of one exchange. `outside_eea`: the endpoint's established location is outside the EEA
+    (a fact); `user_paste`: a user's paste into the app's own code preceded this exchange to the first party."""
+    ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
+    evidence = Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
+                        decoding_notes=tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10]),
+                        values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]))
+    first_party = recipient.role == RecipientRole.FIRST_PARTY
+    if not first_party:
+        out.add(_core(FindingType.RECIPIENT_CONTACTED, None, actor, recipient, destination, timing,
+                      Confidence.HIGH), when, evidence)
     if recipient.tracker:
-        out.add(_core(FindingType.TRACKER_CONTACTED, None, actor, recipient, destination, before_consent,
-                      Confidence.HIGH), when, Evidence(**base))
+        out.add(_core(FindingType.TRACKER_CONTACTED, None, actor, recipient, destination, timing,
+                      recipient.tracker_confidence or Confidence.HIGH), when, evidence)
     by_category: dict[str, list[Hit]] = {}
     for hit in hits:
         by_category.setdefault(hit.category, []).append(hit)
+    outcome = transfer.outcome if transfer else TransferOutcome.UNKNOWN
     for name in sorted(by_category):
         category = DataCategory(name)
-        group = sorted(by_category[name], key=lambda h: (h.location, h.what, h.form))
-        evidence = Evidence(**base, values=tuple(found_value(h) for h in group[:MAX_LOCATIONS]))
-        confidence = confidence_of(group)
-        outcome = transfer.outcome if transfer else TransferOutcome.UNKNOWN
-        out.add(_core(FindingType.PERSONAL_DATA_TRANSMITTED, category, actor, recipient, destination, before_consent,
+        confidence = confidence_of(by_category[name])
+        out.add(_core(FindingType.PERSONAL_DATA_TRANSMITTED, category, actor, recipient, destination, timing,
                       confidence, transfer_outcome=outcome), when, evidence)
         if category in TRANSMITTED_TYPES:
-            out.add(_core(TRANSMITTED_TYPES[category], category, actor, recipient, destination, before_consent,
-                          confidence), when, evidence)
+            extra = {"user_action": first_party and user_paste} if category == DataCategory.CLIPBOARD else {}
+            out.add(_core(TRANSMITTED_TYPES[category], category, actor, recipient, destination, timing,
+                          confidence, **extra), when, evidence)
         if scheme == "http":
             out.add(_core(FindingType.CLEARTEXT_PERSONAL_DATA, category, actor, recipient, destination,
-                          before_consent, confidence), when, evidence)
-        views = transfer.views if transfer else None
-        if transfer is not None and transfer.outcome != TransferOutcome.EEA and views is not None and any(
-                view.country for view in (views.entity_country, views.country_physical, views.country_registered)):
-            out.add(_core(FindingType.THIRD_COUNTRY_TRANSFER, category, actor, recipient, destination,
-                          before_consent, Confidence.MEDIUM, transfer=transfer), when, evidence)
+                          timing, confidence), when, evidence)
+    if hits and outside_eea:
+        out.add(_core(FindingType.DESTINATION_OUTSIDE_EEA, None, actor, recipient, destination, timing,
+                      Confidence.MEDIUM), when, evidence)
+    if hits and transfer is not None and transfer.chapter_v:
+        out.add(_core(FindingType.THIRD_COUNTRY_TRANSFER, None, actor, recipient, destination, timing,
+                      Confidence.MEDIUM, transfer=transfer), when, evidence)
 
 
 def planted_value(planted: dict[str, Any]) -> PlantedValue | None:
@@ -167,16 +221,21 @@ def planted_value(planted: dict[str, Any]) -> PlantedValue | None:
     return PlantedValue(what=what[:100], value=scalar(planted.get("value")), original=original)
 
 
-def hook_findings(out: FindingSet, row: Any, before_consent: bool) -> None:
+def user_paste(row: Any) -> bool:
+    """A clipboard read below one of the frames through which Android delivers a user's paste."""
+    return any(frame.startswith(PASTE_FRAMES) for frame in row.stack)
+
+
+def hook_findings(out: FindingSet, row: Any, timing: ConsentTiming | None) -> None:
     kind = HOOK_TYPES.get(row.category)
     if kind is None:
         return
     extra: dict[str, Any] = {"api": row.api}
     if kind == FindingType.CLIPBOARD_READ:
-        extra["user_action"] = any(frame.startswith(PASTE_FRAMES) for frame in row.stack)
+        extra["user_action"] = user_paste(row)
     planted = planted_value(row.planted) if row.planted else None
     evidence = Evidence(ledger_seq=int(row.seq), stack=tuple(row.stack[:12]), planted=planted)
-    out.add(_core(kind, HOOK_DATA[kind], row.actor, None, None, before_consent, Confidence.HIGH, **extra),
+    out.add(_core(kind, HOOK_DATA[kind], row.actor, None, None, timing, Confidence.HIGH, **extra),
             iso(row.time), evidence)
 
 

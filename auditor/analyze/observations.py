@@ -1,8 +1,8 @@
 """Observations: the case's ledger read into plain records and pandas tables, nothing interpreted yet.
 
 Two passes over the ledger keep memory flat: `read_context` collects the small things (hook events,
-static facts, operator marks, planted values) and a narrow flow index (seq, client port, time) for the
-socket join; `iter_flows` then streams the flow events one at a time.
+static facts, operator marks, planted values) and a narrow flow index (seq, client port, time, request line)
+for the joins; `iter_flows` then streams the flow events one at a time.
 """
 
 from __future__ import annotations
@@ -88,13 +88,15 @@ def event_actor(body: dict[str, Any], package: str | None) -> Actor | None:
 def _hook_row(record: dict[str, Any], package: str | None) -> dict[str, Any]:
     body = record["body"]
     socket = body.get("socket") if isinstance(body.get("socket"), dict) else {}
+    line = body.get("request_line")
     return {"seq": record["seq"], "time": parse_time(body.get("time")) or parse_time(record["t_wall"]),
             "api": str(body.get("api", "")), "category": str(body.get("category", "")),
             "actor": event_actor(body, package), "stack": stack_of(body),
             "planted": body.get("planted") if isinstance(body.get("planted"), dict) else None,
             "args": body.get("args") if isinstance(body.get("args"), list) else None,
             "result": body.get("result"), "local_port": socket.get("local_port"),
-            "thread": body.get("thread") if isinstance(body.get("thread"), str) else None}
+            "thread": body.get("thread") if isinstance(body.get("thread"), str) else None,
+            "request_line": line if isinstance(line, str) else None}
 
 
 def planted_items(planted: Any) -> list[dict[str, str]]:
@@ -122,7 +124,7 @@ def planted_items(planted: Any) -> list[dict[str, str]]:
 
 def read_context(case: Case) -> Context:
     hooks: list[dict[str, Any]] = []
-    index: list[tuple[int, int | None, datetime | None]] = []
+    index: list[tuple[int, int | None, datetime | None, str | None]] = []
     scans: list[dict[str, Any]] = []
     accepted: list[tuple[datetime, int]] = []
     refused: list[tuple[datetime, int]] = []
@@ -141,7 +143,7 @@ def read_context(case: Case) -> Context:
         if kind in FLOW_KINDS:
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
-            index.append((record["seq"], client.get("port"), parse_time(stamps.get("start"))))
+            index.append((record["seq"], client.get("port"), parse_time(stamps.get("start")), _request_key(body)))
         elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
         elif kind == Kind.HOOK_PLANTED:
@@ -158,10 +160,11 @@ def read_context(case: Case) -> Context:
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
-                                              "args", "result", "local_port", "thread"])
-    flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start"])
+                                              "args", "result", "local_port", "thread", "request_line"])
+    flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start", "request"])
     context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
-    context.flow_actor = join_sockets(hook_frame, flow_frame)
+    # the code that sent a request wins over the code that opened its (possibly pooled) connection
+    context.flow_actor = join_sockets(hook_frame, flow_frame) | join_requests(hook_frame, flow_frame)
     context.method_records = method_records
     context.planted_returned = returned
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
@@ -208,6 +211,48 @@ def join_sockets(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
         if isinstance(row.actor, Actor):
             result[int(row.seq)] = row.actor.model_copy(update={"basis": ActorBasis.CONNECTION,
                                                                 "hook_seq": int(row.hook_seq)})
+    return result
+
+
+def _request_key(body: dict[str, Any]) -> str | None:
+    """A flow's request as "METHOD target" in origin form, to compare with a request hook event's line."""
+    request = body.get("request") if isinstance(body.get("request"), dict) else {}
+    method, path = request.get("method"), request.get("path")
+    return f"{method} {path}" if isinstance(method, str) and isinstance(path, str) else None
+
+
+def _line_key(line: str) -> str:
+    """A request line ("POST https://host/p?q HTTP/1.1" or "POST /p?q HTTP/1.1") as "METHOD target" in origin form."""
+    method, _, rest = line.partition(" ")
+    target = rest.rpartition(" ")[0]
+    if "://" in target:
+        target = "/" + target.split("://", 1)[1].partition("/")[2]
+    return f"{method} {target}"
+
+
+def join_requests(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+    """Flow seq -> actor of the request hook event that handed this request to its connection (ActorBasis.STACK:
+    the code that sent it). Joined by connection and order, not by time: on each client port the requests are
+    taken in the order the app wrote them and the flows in the order the proxy saw them; a flow takes the next
+    request whose line is its own, so a request that never reached the proxy does not shift the others."""
+    requests = hooks[(hooks["category"] == "request") & hooks["local_port"].notna() & hooks["request_line"].notna()]
+    known = flows[flows["client_port"].notna() & flows["request"].notna()]
+    if requests.empty or known.empty:
+        return {}
+    pending: dict[int, list[Any]] = {}
+    for row in requests.sort_values(["seq"]).itertuples(index=False):
+        pending.setdefault(int(row.local_port), []).append(row)
+    result: dict[int, Actor] = {}
+    ordered = known.assign(order=pd.to_datetime(known["start"], utc=True)).sort_values(["order", "seq"])
+    for flow in ordered.itertuples(index=False):
+        queue = pending.get(int(flow.client_port), [])
+        position = next((i for i, row in enumerate(queue) if _line_key(row.request_line) == flow.request), None)
+        if position is None:
+            continue
+        row = queue[position]
+        del queue[:position + 1]
+        if isinstance(row.actor, Actor):
+            result[int(flow.seq)] = row.actor.model_copy(update={"basis": ActorBasis.STACK, "hook_seq": int(row.seq)})
     return result
 
 

@@ -1,8 +1,12 @@
-"""Who receives a flow: host -> registrable domain (Public Suffix List, ICANN section, offline) -> operating
-company -> parent -> country of establishment, naming the dataset behind each answer.
+"""Layer (b) of a Chapter V assessment, who receives a flow: host -> registrable domain (Public Suffix List,
+ICANN section, offline) -> service -> the legal entity that receives EEA users' data on the capture date ->
+parent, each step naming its source; and the recipient's role towards the app's controller.
 
-Sources, in order: the user's override table, then the X-Ray 2020 owner list. Exodus network signatures
-say whether the host is a known tracker endpoint.
+Sources, in order: the user's override table, the bundled recipients table, then the X-Ray 2020 owner list
+(which names a group, never the receiving entity). The first party — the app's controller given for the
+case, its declared domains, or an override entry marked first_party — is never a third party; "third party"
+(GDPR Art. 4(10)) needs a sourced role, anyone else is "other recipient". Exodus network signatures say
+whether the host is a known tracker endpoint (analyze/signatures.py).
 """
 
 from __future__ import annotations
@@ -11,19 +15,31 @@ import importlib.metadata
 import itertools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import publicsuffixlist
 
+from auditor.analyze.signatures import Signatures
 from auditor.case.canonical import sha256_file
-from auditor.contract.findings import Actor, Recipient
+from auditor.contract.findings import Recipient, Step
+from auditor.contract.vocabulary import Confidence, RecipientRole
 from auditor.datasets.registry import verified_path
+from auditor.errors import InputError
 from auditor.world import World
 
-MAX_SIGNATURE = 300
+MAX_CONTROLLER_TEXT = 300
+MAX_CONTROLLER_DOMAINS = 50
+# The roles the recipients table may state, and whether each makes the recipient a third party (Art. 4(10)).
+ROLES = {"processor": RecipientRole.PROCESSOR, "joint_controller": RecipientRole.JOINT_CONTROLLER,
+         "independent_controller": RecipientRole.THIRD_PARTY}
+# The datasets a step's source may name before its colon, recorded in inputs.json when used.
+DATASET_NAMES = frozenset({"recipients", "xray-owners", "world-overrides"})
+THIRD_PARTY = {RecipientRole.FIRST_PARTY: False, RecipientRole.PROCESSOR: False,
+               RecipientRole.JOINT_CONTROLLER: False, RecipientRole.THIRD_PARTY: True}
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +68,32 @@ def registrable_domain(host: str) -> str:
 
 
 @dataclass(frozen=True)
+class Controller:
+    """The app's controller (the exporter), as given for the case (`auditor case new --controller`)."""
+    name: str
+    source: str
+    domains: tuple[str, ...] = ()
+
+    @classmethod
+    def from_case(cls, info: dict[str, Any]) -> Controller | None:
+        value = info.get("controller")
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
+            raise InputError("case.json controller", "must be an object with a non-empty name")
+        domains = value.get("domains") or []
+        if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+            raise InputError("case.json controller.domains", "must be a list of domain names")
+        source = value.get("source") if isinstance(value.get("source"), str) else "not stated"
+        return cls(value["name"][:MAX_CONTROLLER_TEXT], source[:MAX_CONTROLLER_TEXT],
+                   tuple(d.lower().rstrip(".") for d in domains[:MAX_CONTROLLER_DOMAINS]))
+
+    def owns(self, host: str, domain: str, entity: str | None) -> bool:
+        return host in self.domains or domain in self.domains or (
+            entity is not None and entity.casefold() == self.name.casefold())
+
+
+@dataclass(frozen=True)
 class KnownRecipient:
     host: str
     domain: str
@@ -60,69 +102,149 @@ class KnownRecipient:
     entity_country: str | None
     dpf_certified: bool | None
     source: str | None
-    tracker: str | None          # Exodus tracker name when the host matches a network signature
-    first_party: bool = False    # stated by the override table: the app's own operator
+    tracker: str | None = None
+    tracker_confidence: Confidence | None = None
+    service: str | None = None
+    role: RecipientRole = RecipientRole.OTHER_RECIPIENT
+    steps: tuple[Step, ...] = ()
 
-    def third_party(self, actor: Actor | None) -> bool | None:
-        """Whether the recipient is someone other than the app's operator; None when nothing says."""
-        if self.first_party:
-            return False
-        if self.source is not None or self.tracker is not None:
-            return True         # a company named by the override table or by tracker datasets
-        if actor is not None and actor.first_party is False:
-            return True         # an SDK's code sent it
-        return None
+    @property
+    def first_party(self) -> bool:
+        return self.role == RecipientRole.FIRST_PARTY
 
-    def as_record(self, actor: Actor | None) -> Recipient:
-        return Recipient(host=self.host, domain=self.domain, entity=self.entity, parent=self.parent,
-                         entity_country=self.entity_country, source=self.source, tracker=self.tracker,
-                         third_party=self.third_party(actor))
+    def as_record(self) -> Recipient:
+        return Recipient(host=self.host, domain=self.domain, service=self.service, entity=self.entity,
+                         parent=self.parent, entity_country=self.entity_country, source=self.source,
+                         tracker=self.tracker, tracker_confidence=self.tracker_confidence, role=self.role,
+                         third_party=THIRD_PARTY.get(self.role), steps=self.steps)
 
 
+@dataclass(frozen=True)
+class Service:
+    """One entry of the bundled recipients table."""
+    name: str
+    domains_source: str
+    entities: tuple[dict[str, Any], ...]
+    parent: dict[str, Any] | None
+    role: RecipientRole | None
+    role_source: str | None
+    entities_note: str | None
+
+    def entity_on(self, day: date) -> dict[str, Any] | None:
+        """The entity receiving EEA users' data on the day: the EEA entity where there is one."""
+        valid = [e for e in self.entities if (e["from"] is None or date.fromisoformat(e["from"]) <= day)
+                 and (e["until"] is None or day <= date.fromisoformat(e["until"]))]
+        return next((e for e in valid if e["region"] == "EEA"), valid[0] if valid else None)
+
+
+@lru_cache(maxsize=1)
+def recipients_table() -> dict[str, Service]:
+    """Host or registrable domain -> service, from the bundled recipients dataset."""
+    with open(verified_path("recipients"), encoding="utf-8") as handle:
+        data = json.load(handle)
+    table: dict[str, Service] = {}
+    for entry in data["services"]:
+        role = entry.get("role")
+        service = Service(entry["service"], entry["domains_source"], tuple(entry["entities"]), entry.get("parent"),
+                          ROLES[role] if role else None, entry.get("role_source"), entry.get("entities_note"))
+        for domain in entry["domains"]:
+            table[domain] = service
+    return table
+
+
+@dataclass
 class Recipients:
-    def __init__(self, overrides: World):
-        self.overrides = overrides
-        self.used: set[str] = set()
+    overrides: World
+    controller: Controller | None = None
+    used: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
         with open(verified_path("xray-owners"), encoding="utf-8") as handle:
             owners = json.load(handle)
         self.owners: dict[str, dict[str, Any]] = {}
         for owner in owners:
             for domain in owner.get("doms", []):
                 self.owners.setdefault(domain.lower(), owner)
-        with open(verified_path("exodus-trackers"), encoding="utf-8") as handle:
-            trackers = json.load(handle)["trackers"]
-        self.signatures: list[tuple[re.Pattern[str], str]] = []
-        for key in sorted(trackers, key=lambda k: int(k) if str(k).isdigit() else 0):
-            tracker = trackers[key]
-            signature = tracker.get("network_signature") or ""
-            if signature and len(signature) <= MAX_SIGNATURE:
-                self.signatures.append((re.compile(signature), tracker["name"]))
-        self._cache: dict[str, KnownRecipient] = {}
+        self.signatures = Signatures(registrable_domain)
+        self._cache: dict[tuple[str, date | None], KnownRecipient] = {}
 
-    def lookup(self, host: str) -> KnownRecipient:
+    def lookup(self, host: str, day: date | None = None) -> KnownRecipient:
         host = host.lower().rstrip(".")
-        if host not in self._cache:
-            self._cache[host] = self._lookup(host)
-        found = self._cache[host]
-        if found.source:
-            self.used.add(found.source)
+        if (host, day) not in self._cache:
+            self._cache[(host, day)] = self._lookup(host, day)
+        found = self._cache[(host, day)]
+        self.used.update(name for s in found.steps if (name := s.source.partition(":")[0]) in DATASET_NAMES)
         if found.tracker:
             self.used.add("exodus-trackers")
         return found
 
-    def _lookup(self, host: str) -> KnownRecipient:
+    def _lookup(self, host: str, day: date | None) -> KnownRecipient:
         domain = registrable_domain(host)
-        tracker = next((name for pattern, name in self.signatures if pattern.search("." + host)), None)
+        match = self.signatures.match(host)
+        tracker = (match.tracker, match.confidence) if match else (None, None)
+        found = self._override(host, domain) or self._table(host, domain, day) or self._owner(host, domain) or \
+            KnownRecipient(host, domain, None, None, None, None, None)
+        found = KnownRecipient(found.host, found.domain, found.entity, found.parent, found.entity_country,
+                               found.dpf_certified, found.source, tracker[0], tracker[1], found.service, found.role,
+                               found.steps)
+        if self.controller is not None and self.controller.owns(host, domain, found.entity):
+            step = Step(step="first_party", value=self.controller.name,
+                        source=f"case controller ({self.controller.source})")
+            return KnownRecipient(found.host, found.domain, found.entity or self.controller.name, found.parent,
+                                  found.entity_country, found.dpf_certified, found.source or "case controller",
+                                  found.tracker, found.tracker_confidence, found.service, RecipientRole.FIRST_PARTY,
+                                  found.steps + (step,))
+        return found
+
+    def _override(self, host: str, domain: str) -> KnownRecipient | None:
         override = self.overrides.entities.get(host) or self.overrides.entities.get(domain)
-        if override:
-            return KnownRecipient(host, domain, override.entity, override.parent or override.entity,
-                                  override.country, override.dpf_certified, "world-overrides", tracker,
-                                  override.first_party)
+        if not override:
+            return None
+        steps = [Step(step="entity", value=override.entity, source="world-overrides")]
+        if override.parent:
+            steps.append(Step(step="parent", value=override.parent, source="world-overrides"))
+        role = RecipientRole.OTHER_RECIPIENT
+        if override.first_party:
+            role = RecipientRole.FIRST_PARTY
+            steps.append(Step(step="first_party", value=override.entity, source="world-overrides"))
+        return KnownRecipient(host, domain, override.entity, override.parent or override.entity, override.country,
+                              override.dpf_certified, "world-overrides", role=role, steps=tuple(steps))
+
+    def _table(self, host: str, domain: str, day: date | None) -> KnownRecipient | None:
+        table = recipients_table()
+        service = table.get(host) or table.get(domain)
+        if service is None:
+            return None
+        steps = [Step(step="service", value=service.name, source=f"recipients: {service.domains_source}")]
+        entity = service.entity_on(day) if day is not None else None
+        if entity is not None:
+            steps.append(Step(step="entity", value=f"{entity['entity']} ({entity['country']})",
+                              source=f"recipients: {entity['source']}"))
+        elif service.entities_note:
+            steps.append(Step(step="entity", value="not established", source=f"recipients: {service.entities_note}"))
+        parent = service.parent
+        if parent is not None:
+            steps.append(Step(step="parent", value=f"{parent['entity']} ({parent['country']})",
+                              source=f"recipients: {parent['source']}"))
+        if service.role is not None and service.role_source:
+            steps.append(Step(step="role", value=service.role.value, source=f"recipients: {service.role_source}"))
+        return KnownRecipient(host, domain, entity["entity"] if entity else None,
+                              parent["entity"] if parent else None, entity["country"] if entity else None, None,
+                              "recipients", service=service.name,
+                              role=service.role or RecipientRole.OTHER_RECIPIENT, steps=tuple(steps))
+
+    def _owner(self, host: str, domain: str) -> KnownRecipient | None:
+        """The X-Ray owner is a group, not the entity that receives EEA users' data: it names the parent only."""
         owner = self.owners.get(host) or self.owners.get(domain)
-        if owner:
-            country = str(owner.get("country") or "").upper()
-            country = {"UK": "GB"}.get(country, country)
-            return KnownRecipient(host, domain, owner.get("owner_name"),
-                             owner.get("root_parent") or owner.get("parent") or owner.get("owner_name"),
-                             country if re.match(r"^[A-Z]{2}$", country) else None, None, "xray-owners", tracker)
-        return KnownRecipient(host, domain, None, None, None, None, None, tracker)
+        if not owner:
+            return None
+        group = owner.get("root_parent") or owner.get("parent") or owner.get("owner_name")
+        if not isinstance(group, str):
+            return None
+        country = str(owner.get("country") or "").upper()
+        country = {"UK": "GB"}.get(country, country)
+        located = f" ({country})" if re.match(r"^[A-Z]{2}$", country) else ""
+        return KnownRecipient(host, domain, None, group, None, None, "xray-owners",
+                              steps=(Step(step="parent", value=group + located,
+                                          source="xray-owners: X-Ray 2020 owner list (group; the receiving "
+                                                 "entity is not named)"),))

@@ -8,20 +8,21 @@ derived from content, no wall-clock time in the outputs).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from auditor.analyze.attribution import EXODUS_DATASET
 from auditor.analyze.biometrics import face_measurements
+from auditor.analyze.consent import Clock
 from auditor.analyze.decode import Decoder
 from auditor.analyze.destinations import Destinations
-from auditor.analyze.findings import FindingSet, flow_findings, hook_findings, iso, sdk_findings
+from auditor.analyze.dpf import Participants, load_participants
+from auditor.analyze.findings import FindingSet, Tally, flow_findings, hook_findings, iso, sdk_findings, user_paste
 from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
 from auditor.analyze.observed import observe
 from auditor.analyze.personal import KnownValues, recognise
-from auditor.analyze.recipients import Recipients, psl_provenance
-from auditor.analyze.transfers import transfer
+from auditor.analyze.recipients import Controller, Recipients, psl_provenance
+from auditor.analyze.transfers import Exporter, country_law, transfer
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
 from auditor.case.confine import writable_dir
@@ -31,6 +32,7 @@ from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VE
 from auditor.contract.findings import Finding, Findings
 from auditor.contract.inputs import CaseReference, DatasetUsed, Inputs, LedgerHead
 from auditor.contract.verdicts import RulesetIdentity, Verdicts
+from auditor.contract.vocabulary import TransferOutcome
 from auditor.datasets.registry import provenance
 from auditor.rules.evaluate import evaluate
 from auditor.rules.schema import Ruleset, default_rules_dir, load_rulesets
@@ -46,13 +48,6 @@ class Result:
     verdicts: int
     flows: int
     out_dir: Path
-
-
-def _before_consent(context: Context, when: datetime | None) -> bool:
-    """True unless an operator consent mark precedes the moment (no mark at all counts as before)."""
-    if when is None:
-        return not context.consent_accepted
-    return not any(mark <= when for mark, _ in context.consent_accepted)
 
 
 def child_persona(persona: object) -> bool:
@@ -111,11 +106,17 @@ def device_values(device: Any) -> dict[str, Any]:
 
 
 class Analysis:
-    def __init__(self, case: Case, rulesets: list[Ruleset], overrides: World, mmdb: Path | None):
+    def __init__(self, case: Case, rulesets: list[Ruleset], overrides: World, mmdb: Path | None,
+                 participants: Participants | None = None):
         self.case = case
         self.rulesets = rulesets
         self.overrides = overrides
-        self.recipients = Recipients(overrides)
+        self.participants = participants or Participants({})
+        self.controller = Controller.from_case(case.info)
+        self.exporter = Exporter(self.controller.name, self.controller.source) if self.controller else \
+            Exporter(None, "the app's controller was not given for the case (auditor case new --controller)")
+        self.recipients = Recipients(overrides, self.controller)
+        self.tally = Tally()
         self.destinations = Destinations(overrides, mmdb)
         self.destinations_mmdb = mmdb
         self.findings = FindingSet()
@@ -124,13 +125,17 @@ class Analysis:
 
     def run(self) -> list[Finding]:
         context = read_context(self.case)
+        self.clock = Clock.from_case(self.case.info.get("device"), context.consent_accepted)
         known = KnownValues(context.planted, device_values(self.case.info.get("device")),
                             face_measurements(context.hooks))
+        pastes = [row.time for row in context.hooks.itertuples(index=False)
+                  if row.category == "clipboard" and row.time is not None and user_paste(row)]
+        self.first_paste = min(pastes) if pastes else None
         active: dict[str, list[int]] = {}
         for record in iter_flows(self.case):
             self._flow(context, known, record, active)
         for row in context.hooks.itertuples(index=False):
-            hook_findings(self.findings, row, _before_consent(context, row.time))
+            hook_findings(self.findings, row, self.clock.timing(row.time, device_clock=True))
             sdk = row.actor.sdk if row.actor is not None else None
             if sdk:
                 active.setdefault(sdk.lower(), []).append(int(row.seq))
@@ -155,28 +160,41 @@ class Analysis:
             decoder.header(name, value)
         _request_body(self.case, request, decoder)
         hits = known.search(decoder.decoded) + recognise(decoder.decoded)
-        recipient = self.recipients.lookup(host)
+        recipient = self.recipients.lookup(host, when.date() if when else None)
         server_ip = _dict(body.get("server")).get("ip")
-        destination = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
+        located = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
+        destination = located.as_record()
         if recipient.tracker:
             active.setdefault(recipient.tracker.lower(), []).append(record["seq"])
-        moved = None
+        moved, outside_eea = None, False
         if hits and when is not None:
             self.law_used = True
-            moved = transfer(when.date(), recipient.entity_country, destination.country_physical,
-                             destination.country_registered, recipient.dpf_certified)
+            if destination.location_established and destination.country_physical:
+                outside_eea = country_law(destination.country_physical, when.date()).outcome != TransferOutcome.EEA
+            if not recipient.first_party:
+                status = self.participants.status(recipient.entity, when.date(), recipient.dpf_certified)
+                moved = transfer(when.date(), self.exporter, recipient.entity, recipient.entity_country, status)
         actor = context.flow_actor.get(record["seq"])
         artifact, body_sha256 = record.get("artifact"), request.get("body_sha256")
+        timing = self.clock.timing(when, device_clock=False)
+        shown = recipient.as_record()
+        self.tally.count(shown, timing, hits)
         flow_findings(self.findings, seq=record["seq"], artifact=artifact if isinstance(artifact, str) else None,
                       when=iso(when), scheme=str(request.get("scheme", "")).lower(),
                       body_sha256=body_sha256 if isinstance(body_sha256, str) else None,
-                      actor=actor, recipient=recipient.as_record(actor), destination=destination.as_record(),
-                      before_consent=_before_consent(context, when), hits=hits, transfer=moved,
+                      actor=actor, recipient=shown, destination=destination, timing=timing, hits=hits,
+                      transfer=moved, outside_eea=outside_eea,
+                      user_paste=self.first_paste is not None and when is not None and self.first_paste <= when,
                       notes=decoder.decoded.notes)
 
     def inputs(self) -> Inputs:
         seal = self.case.root / SEAL_FILE
         datasets = [DatasetUsed(**psl_provenance())]
+        if self.participants.path is not None:
+            datasets.append(DatasetUsed(name="dpf-participants", version="user-supplied",
+                                        path_name=self.participants.path.name, sha256=self.participants.sha256 or "",
+                                        licence="user-supplied", attribution="DPF participant records given with "
+                                                                             "--dpf"))
         used = self.recipients.used | self.destinations.used | ({"eu-transfers"} if self.law_used else set()) | (
             {EXODUS_DATASET} if self.context.attribution_used else set())
         for name in sorted(used):
@@ -207,17 +225,18 @@ class Analysis:
 
 
 def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = None,
-            mmdb: Path | None = None) -> Result:
+            mmdb: Path | None = None, dpf: Path | None = None) -> Result:
     case = Case.open(case_dir)
     rulesets = load_rulesets(rules_dir or default_rules_dir())
     overrides = load_world(world, Addresses.ANY) if world else World()     # an override table: real addresses
-    analysis = Analysis(case, rulesets, overrides, mmdb)
+    analysis = Analysis(case, rulesets, overrides, mmdb, load_participants(dpf) if dpf else None)
     findings = analysis.run()
     case_context = {"child_persona": child_persona(case.info.get("persona")),
                     "consent_recorded": bool(analysis.context.consent_accepted)}
     verdicts = evaluate(rulesets, findings, case_context)
     out = writable_dir(case.root, ANALYSIS_DIR)
-    write_documents({out / FINDINGS_FILE: Findings(findings=tuple(findings)),
+    summary = analysis.tally.summary(analysis.clock.record())
+    write_documents({out / FINDINGS_FILE: Findings(summary=summary, findings=tuple(findings)),
                      out / VERDICTS_FILE: Verdicts(verdicts=tuple(verdicts)),
                      out / OBSERVED_FILE: observe(analysis.context, analysis.flows),
                      out / INPUTS_FILE: analysis.inputs()})

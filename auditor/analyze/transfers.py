@@ -1,10 +1,13 @@
-"""GDPR Chapter V outcome of one flow carrying personal data, under the law in force on the capture date.
+"""GDPR Chapter V outcome of one flow carrying personal data, under the law in force on the capture date,
+per EDPB Guidelines 05/2021: an exporter (the app's controller), a disclosure to a different entity, and
+that importer's establishment in a third country.
 
-The dated table (bundled dataset eu-transfers) lists EEA membership and adequacy decisions with the days
-they were in force. Each country view (the recipient company's country of establishment, the server's
-physical country, its registration country) gets an outcome; the flow's outcome is the least protective
-of the views that are known, so a disagreement between views is never resolved in the app's favour, and
-all views are shown side by side.
+The outcome rests on the recipient layer alone — the legal entity that receives EEA users' data on the
+capture date and its country of establishment (analyze/recipients.py). The endpoint layer (server location,
+operator, registration country: analyze/destinations.py) is shown beside it as corroboration and never
+decides. Under a decision that covers only certified organisations (the DPF) the outcome names the decision
+and the recipient's status from a dated participant record (analyze/dpf.py): covered, not covered, or not
+established. The dated table (bundled dataset eu-transfers) lists EEA membership and adequacy decisions.
 """
 
 from __future__ import annotations
@@ -15,16 +18,26 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from auditor.contract.findings import CountryView, Transfer, TransferViews
-from auditor.contract.vocabulary import TransferOutcome
+from auditor.analyze.dpf import Status
+from auditor.contract.findings import DpfStatus, Transfer
+from auditor.contract.vocabulary import Certification, TransferOutcome
 from auditor.datasets.registry import verified_path
 
-ORDER = {"eea": 0, "adequate": 1, "unknown": 2, "third_country_no_adequacy": 3}
-CANNOT_PROVE = ("Network observation shows where data was sent, not what happens after: onward transfers, "
-                "remote access from other countries, the contract between the app and the recipient "
-                "(standard contractual clauses or binding corporate rules under GDPR Art. 46) and whether an "
-                "Art. 49 derogation applies cannot be seen. Country views come from IP datasets and "
-                "company lists, which can be wrong for CDN and anycast addresses.")
+CANNOT_PROVE = ("Network observation cannot establish: remote access to the data from other countries, onward "
+                "transfers by the recipient, the contract between the app's controller and the recipient "
+                "(standard contractual clauses or binding corporate rules, GDPR Art. 46), whether an Art. 49 "
+                "derogation applies, or where the data are stored. The server's location and the IP block's "
+                "registration country are network context only; the outcome rests on the recipient entity and "
+                "its country of establishment, from the sources named for each step.")
+BY_CERTIFICATION = {Certification.COVERED: TransferOutcome.ADEQUATE,
+                    Certification.NOT_COVERED: TransferOutcome.NOT_COVERED,
+                    Certification.NOT_ESTABLISHED: TransferOutcome.UNKNOWN}
+
+
+@dataclass(frozen=True)
+class Exporter:
+    name: str | None
+    source: str | None
 
 
 @lru_cache(maxsize=1)
@@ -39,49 +52,53 @@ def _in_force(entry_from: str | None, entry_until: str | None, day: date) -> boo
 
 
 @dataclass(frozen=True)
-class ViewOutcome:
-    outcome: str
+class CountryLaw:
+    """What the dated table says for one country on one day."""
+    outcome: TransferOutcome
     instrument: str | None
     note: str | None
+    requires_certification: bool = False
 
 
-def country_outcome(country: str | None, day: date, dpf_certified: bool | None) -> ViewOutcome:
-    if not country:
-        return ViewOutcome("unknown", None, "country not known")
+def country_law(country: str, day: date) -> CountryLaw:
     table = law_table()
     for member in table["eea"]:
         if member["country"] == country and _in_force(member["from"], member["until"], day):
-            return ViewOutcome("eea", None, member.get("note"))
+            return CountryLaw(TransferOutcome.EEA, None, member.get("note"))
     for decision in table["adequacy"]:
-        if decision["country"] != country or not _in_force(decision["in_force_from"], decision["in_force_until"],
-                                                             day):
-            continue
-        if not decision["requires_certification"]:
-            return ViewOutcome("adequate", decision["instrument"], decision.get("scope"))
-        if dpf_certified is True:
-            return ViewOutcome("adequate", decision["instrument"], "recipient stated to be self-certified")
-        if dpf_certified is None:
-            return ViewOutcome("unknown", decision["instrument"],
-                               f"{decision['instrument']} covers only self-certified organisations; whether "
-                               "this recipient is certified is not known to the datasets")
-        return ViewOutcome("third_country_no_adequacy", None,
-                           f"{decision['instrument']} covers only self-certified organisations; this "
-                           "recipient is stated not to be certified")
-    return ViewOutcome("third_country_no_adequacy", None, "no adequacy decision in force on that day")
+        if decision["country"] == country and _in_force(decision["in_force_from"], decision["in_force_until"], day):
+            return CountryLaw(TransferOutcome.ADEQUATE, decision["instrument"], decision.get("scope"),
+                              bool(decision["requires_certification"]))
+    return CountryLaw(TransferOutcome.THIRD_COUNTRY_NO_ADEQUACY, None, "no adequacy decision in force on that day")
 
 
-def transfer(day: date, entity_country: str | None, country_physical: str | None,
-             country_registered: str | None, dpf_certified: bool | None) -> Transfer:
-    views = {"entity_country": entity_country, "country_physical": country_physical,
-             "country_registered": country_registered}
-    outcomes = {name: country_outcome(country, day, dpf_certified) for name, country in views.items()}
-    known = [o for name, o in outcomes.items() if views[name]]
-    worst = max(known, key=lambda o: ORDER[o.outcome]) if known else ViewOutcome("unknown", None, None)
+def transfer(day: date, exporter: Exporter, entity: str | None, entity_country: str | None,
+             certification: Status) -> Transfer:
+    """The assessment for a recipient entity (None where the recipient layer does not establish one)."""
     law = "Regulation (EU) 2016/679, Chapter V (Art. 44-50)" if day >= date.fromisoformat(
         law_table()["gdpr_applies_from"]) else "Directive 95/46/EC, Art. 25-26"
-    return Transfer(
-        outcome=TransferOutcome(worst.outcome), instrument=worst.instrument, date=day.isoformat(), law=law,
-        views=TransferViews(**{name: CountryView(country=views[name], outcome=TransferOutcome(o.outcome),
-                                                 instrument=o.instrument, note=o.note)
-                               for name, o in outcomes.items()}),
-        cannot_prove=CANNOT_PROVE)
+    common = {"date": day.isoformat(), "law": law, "exporter": exporter.name, "exporter_source": exporter.source,
+              "recipient_entity": entity, "recipient_country": entity_country, "cannot_prove": CANNOT_PROVE}
+    if entity is None or entity_country is None:
+        return Transfer(outcome=TransferOutcome.UNKNOWN, chapter_v=None,
+                        note="the legal entity receiving the data and its establishment are not established by "
+                             "the datasets; a server location does not stand in for them", **common)
+    found = country_law(entity_country, day)
+    if found.outcome == TransferOutcome.EEA:
+        return Transfer(outcome=found.outcome, chapter_v=False,
+                        note="recipient established in the EEA: this disclosure is not a transfer under Chapter V; "
+                             "its onward transfers cannot be seen", **common)
+    if not found.requires_certification:
+        return Transfer(outcome=found.outcome, instrument=found.instrument, chapter_v=True, note=found.note,
+                        **common)
+    assert found.instrument is not None
+    status = DpfStatus(instrument=found.instrument, status=certification.status,
+                       record_source=certification.source, record_date=certification.checked)
+    note = {Certification.COVERED: f"{found.instrument} covers the recipient: certified on the capture date",
+            Certification.NOT_COVERED: f"{found.instrument} covers only certified organisations; the recipient "
+                                       "was not certified on the capture date",
+            Certification.NOT_ESTABLISHED: f"{found.instrument} covers only certified organisations; whether the "
+                                           "recipient was certified on the capture date is not established (no "
+                                           "dated participant record)"}[certification.status]
+    return Transfer(outcome=BY_CERTIFICATION[certification.status], instrument=found.instrument, chapter_v=True,
+                    certification=status, note=note, **common)

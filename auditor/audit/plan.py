@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from auditor.audit.components import Interception
 from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
@@ -53,6 +54,7 @@ class AuditPlan:
     case_dir: Path
     apk: Path | None = None
     persona: str | None = None
+    controller: dict[str, Any] | None = None     # the app's controller for case.json (case new --controller)
     scenario: str | None = None             # None: "live audit of PACKAGE"
     duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
     until_app_ends: bool = False            # the observation also ends when the app ends by itself

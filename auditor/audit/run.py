@@ -126,7 +126,7 @@ class Audit:
         check_package(self.plan.package)
         self.case = Case.create(self.plan.case_dir, operator=self.plan.operator, persona=self.plan.persona,
                                 scenario=self.plan.scenario or f"live audit of {self.plan.package}",
-                                command_line=self.plan.command_line)
+                                command_line=self.plan.command_line, controller=self.plan.controller)
         self.ledger = self.case.ledger(fsync_interval=0)
         progress = Progress(self.say, LedgerCounter(self.case.ledger_path))
         steps = self._steps()

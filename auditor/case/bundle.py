@@ -35,7 +35,7 @@ CASE_FORMAT = "auditor-case/1"
 MAX_CASE_JSON_BYTES = 4 << 20
 # Sections other parts of auditor may set in case.json; anything else is a programming error.
 SECTIONS = frozenset({"app", "device", "capture", "instrumentation", "datasets", "rulesets", "persona",
-                      "scenario", "planted", "imports", "ended"})
+                      "scenario", "controller", "planted", "imports", "ended"})
 
 
 def tool_provenance() -> dict[str, str]:
@@ -129,7 +129,8 @@ class Case:
     @classmethod
     def create(cls, root: Path, operator: str | None = None, persona: str | None = None,
                scenario: str | None = None, command_line: list[str] | None = None,
-               expert: dict[str, str] | None = None, questions: list[str] | None = None) -> Case:
+               expert: dict[str, str] | None = None, questions: list[str] | None = None,
+               controller: dict[str, Any] | None = None) -> Case:
         root = Path(root)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise InputError(root, "exists and is not an empty directory; a new case needs a fresh directory")
@@ -147,6 +148,8 @@ class Case:
             "expert": expert,
             "questions": list(questions or []),
         }
+        if controller is not None:
+            info["controller"] = controller     # the app's controller as given (analyze/recipients.py Controller)
         write_atomic(root / CASE_FILE, _pretty(info))
         (root / ARTIFACTS_DIR).mkdir()
         case = cls(root, info)

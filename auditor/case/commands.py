@@ -35,9 +35,14 @@ def case_group() -> None:
 @click.option("--expert-profile", type=click.Path(path_type=Path, dir_okay=False),
               help="JSON file {name, qualifications, independence} instead of the three options above.")
 @click.option("--question", "questions", multiple=True, help="A question posed to the expert (repeatable).")
+@click.option("--controller", help="The app's controller (the exporter; its recipients are never third parties).")
+@click.option("--controller-source", help="Where the controller is stated (store listing, privacy policy, date).")
+@click.option("--controller-domain", "controller_domains", multiple=True,
+              help="A domain the controller declares as its own (repeatable).")
 @json_option()
 def case_new(directory: Path, operator: str | None, persona: str | None, scenario: str | None, expert: str | None,
              qualifications: str, independence: str, expert_profile: Path | None, questions: tuple[str, ...],
+             controller: str | None, controller_source: str | None, controller_domains: tuple[str, ...],
              as_json: bool) -> None:
     """Create a new, empty case in DIRECTORY."""
     if expert_profile and (expert or qualifications or independence):
@@ -46,8 +51,13 @@ def case_new(directory: Path, operator: str | None, persona: str | None, scenari
         expert_from("--expert", expert, qualifications, independence) if expert else None)
     if who is None and (qualifications or independence):
         raise InputError("--expert", "qualifications and independence need the expert's name")
+    if (controller_source or controller_domains) and not controller:
+        raise click.UsageError("--controller-source and --controller-domain need --controller")
+    declared = {"name": controller, "source": controller_source or "not stated",
+                "domains": sorted({d.lower().rstrip(".") for d in controller_domains})} if controller else None
     case = Case.create(directory, operator=operator, persona=persona, scenario=scenario,
-                       expert=who.as_dict() if who else None, questions=questions_from(questions))
+                       expert=who.as_dict() if who else None, questions=questions_from(questions),
+                       controller=declared)
     emit({"case": str(case.root), "case_id": case.id}, as_json, f"created case {case.id} in {case.root}")
 
 

@@ -51,6 +51,7 @@ class Api:
     via_implementations: bool
     arg_match: ArgMatch | None
     overload: tuple[str, ...] | None
+    runtime: str | None = None      # "android" or "jvm": a runtime-internal class that exists only there
 
     @property
     def name(self) -> str:
@@ -81,7 +82,8 @@ class Catalogue:
 
 _TOP_KEYS = {"description", "categories", "apis"}
 _CATEGORY_KEYS = {"id", "finding_type", "data_category", "used_by", "plumbing", "note"}
-_API_KEYS = {"class", "method", "category", "used_by", "via_implementations", "arg_match", "overload"}
+_API_KEYS = {"class", "method", "category", "used_by", "via_implementations", "arg_match", "overload", "runtime"}
+RUNTIMES = ("android", "jvm")
 _ARG_MATCH_KEYS = {"index", "contains", "inlined_constant"}
 
 
@@ -147,7 +149,9 @@ class _Reader:
             raise self.fail(where, f"unknown category {raw['category']!r}")
         api = Api(raw["class"], raw["method"], raw["category"], self.consumers(raw["used_by"], where),
                   self.flag(raw.get("via_implementations", False), where), self.arg_match(raw.get("arg_match"), where),
-                  self.overload(raw.get("overload"), where))
+                  self.overload(raw.get("overload"), where), raw.get("runtime"))
+        if api.runtime is not None and api.runtime not in RUNTIMES:
+            raise self.fail(where, f"runtime must be one of {', '.join(RUNTIMES)}")
         if Consumer.STATIC in api.used_by and api.arg_match is not None and api.arg_match.inlined_constant is None:
             raise self.fail(where, "the static scan sees an argument only as an inlined constant: "
                                    "arg_match needs inlined_constant, or the entry is for the hook only")

@@ -9,7 +9,17 @@ from __future__ import annotations
 from pydantic import Field
 
 from auditor.contract.document import Record
-from auditor.contract.vocabulary import ActorBasis, Confidence, DataCategory, FindingType, TransferOutcome, ValueSource
+from auditor.contract.vocabulary import (
+    ActorBasis,
+    Certification,
+    Confidence,
+    ConsentTiming,
+    DataCategory,
+    FindingType,
+    RecipientRole,
+    TransferOutcome,
+    ValueSource,
+)
 
 FINDINGS_FORMAT = "auditor-findings/1"
 
@@ -24,52 +34,72 @@ class Actor(Record):
     sdk: str | None = None
     exodus_id: int | None = None
     first_party: bool | None = None
-    hook_seq: int | None = Field(default=None, ge=1)     # the hook event whose stack this is (basis connection)
+    hook_seq: int | None = Field(default=None, ge=1)     # the hook event whose stack this is (request or opener)
 
     @property
     def name(self) -> str:
         return self.package or self.class_name or self.sdk or ""
 
 
+class Step(Record):
+    """One step of the chain host -> service -> legal entity -> parent, with the source that gives it."""
+    step: str                            # service, entity, parent, role, first_party
+    value: str
+    source: str
+
+
 class Recipient(Record):
+    """Layer (b) of a Chapter V assessment: who receives, by legal entity valid on the capture date."""
     host: str
     domain: str | None = None
-    entity: str | None = None
+    service: str | None = None
+    entity: str | None = None            # the entity receiving EEA users' data (the EEA one where there is one)
     parent: str | None = None
-    entity_country: str | None = None
-    source: str | None = None
-    tracker: str | None = None
-    third_party: bool | None = None
+    entity_country: str | None = None    # the entity's country of establishment
+    source: str | None = None            # the dataset that named the entity
+    tracker: str | None = None           # Exodus network signature's tracker name
+    tracker_confidence: Confidence | None = None   # low for a catch-all signature (a whole registrable domain)
+    role: RecipientRole = RecipientRole.OTHER_RECIPIENT
+    third_party: bool | None = None      # True only for role third_party; False for the first party
+    steps: tuple[Step, ...] = ()
 
 
 class Destination(Record):
+    """Layer (a): the endpoint observed. The registration country is corroboration only."""
     ip: str | None = None
-    country_physical: str | None = None
+    country_physical: str | None = None  # what the location dataset says for the address
+    location_source: str | None = None   # the dataset (or override table) the location comes from
+    location_established: bool | None = None   # False for anycast/CDN ranges: no location can be established
+    location_note: str | None = None
     country_registered: str | None = None
     asn: int | None = None
     operator: str | None = None
 
 
-class CountryView(Record):
-    country: str | None = None
-    outcome: TransferOutcome
-    instrument: str | None = None
-    note: str | None = None
-
-
-class TransferViews(Record):
-    entity_country: CountryView
-    country_physical: CountryView
-    country_registered: CountryView
+class DpfStatus(Record):
+    """A recipient's certification under a decision that covers only certified organisations, from a dated
+    participant record (user-supplied, or stated by the override table)."""
+    instrument: str
+    status: Certification
+    record_source: str | None = None
+    record_date: str | None = None       # the day the participant record was read
 
 
 class Transfer(Record):
-    """The Chapter V assessment of one flow under the law in force on its date."""
+    """The Chapter V assessment of one flow under the law in force on its date. The outcome rests on the
+    recipient layer (the entity's establishment) alone; the endpoint (the finding's destination) only
+    corroborates."""
     outcome: TransferOutcome
     instrument: str | None = None
     date: str
     law: str
-    views: TransferViews
+    exporter: str | None = None          # the app's controller, given for the case
+    exporter_source: str | None = None
+    recipient_entity: str | None = None
+    recipient_country: str | None = None
+    certification: DpfStatus | None = None
+    chapter_v: bool | None = None        # a disclosure to an importer established in a third country
+    note: str | None = None
     cannot_prove: str
 
 
@@ -120,6 +150,7 @@ class Finding(Record):
     recipient: Recipient | None = None
     destination: Destination | None = None
     before_consent: bool | None = None
+    consent_timing: ConsentTiming | None = None
     confidence: Confidence
     user_action: bool | None = None      # clipboard_read: the read happened inside a user's paste
     active: bool | None = None           # sdk_embedded: the SDK was seen at run time too
@@ -130,6 +161,27 @@ class Finding(Record):
     evidence: EvidenceSet
 
 
+class ConsentClock(Record):
+    """How times were compared with the consent mark: the device clock offset applied to device-timed events
+    and the margin within which an event counts as at consent."""
+    offset_seconds: float | None = None
+    uncertainty_seconds: float
+    source: str
+
+
+class Summary(Record):
+    """What the findings count: exchanges, recipients and data categories, not findings."""
+    exchanges: int = Field(ge=0)
+    exchanges_with_personal_data: int = Field(ge=0)
+    exchanges_before_consent: int = Field(ge=0)
+    exchanges_at_consent: int = Field(ge=0)
+    recipients: int = Field(ge=0)                # distinct registrable domains other than the first party's
+    third_parties: int = Field(ge=0)
+    data_categories: tuple[DataCategory, ...] = ()
+    consent_clock: ConsentClock | None = None
+
+
 class Findings(Record):
     format: str = Field(default=FINDINGS_FORMAT, pattern=r"^auditor-findings/1$")
+    summary: Summary | None = None
     findings: tuple[Finding, ...]

@@ -15,11 +15,13 @@ class FindingType(StrEnum):
     IDENTIFIER_ACCESS = "identifier_access"
     # from the traffic
     TRACKER_CONTACTED = "tracker_contacted"
+    RECIPIENT_CONTACTED = "recipient_contacted"      # any recipient other than the first party, data or not
     PERSONAL_DATA_TRANSMITTED = "personal_data_transmitted"
     CLIPBOARD_TRANSMITTED = "clipboard_transmitted"
     BIOMETRIC_TRANSMITTED = "biometric_transmitted"
     CLEARTEXT_PERSONAL_DATA = "cleartext_personal_data"
-    THIRD_COUNTRY_TRANSFER = "third_country_transfer"
+    DESTINATION_OUTSIDE_EEA = "destination_outside_eea"   # a fact about the server, not a legal transfer
+    THIRD_COUNTRY_TRANSFER = "third_country_transfer"     # the recipient entity is established outside the EEA
     # from the APK
     SDK_EMBEDDED = "sdk_embedded"
 
@@ -69,10 +71,38 @@ class ReviewStatus(StrEnum):
 
 
 class TransferOutcome(StrEnum):
-    EEA = "eea"
-    ADEQUATE = "adequate"
-    UNKNOWN = "unknown"
+    """The Chapter V outcome, decided from the recipient layer (its entity's establishment) alone."""
+    EEA = "eea"                                  # recipient established in the EEA: no transfer by this disclosure
+    ADEQUATE = "adequate"                        # an adequacy decision covers the recipient on the date
+    NOT_COVERED = "adequacy_not_covering_recipient"   # a decision for certified organisations; this one is not
+    UNKNOWN = "unknown"                          # not established (recipient entity or its certification)
     THIRD_COUNTRY_NO_ADEQUACY = "third_country_no_adequacy"
+
+
+class Certification(StrEnum):
+    """A recipient's status under a decision that covers only certified organisations (the DPF), from a
+    dated participant record."""
+    COVERED = "covered"
+    NOT_COVERED = "not_covered"
+    NOT_ESTABLISHED = "not_established"
+
+
+class RecipientRole(StrEnum):
+    """The recipient's relation to the app's controller. "third party" in the sense of GDPR Art. 4(10) only
+    where a sourced role says so; a processor or joint controller is not a third party."""
+    FIRST_PARTY = "first_party"                  # the app's controller (publisher) itself
+    PROCESSOR = "processor"
+    JOINT_CONTROLLER = "joint_controller"
+    THIRD_PARTY = "third_party"                  # an independent controller
+    OTHER_RECIPIENT = "other_recipient"          # someone else whose role is not known
+
+
+class ConsentTiming(StrEnum):
+    """When something happened relative to the operator's consent mark, the clock uncertainty allowed for."""
+    BEFORE = "before"
+    AT = "at_consent"                            # within the uncertainty of the mark: neither before nor after
+    AFTER = "after"
+    NO_MARK = "no_mark"                          # no consent was recorded in the case
 
 
 class ActorBasis(StrEnum):

@@ -61,6 +61,16 @@ DATASETS = {d.name: d for d in [
             "facts from public legal acts (not copyrightable); table GPL-3.0-or-later",
             "European Union, EUR-Lex / Official Journal of the European Union",
             "d63883bcfc21051b853456813796e126917fb3dd6ac05bbdc3ea3512698f7c5e"),
+    Dataset("recipients", "recipients/recipients.json", "compiled 2026-12-01",
+            "auditor's table domain -> service -> legal entity receiving EEA users' data (dated) -> parent, each "
+            "step citing the vendor's or a court's public document (research note recipients-and-law.md)",
+            "facts from public documents; table GPL-3.0-or-later", "auditor project, from the sources it cites",
+            "d1d4d4327786862f102b49f2a5babc2405c1db8dcc495bbe06a55fc029609ef8"),
+    Dataset("cdn-networks", "recipients/cdn-networks.json", "compiled 2026-12-01",
+            "auditor's list of anycast and CDN networks (AS numbers) whose addresses cannot be located by GeoIP, "
+            "each citing the operator's own description", "facts; table GPL-3.0-or-later",
+            "auditor project, from the operators' public documentation",
+            "f209ad5c37194a7f452fb346c0995c603d5431728a6c6e9ed89ad0a695d2ff4d"),
 ]}
 
 

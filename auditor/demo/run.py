@@ -42,6 +42,9 @@ from auditor.report.render import write_report
 SCENARIO = ("auditor demo: the reference app (JVM build) under Frida hooks, its traffic through auditor capture "
             "to a loopback test world; the consent dialog is accepted, then a biometric login")
 APP_PACKAGE = "com.example.reference"
+# The reference app's publisher, as `auditor case new --controller` would record it.
+CONTROLLER = {"name": "Example Reference B.V.", "domains": ["example-reference.eu"],
+              "source": "the reference app's test world (auditor/reference/data/world.json)"}
 APP_TIMEOUT = 120.0          # seconds for the whole app run; it normally takes a few
 CONSENT_MARK = "demo: the consent dialog of the reference app is accepted"
 # Planted through the hooks, so their transmission is recognisable: a canary on the clipboard and a position
@@ -110,7 +113,8 @@ def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print) ->
     with tempfile.TemporaryDirectory(prefix="auditor-demo-") as scratch_name, \
             SimulatedPhone(DEVICE, Path(scratch_name), APP_TIMEOUT) as phone:
         plan = AuditPlan(serial=None, package=APP_PACKAGE, case_dir=case_dir, apk=reference_apk(), persona="child",
-                         scenario=SCENARIO, duration=APP_TIMEOUT, until_app_ends=True, plants=PLANTS,
+                         scenario=SCENARIO, controller=CONTROLLER, duration=APP_TIMEOUT, until_app_ends=True,
+                         plants=PLANTS,
                          capture_confdir=str(Path(scratch_name) / "mitmproxy"), world=phone.loopback_world,
                          command_line=["auditor", "demo", "--out", str(out), "--lang", lang])
         operator = _Operator(phone, case_dir)

@@ -1,5 +1,5 @@
 📦
-470275 /src/index.js
+472668 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13510,7 +13510,7 @@ var privacy_apis_default = {
     "The privacy-sensitive Android APIs auditor watches, read by the Frida agent's build (hooks/src/catalogue.ts) and by the static scan (auditor/static/apis.py); analysis takes a hook event's finding type and data category from its category here (auditor/analyze/findings.py).",
     "categories: id (the `category` of hook events and of the APK scan's api_calls); finding_type and data_category: what analysis makes of a hook event in it; used_by: who watches it (hook: the agent, static: the APK scan), the union over its APIs; plumbing: events that serve the analysis, not a finding; note: why, required where finding_type is null.",
     "Categories without a finding type are either plumbing (socket) or static only (camera): the static scan's call sites are listed in the APK scan and in `auditor diff`, analysis makes no finding of them. The static scan's old `biometric` is split as the hooks split it (biometric_capture, biometric_auth); accounts, installed_apps and microphone are categories of their own for both consumers and keep the findings their hooks made before (identifier_access, biometric_capture).",
-    "apis: one entry per class (dotted, as Java names it) and method (<init> for a constructor); used_by: hook (the agent installs it), static (the APK scan finds its call sites). via_implementations, overload and arg_match say how the agent hooks it: every loaded implementation of an interface or abstract class; one overload (Java type names) instead of every overload; only calls whose argument `index`, as text, contains `contains`.",
+    "apis: one entry per class (dotted, as Java names it) and method (<init> for a constructor); used_by: hook (the agent installs it), static (the APK scan finds its call sites). via_implementations, overload and arg_match say how the agent hooks it; runtime (android or jvm) names the only runtime whose internal class it is (the agent skips it elsewhere): every loaded implementation of an interface or abstract class; one overload (Java type names) instead of every overload; only calls whose argument `index`, as text, contains `contains`.",
     "The static scan matches every overload of class.method, resolved through the app's own class hierarchy. It sees an argument only as an inlined constant: with arg_match.inlined_constant (a static final String such as Settings.Secure.ANDROID_ID, which javac and d8 inline), each load of the string `contains` is a call site of its own named class.constant, and the method counts only in callers that also load that string."
   ],
   categories: [
@@ -13523,7 +13523,8 @@ var privacy_apis_default = {
     { id: "installed_apps", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"], note: "The list of installed apps, which fingerprints the device. A hooked PackageManager query makes the finding it made before the categories were unified (identifier_access, device_identifier)." },
     { id: "microphone", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "A hooked AudioRecord.startRecording is voice capture for the app's own use, the biometric_capture finding it made before the categories were unified (docs/events.md); the other microphone APIs are found by the static scan only." },
     { id: "camera", finding_type: null, data_category: null, used_by: ["static"], note: "Static scan only: no camera API is hooked, so no hook event and no finding; the APK scan lists the call sites (api_calls), which analysis does not turn into findings." },
-    { id: "socket", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: a socket's local port joins the hook events on its thread to the flow the proxy recorded (request attribution)." }
+    { id: "socket", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: a socket's local port joins the hook events on its thread to the flow the proxy recorded (request attribution)." },
+    { id: "request", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing an HTTP/1.x request to a TLS socket's output stream. The agent reports only writes that start a request (a request line), with the socket's ends and that line, so analysis joins each request to its flow by connection and order and names the code that sent it, not the code that opened a pooled connection." }
   ],
   apis: [
     { class: "android.content.ClipboardManager", method: "getPrimaryClip", category: "clipboard", used_by: ["hook", "static"] },
@@ -13585,6 +13586,9 @@ var privacy_apis_default = {
     { class: "android.content.pm.PackageManager", method: "getInstalledPackages", category: "installed_apps", used_by: ["hook", "static"], via_implementations: true },
     { class: "android.content.pm.PackageManager", method: "getInstalledApplications", category: "installed_apps", used_by: ["hook", "static"], via_implementations: true },
     { class: "java.net.Socket", method: "connect", category: "socket", used_by: ["hook"], overload: ["java.net.SocketAddress", "int"] },
+    { class: "sun.security.ssl.SSLSocketImpl$AppOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "jvm" },
+    { class: "com.android.org.conscrypt.ConscryptFileDescriptorSocket$SSLOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "android" },
+    { class: "com.android.org.conscrypt.ConscryptEngineSocket$SSLOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "android" },
     { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["static"] },
     { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["static"] },
     { class: "android.media.MediaRecorder", method: "setVideoSource", category: "camera", used_by: ["static"] },
@@ -13600,7 +13604,8 @@ var CATALOGUE = privacy_apis_default.apis.filter((api2) => api2.used_by.includes
   method: api2.method,
   ...api2.via_implementations ? { viaImplementations: true } : {},
   ...api2.arg_match ? { argMatch: { index: api2.arg_match.index, contains: api2.arg_match.contains } } : {},
-  ...api2.overload ? { overload: api2.overload } : {}
+  ...api2.overload ? { overload: api2.overload } : {},
+  ...api2.runtime ? { runtime: api2.runtime } : {}
 }));
 
 // src/classload.ts
@@ -13767,6 +13772,31 @@ function socketEnds(socket) {
     return null;
   }
 }
+var REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+var MAX_REQUEST_LINE = 512;
+function requestLine(args) {
+  const bytes = args[0];
+  const offset = args[1];
+  const length = Math.min(args[2], MAX_REQUEST_LINE);
+  if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes[offset] & 255)))
+    return null;
+  let line = "";
+  for (let i = 0; i < length; i++) {
+    const b = bytes[offset + i] & 255;
+    if (b === 13 || b === 10)
+      break;
+    line += String.fromCharCode(b);
+  }
+  const method = line.split(" ", 1)[0];
+  return REQUEST_METHODS.includes(method) && / HTTP\/1\.[01]$/.test(line) ? line : null;
+}
+function streamSocket(stream) {
+  try {
+    return stream.this$0.value;
+  } catch (e) {
+    return null;
+  }
+}
 function report(spec, className, signature, self, args, result, threw, planted, time) {
   const event = {
     type: "hook.event",
@@ -13785,6 +13815,12 @@ function report(spec, className, signature, self, args, result, threw, planted, 
   };
   if (spec.category === "socket")
     event.socket = threw === null ? socketEnds(self) : null;
+  if (spec.category === "request") {
+    const socket = streamSocket(self);
+    event.socket = socket === null ? null : socketEnds(socket);
+    event.request_line = requestLine(args) ?? "";
+    event.args = [];
+  }
   emit(event);
 }
 function hookOverload(spec, className, overload) {
@@ -13820,7 +13856,8 @@ function hookOverload(spec, className, overload) {
         }
       }
       const match = spec.argMatch;
-      if (match === void 0 || javaText(args[match.index]).includes(match.contains)) {
+      const starts = spec.category !== "request" || requestLine(args) !== null;
+      if (starts && (match === void 0 || javaText(args[match.index]).includes(match.contains))) {
         report(spec, className, signature, this, args, result, threw, planted, time);
       }
     } finally {
@@ -13949,7 +13986,10 @@ function installLocationPlants() {
   }
 }
 function installAll() {
+  const runtime2 = javaFlavor() === "jvm" ? "jvm" : "android";
   for (const spec of CATALOGUE) {
+    if (spec.runtime !== void 0 && spec.runtime !== runtime2)
+      continue;
     try {
       if (spec.viaImplementations) {
         frida_java_bridge_default.use(spec.className);

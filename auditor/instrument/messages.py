@@ -127,8 +127,10 @@ def _event(p: dict[str, Any]) -> dict[str, Any]:
         "stack": stack(p.get("stack")), "thread": name(p.get("thread"), "thread", 256),
         "tid": integer(p.get("tid"), "tid"), "time": agent_time(p.get("time")), "planted": planted(p.get("planted")),
     }
-    if p["category"] == "socket":
+    if p["category"] in ("socket", "request"):
         fields["socket"] = socket_ends(p.get("socket"))
+    if p["category"] == "request":
+        fields["request_line"] = name(p.get("request_line"), "request_line", 600)
     return fields
 
 

@@ -16,6 +16,8 @@ export interface HookSpec {
     argMatch?: { index: number; contains: string };
     /** Hook only this overload (Java type names); default: every overload. */
     overload?: string[];
+    /** A runtime-internal class that exists only on "android" or on the "jvm" (the TLS output streams). */
+    runtime?: string;
 }
 
 export const CATALOGUE: HookSpec[] = catalogue.apis.filter(api => api.used_by.includes("hook")).map(api => ({
@@ -23,4 +25,5 @@ export const CATALOGUE: HookSpec[] = catalogue.apis.filter(api => api.used_by.in
     ...(api.via_implementations ? { viaImplementations: true } : {}),
     ...(api.arg_match ? { argMatch: { index: api.arg_match.index, contains: api.arg_match.contains } } : {}),
     ...(api.overload ? { overload: api.overload } : {}),
+    ...(api.runtime ? { runtime: api.runtime } : {}),
 }));

@@ -19,6 +19,8 @@ export interface HookEvent {
     time: number;
     planted: Planted | null;
     socket?: { local_ip: string; local_port: number; remote_ip: string; remote_port: number } | null;
+    /** category "request": the request line the write starts with (method, target, version). */
+    request_line?: string;
 }
 
 export interface HookStatus { type: "hook.status"; api: string; hookedClass: string; installed: boolean;

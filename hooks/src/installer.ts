@@ -4,6 +4,7 @@ import Java from "frida-java-bridge";
 import { CATALOGUE, HookSpec } from "./catalogue.js";
 import { emit, HookEvent, Planted } from "./emit.js";
 import { watchClassLoads } from "./classload.js";
+import { javaFlavor } from "./flavor.js";
 import { locationGetters, plantedCoordinate, plantFor } from "./planting.js";
 import { javaStack, threadName } from "./stack.js";
 import { javaText, summarise, Summary } from "./summary.js";
@@ -25,6 +26,37 @@ function socketEnds(socket: any): HookEvent["socket"] {
     }
 }
 
+const REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const MAX_REQUEST_LINE = 512;
+
+/** The HTTP/1.x request line a write(byte[], offset, length) starts with, or null when the write does not
+ *  start a request (a body chunk, a TLS-internal write). Reads at most MAX_REQUEST_LINE bytes. */
+function requestLine(args: any[]): string | null {
+    const bytes = args[0];
+    const offset: number = args[1];
+    const length: number = Math.min(args[2], MAX_REQUEST_LINE);
+    // Each byte read is a JNI call: give up on the first byte unless it can start a method (body chunks).
+    if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes[offset] & 0xff))) return null;
+    let line = "";
+    for (let i = 0; i < length; i++) {
+        const b = bytes[offset + i] & 0xff;
+        if (b === 13 || b === 10) break;
+        line += String.fromCharCode(b);
+    }
+    const method = line.split(" ", 1)[0];
+    return REQUEST_METHODS.includes(method) && / HTTP\/1\.[01]$/.test(line) ? line : null;
+}
+
+/** The socket a TLS output stream writes to: JSSE's AppOutputStream and Conscrypt's SSLOutputStream are inner
+ *  classes of their socket. */
+function streamSocket(stream: any): any {
+    try {
+        return stream.this$0.value;
+    } catch (e) {
+        return null;
+    }
+}
+
 function report(spec: HookSpec, className: string, signature: string, self: any, args: any[], result: any,
                 threw: any, planted: Planted | null, time: number): void {
     const event: HookEvent = {
@@ -34,6 +66,12 @@ function report(spec: HookSpec, className: string, signature: string, self: any,
         tid: Process.getCurrentThreadId(), time, planted,
     };
     if (spec.category === "socket") event.socket = threw === null ? socketEnds(self) : null;
+    if (spec.category === "request") {
+        const socket = streamSocket(self);
+        event.socket = socket === null ? null : socketEnds(socket);
+        event.request_line = requestLine(args) ?? "";
+        event.args = [];     // the bytes themselves are in the captured flow
+    }
     emit(event);
 }
 
@@ -67,7 +105,8 @@ function hookOverload(spec: HookSpec, className: string, overload: Java.Method):
                 if (plant !== null) { result = plant.value; planted = plant.planted; }
             }
             const match = spec.argMatch;
-            if (match === undefined || javaText(args[match.index]).includes(match.contains)) {
+            const starts = spec.category !== "request" || requestLine(args) !== null;
+            if (starts && (match === undefined || javaText(args[match.index]).includes(match.contains))) {
                 report(spec, className, signature, this, args, result, threw, planted, time);
             }
         } finally {
@@ -191,7 +230,9 @@ function installLocationPlants(): void {
 }
 
 export function installAll(): void {
+    const runtime = javaFlavor() === "jvm" ? "jvm" : "android";
     for (const spec of CATALOGUE) {
+        if (spec.runtime !== undefined && spec.runtime !== runtime) continue;    // its class cannot exist here
         try {
             if (spec.viaImplementations) {
                 Java.use(spec.className);   // throws if the type does not exist here: nothing to watch for

@@ -1,5 +1,6 @@
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -7,9 +8,10 @@ from auditor.analyze.run import analyze
 from tests.analysis.builders import har_case
 
 
-def load(case_root: Path, name: str) -> list[dict]:
+def load(case_root: Path, name: str, document: bool = False) -> Any:
+    """An analysis document's main list (findings, verdicts), or with document=True the whole document."""
     data = json.loads((case_root / "analysis" / f"{name}.json").read_text(encoding="utf-8"))
-    return data[name] if name in data else data
+    return data if document or name not in data else data[name]
 
 
 @pytest.fixture(scope="session")

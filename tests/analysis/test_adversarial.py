@@ -125,7 +125,9 @@ def test_categories_types_and_bounds(adversarial):
     assert {f["confidence"] for f in findings if f["type"] == "personal_data_transmitted"} == {"high"}
     assert all(f["destination"]["ip"] is None for f in findings)
     verdicts = {v["rule_id"] for v in load(adversarial, "verdicts")}
-    assert verdicts == {"clipboard-content-transmitted", "precise-location", "personal-data-in-cleartext"}
+    # identifiers reach recipients other than the first party with no consent mark in the case
+    assert verdicts == {"clipboard-content-transmitted", "precise-location", "personal-data-in-cleartext",
+                        "identifiers-before-consent"}
 
 
 def test_bomb_is_capped_and_noted(adversarial):
@@ -135,9 +137,10 @@ def test_bomb_is_capped_and_noted(adversarial):
     decoder.body(bomb, "", ["gzip"], "body")
     assert decoder.decoded.notes == [f"gzip: output capped at {len(bomb) * 200} bytes"]
     assert len(decoder.decoded.segments[0][1]) == len(bomb) * 200
-    notes = [e.get("decoding_notes") for f in load(adversarial, "findings") for e in f["evidence"]["shown"]
-             if f["recipient"]["host"].startswith("bomb.")]
-    assert notes == []      # the bomb carried no personal data, so no finding; the cap held (no crash)
+    found = [(f["type"], e.get("decoding_notes")) for f in load(adversarial, "findings")
+             for e in f["evidence"]["shown"] if f["recipient"] and f["recipient"]["host"].startswith("bomb.")]
+    # the bomb carried no personal data: its recipient is a finding all the same, with the cap noted (no crash)
+    assert found == [("recipient_contacted", [f"gzip: output capped at {len(bomb) * 200} bytes"])]
 
 
 def test_malformed_flow_events_do_not_stop_the_analysis(tmp_path):

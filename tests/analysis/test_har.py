@@ -19,32 +19,55 @@ def summary(finding: dict) -> tuple:
 
 def test_exact_findings(analysed_har):
     findings = load(analysed_har, "findings")
+    branch = ("Branch Metrics, Inc.", "US", "108.138.17.9", "DE", "US", 16509)
+    meta = ("Meta Platforms Ireland Ltd", "IE", "157.240.20.15", "AU", "US", 32934)
     assert sorted(summary(f) for f in findings) == sorted([
-        ("tracker_contacted", None, "graph.facebook.com", "Facebook", "US", "157.240.20.15", "AU", "US", 32934,
-         None, True, "high", 9),
-        ("personal_data_transmitted", "advertising_id", "graph.facebook.com", "Facebook", "US", "157.240.20.15",
-         "AU", "US", 32934, None, True, "medium", 4),
-        ("third_country_transfer", "advertising_id", "graph.facebook.com", "Facebook", "US", "157.240.20.15",
-         "AU", "US", 32934, "third_country_no_adequacy", True, "medium", 4),
-        ("personal_data_transmitted", "advertising_id", "api2.branch.io", "Branch", "US", "108.138.17.9", "DE",
-         "US", 16509, None, True, "medium", 3),
-        ("third_country_transfer", "advertising_id", "api2.branch.io", "Branch", "US", "108.138.17.9", "DE", "US",
-         16509, "third_country_no_adequacy", True, "medium", 3),
-        ("personal_data_transmitted", "device_identifier", "api2.branch.io", "Branch", "US", "108.138.17.9", "DE",
-         "US", 16509, None, True, "medium", 3),
-        ("third_country_transfer", "device_identifier", "api2.branch.io", "Branch", "US", "108.138.17.9", "DE",
-         "US", 16509, "third_country_no_adequacy", True, "medium", 3),
+        # Meta's EEA entity receives EEA users' data: no transfer by this disclosure; its Australian GeoIP is
+        # an edge address (AS32934 in cdn-networks) and establishes no location
+        ("recipient_contacted", None, "graph.facebook.com", *meta, None, True, "high", 9),
+        ("tracker_contacted", None, "graph.facebook.com", *meta, None, True, "low", 9),
+        ("personal_data_transmitted", "advertising_id", "graph.facebook.com", *meta, None, True, "medium", 4),
+        # Branch Metrics, Inc. (US) on 2023-04-07: after Privacy Shield, before the DPF
+        ("recipient_contacted", None, "api2.branch.io", *branch, None, True, "high", 3),
+        ("tracker_contacted", None, "api2.branch.io", *branch, None, True, "low", 3),
+        ("personal_data_transmitted", "advertising_id", "api2.branch.io", *branch, None, True, "medium", 3),
+        ("personal_data_transmitted", "device_identifier", "api2.branch.io", *branch, None, True, "medium", 3),
+        ("third_country_transfer", None, "api2.branch.io", *branch, "third_country_no_adequacy", True, "medium", 3),
+        ("recipient_contacted", None, "cdn.branch.io", "Branch Metrics, Inc.", "US", "108.138.17.81", "DE", "US",
+         16509, None, True, "high", 2),
+        ("tracker_contacted", None, "cdn.branch.io", "Branch Metrics, Inc.", "US", "108.138.17.81", "DE", "US",
+         16509, None, True, "low", 2),
+        # Bugsnag carried no recognised identifier and matches no Exodus signature: a recipient all the same
+        ("recipient_contacted", None, "notify.bugsnag.com", "Bugsnag Inc.", "US", "35.186.205.6", "US", "US", 396982,
+         None, True, "high", 1),
+        ("recipient_contacted", None, "sessions.bugsnag.com", "Bugsnag Inc.", "US", "35.190.88.7", "US", "US",
+         396982, None, True, "high", 1),
     ])
     for finding in findings:
-        assert finding["recipient"]["source"] == "xray-owners"
-        assert finding["destination"]["operator"] in ("Facebook, Inc.", "Amazon.com, Inc.")
+        assert finding["recipient"]["source"] == "recipients"
+        assert finding["destination"]["operator"] in ("Facebook, Inc.", "Amazon.com, Inc.", "Google LLC")
+        assert finding["recipient"]["third_party"] is False     # a processor or joint controller, stated
+    located = {f["recipient"]["host"]: (f["destination"]["location_established"], f["destination"]["location_source"])
+               for f in findings}
+    assert located == {"graph.facebook.com": (False, "dbip-country"), "api2.branch.io": (True, "dbip-country"),
+                       "cdn.branch.io": (True, "dbip-country"), "notify.bugsnag.com": (False, "dbip-country"),
+                       "sessions.bugsnag.com": (False, "dbip-country")}
+    assert load(analysed_har, "findings", document=True)["summary"] == {
+        "exchanges": 16, "exchanges_with_personal_data": 7, "exchanges_before_consent": 7,
+        "exchanges_at_consent": 0, "recipients": 3, "third_parties": 0,
+        "data_categories": ["advertising_id", "device_identifier"],
+        "consent_clock": {"offset_seconds": None, "uncertainty_seconds": 0.0,
+                          "source": "no device clock offset recorded: times compared as recorded, no margin"}}
 
 
 def test_advertising_id_evidence_points_into_the_message(analysed_har):
     findings = [f for f in load(analysed_har, "findings") if f["type"] == "personal_data_transmitted"
                 and f["data_category"] == "advertising_id"]
-    places = {(f["recipient"]["host"], v["location"], v["value"], f"{v['source']}:{v['rule']}")
-              for f in findings for e in f["evidence"]["shown"] for v in e["values"]}
+    values = [(f["recipient"]["host"], v["location"], v["value"], f"{v['source']}:{v['rule']}")
+              for f in findings for e in f["evidence"]["shown"] for v in e["values"]]
+    # one exchange is one piece of evidence listing all its values, the hardware IDs beside the advertising ID
+    assert sum(1 for v in values if v[3] == "recognised:device-fingerprint-by-key") == 6
+    places = {v for v in values if v[3] == "recognised:advertising-id-by-key"}
     assert places == {
         ("graph.facebook.com", "query.advertiser_id", AAID, "recognised:advertising-id-by-key"),
         ("graph.facebook.com", "body.advertiser_id", AAID, "recognised:advertising-id-by-key"),
@@ -61,15 +84,15 @@ def test_advertising_id_evidence_points_into_the_message(analysed_har):
 def test_verdicts_and_inputs(analysed_har):
     verdicts = load(analysed_har, "verdicts")
     assert [(v["rule_id"], v["severity"], len(v["findings"])) for v in verdicts] == [
-        ("identifiers-before-consent", "high", 3), ("third-country-transfer-without-adequacy", "high", 3)]
+        ("identifiers-before-consent", "high", 3), ("third-country-transfer-without-adequacy", "high", 1)]
     assert verdicts[0]["ruleset"]["name"] == "gdpr" and set(verdicts[0]["title"]) == {"en", "nl"}
     assert {c["article"] for c in verdicts[0]["citations"] if c["kind"] == "article"} == {"6", "7", "5", "11.7a"}
     assert [(c["number"], c["ecli"]) for c in verdicts[0]["citations"] if c["kind"] == "case"] == [
         ("C-673/17", "ECLI:EU:C:2019:801")]      # case law as a typed citation, not an "article"
     inputs = json.loads((analysed_har / "analysis" / "inputs.json").read_text())
     assert [d["name"] for d in inputs["datasets"]] == [
-        "asn-ipv4", "dbip-country", "eu-transfers", "exodus-trackers", "geo-whois-asn-country",
-        "public-suffix-list", "xray-owners"]
+        "asn-ipv4", "cdn-networks", "dbip-country", "eu-transfers", "exodus-trackers", "geo-whois-asn-country",
+        "public-suffix-list", "recipients"]
     assert inputs["case"]["ledger_head"]["seq"] == 17 and inputs["flows_analysed"] == 16
     assert inputs["case"]["ledger_head"]["intact"] is True
 
@@ -112,7 +135,7 @@ def test_cli(analysed_har, tmp_path):
     result = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--json"])
     assert result.exit_code == 0
     assert {k: v for k, v in json.loads(result.output).items() if k != "output"} == {
-        "flows": 16, "findings": 7, "verdicts": 2}
+        "flows": 16, "findings": 12, "verdicts": 2}
     missing = CliRunner().invoke(cli, ["analyze", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and missing.stderr == f"error: {tmp_path / 'nope'}: no such case directory\n"
     bad_world = tmp_path / "w.json"
@@ -131,7 +154,9 @@ def test_user_mmdb_replaces_the_physical_view(tmp_path):
     user_mmdb.write_bytes(verified_path("geo-whois-asn-country").read_bytes())
     analyze(case.root, mmdb=user_mmdb)
     findings = json.loads((case.root / "analysis" / "findings.json").read_text())["findings"]
-    assert {(f["destination"]["ip"], f["destination"]["country_physical"]) for f in findings} == {
-        ("157.240.20.15", "US"), ("108.138.17.9", "US")}
+    assert {(f["destination"]["ip"], f["destination"]["country_physical"], f["destination"]["location_source"])
+            for f in findings} == {("157.240.20.15", "US", "user-mmdb"), ("108.138.17.9", "US", "user-mmdb"),
+                                   ("108.138.17.81", "US", "user-mmdb"), ("35.186.205.6", "US", "user-mmdb"),
+                                   ("35.190.88.7", "US", "user-mmdb")}
     names = [d["name"] for d in json.loads((case.root / "analysis" / "inputs.json").read_text())["datasets"]]
     assert "dbip-country" not in names and "user-mmdb" in names

@@ -142,6 +142,11 @@ EXPECTED = [
     ("clipboard_read", "clipboard", None, f"{APP}.PasteHandler", True, None),
     ("clipboard_transmitted", "clipboard", "api.example-reference.eu", BACKEND, True, None),
     ("clipboard_transmitted", "clipboard", "log.snssdk.com", BD, True, None),
+    # a server outside the EEA is a network fact; BrightPixel's address is Cloudflare's (anycast): no location
+    ("destination_outside_eea", None, "cfg.kumo-analytics.jp", KUMO, True, None),
+    ("destination_outside_eea", None, "log.byteoversea.com", BD, True, None),
+    ("destination_outside_eea", None, "log.snssdk.com", BD, True, None),
+    ("destination_outside_eea", None, "mon.snssdk.com", BD, True, None),
     ("identifier_access", "device_identifier", None, DI, True, None),
     ("location_access", "location", None, DI, True, None),
     ("personal_data_transmitted", "advertising_id", "launches.appsflyer.com", AF, False, None),
@@ -161,22 +166,22 @@ EXPECTED = [
     ("personal_data_transmitted", "location", "mon.snssdk.com", BD, True, None),
     ("personal_data_transmitted", "location", "t.brightpixel-ads.com", PIXEL, False, None),
     ("personal_data_transmitted", "phone", "api.example-reference.eu", LOGIN, False, None),
+    # every recipient but the first party (api.example-reference.eu)
+    ("recipient_contacted", None, "cfg.kumo-analytics.jp", KUMO, True, None),
+    ("recipient_contacted", None, "launches.appsflyer.com", AF, False, None),
+    ("recipient_contacted", None, "log.byteoversea.com", BD, True, None),
+    ("recipient_contacted", None, "log.snssdk.com", BD, True, None),
+    ("recipient_contacted", None, "mon.snssdk.com", BD, True, None),
+    ("recipient_contacted", None, "t.brightpixel-ads.com", PIXEL, False, None),
     ("sdk_embedded", None, None, None, None, None),
     ("sdk_embedded", None, None, None, None, None),
-    ("third_country_transfer", "advertising_id", "launches.appsflyer.com", AF, False, NO),
-    ("third_country_transfer", "advertising_id", "log.snssdk.com", BD, True, NO),
-    ("third_country_transfer", "advertising_id", "mon.snssdk.com", BD, True, NO),
-    ("third_country_transfer", "advertising_id", "t.brightpixel-ads.com", PIXEL, False, NO),
-    ("third_country_transfer", "android_id", "cfg.kumo-analytics.jp", KUMO, True, "adequate"),
-    ("third_country_transfer", "android_id", "launches.appsflyer.com", AF, False, NO),
-    ("third_country_transfer", "android_id", "log.byteoversea.com", BD, True, NO),
-    ("third_country_transfer", "android_id", "log.snssdk.com", BD, True, NO),
-    ("third_country_transfer", "android_id", "mon.snssdk.com", BD, True, NO),
-    ("third_country_transfer", "clipboard", "log.snssdk.com", BD, True, NO),
-    ("third_country_transfer", "device_serial", "log.snssdk.com", BD, True, NO),
-    ("third_country_transfer", "imei", "log.snssdk.com", BD, True, NO),
-    ("third_country_transfer", "location", "mon.snssdk.com", BD, True, NO),
-    ("third_country_transfer", "location", "t.brightpixel-ads.com", PIXEL, False, NO),
+    # one per exchange, decided by the recipient entity's establishment
+    ("third_country_transfer", None, "cfg.kumo-analytics.jp", KUMO, True, "adequate"),
+    ("third_country_transfer", None, "launches.appsflyer.com", AF, False, "adequate"),
+    ("third_country_transfer", None, "log.byteoversea.com", BD, True, NO),
+    ("third_country_transfer", None, "log.snssdk.com", BD, True, NO),
+    ("third_country_transfer", None, "mon.snssdk.com", BD, True, NO),
+    ("third_country_transfer", None, "t.brightpixel-ads.com", PIXEL, False, "adequacy_not_covering_recipient"),
     ("tracker_contacted", None, "launches.appsflyer.com", AF, False, None),
 ]
 
@@ -184,25 +189,36 @@ EXPECTED = [
 def test_findings_with_actor_attribution(reference_case):
     assert table(reference_case) == sorted(EXPECTED, key=repr)
     findings = load(reference_case, "findings")
-    snssdk = next(f for f in findings if f["type"] == "third_country_transfer" and f["data_category"] == "imei")
+    snssdk = next(f for f in findings if f["type"] == "third_country_transfer"
+                  and f["recipient"]["host"] == "log.snssdk.com")
     assert snssdk["recipient"]["entity"] == "Beijing Douyin Information Service Co., Ltd."
     assert snssdk["recipient"]["parent"] == "ByteDance Ltd." and snssdk["recipient"]["entity_country"] == "CN"
-    assert snssdk["destination"] == {"ip": "127.0.0.21", "country_physical": "CN", "country_registered": "CN",
+    assert snssdk["destination"] == {"ip": "127.0.0.21", "country_physical": "CN", "location_source": "world-overrides",
+                                     "location_established": True, "location_note": None, "country_registered": "CN",
                                      "asn": 4134, "operator": "CHINANET-BACKBONE, China Telecom"}
     assert snssdk["actor"]["sdk"] == "Pangle" and snssdk["actor"]["hook_seq"] > 0
+    # an Irish server of an Israeli company in a US-registered block: the company's establishment decides
     appsflyer = next(f for f in findings if f["type"] == "third_country_transfer"
-                     and f["recipient"]["host"] == "launches.appsflyer.com" and f["data_category"] == "android_id")
-    assert {k: (v["country"], v["outcome"]) for k, v in appsflyer["transfer"]["views"].items()} == {
-        "entity_country": ("IL", "adequate"), "country_physical": ("IE", "eea"),
-        "country_registered": ("US", NO)}
+                     and f["recipient"]["host"] == "launches.appsflyer.com")
+    moved = appsflyer["transfer"]
+    assert (moved["outcome"], moved["instrument"], moved["recipient_entity"], moved["recipient_country"],
+            moved["chapter_v"]) == ("adequate", "Commission Decision 2011/61/EU", "AppsFlyer Ltd.", "IL", True)
+    assert (appsflyer["destination"]["country_physical"], appsflyer["destination"]["country_registered"]) == \
+        ("IE", "US")
+    paste = next(f for f in findings if f["type"] == "clipboard_transmitted"
+                 and f["recipient"]["host"] == "api.example-reference.eu")
+    assert (paste["user_action"], paste["recipient"]["role"], paste["recipient"]["third_party"]) == \
+        (True, "first_party", False)
     location = next(f for f in findings if f["type"] == "personal_data_transmitted"
                     and f["data_category"] == "location" and f["recipient"]["host"] == "mon.snssdk.com")
-    assert sorted((v["what"], v["form"], v["location"]) for v in location["evidence"]["shown"][0]["values"]) == [
+    # the exchange's evidence lists all its values, the location among them
+    assert sorted((v["what"], v["form"], v["location"]) for v in location["evidence"]["shown"][0]["values"]
+                  if v["what"] in ("latitude", "longitude")) == [
         ("latitude", "rounded-6", "body<protobuf>"), ("latitude", "rounded-6", "body<protobuf>.2"),
         ("longitude", "rounded-6", "body<protobuf>"), ("longitude", "rounded-6", "body<protobuf>.3")]
     clip = next(f for f in findings if f["type"] == "clipboard_transmitted" and f["recipient"]["host"] ==
                 "log.snssdk.com")
-    assert [(v["form"], v["location"]) for v in clip["evidence"]["shown"][0]["values"]] == [
+    assert [(v["form"], v["location"]) for v in clip["evidence"]["shown"][0]["values"] if v["what"] == "clipboard"] == [
         ("base64", "body<gzip>"), ("base64", "body<gzip>.clip"), ("raw", "body<gzip>.clip<base64>")]
 
 
@@ -227,8 +243,8 @@ def test_verdicts(reference_case):
         "precise-location": ("high", [("location_access", "Pangle"), ("personal_data_transmitted", "mon.snssdk.com"),
                                       ("personal_data_transmitted", "t.brightpixel-ads.com")]),
         "third-country-transfer-without-adequacy": ("high", [
-            ("third_country_transfer", "launches.appsflyer.com"), ("third_country_transfer", "log.byteoversea.com"),
-            ("third_country_transfer", "log.snssdk.com"), ("third_country_transfer", "mon.snssdk.com"),
-            ("third_country_transfer", "t.brightpixel-ads.com")]),
+            ("third_country_transfer", "log.byteoversea.com"), ("third_country_transfer", "log.snssdk.com"),
+            ("third_country_transfer", "mon.snssdk.com")]),
+        "third-country-transfer-undetermined": ("low", [("third_country_transfer", "t.brightpixel-ads.com")]),
         "tracker-sdk-embedded-and-active": ("medium", [("sdk_embedded", "AppsFlyer"), ("sdk_embedded", "Pangle")]),
     }

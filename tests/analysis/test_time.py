@@ -5,9 +5,11 @@ from datetime import date
 
 import pytest
 
+from auditor.analyze.dpf import Status
 from auditor.analyze.run import analyze
-from auditor.analyze.transfers import country_outcome, transfer
+from auditor.analyze.transfers import Exporter, country_law, transfer
 from auditor.case.bundle import Case
+from auditor.contract.vocabulary import Certification
 from tests.analysis.builders import add_flow
 from tests.analysis.conftest import load
 
@@ -53,15 +55,25 @@ def test_same_us_flow_two_dates_two_outcomes(dated_case):
     assert "world-overrides" in [d["name"] for d in inputs["datasets"]]
 
 
+EXPORTER = Exporter("Example Reference B.V.", "test")
+
+
+def status(certification):
+    return Status(certification, "participant record: test", "2026-11-30")
+
+
 def test_2024_flow_is_covered_by_the_dpf_only_when_certified():
     day = date(2024, 6, 1)
-    certified = transfer(day, "US", "US", "US", True)
+    certified = transfer(day, EXPORTER, "US Adnet Inc.", "US", status(Certification.COVERED))
     assert certified.outcome == "adequate"
     assert certified.instrument == "Commission Implementing Decision (EU) 2023/1795"
-    assert transfer(day, "US", "US", "US", None).outcome == "unknown"
-    assert transfer(day, "US", "US", "US", False).outcome == "third_country_no_adequacy"
-    assert transfer(date(2021, 6, 1), "US", "US", "US", True).outcome == "third_country_no_adequacy"
-    assert transfer(date(2019, 6, 1), "US", "US", "US", True).instrument == \
+    assert certified.certification.status == "covered"
+    assert transfer(day, EXPORTER, "US Adnet Inc.", "US", status(Certification.NOT_ESTABLISHED)).outcome == "unknown"
+    assert transfer(day, EXPORTER, "US Adnet Inc.", "US", status(Certification.NOT_COVERED)).outcome == \
+        "adequacy_not_covering_recipient"
+    assert transfer(date(2021, 6, 1), EXPORTER, "US Adnet Inc.", "US", status(Certification.COVERED)).outcome == \
+        "third_country_no_adequacy"
+    assert transfer(date(2019, 6, 1), EXPORTER, "US Adnet Inc.", "US", status(Certification.COVERED)).instrument == \
         "Commission Implementing Decision (EU) 2016/1250"
 
 
@@ -74,12 +86,12 @@ def test_2024_flow_is_covered_by_the_dpf_only_when_certified():
                                                                             "third_country_no_adequacy"),
 ])
 def test_law_table_by_date(country, day, expected):
-    assert country_outcome(country, day, None).outcome == expected
+    assert country_law(country, day).outcome == expected
 
 
-def test_views_disagreeing_take_the_least_protective():
-    moved = transfer(date(2024, 6, 1), "IE", "DE", "CN", None)
-    assert moved.outcome == "third_country_no_adequacy"
-    assert {k: v["outcome"] for k, v in moved.model_dump(mode="json")["views"].items()} == {
-        "entity_country": "eea", "country_physical": "eea", "country_registered": "third_country_no_adequacy"}
-    assert transfer(date(2024, 6, 1), None, None, None, None).outcome == "unknown"
+def test_outcome_rests_on_the_recipient_entity_alone():
+    moved = transfer(date(2024, 6, 1), EXPORTER, "Some Company Ltd", "IE", status(Certification.NOT_ESTABLISHED))
+    assert (moved.outcome, moved.chapter_v, moved.exporter) == ("eea", False, "Example Reference B.V.")
+    unknown = transfer(date(2024, 6, 1), EXPORTER, None, None, status(Certification.NOT_ESTABLISHED))
+    assert (unknown.outcome, unknown.chapter_v) == ("unknown", None)
+    assert unknown.note.startswith("the legal entity receiving the data and its establishment are not established")

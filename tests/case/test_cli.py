@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from auditor.cli import cli
 
@@ -127,3 +128,16 @@ def test_a_command_loads_only_its_own_room() -> None:
              "print(sorted(m for m in ('frida', 'weasyprint', 'pandas', 'mitmproxy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout == "[]\n"
+
+
+def test_case_new_records_the_controller(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    case = str(tmp_path / "case")
+    code, _, _ = run("case", "new", case, "--controller", "Example Reference B.V.", "--controller-source",
+                     "Play Store listing read 2026-12-01", "--controller-domain", "Example-Reference.eu.",
+                     "--controller-domain", "example-ref.com")
+    assert code == 0
+    info = json.loads((tmp_path / "case" / "case.json").read_text())
+    assert info["controller"] == {"name": "Example Reference B.V.", "source": "Play Store listing read 2026-12-01",
+                                  "domains": ["example-ref.com", "example-reference.eu"]}
+    result = CliRunner().invoke(cli, ["case", "new", str(tmp_path / "other"), "--controller-domain", "x.eu"])
+    assert result.exit_code == 2 and "--controller-source and --controller-domain need --controller" in result.output

@@ -48,8 +48,11 @@ EXPECTED_FINDINGS = {
     ("sdk_embedded", None, "Pangle", None, None): 1,
     ("tracker_contacted", None, APPSFLYER, "launches.appsflyer.com", False): 1,
 }
-# (data category, acting class, host, before consent): each gives personal_data_transmitted, and as every
-# one of these hosts is outside the EEA except api.example-reference.eu, third_country_transfer too.
+# (data category, acting class, host, before consent): each gives personal_data_transmitted; each exchange
+# with a recipient other than the first party (api.example-reference.eu) gives recipient_contacted and, as
+# each of those entities is established outside the EEA, one third_country_transfer; destination_outside_eea
+# where the server's location is established outside the EEA (not AppsFlyer's Irish server, not BrightPixel's
+# anycast Cloudflare address).
 TRANSMITTED = [
     ("advertising_id", APPSFLYER, "launches.appsflyer.com", False),
     ("advertising_id", BYTEDANCE + "LogSender", "log.snssdk.com", True),
@@ -72,11 +75,13 @@ TRANSMITTED = [
     ("location", FIRST + "Backend", "t.brightpixel-ads.com", False),
     ("phone", FIRST + "Backend", "api.example-reference.eu", False),
 ]
+LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
 EXPECTED_RULES = ["biometric-data-transmitted", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
                   "clipboard-content-transmitted", "clipboard-read-without-user-action", "face-data-processed-by-app",
                   "identifiers-before-consent",
-                  "precise-location", "third-country-transfer-without-adequacy", "tracker-sdk-embedded-and-active"]
+                  "precise-location", "third-country-transfer-undetermined", "third-country-transfer-without-adequacy",
+                  "tracker-sdk-embedded-and-active"]
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +107,13 @@ def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_t
     assert counts["app"]["verdict"] == "exited(0)"
     assert counts["capture"]["flows"] == 8 and counts["upstream_requests"] == 8
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 33 calls of hooked APIs, 7 of them socket connects: the paste and the login share one kept-alive tunnel
-    assert counts["app"]["hook_messages"]["hook.event"] == 33
+    # 41 calls of hooked APIs, 7 of them socket connects (the paste and the login share one kept-alive tunnel)
+    # and 8 requests handed to TLS streams, one per flow
+    assert counts["app"]["hook_messages"]["hook.event"] == 41
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
     assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 12,
-                          "location": 3, "socket": 7}
+                          "location": 3, "socket": 7, "request": 8}
     assert counts["sdks"] == ["AppsFlyer", "Pangle"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
@@ -156,9 +162,19 @@ def test_findings_are_exactly_what_the_reference_app_does(demo) -> None:
     expected = Counter(EXPECTED_FINDINGS)
     for category, actor, host, before in TRANSMITTED:
         expected[("personal_data_transmitted", category, actor, host, before)] += 1
+    for actor, host, before in {(actor, host, before) for _, actor, host, before in TRANSMITTED}:
         if host != "api.example-reference.eu":
-            expected[("third_country_transfer", category, actor, host, before)] += 1
+            expected[("recipient_contacted", None, actor, host, before)] += 1
+            expected[("third_country_transfer", None, actor, host, before)] += 1
+        if host in LOCATED_OUTSIDE_EEA:
+            expected[("destination_outside_eea", None, actor, host, before)] += 1
     assert Counter(_key(f) for f in demo["findings"]) == expected
+    outcomes = {f["recipient"]["host"]: f["transfer"]["outcome"] for f in demo["findings"]
+                if f["type"] == "third_country_transfer"}
+    assert outcomes == {"log.snssdk.com": "third_country_no_adequacy", "mon.snssdk.com": "third_country_no_adequacy",
+                        "log.byteoversea.com": "third_country_no_adequacy", "cfg.kumo-analytics.jp": "adequate",
+                        "launches.appsflyer.com": "adequate",
+                        "t.brightpixel-ads.com": "adequacy_not_covering_recipient"}
 
 
 def test_clipboard_reads_name_the_sdk_and_the_paste_button(demo) -> None:
@@ -180,7 +196,7 @@ def test_the_face_geometry_read_by_the_app_is_found_in_the_login_request(demo) -
             for r in map(json.loads, (demo["case_dir"] / "ledger.jsonl").read_text().splitlines())
             if r["kind"] == "hook.event" and r["body"]["api"].startswith("android.media.FaceDetector$Face.")}
     values = [(v["what"], v["value"], v["location"], v["source"], v["read_at_seq"])
-              for v in sent["evidence"]["shown"][0]["values"]]
+              for v in sent["evidence"]["shown"][0]["values"] if v["what"].startswith("face.")]
     assert values == [("face.eyes_distance", "42.75", "body", "observed", read["eyesDistance"]),
                       ("face.midpoint_x", "120.5", "body", "observed", read["getMidPoint"]),
                       ("face.midpoint_y", "160.25", "body", "observed", read["getMidPoint"])]
@@ -188,7 +204,9 @@ def test_the_face_geometry_read_by_the_app_is_found_in_the_login_request(demo) -
 
 def test_a_transfer_to_china_is_shown_with_both_country_views_and_the_company(demo) -> None:
     [transfer] = [f for f in demo["findings"] if f["type"] == "third_country_transfer"
-                  and f["recipient"]["host"] == "log.snssdk.com" and f["data_category"] == "clipboard"]
+                  and f["recipient"]["host"] == "log.snssdk.com"]
+    assert (transfer["transfer"]["exporter"], transfer["transfer"]["recipient_entity"]) == (
+        "Example Reference B.V.", "Beijing Douyin Information Service Co., Ltd.")
     assert transfer["destination"]["country_physical"] == "CN" == transfer["destination"]["country_registered"]
     assert transfer["recipient"]["entity_country"] == "CN"
     assert transfer["recipient"]["parent"] == "ByteDance Ltd."
@@ -229,3 +247,23 @@ def test_the_demos_analysis_validates_against_the_published_schemas_and_reanalys
     before = {name: (folder / name).read_bytes() for name in ANALYSIS_FILES}
     analyze(demo["case_dir"], world=default_world())
     assert {name: (folder / name).read_bytes() for name in ANALYSIS_FILES} == before
+
+
+def test_requests_on_one_keep_alive_connection_carry_their_own_stacks(demo) -> None:
+    """The voucher paste and the login go to api.example-reference.eu over one pooled connection; each flow is
+    attributed to the TLS write that sent it (basis stack), not to the socket opened for the paste."""
+    records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
+    flows = {r["body"]["request"]["path"]: r for r in records if r["kind"] == "proxy.flow"
+             and r["body"]["request"]["host"] == "api.example-reference.eu"}
+    assert flows["/v1/paste"]["body"]["client"]["port"] == flows["/v1/login"]["body"]["client"]["port"]
+    stacks = {r["seq"]: r["body"]["stack"] for r in records if r["kind"] == "hook.event"}
+    sent = {f["data_category"]: f["actor"] for f in demo["findings"] if f["type"] == "personal_data_transmitted"
+            and f["recipient"]["host"] == "api.example-reference.eu"}
+    assert {f["basis"] for f in sent.values()} == {"stack"}
+    paste, login = stacks[sent["clipboard"]["hook_seq"]], stacks[sent["biometric"]["hook_seq"]]
+    assert sent["clipboard"]["hook_seq"] != sent["biometric"]["hook_seq"]
+    assert any(frame.startswith(FIRST + "PasteHandler.") for frame in paste)
+    assert not any(frame.startswith(FIRST + "BiometricLogin.") for frame in paste)
+    assert any(frame.startswith(FIRST + "BiometricLogin.") for frame in login)
+    requests = [r for r in records if r["kind"] == "hook.event" and r["body"]["category"] == "request"]
+    assert len(requests) == 8        # one per flow of the capture

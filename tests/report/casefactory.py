@@ -201,8 +201,6 @@ CN_DESTINATION = {"ip": "127.0.0.21", "country_physical": "SG", "country_registe
 def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, body_sha: str | None) -> None:
     s = built.seqs
     clip_b64 = base64.b64encode(CLIPBOARD.encode()).decode()
-    transfer_view = {"country": "CN", "instrument": None, "note": "no adequacy decision in force on that day",
-                     "outcome": "third_country_no_adequacy"}
     findings = [
         _finding("clipboard_read", "clipboard", "com.bytedance.sdk", s["clip_sdk"], stack=SDK_STACK),
         _finding("clipboard_read", "clipboard", "com.example.reference", s["clip_app"], stack=APP_STACK),
@@ -216,8 +214,8 @@ def _write_analysis(case: Case, built: BuiltCase, version: str, hostile: bool, b
                  transfer={"outcome": "third_country_no_adequacy", "date": "2026-11-22", "instrument": None,
                            "law": "Regulation (EU) 2016/679, Chapter V (Art. 44-50)",
                            "cannot_prove": "onward transfers and contracts cannot be seen",
-                           "views": {"country_physical": dict(transfer_view, country="SG"),
-                                     "country_registered": transfer_view, "entity_country": transfer_view}}),
+                           "recipient_entity": CN_RECIPIENT["entity"], "recipient_country": "CN",
+                           "chapter_v": True, "note": "no adequacy decision in force on that day"}),
     ]
     if version == "1.0":
         findings.append(_finding("location_access", "location", "com.bytedance.sdk", s["location"]))

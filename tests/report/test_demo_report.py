@@ -157,25 +157,30 @@ def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -
 
 
 def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoReport) -> None:
-    finding = _finding(demo, "third_country_transfer", data_category="advertising_id", host="log.snssdk.com")
+    finding = _finding(demo, "third_country_transfer", host="log.snssdk.com")
     assert finding["recipient"] | {"third_party": None} == {
         "host": "log.snssdk.com", "domain": "snssdk.com", "entity": "Beijing Douyin Information Service Co., Ltd.",
         "parent": "ByteDance Ltd.", "entity_country": "CN", "tracker": "", "source": "world-overrides",
         "third_party": None}
     assert finding["destination"] == {"ip": "127.0.0.21", "country_physical": "CN", "country_registered": "CN",
                                       "asn": "4134", "operator": "CHINANET-BACKBONE, China Telecom"}
+    # the outcome rests on the recipient entity's establishment; the server's location stays in the destination
     assert [(v["view"], v["country"], v["outcome"]) for v in finding["transfer"]["views"]] == [
-        (view, "CN", "third_country_no_adequacy")
-        for view in ("country_physical", "country_registered", "entity_country")]
+        ("entity_country", "CN", "third_country_no_adequacy")]
     request = finding["requests"][0]
     assert request["method"] == "POST" and request["sni"] == "log.snssdk.com"
-    assert [s["text"] for s in request["body_excerpt"] if s["mark"]] == [DEVICE["advertising_id"]]
-    # the flow was attributed to the SDK by its socket hook event, whose stack is shown
-    sender = "com.bytedance.sdk.LogSender.post(LogSender.java:41)"
+    # one exchange, one piece of evidence listing all its values; the excerpt marks the longest of them
+    assert [s["text"] for s in request["body_excerpt"] if s["mark"]] == [
+        "QVVESVRPUi1DQU5BUlktZGVtby1jbGlwYm9hcmQtN2YzYQ=="]
+    assert DEVICE["advertising_id"] in [loc["value"]["text"] for loc in finding["evidence"]["locations"]]
+    # the flow was attributed to the code that sent it by its request hook event (the TLS write), whose stack
+    # is shown
+    sender = "com.bytedance.sdk.LogSender.finish(LogSender.java:63)"
     assert finding["actor_detail"]["frame"] == sender
     assert finding["stack_seq"] is not None
     assert [f["frame"] for f in finding["stack"] if f["actor"]][0] == sender
     article = _article(demo.annex["en"], finding["id"])
+    assert "Request sent by this code (the stack of its hand-over to the network)." in article
     assert f"<mark>{DEVICE['advertising_id']}</mark>" in article
     assert ("IP 127.0.0.21 — server location: CN; address registered in: CN; ASN 4134, network operator: "
             "CHINANET-BACKBONE, China Telecom") in " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
@@ -236,19 +241,19 @@ def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> 
 
 
 def test_runtime_internals_in_a_network_stack_are_counted_not_printed(demo: DemoReport) -> None:
-    """The socket connect behind the consent pixel: 14 JDK frames between the hooked call and the app's code are
+    """The TLS write that sent the consent pixel: 8 JDK frames between the hooked call and the app's code are
     one line in the printed report; the app's frames keep their numbers; report.json keeps every frame."""
     [finding] = [f for f in demo.data["findings"] if f["type"] == "third_country_transfer"
-                 and f["data_category"] == "advertising_id"
                  and any(frame["frame"].startswith("com.example.reference.ConsentDialog.sendPixel")
                          for frame in f["stack"])]
     stack = finding["stack"]
-    assert len(stack) == 29 and stack[2]["frame"].startswith("sun.net.NetworkClient.doConnect")
-    assert [frame["shown"] for frame in stack] == [True] * 3 + [False] * 14 + [True] * 12
+    assert len(stack) == 23 and stack[2]["frame"].startswith("java.io.BufferedOutputStream.flush(")
+    # the two frames next to the app's own (HttpURLConnection.getResponseCode) stay shown
+    assert [frame["shown"] for frame in stack] == [True] * 3 + [False] * 8 + [True] * 12
     article = _article(demo.annex["en"], finding["id"])
     assert article.count('<li class="gap">') == 1
-    assert "… 14 frame(s) of the Java runtime and Android framework, not shown" in article
-    assert '<li value="20" class="actor"><code>com.example.reference.Backend.exchange(Backend.java:40)' in article
+    assert "… 8 frame(s) of the Java runtime and Android framework, not shown" in article
+    assert '<li value="14" class="actor"><code>com.example.reference.Backend.exchange(Backend.java:40)' in article
 
 
 def _english_fragments() -> set[str]:

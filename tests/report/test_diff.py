@@ -45,3 +45,28 @@ def test_diff_of_two_app_versions(tmp_path: Path) -> None:
     assert doc.tags[0] == ("html", {"lang": "nl"})
     text = "".join(doc.text)
     assert "Nieuw in B" in text and "t.appsflyer.example" in text and "Verdwenen sinds A" in text
+
+
+def test_a_crash_reporter_no_longer_contacted_is_a_removed_recipient(tmp_path: Path) -> None:
+    """Bugsnag's requests carry no recognised personal data; its recipients are findings all the same, so the
+    diff names them when a later capture no longer contacts it."""
+    from auditor.analyze.run import analyze
+    from auditor.case.bundle import Case
+    from tests.analysis.builders import add_flow
+
+    roots = []
+    for name, hosts in (("a", ("api2.branch.io", "notify.bugsnag.com", "sessions.bugsnag.com")),
+                        ("b", ("api2.branch.io",))):
+        case = Case.create(tmp_path / name, operator="test")
+        with case.ledger(fsync_interval=0) as ledger:
+            for host in hosts:
+                add_flow(case, ledger, f"https://{host}/v1", b"{}", server_ip="127.0.0.10",
+                         start="2024-06-01T10:00:00.000000Z", flow_id=host)
+        analyze(case.root)
+        roots.append(case.root)
+    result = CliRunner().invoke(cli, ["diff", str(roots[0]), str(roots[1]), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    diff = json.loads((tmp_path / "d" / "diff.json").read_text("utf-8"))
+    assert [(item["key"], item["entity"], item["entity_country"]) for item in diff["removed"]["recipients"]] == [
+        ("notify.bugsnag.com", ["Bugsnag Inc."], ["US"]), ("sessions.bugsnag.com", ["Bugsnag Inc."], ["US"])]
+    assert diff["added"]["recipients"] == [] and diff["changed"]["recipients"] == []

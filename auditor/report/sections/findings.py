@@ -110,14 +110,15 @@ class FindingsSection:
         return [], None
 
     def transfer(self, transfer: Transfer) -> dict[str, Any]:
-        """A Chapter V assessment: outcome, law, date, the three country views."""
+        """A Chapter V assessment: outcome, law, date, and the recipient layer it rests on (the endpoint is the
+        finding's destination)."""
         d = self.d
-        views = [{"view": name, "country": d.plain(view.country), "outcome": view.outcome.value,
-                  "instrument": d.text(view.instrument, 300), "note": d.text(view.note, 300)}
-                 for name, view in sorted(transfer.views)]
+        views = [{"view": "entity_country", "country": d.plain(transfer.recipient_country),
+                  "outcome": transfer.outcome.value, "instrument": d.text(transfer.instrument, 300),
+                  "note": d.text(transfer.note, 300)}]
         return {"outcome": transfer.outcome.value, "date": d.plain(transfer.date), "law": d.text(transfer.law, 300),
                 "instrument": d.text(transfer.instrument, 300), "cannot_prove": d.text(transfer.cannot_prove, 1500),
-                "views": views}
+                "note": d.text(transfer.note, 500), "views": views}
 
     def location(self, found: FoundValue) -> dict[str, Any]:
         """One value found in a message: where, which known value, in which form."""

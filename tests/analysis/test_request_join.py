@@ -1,0 +1,66 @@
+"""Per-request attribution: each request on a keep-alive connection carries the stack of the code that sent
+it, joined to its flow by connection and order; without a request event only the opener is known."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from auditor.analyze.observations import read_context
+from auditor.case.bundle import Case
+from tests.analysis.builders import add_flow
+
+PORT = 50123
+WRITE = "sun.security.ssl.SSLSocketImpl$AppOutputStream.write([B, int, int)"
+AF_STACK = [WRITE, "sun.net.www.http.HttpClient.writeRequests(HttpClient.java:1)",
+            "com.appsflyer.AppsFlyerLib.send(AppsFlyerLib.java:68)"]
+BD_STACK = [WRITE, "sun.net.www.http.HttpClient.writeRequests(HttpClient.java:1)",
+            "com.bytedance.sdk.LogSender.post(LogSender.java:44)"]
+START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def stamp(seconds: float) -> str:
+    return (START + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+
+def hook(ledger, category: str, stack: list[str], seconds: float, **extra) -> int:
+    socket = {"local_ip": "127.0.0.1", "local_port": PORT, "remote_ip": "127.0.0.1", "remote_port": 8080}
+    return ledger.append("hook", "hook.event", {
+        "api": stack[0].partition("(")[0], "category": category, "args": [], "result": None, "stack": stack,
+        "thread": "main", "time": stamp(seconds), "pid": 1, "planted": None, "socket": socket, **extra})["seq"]
+
+
+def pooled_case(root: Path, with_requests: bool) -> tuple[Case, dict[str, int]]:
+    """AppsFlyer opens the connection and sends first; the ByteDance SDK reuses it (HTTP keep-alive)."""
+    case = Case.create(root, operator="test")
+    seqs: dict[str, int] = {}
+    with case.ledger(fsync_interval=0) as ledger:
+        seqs["open"] = hook(ledger, "socket", ["java.net.Socket.connect(Socket.java:1)"] + AF_STACK[2:], 0)
+        if with_requests:
+            seqs["af_request"] = hook(ledger, "request", AF_STACK, 0.1,
+                                      request_line="POST /api/v6.9/androidevent HTTP/1.1")
+            # a request that never reached the proxy: it must not shift the next one
+            hook(ledger, "request", BD_STACK, 0.2, request_line="GET /lost HTTP/1.1")
+            seqs["bd_request"] = hook(ledger, "request", BD_STACK, 0.3, request_line="POST /service/2/log/ HTTP/1.1")
+        seqs["af_flow"] = add_flow(case, ledger, "https://shared.example/api/v6.9/androidevent", b"{}",
+                                   client_port=PORT, start=stamp(0.15), flow_id="af")
+        seqs["bd_flow"] = add_flow(case, ledger, "https://shared.example/service/2/log/", b"{}",
+                                   client_port=PORT, start=stamp(0.35), flow_id="bd")
+    return case, seqs
+
+
+def test_two_sdks_on_one_keep_alive_connection_each_have_their_own_stack(tmp_path: Path) -> None:
+    case, seqs = pooled_case(tmp_path / "case", with_requests=True)
+    actors = read_context(case).flow_actor
+    assert {name: (actors[seqs[name]].basis.value, actors[seqs[name]].class_name, actors[seqs[name]].sdk,
+                   actors[seqs[name]].hook_seq) for name in ("af_flow", "bd_flow")} == {
+        "af_flow": ("stack", "com.appsflyer.AppsFlyerLib", "AppsFlyer", seqs["af_request"]),
+        "bd_flow": ("stack", "com.bytedance.sdk.LogSender", "Pangle", seqs["bd_request"])}
+
+
+def test_without_request_events_the_opener_is_named_as_opener_only(tmp_path: Path) -> None:
+    case, seqs = pooled_case(tmp_path / "case", with_requests=False)
+    actors = read_context(case).flow_actor
+    assert {name: (actors[seqs[name]].basis.value, actors[seqs[name]].sdk, actors[seqs[name]].hook_seq)
+            for name in ("af_flow", "bd_flow")} == {
+        "af_flow": ("connection", "AppsFlyer", seqs["open"]), "bd_flow": ("connection", "AppsFlyer", seqs["open"])}
