@@ -72,7 +72,7 @@ def test_the_old_case_reports(old_case: Path, tmp_path: Path) -> None:
     assert data["seal"]["sealed"] is True and data["analysis"]["matches_seal"] is True
     assert len(data["annex"]["hook_events"]) == 33
     # the old capture has no request events: its flows name the code that opened their connection, as such
-    html = (report.directory / "report.html").read_text(encoding="utf-8")
+    html = (report.directory / "annex.html").read_text(encoding="utf-8")   # every finding with its stack
     assert "Connection opened by this code; which code sent this request on the connection is not known." in html
     assert "Request sent by this code" not in html
 
