@@ -18,7 +18,7 @@ def import_group() -> None:
 
 @import_group.command("har")
 @click.argument("har_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@case_option(None, required=True, exists=True)
+@case_option("The case to import into; created when the directory does not exist.", required=True)
 @json_option()
 def import_har_command(har_file: Path, case_dir: Path, as_json: bool) -> None:
     """Import a HAR file: hashed, its creator and stated window recorded, its consistency checked."""
