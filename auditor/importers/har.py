@@ -5,9 +5,10 @@ nothing in it is trusted silently. What is recorded:
 - `import.har`: the file's SHA-256 (the file itself is an artifact), its creator block, the capture window
   it states (an extension block's startDate/endDate, e.g. `_tweasel`), the app it says it captured, and
   every warning;
-- `import.flow` per entry, in the `proxy.flow` shape of docs/events.md, its artifact being the entry's
-  canonical JSON; bodies as the bytes they stood for (har_bodies.py: base64, mitmproxy's latin-1 and
-  surrogate-escaped text, form params), WebSocket messages as artifacts of their own;
+- `import.flow` per entry, in the `proxy.flow` shape of docs/events.md; its artifact is the HAR file, the
+  entry named by `har.index` and the SHA-256 of its canonical JSON (`har.entry_sha256`): one file per entry
+  would cost more than the rest of the import together; bodies as the bytes they stood for (har_bodies.py:
+  base64, mitmproxy's latin-1 and surrogate-escaped text, form params), WebSocket messages as artifacts;
 - case.json `imports`: one summary per imported file, and `app` when the HAR names the one app captured
   and the case has no app identity yet.
 An import is one unit: every entry is parsed and checked before anything is written, artifacts are
@@ -21,10 +22,12 @@ ending before it starts, a body that stands for no bytes.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import ipaddress
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +45,7 @@ MAX_HAR_BYTES = 512 << 20
 MAX_ENTRIES = 200_000
 MAX_HEADERS = 500
 MAX_WS_MESSAGES = 100_000
+WARNINGS_IN_EVENT = 100
 SOURCE = "import"
 
 
@@ -68,7 +72,7 @@ class HarImport:
 @dataclass
 class Prepared:
     """Everything one import writes, built before the first write."""
-    events: list[tuple[dict[str, Any], str]] = field(default_factory=list)    # (import.flow body, artifact)
+    events: list[dict[str, Any]] = field(default_factory=list)                # import.flow bodies
     blobs: dict[str, bytes] = field(default_factory=dict)                     # digest -> bytes
 
     def put(self, data: bytes) -> str:
@@ -132,7 +136,14 @@ def stated_app(log: dict[str, Any], file_name: str, file_sha256: str) -> dict[st
 
 
 def _text(value: object, limit: int = 65536) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    """A bounded string for an event; lone surrogates (non-UTF-8 bytes as mitmproxy writes them) shown as
+    their escape, since a ledger line is UTF-8 (the HAR artifact keeps the original)."""
+    if not isinstance(value, str):
+        return ""
+    value = value[:limit]
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _headers(message: dict[str, Any]) -> list[list[str]]:
@@ -281,12 +292,12 @@ def entry_event(prepared: Prepared, index: int, entry: dict[str, Any], started: 
     }
 
 
-def entry_bytes(entry: dict[str, Any]) -> bytes:
-    """The entry's canonical JSON; lone surrogates (a mitmproxy body's raw bytes) kept as JSON escapes."""
+def json_bytes(value: object) -> bytes:
+    """Canonical JSON; lone surrogates (a mitmproxy body's raw bytes) kept as JSON escapes."""
     try:
-        return canonical_json(entry)
+        return canonical_json(value)
     except UnicodeEncodeError:
-        return json.dumps(entry, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("ascii")
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("ascii")
     except ValueError:
         raise EntryError("holds NaN or Infinity, which JSON does not allow") from None
 
@@ -317,7 +328,8 @@ def is_mitmproxy(creator: dict[str, Any] | None) -> bool:
 
 def prepare(path: Path, raw: bytes, log: dict[str, Any]) -> tuple[HarImport, Prepared]:
     """Every entry parsed and checked, nothing written; an EntryError names the entry."""
-    creator = log.get("creator") if isinstance(log.get("creator"), dict) else None
+    creator = {_text(k, 64): _text(v, 1024) for k, v in list(log["creator"].items())[:32] if isinstance(v, str)} \
+        if isinstance(log.get("creator"), dict) else None
     digest = hashlib.sha256(raw).hexdigest()
     try:
         window = stated_window(log)
@@ -333,30 +345,31 @@ def prepare(path: Path, raw: bytes, log: dict[str, Any]) -> tuple[HarImport, Pre
                 raise EntryError("not an object")
             started = parse_time(entry.get("startedDateTime"))
             event = entry_event(prepared, index, entry, started, is_mitmproxy(creator))
-            artifact = prepared.put(entry_bytes(entry))
+            entry_digest = hashlib.sha256(json_bytes(entry)).hexdigest()
         except (EntryError, BodyError) as exc:
             raise InputError(path, f"entry {index}: {exc}") from None
         if started is None:
-            result.warn(index, "entry_time_invalid", f"startedDateTime {str(entry.get('startedDateTime'))[:64]!r}")
+            stated = _text(str(entry.get("startedDateTime")), 64)
+            result.warn(index, "entry_time_invalid", f"startedDateTime {stated!r}")
         elif start and end and not start <= started <= end:
             assert window is not None
             result.warn(index, "entry_outside_stated_window",
                         f"{iso(started)} is outside {window['start']} .. {window['end']} ({window['stated_in']})")
         if not event["server"]:
             result.warn(index, "server_address_missing", "no serverIPAddress: the destination IP is unknown")
-        if artifact in seen:
-            result.warn(index, "duplicate_entry", f"identical to entry {seen[artifact]}")
-        seen.setdefault(artifact, index)
-        prepared.events.append((event, artifact))
+        if entry_digest in seen:
+            result.warn(index, "duplicate_entry", f"identical to entry {seen[entry_digest]}")
+        seen.setdefault(entry_digest, index)
+        event["har"]["entry_sha256"] = entry_digest
+        prepared.events.append(event)
     result.entries = len(prepared.events)
     return result, prepared
 
 
 def stage_artifacts(case: Case, blobs: dict[str, bytes]) -> list[Path]:
-    """The blobs written into the store unsynced, then made durable in one pass; the paths this import
-    added. A failure part-way removes them again (the artifacts already there are kept)."""
+    """The blobs written into the store unsynced, then made durable together; the paths this import added.
+    A failure part-way removes them again (the artifacts already there are kept)."""
     added: list[Path] = []
-    pending = PendingSync()
     try:
         for digest, data in blobs.items():
             final = case.artifacts.path_for(digest)
@@ -370,12 +383,29 @@ def stage_artifacts(case: Case, blobs: dict[str, bytes]) -> list[Path]:
             except BaseException:
                 out.abort()                     # no partial file left in .incoming either
                 raise
-            pending.add(final)
-        pending.flush()
+        sync_all(case.root, added)
     except BaseException:
         remove(added)
         raise
     return added
+
+
+def sync_all(root: Path, paths: list[Path]) -> None:
+    """Durability for the whole import at once: one syncfs(2) of the case's filesystem where Linux has it
+    (one call, where an fsync per artifact costs more than the import itself), else an fsync of each file
+    and then of each directory."""
+    syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+    if syncfs is not None:
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    pending = PendingSync()
+    for path in paths:
+        pending.add(path)
+    pending.flush()
 
 
 def remove(paths: list[Path]) -> None:
@@ -397,15 +427,18 @@ def import_har(path: Path, case_dir: Path) -> HarImport:
     if result.app and known and known.get("package") != result.app["package"]:
         result.warn(None, "app_identity_differs", f"the HAR names {result.app['package']!r}, the case "
                                                   f"{known.get('package')!r}; the case's is kept")
+    # every warning is kept, in an artifact of its own: a ledger line is bounded
+    warnings_digest = prepared.put(json_bytes(result.warnings))
     added = stage_artifacts(case, prepared.blobs)
     recorded = False
     try:
         with case.ledger() as ledger:
             ledger.append(SOURCE, Kind.IMPORT_HAR, {"file": path.name, "size": len(raw), **result.summary(),
-                                                   "warnings": result.warnings[:10_000]}, artifact=file_digest)
+                                                   "warnings": result.warnings[:WARNINGS_IN_EVENT],
+                                                   "warnings_sha256": warnings_digest}, artifact=file_digest)
             recorded = True
-            for body, digest in prepared.events:
-                ledger.append(SOURCE, Kind.IMPORT_FLOW, body, artifact=digest)
+            for body in prepared.events:
+                ledger.append(SOURCE, Kind.IMPORT_FLOW, body, artifact=file_digest)
             imports = list(case.info.get("imports") or [])
             imports.append({"kind": "har", "file": path.name, **result.summary()})
             case.set_section("imports", imports, ledger=ledger)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -56,8 +57,11 @@ def _base64(text: str, where: str) -> Body:
         raise BodyError(f"{where}: encoding is base64 but the text is not base64 ({exc})") from None
 
 
+ESCAPES = re.compile("[\udc80-\udcff]")
+
+
 def _has_escapes(text: str) -> bool:
-    return any("\udc80" <= char <= "\udcff" for char in text)
+    return ESCAPES.search(text) is not None
 
 
 def _codec(content_type: str, text: str, mitmproxy: bool) -> str:
