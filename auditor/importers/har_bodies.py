@@ -60,29 +60,27 @@ def _base64(text: str, where: str) -> Body:
 ESCAPES = re.compile("[\udc80-\udcff]")
 
 
-def _has_escapes(text: str) -> bool:
-    return ESCAPES.search(text) is not None
-
-
 def _codec(content_type: str, text: str, mitmproxy: bool) -> str:
     if mitmproxy:
-        return infer_content_encoding(content_type, text.encode("utf-8", "surrogatepass"))
+        # the body is only looked at for an HTML meta or CSS @charset: encode it only for those
+        sniffed = "html" in content_type or "text/css" in content_type
+        return infer_content_encoding(content_type, text.encode("utf-8", "surrogatepass") if sniffed else b"")
     parsed = parse_content_type(content_type)
     return (parsed[2].get("charset") if parsed else None) or "utf-8"
 
 
 def from_text(text: str, content_type: str, mitmproxy: bool, where: str) -> Body:
-    if _has_escapes(text):
-        try:
-            return Body(text.encode("utf-8", "surrogateescape"), Restored.SURROGATES, "utf-8")
-        except UnicodeEncodeError as exc:
-            raise BodyError(f"{where}: text holds surrogates that stand for no bytes ({exc.reason})") from None
     codec = _codec(content_type, text, mitmproxy)
     try:
         return Body(text.encode(codec), Restored.TEXT, codec)
     except LookupError:
         pass                                    # an unknown charset name: HAR 1.2 says the text is UTF-8
     except UnicodeEncodeError:
+        if ESCAPES.search(text):                # mitmproxy's fallback: UTF-8 with the raw bytes escaped
+            try:
+                return Body(text.encode("utf-8", "surrogateescape"), Restored.SURROGATES, "utf-8")
+            except UnicodeEncodeError as exc:
+                raise BodyError(f"{where}: text holds surrogates that stand for no bytes ({exc.reason})") from None
         if mitmproxy and codec.lower() not in ("utf-8", "utf8"):
             raise BodyError(f"{where}: text is not in the {codec} mitmproxy decoded it with") from None
     try:
