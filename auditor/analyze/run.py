@@ -89,9 +89,22 @@ def _request_body(case: Case, request: dict[str, Any], decoder: Decoder) -> None
         return
     headers = {name.lower(): value for name, value in _headers(request)}
     encodings = headers.get("content-encoding", "").split(",")
-    decoder.body(data, headers.get("content-type", ""), encodings, "body")
+    decoder.body(data, headers.get("content-type", ""), encodings, "body", headers.get("grpc-encoding", ""))
     if request.get("body_complete") is False:
         decoder.decoded.notes.append("request body incomplete in the capture")
+
+
+def _websocket_messages(case: Case, flow: dict[str, Any], decoder: Decoder) -> None:
+    """The messages the client sent on a WebSocket, analysed like request bodies."""
+    messages = _dict(flow.get("websocket")).get("messages")
+    for position, message in enumerate(messages if isinstance(messages, list) else []):
+        digest = _dict(message).get("content_sha256")
+        if not message.get("from_client") or not isinstance(digest, str) or digest not in case.artifacts:
+            continue
+        try:
+            decoder.websocket(case.artifacts.read_bytes(digest, MAX_BODY), f"websocket[{position}]")
+        except ValueError:
+            decoder.decoded.notes.append(f"websocket message {position} larger than {MAX_BODY} bytes not searched")
 
 
 def _url(request: dict[str, Any]) -> str:
@@ -153,6 +166,7 @@ class Analysis:
         for name, value in _headers(request):
             decoder.header(name, value)
         _request_body(self.case, request, decoder)
+        _websocket_messages(self.case, body, decoder)
         hits = known.search(decoder.decoded) + recognise(decoder.decoded)
         recipient = self.recipients.lookup(host)
         server_ip = _dict(body.get("server")).get("ip")
