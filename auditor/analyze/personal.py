@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ import ahocorasick
 
 from auditor.analyze.biometrics import number_forms
 from auditor.analyze.decode import Decoded
+from auditor.analyze.recipients import _psl
 
 MIN_VALUE_LENGTH = 6            # shorter values would match by chance
 MAX_VALUE_SHOWN = 200
@@ -45,6 +47,7 @@ class Needle:
     numeric: bool       # must not be part of a longer number
     source: str         # planted | device | observed (read by the app through a hooked API)
     origin: int | None = None   # observed: the ledger seq of the hook event where the app read it
+    keyed: bool = False         # counts only as the value of a coordinate key (a 2-decimal form: chance)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,24 @@ def _digests(value: str) -> list[tuple[str, str]]:
     return out
 
 
+def _identifier_forms(value: str) -> list[tuple[str, str, bool]]:
+    """The other shapes of an identifier: a UUID without dashes (also how its 16 raw bytes are searched,
+    as hex), and a 64-bit hex ID (an Android ID) as unsigned and signed decimal and as a protobuf fixed64
+    (read as a double by the decoder, or as little-endian hex)."""
+    forms: list[tuple[str, str, bool]] = []
+    if UUID.match(value):
+        forms.append(("uuid-undashed", value.replace("-", "").lower(), False))
+    if HEX16.match(value):
+        number = int(value, 16)
+        packed = struct.pack("<Q", number)
+        forms += [("decimal", str(number), False), ("decimal-signed", str(struct.unpack("<q", packed)[0]), False),
+                  ("fixed64-le-hex", packed.hex(), False)]
+        double = struct.unpack("<d", packed)[0]
+        if double == double and abs(double) not in (0.0, float("inf")):
+            forms.append(("fixed64-as-double", repr(double), False))
+    return forms
+
+
 def string_forms(value: str) -> list[tuple[str, str, bool]]:
     """(form, text, case_sensitive) for one known string value."""
     raw = value.encode("utf-8")
@@ -80,7 +101,9 @@ def string_forms(value: str) -> list[tuple[str, str, bool]]:
     forms += [("base64", std, True), ("base64-unpadded", std.rstrip("="), True),
               ("base64url", url, True), ("base64url-unpadded", url.rstrip("="), True)]
     forms.append(("hex", raw.hex(), False))
-    forms += [(label, digest, False) for label, digest in _digests(value)]
+    for label, digest in _digests(value):
+        forms += [(label, digest, False), (f"{label}-base64", base64.b64encode(bytes.fromhex(digest)).decode(), True)]
+    forms += _identifier_forms(value)
     forms.append(("json-escaped", json.dumps(value)[1:-1], False))
     unique: dict[str, tuple[str, str, bool]] = {}
     for form, text, sensitive in forms:
@@ -89,16 +112,38 @@ def string_forms(value: str) -> list[tuple[str, str, bool]]:
     return list(unique.values())
 
 
-def coordinate_forms(degrees: float) -> list[tuple[str, str]]:
-    """(form, text) for one coordinate: rounded and truncated at 2..6 decimals, and E6 integer."""
-    out: dict[str, str] = {}
+def _places(value: str) -> int:
+    """Decimals a planted coordinate was given with ("52.37" -> 2)."""
+    return len(value.strip().partition(".")[2])
+
+
+def coordinate_forms(degrees: float) -> list[tuple[str, str, int]]:
+    """(form, text, decimals) for one coordinate: rounded and truncated at 2..6 decimals (also with trailing
+    zeros dropped and with a decimal comma), the shortest float, the float32 value widened to double, and
+    the E6 and E7 integers (decimals 6 and 7)."""
+    out: dict[str, tuple[str, int]] = {}
+
+    def add(text: str, form: str, places: int) -> None:
+        out.setdefault(text, (form, places))
+        if "." in text:
+            out.setdefault(text.replace(".", ","), (f"{form}-comma", places))
+
+    padded = []
     for places in range(6, 1, -1):
-        out.setdefault(f"{degrees:.{places}f}", f"rounded-{places}")
         factor = 10 ** places
-        truncated = int(degrees * factor) / factor
-        out.setdefault(f"{truncated:.{places}f}", f"truncated-{places}")
-    out.setdefault(str(int(round(degrees * 1_000_000))), "e6")
-    return [(form, text) for text, form in out.items()]
+        padded += [(f"rounded-{places}", f"{degrees:.{places}f}", places),
+                   (f"truncated-{places}", f"{int(degrees * factor) / factor:.{places}f}", places)]
+    for form, text, places in padded:
+        add(text, form, places)
+    for form, text, _ in padded:            # after: a shorter form is named for its own precision first
+        short = text.rstrip("0").rstrip(".")
+        if short != text and "." in short:
+            add(short, f"{form}-unpadded", len(short.partition(".")[2]))
+    add(repr(degrees), "shortest", len(repr(degrees).partition(".")[2]))
+    add(repr(struct.unpack("<f", struct.pack("<f", degrees))[0]), "float32", 7)
+    out.setdefault(str(int(round(degrees * 1_000_000))), ("e6", 6))
+    out.setdefault(str(int(round(degrees * 10_000_000))), ("e7", 7))
+    return [(form, text, places) for text, (form, places) in out.items()]
 
 
 def parse_coordinates(value: str) -> tuple[float, float] | None:
@@ -123,9 +168,13 @@ class KnownValues:
             category = PLANTED_CATEGORIES.get(what, "planted")
             coords = parse_coordinates(item["value"]) if category == "location" else None
             if coords:
+                given = min(_places(part) for part in item["value"].replace(";", ",").split(","))
                 for axis, degrees in zip(("latitude", "longitude"), coords, strict=True):
-                    for form, text in coordinate_forms(degrees):
-                        self.needles.append(Needle("location", axis, form, text, False, True, "planted"))
+                    for form, text, places in coordinate_forms(degrees):
+                        # two decimals match prices and versions by chance: only under a coordinate key,
+                        # unless the device itself was given no more
+                        self.needles.append(Needle("location", axis, form, text, False, True, "planted",
+                                                   keyed=places <= 2 < given))
             else:
                 self._add_string(category, what, item["value"], "planted")
         for key in sorted(device):
@@ -165,7 +214,9 @@ class KnownValues:
                     needle = self.needles[position]
                     if needle.case_sensitive and original != needle.text:
                         continue
-                    if needle.numeric and not _number_bounded(text, start, end, needle.form):
+                    if needle.numeric and not _number_bounded(text, start, end):
+                        continue
+                    if needle.keyed and _key_of(location) not in COORDINATE_KEYS:
                         continue
                     form = needle.form
                     if form == "raw" and original != needle.text:
@@ -176,11 +227,19 @@ class KnownValues:
         return _complete_locations(list(hits.values()))
 
 
-def _number_bounded(text: str, start: int, end: int, form: str) -> bool:
+def _number_bounded(text: str, start: int, end: int) -> bool:
+    """The whole numeric token must match: "52.37" inside "152.37", "-52.37", "52.3702" or the version
+    "52.37.0" is another value."""
     before = text[start - 1] if start > 0 else ""
-    after = text[end + 1] if end + 1 < len(text) else ""
-    # The whole number must match: "52.37" inside "152.37" or "52.3702" is another value or another form.
-    return not (before.isdigit() or before == "." or after.isdigit())
+    after = text[end + 1:end + 3]
+    if before.isdigit() or before in (".", "-") or after[:1].isdigit():
+        return False
+    return not (after[:1] == "." and after[1:2].isdigit())      # a comma after is a list: "52.37,4.89"
+
+
+def _key_of(location: str) -> str:
+    """The field name a segment's location ends in, normalised (body.device.geo.Lat -> lat)."""
+    return location.rsplit(".", 1)[-1].split("<", 1)[0].lower()
 
 
 def _complete_locations(hits: list[Hit]) -> list[Hit]:
@@ -234,9 +293,20 @@ RECOGNITION_RULES = [
 ]
 LATITUDE_KEYS = frozenset({"lat", "latitude"})
 LONGITUDE_KEYS = frozenset({"lon", "lng", "long", "longitude"})
+COORDINATE_KEYS = LATITUDE_KEYS | LONGITUDE_KEYS
 LOCATION_REASONING = ("Latitude and longitude with at least 3 decimals (about 110 m or better) under "
                       "coordinate field names in the same message.")
-EMAIL_REASONING = "An e-mail address anywhere in the message (local part @ domain with a TLD)."
+EMAIL_REASONING = ("An e-mail address anywhere in the message: local part @ a domain registrable under the "
+                   "Public Suffix List (so banner@2x.png, a file name, is not one).")
+
+
+DENSITY = re.compile(r"^[0-9]+(\.[0-9]+)?x\.", re.IGNORECASE)     # banner@2x.png, icon@1.5x.webp
+
+
+def real_mail_domain(domain: str) -> bool:
+    """A domain mail can go to: registrable under a suffix of the Public Suffix List (ICANN section), and
+    not an image density suffix."""
+    return not DENSITY.match(domain) and _psl().privatesuffix(domain.lower(), accept_unknown=False) is not None
 
 
 def _luhn(digits: str) -> bool:
@@ -273,6 +343,8 @@ def recognise(decoded: Decoded) -> list[Hit]:
         hits[("coordinates", lon.location)] = lon
     for location, text in decoded.segments:
         for match in EMAIL.finditer(text[:1 << 20]):
+            if not real_mail_domain(match.group(0).rpartition("@")[2]):
+                continue
             hits.setdefault(("email", match.group(0).lower()),
                             Hit("email", "email", "raw", location, match.group(0), "recognised:email-format"))
     return list(hits.values())
