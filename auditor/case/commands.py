@@ -13,6 +13,7 @@ from auditor.case.ledger_check import scan_ledger
 from auditor.case.seal import Verification, seal_case, verify_case
 from auditor.cli_options import case_argument, case_option, json_option
 from auditor.errors import CheckFailed
+from auditor.importers.commands import plant_command
 from auditor.output import emit
 
 
@@ -57,6 +58,9 @@ def case_show(directory: Path, as_json: bool) -> None:
         f"sealed    {'yes' if case.sealed else 'no'}",
     ]
     emit(data, as_json, "\n".join(lines))
+
+
+case_group.add_command(plant_command)       # importers/commands.py: values planted for an imported capture
 
 
 MARK_KINDS = {"note": Kind.OPERATOR_NOTE, "consent-accepted": Kind.OPERATOR_CONSENT_ACCEPTED,

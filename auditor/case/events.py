@@ -15,6 +15,7 @@ class Kind(enum.StrEnum):
     CASE_UPDATED = "case.updated"                 # Case.set_section: case.json rewritten (its new SHA-256)
     CASE_SEALING = "case.sealing"                 # seal_case: the line the seal's ledger head covers
     CASE_AUDIT_STEP = "case.audit_step"           # auditor audit: a step of the run started / ended
+    CASE_PLANTED = "case.planted"                 # auditor case plant: values planted on the device elsewhere
 
     # operator: auditor mark, the audit's keyboard, the demo
     OPERATOR_NOTE = "operator.note"
