@@ -20,10 +20,11 @@ def import_group() -> None:
 
 @import_group.command("har")
 @click.argument("har_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@case_option("The case to import into; created when the directory does not exist.", required=True)
+@case_option(None, required=True)
 @json_option()
 def import_har_command(har_file: Path, case_dir: Path, as_json: bool) -> None:
-    """Import a HAR file: hashed, its creator and stated window recorded, its consistency checked."""
+    """Import a HAR file: hashed, its creator and stated window recorded, its consistency checked; all of it
+    or nothing. The case is created when its directory does not exist."""
     result = import_har(har_file, case_dir)
     summary = {**result.summary(), "warnings": result.warnings}
     text = [f"imported {result.entries} entries (sha256 {result.file_sha256})"]

@@ -58,7 +58,8 @@ def test_planted_values_declared_for_an_import_are_found_by_analysis(tmp_path):
                    if item.source == "planted")
     # the clipboard twice (clipboard_transmitted and personal_data_transmitted); the planted location at
     # 4 decimals in the body, its 2-decimal version-string decoy "52.37.0" not
-    clipboard = [("clipboard", "clipboard", "raw", "body")] * 2 + [("clipboard", "clipboard", "raw", "body.clip")] * 2
+    clipboard = [("clipboard", "clipboard", "raw", "body")] * 2 \
+        + [("clipboard", "clipboard", "raw", "body.clip")] * 2
     assert found == clipboard + [("location", "latitude", "rounded-4", "body"), ("location", "longitude", "rounded-4", "body")]
 
 
