@@ -60,7 +60,8 @@ def test_planted_values_declared_for_an_import_are_found_by_analysis(tmp_path):
     # 4 decimals in the body, its 2-decimal version-string decoy "52.37.0" not
     clipboard = [("clipboard", "clipboard", "raw", "body")] * 2 \
         + [("clipboard", "clipboard", "raw", "body.clip")] * 2
-    assert found == clipboard + [("location", "latitude", "rounded-4", "body"), ("location", "longitude", "rounded-4", "body")]
+    assert found == clipboard + [("location", "latitude", "rounded-4", "body"),
+                                 ("location", "longitude", "rounded-4", "body")]
 
 
 def test_a_bad_declaration_is_refused_naming_it(tmp_path):
