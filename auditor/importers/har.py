@@ -6,8 +6,9 @@ nothing in it is trusted silently. What is recorded:
   it states (an extension block's startDate/endDate, e.g. `_tweasel`), the app it says it captured, and
   every warning;
 - `import.flow` per entry, in the `proxy.flow` shape of docs/events.md; its artifact is the HAR file, the
-  entry named by `har.index` (one file per entry would cost more than the rest of the import); bodies as the bytes they stood for (har_bodies.py:
-  base64, mitmproxy's latin-1 and surrogate-escaped text, form params), WebSocket messages as artifacts;
+  entry named by `har.index` (one file per entry would cost more than the rest of the import); bodies as
+  the bytes they stood for (har_bodies.py: base64, mitmproxy's latin-1 and surrogate-escaped text, form
+  params), WebSocket messages as artifacts;
 - case.json `imports`: one summary per imported file, and `app` when the HAR names the one app captured
   and the case has no app identity yet.
 An import is one unit: every entry is parsed and checked before anything is written, artifacts are
