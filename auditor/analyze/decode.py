@@ -330,8 +330,11 @@ class Decoder:
                 path = f"{where}[{position}]"
                 if isinstance(item, (dict, list)):
                     self._json(item, path, depth + 1)
-                elif isinstance(item, str):
-                    self._string(item, path, depth + 1)
+                else:
+                    # positional arrays carry named data too (Facebook's extinfo: [.., model, locale, ..])
+                    self.decoded.fields.append((path, str(position), "" if item is None else str(item)))
+                    if isinstance(item, str):
+                        self._string(item, path, depth + 1)
 
     def _multipart(self, data: bytes, content_type: str, where: str, depth: int) -> None:
         message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1", "replace")

@@ -59,6 +59,7 @@ class Hit:
     value: str
     source: str         # planted | device | observed | recognised:<rule>
     origin: int | None = None
+    reasoning: str | None = None    # a recognition ruleset rule's reasoning (recognition.py)
 
 
 def _digests(value: str) -> list[tuple[str, str]]:
@@ -254,43 +255,11 @@ def _complete_locations(hits: list[Hit]) -> list[Hit]:
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX16 = re.compile(r"^[0-9a-fA-F]{16}$")
-DIGITS15 = re.compile(r"^[0-9]{15}$")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")
-PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{7,18}[0-9]$")
 DECIMAL = re.compile(r"^-?[0-9]{1,3}\.([0-9]{3,})$")
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
-@dataclass(frozen=True)
-class RecognitionRule:
-    id: str
-    category: str
-    keys: frozenset[str]
-    value: re.Pattern[str]
-    reasoning: str
-
-
-RECOGNITION_RULES = [
-    RecognitionRule("advertising-id-by-key", "advertising_id",
-                    frozenset({"advertiser_id", "advertising_id", "gaid", "google_advertising_id", "aaid", "adid",
-                               "ad_id", "idfa", "google_ad_id", "gps_adid"}),
-                    UUID, "Google's advertising ID is a random UUID; SDKs send it under these field names "
-                          "(Facebook advertiser_id, Branch google_advertising_id / advertising_ids.aaid, "
-                          "Adjust gps_adid). The all-zero UUID (ad personalisation opted out) is not counted."),
-    RecognitionRule("android-id-by-key", "android_id", frozenset({"android_id", "androidid", "ssaid"}), HEX16,
-                    "Settings.Secure.ANDROID_ID is 16 hexadecimal digits, stable per app signing key, user "
-                    "and device."),
-    RecognitionRule("imei-by-key", "imei", frozenset({"imei", "device_imei", "meid"}), DIGITS15,
-                    "An IMEI is 15 digits whose last digit is a Luhn check digit; both are required."),
-    RecognitionRule("device-fingerprint-by-key", "device_identifier",
-                    frozenset({"device_fingerprint_id", "hardware_id", "device_fingerprint", "fingerprint_id",
-                               "install_id", "installation_id"}),
-                    re.compile(r"^([0-9a-fA-F-]{16,64}|[0-9]{12,24})$"),
-                    "SDK-assigned or hardware-derived identifiers that single out one device across sessions "
-                    "(Branch device_fingerprint_id / hardware_id, install IDs), as a UUID, hex or long number."),
-    RecognitionRule("phone-by-key", "phone", frozenset({"phone", "phone_number", "msisdn", "mobile"}), PHONE,
-                    "A telephone number (8 to 20 digits, optional + and separators) under a phone field name."),
-]
 LATITUDE_KEYS = frozenset({"lat", "latitude"})
 LONGITUDE_KEYS = frozenset({"lon", "lng", "long", "longitude"})
 COORDINATE_KEYS = LATITUDE_KEYS | LONGITUDE_KEYS
@@ -309,7 +278,7 @@ def real_mail_domain(domain: str) -> bool:
     return not DENSITY.match(domain) and _psl().privatesuffix(domain.lower(), accept_unknown=False) is not None
 
 
-def _luhn(digits: str) -> bool:
+def luhn(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
         number = int(char)
@@ -320,19 +289,14 @@ def _luhn(digits: str) -> bool:
 
 
 def recognise(decoded: Decoded) -> list[Hit]:
-    """Identifiers found by field name and format; each hit names the rule (with its reasoning)."""
+    """Coordinates under coordinate keys and e-mail addresses by format (field-name and endpoint rules are
+    data: recognition.py); each hit names its rule."""
     hits: dict[tuple[str, str], Hit] = {}
     lat: Hit | None = None
     lon: Hit | None = None
     for location, key, value in decoded.fields:
         name = key.strip().lower().rsplit(".", 1)[-1]
         value = value.strip()
-        for rule in RECOGNITION_RULES:
-            if name in rule.keys and rule.value.match(value):
-                if value == ZERO_UUID or (rule.category == "imei" and not _luhn(value)):
-                    continue
-                hits.setdefault((rule.id, location), Hit(rule.category, name, "raw", location,
-                                                         value[:MAX_VALUE_SHOWN], f"recognised:{rule.id}"))
         if DECIMAL.match(value):
             if name in LATITUDE_KEYS and abs(float(value)) <= 90:
                 lat = lat or Hit("location", "latitude", "raw", location, value, "recognised:coordinates-by-key")
@@ -350,5 +314,4 @@ def recognise(decoded: Decoded) -> list[Hit]:
     return list(hits.values())
 
 
-RECOGNITION_REASONING = {**{rule.id: rule.reasoning for rule in RECOGNITION_RULES},
-                         "coordinates-by-key": LOCATION_REASONING, "email-format": EMAIL_REASONING}
+RECOGNITION_REASONING = {"coordinates-by-key": LOCATION_REASONING, "email-format": EMAIL_REASONING}

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.analyze import recognition
 from auditor.analyze.attribution import EXODUS_DATASET
 from auditor.analyze.biometrics import face_measurements
 from auditor.analyze.decode import Decoder
@@ -131,6 +132,7 @@ class Analysis:
         self.destinations = Destinations(overrides, mmdb)
         self.destinations_mmdb = mmdb
         self.findings = FindingSet()
+        self.recogniser = recognition.default()
         self.flows = 0
         self.law_used = False
 
@@ -167,7 +169,8 @@ class Analysis:
             decoder.header(name, value)
         _request_body(self.case, request, decoder)
         _websocket_messages(self.case, body, decoder)
-        hits = known.search(decoder.decoded) + recognise(decoder.decoded)
+        hits = known.search(decoder.decoded) + recognise(decoder.decoded) \
+            + self.recogniser.recognise(decoder.decoded, host)
         recipient = self.recipients.lookup(host)
         server_ip = _dict(body.get("server")).get("ip")
         destination = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
@@ -189,7 +192,11 @@ class Analysis:
 
     def inputs(self) -> Inputs:
         seal = self.case.root / SEAL_FILE
-        datasets = [DatasetUsed(**psl_provenance())]
+        datasets = [DatasetUsed(**psl_provenance()),
+                    DatasetUsed(name="recognition-rules", version=self.recogniser.version,
+                                sha256=self.recogniser.sha256, licence="auditor's own",
+                                attribution="auditor/recognition/recognition.yaml; endpoint rules learnt from "
+                                            "tweasel's TrackHAR adapters (CC0-1.0)")]
         used = self.recipients.used | self.destinations.used | ({"eu-transfers"} if self.law_used else set()) | (
             {EXODUS_DATASET} if self.context.attribution_used else set())
         for name in sorted(used):

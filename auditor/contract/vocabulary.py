@@ -43,6 +43,10 @@ class DataCategory(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     CONTACT = "contact"
+    USER_ID = "user_id"              # an ID an SDK or the app gives the user (Branch identity_id)
+    SESSION_ID = "session_id"
+    IP_ADDRESS = "ip_address"        # an IP address in the payload (not the connection's own)
+    DEVICE_ATTRIBUTE = "device_attribute"   # model, OS version, carrier, screen …: fingerprints, lower severity
     PLANTED = "planted"              # a planted value of a kind analysis has no category for
 
 

@@ -151,6 +151,8 @@ EXPECTED = [
     ("personal_data_transmitted", "android_id", "cfg.kumo-analytics.jp", KUMO, True, None),
     ("personal_data_transmitted", "android_id", "launches.appsflyer.com", AF, False, None),
     ("personal_data_transmitted", "android_id", "log.byteoversea.com", BD, True, None),
+    # ByteDance's own device_id (query), recognised by the device-fingerprint-by-key family of the ruleset
+    ("personal_data_transmitted", "device_identifier", "log.byteoversea.com", BD, True, None),
     ("personal_data_transmitted", "android_id", "log.snssdk.com", BD, True, None),
     ("personal_data_transmitted", "android_id", "mon.snssdk.com", BD, True, None),
     ("personal_data_transmitted", "clipboard", "api.example-reference.eu", BACKEND, True, None),
@@ -170,6 +172,7 @@ EXPECTED = [
     ("third_country_transfer", "android_id", "cfg.kumo-analytics.jp", KUMO, True, "adequate"),
     ("third_country_transfer", "android_id", "launches.appsflyer.com", AF, False, NO),
     ("third_country_transfer", "android_id", "log.byteoversea.com", BD, True, NO),
+    ("third_country_transfer", "device_identifier", "log.byteoversea.com", BD, True, NO),
     ("third_country_transfer", "android_id", "log.snssdk.com", BD, True, NO),
     ("third_country_transfer", "android_id", "mon.snssdk.com", BD, True, NO),
     ("third_country_transfer", "clipboard", "log.snssdk.com", BD, True, NO),
