@@ -16,7 +16,7 @@ import json
 import re
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +27,7 @@ from auditor.analyze.decode import Decoded
 from auditor.analyze.recipients import _psl
 
 MIN_VALUE_LENGTH = 6            # shorter values would match by chance
+PRECISE_PLACES = 4              # decimals (about 11 m) from which a coordinate is a precise location
 MAX_VALUE_SHOWN = 200
 
 DEVICE_KEYS = {"advertising_id": "advertising_id", "gaid": "advertising_id", "android_id": "android_id",
@@ -164,12 +165,16 @@ class KnownValues:
     def __init__(self, planted: list[dict[str, str]], device: dict[str, object],
                  observed: Sequence[dict[str, Any]] = ()):
         self.needles: list[Needle] = []
+        self.location_places: int | None = None     # decimals the planted location was given with
+        self.coordinates: list[tuple[float, float]] = []
         for item in planted:
             what = item["what"]
             category = PLANTED_CATEGORIES.get(what, "planted")
             coords = parse_coordinates(item["value"]) if category == "location" else None
             if coords:
                 given = min(_places(part) for part in item["value"].replace(";", ",").split(","))
+                self.location_places = max(given, self.location_places or 0)
+                self.coordinates.append(coords)
                 for axis, degrees in zip(("latitude", "longitude"), coords, strict=True):
                     for form, text, places in coordinate_forms(degrees):
                         # two decimals match prices and versions by chance: only under a coordinate key,
@@ -195,6 +200,31 @@ class KnownValues:
         self.empty = not by_text
         if not self.empty:
             self.automaton.make_automaton()
+
+    def classify_locations(self, hits: list[Hit]) -> list[Hit]:
+        """Location hits by what they show: "location" (precise: at least PRECISE_PLACES decimals, or as many as
+        the device was given), "approximate_location" (fewer), and "other_location" for coordinates recognised
+        under location keys that are not the planted ones (never counted as the planted location)."""
+        out = []
+        for hit in hits:
+            if hit.category != "location" or hit.what not in ("latitude", "longitude"):
+                out.append(hit)
+                continue
+            if hit.source.startswith("recognised:") and self.coordinates and not self._planted(hit):
+                out.append(replace(hit, category="other_location"))
+                continue
+            precise = _decimals(hit) >= min(PRECISE_PLACES, self.location_places or PRECISE_PLACES)
+            out.append(hit if precise else replace(hit, category="approximate_location"))
+        return out
+
+    def _planted(self, hit: Hit) -> bool:
+        """A recognised coordinate that is a planted one, rounded or truncated to the decimals it shows."""
+        axis = 0 if hit.what == "latitude" else 1
+        try:
+            value = float(hit.value.replace(",", "."))
+        except ValueError:
+            return False
+        return any(abs(value - pair[axis]) < 10 ** -_decimals(hit) for pair in self.coordinates)
 
     def _add_string(self, category: str, what: str, value: str, source: str) -> None:
         for form, text, sensitive in string_forms(value):
@@ -236,6 +266,13 @@ def _number_bounded(text: str, start: int, end: int) -> bool:
     if before.isdigit() or before in (".", "-") or after[:1].isdigit():
         return False
     return not (after[:1] == "." and after[1:2].isdigit())      # a comma after is a list: "52.37,4.89"
+
+
+def _decimals(hit: Hit) -> int:
+    """The precision a coordinate hit shows: its decimals, or 6 and 7 for the E6 and E7 integers."""
+    if hit.form in ("e6", "e7"):
+        return int(hit.form[1])
+    return len(hit.value.replace(",", ".").partition(".")[2])
 
 
 def _key_of(location: str) -> str:

@@ -169,7 +169,7 @@ class Analysis:
             decoder.header(name, value)
         _request_body(self.case, request, decoder)
         _websocket_messages(self.case, body, decoder)
-        hits = known.search(decoder.decoded) + recognise(decoder.decoded) \
+        hits = known.classify_locations(known.search(decoder.decoded) + recognise(decoder.decoded)) \
             + self.recogniser.recognise(decoder.decoded, host)
         recipient = self.recipients.lookup(host)
         server_ip = _dict(body.get("server")).get("ip")

@@ -32,7 +32,9 @@ PERSONAL_DATA_TYPES = frozenset({FindingType.PERSONAL_DATA_TRANSMITTED, FindingT
 
 class DataCategory(StrEnum):
     CLIPBOARD = "clipboard"
-    LOCATION = "location"
+    LOCATION = "location"            # precise: at least 4 decimals (or the precision the device was given)
+    APPROXIMATE_LOCATION = "approximate_location"   # fewer decimals: still personal data, lower severity
+    OTHER_LOCATION = "other_location"   # coordinates under location keys that are not the planted location
     BIOMETRIC = "biometric"
     DEVICE_IDENTIFIER = "device_identifier"
     ADVERTISING_ID = "advertising_id"

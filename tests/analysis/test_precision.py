@@ -85,3 +85,30 @@ def test_email_needs_a_real_domain(text, emails):
     decoder = Decoder()
     decoder.body(text.encode(), "text/plain", [], "body")
     assert sorted(h.value for h in recognise(decoder.decoded) if h.category == "email") == emails
+
+
+def classified(body: str, planted: list[dict]) -> list[tuple[str, str, str]]:
+    decoder = Decoder()
+    decoder.body(body.encode(), "application/json", [], "body")
+    known = KnownValues(planted, {})
+    return sorted((h.category, h.what, h.location) for h in
+                  known.classify_locations(known.search(decoder.decoded) + recognise(decoder.decoded)))
+
+
+def test_precise_approximate_and_other_locations():
+    # four decimals: precise; the same under lat/lng keys, recognised, is the planted one too
+    assert classified('{"lat": "52.3702", "lng": "4.8952"}', [LOCATION]) == [
+        ("location", "latitude", "body"), ("location", "latitude", "body.lat"), ("location", "latitude", "body.lat"),
+        ("location", "longitude", "body"), ("location", "longitude", "body.lng"),
+        ("location", "longitude", "body.lng")]
+    # two decimals under location keys: the planted location, approximately
+    assert {c for c, _, _ in classified('{"lat": "52.37", "lng": "4.90"}', [LOCATION])} == {"approximate_location"}
+    # another place under location keys: its own category, never the planted location
+    assert classified('{"lat": "48.856614", "lng": "2.352222"}', [LOCATION]) == [
+        ("other_location", "latitude", "body.lat"), ("other_location", "longitude", "body.lng")]
+    # planted with two decimals: two decimals are all the device had, so precise
+    assert {c for c, _, _ in classified('{"lat": "52.37", "lng": "4.90"}',
+                                        [{"what": "location", "value": "52.37,4.90"}])} == {"location"}
+    # no planted location (an imported capture): recognised coordinates are the location, by their precision
+    assert {c for c, _, _ in classified('{"lat": "48.856614", "lng": "2.352222"}', [])} == {"location"}
+    assert {c for c, _, _ in classified('{"lat": "48.857", "lng": "2.352"}', [])} == {"approximate_location"}
