@@ -65,7 +65,7 @@ def test_decoys_are_not_recognised(decoy):
 
 def test_the_shipped_ruleset_is_versioned_and_hashed():
     recogniser = load(RULESET)
-    assert recogniser.version == "2026.12.1" and len(recogniser.sha256) == 64 and len(recogniser.endpoints) == 4
+    assert recogniser.version == "2026.12.1" and len(recogniser.sha256) == 64 and len(recogniser.endpoints) == 10
 
 
 @pytest.mark.parametrize(("change", "problem"), [
@@ -84,3 +84,15 @@ def test_a_bad_ruleset_is_refused_naming_the_problem(tmp_path: Path, change, pro
     with pytest.raises(InputError) as caught:
         load(bad)
     assert caught.value.source == str(bad) and problem in caught.value.problem
+
+
+def test_adjust_and_vungle_endpoint_rules():
+    adjust = hits({"gps_adid": AAID, "android_uuid": "5b2e7f0c-4d1a-4c3e-9f8b-2a6d1e0c9b7a", "device_name": "Pixel 7"},
+                  "app.adjust.com")
+    assert [(c, where) for c, where, _, _ in adjust] == [
+        ("advertising_id", "body.gps_adid"), ("device_attribute", "body.device_name"),
+        ("device_identifier", "body.android_uuid")]
+    vungle = hits({"device": {"ifa": AAID, "osv": "14"}}, "api.vungle.com")
+    assert [(c, where, source) for c, where, _, source in vungle] == [
+        ("advertising_id", "body.device.ifa", "recognised:vungle"),
+        ("device_attribute", "body.device.osv", "recognised:vungle")]
