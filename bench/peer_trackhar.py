@@ -67,7 +67,7 @@ def trackhar(har: Path) -> tuple[set[tuple[str, str, str]], Counter[str]]:
 
 def auditor(har: Path) -> set[tuple[str, str, str]]:
     from auditor.analyze import recognition
-    from auditor.analyze.decode import Decoder
+    from auditor.analyze.decode import BodyMemo, Decoder
     from auditor.analyze.personal import recognise
     from auditor.analyze.run import _headers, _request_body, _url, _websocket_messages
     from auditor.case.bundle import Case
@@ -88,7 +88,7 @@ def auditor(har: Path) -> set[tuple[str, str, str]]:
             decoder.url(_url(request))
             for name, value in _headers(request):
                 decoder.header(name, value)
-            _request_body(case, request, decoder)
+            _request_body(case, request, decoder, BodyMemo())
             _websocket_messages(case, record["body"], decoder)
             for hit in recognise(decoder.decoded) + recogniser.recognise(decoder.decoded, request["host"]):
                 value = hit.value[:-2] if hit.value.endswith(".0") and hit.value[:-2].isdigit() else hit.value

@@ -52,9 +52,10 @@ class Decoded:
     fields: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     budget: int = MAX_DECODED       # decompressed bytes this message may still produce, all layers together
+    segment_limit: int = MAX_SEGMENTS
 
     def add_segment(self, location: str, text: str) -> bool:
-        if len(self.segments) >= MAX_SEGMENTS:
+        if len(self.segments) >= self.segment_limit:
             self.note("segment limit reached")
             return False
         self.segments.append((location, text))
@@ -378,3 +379,37 @@ class Decoder:
 
 def _bytes_repr(value: object) -> str:
     return bytes(value).decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+class BodyMemo:
+    """Decoded bodies by content: a capture sends the same body again and again (configuration polls, a
+    HAR's repeated entries), and decoding it again would give the same segments, fields and notes. The key
+    holds everything the result depends on, the message's remaining budget and segment room included, so a
+    message decoded from the memo is exactly the message decoded afresh."""
+
+    def __init__(self, max_bytes: int = 64 << 20, max_body: int = 1 << 20):
+        self.max_bytes, self.max_body = max_bytes, max_body     # bodies kept (input bytes), one body
+        self.held = 0
+        self.entries: dict[tuple[object, ...], Decoded] = {}
+
+    def body(self, decoder: Decoder, digest: str, data: bytes, content_type: str, encodings: list[str],
+             where: str, message_coding: str = "") -> None:
+        decoded = decoder.decoded
+        if len(data) > self.max_body:
+            decoder.body(data, content_type, encodings, where, message_coding)
+            return
+        room = MAX_SEGMENTS - len(decoded.segments)
+        key = (digest, content_type, tuple(encodings), where, message_coding, decoded.budget, room)
+        done = self.entries.get(key)
+        if done is None:
+            fresh = Decoder()
+            fresh.decoded.budget, fresh.decoded.segment_limit = decoded.budget, room
+            fresh.body(data, content_type, encodings, where, message_coding)
+            done = fresh.decoded
+            if self.held + len(data) <= self.max_bytes:
+                self.entries[key] = done
+                self.held += len(data)
+        decoded.segments += done.segments
+        decoded.fields += done.fields
+        decoded.notes += done.notes
+        decoded.budget = done.budget

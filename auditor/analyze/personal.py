@@ -17,6 +17,7 @@ import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -309,6 +310,26 @@ EMAIL_REASONING = ("An e-mail address anywhere in the message: local part @ a do
 DENSITY = re.compile(r"^[0-9]+(\.[0-9]+)?x\.", re.IGNORECASE)     # banner@2x.png, icon@1.5x.webp
 
 
+@lru_cache(maxsize=1 << 17)       # fields repeat across a capture's messages
+def _coordinate_axis(key: str, value: str) -> str | None:
+    """latitude or longitude for a decimal coordinate under a coordinate key, else None."""
+    value = value.strip()
+    if not DECIMAL.match(value):
+        return None
+    name = key.strip().lower().rsplit(".", 1)[-1]
+    if name in LATITUDE_KEYS and abs(float(value)) <= 90:
+        return "latitude"
+    if name in LONGITUDE_KEYS and abs(float(value)) <= 180:
+        return "longitude"
+    return None
+
+
+@lru_cache(maxsize=1 << 14)       # a capture repeats its texts; the scan of each is done once
+def emails_in(text: str) -> tuple[str, ...]:
+    return tuple(match.group(0) for match in EMAIL.finditer(text)
+                 if real_mail_domain(match.group(0).rpartition("@")[2]))
+
+
 def real_mail_domain(domain: str) -> bool:
     """A domain mail can go to: registrable under a suffix of the Public Suffix List (ICANN section), and
     not an image density suffix."""
@@ -332,22 +353,18 @@ def recognise(decoded: Decoded) -> list[Hit]:
     lat: Hit | None = None
     lon: Hit | None = None
     for location, key, value in decoded.fields:
-        name = key.strip().lower().rsplit(".", 1)[-1]
-        value = value.strip()
-        if DECIMAL.match(value):
-            if name in LATITUDE_KEYS and abs(float(value)) <= 90:
-                lat = lat or Hit("location", "latitude", "raw", location, value, "recognised:coordinates-by-key")
-            elif name in LONGITUDE_KEYS and abs(float(value)) <= 180:
-                lon = lon or Hit("location", "longitude", "raw", location, value, "recognised:coordinates-by-key")
+        axis = _coordinate_axis(key, value)
+        if axis == "latitude":
+            lat = lat or Hit("location", "latitude", "raw", location, value.strip(), "recognised:coordinates-by-key")
+        elif axis == "longitude":
+            lon = lon or Hit("location", "longitude", "raw", location, value.strip(), "recognised:coordinates-by-key")
     if lat and lon:
         hits[("coordinates", lat.location)] = lat
         hits[("coordinates", lon.location)] = lon
     for location, text in decoded.segments:
-        for match in EMAIL.finditer(text[:1 << 20]):
-            if not real_mail_domain(match.group(0).rpartition("@")[2]):
-                continue
-            hits.setdefault(("email", match.group(0).lower()),
-                            Hit("email", "email", "raw", location, match.group(0), "recognised:email-format"))
+        for address in emails_in(text[:1 << 20]):
+            hits.setdefault(("email", address.lower()),
+                            Hit("email", "email", "raw", location, address, "recognised:email-format"))
     return list(hits.values())
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -79,12 +79,14 @@ class RecognitionRuleset(Strict):
     endpoints: tuple[Endpoint, ...]
 
 
+@lru_cache(maxsize=1 << 16)       # field names and locations repeat across a capture's messages
 def normalise(name: str) -> str:
     """advertisingId, Advertising-Id, X-Advertising-Id, x_advertising_id -> advertising_id."""
     snake = CAMEL.sub("_", name.strip()).replace("-", "_").lower()
     return snake[2:] if snake.startswith("x_") else snake
 
 
+@lru_cache(maxsize=1 << 16)
 def field_paths(location: str) -> tuple[str, str]:
     """body<gzip>.events[0].device.id -> (events.0.device.id, events.*.device.id): what endpoint paths are
     written against, with the index as given and as *."""
@@ -122,6 +124,7 @@ class Recogniser:
                 paths.update(dict.fromkeys(item.paths, rule))
             self.endpoints.append((endpoint.hosts, paths))
 
+    @lru_cache(maxsize=1024)        # noqa: B019 (one recogniser per ruleset file, kept for the process)
     def _paths(self, host: str) -> dict[str, Rule]:
         host = host.lower().rstrip(".")
         out: dict[str, Rule] = {}
@@ -130,23 +133,32 @@ class Recogniser:
                 out.update(paths)
         return out
 
-    def recognise(self, decoded: Decoded, host: str) -> list[Hit]:
+    @lru_cache(maxsize=1 << 17)     # noqa: B019 (fields repeat across messages: one decision per field)
+    def _rule(self, host: str, location: str, key: str, value: str) -> tuple[Rule, str] | None:
+        """The rule that makes this field personal data, and the name it goes by; None if none does."""
+        if not value or value.lower() in ("null", "none") or value == ZERO_UUID:
+            return None
         paths = self._paths(host)
+        rule, what = None, normalise(key.rsplit(".", 1)[-1])
+        if paths:
+            concrete, starred = field_paths(location)
+            rule = paths.get(concrete) or paths.get(starred)
+            what = concrete if rule else what
+        rule = rule or self.by_name.get(what)
+        if rule is None or not rule.pattern.match(value) or (rule.luhn and not luhn(value)):
+            return None
+        return rule, what
+
+    def recognise(self, decoded: Decoded, host: str) -> list[Hit]:
         hits: dict[tuple[str, str], Hit] = {}
         for location, key, value in decoded.fields:
             value = value.strip()
-            if not value or value.lower() in ("null", "none") or value == ZERO_UUID:
-                continue
-            rule, what = None, normalise(key.rsplit(".", 1)[-1])
-            if paths:
-                concrete, starred = field_paths(location)
-                rule = paths.get(concrete) or paths.get(starred)
-                what = concrete if rule else what
-            rule = rule or self.by_name.get(what)
-            if rule is None or not rule.pattern.match(value) or (rule.luhn and not luhn(value)):
-                continue
-            hits.setdefault((rule.id, location), Hit(rule.data_type, what, "raw", location, value[:MAX_VALUE_SHOWN],
-                                                     f"recognised:{rule.id}", reasoning=rule.reasoning))
+            found = self._rule(host, location, key, value)
+            if found is not None:
+                rule, what = found
+                hits.setdefault((rule.id, location), Hit(rule.data_type, what, "raw", location,
+                                                         value[:MAX_VALUE_SHOWN], f"recognised:{rule.id}",
+                                                         reasoning=rule.reasoning))
         return list(hits.values())
 
 

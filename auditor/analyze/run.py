@@ -15,7 +15,7 @@ from typing import Any
 from auditor.analyze import recognition
 from auditor.analyze.attribution import EXODUS_DATASET
 from auditor.analyze.biometrics import face_measurements
-from auditor.analyze.decode import Decoder
+from auditor.analyze.decode import BodyMemo, Decoder
 from auditor.analyze.destinations import Destinations
 from auditor.analyze.findings import FindingSet, flow_findings, hook_findings, iso, sdk_findings
 from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
@@ -76,7 +76,7 @@ def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _request_body(case: Case, request: dict[str, Any], decoder: Decoder) -> None:
+def _request_body(case: Case, request: dict[str, Any], decoder: Decoder, memo: BodyMemo) -> None:
     digest = request.get("body_sha256")
     if not isinstance(digest, str) or not digest:
         return
@@ -90,7 +90,8 @@ def _request_body(case: Case, request: dict[str, Any], decoder: Decoder) -> None
         return
     headers = {name.lower(): value for name, value in _headers(request)}
     encodings = headers.get("content-encoding", "").split(",")
-    decoder.body(data, headers.get("content-type", ""), encodings, "body", headers.get("grpc-encoding", ""))
+    memo.body(decoder, digest, data, headers.get("content-type", ""), encodings, "body",
+              headers.get("grpc-encoding", ""))
     if request.get("body_complete") is False:
         decoder.decoded.notes.append("request body incomplete in the capture")
 
@@ -133,6 +134,7 @@ class Analysis:
         self.destinations_mmdb = mmdb
         self.findings = FindingSet()
         self.recogniser = recognition.default()
+        self.bodies = BodyMemo()
         self.flows = 0
         self.law_used = False
 
@@ -167,7 +169,7 @@ class Analysis:
         decoder.url(_url(request))
         for name, value in _headers(request):
             decoder.header(name, value)
-        _request_body(self.case, request, decoder)
+        _request_body(self.case, request, decoder, self.bodies)
         _websocket_messages(self.case, body, decoder)
         hits = known.classify_locations(known.search(decoder.decoded) + recognise(decoder.decoded)) \
             + self.recogniser.recognise(decoder.decoded, host)

@@ -157,3 +157,18 @@ def test_five_thousand_small_gzip_bombs_in_one_body_stay_within_one_budget(tmp_p
     assert result["notes"] == [f"decompression budget of {MAX_DECODED} bytes for this message spent; "
                                "gzip not decoded", "segment limit reached"]
     assert result["peak_kib"] < BUDGET_KIB
+
+
+def test_a_body_decoded_from_the_memo_is_the_body_decoded_afresh():
+    from auditor.analyze.decode import BodyMemo
+    body = gzip.compress(json.dumps({"d": b64(zlib.compress(SECRET.encode())), "n": [1, "x"]}).encode(), mtime=0)
+    fresh = Decoder()
+    fresh.header("X-Id", SECRET)
+    fresh.body(body, "application/json", ["gzip"], "body")
+    memo = BodyMemo()
+    for _ in range(2):
+        decoder = Decoder()
+        decoder.header("X-Id", SECRET)
+        memo.body(decoder, "digest-1", body, "application/json", ["gzip"], "body")
+        assert decoder.decoded == fresh.decoded
+    assert len(memo.entries) == 1
