@@ -65,7 +65,7 @@ def test_decoys_are_not_recognised(decoy):
 
 def test_the_shipped_ruleset_is_versioned_and_hashed():
     recogniser = load(RULESET)
-    assert recogniser.version == "2026.12.1" and len(recogniser.sha256) == 64 and len(recogniser.endpoints) == 10
+    assert recogniser.version == "2026.12.1" and len(recogniser.sha256) == 64 and len(recogniser.endpoints) == 13
 
 
 @pytest.mark.parametrize(("change", "problem"), [
