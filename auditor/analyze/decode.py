@@ -27,14 +27,19 @@ import brotli
 import zstandard
 from blackboxprotobuf.lib.config import Config
 
-MAX_DECODED = 16 << 20          # bytes out of one decompression
-MAX_RATIO = 200                 # decompressed / compressed
+MAX_DECODED = 16 << 20          # bytes out of all decompressions of one message together (one budget)
+MAX_RATIO = 200                 # decompressed / compressed, per step
 MIN_RATIO_BUDGET = 1 << 20      # small inputs may still expand to 1 MiB
+MAX_ZSTD_WINDOW = 1 << 23       # a frame asking for a larger window (memory) is not decoded
 MAX_DEPTH = 6                   # nested layers (base64 in JSON in gzip ...)
 MAX_SEGMENTS = 4096
 MAX_PROTOBUF = 1 << 20
+MAX_GRPC_FRAMES = 1000
+MAX_RAW_ID = 64                 # binary runs up to this long are also searched as hex
 BASE64_RUN = re.compile(r"^[A-Za-z0-9+/_-]{16,}={0,2}$")
 PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+JWT = re.compile(r"^(?:Bearer\s+)?(eyJ[A-Za-z0-9_-]{2,})\.(eyJ[A-Za-z0-9_-]{2,})\.[A-Za-z0-9_-]*$")
+UNICODE_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 # Fixed-width protobuf fields are read as floating point: in app telemetry they carry coordinates far more
 # often than 64-bit integers, and a coordinate read as an integer would be unsearchable.
 PROTOBUF_CONFIG = Config()
@@ -46,63 +51,90 @@ class Decoded:
     segments: list[tuple[str, str]] = field(default_factory=list)
     fields: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    budget: int = MAX_DECODED       # decompressed bytes this message may still produce, all layers together
+    segment_limit: int = MAX_SEGMENTS
 
     def add_segment(self, location: str, text: str) -> bool:
-        if len(self.segments) >= MAX_SEGMENTS:
-            if "segment limit reached" not in self.notes:
-                self.notes.append("segment limit reached")
+        if len(self.segments) >= self.segment_limit:
+            self.note("segment limit reached")
             return False
         self.segments.append((location, text))
         return True
 
-
-def _bounded(chunks_out: bytes, limit: int, decoded: Decoded, what: str) -> bytes:
-    if len(chunks_out) > limit:
-        decoded.notes.append(f"{what}: output capped at {limit} bytes")
-        return chunks_out[:limit]
-    return chunks_out
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
 
-def _limit(size: int) -> int:
-    return min(MAX_DECODED, max(MIN_RATIO_BUDGET, size * MAX_RATIO))
+def _limit(size: int, decoded: Decoded) -> int:
+    return min(decoded.budget, max(MIN_RATIO_BUDGET, size * MAX_RATIO))
 
 
-def decompress(data: bytes, coding: str, decoded: Decoded) -> bytes | None:
-    """One content-coding step, refusing to produce more than the size and ratio caps allow."""
-    limit = _limit(len(data))
-    try:
-        if coding in ("gzip", "x-gzip", "deflate", "zlib"):
-            wbits = 47 if coding != "deflate" else 15     # 47: gzip or zlib header, auto-detected
-            inflater = zlib.decompressobj(wbits)
-            try:
-                out = inflater.decompress(data, limit + 1)
-            except zlib.error:
-                if coding != "deflate":
-                    raise
-                inflater = zlib.decompressobj(-15)         # raw deflate, as some servers send it
-                out = inflater.decompress(data, limit + 1)
-            return _bounded(out, limit, decoded, coding)
-        if coding == "br":
-            inflater = brotli.Decompressor()
-            out = bytearray()
-            for start in range(0, len(data), 1 << 14):
-                out += inflater.process(data[start:start + (1 << 14)])
-                if len(out) > limit:
-                    break
-            return _bounded(bytes(out), limit, decoded, coding)
-        if coding == "zstd":
-            reader = zstandard.ZstdDecompressor().decompressobj()
-            out = bytearray()
-            for start in range(0, len(data), 1 << 14):
-                out += reader.decompress(data[start:start + (1 << 14)])
-                if len(out) > limit:
-                    break
-            return _bounded(bytes(out), limit, decoded, coding)
-    except (zlib.error, brotli.error, zstandard.ZstdError, EOFError, gzip.BadGzipFile) as exc:
-        decoded.notes.append(f"{coding}: not decodable ({exc})")
+def _inflate(data: bytes, wbits: int, limit: int) -> tuple[bytes, bool]:
+    """(output, finished): zlib never produces more than limit + 1 bytes."""
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(data, limit + 1)
+    return out, inflater.eof
+
+
+def _brotli(data: bytes, limit: int) -> tuple[bytes, bool]:
+    # brotli's process() has no output bound and one input byte can stand for megabytes: feed it a byte at
+    # a time so the overshoot past the limit is one byte's worth, never the whole bomb
+    inflater = brotli.Decompressor()
+    out = bytearray()
+    for position in range(len(data)):
+        out += inflater.process(data[position:position + 1])
+        if len(out) > limit:
+            break
+    return bytes(out), inflater.is_finished()
+
+
+def _zstd(data: bytes, limit: int) -> tuple[bytes, bool]:
+    reader = zstandard.ZstdDecompressor(max_window_size=MAX_ZSTD_WINDOW).stream_reader(data)
+    out = bytearray()
+    while len(out) <= limit:
+        chunk = reader.read(min(1 << 16, limit + 1 - len(out)))
+        if not chunk:
+            return bytes(out), True
+        out += chunk
+    return bytes(out), False
+
+
+def decompress(data: bytes, coding: str, decoded: Decoded, exact: bool = False) -> bytes | None:
+    """One content-coding step within the message's budget and the step's ratio cap. exact: the coding
+    was guessed (no magic number), so only a stream that ends exactly where the data ends counts."""
+    if decoded.budget <= 0:
+        decoded.note(f"decompression budget of {MAX_DECODED} bytes for this message spent; {coding} not decoded")
         return None
-    decoded.notes.append(f"content coding {coding!r} not supported")
-    return None
+    limit = _limit(len(data), decoded)
+    try:
+        if coding in ("gzip", "x-gzip", "zlib"):
+            out, finished = _inflate(data, 47, limit)          # 47: gzip or zlib header, auto-detected
+        elif coding == "deflate":
+            try:
+                out, finished = _inflate(data, 15, limit)
+            except zlib.error:
+                out, finished = _inflate(data, -15, limit)      # raw deflate, as some servers send it
+        elif coding == "raw-deflate":
+            out, finished = _inflate(data, -15, limit)
+        elif coding == "br":
+            out, finished = _brotli(data, limit)
+        elif coding == "zstd":
+            out, finished = _zstd(data, limit)
+        else:
+            decoded.note(f"content coding {coding!r} not supported")
+            return None
+    except (zlib.error, brotli.error, zstandard.ZstdError, EOFError, gzip.BadGzipFile) as exc:
+        if not exact:
+            decoded.notes.append(f"{coding}: not decodable ({exc})")
+        return None
+    if exact and not finished:
+        return None
+    decoded.budget -= min(len(out), limit)
+    if len(out) > limit:
+        decoded.note(f"{coding}: output capped at {limit} bytes")
+        return out[:limit]
+    return out
 
 
 def sniff_coding(data: bytes) -> str | None:
@@ -110,6 +142,8 @@ def sniff_coding(data: bytes) -> str | None:
         return "gzip"
     if data[:4] == b"\x28\xb5\x2f\xfd":
         return "zstd"
+    if len(data) > 2 and data[0] == 0x78 and (data[0] << 8 | data[1]) % 31 == 0:
+        return "zlib"
     return None
 
 
@@ -118,6 +152,29 @@ def _text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def grpc_frames(data: bytes) -> list[tuple[bool, bytes]] | None:
+    """gRPC's length-prefixed messages (1 byte compressed flag, 4 bytes big-endian length), when the data
+    is exactly a sequence of them."""
+    frames, position = [], 0
+    while position < len(data) and len(frames) < MAX_GRPC_FRAMES:
+        if len(data) - position < 5 or data[position] not in (0, 1):
+            return None
+        length = int.from_bytes(data[position + 1:position + 5], "big")
+        if position + 5 + length > len(data):
+            return None
+        frames.append((data[position] == 1, data[position + 5:position + 5 + length]))
+        position += 5 + length
+    return frames if frames and position == len(data) else None
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -143,20 +200,39 @@ class Decoder:
             self._field(f"query.{key}", key, value, 0)
 
     def header(self, name: str, value: str) -> None:
+        """A header value is decoded like a body value (URL-encoding, base64, JWT, JSON); Cookie is split."""
         lower = name.lower()
-        self.decoded.add_segment(f"header.{lower}", value)
+        self.decoded.fields.append((f"header.{lower}", lower, value))
         if lower == "cookie":
+            self.decoded.add_segment(f"header.{lower}", value)
             for part in value.split(";"):
                 key, _, val = part.strip().partition("=")
                 self._field(f"cookie.{key}", key, val, 0)
+            return
+        self._string(value, f"header.{lower}", 0)
 
-    def body(self, data: bytes, content_type: str, encodings: list[str], where: str) -> None:
+    def body(self, data: bytes, content_type: str, encodings: list[str], where: str,
+             message_coding: str = "") -> None:
+        """A body as it crossed the wire: content codings peeled, then its layers. message_coding: the
+        grpc-encoding of a gRPC body's compressed messages."""
         for coding in reversed([e.strip().lower() for e in encodings if e.strip() and e.strip() != "identity"]):
             out = decompress(data, coding, self.decoded)
             if out is None:
                 break           # searched as it is: HAR exports often hold the already-decoded text
             data, where = out, f"{where}<{coding}>"
-        self._bytes(data, content_type.lower(), where, 0)
+        content_type = content_type.lower()
+        if content_type.startswith("application/grpc") and (frames := grpc_frames(data)) is not None:
+            for position, (compressed, message) in enumerate(frames):
+                place = f"{where}<grpc[{position}]>"
+                if compressed:
+                    message = decompress(message, message_coding.strip().lower() or "gzip", self.decoded) or b""
+                self._bytes(message, "application/protobuf", place, 1)
+            return
+        self._bytes(data, content_type, where, 0)
+
+    def websocket(self, data: bytes, where: str) -> None:
+        """A WebSocket message the client sent, analysed like a request body."""
+        self._bytes(data, "", where, 0)
 
     # ---- layers ------------------------------------------------------------------------------
     def _bytes(self, data: bytes, content_type: str, where: str, depth: int) -> None:
@@ -164,10 +240,12 @@ class Decoder:
             return
         coding = sniff_coding(data)
         if coding:
-            out = decompress(data, coding, self.decoded)
+            out = decompress(data, coding, self.decoded, exact=coding == "zlib")
             if out is not None:
                 self._bytes(out, "", f"{where}<{coding}>", depth + 1)
-            return
+                return
+            if coding != "zlib":            # a zlib-looking first byte pair can be chance
+                return
         if "multipart/" in content_type:
             self._multipart(data, content_type, where, depth)
             return
@@ -176,6 +254,9 @@ class Decoder:
         if "protobuf" in content_type or "grpc" in content_type or printable < 0.85:
             if self._protobuf(data, where, depth):
                 return
+            if printable < 0.85 and len(data) <= MAX_RAW_ID:
+                # a few raw bytes (a 16-byte ID, a digest) are searched as hex: that is how they are known
+                self.decoded.add_segment(f"{where}<hex>", data.hex())
         self._string(text, where, depth, content_type)
 
     def _string(self, text: str, where: str, depth: int, content_type: str = "") -> None:
@@ -190,6 +271,10 @@ class Decoder:
             else:
                 self._json(value, where, depth + 1)
                 return
+        if (token := JWT.match(stripped)) is not None:
+            for part, label in ((token[1], "jwt.header"), (token[2], "jwt.payload")):
+                self._base64(part, f"{where}<{label}>", depth)
+            return
         if "x-www-form-urlencoded" in content_type or ("=" in stripped and "&" in stripped and " " not in stripped):
             pairs = parse_qsl(stripped, keep_blank_values=True, max_num_fields=5000)
             for key, value in pairs:
@@ -201,6 +286,10 @@ class Decoder:
             if unquoted != stripped:
                 self._string(unquoted, f"{where}<urldecode>", depth + 1)
                 return
+        if UNICODE_ESCAPE.search(stripped):
+            unescaped = UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(0)[2:], 16)), stripped)
+            self._string(unescaped, f"{where}<unicode-escape>", depth + 1)
+            return
         if BASE64_RUN.match(stripped):
             self._base64(stripped, where, depth)
 
@@ -210,10 +299,16 @@ class Decoder:
             raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
         except (binascii.Error, ValueError):
             return
-        if sniff_coding(raw) or _printable_ratio(_text(raw[:4096])) >= 0.85:
-            self._bytes(raw, "", f"{where}<base64>", depth + 1)
-        else:
-            self._protobuf(raw, f"{where}<base64>", depth + 1)
+        place = f"{where}<base64>"
+        if not sniff_coding(raw) and not _is_utf8(raw):
+            # no magic number: raw deflate or brotli only when the stream ends exactly with the data and
+            # gives text; else the bytes are read as they are (protobuf, a raw ID)
+            for coding in ("raw-deflate", "br"):
+                out = decompress(raw, coding, self.decoded, exact=True)
+                if out and _printable_ratio(_text(out[:4096])) >= 0.85:
+                    self._bytes(out, "", f"{place}<{coding}>", depth + 1)
+                    return
+        self._bytes(raw, "", place, depth + 1)
 
     def _field(self, where: str, key: str, value: str, depth: int) -> None:
         self.decoded.fields.append((where, key, value))
@@ -236,8 +331,11 @@ class Decoder:
                 path = f"{where}[{position}]"
                 if isinstance(item, (dict, list)):
                     self._json(item, path, depth + 1)
-                elif isinstance(item, str):
-                    self._string(item, path, depth + 1)
+                else:
+                    # positional arrays carry named data too (Facebook's extinfo: [.., model, locale, ..])
+                    self.decoded.fields.append((path, str(position), "" if item is None else str(item)))
+                    if isinstance(item, str):
+                        self._string(item, path, depth + 1)
 
     def _multipart(self, data: bytes, content_type: str, where: str, depth: int) -> None:
         message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1", "replace")
@@ -251,7 +349,9 @@ class Decoder:
             self._bytes(payload, part.get_content_type(), f"{where}.part[{name}]", depth + 1)
 
     def _protobuf(self, data: bytes, where: str, depth: int) -> bool:
-        if len(data) > MAX_PROTOBUF or len(data) < 2:
+        # the first tag must name a field (number >= 1) of a wire type protobuf has: zeros (a bomb's
+        # payload) would otherwise be "decoded", slowly, into megabytes of nothing
+        if len(data) > MAX_PROTOBUF or len(data) < 2 or data[0] >> 3 == 0 or data[0] & 7 not in (0, 1, 2, 5):
             return False
         try:
             message, _ = blackboxprotobuf.decode_message(data, config=PROTOBUF_CONFIG)
@@ -279,3 +379,37 @@ class Decoder:
 
 def _bytes_repr(value: object) -> str:
     return bytes(value).decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+class BodyMemo:
+    """Decoded bodies by content: a capture sends the same body again and again (configuration polls, a
+    HAR's repeated entries), and decoding it again would give the same segments, fields and notes. The key
+    holds everything the result depends on, the message's remaining budget and segment room included, so a
+    message decoded from the memo is exactly the message decoded afresh."""
+
+    def __init__(self, max_bytes: int = 64 << 20, max_body: int = 1 << 20):
+        self.max_bytes, self.max_body = max_bytes, max_body     # bodies kept (input bytes), one body
+        self.held = 0
+        self.entries: dict[tuple[object, ...], Decoded] = {}
+
+    def body(self, decoder: Decoder, digest: str, data: bytes, content_type: str, encodings: list[str],
+             where: str, message_coding: str = "") -> None:
+        decoded = decoder.decoded
+        if len(data) > self.max_body:
+            decoder.body(data, content_type, encodings, where, message_coding)
+            return
+        room = MAX_SEGMENTS - len(decoded.segments)
+        key = (digest, content_type, tuple(encodings), where, message_coding, decoded.budget, room)
+        done = self.entries.get(key)
+        if done is None:
+            fresh = Decoder()
+            fresh.decoded.budget, fresh.decoded.segment_limit = decoded.budget, room
+            fresh.body(data, content_type, encodings, where, message_coding)
+            done = fresh.decoded
+            if self.held + len(data) <= self.max_bytes:
+                self.entries[key] = done
+                self.held += len(data)
+        decoded.segments += done.segments
+        decoded.fields += done.fields
+        decoded.notes += done.notes
+        decoded.budget = done.budget

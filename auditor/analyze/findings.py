@@ -73,7 +73,8 @@ def found_value(hit: Hit) -> FoundValue:
     kind, _, rule = hit.source.partition(":")
     return FoundValue(location=hit.location, what=hit.what, form=hit.form, value=hit.value,
                       source=ValueSource(kind), rule=rule or None,
-                      reasoning=RECOGNITION_REASONING[rule] if rule else None, read_at_seq=hit.origin)
+                      reasoning=hit.reasoning or (RECOGNITION_REASONING[rule] if rule else None),
+                      read_at_seq=hit.origin)
 
 
 @dataclass

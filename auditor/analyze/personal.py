@@ -14,8 +14,10 @@ import base64
 import hashlib
 import json
 import re
+import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -23,8 +25,10 @@ import ahocorasick
 
 from auditor.analyze.biometrics import number_forms
 from auditor.analyze.decode import Decoded
+from auditor.analyze.recipients import _psl
 
 MIN_VALUE_LENGTH = 6            # shorter values would match by chance
+PRECISE_PLACES = 4              # decimals (about 11 m) from which a coordinate is a precise location
 MAX_VALUE_SHOWN = 200
 
 DEVICE_KEYS = {"advertising_id": "advertising_id", "gaid": "advertising_id", "android_id": "android_id",
@@ -45,6 +49,7 @@ class Needle:
     numeric: bool       # must not be part of a longer number
     source: str         # planted | device | observed (read by the app through a hooked API)
     origin: int | None = None   # observed: the ledger seq of the hook event where the app read it
+    keyed: bool = False         # counts only as the value of a coordinate key (a 2-decimal form: chance)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class Hit:
     value: str
     source: str         # planted | device | observed | recognised:<rule>
     origin: int | None = None
+    reasoning: str | None = None    # a recognition ruleset rule's reasoning (recognition.py)
 
 
 def _digests(value: str) -> list[tuple[str, str]]:
@@ -69,6 +75,24 @@ def _digests(value: str) -> list[tuple[str, str]]:
     return out
 
 
+def _identifier_forms(value: str) -> list[tuple[str, str, bool]]:
+    """The other shapes of an identifier: a UUID without dashes (also how its 16 raw bytes are searched,
+    as hex), and a 64-bit hex ID (an Android ID) as unsigned and signed decimal and as a protobuf fixed64
+    (read as a double by the decoder, or as little-endian hex)."""
+    forms: list[tuple[str, str, bool]] = []
+    if UUID.match(value):
+        forms.append(("uuid-undashed", value.replace("-", "").lower(), False))
+    if HEX16.match(value):
+        number = int(value, 16)
+        packed = struct.pack("<Q", number)
+        forms += [("decimal", str(number), False), ("decimal-signed", str(struct.unpack("<q", packed)[0]), False),
+                  ("fixed64-le-hex", packed.hex(), False)]
+        double = struct.unpack("<d", packed)[0]
+        if double == double and abs(double) not in (0.0, float("inf")):
+            forms.append(("fixed64-as-double", repr(double), False))
+    return forms
+
+
 def string_forms(value: str) -> list[tuple[str, str, bool]]:
     """(form, text, case_sensitive) for one known string value."""
     raw = value.encode("utf-8")
@@ -80,7 +104,9 @@ def string_forms(value: str) -> list[tuple[str, str, bool]]:
     forms += [("base64", std, True), ("base64-unpadded", std.rstrip("="), True),
               ("base64url", url, True), ("base64url-unpadded", url.rstrip("="), True)]
     forms.append(("hex", raw.hex(), False))
-    forms += [(label, digest, False) for label, digest in _digests(value)]
+    for label, digest in _digests(value):
+        forms += [(label, digest, False), (f"{label}-base64", base64.b64encode(bytes.fromhex(digest)).decode(), True)]
+    forms += _identifier_forms(value)
     forms.append(("json-escaped", json.dumps(value)[1:-1], False))
     unique: dict[str, tuple[str, str, bool]] = {}
     for form, text, sensitive in forms:
@@ -89,16 +115,38 @@ def string_forms(value: str) -> list[tuple[str, str, bool]]:
     return list(unique.values())
 
 
-def coordinate_forms(degrees: float) -> list[tuple[str, str]]:
-    """(form, text) for one coordinate: rounded and truncated at 2..6 decimals, and E6 integer."""
-    out: dict[str, str] = {}
+def _places(value: str) -> int:
+    """Decimals a planted coordinate was given with ("52.37" -> 2)."""
+    return len(value.strip().partition(".")[2])
+
+
+def coordinate_forms(degrees: float) -> list[tuple[str, str, int]]:
+    """(form, text, decimals) for one coordinate: rounded and truncated at 2..6 decimals (also with trailing
+    zeros dropped and with a decimal comma), the shortest float, the float32 value widened to double, and
+    the E6 and E7 integers (decimals 6 and 7)."""
+    out: dict[str, tuple[str, int]] = {}
+
+    def add(text: str, form: str, places: int) -> None:
+        out.setdefault(text, (form, places))
+        if "." in text:
+            out.setdefault(text.replace(".", ","), (f"{form}-comma", places))
+
+    padded = []
     for places in range(6, 1, -1):
-        out.setdefault(f"{degrees:.{places}f}", f"rounded-{places}")
         factor = 10 ** places
-        truncated = int(degrees * factor) / factor
-        out.setdefault(f"{truncated:.{places}f}", f"truncated-{places}")
-    out.setdefault(str(int(round(degrees * 1_000_000))), "e6")
-    return [(form, text) for text, form in out.items()]
+        padded += [(f"rounded-{places}", f"{degrees:.{places}f}", places),
+                   (f"truncated-{places}", f"{int(degrees * factor) / factor:.{places}f}", places)]
+    for form, text, places in padded:
+        add(text, form, places)
+    for form, text, _ in padded:            # after: a shorter form is named for its own precision first
+        short = text.rstrip("0").rstrip(".")
+        if short != text and "." in short:
+            add(short, f"{form}-unpadded", len(short.partition(".")[2]))
+    add(repr(degrees), "shortest", len(repr(degrees).partition(".")[2]))
+    add(repr(struct.unpack("<f", struct.pack("<f", degrees))[0]), "float32", 7)
+    out.setdefault(str(int(round(degrees * 1_000_000))), ("e6", 6))
+    out.setdefault(str(int(round(degrees * 10_000_000))), ("e7", 7))
+    return [(form, text, places) for text, (form, places) in out.items()]
 
 
 def parse_coordinates(value: str) -> tuple[float, float] | None:
@@ -118,14 +166,22 @@ class KnownValues:
     def __init__(self, planted: list[dict[str, str]], device: dict[str, object],
                  observed: Sequence[dict[str, Any]] = ()):
         self.needles: list[Needle] = []
+        self.location_places: int | None = None     # decimals the planted location was given with
+        self.coordinates: list[tuple[float, float]] = []
         for item in planted:
             what = item["what"]
             category = PLANTED_CATEGORIES.get(what, "planted")
             coords = parse_coordinates(item["value"]) if category == "location" else None
             if coords:
+                given = min(_places(part) for part in item["value"].replace(";", ",").split(","))
+                self.location_places = max(given, self.location_places or 0)
+                self.coordinates.append(coords)
                 for axis, degrees in zip(("latitude", "longitude"), coords, strict=True):
-                    for form, text in coordinate_forms(degrees):
-                        self.needles.append(Needle("location", axis, form, text, False, True, "planted"))
+                    for form, text, places in coordinate_forms(degrees):
+                        # two decimals match prices and versions by chance: only under a coordinate key,
+                        # unless the device itself was given no more
+                        self.needles.append(Needle("location", axis, form, text, False, True, "planted",
+                                                   keyed=places <= 2 < given))
             else:
                 self._add_string(category, what, item["value"], "planted")
         for key in sorted(device):
@@ -146,6 +202,31 @@ class KnownValues:
         if not self.empty:
             self.automaton.make_automaton()
 
+    def classify_locations(self, hits: list[Hit]) -> list[Hit]:
+        """Location hits by what they show: "location" (precise: at least PRECISE_PLACES decimals, or as many as
+        the device was given), "approximate_location" (fewer), and "other_location" for coordinates recognised
+        under location keys that are not the planted ones (never counted as the planted location)."""
+        out = []
+        for hit in hits:
+            if hit.category != "location" or hit.what not in ("latitude", "longitude"):
+                out.append(hit)
+                continue
+            if hit.source.startswith("recognised:") and self.coordinates and not self._planted(hit):
+                out.append(replace(hit, category="other_location"))
+                continue
+            precise = _decimals(hit) >= min(PRECISE_PLACES, self.location_places or PRECISE_PLACES)
+            out.append(hit if precise else replace(hit, category="approximate_location"))
+        return out
+
+    def _planted(self, hit: Hit) -> bool:
+        """A recognised coordinate that is a planted one, rounded or truncated to the decimals it shows."""
+        axis = 0 if hit.what == "latitude" else 1
+        try:
+            value = float(hit.value.replace(",", "."))
+        except ValueError:
+            return False
+        return any(abs(value - pair[axis]) < 10 ** -_decimals(hit) for pair in self.coordinates)
+
     def _add_string(self, category: str, what: str, value: str, source: str) -> None:
         for form, text, sensitive in string_forms(value):
             self.needles.append(Needle(category, what, form, text, sensitive, False, source))
@@ -165,7 +246,9 @@ class KnownValues:
                     needle = self.needles[position]
                     if needle.case_sensitive and original != needle.text:
                         continue
-                    if needle.numeric and not _number_bounded(text, start, end, needle.form):
+                    if needle.numeric and not _number_bounded(text, start, end):
+                        continue
+                    if needle.keyed and _key_of(location) not in COORDINATE_KEYS:
                         continue
                     form = needle.form
                     if form == "raw" and original != needle.text:
@@ -176,11 +259,26 @@ class KnownValues:
         return _complete_locations(list(hits.values()))
 
 
-def _number_bounded(text: str, start: int, end: int, form: str) -> bool:
+def _number_bounded(text: str, start: int, end: int) -> bool:
+    """The whole numeric token must match: "52.37" inside "152.37", "-52.37", "52.3702" or the version
+    "52.37.0" is another value."""
     before = text[start - 1] if start > 0 else ""
-    after = text[end + 1] if end + 1 < len(text) else ""
-    # The whole number must match: "52.37" inside "152.37" or "52.3702" is another value or another form.
-    return not (before.isdigit() or before == "." or after.isdigit())
+    after = text[end + 1:end + 3]
+    if before.isdigit() or before in (".", "-") or after[:1].isdigit():
+        return False
+    return not (after[:1] == "." and after[1:2].isdigit())      # a comma after is a list: "52.37,4.89"
+
+
+def _decimals(hit: Hit) -> int:
+    """The precision a coordinate hit shows: its decimals, or 6 and 7 for the E6 and E7 integers."""
+    if hit.form in ("e6", "e7"):
+        return int(hit.form[1])
+    return len(hit.value.replace(",", ".").partition(".")[2])
+
+
+def _key_of(location: str) -> str:
+    """The field name a segment's location ends in, normalised (body.device.geo.Lat -> lat)."""
+    return location.rsplit(".", 1)[-1].split("<", 1)[0].lower()
 
 
 def _complete_locations(hits: list[Hit]) -> list[Hit]:
@@ -195,51 +293,50 @@ def _complete_locations(hits: list[Hit]) -> list[Hit]:
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX16 = re.compile(r"^[0-9a-fA-F]{16}$")
-DIGITS15 = re.compile(r"^[0-9]{15}$")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")
-PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{7,18}[0-9]$")
 DECIMAL = re.compile(r"^-?[0-9]{1,3}\.([0-9]{3,})$")
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
-@dataclass(frozen=True)
-class RecognitionRule:
-    id: str
-    category: str
-    keys: frozenset[str]
-    value: re.Pattern[str]
-    reasoning: str
-
-
-RECOGNITION_RULES = [
-    RecognitionRule("advertising-id-by-key", "advertising_id",
-                    frozenset({"advertiser_id", "advertising_id", "gaid", "google_advertising_id", "aaid", "adid",
-                               "ad_id", "idfa", "google_ad_id", "gps_adid"}),
-                    UUID, "Google's advertising ID is a random UUID; SDKs send it under these field names "
-                          "(Facebook advertiser_id, Branch google_advertising_id / advertising_ids.aaid, "
-                          "Adjust gps_adid). The all-zero UUID (ad personalisation opted out) is not counted."),
-    RecognitionRule("android-id-by-key", "android_id", frozenset({"android_id", "androidid", "ssaid"}), HEX16,
-                    "Settings.Secure.ANDROID_ID is 16 hexadecimal digits, stable per app signing key, user "
-                    "and device."),
-    RecognitionRule("imei-by-key", "imei", frozenset({"imei", "device_imei", "meid"}), DIGITS15,
-                    "An IMEI is 15 digits whose last digit is a Luhn check digit; both are required."),
-    RecognitionRule("device-fingerprint-by-key", "device_identifier",
-                    frozenset({"device_fingerprint_id", "hardware_id", "device_fingerprint", "fingerprint_id",
-                               "install_id", "installation_id"}),
-                    re.compile(r"^([0-9a-fA-F-]{16,64}|[0-9]{12,24})$"),
-                    "SDK-assigned or hardware-derived identifiers that single out one device across sessions "
-                    "(Branch device_fingerprint_id / hardware_id, install IDs), as a UUID, hex or long number."),
-    RecognitionRule("phone-by-key", "phone", frozenset({"phone", "phone_number", "msisdn", "mobile"}), PHONE,
-                    "A telephone number (8 to 20 digits, optional + and separators) under a phone field name."),
-]
 LATITUDE_KEYS = frozenset({"lat", "latitude"})
 LONGITUDE_KEYS = frozenset({"lon", "lng", "long", "longitude"})
+COORDINATE_KEYS = LATITUDE_KEYS | LONGITUDE_KEYS
 LOCATION_REASONING = ("Latitude and longitude with at least 3 decimals (about 110 m or better) under "
                       "coordinate field names in the same message.")
-EMAIL_REASONING = "An e-mail address anywhere in the message (local part @ domain with a TLD)."
+EMAIL_REASONING = ("An e-mail address anywhere in the message: local part @ a domain registrable under the "
+                   "Public Suffix List (so banner@2x.png, a file name, is not one).")
 
 
-def _luhn(digits: str) -> bool:
+DENSITY = re.compile(r"^[0-9]+(\.[0-9]+)?x\.", re.IGNORECASE)     # banner@2x.png, icon@1.5x.webp
+
+
+@lru_cache(maxsize=1 << 17)       # fields repeat across a capture's messages
+def _coordinate_axis(key: str, value: str) -> str | None:
+    """latitude or longitude for a decimal coordinate under a coordinate key, else None."""
+    value = value.strip()
+    if not DECIMAL.match(value):
+        return None
+    name = key.strip().lower().rsplit(".", 1)[-1]
+    if name in LATITUDE_KEYS and abs(float(value)) <= 90:
+        return "latitude"
+    if name in LONGITUDE_KEYS and abs(float(value)) <= 180:
+        return "longitude"
+    return None
+
+
+@lru_cache(maxsize=1 << 14)       # a capture repeats its texts; the scan of each is done once
+def emails_in(text: str) -> tuple[str, ...]:
+    return tuple(match.group(0) for match in EMAIL.finditer(text)
+                 if real_mail_domain(match.group(0).rpartition("@")[2]))
+
+
+def real_mail_domain(domain: str) -> bool:
+    """A domain mail can go to: registrable under a suffix of the Public Suffix List (ICANN section), and
+    not an image density suffix."""
+    return not DENSITY.match(domain) and _psl().privatesuffix(domain.lower(), accept_unknown=False) is not None
+
+
+def luhn(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
         number = int(char)
@@ -250,33 +347,25 @@ def _luhn(digits: str) -> bool:
 
 
 def recognise(decoded: Decoded) -> list[Hit]:
-    """Identifiers found by field name and format; each hit names the rule (with its reasoning)."""
+    """Coordinates under coordinate keys and e-mail addresses by format (field-name and endpoint rules are
+    data: recognition.py); each hit names its rule."""
     hits: dict[tuple[str, str], Hit] = {}
     lat: Hit | None = None
     lon: Hit | None = None
     for location, key, value in decoded.fields:
-        name = key.strip().lower().rsplit(".", 1)[-1]
-        value = value.strip()
-        for rule in RECOGNITION_RULES:
-            if name in rule.keys and rule.value.match(value):
-                if value == ZERO_UUID or (rule.category == "imei" and not _luhn(value)):
-                    continue
-                hits.setdefault((rule.id, location), Hit(rule.category, name, "raw", location,
-                                                         value[:MAX_VALUE_SHOWN], f"recognised:{rule.id}"))
-        if DECIMAL.match(value):
-            if name in LATITUDE_KEYS and abs(float(value)) <= 90:
-                lat = lat or Hit("location", "latitude", "raw", location, value, "recognised:coordinates-by-key")
-            elif name in LONGITUDE_KEYS and abs(float(value)) <= 180:
-                lon = lon or Hit("location", "longitude", "raw", location, value, "recognised:coordinates-by-key")
+        axis = _coordinate_axis(key, value)
+        if axis == "latitude":
+            lat = lat or Hit("location", "latitude", "raw", location, value.strip(), "recognised:coordinates-by-key")
+        elif axis == "longitude":
+            lon = lon or Hit("location", "longitude", "raw", location, value.strip(), "recognised:coordinates-by-key")
     if lat and lon:
         hits[("coordinates", lat.location)] = lat
         hits[("coordinates", lon.location)] = lon
     for location, text in decoded.segments:
-        for match in EMAIL.finditer(text[:1 << 20]):
-            hits.setdefault(("email", match.group(0).lower()),
-                            Hit("email", "email", "raw", location, match.group(0), "recognised:email-format"))
+        for address in emails_in(text[:1 << 20]):
+            hits.setdefault(("email", address.lower()),
+                            Hit("email", "email", "raw", location, address, "recognised:email-format"))
     return list(hits.values())
 
 
-RECOGNITION_REASONING = {**{rule.id: rule.reasoning for rule in RECOGNITION_RULES},
-                         "coordinates-by-key": LOCATION_REASONING, "email-format": EMAIL_REASONING}
+RECOGNITION_REASONING = {"coordinates-by-key": LOCATION_REASONING, "email-format": EMAIL_REASONING}

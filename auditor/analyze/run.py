@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.analyze import recognition
 from auditor.analyze.attribution import EXODUS_DATASET
 from auditor.analyze.biometrics import face_measurements
 from auditor.analyze.consent import Clock
-from auditor.analyze.decode import Decoder
+from auditor.analyze.decode import BodyMemo, Decoder
 from auditor.analyze.destinations import Destinations
 from auditor.analyze.dpf import Participants, load_participants
 from auditor.analyze.findings import FindingSet, Tally, flow_findings, hook_findings, iso, sdk_findings, user_paste
@@ -71,7 +72,7 @@ def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _request_body(case: Case, request: dict[str, Any], decoder: Decoder) -> None:
+def _request_body(case: Case, request: dict[str, Any], decoder: Decoder, memo: BodyMemo) -> None:
     digest = request.get("body_sha256")
     if not isinstance(digest, str) or not digest:
         return
@@ -85,9 +86,23 @@ def _request_body(case: Case, request: dict[str, Any], decoder: Decoder) -> None
         return
     headers = {name.lower(): value for name, value in _headers(request)}
     encodings = headers.get("content-encoding", "").split(",")
-    decoder.body(data, headers.get("content-type", ""), encodings, "body")
+    memo.body(decoder, digest, data, headers.get("content-type", ""), encodings, "body",
+              headers.get("grpc-encoding", ""))
     if request.get("body_complete") is False:
         decoder.decoded.notes.append("request body incomplete in the capture")
+
+
+def _websocket_messages(case: Case, flow: dict[str, Any], decoder: Decoder) -> None:
+    """The messages the client sent on a WebSocket, analysed like request bodies."""
+    messages = _dict(flow.get("websocket")).get("messages")
+    for position, message in enumerate(messages if isinstance(messages, list) else []):
+        digest = _dict(message).get("content_sha256")
+        if not message.get("from_client") or not isinstance(digest, str) or digest not in case.artifacts:
+            continue
+        try:
+            decoder.websocket(case.artifacts.read_bytes(digest, MAX_BODY), f"websocket[{position}]")
+        except ValueError:
+            decoder.decoded.notes.append(f"websocket message {position} larger than {MAX_BODY} bytes not searched")
 
 
 def _url(request: dict[str, Any]) -> str:
@@ -120,6 +135,8 @@ class Analysis:
         self.destinations = Destinations(overrides, mmdb)
         self.destinations_mmdb = mmdb
         self.findings = FindingSet()
+        self.recogniser = recognition.default()
+        self.bodies = BodyMemo()
         self.flows = 0
         self.law_used = False
 
@@ -158,8 +175,10 @@ class Analysis:
         decoder.url(_url(request))
         for name, value in _headers(request):
             decoder.header(name, value)
-        _request_body(self.case, request, decoder)
-        hits = known.search(decoder.decoded) + recognise(decoder.decoded)
+        _request_body(self.case, request, decoder, self.bodies)
+        _websocket_messages(self.case, body, decoder)
+        hits = known.classify_locations(known.search(decoder.decoded) + recognise(decoder.decoded)) \
+            + self.recogniser.recognise(decoder.decoded, host)
         recipient = self.recipients.lookup(host, when.date() if when else None)
         server_ip = _dict(body.get("server")).get("ip")
         located = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
@@ -189,7 +208,11 @@ class Analysis:
 
     def inputs(self) -> Inputs:
         seal = self.case.root / SEAL_FILE
-        datasets = [DatasetUsed(**psl_provenance())]
+        datasets = [DatasetUsed(**psl_provenance()),
+                    DatasetUsed(name="recognition-rules", version=self.recogniser.version,
+                                sha256=self.recogniser.sha256, licence="auditor's own",
+                                attribution="auditor/recognition/recognition.yaml; endpoint rules learnt from "
+                                            "tweasel's TrackHAR adapters (CC0-1.0)")]
         if self.participants.path is not None:
             datasets.append(DatasetUsed(name="dpf-participants", version="user-supplied",
                                         path_name=self.participants.path.name, sha256=self.participants.sha256 or "",

@@ -16,6 +16,7 @@ from auditor.case.repair import repair_torn_tail
 from auditor.case.seal import Verification, seal_case, verify_case
 from auditor.cli_options import case_argument, case_option, json_option
 from auditor.errors import CheckFailed, InputError
+from auditor.importers.commands import plant_command
 from auditor.output import emit
 
 
@@ -99,6 +100,9 @@ def case_repair(directory: Path, as_json: bool) -> None:
     emit({"repaired": asdict(repair)}, as_json,
          f"cut a torn line of {repair.size} bytes at byte {repair.offset}, kept as artifact {repair.sha256}; "
          f"recorded as seq {repair.seq}")
+
+
+case_group.add_command(plant_command)       # importers/commands.py: values planted for an imported capture
 
 
 MARK_KINDS = {"note": Kind.OPERATOR_NOTE, "consent-accepted": Kind.OPERATOR_CONSENT_ACCEPTED,

@@ -17,6 +17,7 @@ class Kind(enum.StrEnum):
     CASE_SEALING_FAILED = "case.sealing_failed"   # seal_case: no seal was written after that line (why)
     CASE_REPAIRED = "case.repaired"               # case repair: a torn last line cut off, kept as an artifact
     CASE_AUDIT_STEP = "case.audit_step"           # auditor audit: a step of the run started / ended
+    CASE_PLANTED = "case.planted"                 # auditor case plant: values planted on the device elsewhere
 
     # operator: auditor mark, the audit's keyboard, the demo
     OPERATOR_NOTE = "operator.note"

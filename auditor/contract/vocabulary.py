@@ -34,7 +34,9 @@ PERSONAL_DATA_TYPES = frozenset({FindingType.PERSONAL_DATA_TRANSMITTED, FindingT
 
 class DataCategory(StrEnum):
     CLIPBOARD = "clipboard"
-    LOCATION = "location"
+    LOCATION = "location"            # precise: at least 4 decimals (or the precision the device was given)
+    APPROXIMATE_LOCATION = "approximate_location"   # fewer decimals: still personal data, lower severity
+    OTHER_LOCATION = "other_location"   # coordinates under location keys that are not the planted location
     BIOMETRIC = "biometric"
     DEVICE_IDENTIFIER = "device_identifier"
     ADVERTISING_ID = "advertising_id"
@@ -45,6 +47,10 @@ class DataCategory(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     CONTACT = "contact"
+    USER_ID = "user_id"              # an ID an SDK or the app gives the user (Branch identity_id)
+    SESSION_ID = "session_id"
+    IP_ADDRESS = "ip_address"        # an IP address in the payload (not the connection's own)
+    DEVICE_ATTRIBUTE = "device_attribute"   # model, OS version, carrier, screen …: fingerprints, lower severity
     PLANTED = "planted"              # a planted value of a kind analysis has no category for
 
 

@@ -1,5 +1,6 @@
 """The real ReportHAR capture: identifiers recognised without planted values, recipients and countries named."""
 
+import collections
 import hashlib
 import json
 
@@ -17,31 +18,60 @@ def summary(finding: dict) -> tuple:
             finding["before_consent"], finding["confidence"], finding["evidence"]["occurrences"])
 
 
+HOSTS = {"graph.facebook.com": ("Facebook", "US", "157.240.20.15", "AU", "US", 32934),
+         "api2.branch.io": ("Branch", "US", "108.138.17.9", "DE", "US", 16509),
+         "notify.bugsnag.com": ("Bugsnag", "US", "35.186.205.6", "US", "US", 396982),
+         "sessions.bugsnag.com": ("Bugsnag", "US", "35.190.88.7", "US", "US", 396982)}
+# (data category, host, occurrences): each is a personal_data_transmitted and a third_country_transfer finding.
+# Before the recognition ruleset only the first three rows were found (Bugsnag not at all); the rest are its
+# endpoint rules and field-name families (TrackHAR reports the same transmissions: bench/peer_trackhar.py).
+TRANSMITTED = [
+    ("advertising_id", "graph.facebook.com", 4), ("advertising_id", "api2.branch.io", 3),
+    ("device_identifier", "api2.branch.io", 3),
+    ("device_identifier", "graph.facebook.com", 3),        # anon_id
+    ("device_identifier", "notify.bugsnag.com", 1), ("device_identifier", "sessions.bugsnag.com", 1),
+    ("user_id", "api2.branch.io", 3),                      # identity_id
+    ("user_id", "notify.bugsnag.com", 1), ("user_id", "sessions.bugsnag.com", 1),
+    ("session_id", "api2.branch.io", 1), ("session_id", "notify.bugsnag.com", 1),
+    ("session_id", "sessions.bugsnag.com", 1),
+    ("ip_address", "api2.branch.io", 3),                   # local_ip
+    ("device_attribute", "graph.facebook.com", 9), ("device_attribute", "api2.branch.io", 3),
+    ("device_attribute", "notify.bugsnag.com", 1), ("device_attribute", "sessions.bugsnag.com", 1),
+]
+
+
 def test_exact_findings(analysed_har):
     findings = load(analysed_har, "findings")
     branch = ("Branch Metrics, Inc.", "US", "108.138.17.9", "DE", "US", 16509)
     meta = ("Meta Platforms Ireland Ltd", "IE", "157.240.20.15", "AU", "US", 32934)
+    notify = ("Bugsnag Inc.", "US", "35.186.205.6", "US", "US", 396982)
+    sessions = ("Bugsnag Inc.", "US", "35.190.88.7", "US", "US", 396982)
+    cdn = ("Branch Metrics, Inc.", "US", "108.138.17.81", "DE", "US", 16509)
+
+    def sent(category: str, host: str, who: tuple, count: int) -> tuple:
+        return ("personal_data_transmitted", category, host, *who, None, True, "medium", count)
     assert sorted(summary(f) for f in findings) == sorted([
         # Meta's EEA entity receives EEA users' data: no transfer by this disclosure; its Australian GeoIP is
         # an edge address (AS32934 in cdn-networks) and establishes no location
         ("recipient_contacted", None, "graph.facebook.com", *meta, None, True, "high", 9),
         ("tracker_contacted", None, "graph.facebook.com", *meta, None, True, "low", 9),
-        ("personal_data_transmitted", "advertising_id", "graph.facebook.com", *meta, None, True, "medium", 4),
+        sent("advertising_id", "graph.facebook.com", meta, 4), sent("device_identifier", "graph.facebook.com", meta, 3),
+        sent("device_attribute", "graph.facebook.com", meta, 9),
         # Branch Metrics, Inc. (US) on 2023-04-07: after Privacy Shield, before the DPF
         ("recipient_contacted", None, "api2.branch.io", *branch, None, True, "high", 3),
         ("tracker_contacted", None, "api2.branch.io", *branch, None, True, "low", 3),
-        ("personal_data_transmitted", "advertising_id", "api2.branch.io", *branch, None, True, "medium", 3),
-        ("personal_data_transmitted", "device_identifier", "api2.branch.io", *branch, None, True, "medium", 3),
+        sent("advertising_id", "api2.branch.io", branch, 3), sent("device_identifier", "api2.branch.io", branch, 3),
+        sent("device_attribute", "api2.branch.io", branch, 3), sent("ip_address", "api2.branch.io", branch, 3),
+        sent("user_id", "api2.branch.io", branch, 3), sent("session_id", "api2.branch.io", branch, 1),
         ("third_country_transfer", None, "api2.branch.io", *branch, "third_country_no_adequacy", True, "medium", 3),
-        ("recipient_contacted", None, "cdn.branch.io", "Branch Metrics, Inc.", "US", "108.138.17.81", "DE", "US",
-         16509, None, True, "high", 2),
-        ("tracker_contacted", None, "cdn.branch.io", "Branch Metrics, Inc.", "US", "108.138.17.81", "DE", "US",
-         16509, None, True, "low", 2),
-        # Bugsnag carried no recognised identifier and matches no Exodus signature: a recipient all the same
-        ("recipient_contacted", None, "notify.bugsnag.com", "Bugsnag Inc.", "US", "35.186.205.6", "US", "US", 396982,
-         None, True, "high", 1),
-        ("recipient_contacted", None, "sessions.bugsnag.com", "Bugsnag Inc.", "US", "35.190.88.7", "US", "US",
-         396982, None, True, "high", 1),
+        ("recipient_contacted", None, "cdn.branch.io", *cdn, None, True, "high", 2),
+        ("tracker_contacted", None, "cdn.branch.io", *cdn, None, True, "low", 2),
+        # Bugsnag: device, user and session IDs (recognition ruleset, endpoint rules) to a US company
+        *[item for host, who in (("notify.bugsnag.com", notify), ("sessions.bugsnag.com", sessions)) for item in (
+            ("recipient_contacted", None, host, *who, None, True, "high", 1),
+            sent("device_identifier", host, who, 1), sent("device_attribute", host, who, 1),
+            sent("user_id", host, who, 1), sent("session_id", host, who, 1),
+            ("third_country_transfer", None, host, *who, "third_country_no_adequacy", True, "medium", 1))],
     ])
     for finding in findings:
         assert finding["recipient"]["source"] == "recipients"
@@ -53,9 +83,10 @@ def test_exact_findings(analysed_har):
                        "cdn.branch.io": (True, "dbip-country"), "notify.bugsnag.com": (False, "dbip-country"),
                        "sessions.bugsnag.com": (False, "dbip-country")}
     assert load(analysed_har, "findings", document=True)["summary"] == {
-        "exchanges": 16, "exchanges_with_personal_data": 7, "exchanges_before_consent": 7,
+        "exchanges": 16, "exchanges_with_personal_data": 14, "exchanges_before_consent": 14,
         "exchanges_at_consent": 0, "recipients": 3, "third_parties": 0,
-        "data_categories": ["advertising_id", "device_identifier"],
+        "data_categories": ["advertising_id", "device_attribute", "device_identifier", "ip_address", "session_id",
+                            "user_id"],
         "consent_clock": {"offset_seconds": None, "uncertainty_seconds": 0.0,
                           "source": "no device clock offset recorded: times compared as recorded, no margin"}}
 
@@ -65,14 +96,16 @@ def test_advertising_id_evidence_points_into_the_message(analysed_har):
                 and f["data_category"] == "advertising_id"]
     values = [(f["recipient"]["host"], v["location"], v["value"], f"{v['source']}:{v['rule']}")
               for f in findings for e in f["evidence"]["shown"] for v in e["values"]]
-    # one exchange is one piece of evidence listing all its values, the hardware IDs beside the advertising ID
-    assert sum(1 for v in values if v[3] == "recognised:device-fingerprint-by-key") == 6
-    places = {v for v in values if v[3] == "recognised:advertising-id-by-key"}
+    # one exchange is one piece of evidence listing all its values, the endpoint rules' beside the generic ones
+    assert collections.Counter(v[3] for v in values) == {
+        "recognised:branch": 50, "recognised:facebook-graph-activities": 47, "recognised:advertising-id-by-key": 3,
+        "recognised:device-attribute-by-key": 3, "recognised:session-id-by-key": 1}
+    places = {v for v in values if v[2] == AAID}
     assert places == {
-        ("graph.facebook.com", "query.advertiser_id", AAID, "recognised:advertising-id-by-key"),
-        ("graph.facebook.com", "body.advertiser_id", AAID, "recognised:advertising-id-by-key"),
+        ("graph.facebook.com", "query.advertiser_id", AAID, "recognised:facebook-graph-activities"),
+        ("graph.facebook.com", "body.advertiser_id", AAID, "recognised:facebook-graph-activities"),
         ("api2.branch.io", "body.google_advertising_id", AAID, "recognised:advertising-id-by-key"),
-        ("api2.branch.io", "body.advertising_ids.aaid", AAID, "recognised:advertising-id-by-key"),
+        ("api2.branch.io", "body.advertising_ids.aaid", AAID, "recognised:branch"),
     }
     seqs = sorted(e["ledger_seq"] for f in findings for e in f["evidence"]["shown"])
     assert seqs == [7, 9, 10, 11, 13, 14, 16]
@@ -84,7 +117,9 @@ def test_advertising_id_evidence_points_into_the_message(analysed_har):
 def test_verdicts_and_inputs(analysed_har):
     verdicts = load(analysed_har, "verdicts")
     assert [(v["rule_id"], v["severity"], len(v["findings"])) for v in verdicts] == [
-        ("identifiers-before-consent", "high", 3), ("third-country-transfer-without-adequacy", "high", 1)]
+        # identifiers: advertising and device IDs to Meta, Branch and Bugsnag (6); transfers: one per exchange
+        # to a US company before the DPF, Branch and the two Bugsnag hosts (3)
+        ("identifiers-before-consent", "high", 6), ("third-country-transfer-without-adequacy", "high", 3)]
     assert verdicts[0]["ruleset"]["name"] == "gdpr" and set(verdicts[0]["title"]) == {"en", "nl"}
     assert {c["article"] for c in verdicts[0]["citations"] if c["kind"] == "article"} == {"6", "7", "5", "11.7a"}
     assert [(c["number"], c["ecli"]) for c in verdicts[0]["citations"] if c["kind"] == "case"] == [
@@ -92,7 +127,7 @@ def test_verdicts_and_inputs(analysed_har):
     inputs = json.loads((analysed_har / "analysis" / "inputs.json").read_text())
     assert [d["name"] for d in inputs["datasets"]] == [
         "asn-ipv4", "cdn-networks", "dbip-country", "eu-transfers", "exodus-trackers", "geo-whois-asn-country",
-        "public-suffix-list", "recipients"]
+        "public-suffix-list", "recipients", "recognition-rules"]
     assert inputs["case"]["ledger_head"]["seq"] == 17 and inputs["flows_analysed"] == 16
     assert inputs["case"]["ledger_head"]["intact"] is True
 
@@ -135,7 +170,7 @@ def test_cli(analysed_har, tmp_path):
     result = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--json"])
     assert result.exit_code == 0
     assert {k: v for k, v in json.loads(result.output).items() if k != "output"} == {
-        "flows": 16, "findings": 12, "verdicts": 2}
+        "flows": 16, "findings": 28, "verdicts": 2}
     missing = CliRunner().invoke(cli, ["analyze", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and missing.stderr == f"error: {tmp_path / 'nope'}: no such case directory\n"
     bad_world = tmp_path / "w.json"

@@ -67,12 +67,19 @@ TRANSMITTED = [
     ("clipboard", BYTEDANCE + "LogSender", "log.snssdk.com", True),
     ("clipboard", FIRST + "Backend", "api.example-reference.eu", True),
     ("device_identifier", FIRST + "Backend", "cfg.kumo-analytics.jp", True),
+    # recognition ruleset (issue #13): ByteDance's own device_id (query) and openudid, recognised by name
+    ("device_identifier", BYTEDANCE + "LogSender", "log.byteoversea.com", True),
+    ("device_identifier", BYTEDANCE + "LogSender", "log.snssdk.com", True),
+    # device attributes, a lower-severity category of their own: AppsFlyer's carrier, ByteDance's device_model
+    ("device_attribute", APPSFLYER, "launches.appsflyer.com", False),
+    ("device_attribute", BYTEDANCE + "LogSender", "log.snssdk.com", True),
     ("device_serial", BYTEDANCE + "LogSender", "log.snssdk.com", True),
     ("email", FIRST + "Backend", "api.example-reference.eu", False),
     ("imei", BYTEDANCE + "LogSender", "log.snssdk.com", True),
     ("location", APPSFLYER, "launches.appsflyer.com", False),
     ("location", BYTEDANCE + "LogSender", "mon.snssdk.com", True),
-    ("location", FIRST + "Backend", "t.brightpixel-ads.com", False),
+    # lat=52.08&lon=4.29: the planted location at two decimals is approximate (issue #13: precise from 4)
+    ("approximate_location", FIRST + "Backend", "t.brightpixel-ads.com", False),
     ("phone", FIRST + "Backend", "api.example-reference.eu", False),
 ]
 LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}

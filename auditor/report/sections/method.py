@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.case.events import Kind
+from auditor.case.layout import CASE_FILE
 from auditor.contract.files import Analysis
 from auditor.contract.findings import Actor
 from auditor.readable import readable
@@ -26,7 +27,7 @@ def analysis_drift(analysis: Analysis, case_json_sha256: str, ledger: LedgerView
     recorded = analysis.inputs.case
     drift = []
     if recorded.case_json_sha256 != case_json_sha256:
-        drift.append("case.json")
+        drift.append(CASE_FILE)
     if recorded.ledger_head.seq and ledger.analysed_hash != recorded.ledger_head.hash:
         drift.append(f"ledger line {recorded.ledger_head.seq}")
     drift += sorted(f"{kind} ×{count}" for kind, count in ledger.after_analysis.items() if kind not in NOT_EVIDENCE)
