@@ -27,6 +27,8 @@ class Kind(enum.StrEnum):
     PROXY_FLOW = "proxy.flow"                     # capture/ingest.py: one HTTP exchange or WebSocket
     PROXY_STREAM_TORN = "proxy.stream_torn"       # capture/ingest.py: flows.mitm ended in a torn record
     PROXY_STOPPED = "proxy.stopped"               # capture/proxy.py: the session ended (how, its log)
+    PROXY_PCAP = "proxy.pcap"                     # capture/pcap.py: the session's packets (pcapng), --pcap
+    PROXY_KEYLOG = "proxy.keylog"                 # capture/pcap.py: the proxy's TLS secrets (NSS key log)
     # known unknowns (capture/addons/completeness.py), in the order capture summaries list them
     PROXY_TLS_FAILED = "proxy.tls_failed"
     PROXY_QUIC_BLOCKED = "proxy.quic_blocked"
