@@ -17,14 +17,13 @@ from typing import Any
 
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
-from auditor.case.layout import WITNESS_DIR
+from auditor.case.layout import WITNESS_DIR, WITNESS_FILE
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
 from auditor.witness.match import Match, ProxyRequest, Seen, match
 from auditor.witness.wire import read_wire, tshark_version
 
 WITNESS_FORMAT = "auditor-witness/1"
-WITNESS_FILE = "witness.json"
 
 
 class Outcome(StrEnum):

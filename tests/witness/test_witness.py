@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
+from auditor.analyze.run import analyze
 from auditor.capture.proxy import Capture
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
@@ -88,6 +89,20 @@ def test_every_recorded_flow_is_on_the_decrypted_wire(capture, case, upstream):
     assert json.loads((case.root / "witness" / "witness.json").read_text()) == result
     assert verify_case(case.root).problems == []
 
+    # Analysis states the second witness for the report's method: what was kept, and the witness's result.
+    analyze(case.root)
+    observed = json.loads((case.root / "analysis" / "observed.json").read_text())
+    [kept] = observed["packet_captures"]
+    assert kept == {"seq": pcap["seq"], "time": pcap["body"]["started"], "proxy_pid": capture.process.pid,
+                    "interface": "lo", "capture_filter": pcap["body"]["filter"], "pcap_sha256": pcap["artifact"],
+                    "keylog_sha256": keylog["artifact"], "keylog_lines": 30}
+    witness_file = (case.root / "witness" / "witness.json").read_bytes()
+    assert observed["witness"] == {
+        "outcome": "consistent", "witness_sha256": hashlib.sha256(witness_file).hexdigest(),
+        "tshark": result["tshark"], "unwitnessed_flows": 0, "mismatches": [],
+        "sessions": [{"proxy_pid": capture.process.pid, "both": 4, "proxy_only": 0, "wire_only": 0,
+                      "tls_streams": 3, "undecrypted_tls_streams": 0}]}
+
     # Without the key log the wire shows the three tunnels and nothing inside them: a known unknown.
     blind = read_wire(case.artifacts.path_for(pcap["artifact"]), None)
     assert (len(blind.requests), blind.tunnels, blind.tls_streams, blind.undecrypted_tls_streams) == (0, 3, 3, 3)
@@ -114,6 +129,11 @@ def test_a_recorded_flow_the_wire_does_not_show_is_a_mismatch(capture, case, ups
     assert session["counts"] == {"both": 1, "proxy_only": 2, "wire_only": 0}
     assert [(m["proxy_seq"], m["seen"], m["wire_frame"] is None) for m in session["matches"]] == [
         (real["seq"], "both", False), (tampered_seq, "proxy_only", True), (invented_seq, "proxy_only", True)]
+    analyze(case.root)
+    observed = json.loads((case.root / "analysis" / "observed.json").read_text())["witness"]
+    assert observed["outcome"] == "mismatch"
+    assert [(m["seen"], m["path"], m["proxy_seq"], m["wire_frame"]) for m in observed["mismatches"]] == [
+        ("proxy_only", "/echo", tampered_seq, None), ("proxy_only", "/never-sent", invented_seq, None)]
 
 
 def test_a_request_only_on_the_wire_is_listed_after_the_proxy_s():
