@@ -45,6 +45,9 @@ class Kind(enum.StrEnum):
     HOOK_SESSION = "hook.session"                 # attach, hooks ready, exit, detach of one process
     HOOK_MALFORMED = "hook.malformed"             # an agent message that failed validation
     HOOK_COVERAGE = "hook.coverage"               # per process at its end: what was watched
+    HOOK_TLS_BYPASS = "hook.tls_bypass"           # --unpin: a TLS bypass installed, not found, or fired (host, stack)
+    HOOK_TLS_KEY = "hook.tls_key"                 # --keylog: one secret line from the app's TLS library
+    HOOK_KEYLOG = "hook.keylog"                   # --keylog: the instrumentation's secret lines as an NSS key log
 
     # device: auditor device / audit (auditor/device)
     DEVICE_ATTESTATION = "device.attestation"     # device/session.py: what the phone is

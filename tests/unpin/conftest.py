@@ -1,0 +1,36 @@
+"""A native client linked to Debian's OpenSSL (built here with gcc), and the capture tests' loopback world."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from tests.capture.conftest import capture, case, confdir, pki, upstream, world  # noqa: F401  (fixtures)
+
+SOURCE = Path(__file__).with_name("pinned_client.c")
+
+
+@pytest.fixture(scope="session")
+def pinned_client(tmp_path_factory) -> Path:
+    binary = tmp_path_factory.mktemp("native") / "pinned_client"
+    subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-o", str(binary), str(SOURCE), "-lssl", "-lcrypto"],
+                   check=True, capture_output=True, text=True)
+    return binary
+
+
+def source_line(text: str) -> int:
+    """The line of pinned_client.c that holds `text` (once)."""
+    [line] = [n for n, code in enumerate(SOURCE.read_text().splitlines(), 1) if text in code]
+    return line
+
+
+def spki_pin(cert_pem: Path) -> str:
+    """SHA-256 of a certificate's SubjectPublicKeyInfo: the key pin the client checks."""
+    key = x509.load_pem_x509_certificate(cert_pem.read_bytes()).public_key()
+    return hashlib.sha256(key.public_bytes(serialization.Encoding.DER,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)).hexdigest()
