@@ -1,6 +1,7 @@
-"""The second witness in observed.json: the packet captures the ledger records (capture --pcap) and, when
-`auditor witness` has run, its result as witness/witness.json states it, named by that file's SHA-256 so the
-report cites exactly the result it shows. Analysis does not run tshark; it reads what the witness wrote."""
+"""The second witness and the TLS changes in observed.json: the packet captures the ledger records (capture
+--pcap); when `auditor witness` has run, its result as witness/witness.json states it, named by that file's
+SHA-256 so the report cites exactly the result it shows (analysis does not run tshark); and what --unpin and
+--keylog installed, could not find, and overturned in the app's TLS."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from typing import Any
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.layout import WITNESS_DIR, WITNESS_FILE
-from auditor.contract.observed import MAX_ROWS, PacketCapture, WireWitness, WitnessMismatch, WitnessSession
+from auditor.contract.observed import (
+    MAX_ROWS,
+    PacketCapture,
+    TlsBypass,
+    WireWitness,
+    WitnessMismatch,
+    WitnessSession,
+)
 from auditor.errors import InputError
 
 MAX_WITNESS_BYTES = 256 << 20
@@ -53,3 +61,19 @@ def wire_witness(case: Case) -> WireWitness | None:
                            sessions=witnessed, mismatches=mismatches[:MAX_ROWS])
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(path, f"not a witness result ({exc}); run 'auditor witness' again") from exc
+
+
+def tls_bypasses(records: dict[Kind, list[dict[str, Any]]]) -> tuple[TlsBypass, ...]:
+    """Every bypass row except the key lines themselves (counted by tls_keys_logged), in ledger order."""
+    rows = [(record, "bypass" if kind == Kind.HOOK_TLS_BYPASS else "keylog")
+            for kind in (Kind.HOOK_TLS_BYPASS, Kind.HOOK_TLS_KEY) for record in records.get(kind, [])
+            if record["body"].get("phase") != "logged"]
+    rows.sort(key=lambda row: row[0]["seq"])
+    return tuple(TlsBypass(seq=r["seq"], time=str(r["body"].get("time") or r["t_wall"]), pid=r["body"].get("pid"),
+                           kind=kind, phase=str(r["body"].get("phase")), library=r["body"].get("library"),
+                           function=r["body"].get("function"), host=r["body"].get("host"),
+                           detail=r["body"].get("error")) for r, kind in rows[:MAX_ROWS])
+
+
+def tls_keys_logged(records: dict[Kind, list[dict[str, Any]]]) -> int:
+    return sum(r["body"].get("phase") == "logged" for r in records.get(Kind.HOOK_TLS_KEY, []))

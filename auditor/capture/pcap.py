@@ -25,6 +25,9 @@ KEYLOG_ENV = "MITMPROXY_SSLKEYLOGFILE"
 DEFAULT_INTERFACE = "any"       # Linux's pseudo-interface: loopback and the phone's network alike
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
+# libpcap hands packets over in blocks, a block at the latest after dumpcap's read timeout (250 ms); a SIGINT
+# before then loses the packets of the last block (seen: a capture stopped right after its traffic had none).
+DRAIN_S = 1.0
 PCAP_NAME = "capture.pcapng"
 KEYLOG_NAME = "proxy.keylog"
 
@@ -76,6 +79,7 @@ class PacketCapture:
         """SIGINT lets dumpcap flush and close the pcapng; SIGKILL after STOP_TIMEOUT."""
         assert self.process is not None
         if self.process.poll() is None:
+            time.sleep(DRAIN_S)
             self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(STOP_TIMEOUT)

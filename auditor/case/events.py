@@ -76,8 +76,9 @@ FLOW_KINDS = frozenset({Kind.PROXY_FLOW, Kind.IMPORT_FLOW})
 # Capture completeness, the "known unknowns": what the proxy saw but could not record as a flow.
 KNOWN_UNKNOWN_KINDS = frozenset({Kind.PROXY_TLS_FAILED, Kind.PROXY_QUIC_BLOCKED, Kind.PROXY_NON_HTTP,
                                  Kind.PROXY_DNS, Kind.PROXY_MALFORMED, Kind.PROXY_ABORTED})
-# The second witness a capture keeps (--pcap): packets and the proxy's TLS key log.
-WITNESS_KINDS = frozenset({Kind.PROXY_PCAP, Kind.PROXY_KEYLOG})
+# The TLS evidence beside the flows: the second witness a capture keeps (--pcap: packets, the proxy's key
+# log), and what --unpin / --keylog did to and took from the app's TLS.
+TLS_EVIDENCE_KINDS = frozenset({Kind.PROXY_PCAP, Kind.PROXY_KEYLOG, Kind.HOOK_TLS_BYPASS, Kind.HOOK_TLS_KEY})
 # The user's answer to the app's consent question, marked by the operator.
 CONSENT_KINDS = frozenset({Kind.OPERATOR_CONSENT_ACCEPTED, Kind.OPERATOR_CONSENT_REFUSED})
 # Every operator mark.

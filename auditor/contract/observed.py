@@ -147,6 +147,19 @@ class WireWitness(Record):
     mismatches: tuple[WitnessMismatch, ...] = ()
 
 
+class TlsBypass(AtEvent):
+    """A change the instrumentation made to the app's TLS (--unpin) or a key source it used (--keylog): a hook
+    installed, one not found (a known unknown: that library's traffic is neither unpinned nor keyed), or a
+    verification the bypass overturned, with the host and the error the app's library gave."""
+    pid: int | None = None
+    kind: str                            # bypass | keylog
+    phase: str                           # installed | not_found | fired
+    library: str | None = None
+    function: str | None = None
+    host: str | None = None
+    detail: str | None = None
+
+
 class Observed(Record):
     format: str = Field(default=OBSERVED_FORMAT, pattern=r"^auditor-observed/1$")
     planted: tuple[PlantedSetting, ...] = ()
@@ -161,3 +174,5 @@ class Observed(Record):
     capture: CaptureCompleteness
     packet_captures: tuple[PacketCapture, ...] = ()
     witness: WireWitness | None = None   # None: `auditor witness` was not run on the case
+    tls_bypasses: tuple[TlsBypass, ...] = ()
+    tls_keys_logged: int = Field(default=0, ge=0)     # secret lines the app's TLS library handed over (--keylog)

@@ -1,7 +1,9 @@
 """What the wire shows: tshark decrypts a pcapng with an NSS key log and lists the HTTP/1.x requests in it.
 
 tshark is run with body decompression off, so a body's hash is taken over the bytes as they crossed the wire
-(de-chunked, still content-encoded), which is what capture hashes too (docs/events.md `proxy.flow`).
+(de-chunked, still content-encoded), which is what capture hashes too (docs/events.md `proxy.flow`), and with
+its heuristic dissectors tried before port numbers: TLS on an arbitrary port (a proxy's, a test server's) is
+then recognised by its content rather than taken for whatever protocol that port number is registered to.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def tshark_version() -> str:
 
 def _tshark(pcap: Path, keylog: Path | None, display_filter: str, *extra: str) -> str:
     command = [tshark_binary(), "-n", "-r", str(pcap), "-o", "http.decompress_body:FALSE",
+               "-o", "tcp.try_heuristic_first:TRUE",
                "-o", f"tls.keylog_file:{keylog or ''}", "-Y", display_filter, *extra]
     done = subprocess.run(command, capture_output=True, text=True, timeout=TSHARK_TIMEOUT)
     if done.returncode != 0:

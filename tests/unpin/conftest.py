@@ -23,6 +23,16 @@ def pinned_client(tmp_path_factory) -> Path:
     return binary
 
 
+@pytest.fixture(scope="session")
+def static_client(tmp_path_factory) -> Path:
+    """The same client with OpenSSL linked in statically and stripped: no TLS function is reachable by name."""
+    binary = tmp_path_factory.mktemp("native-static") / "static_client"
+    subprocess.run(["gcc", "-O1", "-o", str(binary), str(SOURCE), "-Wl,-Bstatic", "-lssl", "-lcrypto",
+                    "-Wl,-Bdynamic", "-ldl", "-lpthread"], check=True, capture_output=True, text=True)
+    subprocess.run(["strip", str(binary)], check=True)
+    return binary
+
+
 def source_line(text: str) -> int:
     """The line of pinned_client.c that holds `text` (once)."""
     [line] = [n for n, code in enumerate(SOURCE.read_text().splitlines(), 1) if text in code]

@@ -4,10 +4,12 @@ its own session secrets (--keylog) decrypt a loopback pcapng with tshark."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+from auditor.analyze.run import analyze
 from auditor.capture.pcap import PacketCapture
 from auditor.case.events import Kind
 from auditor.witness.wire import read_wire
@@ -51,6 +53,12 @@ def test_pinned_native_client_fails_through_the_proxy_then_unpin_lets_it_through
     assert fired["error"] in ("20: unable to get local issuer certificate", "2: unable to get issuer certificate")
     # The native stack reaches the app's own code: the SSL_connect call in main (the client has debug info).
     assert f"pinned_client!main {SOURCE}:{source_line('SSL_connect(ssl)')}:" in " ".join(fired["stack"])
+    # The method states the change made to the app.
+    analyze(case.root)
+    rows = json.loads((case.root / "analysis" / "observed.json").read_text())["tls_bypasses"]
+    assert [(r["kind"], r["phase"], r["library"], r["host"], r["detail"]) for r in rows] == [
+        ("bypass", "installed", "libcrypto.so.3", None, None),
+        ("bypass", "fired", "libcrypto.so.3", HOST, fired["error"])]
 
 
 def test_keylog_takes_the_app_s_own_secrets_which_decrypt_the_wire(case, pki, upstream, pinned_client, tmp_path):
@@ -76,3 +84,25 @@ def test_keylog_takes_the_app_s_own_secrets_which_decrypt_the_wire(case, pki, up
     wire = read_wire(packets.pcap_path, case.artifacts.path_for(keylog["artifact"]))
     assert [(r.method, r.host, r.path) for r in wire.requests] == [("GET", HOST, "/hello?from=native")]
     assert (wire.tls_streams, wire.undecrypted_tls_streams) == (1, 0)
+
+
+def test_a_tls_library_not_reachable_by_symbol_is_a_known_unknown(case, pki, upstream, static_client):
+    ca, cert, _ = pki
+    done = instrument(case.root, "--unpin", "--keylog", "--", str(static_client), UPSTREAM_IP,
+                      str(upstream.address[1]), "other.test", str(ca.cert_pem), "-", "/hello")
+    # Nothing was bypassed: the client's own hostname check still refuses (other.test is not the server's name).
+    assert done.returncode == 1 and "TLS handshake failed" in done.stderr
+    [bypass] = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS)]
+    assert (bypass["phase"], bypass["library"], bypass["function"]) == ("not_found", None, "X509_verify_cert")
+    assert bypass["error"] == ("no loaded module exports X509_verify_cert (a statically linked or stripped TLS "
+                               "library is not reached by symbol); modules loaded later are watched")
+    [key] = [e["body"] for e in events(case, Kind.HOOK_TLS_KEY)]
+    assert (key["phase"], key["error"]) == ("not_found", "no loaded module exports SSL_new; modules loaded later "
+                                                          "are watched")
+    [keylog] = events(case, Kind.HOOK_KEYLOG)
+    assert keylog["body"]["lines"] == 0 and keylog["artifact"] is None
+    analyze(case.root)
+    observed = json.loads((case.root / "analysis" / "observed.json").read_text())
+    assert [(r["kind"], r["phase"]) for r in observed["tls_bypasses"]] == [("bypass", "not_found"),
+                                                                           ("keylog", "not_found")]
+    assert observed["tls_keys_logged"] == 0
