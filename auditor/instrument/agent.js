@@ -1,5 +1,5 @@
 📦
-476684 /src/index.js
+477054 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14011,6 +14011,37 @@ function nativeStack(context) {
     frames = Thread.backtrace(context, Backtracer.FUZZY);
   return frames.slice(0, 64).map((a) => DebugSymbol.fromAddress(a).toString());
 }
+var handshakeStacks = /* @__PURE__ */ new Map();
+var handshakeListeners = [];
+var tracking = false;
+function trackHandshakes() {
+  if (tracking)
+    return;
+  tracking = true;
+  for (const name of ["SSL_connect", "SSL_accept", "SSL_do_handshake"]) {
+    eachExport(name, (found) => handshakeListeners.push(Interceptor.attach(found.address, {
+      onEnter(args) {
+        const key = args[0].toString();
+        if (!handshakeStacks.has(key))
+          handshakeStacks.set(key, nativeStack(this.context));
+      }
+    })));
+  }
+  eachExport("SSL_free", (found) => handshakeListeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      handshakeStacks.delete(args[0].toString());
+    }
+  })));
+}
+function handshakeStack(ssl) {
+  return handshakeStacks.get(ssl.toString());
+}
+function untrackHandshakes() {
+  const n = handshakeListeners.length;
+  handshakeListeners.splice(0).forEach((l) => l.detach());
+  tracking = false;
+  return n;
+}
 var TLSEXT_NAMETYPE_HOST_NAME = 0;
 function serverName(module, ssl) {
   const address = module.findExportByName("SSL_get_servername");
@@ -14027,8 +14058,6 @@ function emitTls(type, fields, stack = []) {
 var NEW = "SSL_new";
 var listeners = [];
 var contexts = /* @__PURE__ */ new Set();
-var handshakeStacks = /* @__PURE__ */ new Map();
-var HANDSHAKES = ["SSL_connect", "SSL_accept", "SSL_do_handshake"];
 var callbacks = [];
 function install(found) {
   const library = found.module.name;
@@ -14051,7 +14080,7 @@ function install(found) {
       host: serverName(found.module, ssl),
       line: line.readCString(),
       error: null
-    }, handshakeStacks.get(ssl.toString()) ?? []);
+    }, handshakeStack(ssl) ?? []);
   }, "void", ["pointer", "pointer"]);
   callbacks.push(callback);
   listeners.push(Interceptor.attach(found.address, {
@@ -14063,27 +14092,10 @@ function install(found) {
       contexts.add(key);
     }
   }));
-  for (const handshake of HANDSHAKES) {
-    const address = found.module.findExportByName(handshake);
-    if (address === null)
-      continue;
-    listeners.push(Interceptor.attach(address, {
-      onEnter(args) {
-        const key = args[0].toString();
-        if (!handshakeStacks.has(key))
-          handshakeStacks.set(key, nativeStack(this.context));
-      }
-    }));
-  }
-  const free = found.module.findExportByName("SSL_free");
-  if (free !== null) {
-    listeners.push(Interceptor.attach(free, { onEnter(args) {
-      handshakeStacks.delete(args[0].toString());
-    } }));
-  }
   emitTls("tls.key", { phase: "installed", library, host: null, line: null, error: null });
 }
 function installKeylog() {
+  trackHandshakes();
   if (eachExport(NEW, install) === 0) {
     emitTls("tls.key", {
       phase: "not_found",
@@ -14095,7 +14107,7 @@ function installKeylog() {
   }
 }
 function unhookKeylog() {
-  const n = listeners.length;
+  const n = listeners.length + untrackHandshakes();
   listeners.splice(0).forEach((l) => l.detach());
   return n;
 }
@@ -14143,13 +14155,14 @@ function install2(found) {
         host: tls === null ? null : serverName(tls, ssl),
         tls_connection: !ssl.isNull(),
         error: errorText(found.module, this.store)
-      }, this.stack);
+      }, ssl.isNull() ? this.stack : handshakeStack(ssl) ?? this.stack);
       retval.replace(ptr(1));
     }
   }));
   emitTls("tls.bypass", { phase: "installed", library, function: VERIFY, host: null, error: null });
 }
 function installUnpin() {
+  trackHandshakes();
   if (eachExport(VERIFY, install2) === 0) {
     emitTls("tls.bypass", {
       phase: "not_found",
@@ -14161,7 +14174,7 @@ function installUnpin() {
   }
 }
 function unhookUnpin() {
-  const n = listeners2.length;
+  const n = listeners2.length + untrackHandshakes();
   listeners2.splice(0).forEach((l) => l.detach());
   return n;
 }

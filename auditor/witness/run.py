@@ -2,7 +2,8 @@
 
 Like analysis, it reads the case and writes a derived file (witness/witness.json, docs/witness.md); it never
 touches the network and adds nothing to the ledger. Each `proxy.pcap` of a capture session (--pcap) is read
-with that session's key logs; the session's flows are the `proxy.flow` events after its `proxy.started`.
+with that session's key logs and the app's own (`hook.keylog`, instrument --keylog); the session's flows
+are the `proxy.flow` events after its `proxy.started`.
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ class _Session:
 def _sessions(case: Case) -> list[_Session]:
     """Capture sessions in ledger order, each with its flows, key logs and packet capture."""
     sessions: list[_Session] = []
+    app_keylogs: list[str] = []
     for record in read_records(case.ledger_path):
         kind, body = record.get("kind"), record.get("body") or {}
-        if kind == Kind.PROXY_STARTED:
+        if kind == Kind.HOOK_KEYLOG and record.get("artifact"):
+            app_keylogs.append(record["artifact"])
+        elif kind == Kind.PROXY_STARTED:
             sessions.append(_Session(body.get("pid"), [], []))
         elif kind == Kind.PROXY_FLOW and sessions and body.get("request"):
             sessions[-1].flows.append(ProxyRequest.from_flow(record["seq"], body))
@@ -83,6 +87,8 @@ def _sessions(case: Case) -> list[_Session]:
                 owner.pcap = record
             elif record.get("artifact"):
                 owner.keylogs.append(record["artifact"])
+    for session in sessions:
+        session.keylogs += app_keylogs      # the app's secrets open its leg to the proxy too
     return sessions
 
 

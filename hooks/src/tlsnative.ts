@@ -35,6 +35,40 @@ export function nativeStack(context: CpuContext | undefined): string[] {
     return frames.slice(0, 64).map(a => DebugSymbol.fromAddress(a).toString());
 }
 
+/** Per SSL connection, the native stack of the app's handshake call. Hooks deeper in the library report this
+ *  one: their own context is the library's (a callback's, or one behind another hook's trampoline, which the
+ *  stack scan cannot see through). */
+const handshakeStacks = new Map<string, string[]>();
+const handshakeListeners: InvocationListener[] = [];
+let tracking = false;
+
+export function trackHandshakes(): void {
+    if (tracking) return;
+    tracking = true;
+    for (const name of ["SSL_connect", "SSL_accept", "SSL_do_handshake"]) {
+        eachExport(name, found => handshakeListeners.push(Interceptor.attach(found.address, {
+            onEnter(args) {
+                const key = args[0].toString();
+                if (!handshakeStacks.has(key)) handshakeStacks.set(key, nativeStack(this.context));
+            },
+        })));
+    }
+    eachExport("SSL_free", found => handshakeListeners.push(Interceptor.attach(found.address, {
+        onEnter(args) { handshakeStacks.delete(args[0].toString()); },
+    })));
+}
+
+export function handshakeStack(ssl: NativePointer): string[] | undefined {
+    return handshakeStacks.get(ssl.toString());
+}
+
+export function untrackHandshakes(): number {
+    const n = handshakeListeners.length;
+    handshakeListeners.splice(0).forEach(l => l.detach());
+    tracking = false;
+    return n;
+}
+
 const TLSEXT_NAMETYPE_HOST_NAME = 0;
 
 /** SSL_get_servername of a connection (the SNI the app asked for), from the library that made it. */

@@ -2,7 +2,9 @@
 // which also runs the app's own verify callback (where apps check their pins). Its result is forced to success;
 // every verification it turned from failure into success is reported with the host, the error the library or
 // the app's callback gave, and the native stack. Interceptor hooks are removed when the agent unloads.
-import { eachExport, emitTls, Found, nativeStack, serverName } from "./tlsnative.js";
+import {
+    eachExport, emitTls, Found, handshakeStack, nativeStack, serverName, trackHandshakes, untrackHandshakes,
+} from "./tlsnative.js";
 
 const VERIFY = "X509_verify_cert";
 const listeners: InvocationListener[] = [];
@@ -44,7 +46,7 @@ function install(found: Found): void {
             emitTls("tls.bypass", {
                 phase: "fired", library, function: VERIFY, host: tls === null ? null : serverName(tls, ssl),
                 tls_connection: !ssl.isNull(), error: errorText(found.module, this.store),
-            }, this.stack);
+            }, ssl.isNull() ? this.stack : handshakeStack(ssl) ?? this.stack);
             retval.replace(ptr(1));
         },
     }));
@@ -52,6 +54,7 @@ function install(found: Found): void {
 }
 
 export function installUnpin(): void {
+    trackHandshakes();
     if (eachExport(VERIFY, install) === 0) {
         emitTls("tls.bypass", { phase: "not_found", library: null, function: VERIFY, host: null,
             error: `no loaded module exports ${VERIFY} (a statically linked or stripped TLS library is not ` +
@@ -60,7 +63,7 @@ export function installUnpin(): void {
 }
 
 export function unhookUnpin(): number {
-    const n = listeners.length;
+    const n = listeners.length + untrackHandshakes();
     listeners.splice(0).forEach(l => l.detach());
     return n;
 }

@@ -39,7 +39,7 @@ def test_pinned_native_client_fails_through_the_proxy_then_unpin_lets_it_through
     [failed] = wait_for_event(case, Kind.PROXY_TLS_FAILED)
     assert failed["body"]["side"] == "client" and failed["body"]["sni"] == HOST
 
-    done = instrument(case.root, "--unpin", "--", *argv)
+    done = instrument(case.root, "--unpin", "--keylog", "--", *argv)
     assert done.returncode == 0, done.stderr
     assert "HTTP/1.1 200 X" in done.stdout
     [flow] = wait_for_event(case, Kind.PROXY_FLOW)
@@ -57,8 +57,17 @@ def test_pinned_native_client_fails_through_the_proxy_then_unpin_lets_it_through
     analyze(case.root)
     rows = json.loads((case.root / "analysis" / "observed.json").read_text())["tls_bypasses"]
     assert [(r["kind"], r["phase"], r["library"], r["host"], r["detail"]) for r in rows] == [
-        ("bypass", "installed", "libcrypto.so.3", None, None),
+        ("bypass", "installed", "libcrypto.so.3", None, None), ("keylog", "installed", "libssl.so.3", None, None),
         ("bypass", "fired", "libcrypto.so.3", HOST, fired["error"])]
+    # The second witness: the wire between the unpinned app and the proxy shows the recorded request, opened
+    # with the proxy's key log and the app's own.
+    capture.stop()
+    witnessed = subprocess.run([str(AUDITOR), "witness", str(case.root), "--json"], capture_output=True, text=True)
+    assert witnessed.returncode == 0, witnessed.stderr
+    [session] = json.loads(witnessed.stdout)["sessions"]
+    assert session["counts"] == {"both": 1, "proxy_only": 0, "wire_only": 0}
+    [app_keys] = events(case, Kind.HOOK_KEYLOG)
+    assert session["keylog_sha256s"][1:] == [app_keys["artifact"]] and len(session["keylog_sha256s"]) == 2
 
 
 def test_keylog_takes_the_app_s_own_secrets_which_decrypt_the_wire(case, pki, upstream, pinned_client, tmp_path):
