@@ -1,30 +1,20 @@
-"""A native client linked to Debian's OpenSSL (built here with gcc), and the capture tests' loopback world."""
+"""A native client linked to Debian's OpenSSL (built here with gcc), the capture tests' loopback world, and a
+capture with --pcap."""
 
 from __future__ import annotations
 
 import hashlib
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from auditor.capture.proxy import Capture
 from tests.capture.conftest import case, confdir, pki, upstream, world  # noqa: F401  (fixtures)
+from tests.witness.pcap_capture import capture  # noqa: F401  (fixture)
 
 SOURCE = Path(__file__).with_name("pinned_client.c")
-
-
-@pytest.fixture
-def capture(case, confdir, world, pki, upstream) -> Iterator[Capture]:
-    """The recording proxy, with its second witness (packets on loopback, its key log)."""
-    running = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem,
-                      pcap_interface="lo").start()
-    yield running
-    if running.process is not None and running.process.returncode is None:
-        running.stop()
 
 
 @pytest.fixture(scope="session")

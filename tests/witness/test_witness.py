@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -23,15 +22,6 @@ from tests.capture.conftest import HOST, client, events, fetch, wait_for_event
 from tests.capture.test_capture_cli import CaptureCommand
 
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"      # a pcapng file starts with its Section Header Block
-
-
-@pytest.fixture
-def capture(case, confdir, world, pki, upstream) -> Iterator[Capture]:
-    running = Capture(case.root, confdir=str(confdir), world=world, upstream_trusted_ca=pki[0].cert_pem,
-                      pcap_interface="lo").start()
-    yield running
-    if running.process is not None and running.process.returncode is None:
-        running.stop()
 
 
 def witness_cli(case: Case) -> tuple[int, dict, str]:
