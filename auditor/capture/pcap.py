@@ -29,7 +29,7 @@ STOP_TIMEOUT = 10.0
 # before then loses the packets of the last block (seen: a capture stopped right after its traffic had none).
 DRAIN_S = 1.0
 PCAP_NAME = "capture.pcapng"
-KEYLOG_NAME = "proxy.keylog"
+KEYLOG_NAME = "proxy-keys.log"
 
 
 def dumpcap_binary() -> str:
