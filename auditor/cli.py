@@ -79,6 +79,7 @@ COMMANDS = {
     "rules": "auditor.rules.commands:rules_group",
     "seal": "auditor.case.commands:seal",
     "verify": "auditor.case.commands:verify",
+    "witness": "auditor.witness.commands:witness_command",
 }
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from auditor.analyze.attribution import attribute, recorded_actor
 from auditor.case.bundle import Case
-from auditor.case.events import CONSENT_KINDS, FLOW_KINDS, KNOWN_UNKNOWN_KINDS, OPERATOR_MARKS, Kind
+from auditor.case.events import CONSENT_KINDS, FLOW_KINDS, KNOWN_UNKNOWN_KINDS, OPERATOR_MARKS, TLS_EVIDENCE_KINDS, Kind
 from auditor.case.ledger_check import read_records
 from auditor.contract.findings import Actor
 from auditor.contract.vocabulary import ActorBasis
@@ -57,7 +57,7 @@ class Context:
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
 METHOD_KINDS = KNOWN_UNKNOWN_KINDS | OPERATOR_MARKS | {Kind.HOOK_STATUS, Kind.HOOK_SESSION, Kind.HOOK_COVERAGE,
-                                                       Kind.HOOK_ERROR, Kind.HOOK_MALFORMED}
+                                                       Kind.HOOK_ERROR, Kind.HOOK_MALFORMED} | TLS_EVIDENCE_KINDS
 
 
 def app_package(info: dict[str, Any]) -> str | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from auditor.capture.pcap import DEFAULT_INTERFACE
 from auditor.capture.proxy import DEFAULT_CONFDIR, MODES, Capture, CaptureMode
 from auditor.capture.wireguard import client_config, qr_text
 from auditor.case.layout import JOURNAL_FILE
@@ -29,12 +30,17 @@ from auditor.output import emit
 @click.option("--ingest-only", is_flag=True,
               help="Start no proxy: ingest the flows an earlier capture recorded but did not ingest (it crashed), "
                    "then exit.")
+@click.option("--pcap", is_flag=True,
+              help="Also record the packets between the device and the proxy (dumpcap) and the proxy's TLS "
+                   "key log, for 'auditor witness'.")
+@click.option("--pcap-interface", default=DEFAULT_INTERFACE, show_default=True,
+              help="The interface dumpcap listens on (with --pcap).")
 @json_option("Print the session start (and end) as JSON.")
 def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confdir: str, world: Path | None,
-            world_port: int, ingest_only: bool, as_json: bool) -> None:
+            world_port: int, ingest_only: bool, pcap: bool, pcap_interface: str, as_json: bool) -> None:
     """Run the recording proxy until SIGINT/SIGTERM; every flow goes into the case as it happens."""
     session = Capture(case_dir, mode=mode, listen_host=listen_host, listen_port=listen_port, confdir=confdir,
-                      world=world, world_port=world_port)
+                      world=world, world_port=world_port, pcap_interface=pcap_interface if pcap else None)
     if ingest_only:
         flows = session.catch_up()
         emit({"ingested_flows": flows}, as_json, f"flows an earlier capture left, now ingested: {flows}")

@@ -27,6 +27,7 @@ from typing import Any
 from auditor.capture.addons import bodies
 from auditor.capture.addons.lifecycle import ca_path
 from auditor.capture.ingest import IngestProcess, StreamIngester
+from auditor.capture.pcap import KEYLOG_ENV, PacketCapture
 from auditor.case.bundle import Case
 from auditor.case.events import KNOWN_UNKNOWN_KINDS, Kind
 from auditor.case.layout import JOURNAL_FILE
@@ -61,11 +62,13 @@ class Capture:
     upstream_trusted_ca: Path | None = None     # verify upstream chains against this CA too (test CAs)
     body_cap: int = bodies.DEFAULT_CAP
     extra_options: dict[str, str] = field(default_factory=dict)
+    pcap_interface: str | None = None           # --pcap: also record the packets on this interface
     process: subprocess.Popen | None = field(default=None, init=False)
     started: dict[str, Any] = field(default_factory=dict, init=False)
     _workdir: Path | None = field(default=None, init=False)
     _started_at: str = field(default="", init=False)
     _ingester: IngestProcess | None = field(default=None, init=False)
+    _packets: PacketCapture | None = field(default=None, init=False)
 
     @property
     def ca_path(self) -> Path:
@@ -106,8 +109,12 @@ class Capture:
         listen_file = self._workdir / "listening.json"
         self._log = open(self._workdir / "proxy.log", "wb")
         self._started_at = utc_now()
+        environment = dict(os.environ)
+        if self.pcap_interface is not None:
+            self._packets = PacketCapture(self._workdir, self.pcap_interface)
+            environment[KEYLOG_ENV] = str(self._packets.keylog_path)
         self.process = subprocess.Popen(self.command(listen_file), stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.PIPE, start_new_session=True)
+                                        stdin=subprocess.PIPE, start_new_session=True, env=environment)
         deadline = time.monotonic() + START_TIMEOUT
         while not listen_file.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -116,6 +123,12 @@ class Capture:
                 raise InputError("proxy", f"the proxy did not start: {log.strip() or 'no output'}")
             time.sleep(0.02)
         self.started = json.loads(listen_file.read_text())
+        if self._packets is not None:
+            try:
+                self._packets.start(self.listen_address[1])
+            except InputError:
+                self._abandon()
+                raise
         self._ingester = IngestProcess(self.case_dir, self.trusted_ca_file)
         ca_bytes = self.ca_path.read_bytes()
         ca_digest = case.artifacts.put_bytes(ca_bytes)
@@ -171,6 +184,8 @@ class Capture:
         self._close_pipe()
         self._log.close()
         case = Case.open(self.case_dir)
+        if self._packets is not None:
+            self._packets.stop(case, self.process.pid)
         log_digest, _ = case.artifacts.put_file(self._workdir / "proxy.log")
         returncode = self.process.returncode
         assert self._ingester is not None

@@ -30,6 +30,8 @@ class Kind(enum.StrEnum):
     PROXY_FLOW = "proxy.flow"                     # capture/ingest.py: one HTTP exchange or WebSocket
     PROXY_STREAM_TORN = "proxy.stream_torn"       # capture/ingest.py: flows.mitm ended in a torn record
     PROXY_STOPPED = "proxy.stopped"               # capture/proxy.py: the session ended (how, its log)
+    PROXY_PCAP = "proxy.pcap"                     # capture/pcap.py: the session's packets (pcapng), --pcap
+    PROXY_KEYLOG = "proxy.keylog"                 # capture/pcap.py: the proxy's TLS secrets (NSS key log)
     # known unknowns (capture/addons/completeness.py), in the order capture summaries list them
     PROXY_TLS_FAILED = "proxy.tls_failed"
     PROXY_QUIC_BLOCKED = "proxy.quic_blocked"
@@ -46,6 +48,9 @@ class Kind(enum.StrEnum):
     HOOK_SESSION = "hook.session"                 # attach, hooks ready, exit, detach of one process
     HOOK_MALFORMED = "hook.malformed"             # an agent message that failed validation
     HOOK_COVERAGE = "hook.coverage"               # per process at its end: what was watched
+    HOOK_TLS_BYPASS = "hook.tls_bypass"           # --unpin: a TLS bypass installed, not found, or fired (host, stack)
+    HOOK_TLS_KEY = "hook.tls_key"                 # --keylog: one secret line from the app's TLS library
+    HOOK_KEYLOG = "hook.keylog"                   # --keylog: the instrumentation's secret lines as an NSS key log
 
     # device: auditor device / audit (auditor/device)
     DEVICE_ATTESTATION = "device.attestation"     # device/session.py: what the phone is
@@ -74,6 +79,9 @@ FLOW_KINDS = frozenset({Kind.PROXY_FLOW, Kind.IMPORT_FLOW})
 # Capture completeness, the "known unknowns": what the proxy saw but could not record as a flow.
 KNOWN_UNKNOWN_KINDS = frozenset({Kind.PROXY_TLS_FAILED, Kind.PROXY_QUIC_BLOCKED, Kind.PROXY_NON_HTTP,
                                  Kind.PROXY_DNS, Kind.PROXY_MALFORMED, Kind.PROXY_ABORTED})
+# The TLS evidence beside the flows: the second witness a capture keeps (--pcap: packets, the proxy's key
+# log), and what --unpin / --keylog did to and took from the app's TLS.
+TLS_EVIDENCE_KINDS = frozenset({Kind.PROXY_PCAP, Kind.PROXY_KEYLOG, Kind.HOOK_TLS_BYPASS, Kind.HOOK_TLS_KEY})
 # The user's answer to the app's consent question, marked by the operator.
 CONSENT_KINDS = frozenset({Kind.OPERATOR_CONSENT_ACCEPTED, Kind.OPERATOR_CONSENT_REFUSED})
 # Every operator mark.

@@ -15,4 +15,6 @@ ARTIFACT_HASH_DIR = "sha256"        # under ARTIFACTS_DIR: the algorithm that na
 INCOMING_DIR = ".incoming"          # under ARTIFACTS_DIR: artifact writes not yet renamed into place
 ANALYSIS_DIR = "analysis"           # derived by `auditor analyze`; not sealed
 REPORTS_DIR = "reports"             # derived by `auditor report`; not sealed
-DERIVED_DIRS = frozenset({ANALYSIS_DIR, REPORTS_DIR})   # re-creatable from the rest, so outside the seal
+WITNESS_DIR = "witness"             # derived by `auditor witness`; not sealed
+WITNESS_FILE = "witness.json"       # under WITNESS_DIR: the wire checked against the proxy (docs/witness.md)
+DERIVED_DIRS = frozenset({ANALYSIS_DIR, REPORTS_DIR, WITNESS_DIR})   # re-creatable from the rest, so outside the seal

@@ -107,6 +107,59 @@ class CaptureCompleteness(Record):
     counted: dict[str, int] = {}         # counters the capture kept instead of events (case.json sessions)
 
 
+class PacketCapture(AtEvent):
+    """The second witness a capture session kept (--pcap): its packets and the proxy's TLS key log."""
+    proxy_pid: int | None = None
+    interface: str
+    capture_filter: str
+    pcap_sha256: str | None = None       # None: dumpcap left no file
+    keylog_sha256: str | None = None     # None: the proxy logged no TLS secrets
+    keylog_lines: int = Field(default=0, ge=0)
+
+
+class WitnessSession(Record):
+    """One session's flows set against its packets (witness/witness.json, docs/witness.md)."""
+    proxy_pid: int | None = None
+    both: int = Field(ge=0)
+    proxy_only: int = Field(ge=0)
+    wire_only: int = Field(ge=0)
+    tls_streams: int = Field(ge=0)
+    undecrypted_tls_streams: int = Field(ge=0)
+
+
+class WitnessMismatch(Record):
+    """A request seen on one side only."""
+    seen: str                            # proxy_only | wire_only
+    method: str
+    host: str
+    path: str
+    proxy_seq: int | None = Field(default=None, ge=1)
+    wire_frame: int | None = Field(default=None, ge=1)
+
+
+class WireWitness(Record):
+    """`auditor witness`'s result as analysis found it in witness/witness.json (named by its hash)."""
+    outcome: str                         # consistent | mismatch
+    witness_sha256: str
+    tshark: str
+    unwitnessed_flows: int = Field(ge=0)
+    sessions: tuple[WitnessSession, ...] = ()
+    mismatches: tuple[WitnessMismatch, ...] = ()
+
+
+class TlsBypass(AtEvent):
+    """A change the instrumentation made to the app's TLS (--unpin) or a key source it used (--keylog): a hook
+    installed, one not found (a known unknown: that library's traffic is neither unpinned nor keyed), or a
+    verification the bypass overturned, with the host and the error the app's library gave."""
+    pid: int | None = None
+    kind: str                            # bypass | keylog
+    phase: str                           # installed | not_found | fired
+    library: str | None = None
+    function: str | None = None
+    host: str | None = None
+    detail: str | None = None
+
+
 class Observed(Record):
     format: str = Field(default=OBSERVED_FORMAT, pattern=r"^auditor-observed/1$")
     planted: tuple[PlantedSetting, ...] = ()
@@ -119,3 +172,7 @@ class Observed(Record):
     hook_calls_omitted: int = Field(default=0, ge=0)
     hooks: HookCoverage
     capture: CaptureCompleteness
+    packet_captures: tuple[PacketCapture, ...] = ()
+    witness: WireWitness | None = None   # None: `auditor witness` was not run on the case
+    tls_bypasses: tuple[TlsBypass, ...] = ()
+    tls_keys_logged: int = Field(default=0, ge=0)     # secret lines the app's TLS library handed over (--keylog)

@@ -1,5 +1,5 @@
 📦
-472668 /src/index.js
+479158 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -11437,31 +11437,31 @@ var ClassFactory = class _ClassFactory {
       });
     }
   }
-  choose(specifier, callbacks) {
+  choose(specifier, callbacks2) {
     const env = vm2.getEnv();
     const { flavor } = api;
     if (flavor === "jvm") {
-      this._chooseObjectsJvm(specifier, env, callbacks);
+      this._chooseObjectsJvm(specifier, env, callbacks2);
     } else if (flavor === "art") {
       const legacyApiMissing = api["art::gc::Heap::VisitObjects"] === void 0;
       if (legacyApiMissing) {
         const preA12ApiMissing = api["art::gc::Heap::GetInstances"] === void 0;
         if (preA12ApiMissing) {
-          return this._chooseObjectsJvm(specifier, env, callbacks);
+          return this._chooseObjectsJvm(specifier, env, callbacks2);
         }
       }
       withRunnableArtThread(vm2, env, (thread) => {
         if (legacyApiMissing) {
-          this._chooseObjectsArtPreA12(specifier, env, thread, callbacks);
+          this._chooseObjectsArtPreA12(specifier, env, thread, callbacks2);
         } else {
-          this._chooseObjectsArtLegacy(specifier, env, thread, callbacks);
+          this._chooseObjectsArtLegacy(specifier, env, thread, callbacks2);
         }
       });
     } else {
-      this._chooseObjectsDalvik(specifier, env, callbacks);
+      this._chooseObjectsDalvik(specifier, env, callbacks2);
     }
   }
-  _chooseObjectsJvm(className, env, callbacks) {
+  _chooseObjectsJvm(className, env, callbacks2) {
     const classWrapper = this.use(className);
     const { jvmti } = api;
     const JVMTI_ITERATION_CONTINUE = 1;
@@ -11489,12 +11489,12 @@ var ClassFactory = class _ClassFactory {
       try {
         for (const handle of handles) {
           const instance = this.cast(handle, classWrapper);
-          const result = callbacks.onMatch(instance);
+          const result = callbacks2.onMatch(instance);
           if (result === "stop") {
             break;
           }
         }
-        callbacks.onComplete();
+        callbacks2.onComplete();
       } finally {
         handles.forEach((handle) => {
           env.deleteLocalRef(handle);
@@ -11504,7 +11504,7 @@ var ClassFactory = class _ClassFactory {
       h.unref(env);
     }
   }
-  _chooseObjectsArtPreA12(className, env, thread, callbacks) {
+  _chooseObjectsArtPreA12(className, env, thread, callbacks2) {
     const classWrapper = this.use(className);
     const scope = VariableSizedHandleScope.$new(thread, vm2);
     let needle;
@@ -11524,19 +11524,19 @@ var ClassFactory = class _ClassFactory {
     try {
       for (const handle of instanceHandles) {
         const instance = this.cast(handle, classWrapper);
-        const result = callbacks.onMatch(instance);
+        const result = callbacks2.onMatch(instance);
         if (result === "stop") {
           break;
         }
       }
-      callbacks.onComplete();
+      callbacks2.onComplete();
     } finally {
       instanceHandles.forEach((handle) => {
         env.deleteGlobalRef(handle);
       });
     }
   }
-  _chooseObjectsArtLegacy(className, env, thread, callbacks) {
+  _chooseObjectsArtLegacy(className, env, thread, callbacks2) {
     const classWrapper = this.use(className);
     const instanceHandles = [];
     const addGlobalReference = api["art::JavaVMExt::AddGlobalRef"];
@@ -11555,7 +11555,7 @@ var ClassFactory = class _ClassFactory {
     try {
       for (const handle of instanceHandles) {
         const instance = this.cast(handle, classWrapper);
-        const result = callbacks.onMatch(instance);
+        const result = callbacks2.onMatch(instance);
         if (result === "stop") {
           break;
         }
@@ -11565,9 +11565,9 @@ var ClassFactory = class _ClassFactory {
         env.deleteGlobalRef(handle);
       });
     }
-    callbacks.onComplete();
+    callbacks2.onComplete();
   }
-  _chooseObjectsDalvik(className, callerEnv, callbacks) {
+  _chooseObjectsDalvik(className, callerEnv, callbacks2) {
     const classWrapper = this.use(className);
     if (api.addLocalReference === null) {
       const libdvm = Process.getModuleByName("libdvm.so");
@@ -11608,7 +11608,7 @@ var ClassFactory = class _ClassFactory {
         },
         onComplete() {
           if (api.addLocalReference === null) {
-            callbacks.onComplete();
+            callbacks2.onComplete();
           }
         }
       });
@@ -11641,7 +11641,7 @@ var ClassFactory = class _ClassFactory {
               } finally {
                 env2.deleteLocalRef(localReference);
               }
-              const result = callbacks.onMatch(instance);
+              const result = callbacks2.onMatch(instance);
               if (result === "stop") {
                 return "stop";
               }
@@ -11651,7 +11651,7 @@ var ClassFactory = class _ClassFactory {
         onError(reason) {
         },
         onComplete() {
-          callbacks.onComplete();
+          callbacks2.onComplete();
         }
       });
     }
@@ -13103,15 +13103,15 @@ var Runtime = class {
       env.monitorExit(objHandle);
     }
   }
-  enumerateLoadedClasses(callbacks) {
+  enumerateLoadedClasses(callbacks2) {
     this._checkAvailable();
     const { flavor } = this.api;
     if (flavor === "jvm") {
-      this._enumerateLoadedClassesJvm(callbacks);
+      this._enumerateLoadedClassesJvm(callbacks2);
     } else if (flavor === "art") {
-      this._enumerateLoadedClassesArt(callbacks);
+      this._enumerateLoadedClassesArt(callbacks2);
     } else {
-      this._enumerateLoadedClassesDalvik(callbacks);
+      this._enumerateLoadedClassesDalvik(callbacks2);
     }
   }
   enumerateLoadedClassesSync() {
@@ -13125,13 +13125,13 @@ var Runtime = class {
     });
     return classes;
   }
-  enumerateClassLoaders(callbacks) {
+  enumerateClassLoaders(callbacks2) {
     this._checkAvailable();
     const { flavor } = this.api;
     if (flavor === "jvm") {
-      this._enumerateClassLoadersJvm(callbacks);
+      this._enumerateClassLoadersJvm(callbacks2);
     } else if (flavor === "art") {
-      this._enumerateClassLoadersArt(callbacks);
+      this._enumerateClassLoadersArt(callbacks2);
     } else {
       throw new Error("Enumerating class loaders is not supported on Dalvik");
     }
@@ -13147,7 +13147,7 @@ var Runtime = class {
     });
     return loaders;
   }
-  _enumerateLoadedClassesJvm(callbacks) {
+  _enumerateLoadedClassesJvm(callbacks2) {
     const { api: api2, vm: vm3 } = this;
     const { jvmti } = api2;
     const env = vm3.getEnv();
@@ -13164,19 +13164,19 @@ var Runtime = class {
     try {
       for (const handle of handles) {
         const className = env.getClassName(handle);
-        callbacks.onMatch(className, handle);
+        callbacks2.onMatch(className, handle);
       }
-      callbacks.onComplete();
+      callbacks2.onComplete();
     } finally {
       handles.forEach((handle) => {
         env.deleteLocalRef(handle);
       });
     }
   }
-  _enumerateClassLoadersJvm(callbacks) {
-    this.choose("java.lang.ClassLoader", callbacks);
+  _enumerateClassLoadersJvm(callbacks2) {
+    this.choose("java.lang.ClassLoader", callbacks2);
   }
-  _enumerateLoadedClassesArt(callbacks) {
+  _enumerateLoadedClassesArt(callbacks2) {
     const { vm: vm3, api: api2 } = this;
     const env = vm3.getEnv();
     const addGlobalReference = api2["art::JavaVMExt::AddGlobalRef"];
@@ -13186,7 +13186,7 @@ var Runtime = class {
         const handle = addGlobalReference(vmHandle, thread, klass);
         try {
           const className = env.getClassName(handle);
-          callbacks.onMatch(className, handle);
+          callbacks2.onMatch(className, handle);
         } finally {
           env.deleteGlobalRef(handle);
         }
@@ -13194,9 +13194,9 @@ var Runtime = class {
       });
       api2["art::ClassLinker::VisitClasses"](api2.artClassLinker.address, collectClassHandles);
     });
-    callbacks.onComplete();
+    callbacks2.onComplete();
   }
-  _enumerateClassLoadersArt(callbacks) {
+  _enumerateClassLoadersArt(callbacks2) {
     const { classFactory: factory, vm: vm3, api: api2 } = this;
     const env = vm3.getEnv();
     const visitClassLoaders = api2["art::ClassLinker::VisitClassLoaders"];
@@ -13219,16 +13219,16 @@ var Runtime = class {
     try {
       loaderHandles.forEach((handle) => {
         const loader = factory.cast(handle, ClassLoader);
-        callbacks.onMatch(loader);
+        callbacks2.onMatch(loader);
       });
     } finally {
       loaderHandles.forEach((handle) => {
         env.deleteGlobalRef(handle);
       });
     }
-    callbacks.onComplete();
+    callbacks2.onComplete();
   }
-  _enumerateLoadedClassesDalvik(callbacks) {
+  _enumerateLoadedClassesDalvik(callbacks2) {
     const { api: api2 } = this;
     const HASH_TOMBSTONE = ptr("0xcbcacccd");
     const loadedClassesOffset = 172;
@@ -13249,10 +13249,10 @@ var Runtime = class {
       const description = descriptionPtr.readUtf8String();
       if (description.startsWith("L")) {
         const name = description.substring(1, description.length - 1).replace(/\//g, ".");
-        callbacks.onMatch(name);
+        callbacks2.onMatch(name);
       }
     }
-    callbacks.onComplete();
+    callbacks2.onComplete();
   }
   enumerateMethods(query) {
     const { classFactory: factory } = this;
@@ -13394,8 +13394,8 @@ var Runtime = class {
   openClassFile(filePath) {
     return this.classFactory.openClassFile(filePath);
   }
-  choose(specifier, callbacks) {
-    this.classFactory.choose(specifier, callbacks);
+  choose(specifier, callbacks2) {
+    this.classFactory.choose(specifier, callbacks2);
   }
   retain(obj) {
     return this.classFactory.retain(obj);
@@ -14025,8 +14025,202 @@ function unhookAll() {
   return n;
 }
 
+// src/tlsnative.ts
+function eachExport(name, use) {
+  const seen = /* @__PURE__ */ new Set();
+  let now = 0;
+  let observing = true;
+  Process.attachModuleObserver({
+    onAdded(m) {
+      const address = m.findExportByName(name);
+      if (address === null || seen.has(address.toString()))
+        return;
+      seen.add(address.toString());
+      const owner = Process.findModuleByAddress(address) ?? m;
+      if (observing)
+        now++;
+      use({ module: owner, address });
+    }
+  });
+  observing = false;
+  return now;
+}
+function nativeStack(context) {
+  let frames = Thread.backtrace(context, Backtracer.ACCURATE);
+  if (frames.length < 2)
+    frames = Thread.backtrace(context, Backtracer.FUZZY);
+  return frames.slice(0, 64).map((a) => DebugSymbol.fromAddress(a).toString());
+}
+var handshakeStacks = /* @__PURE__ */ new Map();
+var handshakeListeners = [];
+var tracking = false;
+function trackHandshakes() {
+  if (tracking)
+    return;
+  tracking = true;
+  for (const name of ["SSL_connect", "SSL_accept", "SSL_do_handshake"]) {
+    eachExport(name, (found) => handshakeListeners.push(Interceptor.attach(found.address, {
+      onEnter(args) {
+        const key = args[0].toString();
+        if (!handshakeStacks.has(key))
+          handshakeStacks.set(key, nativeStack(this.context));
+      }
+    })));
+  }
+  eachExport("SSL_free", (found) => handshakeListeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      handshakeStacks.delete(args[0].toString());
+    }
+  })));
+}
+function handshakeStack(ssl) {
+  return handshakeStacks.get(ssl.toString());
+}
+function untrackHandshakes() {
+  const n = handshakeListeners.length;
+  handshakeListeners.splice(0).forEach((l) => l.detach());
+  tracking = false;
+  return n;
+}
+var TLSEXT_NAMETYPE_HOST_NAME = 0;
+function serverName(module, ssl) {
+  const address = module.findExportByName("SSL_get_servername");
+  if (address === null || ssl.isNull())
+    return null;
+  const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME);
+  return name.isNull() ? null : name.readCString();
+}
+function emitTls(type, fields, stack = []) {
+  emit({ type, ...fields, stack, tid: Process.getCurrentThreadId(), time: Date.now() });
+}
+
+// src/keylog.ts
+var NEW = "SSL_new";
+var listeners = [];
+var contexts = /* @__PURE__ */ new Set();
+var callbacks = [];
+function install(found) {
+  const library = found.module.name;
+  const setter = found.module.findExportByName("SSL_CTX_set_keylog_callback");
+  if (setter === null) {
+    emitTls("tls.key", {
+      phase: "not_found",
+      library,
+      host: null,
+      line: null,
+      error: `${library} exports ${NEW} but not SSL_CTX_set_keylog_callback`
+    });
+    return;
+  }
+  const setKeylog = new NativeFunction(setter, "void", ["pointer", "pointer"]);
+  const callback = new NativeCallback(function(ssl, line) {
+    emitTls("tls.key", {
+      phase: "logged",
+      library,
+      host: serverName(found.module, ssl),
+      line: line.readCString(),
+      error: null
+    }, handshakeStack(ssl) ?? []);
+  }, "void", ["pointer", "pointer"]);
+  callbacks.push(callback);
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      const key = args[0].toString();
+      if (contexts.has(key))
+        return;
+      setKeylog(args[0], callback);
+      contexts.add(key);
+    }
+  }));
+  emitTls("tls.key", { phase: "installed", library, host: null, line: null, error: null });
+}
+function installKeylog() {
+  trackHandshakes();
+  if (eachExport(NEW, install) === 0) {
+    emitTls("tls.key", {
+      phase: "not_found",
+      library: null,
+      host: null,
+      line: null,
+      error: `no loaded module exports ${NEW}; modules loaded later are watched`
+    });
+  }
+}
+function unhookKeylog() {
+  const n = listeners.length + untrackHandshakes();
+  listeners.splice(0).forEach((l) => l.detach());
+  return n;
+}
+
+// src/unpin.ts
+var VERIFY = "X509_verify_cert";
+var listeners2 = [];
+function connectionOf(module, store) {
+  const index = Module.findGlobalExportByName("SSL_get_ex_data_X509_STORE_CTX_idx");
+  const exData = module.findExportByName("X509_STORE_CTX_get_ex_data");
+  if (index === null || exData === null)
+    return ptr(0);
+  const idx = new NativeFunction(index, "int", [])();
+  return new NativeFunction(exData, "pointer", ["pointer", "int"])(store, idx);
+}
+function errorText(module, store) {
+  const getError = module.findExportByName("X509_STORE_CTX_get_error");
+  const toText = module.findExportByName("X509_verify_cert_error_string");
+  if (getError === null || toText === null)
+    return "unknown";
+  const code3 = new NativeFunction(getError, "int", ["pointer"])(store);
+  const text2 = new NativeFunction(toText, "pointer", ["long"])(code3).readCString();
+  return `${code3}: ${text2}`;
+}
+function sslModule() {
+  const address = Module.findGlobalExportByName("SSL_get_servername");
+  return address === null ? null : Process.findModuleByAddress(address);
+}
+function install2(found) {
+  const library = found.module.name;
+  listeners2.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.store = args[0];
+      this.stack = nativeStack(this.context);
+    },
+    onLeave(retval) {
+      if (retval.toInt32() > 0)
+        return;
+      const ssl = connectionOf(found.module, this.store);
+      const tls = sslModule();
+      emitTls("tls.bypass", {
+        phase: "fired",
+        library,
+        function: VERIFY,
+        host: tls === null ? null : serverName(tls, ssl),
+        tls_connection: !ssl.isNull(),
+        error: errorText(found.module, this.store)
+      }, ssl.isNull() ? this.stack : handshakeStack(ssl) ?? this.stack);
+      retval.replace(ptr(1));
+    }
+  }));
+  emitTls("tls.bypass", { phase: "installed", library, function: VERIFY, host: null, error: null });
+}
+function installUnpin() {
+  trackHandshakes();
+  if (eachExport(VERIFY, install2) === 0) {
+    emitTls("tls.bypass", {
+      phase: "not_found",
+      library: null,
+      function: VERIFY,
+      host: null,
+      error: `no loaded module exports ${VERIFY} (a statically linked or stripped TLS library is not reached by symbol); modules loaded later are watched`
+    });
+  }
+}
+function unhookUnpin() {
+  const n = listeners2.length + untrackHandshakes();
+  listeners2.splice(0).forEach((l) => l.detach());
+  return n;
+}
+
 // src/index.ts
-function install(when) {
+function install3(when) {
   const t0 = Date.now();
   frida_java_bridge_default.perform(() => {
     installAll();
@@ -14038,7 +14232,7 @@ function installWhenJavaReady() {
     const jvm = Process.findModuleByName("libjvm.so");
     if (jvm !== null)
       watchJvmHalt(jvm);
-    install("immediately");
+    install3("immediately");
     return "installed";
   }
   const onJvm = (m) => {
@@ -14046,7 +14240,7 @@ function installWhenJavaReady() {
     const listener = Interceptor.attach(m.getExportByName("JNI_CreateJavaVM"), {
       onLeave() {
         listener.detach();
-        install("JNI_CreateJavaVM");
+        install3("JNI_CreateJavaVM");
       }
     });
   };
@@ -14120,6 +14314,10 @@ function start(options = {}) {
   started = true;
   configurePlants(options.plant ?? {});
   watchProcessEnd(options.confirmExit === true);
+  if (options.unpin === true)
+    installUnpin();
+  if (options.keylog === true)
+    installKeylog();
   return installWhenJavaReady();
 }
 rpc.exports = {
@@ -14129,10 +14327,10 @@ rpc.exports = {
   },
   start,
   unhook() {
-    let n = 0;
+    let n = unhookUnpin() + unhookKeylog();
     if (frida_java_bridge_default.available)
       frida_java_bridge_default.perform(() => {
-        n = unhookAll();
+        n += unhookAll();
       });
     return n;
   },

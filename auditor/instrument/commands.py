@@ -12,6 +12,7 @@ from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates
 from auditor.instrument.run import Request, run
+from auditor.instrument.tls import TlsOptions
 from auditor.output import emit
 
 
@@ -40,11 +41,15 @@ def _device_choice(usb: bool, remote: str | None, device_id: str | None) -> Devi
 @click.option("--duration", type=click.FloatRange(min=0.1), help="Seconds to instrument, then unhook and detach "
               "(default: until the target ends).")
 @click.option("--no-child-gating", is_flag=True, help="Do not hold and instrument child processes.")
+@click.option("--unpin", is_flag=True, help="Make the app's native TLS library accept any server certificate "
+              "(pinning included); every bypass installed and every verification it overturned is recorded.")
+@click.option("--keylog", is_flag=True, help="Record the app's own TLS session secrets (NSS key log) from its "
+              "native TLS library.")
 @json_option()
 def instrument(case_dir: Path, argv: tuple[str, ...], usb: bool, remote: str | None, device_id: str | None,
                spawn_package: str | None, pid: int | None, attach_name: str | None, app_package: str | None,
                plant_clipboard: str | None, plant_location: str | None, duration: float | None,
-               no_child_gating: bool, as_json: bool) -> None:
+               no_child_gating: bool, unpin: bool, keylog: bool, as_json: bool) -> None:
     """Instrument an app and record every privacy-relevant API call into CASE_DIR.
 
     The target is --spawn PACKAGE, --pid, --attach NAME, or a program to spawn given after `--`
@@ -60,7 +65,7 @@ def instrument(case_dir: Path, argv: tuple[str, ...], usb: bool, remote: str | N
         spawn=(spawn_package,) if spawn_package else (tuple(argv) if argv else None),
         pid=pid, attach_name=attach_name, app_package=app_package or spawn_package,
         plants=Plants(clipboard_canary(plant_clipboard), coordinates(plant_location)),
-        duration=duration, gate_children=not no_child_gating)
+        duration=duration, gate_children=not no_child_gating, tls=TlsOptions(unpin=unpin, keylog=keylog))
     result = run(case, request)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
     emit(result.as_dict(), as_json, f"pid {result.pid}: {result.verdict}; recorded {counts}")

@@ -165,8 +165,25 @@ def _exit(p: dict[str, Any]) -> dict[str, Any]:
     return {"how": how, "status": optional(p.get("status"), integer, "status", -2**31, 2**31)}
 
 
+def _tls(p: dict[str, Any]) -> dict[str, Any]:
+    phase = p.get("phase")
+    if phase not in ("installed", "not_found", "fired", "logged"):
+        raise Malformed("phase must be installed, not_found, fired or logged")
+    fields = {"phase": phase, "library": optional(p.get("library"), name, "library"),
+              "host": optional(p.get("host"), name, "host", 1024),
+              "error": optional(p.get("error"), name, "error", 2048),
+              "stack": stack(p.get("stack")), "tid": integer(p.get("tid"), "tid"), "time": agent_time(p.get("time"))}
+    if p.get("type") == "tls.bypass":
+        fields["function"] = name(p.get("function"), "function")
+        if "tls_connection" in p:
+            fields["tls_connection"] = p["tls_connection"] is True
+    else:
+        fields["line"] = optional(p.get("line"), name, "line", 1024)
+    return fields
+
+
 _PAYLOADS = {Kind.HOOK_EVENT: _event, Kind.HOOK_STATUS: _status, Kind.HOOK_PLANTED: _planted, "hook.ready": _ready,
-             Kind.HOOK_ERROR: _hook_error, "process.exit": _exit}
+             Kind.HOOK_ERROR: _hook_error, "process.exit": _exit, "tls.bypass": _tls, "tls.key": _tls}
 
 
 def parse(message: Any) -> Message:

@@ -18,6 +18,7 @@ from auditor.instrument.agent import agent_sha256
 from auditor.instrument.devices import DeviceChoice, open_device
 from auditor.instrument.planting import Plants
 from auditor.instrument.session import Instrumentation, Target
+from auditor.instrument.tls import TlsOptions
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Request:
     duration: float | None = None             # None: until the target ends
     gate_children: bool = True
     stdio: str = "inherit"                    # of a spawned target: "pipe" to read its output and write its input
+    tls: TlsOptions = field(default_factory=TlsOptions)   # --unpin, --keylog
     host_version: str = frida.__version__
 
 
@@ -76,7 +78,7 @@ def begin(case: Case, ledger: Ledger, device: frida.core.Device, request: Reques
         case.set_section("planted", request.plants.describe(), ledger)
         ledger.append("hook", Kind.HOOK_PLANTED, {"phase": "configured", **request.plants.describe()})
     instrumentation = Instrumentation(device, ledger, request.plants, request.host_version,
-                                      request.gate_children)
+                                      request.gate_children, request.tls)
     try:
         pid = instrumentation.start(target)
     except BaseException:
@@ -87,7 +89,7 @@ def begin(case: Case, ledger: Ledger, device: frida.core.Device, request: Reques
                    "name": device.name},
         "target": target.describe(), "pid": pid, "app_package": app_package,
         "host_frida": request.host_version, "agent_sha256": agent_sha256(),
-        "plants": request.plants.describe()}, ledger)
+        "plants": request.plants.describe(), **request.tls.agent_config()}, ledger)
     return instrumentation, pid
 
 
@@ -102,5 +104,7 @@ def run(case: Case, request: Request) -> Result:
             pass
         finally:
             instrumentation.stop()   # unhooks and detaches whatever still runs (the target, or its children)
+            if request.tls.keylog:
+                instrumentation.keylog.store(case, ledger)
         verdict = instrumentation.outcome(pid) if ended else "detached"
         return Result(pid, ended, verdict, dict(instrumentation.counts))

@@ -23,6 +23,7 @@ from auditor.instrument.coverage import Coverage
 from auditor.instrument.devices import check_versions
 from auditor.instrument.messages import Malformed, Message, malformed_body, parse
 from auditor.instrument.planting import Plants
+from auditor.instrument.tls import KeyLog, TlsOptions
 
 UNHOOK_SETTLE_S = 0.3   # HotSpot reverts hooks on a later tick: detaching sooner can crash the target
 MAX_REATTACH = 3        # per process: a session that keeps being lost is given up on, on record
@@ -91,10 +92,12 @@ class Instrumentation:
     """Drives the agent in one target (and its children); writes into `ledger` as messages arrive."""
 
     def __init__(self, device: frida.core.Device, ledger: Ledger, plants: Plants,
-                 host_version: str = frida.__version__, gate_children: bool = True):
+                 host_version: str = frida.__version__, gate_children: bool = True, tls: TlsOptions | None = None):
         self.device = device
         self.ledger = ledger
         self.plants = plants
+        self.tls = tls or TlsOptions()
+        self.keylog = KeyLog()
         self.host_version = host_version
         self.gate_children = gate_children
         self.attached: dict[int, _Attached] = {}
@@ -149,6 +152,11 @@ class Instrumentation:
         elif message.kind == Kind.HOOK_STATUS:
             attached.coverage.add(fields)
             self._record(Kind.HOOK_STATUS, {"pid": attached.pid, **fields})
+        elif message.kind == "tls.bypass":
+            self._record(Kind.HOOK_TLS_BYPASS, {"pid": attached.pid, **fields})
+        elif message.kind == "tls.key":
+            self.keylog.add(attached.pid, fields)
+            self._record(Kind.HOOK_TLS_KEY, {"pid": attached.pid, **fields})
         else:
             self._record(message.kind, {"pid": attached.pid, **fields})
 
@@ -243,7 +251,8 @@ class Instrumentation:
             raise
         if self.gate_children:
             session.enable_child_gating()
-        state = script.exports_sync.start({"plant": self.plants.agent_config(), "confirmExit": True})
+        state = script.exports_sync.start({"plant": self.plants.agent_config(), "confirmExit": True,
+                                           **self.tls.agent_config()})
         self._session_event("agent_started", pid, state=str(state))
 
     def _on_child_added(self, child: Any) -> None:

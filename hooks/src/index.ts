@@ -6,9 +6,15 @@ import { emit } from "./emit.js";
 import { javaFlavor } from "./flavor.js";
 import { installAll, unhookAll } from "./installer.js";
 import { configurePlants, PlantConfig } from "./planting.js";
+import { installKeylog, unhookKeylog } from "./keylog.js";
+import { installUnpin, unhookUnpin } from "./unpin.js";
 
 export interface StartOptions {
     plant?: PlantConfig;
+    /** Native TLS: force chain verification to succeed, on record (unpin.ts). */
+    unpin?: boolean;
+    /** Native TLS: report the app's session secrets as NSS key log lines (keylog.ts). */
+    keylog?: boolean;
     /** The controller acknowledges the process-exit report (auditor does; the frida REPL does not). */
     confirmExit?: boolean;
 }
@@ -112,6 +118,8 @@ function start(options: StartOptions = {}): string {
     started = true;
     configurePlants(options.plant ?? {});
     watchProcessEnd(options.confirmExit === true);
+    if (options.unpin === true) installUnpin();
+    if (options.keylog === true) installKeylog();
     return installWhenJavaReady();
 }
 
@@ -122,8 +130,8 @@ rpc.exports = {
     },
     start,
     unhook(): number {
-        let n = 0;
-        if (Java.available) Java.perform(() => { n = unhookAll(); });
+        let n = unhookUnpin() + unhookKeylog();
+        if (Java.available) Java.perform(() => { n += unhookAll(); });
         return n;
     },
     init(_stage: string, parameters: StartOptions): void {

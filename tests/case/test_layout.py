@@ -17,7 +17,7 @@ NAMES = {layout.CASE_FILE, layout.LEDGER_FILE, layout.SEAL_FILE, layout.FLOWS_FI
 def test_the_names_are_those_docs_case_format_describes() -> None:
     assert sorted(NAMES) == [".incoming", "artifacts", "case.json", "flows.journal", "flows.mitm", "ledger.jsonl",
                              "seal.json"]
-    assert layout.DERIVED_DIRS == {"analysis", "reports"}
+    assert layout.DERIVED_DIRS == {"analysis", "reports", "witness"}
     docs = (ROOT / "docs" / "case-format.md").read_text("utf-8")
     assert all(name in docs for name in NAMES | layout.DERIVED_DIRS)
 

@@ -1,0 +1,43 @@
+"""Native TLS options of an instrumentation (--unpin, --keylog) and the key log they produce.
+
+Each secret line the agent reports is a `hook.tls_key` event (with host and native stack) as it arrives; when
+the instrumentation ends, the lines are also stored together as one NSS key log artifact (`hook.keylog`), the
+file tshark and `auditor witness` read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.case.bundle import Case
+from auditor.case.events import Kind
+from auditor.case.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class TlsOptions:
+    unpin: bool = False         # force the TLS library's chain verification to succeed, on record
+    keylog: bool = False        # report the app's session secrets
+
+    def agent_config(self) -> dict[str, bool]:
+        return {"unpin": self.unpin, "keylog": self.keylog}
+
+
+@dataclass
+class KeyLog:
+    """The secret lines of one instrumentation, in arrival order, with the pids that produced them."""
+    lines: list[str] = field(default_factory=list)
+    pids: set[int] = field(default_factory=set)
+
+    def add(self, pid: int, fields: dict[str, Any]) -> None:
+        if fields.get("phase") == "logged" and fields.get("line"):
+            self.lines.append(fields["line"])
+            self.pids.add(pid)
+
+    def store(self, case: Case, ledger: Ledger) -> None:
+        """The NSS key log as an artifact with its `hook.keylog` event (also when empty: it says so)."""
+        data = "".join(f"{line}\n" for line in self.lines).encode()
+        ledger.append("hook", Kind.HOOK_KEYLOG, {"format": "NSS key log", "lines": len(self.lines),
+                                                 "pids": sorted(self.pids)},
+                      artifact=case.artifacts.put_bytes(data) if self.lines else None)

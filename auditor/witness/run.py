@@ -1,0 +1,143 @@
+"""`auditor witness`: check every request the proxy recorded against the packets captured beside it.
+
+Like analysis, it reads the case and writes a derived file (witness/witness.json, docs/witness.md); it never
+touches the network and adds nothing to the ledger. Each `proxy.pcap` of a capture session (--pcap) is read
+with that session's key logs and the app's own (`hook.keylog`, instrument --keylog); the session's flows
+are the `proxy.flow` events after its `proxy.started`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from auditor.case.bundle import Case
+from auditor.case.events import Kind
+from auditor.case.layout import WITNESS_DIR, WITNESS_FILE
+from auditor.case.ledger_check import read_records
+from auditor.errors import InputError
+from auditor.witness.match import Match, ProxyRequest, Seen, match
+from auditor.witness.wire import read_wire, tshark_version
+
+WITNESS_FORMAT = "auditor-witness/1"
+
+
+class Outcome(StrEnum):
+    CONSISTENT = "consistent"       # every request on both sides
+    MISMATCH = "mismatch"           # a request only in the proxy or only on the wire
+
+
+@dataclass(frozen=True)
+class SessionWitness:
+    proxy_pid: int
+    pcap_seq: int
+    pcap_sha256: str | None         # None: dumpcap left no file (its log is in the proxy.pcap event)
+    keylog_sha256s: tuple[str, ...]
+    interface: str
+    capture_filter: str
+    counts: dict[str, int]          # Seen -> requests
+    tunnels: int
+    tls_streams: int
+    undecrypted_tls_streams: int    # a key log that opened nothing there: a known unknown
+    matches: tuple[Match, ...]
+
+
+@dataclass(frozen=True)
+class WitnessResult:
+    format: str
+    tshark: str
+    outcome: Outcome
+    sessions: tuple[SessionWitness, ...]
+    unwitnessed_flows: int          # proxy.flow events of sessions captured without --pcap
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Session:
+    pid: int
+    flows: list[ProxyRequest]
+    keylogs: list[str]
+    pcap: dict[str, Any] | None = None
+
+
+def _sessions(case: Case) -> list[_Session]:
+    """Capture sessions in ledger order, each with its flows, key logs and packet capture."""
+    sessions: list[_Session] = []
+    app_keylogs: list[str] = []
+    for record in read_records(case.ledger_path):
+        kind, body = record.get("kind"), record.get("body") or {}
+        if kind == Kind.HOOK_KEYLOG and record.get("artifact"):
+            app_keylogs.append(record["artifact"])
+        elif kind == Kind.PROXY_STARTED:
+            sessions.append(_Session(body.get("pid"), [], []))
+        elif kind == Kind.PROXY_FLOW and sessions and body.get("request"):
+            sessions[-1].flows.append(ProxyRequest.from_flow(record["seq"], body))
+        elif kind in (Kind.PROXY_PCAP, Kind.PROXY_KEYLOG):
+            owner = next((s for s in reversed(sessions) if s.pid == body.get("proxy_pid")), None)
+            if owner is None:
+                raise InputError(case.ledger_path, f"{kind} at seq {record['seq']} names no capture session")
+            if kind == Kind.PROXY_PCAP:
+                owner.pcap = record
+            elif record.get("artifact"):
+                owner.keylogs.append(record["artifact"])
+    for session in sessions:
+        session.keylogs += app_keylogs      # the app's secrets open its leg to the proxy too
+    return sessions
+
+
+def _witness_session(case: Case, session: _Session) -> SessionWitness:
+    assert session.pcap is not None
+    body, digest = session.pcap["body"], session.pcap.get("artifact")
+    keylog = _joined_keylog(case, session.keylogs)
+    if digest is None:
+        requests, tunnels, tls, undecrypted = [], 0, 0, 0
+    else:
+        wire = read_wire(case.artifacts.path_for(digest), keylog)
+        requests, tunnels, tls, undecrypted = (list(wire.requests), wire.tunnels, wire.tls_streams,
+                                               wire.undecrypted_tls_streams)
+    if keylog is not None and len(session.keylogs) > 1:
+        keylog.unlink()
+    matches = match(session.flows, requests)
+    counts = Counter(m.seen for m in matches)
+    return SessionWitness(proxy_pid=session.pid, pcap_seq=session.pcap["seq"], pcap_sha256=digest,
+                          keylog_sha256s=tuple(session.keylogs), interface=body.get("interface", ""),
+                          capture_filter=body.get("filter", ""), counts={s.value: counts[s] for s in Seen},
+                          tunnels=tunnels, tls_streams=tls, undecrypted_tls_streams=undecrypted,
+                          matches=tuple(matches))
+
+
+def _joined_keylog(case: Case, digests: list[str]) -> Path | None:
+    """tshark takes one key log file: the artifact itself, or the session's logs concatenated."""
+    if not digests:
+        return None
+    if len(digests) == 1:
+        return case.artifacts.path_for(digests[0])
+    out = case.root / WITNESS_DIR / ".keylog.tmp"
+    out.write_bytes(b"\n".join(case.artifacts.path_for(d).read_bytes() for d in digests))
+    return out
+
+
+def witness(case_dir: Path) -> tuple[WitnessResult, Path]:
+    case = Case.open(case_dir)
+    sessions = _sessions(case)
+    captured = [s for s in sessions if s.pcap is not None]
+    if not captured:
+        raise InputError(case_dir, "the case holds no packet capture; record one with 'auditor capture --pcap'")
+    (case.root / WITNESS_DIR).mkdir(exist_ok=True)
+    checked = tuple(_witness_session(case, s) for s in captured)
+    mismatched = any(s.counts[Seen.PROXY_ONLY] or s.counts[Seen.WIRE_ONLY] for s in checked)
+    result = WitnessResult(format=WITNESS_FORMAT, tshark=tshark_version(),
+                           outcome=Outcome.MISMATCH if mismatched else Outcome.CONSISTENT, sessions=checked,
+                           unwitnessed_flows=sum(len(s.flows) for s in sessions if s.pcap is None))
+    out = case.root / WITNESS_DIR / WITNESS_FILE
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(result.as_json(), indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, out)
+    return result, out

@@ -1,0 +1,117 @@
+"""What the wire shows: tshark decrypts a pcapng with an NSS key log and lists the HTTP/1.x requests in it.
+
+tshark is run with body decompression off, so a body's hash is taken over the bytes as they crossed the wire
+(de-chunked, still content-encoded), which is what capture hashes too (docs/events.md `proxy.flow`), and with
+its heuristic dissectors tried before port numbers: TLS on an arbitrary port (a proxy's, a test server's) is
+then recognised by its content rather than taken for whatever protocol that port number is registered to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+
+TSHARK_TIMEOUT = 600.0
+TUNNEL_METHOD = "CONNECT"       # the proxy tunnel's set-up, not an exchange the proxy records as a flow
+
+
+@dataclass(frozen=True)
+class WireRequest:
+    frame: int              # the pcapng frame that completed the request
+    tcp_stream: int         # tshark's connection index
+    client_port: int        # the device's source port (proxy.flow `client.port`)
+    method: str
+    host: str               # the Host header without its port
+    path: str
+    body_sha256: str | None  # None for an empty body, as in proxy.flow
+
+    @property
+    def key(self) -> tuple[int, str, str, str, str | None]:
+        return (self.client_port, self.method, self.host.lower(), self.path, self.body_sha256)
+
+
+@dataclass(frozen=True)
+class Wire:
+    requests: tuple[WireRequest, ...]
+    tunnels: int                    # CONNECT requests seen in clear
+    tls_streams: int                # connections with a TLS ClientHello
+    undecrypted_tls_streams: int    # of those, connections the key log did not open (no HTTP inside)
+
+
+def tshark_binary() -> str:
+    found = shutil.which("tshark")
+    if found is None:
+        raise InputError("tshark", "not installed (Debian package 'tshark'; see scripts/apt-runtime.txt)")
+    return found
+
+
+def tshark_version() -> str:
+    first = subprocess.run([tshark_binary(), "--version"], capture_output=True, text=True, timeout=60).stdout
+    return first.splitlines()[0].strip() if first else "unknown"
+
+
+def _tshark(pcap: Path, keylog: Path | None, display_filter: str, *extra: str) -> str:
+    command = [tshark_binary(), "-n", "-r", str(pcap), "-o", "http.decompress_body:FALSE",
+               "-o", "tcp.try_heuristic_first:TRUE",
+               "-o", f"tls.keylog_file:{keylog or ''}", "-Y", display_filter, *extra]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=TSHARK_TIMEOUT)
+    if done.returncode != 0:
+        raise InputError(pcap, f"tshark could not read it: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+def _find(tree: Any, name: str) -> Any:
+    """The first value under `name` anywhere in a tshark JSON subtree (fields nest under their line)."""
+    if isinstance(tree, dict):
+        if name in tree:
+            return tree[name]
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for item in tree:
+            found = _find(item, name)
+            if found is not None:
+                return found
+    return None
+
+
+def strip_port(host: str) -> str:
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() and not name.endswith(":") else host
+
+
+def _requests(packet: dict[str, Any]) -> list[WireRequest]:
+    layers = packet["_source"]["layers"]
+    messages = layers.get("http")
+    messages = messages if isinstance(messages, list) else [messages]
+    tcp = layers["tcp"]
+    found = []
+    for message in messages:
+        method = _find(message, "http.request.method")
+        if method is None:
+            continue            # the tunnel's note (http.proxy_connect_host) or a response in the same frame
+        body = _find(message, "http.file_data_raw")
+        found.append(WireRequest(
+            frame=int(_find(layers["frame"], "frame.number")), tcp_stream=int(tcp["tcp.stream"]),
+            client_port=int(tcp["tcp.srcport"]), method=method, host=strip_port(_find(message, "http.host") or ""),
+            path=_find(message, "http.request.uri") or "",
+            body_sha256=hashlib.sha256(bytes.fromhex(body[0])).hexdigest() if body and body[0] else None))
+    return found
+
+
+def read_wire(pcap: Path, keylog: Path | None) -> Wire:
+    """The requests tshark decrypts in `pcap` with `keylog` (None: no key log, only clear text)."""
+    packets = json.loads(_tshark(pcap, keylog, "http.request", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
+    requests = [request for packet in packets for request in _requests(packet)]
+    tls = {int(line) for line in _tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields",
+                                         "-e", "tcp.stream").split() if line}
+    opened = {request.tcp_stream for request in requests if request.method != TUNNEL_METHOD}
+    return Wire(requests=tuple(r for r in requests if r.method != TUNNEL_METHOD),
+                tunnels=sum(r.method == TUNNEL_METHOD for r in requests), tls_streams=len(tls),
+                undecrypted_tls_streams=len(tls - opened))

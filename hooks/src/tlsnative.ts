@@ -1,0 +1,85 @@
+// What the native TLS hooks (unpin.ts, keylog.ts) share: finding a TLS library's functions in the loaded
+// modules (and in modules loaded later), the native stack of a call, and the server name of a connection.
+import { emit } from "./emit.js";
+
+/** A function found in one module. */
+export interface Found { module: Module; address: NativePointer; }
+
+/** Calls `use` once per distinct function exporting `name`, in the modules loaded now (the observer reports
+ *  those at once) and in any loaded later. A module that imports the function resolves it to the exporter's
+ *  address, so each address is used once, with the module that defines it. Returns how many were found now. */
+export function eachExport(name: string, use: (found: Found) => void): number {
+    const seen = new Set<string>();
+    let now = 0;
+    let observing = true;
+    Process.attachModuleObserver({
+        onAdded(m) {
+            const address = m.findExportByName(name);
+            if (address === null || seen.has(address.toString())) return;
+            seen.add(address.toString());
+            const owner = Process.findModuleByAddress(address) ?? m;
+            if (observing) now++;
+            use({ module: owner, address });
+        },
+    });
+    observing = false;
+    return now;
+}
+
+/** The calling code, from a hook's (or callback's) CPU context at entry. */
+export function nativeStack(context: CpuContext | undefined): string[] {
+    // Unwind information often ends at a library built without it; then the stack is scanned for return
+    // addresses (FUZZY: each frame is a return address found there, possibly a stale one).
+    let frames = Thread.backtrace(context, Backtracer.ACCURATE);
+    if (frames.length < 2) frames = Thread.backtrace(context, Backtracer.FUZZY);
+    return frames.slice(0, 64).map(a => DebugSymbol.fromAddress(a).toString());
+}
+
+/** Per SSL connection, the native stack of the app's handshake call. Hooks deeper in the library report this
+ *  one: their own context is the library's (a callback's, or one behind another hook's trampoline, which the
+ *  stack scan cannot see through). */
+const handshakeStacks = new Map<string, string[]>();
+const handshakeListeners: InvocationListener[] = [];
+let tracking = false;
+
+export function trackHandshakes(): void {
+    if (tracking) return;
+    tracking = true;
+    for (const name of ["SSL_connect", "SSL_accept", "SSL_do_handshake"]) {
+        eachExport(name, found => handshakeListeners.push(Interceptor.attach(found.address, {
+            onEnter(args) {
+                const key = args[0].toString();
+                if (!handshakeStacks.has(key)) handshakeStacks.set(key, nativeStack(this.context));
+            },
+        })));
+    }
+    eachExport("SSL_free", found => handshakeListeners.push(Interceptor.attach(found.address, {
+        onEnter(args) { handshakeStacks.delete(args[0].toString()); },
+    })));
+}
+
+export function handshakeStack(ssl: NativePointer): string[] | undefined {
+    return handshakeStacks.get(ssl.toString());
+}
+
+export function untrackHandshakes(): number {
+    const n = handshakeListeners.length;
+    handshakeListeners.splice(0).forEach(l => l.detach());
+    tracking = false;
+    return n;
+}
+
+const TLSEXT_NAMETYPE_HOST_NAME = 0;
+
+/** SSL_get_servername of a connection (the SNI the app asked for), from the library that made it. */
+export function serverName(module: Module, ssl: NativePointer): string | null {
+    const address = module.findExportByName("SSL_get_servername");
+    if (address === null || ssl.isNull()) return null;
+    const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME) as NativePointer;
+    return name.isNull() ? null : name.readCString();
+}
+
+/** A TLS hook's report: which library and function, on which connection, from which code. */
+export function emitTls(type: "tls.bypass" | "tls.key", fields: { [key: string]: unknown }, stack: string[] = []): void {
+    emit({ type, ...fields, stack, tid: Process.getCurrentThreadId(), time: Date.now() });
+}

@@ -1,0 +1,69 @@
+// Native unpinning (--unpin), on record: OpenSSL-style libraries verify a server's chain in X509_verify_cert,
+// which also runs the app's own verify callback (where apps check their pins). Its result is forced to success;
+// every verification it turned from failure into success is reported with the host, the error the library or
+// the app's callback gave, and the native stack. Interceptor hooks are removed when the agent unloads.
+import {
+    eachExport, emitTls, Found, handshakeStack, nativeStack, serverName, trackHandshakes, untrackHandshakes,
+} from "./tlsnative.js";
+
+const VERIFY = "X509_verify_cert";
+const listeners: InvocationListener[] = [];
+
+/** The SSL connection an X509_STORE_CTX verifies for (null when it is not a TLS verification). */
+function connectionOf(module: Module, store: NativePointer): NativePointer {
+    const index = Module.findGlobalExportByName("SSL_get_ex_data_X509_STORE_CTX_idx");
+    const exData = module.findExportByName("X509_STORE_CTX_get_ex_data");
+    if (index === null || exData === null) return ptr(0);
+    const idx = new NativeFunction(index, "int", [])() as number;
+    return new NativeFunction(exData, "pointer", ["pointer", "int"])(store, idx) as NativePointer;
+}
+
+function errorText(module: Module, store: NativePointer): string {
+    const getError = module.findExportByName("X509_STORE_CTX_get_error");
+    const toText = module.findExportByName("X509_verify_cert_error_string");
+    if (getError === null || toText === null) return "unknown";
+    const code = new NativeFunction(getError, "int", ["pointer"])(store) as number;
+    const text = (new NativeFunction(toText, "pointer", ["long"])(code) as NativePointer).readCString();
+    return `${code}: ${text}`;
+}
+
+function sslModule(): Module | null {
+    const address = Module.findGlobalExportByName("SSL_get_servername");
+    return address === null ? null : Process.findModuleByAddress(address);
+}
+
+function install(found: Found): void {
+    const library = found.module.name;
+    listeners.push(Interceptor.attach(found.address, {
+        onEnter(args) {
+            this.store = args[0];
+            this.stack = nativeStack(this.context);     // at entry: onLeave's context has lost the callers
+        },
+        onLeave(retval) {
+            if (retval.toInt32() > 0) return;
+            const ssl = connectionOf(found.module, this.store);
+            const tls = sslModule();
+            emitTls("tls.bypass", {
+                phase: "fired", library, function: VERIFY, host: tls === null ? null : serverName(tls, ssl),
+                tls_connection: !ssl.isNull(), error: errorText(found.module, this.store),
+            }, ssl.isNull() ? this.stack : handshakeStack(ssl) ?? this.stack);
+            retval.replace(ptr(1));
+        },
+    }));
+    emitTls("tls.bypass", { phase: "installed", library, function: VERIFY, host: null, error: null });
+}
+
+export function installUnpin(): void {
+    trackHandshakes();
+    if (eachExport(VERIFY, install) === 0) {
+        emitTls("tls.bypass", { phase: "not_found", library: null, function: VERIFY, host: null,
+            error: `no loaded module exports ${VERIFY} (a statically linked or stripped TLS library is not ` +
+                "reached by symbol); modules loaded later are watched" });
+    }
+}
+
+export function unhookUnpin(): number {
+    const n = listeners.length + untrackHandshakes();
+    listeners.splice(0).forEach(l => l.detach());
+    return n;
+}
