@@ -1,6 +1,6 @@
 """Small APKs built to make the scan run for hours or take the machine's memory (#18), and inputs that are not
 files: each is refused with exit 2 and one line naming it, within a time and a peak RSS read from the scanning
-process itself (os.wait4), and `--case` keeps the case intact and verifiable."""
+process itself (VmHWM, tests/peak.py), and `--case` keeps the case intact and verifiable."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import stat
 import struct
 import subprocess
-import sys
 import threading
 import time
 import zipfile
@@ -22,6 +21,7 @@ from auditor.case.seal import verify_case
 from auditor.static import budget
 from auditor.static.axml_bounds import MAX_ATTRIBUTE_TEXT, MAX_DEPTH
 from auditor.static.scan import MAX_DEX_FILES, scan_apk
+from tests.peak import measured_argv, peak_bytes
 from tests.static.conftest import ROOT
 from tests.static.dexbuilder import Cls, Meth, build_dex
 
@@ -89,15 +89,15 @@ def wide_manifest(attributes: int, size: int) -> bytes:
 def scan_measured(*args: str, stdin: int | None = None) -> tuple[int, str, float, int]:
     """Exit code, stderr, seconds and peak RSS (bytes) of `auditor apk scan ARGS` in a process of its own."""
     start = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "auditor", "apk", "scan", *args], cwd=ROOT, text=True,
+    argv, env, peak_file = measured_argv("auditor", "apk", "scan", *args)
+    process = subprocess.Popen(argv, cwd=ROOT, text=True, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=stdin)
     timer = threading.Timer(SECONDS * 3, process.kill)
     timer.start()
     err = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    process.wait()
     timer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, err, time.monotonic() - start, usage.ru_maxrss * 1024
+    return process.returncode, err, time.monotonic() - start, peak_bytes(peak_file)
 
 
 @pytest.mark.parametrize("name, build, message", [
