@@ -1,7 +1,9 @@
 """`auditor export har`: the case's captured flows as HAR 1.2, for people and other tools.
 
 Built from CASE/flows.mitm with mitmproxy's own HAR writer (serverIPAddress from the connected peer,
-timings from the connection and message timestamps). HAR is a lossy view — bodies are decoded text, the
+timings from the connection and message timestamps); flows imported from another tool's HAR (import.flow) follow
+as the entries they were, read from the stored HAR file, each naming it (`_auditor_imported_from`). HAR is a
+lossy view — bodies are decoded text, the
 client address and SNI are dropped — so the case's stream file and ledger stay the evidence; a body the
 capture streamed to the artifact store is named in the entry's `_auditor_body_sha256` instead of inlined.
 Same case, same bytes out.
@@ -19,8 +21,11 @@ from mitmproxy.addons.savehar import SaveHar
 
 from auditor.capture.addons.bodies import META_KEY
 from auditor.case.bundle import Case
+from auditor.case.events import Kind
 from auditor.case.layout import FLOWS_FILE
+from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
+from auditor.importers.har import MAX_HAR_BYTES
 
 
 def read_case_flows(case: Case) -> list[http.HTTPFlow]:
@@ -38,6 +43,29 @@ def read_case_flows(case: Case) -> list[http.HTTPFlow]:
     return flows
 
 
+def imported_entries(case: Case) -> list[dict[str, Any]]:
+    """The HAR entries of the case's import.flow events, in ledger order, as the imported file holds them."""
+    files: dict[str, list[Any]] = {}
+    entries = []
+    for record in read_records(case.ledger_path):
+        body, digest = record["body"], record.get("artifact")
+        if record["kind"] != Kind.IMPORT_FLOW or not isinstance(body, dict) or not isinstance(digest, str):
+            continue
+        index = (body.get("har") or {}).get("index") if isinstance(body.get("har"), dict) else None
+        if digest not in files:
+            try:
+                files[digest] = json.loads(case.artifacts.read_bytes(digest, MAX_HAR_BYTES))["log"]["entries"]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise InputError(f"artifact {digest}", f"the imported HAR of seq {record['seq']} is unreadable "
+                                 f"({type(exc).__name__})") from None
+        if not isinstance(index, int) or not 0 <= index < len(files[digest]):
+            raise InputError(f"ledger seq {record['seq']}", f"names entry {index!r} of a HAR of "
+                             f"{len(files[digest])} entries")
+        entries.append({**files[digest][index], "_auditor_imported_from": {"har_sha256": digest, "index": index,
+                                                                            "ledger_seq": record["seq"]}})
+    return entries
+
+
 def case_to_har(case: Case) -> dict[str, Any]:
     flows = read_case_flows(case)
     har = SaveHar().make_har(flows)
@@ -45,6 +73,7 @@ def case_to_har(case: Case) -> dict[str, Any]:
         for side, facts in flow.metadata.get(META_KEY, {}).items():
             if facts.get("spilled"):
                 entry[side]["_auditor_body_sha256"] = facts["body_sha256"]
+    har["log"]["entries"] += imported_entries(case)
     har["log"]["comment"] = f"exported by auditor from case {case.id}"
     return har
 

@@ -92,3 +92,21 @@ def test_a_file_that_is_not_har_is_refused_with_exit_2(tmp_path):
     result = CliRunner().invoke(cli, ["import", "har", str(bogus), "--case", str(case.root)])
     assert result.exit_code == 2 and "no log.entries list" in result.output
     assert events(case, "import.har") == []
+
+
+def test_export_of_a_case_of_imported_flows_gives_back_every_entry(tmp_path):
+    source = Path(__file__).parent / "data" / "reporthar-android-first-run.har"
+    original = json.loads(source.read_text("utf-8"))["log"]["entries"]
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", "har", str(source), "--case", str(tmp_path / "case")]).exit_code == 0
+    out = tmp_path / "out.har"
+    result = runner.invoke(cli, ["export", "har", str(tmp_path / "case"), "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(out.read_text("utf-8"))["log"]["entries"]
+    assert len(exported) == len(original) == 16
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert [e.pop("_auditor_imported_from")["index"] for e in exported] == list(range(16))
+    assert exported == original                                   # the entries as the imported file holds them
+    again = runner.invoke(cli, ["import", "har", str(out), "--case", str(tmp_path / "again"), "--json"])
+    assert again.exit_code == 0 and json.loads(again.output)["entries"] == 16
+    assert digest in Case.open(tmp_path / "case").artifacts
