@@ -22,7 +22,6 @@ PAYLOAD = "verify.payload.json"
 SIGNATURE = "verify.signature.bin"
 SIGNER = "verify.signer.pem"
 TOKEN = "verify.timestamp.tsr"
-KIT_FILES = (SUMS, PAYLOAD, SIGNATURE, SIGNER, TOKEN)
 
 
 @dataclass(frozen=True)
