@@ -28,6 +28,7 @@ from auditor.contract.observed import (
     TlsFailure,
 )
 from auditor.readable import readable
+from auditor.shapes import as_dict
 
 MAX_TEXT = 500
 # The facts of each capture completeness event a reader needs (docs/events.md); the rest are left out.
@@ -36,10 +37,6 @@ GAP_DETAIL = {Kind.PROXY_QUIC_BLOCKED: ("client", "server", "mode"),
               Kind.PROXY_DNS: ("questions", "response_code", "client"),
               Kind.PROXY_MALFORMED: ("problem", "client"),
               Kind.PROXY_ABORTED: ("url", "error", "client")}
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
@@ -78,7 +75,7 @@ def _capture(context: Context, records: dict[Kind, list[dict[str, Any]]], sessio
         for record in records.get(kind, []):
             body = record["body"]
             if kind == Kind.PROXY_TLS_FAILED:
-                host = _text(body.get("sni")) or _text(_dict(body.get("server")).get("ip"))
+                host = _text(body.get("sni")) or _text(as_dict(body.get("server")).get("ip"))
                 tls[(host, _text(body.get("side"), 20) or "?", _text(body.get("error")) or "?")] += 1
             else:
                 gaps.append(CaptureGap(kind=kind.split(".", 1)[1], seq=record["seq"], time=_when(record),
@@ -86,7 +83,7 @@ def _capture(context: Context, records: dict[Kind, list[dict[str, Any]]], sessio
     gaps.sort(key=lambda g: g.seq)
     counted: Counter[str] = Counter()
     for session in sessions:
-        for kind, count in _dict(_dict(session).get("known_unknowns")).items():
+        for kind, count in as_dict(as_dict(session).get("known_unknowns")).items():
             if _int(count) is not None:
                 counted[_text(kind).split(".", 1)[-1]] += count
     return CaptureCompleteness(
@@ -107,8 +104,8 @@ def _hooks(records: dict[Kind, list[dict[str, Any]]]) -> HookCoverage:
         body = record["body"]
         pid = _int(body.get("pid"))
         covered.add(pid)
-        installed += len(_dict(body.get("installed")))
-        for api, reason in _dict(body.get("not_installed")).items():
+        installed += len(as_dict(body.get("installed")))
+        for api, reason in as_dict(body.get("not_installed")).items():
             gaps[(_text(api), pid)] = _text(reason)
     statuses = records.get(Kind.HOOK_STATUS, [])
     installed_later = {(_text(r["body"].get("api")), _int(r["body"].get("pid"))) for r in statuses
@@ -143,8 +140,8 @@ def _test_values(info: dict[str, Any], planted: list[PlantedSetting], returned: 
     not a third party's data, so a redacted report keeps them visible."""
     values = {p.value for p in planted}
     values |= {r.planted.value for r in returned if isinstance(r.planted.value, str)}
-    for fact in _dict(_dict(info.get("device")).get("fields")).values():
-        fact = _dict(fact)
+    for fact in as_dict(as_dict(info.get("device")).get("fields")).values():
+        fact = as_dict(fact)
         if fact.get("known") is True and isinstance(fact.get("value"), str):
             values.add(fact["value"])
     return sorted(v for v in values if v)
@@ -165,7 +162,7 @@ def observe(context: Context, flows: int) -> Observed:
     marks = sorted((Mark(seq=r["seq"], time=_text(r["t_wall"], 64), kind=r["kind"],
                          text=_text(r["body"].get("text"), 2000) or None)
                     for kind in OPERATOR_MARKS for r in records.get(kind, [])), key=lambda m: m.seq)
-    sessions = [s for s in (_dict(info.get("capture")).get("sessions") or []) if isinstance(s, dict)]
+    sessions = [s for s in (as_dict(info.get("capture")).get("sessions") or []) if isinstance(s, dict)]
     processes = [HookedProcess(seq=r["seq"], time=_text(r["t_wall"], 64), pid=_int(r["body"].get("pid")),
                                event=_text(r["body"].get("event"), 40), frida=_text(r["body"].get("host_frida"), 40)
                                or None, agent_sha256=_text(r["body"].get("agent_sha256"), 64) or None)

@@ -37,6 +37,7 @@ from auditor.contract.vocabulary import TransferOutcome
 from auditor.datasets.registry import provenance
 from auditor.rules.evaluate import evaluate
 from auditor.rules.schema import Ruleset, default_rules_dir, load_rulesets
+from auditor.shapes import as_dict
 from auditor.world import Addresses, World, load_world
 
 MAX_BODY = 32 << 20
@@ -68,10 +69,6 @@ def _headers(request: dict[str, Any]) -> list[tuple[str, str]]:
             if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], str)]
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _request_body(case: Case, request: dict[str, Any], decoder: Decoder, memo: BodyMemo) -> None:
     digest = request.get("body_sha256")
     if not isinstance(digest, str) or not digest:
@@ -94,9 +91,9 @@ def _request_body(case: Case, request: dict[str, Any], decoder: Decoder, memo: B
 
 def _websocket_messages(case: Case, flow: dict[str, Any], decoder: Decoder) -> None:
     """The messages the client sent on a WebSocket, analysed like request bodies."""
-    messages = _dict(flow.get("websocket")).get("messages")
+    messages = as_dict(flow.get("websocket")).get("messages")
     for position, message in enumerate(messages if isinstance(messages, list) else []):
-        digest = _dict(message).get("content_sha256")
+        digest = as_dict(message).get("content_sha256")
         if not message.get("from_client") or not isinstance(digest, str) or digest not in case.artifacts:
             continue
         try:
@@ -164,12 +161,12 @@ class Analysis:
     def _flow(self, context: Context, known: KnownValues, record: dict[str, Any],
               active: dict[str, list[int]]) -> None:
         body = record["body"]
-        request = _dict(body.get("request"))
-        host = request.get("host") or _dict(body.get("tls")).get("sni")
+        request = as_dict(body.get("request"))
+        host = request.get("host") or as_dict(body.get("tls")).get("sni")
         if not isinstance(host, str) or not 0 < len(host) <= 253:
             return
         self.flows += 1
-        stamps = _dict(body.get("timestamps"))
+        stamps = as_dict(body.get("timestamps"))
         when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
         decoder = Decoder()
         decoder.url(_url(request))
@@ -180,7 +177,7 @@ class Analysis:
         hits = known.classify_locations(known.search(decoder.decoded) + recognise(decoder.decoded)) \
             + self.recogniser.recognise(decoder.decoded, host)
         recipient = self.recipients.lookup(host, when.date() if when else None)
-        server_ip = _dict(body.get("server")).get("ip")
+        server_ip = as_dict(body.get("server")).get("ip")
         located = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
         destination = located.as_record()
         if recipient.tracker:

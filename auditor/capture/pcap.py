@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.capture.processes import end_process
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.ledger import utc_now
@@ -80,12 +81,7 @@ class PacketCapture:
         assert self.process is not None
         if self.process.poll() is None:
             time.sleep(DRAIN_S)
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process, signal.SIGINT, STOP_TIMEOUT)
         self._stderr.close()
         return self.process.returncode
 

@@ -28,6 +28,7 @@ from auditor.capture.addons import bodies
 from auditor.capture.addons.lifecycle import ca_path
 from auditor.capture.ingest import IngestProcess, StreamIngester
 from auditor.capture.pcap import KEYLOG_ENV, PacketCapture
+from auditor.capture.processes import end_process
 from auditor.case.bundle import Case
 from auditor.case.events import KNOWN_UNKNOWN_KINDS, Kind
 from auditor.case.layout import JOURNAL_FILE
@@ -174,13 +175,7 @@ class Capture:
     def stop(self) -> dict[str, Any]:
         """SIGTERM (mitmproxy runs its done hooks), SIGKILL after STOP_TIMEOUT; record proxy.stopped."""
         assert self.process is not None and self._workdir is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process, signal.SIGTERM, STOP_TIMEOUT)
         self._close_pipe()
         self._log.close()
         case = Case.open(self.case_dir)

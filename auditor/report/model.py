@@ -28,12 +28,9 @@ from auditor.report.sections.scope import expert_section, scope_section
 from auditor.report.sections.unknowns import unknowns_section
 from auditor.report.sections.verdicts import summary_section, verdicts_section
 from auditor.report.sources import flow_time, load_seal, read_ledger
+from auditor.shapes import as_dict
 
 REPORT_FORMAT = "auditor-report/2"
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
@@ -42,7 +39,7 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
     d = Display(redactor)
     info = case.info
     seal = load_seal(case)
-    sealed_head = _dict(_dict(seal.get("payload") if seal else None).get("ledger")).get("head_seq")
+    sealed_head = as_dict(as_dict(seal.get("payload") if seal else None).get("ledger")).get("head_seq")
     ledger = read_ledger(case, CUSTODY_KINDS, sealed_head if isinstance(sealed_head, int) else None,
                          analysis.inputs.case.ledger_head.seq)
     verification = verify_case(case.root)
@@ -57,8 +54,8 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
     verdicts = verdicts_section(d, analysis.verdicts.verdicts, ledger)
     for verdict in verdicts:
         verdict["exhibits"] = number_ranges([n for fid in verdict["findings"] for n in shown[fid]["exhibits"]])
-    case_info, app, device = case_section(d, info), app_section(d, _dict(info.get("app"))), \
-        device_section(d, _dict(info.get("device")))
+    case_info, app, device = case_section(d, info), app_section(d, as_dict(info.get("app"))), \
+        device_section(d, as_dict(info.get("device")))
     method = method_section(d, analysis)
     seal_info = seal_section(d, seal, verification.seal_sha256)
     model: dict[str, Any] = {
@@ -67,7 +64,7 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "expert": expert_section(d, info),
         "scope": scope_section(case_info, app, device, method["capture_sessions"],
                                [d.plain(flow_time(r)) for r in ledger.flows.values()],
-                               imported=bool(_dict(info).get("imports"))),
+                               imported=bool(as_dict(info).get("imports"))),
         "app": app,
         "device": device,
         "seal": seal_info,

@@ -13,14 +13,7 @@ from auditor.contract.vocabulary import PERSONAL_DATA_TYPES
 from auditor.report.display import Display
 from auditor.report.sections.findings import FindingsSection
 from auditor.report.sources import LedgerView, flow_time
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
+from auditor.shapes import as_dict, as_text
 
 
 def flows_with_personal_data(findings: tuple[Finding, ...]) -> set[int]:
@@ -31,9 +24,9 @@ def chart_data(d: Display, ledger: LedgerView, findings: tuple[Finding, ...], ob
                personal: set[int]) -> dict[str, Any]:
     points = []
     for seq, record in sorted(ledger.flows.items())[:MAX_ROWS]:
-        request = _dict(record["body"].get("request"))
-        points.append({"seq": seq, "time": d.plain(flow_time(record)), "host": d.plain(_str(request.get("host"))[:253]),
-                       "personal": seq in personal})
+        request = as_dict(record["body"].get("request"))
+        points.append({"seq": seq, "time": d.plain(flow_time(record)),
+                       "host": d.plain(as_text(request.get("host"))[:253]), "personal": seq in personal})
     consent = [{"time": d.plain(m.time), "kind": m.kind} for m in observed.marks if m.kind in CONSENT_KINDS]
     countries: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"physical": set(), "entity": set()})
     for f in findings:
@@ -54,22 +47,22 @@ def annex_section(d: Display, ledger: LedgerView, seal: dict[str, Any] | None, o
     flows = []
     for seq, record in sorted(ledger.flows.items())[:MAX_ROWS]:
         body = record["body"]
-        request, response = _dict(body.get("request")), _dict(body.get("response"))
-        stream = _dict(body.get("stream"))
+        request, response = as_dict(body.get("request")), as_dict(body.get("response"))
+        stream = as_dict(body.get("stream"))
         offset = stream.get("offset")
-        url = f"{_str(request.get('scheme'))}://{_str(request.get('host'))}{_str(request.get('path'))}"
+        url = f"{as_text(request.get('scheme'))}://{as_text(request.get('host'))}{as_text(request.get('path'))}"
         flows.append({"seq": seq, "time": d.plain(flow_time(record)),
-                      "method": d.plain(_str(request.get("method"))[:20]), "url": d.text(url, 200),
-                      "server_ip": d.plain(_str(_dict(body.get("server")).get("ip"))[:64]),
+                      "method": d.plain(as_text(request.get("method"))[:20]), "url": d.text(url, 200),
+                      "server_ip": d.plain(as_text(as_dict(body.get("server")).get("ip"))[:64]),
                       "status": response.get("status_code") if isinstance(response.get("status_code"), int) else None,
                       "personal": seq in personal,
                       # a proxy.flow has no artifact: the flow is the record in flows.mitm named by stream
-                      "artifact": d.plain(_str(record.get("artifact") or stream.get("sha256"))[:64]),
+                      "artifact": d.plain(as_text(record.get("artifact") or stream.get("sha256"))[:64]),
                       "stream_offset": offset if isinstance(offset, int) and offset >= 0 else None})
-    files = sorted(_dict(_dict(seal.get("payload") if seal else None).get("files")).items())
+    files = sorted(as_dict(as_dict(seal.get("payload") if seal else None).get("files")).items())
     return {"flows": flows, "flows_omitted": max(0, len(ledger.flows) - MAX_ROWS),
             "hook_events": [findings.hook_row(call) for call in observed.hook_calls],
             "hook_events_omitted": observed.hook_calls_omitted,
-            "files": [{"path": d.plain(p), "sha256": d.plain(_dict(e).get("sha256")), "size": _dict(e).get("size")}
+            "files": [{"path": d.plain(p), "sha256": d.plain(as_dict(e).get("sha256")), "size": as_dict(e).get("size")}
                       for p, e in files[:MAX_ROWS]],
             "files_omitted": max(0, len(files) - MAX_ROWS)}

@@ -14,6 +14,7 @@ from auditor.readable import readable
 from auditor.report.display import Display
 from auditor.report.sources import LedgerView, flow_time, request_body
 from auditor.report.values import excerpt, shown
+from auditor.shapes import as_dict, as_list, as_text
 
 STACK_LIMIT = 40
 STACK_CONTEXT = 2           # platform frames shown around the code that is not the platform's
@@ -132,9 +133,9 @@ class FindingsSection:
         """One HTTP request shown as evidence, with the values the finding names marked where they occur."""
         d = self.d
         body = record["body"]
-        request = _dict(body.get("request"))
+        request = as_dict(body.get("request"))
         needles = [loc["needle"] for loc in locations if loc["needle"]]
-        url = f"{_str(request.get('scheme'))}://{_str(request.get('host'))}{_str(request.get('path'))}"
+        url = f"{as_text(request.get('scheme'))}://{as_text(request.get('host'))}{as_text(request.get('path'))}"
         payload = request_body(self.case, request)
         try:
             body_text, binary = (payload or b"").decode("utf-8"), False
@@ -148,17 +149,17 @@ class FindingsSection:
             body_start = shown(b"" if d.redactor is not None else payload, 600)
         else:
             body_start = shown(body_text, 600)
-        headers = [d.header(p[0], p[1]) for p in _list(request.get("headers"))[:100]
+        headers = [d.header(p[0], p[1]) for p in as_list(request.get("headers"))[:100]
                    if isinstance(p, list) and len(p) == 2]
         return {
             "seq": record["seq"], "time": d.plain(flow_time(record)),
-            "method": d.plain(_str(request.get("method"))[:20]),
+            "method": d.plain(as_text(request.get("method"))[:20]),
             "url": shown(url, 1000), "url_excerpt": excerpt(url, needles),
             "headers": headers,
             "header_hits": [h["name"]["text"] for h in headers if any(n and n in h["value"]["text"] for n in needles)],
-            "server_ip": d.plain(_str(_dict(body.get("server")).get("ip"))[:64]),
-            "sni": d.plain(_str(_dict(body.get("tls")).get("sni"))[:300]),
-            "body_sha256": d.plain(_str(request.get("body_sha256"))[:64]),
+            "server_ip": d.plain(as_text(as_dict(body.get("server")).get("ip"))[:64]),
+            "sni": d.plain(as_text(as_dict(body.get("tls")).get("sni"))[:300]),
+            "body_sha256": d.plain(as_text(request.get("body_sha256"))[:64]),
             "body_size": request.get("body_size") if isinstance(request.get("body_size"), int) else None,
             "body_excerpt": excerpt(body_text, needles),
             "body_start": body_start,
@@ -180,13 +181,3 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
