@@ -33,6 +33,7 @@ MIN_RATIO_BUDGET = 1 << 20      # small inputs may still expand to 1 MiB
 MAX_ZSTD_WINDOW = 1 << 23       # a frame asking for a larger window (memory) is not decoded
 MAX_DEPTH = 6                   # nested layers (base64 in JSON in gzip ...)
 MAX_SEGMENTS = 4096
+MAX_JSON_LINES = 1000            # lines of newline-delimited JSON walked as documents
 MAX_PROTOBUF = 1 << 20
 MAX_GRPC_FRAMES = 1000
 MAX_RAW_ID = 64                 # binary runs up to this long are also searched as hex
@@ -267,7 +268,8 @@ class Decoder:
             try:
                 value = json.loads(stripped)
             except ValueError:
-                value = None
+                if self._json_lines(stripped, where, depth):
+                    return
             else:
                 self._json(value, where, depth + 1)
                 return
@@ -292,6 +294,20 @@ class Decoder:
             return
         if BASE64_RUN.match(stripped):
             self._base64(stripped, where, depth)
+
+    def _json_lines(self, text: str, where: str, depth: int) -> bool:
+        """Newline-delimited JSON (a Sentry envelope, a batch of log events): each line a document of its own,
+        walked as `where<json-line N>`. Only when every non-empty line is JSON."""
+        lines = [line for line in text.split("\n", MAX_JSON_LINES) if line.strip()]
+        if len(lines) < 2 or len(lines) > MAX_JSON_LINES:
+            return False
+        try:
+            values = [json.loads(line) for line in lines]
+        except ValueError:
+            return False
+        for number, value in enumerate(values, 1):
+            self._json(value, f"{where}<json-line {number}>", depth + 1)
+        return True
 
     def _base64(self, text: str, where: str, depth: int) -> None:
         padded = text + "=" * (-len(text) % 4)

@@ -327,7 +327,16 @@ def _coordinate_axis(key: str, value: str) -> str | None:
 @lru_cache(maxsize=1 << 14)       # a capture repeats its texts; the scan of each is done once
 def emails_in(text: str) -> tuple[str, ...]:
     return tuple(match.group(0) for match in EMAIL.finditer(text)
-                 if real_mail_domain(match.group(0).rpartition("@")[2]))
+                 if real_mail_domain(match.group(0).rpartition("@")[2]) and not _url_userinfo(text, match.start()))
+
+
+URL_USERINFO = re.compile(r"(?:\\?/){2}[A-Za-z0-9._~%!$&'()*+,;=:-]*$")     # also JSON's escaped "\/\/"
+
+
+def _url_userinfo(text: str, start: int) -> bool:
+    """key@host right after "scheme://" is a URL's user information (a Sentry DSN's key, a proxy login), not
+    an e-mail address."""
+    return URL_USERINFO.search(text, max(0, start - 256), start) is not None
 
 
 def real_mail_domain(domain: str) -> bool:

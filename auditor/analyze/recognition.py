@@ -4,7 +4,8 @@ applied to a decoded message's fields.
 - families: a field whose normalised name (camelCase, kebab-case and header prefixes folded to snake_case:
   advertisingId, X-Advertising-Id and advertising-id are all advertising_id) is in the family and whose
   value has the family's format is that data type, wherever it appears;
-- endpoints: for requests to the named hosts, fields at the given paths (list indices as *, the context
+- endpoints: for requests to the named hosts (or, for a protocol an SDK speaks to any host, to the given URL
+  paths), fields at the given paths (list indices as *, the context
   (body, query, header, a WebSocket message) and decoding layers left out) are the given data type.
 Each hit names its rule, which carries its reasoning and source. The ruleset's version and SHA-256 go into
 inputs.json as a dataset used (run.py), so a verdict can be traced to the exact rules that recognised it.
@@ -19,7 +20,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from auditor.analyze.decode import Decoded
 from auditor.analyze.personal import MAX_VALUE_SHOWN, ZERO_UUID, Hit, luhn
@@ -66,9 +67,23 @@ class EndpointField(Strict):
 
 class Endpoint(Strict):
     id: str = Field(pattern=r"^[a-z0-9-]{1,64}$")
-    hosts: tuple[str, ...] = Field(min_length=1)
+    hosts: tuple[str, ...] = ()
+    # URL paths (regular expressions, matched from the path's start) of a protocol an SDK speaks to any host,
+    # e.g. Sentry's envelope endpoint on a self-hosted relay under the app's own domain
+    url_paths: tuple[str, ...] = ()
     source: str = Field(min_length=3)
     fields: tuple[EndpointField, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def addressed(self) -> Endpoint:
+        if not self.hosts and not self.url_paths:
+            raise ValueError("an endpoint needs hosts or url_paths")
+        for text in self.url_paths:
+            try:
+                re.compile(text)
+            except re.error as exc:
+                raise ValueError(f"url_paths: {text!r} is not a regular expression ({exc})") from None
+        return self
 
 
 class RecognitionRuleset(Strict):
@@ -116,29 +131,32 @@ class Recogniser:
                         family.luhn)
             for name in family.names:
                 self.by_name.setdefault(name, rule)
-        self.endpoints: list[tuple[tuple[str, ...], dict[str, Rule]]] = []
+        self.endpoints: list[tuple[tuple[str, ...], re.Pattern[str] | None, dict[str, Rule]]] = []
         for endpoint in ruleset.endpoints:
             paths = {}
             for item in endpoint.fields:
                 rule = Rule(endpoint.id, item.data_type.value, patterns[item.format], item.reasoning, endpoint.source)
                 paths.update(dict.fromkeys(item.paths, rule))
-            self.endpoints.append((endpoint.hosts, paths))
+            url_paths = re.compile("|".join(f"(?:{text})" for text in endpoint.url_paths)) if endpoint.url_paths \
+                else None
+            self.endpoints.append((endpoint.hosts, url_paths, paths))
 
     @lru_cache(maxsize=1024)        # noqa: B019 (one recogniser per ruleset file, kept for the process)
-    def _paths(self, host: str) -> dict[str, Rule]:
+    def _paths(self, host: str, url_path: str) -> dict[str, Rule]:
         host = host.lower().rstrip(".")
         out: dict[str, Rule] = {}
-        for hosts, paths in self.endpoints:
-            if any(host == suffix or host.endswith(f".{suffix}") for suffix in hosts):
+        for hosts, url_paths, paths in self.endpoints:
+            if any(host == suffix or host.endswith(f".{suffix}") for suffix in hosts) or (
+                    url_paths is not None and url_paths.match(url_path)):
                 out.update(paths)
         return out
 
     @lru_cache(maxsize=1 << 17)     # noqa: B019 (fields repeat across messages: one decision per field)
-    def _rule(self, host: str, location: str, key: str, value: str) -> tuple[Rule, str] | None:
+    def _rule(self, host: str, url_path: str, location: str, key: str, value: str) -> tuple[Rule, str] | None:
         """The rule that makes this field personal data, and the name it goes by; None if none does."""
         if not value or value.lower() in ("null", "none") or value == ZERO_UUID:
             return None
-        paths = self._paths(host)
+        paths = self._paths(host, url_path)
         rule, what = None, normalise(key.rsplit(".", 1)[-1])
         if paths:
             concrete, starred = field_paths(location)
@@ -149,11 +167,12 @@ class Recogniser:
             return None
         return rule, what
 
-    def recognise(self, decoded: Decoded, host: str) -> list[Hit]:
+    def recognise(self, decoded: Decoded, host: str, url_path: str = "") -> list[Hit]:
+        """url_path: the request's path without its query."""
         hits: dict[tuple[str, str], Hit] = {}
         for location, key, value in decoded.fields:
             value = value.strip()
-            found = self._rule(host, location, key, value)
+            found = self._rule(host, url_path, location, key, value)
             if found is not None:
                 rule, what = found
                 hits.setdefault((rule.id, location), Hit(rule.data_type, what, "raw", location,

@@ -175,7 +175,7 @@ class Analysis:
         _request_body(self.case, request, decoder, self.bodies)
         _websocket_messages(self.case, body, decoder)
         hits = known.classify_locations(known.search(decoder.decoded) + recognise(decoder.decoded)) \
-            + self.recogniser.recognise(decoder.decoded, host)
+            + self.recogniser.recognise(decoder.decoded, host, str(request.get("path") or "").partition("?")[0])
         recipient = self.recipients.lookup(host, when.date() if when else None)
         server_ip = as_dict(body.get("server")).get("ip")
         located = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)

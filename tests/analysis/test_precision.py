@@ -80,6 +80,11 @@ def test_identifiers_in_their_other_shapes():
     ("see banner@2x.png and icon@1.5x.webp", []),
     ("from alice@example.org to bob@mail.example.co.uk", ["alice@example.org", "bob@mail.example.co.uk"]),
     ("user@host.local and x@y.invalidtld", []),
+    # a URL's user information is not an address: a Sentry DSN's key, a proxy login; an address after it is
+    ('{"dsn": "https://3f1c2a9e5b7d@relay.example.org/4501", "proxy": "http://bob:pw@proxy.example.net:8080"}', []),
+    ("https://x@example.org/ then carol@example.org", ["carol@example.org"]),
+    (r'{"dsn":"https:\/\/3f1c2a9e@relay.example.org\/4501"}', []),       # org.json escapes "/"
+    ("mailto:dave@example.org", ["dave@example.org"]),
 ])
 def test_email_needs_a_real_domain(text, emails):
     decoder = Decoder()

@@ -77,6 +77,10 @@ def test_the_shipped_ruleset_is_versioned_and_hashed():
     (lambda s: s.replace("version: \"2026.12.1\"", "version: &v \"2026.12.1\"", 1),
      "anchors and aliases are not allowed"),
     (lambda s: s.replace("format: auditor-recognition/1", "format: auditor-recognition/2", 1), "format: String"),
+    (lambda s: s.replace("    hosts: [sentry.io, ingest.sentry.io]\n", "", 1).replace(
+        "    url_paths: ['/api/[0-9]{1,20}/(envelope|store)/?$']\n", "", 1), "an endpoint needs hosts or url_paths"),
+    (lambda s: s.replace("url_paths: ['/api/[0-9]{1,20}/", "url_paths: ['/api/[0-9", 1),
+     "is not a regular expression"),
 ])
 def test_a_bad_ruleset_is_refused_naming_the_problem(tmp_path: Path, change, problem):
     bad = tmp_path / "recognition.yaml"
@@ -96,3 +100,29 @@ def test_adjust_and_vungle_endpoint_rules():
     assert [(c, where, source) for c, where, _, source in vungle] == [
         ("advertising_id", "body.device.ifa", "recognised:vungle"),
         ("device_attribute", "body.device.osv", "recognised:vungle")]
+
+
+# A Sentry envelope: newline-delimited JSON (envelope header, item header, event), here as the reference app's
+# Sentry stand-in sends it to a self-hosted relay on the app's own domain.
+ENVELOPE = (b'{"event_id":"9f1c","dsn":"https:\\/\\/3f1c2a9e@api.example-reference.eu\\/4501"}\n{"type":"event"}\n'
+            b'{"event_id":"9f1c","contexts":{"device":{"model":"SM-G991B"},"os":{"version":"29"}},'
+            b'"user":{"id":"5b2e7f0c-4d1a-4c3e-9f8b-2a6d1e0c9b7a"}}\n')
+
+
+def envelope_hits(body: bytes, host: str, path: str) -> list[tuple[str, str, str]]:
+    decoder = Decoder()
+    decoder.body(body, "application/x-sentry-envelope", [], "body")
+    return sorted((h.category, h.location, h.value) for h in default().recognise(decoder.decoded, host, path))
+
+
+def test_a_sentry_envelope_is_read_line_by_line_and_recognised_by_its_protocol_path_on_any_host():
+    expected = [("device_attribute", "body<json-line 3>.contexts.device.model", "SM-G991B"),
+                ("device_attribute", "body<json-line 3>.contexts.os.version", "29"),
+                ("user_id", "body<json-line 3>.user.id", "5b2e7f0c-4d1a-4c3e-9f8b-2a6d1e0c9b7a")]
+    assert envelope_hits(ENVELOPE, "api.example-reference.eu", "/api/4501/envelope/") == expected
+    assert envelope_hits(ENVELOPE, "o1.ingest.sentry.io", "/anything") == expected       # by host as before
+    # decoys: the same body on another path of a non-Sentry host; a body with one line that is not JSON
+    assert envelope_hits(ENVELOPE, "api.example-reference.eu", "/v1/paste") == []
+    assert envelope_hits(ENVELOPE, "api.example-reference.eu", "/api/4501/envelope/x") == []
+    broken = ENVELOPE.replace(b'{"type":"event"}', b'type=event')
+    assert envelope_hits(broken, "api.example-reference.eu", "/api/4501/envelope/") == []

@@ -24,6 +24,7 @@ from tests.contract.schema_check import schema_errors
 AUDITOR = Path(sys.executable).with_name("auditor")
 CANARY = "AUDITOR-CANARY-demo-clipboard-7f3a"
 BYTEDANCE, APPSFLYER, FIRST = "com.bytedance.sdk.", "com.appsflyer.AppsFlyerLib", "com.example.reference."
+SENTRY = "io.sentry.Sentry"
 
 # (type, data category, acting class or SDK, recipient host, before consent) -> findings: what the reference
 # app does (reference/README.md), as the analysis must report it.
@@ -46,6 +47,7 @@ EXPECTED_FINDINGS = {
     ("location_access", "location", FIRST + "ConsentDialog", None, False): 1,
     ("sdk_embedded", None, "AppsFlyer", None, None): 1,
     ("sdk_embedded", None, "Pangle", None, None): 1,
+    ("sdk_embedded", None, "Sentry", None, None): 1,
     ("tracker_contacted", None, APPSFLYER, "launches.appsflyer.com", False): 1,
 }
 # (data category, acting class, host, before consent): each gives personal_data_transmitted; each exchange
@@ -81,6 +83,9 @@ TRANSMITTED = [
     # lat=52.08&lon=4.29: the planted location at two decimals is approximate (issue #13: precise from 4)
     ("approximate_location", FIRST + "Backend", "t.brightpixel-ads.com", False),
     ("phone", FIRST + "Backend", "api.example-reference.eu", False),
+    # the Sentry envelope to the app's own domain (a self-hosted relay): its installation ID and device model
+    ("user_id", SENTRY, "api.example-reference.eu", True),
+    ("device_attribute", SENTRY, "api.example-reference.eu", True),
 ]
 LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
 EXPECTED_RULES = ["biometric-data-transmitted", "biometric-on-device-authentication",
@@ -112,16 +117,16 @@ def _key(finding: dict) -> tuple:
 def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_the_capture(demo) -> None:
     counts = demo["counts"]
     assert counts["app"]["verdict"] == "exited(0)"
-    assert counts["capture"]["flows"] == 8 and counts["upstream_requests"] == 8
+    assert counts["capture"]["flows"] == 9 and counts["upstream_requests"] == 9
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 41 calls of hooked APIs, 7 of them socket connects (the paste and the login share one kept-alive tunnel)
-    # and 8 requests handed to TLS streams, one per flow
-    assert counts["app"]["hook_messages"]["hook.event"] == 41
+    # 42 calls of hooked APIs, 7 of them socket connects (the paste, the Sentry envelope and the login share
+    # one kept-alive tunnel) and 9 requests handed to TLS streams, one per flow
+    assert counts["app"]["hook_messages"]["hook.event"] == 42
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
     assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 12,
-                          "location": 3, "socket": 7, "request": 8}
-    assert counts["sdks"] == ["AppsFlyer", "Pangle"]
+                          "location": 3, "socket": 7, "request": 9}
+    assert counts["sdks"] == ["AppsFlyer", "Pangle", "Sentry"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
 
@@ -257,20 +262,30 @@ def test_the_demos_analysis_validates_against_the_published_schemas_and_reanalys
 
 
 def test_requests_on_one_keep_alive_connection_carry_their_own_stacks(demo) -> None:
-    """The voucher paste and the login go to api.example-reference.eu over one pooled connection; each flow is
-    attributed to the TLS write that sent it (basis stack), not to the socket opened for the paste."""
+    """The voucher paste (first party), the Sentry SDK's envelope and the login go to api.example-reference.eu
+    over one pooled connection; each flow is attributed to the TLS write that sent it (basis stack), not to the
+    socket opened for the paste: two senders, one connection."""
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     flows = {r["body"]["request"]["path"]: r for r in records if r["kind"] == "proxy.flow"
              and r["body"]["request"]["host"] == "api.example-reference.eu"}
-    assert flows["/v1/paste"]["body"]["client"]["port"] == flows["/v1/login"]["body"]["client"]["port"]
+    assert sorted(flows) == ["/api/4501/envelope/", "/v1/login", "/v1/paste"]
+    assert len({flow["body"]["client"]["port"] for flow in flows.values()}) == 1
     stacks = {r["seq"]: r["body"]["stack"] for r in records if r["kind"] == "hook.event"}
     sent = {f["data_category"]: f["actor"] for f in demo["findings"] if f["type"] == "personal_data_transmitted"
             and f["recipient"]["host"] == "api.example-reference.eu"}
     assert {f["basis"] for f in sent.values()} == {"stack"}
-    paste, login = stacks[sent["clipboard"]["hook_seq"]], stacks[sent["biometric"]["hook_seq"]]
-    assert sent["clipboard"]["hook_seq"] != sent["biometric"]["hook_seq"]
+    paste, envelope, login = (stacks[sent[category]["hook_seq"]] for category in ("clipboard", "user_id", "biometric"))
+    assert len({sent[category]["hook_seq"] for category in ("clipboard", "user_id", "biometric")}) == 3
+    assert (sent["clipboard"]["class"], sent["clipboard"]["first_party"]) == (FIRST + "Backend", True)
+    assert (sent["user_id"]["class"], sent["user_id"]["sdk"], sent["user_id"]["first_party"]) == (SENTRY, "Sentry",
+                                                                                                   False)
     assert any(frame.startswith(FIRST + "PasteHandler.") for frame in paste)
-    assert not any(frame.startswith(FIRST + "BiometricLogin.") for frame in paste)
+    assert not any(frame.startswith("io.sentry.") for frame in paste)
+    # the app called the SDK (PasteHandler below it in the stack), the SDK sent the request
+    assert envelope[0].startswith("sun.security.ssl.")
+    assert any(frame.startswith(SENTRY + ".send(") for frame in envelope)
+    assert any(frame.startswith(FIRST + "PasteHandler.") for frame in envelope)
     assert any(frame.startswith(FIRST + "BiometricLogin.") for frame in login)
+    assert not any(frame.startswith(FIRST + "BiometricLogin.") for frame in paste + envelope)
     requests = [r for r in records if r["kind"] == "hook.event" and r["body"]["category"] == "request"]
-    assert len(requests) == 8        # one per flow of the capture
+    assert len(requests) == 9        # one per flow of the capture

@@ -1,7 +1,7 @@
 """What the reference app does with --consent auto, read from its sources (reference/app): per hooked API,
 the calling class and its SDK (Exodus name, id). Shared by the spawn and the standalone tests."""
 
-BYTEDANCE, APPSFLYER = ("Pangle", 363), ("AppsFlyer", 12)
+BYTEDANCE, APPSFLYER, SENTRY = ("Pangle", 363), ("AppsFlyer", 12), ("Sentry", 447)
 FIRST = (None, None)
 
 ANDROID_ID = "android.provider.Settings$Secure.getString"
@@ -32,6 +32,9 @@ _CALLERS = (
         "android.media.FaceDetector$Face.getMidPoint": 1, "android.media.FaceDetector$Face.eyesDistance": 1,
         "android.accounts.AccountManager.getAccounts": 1, "android.telephony.TelephonyManager.getLine1Number": 1}),
     ("com.example.reference.Backend", FIRST, {CONNECT: 4}),
+    # Sentry, called by the Paste handler, to the app's own domain (a connection of its own only when the
+    # paste's connection cannot be reused, as with a proxy that refuses every tunnel)
+    ("io.sentry.Sentry", SENTRY, {CONNECT: 1}),
     # AppsFlyer, started by the consent
     ("com.appsflyer.AppsFlyerLib", APPSFLYER, {AD_ID_INFO: 1, AD_ID: 1, ANDROID_ID: 1, LAST_LOCATION: 1, CONNECT: 1}),
 )

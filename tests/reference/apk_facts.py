@@ -48,7 +48,7 @@ PRIVACY_APIS: dict[tuple[str, str], str] = {
     ("Ljava/net/URL;", "openConnection"): "network_request",
 }
 PARTIES = {"com.example.reference": "first-party", "com.bytedance.sdk": "sdk:ByteDance",
-           "com.appsflyer": "sdk:AppsFlyer"}
+           "com.appsflyer": "sdk:AppsFlyer", "io.sentry": "sdk:Sentry"}
 
 
 def _package(class_descriptor: str) -> str:

@@ -79,6 +79,7 @@ BEFORE_CONSENT = [
     ("127.0.0.22", "log.byteoversea.com", "GET", "/service/2/app_alert_check/"),
     ("127.0.0.41", "cfg.kumo-analytics.jp", "POST", "/v1/events"),
     ("127.0.0.11", "api.example-reference.eu", "POST", "/v1/paste"),
+    ("127.0.0.11", "api.example-reference.eu", "POST", "/api/4501/envelope/"),     # Sentry, same connection
 ]
 AFTER_CONSENT = [
     ("127.0.0.31", "launches.appsflyer.com", "POST", "/api/v6.9/androidevent"),
@@ -94,7 +95,7 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
     assert [route(r) for r in run.before_answer] == BEFORE_CONSENT
     assert [route(r) for r in run.after] == BEFORE_CONSENT + AFTER_CONSENT + LOGIN
     assert {(r.port, r.protocol) for r in run.after} == {(upstream.port, "HTTP/1.1")}
-    register, session, alert, app_open, paste, appsflyer, pixel, login = run.after
+    register, session, alert, app_open, paste, envelope, appsflyer, pixel, login = run.after
 
     # ByteDance device_register: gzip-compressed JSON, the clipboard base64-encoded inside it.
     assert register.header("Content-Encoding") == "gzip"
@@ -114,6 +115,16 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
                                          "install_id": sha256(ANDROID_ID)}
     # Paste button: the clipboard, plain.
     assert json.loads(paste.body) == {"text": CLIP}
+    # The app reports the redemption through Sentry to its own domain: a three-line envelope (header, item
+    # header, event) with the SDK's installation ID and the device model; same host, so the same connection.
+    assert envelope.header("X-Sentry-Auth").startswith("Sentry sentry_version=7, sentry_client=sentry.java.android/")
+    header_line, item, event = (json.loads(line) for line in envelope.body.decode().splitlines())
+    assert (header_line["dsn"], item) == ("https://3f1c2a9e5b7d4c60a8e2f1b0c9d8e7f6@api.example-reference.eu/4501",
+                                          {"type": "event"})
+    assert event["message"] == {"formatted": "voucher redeemed: 200"}
+    assert event["contexts"] == {"device": {"manufacturer": "samsung", "model": "SM-G991B"},
+                                 "os": {"name": "Android", "version": "29"}}
+    assert len(event["user"]["id"]) == 36 and event["event_id"] == header_line["event_id"]
     # After consent: AppsFlyer launch (JSON) and the US pixel (SHA-256 of the ad ID, 2-decimal location).
     assert query(appsflyer) == {"app_id": "com.example.reference", "buildnumber": "6.9.0"}
     assert json.loads(appsflyer.body) == {"devkey": "rEfErEnCeDeVkEy2026", "advertiserId": AD_ID,
@@ -133,7 +144,7 @@ def test_declined_session_with_planted_values(run_app):
     assert run.returncode == 0, run.stderr
     assert run.stdout[1:] == [*PHASES, "AUDITOR-PHASE decline", "AUDITOR-PHASE login", "AUDITOR-DONE"]
     assert [route(r) for r in run.after] == BEFORE_CONSENT + LOGIN
-    register, session, alert, app_open, paste, login = run.after
+    register, session, alert, app_open, paste, _envelope, login = run.after
     header = json.loads(gzip.decompress(register.body))["header"]
     assert (header["openudid"], header["google_aid"], base64.b64decode(header["clipboard"])) == \
         ("00c0ffee00c0ffee", "11111111-2222-3333-4444-555555555555", b"CANARY-CLIP-7Q2")

@@ -236,7 +236,7 @@ def test_no_raw_json_placeholders_or_missing_evidence_in_the_pdf(demo: DemoRepor
 def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> None:
     flows = [json.loads(line) for line in (demo.case / "ledger.jsonl").read_text("utf-8").splitlines()
              if '"kind":"proxy.flow"' in line]
-    assert len(flows) == 8
+    assert len(flows) == 9          # with the Sentry envelope on the paste's connection
     assert [(f["seq"], f["artifact"], f["stream_offset"]) for f in demo.data["annex"]["flows"]] == [
         (r["seq"], r["body"]["stream"]["sha256"], r["body"]["stream"]["offset"]) for r in flows]
 

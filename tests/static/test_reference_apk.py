@@ -14,7 +14,7 @@ CATEGORY = {"accounts": "accounts", "advertising_id": "identifier", "device_id":
             "clipboard": "clipboard", "location": "location"}
 # Exodus names the com.bytedance.sdk signature "Pangle" (ByteDance's ad network)
 PARTY = {"first-party": ("first_party", None), "sdk:AppsFlyer": ("sdk", "AppsFlyer"),
-         "sdk:ByteDance": ("sdk", "Pangle")}
+         "sdk:ByteDance": ("sdk", "Pangle"), "sdk:Sentry": ("sdk", "Sentry")}
 
 
 def _dotted(descriptor: str) -> str:
@@ -35,7 +35,8 @@ def test_manifest_and_signer_match_the_fixture() -> None:
     packages = FACTS["classes_by_package"]
     assert [(s["name"], s["class_count"], s["evidence"][0]) for s in report["sdks"]] == [
         ("AppsFlyer", packages["com.appsflyer"], "com.appsflyer.AppsFlyerConversionListener"),
-        ("Pangle", packages["com.bytedance.sdk"], "com.bytedance.sdk.AppLog")]
+        ("Pangle", packages["com.bytedance.sdk"], "com.bytedance.sdk.AppLog"),
+        ("Sentry", packages["io.sentry"], "io.sentry.Sentry")]
 
 
 def test_every_call_site_and_its_attribution_match_the_fixture() -> None:
@@ -76,4 +77,7 @@ def test_endpoints_name_the_code_that_loads_them() -> None:
         ("com.example.reference.AppOpenEvent", "send", "first_party", None)]
     # a static final String's value stays in the string table, but code loads the inlined longer string
     assert loaded["https://launches.appsflyer.com/api/v6.9/androidevent"] == []
-    assert sum(1 for urls in loaded.values() if urls) == 8
+    # Sentry's envelope URL and its DSN (a key as URL user information, on the app's own domain)
+    assert loaded["https://api.example-reference.eu/api/4501/envelope/"] == [("io.sentry.Sentry", "send", "sdk",
+                                                                              "Sentry")]
+    assert sum(1 for urls in loaded.values() if urls) == 10
