@@ -37,3 +37,32 @@ def case_argument(name: str = "case_dir", *, metavar: str | None = None, exists:
 def case_option(help: str | None = None, *, required: bool = False, exists: bool = False) -> Decorator:
     """`--case DIR`: the case directory as an option (passed to the command as `case_dir`)."""
     return click.option("--case", "case_dir", required=required, type=_case_type(exists), help=help)
+
+
+def controller_options() -> Decorator:
+    """The app's controller as the case records it (`case new`, `audit`): passed as `controller`,
+    `controller_source` and `controller_domains`; turn them into the record with `declared_controller`."""
+    options = (
+        click.option("--controller", help="The app's controller (the exporter; its recipients are never third "
+                                          "parties)."),
+        click.option("--controller-source", help="Where the controller is stated (store listing, privacy policy, "
+                                                 "date)."),
+        click.option("--controller-domain", "controller_domains", multiple=True,
+                     help="A domain the controller declares as its own (repeatable)."),
+    )
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return apply
+
+
+def declared_controller(controller: str | None, source: str | None, domains: tuple[str, ...]) -> dict[str, Any] | None:
+    """case.json `controller` from the options (analyze/recipients.py Controller reads it); None if not given."""
+    if (source or domains) and not controller:
+        raise click.UsageError("--controller-source and --controller-domain need --controller")
+    if not controller:
+        return None
+    return {"name": controller, "source": source or "not stated",
+            "domains": sorted({d.lower().rstrip(".") for d in domains})}

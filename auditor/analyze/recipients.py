@@ -94,6 +94,34 @@ class Controller:
 
 
 @dataclass(frozen=True)
+class Signer:
+    """One certificate the APK is signed with, from a static scan in the case. Its organisation corroborates
+    the declared controller or not; it never decides who the first party is (an app signed through Play App
+    Signing carries a certificate Google generated, naming Google)."""
+    sha256: str
+    organisation: str | None
+    scan_seq: int
+
+    @classmethod
+    def from_scans(cls, scans: list[dict[str, Any]]) -> tuple[Signer, ...]:
+        found: dict[str, Signer] = {}
+        for scan in scans:
+            for cert in scan["scan"].get("certificates") or []:
+                # a scan made before the organisation was recorded says nothing about it: left out
+                if isinstance(cert, dict) and isinstance(cert.get("sha256"), str) and "organisation" in cert:
+                    organisation = cert.get("organisation")
+                    found.setdefault(cert["sha256"], cls(cert["sha256"], organisation if isinstance(
+                        organisation, str) else None, int(scan["seq"])))
+        return tuple(found[key] for key in sorted(found))
+
+    def step(self, controller: Controller) -> Step:
+        names = self.organisation is not None and self.organisation.casefold() == controller.name.casefold()
+        return Step(step="signing_identity", value=self.organisation or "(no organisation in the certificate)",
+                    source=f"APK signing certificate {self.sha256} (static scan, ledger seq {self.scan_seq}): "
+                           f"{'names' if names else 'does not name'} the declared controller; corroboration only")
+
+
+@dataclass(frozen=True)
 class KnownRecipient:
     host: str
     domain: str
@@ -157,6 +185,7 @@ class Recipients:
     overrides: World
     controller: Controller | None = None
     used: set[str] = field(default_factory=set)
+    signers: tuple[Signer, ...] = ()        # set from the case's static scans before the first lookup
 
     def __post_init__(self) -> None:
         with open(verified_path("xray-owners"), encoding="utf-8") as handle:
@@ -190,10 +219,11 @@ class Recipients:
         if self.controller is not None and self.controller.owns(host, domain, found.entity):
             step = Step(step="first_party", value=self.controller.name,
                         source=f"case controller ({self.controller.source})")
+            signed = tuple(signer.step(self.controller) for signer in self.signers)
             return KnownRecipient(found.host, found.domain, found.entity or self.controller.name, found.parent,
                                   found.entity_country, found.dpf_certified, found.source or "case controller",
                                   found.tracker, found.tracker_confidence, found.service, RecipientRole.FIRST_PARTY,
-                                  found.steps + (step,))
+                                  found.steps + (step,) + signed)
         return found
 
     def _override(self, host: str, domain: str) -> KnownRecipient | None:

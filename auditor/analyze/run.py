@@ -22,7 +22,7 @@ from auditor.analyze.findings import FindingSet, Tally, flow_findings, hook_find
 from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
 from auditor.analyze.observed import observe
 from auditor.analyze.personal import KnownValues, recognise
-from auditor.analyze.recipients import Controller, Recipients, psl_provenance
+from auditor.analyze.recipients import Controller, Recipients, Signer, psl_provenance
 from auditor.analyze.transfers import Exporter, country_law, transfer
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
@@ -139,6 +139,7 @@ class Analysis:
 
     def run(self) -> list[Finding]:
         context = read_context(self.case)
+        self.recipients.signers = Signer.from_scans(context.static_scans)
         self.clock = Clock.from_case(self.case.info.get("device"), context.consent_accepted)
         known = KnownValues(context.planted, device_values(self.case.info.get("device")),
                             face_measurements(context.hooks))

@@ -12,7 +12,7 @@ from auditor.audit.plan import AuditPlan
 from auditor.audit.rooms import load
 from auditor.audit.run import Audit
 from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
-from auditor.cli_options import case_option, json_option
+from auditor.cli_options import case_option, controller_options, declared_controller, json_option
 from auditor.errors import CheckFailed
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates
 from auditor.output import emit
@@ -41,18 +41,22 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--plant-location", metavar="LAT,LON", help="Location reads in the app return these coordinates.")
 @click.option("--confdir", default=DEFAULT_CONFDIR, show_default=True,
               help="mitmproxy configuration directory; its CA is the one installed on the phone.")
+@controller_options()
 @json_option()
 def audit(serial: str, package: str, apk: Path | None, persona: str | None, duration: float | None,
           case_dir: Path | None, proxy_mode: str, proxy_host: str | None, tunnel_wait: float,
           frida_binary: Path | None, operator: str | None, plant_clipboard: str, plant_location: str | None,
-          confdir: str, as_json: bool) -> None:
+          confdir: str, controller: str | None, controller_source: str | None, controller_domains: tuple[str, ...],
+          as_json: bool) -> None:
     """Run a live audit: attest, capture, hook, record, mark, restore the device and seal the case.
 
     Exit status 1 when the audit ended in an error or the device may not be fully restored.
     """
     case_dir = case_dir or Path("cases") / f"{package}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
     plants = Plants(clipboard_canary(plant_clipboard), coordinates(plant_location))
+    declared = declared_controller(controller, controller_source, controller_domains)
     plan = AuditPlan(serial=serial, package=package, case_dir=case_dir, apk=apk, persona=persona,
+                     controller=declared,
                      duration=duration, proxy_mode=proxy_mode, proxy_host=proxy_host, tunnel_wait=tunnel_wait,
                      frida_server=frida_binary, operator=operator, command_line=list(sys.argv), plants=plants,
                      capture_confdir=confdir)

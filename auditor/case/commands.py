@@ -14,7 +14,7 @@ from auditor.case.expert import expert_from, load_profile, questions_from
 from auditor.case.ledger_check import scan_ledger
 from auditor.case.repair import repair_torn_tail
 from auditor.case.seal import Verification, seal_case, verify_case
-from auditor.cli_options import case_argument, case_option, json_option
+from auditor.cli_options import case_argument, case_option, controller_options, declared_controller, json_option
 from auditor.errors import CheckFailed, InputError
 from auditor.importers.commands import plant_command
 from auditor.output import emit
@@ -36,10 +36,7 @@ def case_group() -> None:
 @click.option("--expert-profile", type=click.Path(path_type=Path, dir_okay=False),
               help="JSON file {name, qualifications, independence} instead of the three options above.")
 @click.option("--question", "questions", multiple=True, help="A question posed to the expert (repeatable).")
-@click.option("--controller", help="The app's controller (the exporter; its recipients are never third parties).")
-@click.option("--controller-source", help="Where the controller is stated (store listing, privacy policy, date).")
-@click.option("--controller-domain", "controller_domains", multiple=True,
-              help="A domain the controller declares as its own (repeatable).")
+@controller_options()
 @json_option()
 def case_new(directory: Path, operator: str | None, persona: str | None, scenario: str | None, expert: str | None,
              qualifications: str, independence: str, expert_profile: Path | None, questions: tuple[str, ...],
@@ -52,10 +49,7 @@ def case_new(directory: Path, operator: str | None, persona: str | None, scenari
         expert_from("--expert", expert, qualifications, independence) if expert else None)
     if who is None and (qualifications or independence):
         raise InputError("--expert", "qualifications and independence need the expert's name")
-    if (controller_source or controller_domains) and not controller:
-        raise click.UsageError("--controller-source and --controller-domain need --controller")
-    declared = {"name": controller, "source": controller_source or "not stated",
-                "domains": sorted({d.lower().rstrip(".") for d in controller_domains})} if controller else None
+    declared = declared_controller(controller, controller_source, controller_domains)
     case = Case.create(directory, operator=operator, persona=persona, scenario=scenario,
                        expert=who.as_dict() if who else None, questions=questions_from(questions),
                        controller=declared)

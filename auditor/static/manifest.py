@@ -52,10 +52,12 @@ class Certificate:
     sha256: str
     subject: str
     issuer: str
+    organisation: str | None = None     # the subject's O= (the signer's own statement, never verified)
     schemes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {"sha256": self.sha256, "subject": self.subject, "issuer": self.issuer, "schemes": self.schemes}
+        return {"sha256": self.sha256, "subject": self.subject, "issuer": self.issuer,
+                "organisation": self.organisation, "schemes": self.schemes}
 
 
 def _int(value: str | None) -> int | None:
@@ -131,8 +133,12 @@ def parse_manifest(apk: ApkFile) -> Manifest:
                     _class_name(package, app_name) if app_name else None)
 
 
-def _describe(cert: x509.Certificate) -> tuple[str, str]:
-    return cert.subject.human_friendly, cert.issuer.human_friendly
+def _describe(cert: x509.Certificate) -> tuple[str, str, str | None]:
+    organisation = cert.subject.native.get("organization_name")
+    if isinstance(organisation, list):          # several O= attributes: kept in their order
+        organisation = ", ".join(str(o) for o in organisation)
+    text = str(organisation)[:300] if organisation else ""
+    return cert.subject.human_friendly, cert.issuer.human_friendly, text or None
 
 
 def _v1_certificates(apk: ApkFile) -> list[bytes]:
@@ -165,10 +171,10 @@ def signing_certificates(apk: ApkFile) -> list[Certificate]:
             digest = hashlib.sha256(der).hexdigest()
             if digest not in found:
                 try:
-                    subject, issuer = _describe(x509.Certificate.load(der))
+                    subject, issuer, organisation = _describe(x509.Certificate.load(der))
                 except ValueError:
-                    subject = issuer = "(unparseable certificate)"
-                found[digest] = Certificate(digest, subject, issuer)
+                    subject, issuer, organisation = "(unparseable certificate)", "(unparseable certificate)", None
+                found[digest] = Certificate(digest, subject, issuer, organisation)
             if scheme not in found[digest].schemes:
                 found[digest].schemes.append(scheme)
     return list(found.values())

@@ -11,12 +11,15 @@ import pytest
 
 from auditor.analyze.destinations import Destinations, normalise_ip
 from auditor.analyze.dpf import load_participants
-from auditor.analyze.recipients import Controller, Recipients
+from auditor.analyze.recipients import Controller, Recipients, Signer
 from auditor.analyze.run import analyze
 from auditor.analyze.signatures import Signatures
 from auditor.case.bundle import Case
+from auditor.case.ledger_check import read_records
 from auditor.contract.vocabulary import Certification, ConsentTiming, RecipientRole
 from auditor.errors import InputError
+from auditor.reference.assets import reference_apk
+from auditor.static.store import store_apk_scan
 from auditor.world import World
 from tests.analysis.builders import add_flow
 from tests.analysis.conftest import load
@@ -94,6 +97,39 @@ def test_the_first_party_is_never_a_third_party(tmp_path: Path) -> None:
     assert load(root, "verdicts") == []
     summary = load(root, "findings", document=True)["summary"]
     assert (summary["exchanges"], summary["recipients"], summary["third_parties"]) == (1, 0, 0)
+
+
+def test_the_signing_identity_corroborates_the_first_party_and_never_decides(tmp_path: Path) -> None:
+    """The reference APK scanned into the case: its certificate names "auditor tests", not the declared
+    controller — recorded as a step of the first party, which the declared controller decides."""
+    case = Case.create(tmp_path / "case", operator="test", controller={
+        "name": "Example Reference B.V.", "source": "Play Store listing, 2026-12-01",
+        "domains": ["example-reference.eu"]})
+    store_apk_scan(case, reference_apk())
+    case.set_section("device", {"attestation": {"advertising_id": AAID}})
+    with case.ledger(fsync_interval=0) as ledger:
+        add_flow(case, ledger, "https://api.example-reference.eu/v1/open", BODY, server_ip="127.0.0.10",
+                 start="2024-06-01T10:00:00.000000Z", headers=HEADERS)
+    analyze(case.root)
+    [sent] = [f for f in load(case.root, "findings") if f["type"] == "personal_data_transmitted"]
+    scan_seq = next(r["seq"] for r in read_records(case.ledger_path) if r["kind"] == "static.scan")
+    assert sent["recipient"]["role"] == "first_party"
+    assert sent["recipient"]["steps"][-1] == {
+        "step": "signing_identity", "value": "auditor tests",
+        "source": "APK signing certificate 3fdddc854846dfafd25c6a704d4919d820eef936bf710cfd83bcd393edb2c222 "
+                  f"(static scan, ledger seq {scan_seq}): does not name the declared controller; corroboration only"}
+    # a certificate naming the controller says so; one naming Google (Play App Signing) makes no Google host
+    # the first party, with or without a declared controller
+    controller = Controller("Example Reference B.V.", "test")
+    own = Signer("ab" * 32, "example reference b.v.", 4)
+    assert own.step(controller).source.endswith(": names the declared controller; corroboration only")
+    google = (Signer("cd" * 32, "Google Inc.", 4),)
+    for declared in (controller, None):
+        recipients = Recipients(World(), declared, signers=google)
+        assert recipients.lookup("www.googleapis.com", date(2024, 6, 1)).role == RecipientRole.OTHER_RECIPIENT
+    assert Signer.from_scans([{"seq": 9, "scan": {"certificates": [
+        {"sha256": "ef" * 32, "organisation": None}, {"sha256": "01" * 32, "organisation": 7}, "junk",
+        {"sha256": "23" * 32}]}}]) == (Signer("01" * 32, None, 9), Signer("ef" * 32, None, 9))
 
 
 def test_a_controller_without_a_name_is_refused() -> None:

@@ -135,7 +135,9 @@ def test_cli_runs_every_room_and_ends_early_without_frida_server(adb_env, script
     before = fake.snapshot()
     case_dir = tmp_path / "case"
     result = CliRunner().invoke(cli, ["audit", "--serial", fake.serial, "--package", PACKAGE, "--case", str(case_dir),
-                                      "--duration", "1", "--confdir", str(tmp_path / "mitmproxy"), "--json"])
+                                      "--duration", "1", "--confdir", str(tmp_path / "mitmproxy"), "--json",
+                                      "--controller", "Example B.V.", "--controller-source", "store listing",
+                                      "--controller-domain", "Example.COM."])
     assert result.exit_code == 1, result.output
     reason = (f"error: no frida-server on the device; pass --frida-server FILE (the build for frida "
               f"{frida.__version__} and the device's ABI)")
@@ -144,6 +146,8 @@ def test_cli_runs_every_room_and_ends_early_without_frida_server(adb_env, script
     assert fake.snapshot() == before
     case = Case.open(case_dir)
     assert case.sealed and case.info["ended"]["reason"] == reason and case.info["ended"]["parts_not_run"] == []
+    # the controller as `case new --controller` records it
+    assert case.info["controller"] == {"name": "Example B.V.", "source": "store listing", "domains": ["example.com"]}
     case_kinds = kinds(case_dir)
     assert case_kinds.count("device.apk") == 2 and case_kinds.count("static.apk") == 2
     assert "static.scan_failed" in case_kinds and "static.scan" not in case_kinds
@@ -257,6 +261,13 @@ def test_second_ctrl_c_during_restore_is_deferred(adb_env, scripted, tmp_path):
     assert "SIGINT received: still restoring the device, please wait" in err
     assert json.loads(out)["reason"] == "interrupted: Ctrl-C"
     assert fake.snapshot() == before
+
+
+def test_controller_details_need_the_controller(tmp_path):
+    result = CliRunner().invoke(cli, ["audit", "--serial", "x", "--package", PACKAGE, "--case", str(tmp_path / "c"),
+                                      "--controller-domain", "example.com"])
+    assert result.exit_code == 2 and "--controller-source and --controller-domain need --controller" in result.output
+    assert not (tmp_path / "c").exists()
 
 
 def test_an_audit_over_adb_needs_a_serial(tmp_path):

@@ -40,6 +40,12 @@ final class Backend {
             int status = connection.getResponseCode();
             InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream();
             if (in != null) {
+                // read to the end, so the connection goes back to the keep-alive pool now, not after a cleaner
+                // thread has drained it (the next request to the host then reuses it, as a real HTTP stack does)
+                byte[] drain = new byte[4096];
+                while (in.read(drain) != -1) {
+                    continue;
+                }
                 in.close();
             }
             Log.i(TAG, method + " " + url + " -> " + status);
