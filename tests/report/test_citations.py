@@ -3,11 +3,13 @@ and every citation of the shipped ruleset renders in both without a placeholder 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from auditor.contract.verdicts import Citation, CitationKind
+from auditor.datasets.registry import verified_path
 from auditor.report import assets
 from auditor.report.citations import cite
 from auditor.report.display import Display
@@ -85,3 +87,21 @@ def test_an_unknown_code_is_printed_as_recorded() -> None:
     c = Citation(kind=CitationKind.ARTICLE, instrument="Wet op de geneeskundige behandelingsovereenkomst",
                  article="7:457", paragraph="1")
     assert _cite(c, "nl") == "art. 7:457 lid 1 Wet op de geneeskundige behandelingsovereenkomst"
+
+
+def test_every_instrument_of_the_law_table_says_how_it_was_checked() -> None:
+    """The dated law table (dataset eu-transfers) names a source and a verification status for every adequacy
+    decision and invalidation; those re-read against the published text on 2026-12-02 carry that date."""
+    table = json.loads(verified_path("eu-transfers").read_text(encoding="utf-8"))
+    entries = table["adequacy"] + table["invalidations"]
+    assert all(e["source"] and e["verification"] for e in entries)
+    checked = sorted((e["instrument"], e["checked"]) for e in entries if "checked" in e)
+    assert checked == [(name, "2026-12-02") for name in (
+        "Commission Decision 2000/520/EC", "Commission Decision 2000/520/EC", "Commission Decision 2004/411/EC",
+        "Commission Decision 2008/393/EC", "Commission Decision 2010/146/EU",
+        "Commission Implementing Decision (EU) 2016/1250", "Commission Implementing Decision (EU) 2016/1250",
+        "Commission Implementing Decision (EU) 2021/1772", "Commission Implementing Decision (EU) 2023/1795",
+        "Commission Implementing Decision 2012/484/EU")]
+    # the Privacy Shield's invalidation rests on the judgment's own operative part, not a law firm's page
+    shield = next(e for e in table["invalidations"] if e["name"] == "EU-US Privacy Shield")
+    assert shield["source"].startswith("EUR-Lex text of CJEU C-311/18") and shield["invalidated"] == "2020-07-16"
