@@ -49,7 +49,9 @@ class Citation(Record):
     text: str | None = None            # the gist, in English and (text_nl) Dutch
     text_nl: str | None = None
     verified: bool = False             # checked against the primary text
-    verified_against: str | None = None
+    verified_against: str | None = None     # the text (title, OJ reference or URL) it was checked against
+    checked: str | None = None         # ISO date of that check (required when verified)
+    note: str | None = None            # what was, or could not be, found (an unverified citation says what)
 
 
 class RulesetIdentity(Record):

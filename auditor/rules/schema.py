@@ -42,7 +42,7 @@ RULE_KEYS = {"id", "version", "title", "reasoning", "source", "citations", "cond
              "evidence_required"}
 RULE_REQUIRED = RULE_KEYS
 # A citation is typed data (auditor/contract/verdicts.py Citation): each kind has its keys, the required first.
-CITATION_COMMON = {"kind", "text", "verified", "verified_against"}
+CITATION_COMMON = {"kind", "text", "verified", "verified_against", "checked", "note"}
 CITATION_KEYS = {
     CitationKind.ARTICLE: ({"instrument", "article"}, {"paragraph", "point"}),
     CitationKind.RECITAL: ({"instrument", "recital"}, set()),
@@ -234,6 +234,10 @@ def _citation(check: _Check, value: object, where: str) -> Citation:
         raise check.fail(f"{where}.verified", "must be true or false (checked against the primary text?)")
     if entry["verified"] and "verified_against" not in entry:
         raise check.fail(f"{where}.verified_against", "a verified citation names the text it was checked against")
+    if entry["verified"] and "checked" not in entry:
+        raise check.fail(f"{where}.checked", "a verified citation gives the date it was checked (YYYY-MM-DD)")
+    if not entry["verified"] and "note" not in entry:
+        raise check.fail(f"{where}.note", "a citation not verified says what could not be found")
     fields: dict[str, Any] = {"kind": kind, "verified": entry["verified"]}
     for key in sorted(set(entry) - {"kind", "verified"}):
         if key in ("title", "text") and isinstance(entry[key], dict):
@@ -244,8 +248,9 @@ def _citation(check: _Check, value: object, where: str) -> Citation:
     for key, allowed in (("instrument", INSTRUMENTS), ("court", COURTS), ("body", BODIES), ("document", DOCUMENTS)):
         if key in fields and fields[key] not in allowed:
             raise check.fail(f"{where}.{key}", f"{fields[key][:40]!r} is not one of {', '.join(allowed)}")
-    if "date" in fields and not ISO_DATE.match(fields["date"]):
-        raise check.fail(f"{where}.date", "must be an ISO date (YYYY-MM-DD)")
+    for key in ("date", "checked"):
+        if key in fields and not ISO_DATE.match(fields[key]):
+            raise check.fail(f"{where}.{key}", "must be an ISO date (YYYY-MM-DD)")
     if "ecli" in fields and not ECLI.match(fields["ecli"]):
         raise check.fail(f"{where}.ecli", f"{fields['ecli'][:60]!r} is not an ECLI")
     return Citation(**fields)

@@ -125,9 +125,10 @@ def test_categories_types_and_bounds(adversarial):
     assert {f["confidence"] for f in findings if f["type"] == "personal_data_transmitted"} == {"high"}
     assert all(f["destination"]["ip"] is None for f in findings)
     verdicts = {v["rule_id"] for v in load(adversarial, "verdicts")}
-    # identifiers reach recipients other than the first party with no consent mark in the case
+    # identifiers reach recipients other than the first party with no consent mark in the case; the planted
+    # location truncated to 3 decimals is an approximate location
     assert verdicts == {"clipboard-content-transmitted", "precise-location", "personal-data-in-cleartext",
-                        "identifiers-before-consent"}
+                        "identifiers-before-consent", "approximate-location"}
 
 
 def test_bomb_is_capped_and_noted(adversarial):

@@ -117,12 +117,16 @@ def test_advertising_id_evidence_points_into_the_message(analysed_har):
 def test_verdicts_and_inputs(analysed_har):
     verdicts = load(analysed_har, "verdicts")
     assert [(v["rule_id"], v["severity"], len(v["findings"])) for v in verdicts] == [
-        # identifiers: advertising and device IDs to Meta, Branch and Bugsnag (6); transfers: one per exchange
-        # to a US company before the DPF, Branch and the two Bugsnag hosts (3)
-        ("identifiers-before-consent", "high", 6), ("third-country-transfer-without-adequacy", "high", 3)]
-    assert verdicts[0]["ruleset"]["name"] == "gdpr" and set(verdicts[0]["title"]) == {"en", "nl"}
-    assert {c["article"] for c in verdicts[0]["citations"] if c["kind"] == "article"} == {"6", "7", "5", "11.7a"}
-    assert [(c["number"], c["ecli"]) for c in verdicts[0]["citations"] if c["kind"] == "case"] == [
+        # device attributes to Branch, Bugsnag (two hosts) and Meta with no consent mark (4, lower severity);
+        # identifiers: advertising and device IDs to Meta, Branch and Bugsnag (6); online identifiers: Bugsnag's
+        # user and session IDs on both hosts, Branch's identity, session and the IP in its body (7);
+        # transfers: one per exchange to a US company before the DPF, Branch and the two Bugsnag hosts (3)
+        ("device-attributes-before-consent", "low", 4), ("identifiers-before-consent", "high", 6),
+        ("online-identifiers-to-other-party", "medium", 7), ("third-country-transfer-without-adequacy", "high", 3)]
+    identifiers = verdicts[1]
+    assert identifiers["ruleset"]["name"] == "gdpr" and set(identifiers["title"]) == {"en", "nl"}
+    assert {c["article"] for c in identifiers["citations"] if c["kind"] == "article"} == {"6", "7", "5", "11.7a"}
+    assert [(c["number"], c["ecli"]) for c in identifiers["citations"] if c["kind"] == "case"] == [
         ("C-673/17", "ECLI:EU:C:2019:801")]      # case law as a typed citation, not an "article"
     inputs = json.loads((analysed_har / "analysis" / "inputs.json").read_text())
     assert [d["name"] for d in inputs["datasets"]] == [
@@ -170,7 +174,7 @@ def test_cli(analysed_har, tmp_path):
     result = CliRunner().invoke(cli, ["analyze", str(analysed_har), "--json"])
     assert result.exit_code == 0
     assert {k: v for k, v in json.loads(result.output).items() if k != "output"} == {
-        "flows": 16, "findings": 28, "verdicts": 2}
+        "flows": 16, "findings": 28, "verdicts": 4}
     missing = CliRunner().invoke(cli, ["analyze", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and missing.stderr == f"error: {tmp_path / 'nope'}: no such case directory\n"
     bad_world = tmp_path / "w.json"

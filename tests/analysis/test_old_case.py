@@ -39,8 +39,9 @@ def test_the_old_case_analyses_to_the_findings_it_had(old_case: Path, tmp_path: 
     result = analyze(old_case, world=default_world())
     # 68 findings when it was made; today +4 personal_data_transmitted (the recognition ruleset's device
     # attributes and ByteDance device IDs) and, per exchange, recipients contacted, destinations outside the
-    # EEA and one transfer each in place of one per data category (issue #14)
-    assert (result.findings, result.verdicts, result.flows) == (72, 11, 8)
+    # EEA and one transfer each in place of one per data category (issue #14); 13 verdicts since the ruleset's
+    # approximate-location and device-attributes-before-consent rules (issue #13's categories)
+    assert (result.findings, result.verdicts, result.flows) == (72, 13, 8)
     for name in ("findings", "verdicts", "observed", "inputs"):
         assert schema_errors(old_case / "analysis" / f"{name}.json", name) == [], name
     findings = json.loads((old_case / "analysis" / "findings.json").read_text())["findings"]
@@ -71,7 +72,7 @@ def test_the_old_case_reports(old_case: Path, tmp_path: Path) -> None:
     key, _ = keys.load_or_create(tmp_path / "report-key")
     report = write_report(old_case, ("html", "json"), "en", False, tmp_path / "report", key)
     data = json.loads((report.directory / "report.json").read_text())
-    assert data["summary"]["findings"] == 72 and len(data["verdicts"]) == 11
+    assert data["summary"]["findings"] == 72 and len(data["verdicts"]) == 13
     assert data["seal"]["sealed"] is True and data["analysis"]["matches_seal"] is True
     assert len(data["annex"]["hook_events"]) == 33
     # the old capture has no request events: its flows name the code that opened their connection, as such

@@ -243,8 +243,9 @@ def test_verdicts(reference_case):
             ("personal_data_transmitted", "cfg.kumo-analytics.jp"),
             ("personal_data_transmitted", "log.byteoversea.com"),
             ("personal_data_transmitted", "log.snssdk.com"), ("personal_data_transmitted", "mon.snssdk.com")]),
-        # the pixel's two-decimal location is approximate: not this verdict (issue #13)
+        # the pixel's two-decimal location is approximate: not this verdict (issue #13), but its own
         "precise-location": ("high", [("location_access", "Pangle"), ("personal_data_transmitted", "mon.snssdk.com")]),
+        "approximate-location": ("medium", [("personal_data_transmitted", "t.brightpixel-ads.com")]),
         "third-country-transfer-without-adequacy": ("high", [
             ("third_country_transfer", "log.byteoversea.com"), ("third_country_transfer", "log.snssdk.com"),
             ("third_country_transfer", "mon.snssdk.com")]),

@@ -9,8 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli as main_cli
+from auditor.contract.findings import EvidenceSet, Finding, Recipient
+from auditor.contract.vocabulary import Confidence, ConsentTiming, DataCategory, FindingType, RecipientRole
 from auditor.errors import InputError
-from auditor.rules.evaluate import matches
+from auditor.rules.evaluate import evaluate, matches
 from auditor.rules.schema import default_rules_dir, load_ruleset, load_rulesets
 
 SHIPPED = default_rules_dir() / "gdpr.yaml"
@@ -26,7 +28,7 @@ def cli(*args: str):
 
 def test_shipped_ruleset_and_repo_copy():
     rulesets = load_rulesets(REPO / "rulesets")
-    assert [(r.name, len(r.rules)) for r in rulesets] == [("gdpr", 12)]
+    assert [(r.name, len(r.rules)) for r in rulesets] == [("gdpr", 16)]
     assert rulesets[0].sha256 == load_ruleset(SHIPPED).sha256
     ids = [rule.id for rule in rulesets[0].rules]
     assert ids == ["clipboard-read-without-user-action", "clipboard-content-transmitted", "precise-location",
@@ -34,9 +36,10 @@ def test_shipped_ruleset_and_repo_copy():
                    "identifiers-before-consent",
                    "child-profiling-or-advertising", "third-country-transfer-without-adequacy",
                    "third-country-transfer-undetermined", "personal-data-in-cleartext",
-                   "tracker-sdk-embedded-and-active"]
+                   "tracker-sdk-embedded-and-active", "online-identifiers-to-other-party",
+                   "device-attributes-before-consent", "approximate-location", "other-coordinates-transmitted"]
     result = cli("rules", "list", "--json")
-    assert result.returncode == 0 and len(json.loads(result.stdout)) == 12
+    assert result.returncode == 0 and len(json.loads(result.stdout)) == 16
 
 
 def hostile(tmp_path: Path, text: str) -> Path:
@@ -66,9 +69,16 @@ SHIPPED_TEXT = SHIPPED.read_text(encoding="utf-8")
      "rule identifiers-before-consent.citations[4]: missing key(s) date"),
     (SHIPPED_TEXT.replace("{kind: case, court: cjeu", "{kind: judgment, court: cjeu"),
      "rule identifiers-before-consent.citations[4].kind: must be one of article, recital, case, guideline, decision"),
-    (SHIPPED_TEXT.replace('"versleuteling van persoonsgegevens"}, verified: false',
-                          '"versleuteling van persoonsgegevens"}, verified: true'),
-     "rule personal-data-in-cleartext.citations[0].verified_against: a verified citation names the text"),
+    (SHIPPED_TEXT.replace('verified: false, note: "the UAVG', 'verified: true, note: "the UAVG'),
+     "rule child-profiling-or-advertising.citations[2].verified_against: a verified citation names the text"),
+    (SHIPPED_TEXT.replace(', checked: "2026-12-02"', "", 1),
+     "rule clipboard-read-without-user-action.citations[2].checked: a verified citation gives the date it was"),
+    (SHIPPED_TEXT.replace(', checked: "2026-12-02"', ', checked: "2 December 2026"', 1),
+     "rule clipboard-read-without-user-action.citations[2].checked: must be an ISO date (YYYY-MM-DD)"),
+    (SHIPPED_TEXT.replace('verified: false, note: "the UAVG', 'verified: false, text_nl: "the UAVG'),
+     "rule child-profiling-or-advertising.citations[2]: unknown key(s) 'text_nl'"),
+    (re.sub(r'verified: false, note: "[^"]*"', "verified: false", SHIPPED_TEXT, count=1),
+     "rule clipboard-read-without-user-action.citations[0].note: a citation not verified says what could not be"),
     (SHIPPED_TEXT.replace("name: gdpr\n", "name: gdpr\nextra: 1\n"), "ruleset: unknown key(s) 'extra'"),
     (SHIPPED_TEXT.replace("{field: type, equals: biometric_capture}",
                           "{field: type, equals: \"__import__('os').system('id')\"}"), "looks like code"),
@@ -105,7 +115,7 @@ def test_check_accepts_a_copy(tmp_path):
     directory.mkdir()
     shutil.copy(SHIPPED, directory / "gdpr.yaml")
     result = cli("rules", "check", str(directory))
-    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.2.0, 12 rules")
+    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.3.0, 16 rules")
 
 
 @pytest.mark.parametrize("condition, expected", [
@@ -121,3 +131,53 @@ def test_check_accepts_a_copy(tmp_path):
 def test_condition_semantics(condition, expected):
     finding = {"type": "x", "destination": {"asn": 150}, "recipient": {"entity": None}}
     assert matches(condition, finding) is expected
+
+
+def _sent(number: int, category: str, role: str, timing: str) -> Finding:
+    """A personal_data_transmitted finding as analysis writes it, reduced to what the rules read."""
+    return Finding(id=f"F-{number:020x}", type=FindingType.PERSONAL_DATA_TRANSMITTED,
+                   data_category=DataCategory(category),
+                   recipient=Recipient(host="sdk.example", role=RecipientRole(role)),
+                   consent_timing=ConsentTiming(timing),
+                   confidence=Confidence.HIGH, evidence=EvidenceSet(occurrences=1, shown=()))
+
+
+@pytest.mark.parametrize("category, role, timing, expected", [
+    # issue #13's categories: online identifiers, whatever the timing, to anyone but the publisher
+    ("user_id", "other_recipient", "after", {"online-identifiers-to-other-party": "medium"}),
+    ("session_id", "processor", "before", {"online-identifiers-to-other-party": "medium"}),
+    ("ip_address", "third_party", "no_mark", {"online-identifiers-to-other-party": "medium"}),
+    ("user_id", "first_party", "before", {}),
+    # device attributes: access to terminal equipment before consent, lower severity; alone they engage no
+    # identifier rule (the decoy)
+    ("device_attribute", "other_recipient", "before", {"device-attributes-before-consent": "low"}),
+    ("device_attribute", "joint_controller", "no_mark", {"device-attributes-before-consent": "low"}),
+    ("device_attribute", "other_recipient", "after", {}),
+    ("device_attribute", "other_recipient", "at_consent", {}),
+    ("device_attribute", "first_party", "before", {}),
+    # approximate location apart from precise location; coordinates that are not the device's apart from both
+    ("approximate_location", "first_party", "after", {"approximate-location": "medium"}),
+    ("location", "other_recipient", "after", {"precise-location": "high"}),
+    ("other_location", "other_recipient", "before", {"other-coordinates-transmitted": "info"}),
+    ("advertising_id", "other_recipient", "before", {"identifiers-before-consent": "high"}),
+])
+def test_new_data_categories_engage_their_rules(category, role, timing, expected):
+    verdicts = evaluate(load_rulesets(REPO / "rulesets"), [_sent(1, category, role, timing)], {"child_persona": False})
+    assert {v.rule_id: v.severity.value for v in verdicts} == expected
+    assert all(v.findings == (f"F-{1:020x}",) for v in verdicts)
+
+
+def test_each_new_rule_lists_only_its_own_findings():
+    findings = [_sent(1, "device_attribute", "other_recipient", "before"),
+                _sent(2, "user_id", "other_recipient", "before"),
+                _sent(3, "approximate_location", "other_recipient", "before"),
+                _sent(4, "device_attribute", "other_recipient", "after"),
+                _sent(5, "session_id", "first_party", "before")]
+    verdicts = evaluate(load_rulesets(REPO / "rulesets"), findings, {"child_persona": False})
+    assert [(v.rule_id, v.findings) for v in verdicts] == [
+        ("approximate-location", (f"F-{3:020x}",)),
+        ("device-attributes-before-consent", (f"F-{1:020x}",)),
+        ("online-identifiers-to-other-party", (f"F-{2:020x}",))]
+    cited = {v.rule_id: [(c.kind.value, c.instrument or c.number, c.verified) for c in v.citations] for v in verdicts}
+    assert cited["online-identifiers-to-other-party"][:2] == [("article", "gdpr", True), ("recital", "gdpr", True)]
+    assert ("guideline", "9/2014", False) in cited["device-attributes-before-consent"]

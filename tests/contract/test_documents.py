@@ -56,7 +56,8 @@ def test_an_imported_hars_analysis_validates_against_the_published_schemas(impor
     verdicts = read_document(Verdicts, imported_har / "analysis" / "verdicts.json").verdicts
     assert len(findings) == 28          # tests/analysis/test_har.py lists them
     assert sorted((v.rule_id, len(v.findings)) for v in verdicts) == [
-        ("identifiers-before-consent", 6), ("third-country-transfer-without-adequacy", 3)]
+        ("device-attributes-before-consent", 4), ("identifiers-before-consent", 6),
+        ("online-identifiers-to-other-party", 7), ("third-country-transfer-without-adequacy", 3)]
     assert all(set(v.findings) <= {f.id for f in findings} for v in verdicts)
 
 

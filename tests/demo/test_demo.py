@@ -88,10 +88,10 @@ TRANSMITTED = [
     ("device_attribute", SENTRY, "api.example-reference.eu", True),
 ]
 LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
-EXPECTED_RULES = ["biometric-data-transmitted", "biometric-on-device-authentication",
+EXPECTED_RULES = ["approximate-location", "biometric-data-transmitted", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
-                  "clipboard-content-transmitted", "clipboard-read-without-user-action", "face-data-processed-by-app",
-                  "identifiers-before-consent",
+                  "clipboard-content-transmitted", "clipboard-read-without-user-action",
+                  "device-attributes-before-consent", "face-data-processed-by-app", "identifiers-before-consent",
                   "precise-location", "third-country-transfer-undetermined", "third-country-transfer-without-adequacy",
                   "tracker-sdk-embedded-and-active"]
 

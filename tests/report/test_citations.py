@@ -3,11 +3,13 @@ and every citation of the shipped ruleset renders in both without a placeholder 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from auditor.contract.verdicts import Citation, CitationKind
+from auditor.datasets.registry import verified_path
 from auditor.report import assets
 from auditor.report.citations import cite
 from auditor.report.display import Display
@@ -26,9 +28,9 @@ CASES = [
      "CJEU, Case C-673/17, Planet49, 1 October 2019, ECLI:EU:C:2019:801",
      "HvJ EU 1 oktober 2019, C-673/17, ECLI:EU:C:2019:801 (Planet49)"),
     (Citation(kind=CitationKind.CASE, court="cjeu", number="C-311/18", name="Schrems II", date="2020-07-16",
-              ecli="ECLI:EU:C:2020:559", paras="105, 134-135"),
-     "CJEU, Case C-311/18, Schrems II, 16 July 2020, ECLI:EU:C:2020:559, paras 105, 134–135",
-     "HvJ EU 16 juli 2020, C-311/18, ECLI:EU:C:2020:559 (Schrems II), r.o. 105, 134–135"),
+              ecli="ECLI:EU:C:2020:559", paras="104-105, 133-135"),
+     "CJEU, Case C-311/18, Schrems II, 16 July 2020, ECLI:EU:C:2020:559, paras 104–105, 133–135",
+     "HvJ EU 16 juli 2020, C-311/18, ECLI:EU:C:2020:559 (Schrems II), r.o. 104–105, 133–135"),
     (Citation(kind=CitationKind.GUIDELINE, body="wp29", document="opinion", number="13/2011",
               title="Opinion 13/2011 on Geolocation services on smart mobile devices (WP 185)", date="2011-05-16"),
      "Article 29 Working Party, Opinion 13/2011 on Geolocation services on smart mobile devices (WP 185), "
@@ -55,7 +57,7 @@ def test_citation_style_per_language(citation: Citation, english: str, dutch: st
 def test_every_shipped_citation_renders_in_both_languages() -> None:
     citations = [c for ruleset in load_rulesets(default_rules_dir()) for rule in ruleset.rules
                  for c in rule.citations]
-    assert len(citations) == 40
+    assert len(citations) == 56
     assert {c.kind for c in citations} == set(CitationKind)
     for lang, instrument_names in (("en", ("GDPR", "ePrivacy Directive (2002/58/EC)", "Telecommunicatiewet (NL)",
                                            "UAVG (Dutch GDPR Implementation Act)")),
@@ -68,10 +70,16 @@ def test_every_shipped_citation_renders_in_both_languages() -> None:
     # the case law is cited by number, name, date and ECLI, never as an "article"
     cases = {c.number: c for c in citations if c.kind is CitationKind.CASE}
     assert sorted(cases) == ["C-311/18", "C-673/17"]
-    assert cases["C-311/18"].paras == "105, 134-135" and cases["C-673/17"].ecli == "ECLI:EU:C:2019:801"
-    # each says whether it was checked against its primary text, and a checked one says against what
-    assert all(c.verified_against for c in citations if c.verified)
-    assert sum(c.verified for c in citations) >= 5
+    # the paragraphs as the official text numbers them (EUR-Lex, CELEX 62018CJ0311): the third country's law
+    # at 104-105, supplementary measures at 133, the exporter's check at 134, suspension at 135
+    assert cases["C-311/18"].paras == "104-105, 133-135" and cases["C-673/17"].ecli == "ECLI:EU:C:2019:801"
+    # each says whether it was checked against its primary text: a checked one says against what and when, an
+    # unchecked one what could not be found (docs/citations.md lists them)
+    assert all(c.verified_against and c.checked for c in citations if c.verified)
+    assert all(c.note and not c.verified_against for c in citations if not c.verified)
+    assert sum(c.verified for c in citations) == 40
+    assert sorted({c.instrument or c.number or c.kind.value for c in citations if not c.verified}) == [
+        "2/2023", "3/2019", "9/2014", "decision", "eprivacy", "tw", "uavg"]
 
 
 def test_an_unknown_code_is_printed_as_recorded() -> None:
@@ -79,3 +87,21 @@ def test_an_unknown_code_is_printed_as_recorded() -> None:
     c = Citation(kind=CitationKind.ARTICLE, instrument="Wet op de geneeskundige behandelingsovereenkomst",
                  article="7:457", paragraph="1")
     assert _cite(c, "nl") == "art. 7:457 lid 1 Wet op de geneeskundige behandelingsovereenkomst"
+
+
+def test_every_instrument_of_the_law_table_says_how_it_was_checked() -> None:
+    """The dated law table (dataset eu-transfers) names a source and a verification status for every adequacy
+    decision and invalidation; those re-read against the published text on 2026-12-02 carry that date."""
+    table = json.loads(verified_path("eu-transfers").read_text(encoding="utf-8"))
+    entries = table["adequacy"] + table["invalidations"]
+    assert all(e["source"] and e["verification"] for e in entries)
+    checked = sorted((e["instrument"], e["checked"]) for e in entries if "checked" in e)
+    assert checked == [(name, "2026-12-02") for name in (
+        "Commission Decision 2000/520/EC", "Commission Decision 2000/520/EC", "Commission Decision 2004/411/EC",
+        "Commission Decision 2008/393/EC", "Commission Decision 2010/146/EU",
+        "Commission Implementing Decision (EU) 2016/1250", "Commission Implementing Decision (EU) 2016/1250",
+        "Commission Implementing Decision (EU) 2021/1772", "Commission Implementing Decision (EU) 2023/1795",
+        "Commission Implementing Decision 2012/484/EU")]
+    # the Privacy Shield's invalidation rests on the judgment's own operative part, not a law firm's page
+    shield = next(e for e in table["invalidations"] if e["name"] == "EU-US Privacy Shield")
+    assert shield["source"].startswith("EUR-Lex text of CJEU C-311/18") and shield["invalidated"] == "2020-07-16"
