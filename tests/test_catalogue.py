@@ -31,9 +31,10 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
         "accounts": ("identifier_access", "device_identifier"),
         "installed_apps": ("identifier_access", "device_identifier"),
         "microphone": ("biometric_capture", "biometric"), "camera": (None, None), "socket": (None, None),
-        "request": (None, None)}
+        "request": (None, None), "http_call": (None, None)}
     without = {c.id: (c.plumbing, sorted(c.used_by)) for c in PRIVACY_APIS.categories if c.finding_type is None}
-    assert without == {"socket": (True, [HOOK]), "request": (True, [HOOK]), "camera": (False, [STATIC])}
+    assert without == {"socket": (True, [HOOK]), "request": (True, [HOOK]), "http_call": (True, [HOOK]),
+                       "camera": (False, [STATIC])}
     assert all(c.note for c in PRIVACY_APIS.categories if c.finding_type is None)
     assert HOOK_TYPES == {c: t for c, (t, _d) in made.items() if t is not None}
     assert HOOK_DATA == {"clipboard_read": "clipboard", "location_access": "location",
@@ -51,7 +52,7 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
 def test_consumers_use_exactly_the_catalogues_categories() -> None:
     assert PRIVACY_APIS.categories_used_by(HOOK) == {"clipboard", "location", "biometric_capture", "biometric_auth",
                                                      "identifier", "accounts", "installed_apps", "microphone",
-                                                     "socket", "request"}
+                                                     "socket", "request", "http_call"}
     assert PRIVACY_APIS.categories_used_by(STATIC) == {"clipboard", "location", "biometric_capture",
                                                        "biometric_auth", "identifier", "accounts",
                                                        "installed_apps", "microphone", "camera"}
@@ -94,8 +95,11 @@ def test_the_agent_hooks_exactly_the_catalogues_hook_entries() -> None:
             spec["overload"] = list(api.overload)
         if api.runtime is not None:
             spec["runtime"] = api.runtime
+        if api.request_of is not None:
+            spec["requestOf"] = {"from": api.request_of.source, "url": list(api.request_of.url),
+                                 "method": list(api.request_of.method)}
         expected.append(spec)
-    assert len(expected) == 47
+    assert len(expected) == 50
     assert _bundled_catalogue() == expected
 
 
@@ -122,14 +126,15 @@ def _category(data: dict[str, Any], category_id: str) -> dict[str, Any]:
     return next(c for c in data["categories"] if c["id"] == category_id)
 
 
+SEND_ASYNC = "apis[62] (jdk.internal.net.http.HttpClientImpl.sendAsync)"
 BAD = [
     (lambda d: d.update(extra=1), "top level: unknown key(s) 'extra'"),
     (lambda d: _category(d, "clipboard").update(colour="red"), "categories[0]: unknown key(s) 'colour'"),
     (lambda d: _api(d, "getImei").update(hooked=True),
      "apis[44]: unknown key(s) 'hooked'"),
     (lambda d: d["apis"].append(dict(_api(d, "getImei"))),
-     "apis[67] (android.telephony.TelephonyManager.getImei): duplicate entry"),
-    (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[11] (camera): duplicate category"),
+     "apis[70] (android.telephony.TelephonyManager.getImei): duplicate entry"),
+    (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[12] (camera): duplicate category"),
     (lambda d: _api(d, "getImei").update(runtime="ios"),
      "apis[44] (android.telephony.TelephonyManager.getImei): runtime must be one of android, jvm"),
     (lambda d: _api(d, "getImei").update(category="contacts"),
@@ -159,6 +164,12 @@ BAD = [
     (lambda d: _api(d, "set")["arg_match"].update(index=-1),
      "apis[32] (android.hardware.camera2.CaptureRequest$Builder.set): arg_match.index must be an argument position "
      "(0 or more)"),
+    (lambda d: _api(d, "sendAsync").pop("request_of"),
+     f"{SEND_ASYNC}: request_of is needed by, and only by, category http_call"),
+    (lambda d: _api(d, "sendAsync")["request_of"].update(url=[]),
+     f"{SEND_ASYNC}: request_of.url must be a non-empty list of method names"),
+    (lambda d: _api(d, "sendAsync")["request_of"].update(**{"from": -1}),
+     f'{SEND_ASYNC}: request_of.from must be "this" or an argument position (0 or more)'),
 ]
 
 

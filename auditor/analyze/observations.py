@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -143,7 +144,8 @@ def read_context(case: Case) -> Context:
         if kind in FLOW_KINDS:
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
-            index.append((record["seq"], client.get("port"), parse_time(stamps.get("start")), _request_key(body)))
+            index.append((record["seq"], client.get("port"), parse_time(stamps.get("start")), _request_key(body),
+                          _url_key(body)))
         elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
         elif kind == Kind.HOOK_PLANTED:
@@ -161,10 +163,11 @@ def read_context(case: Case) -> Context:
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
                                               "args", "result", "local_port", "thread", "request_line"])
-    flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start", "request"])
+    flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start", "request", "url"])
     context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
     # the code that sent a request wins over the code that opened its (possibly pooled) connection
-    context.flow_actor = join_sockets(hook_frame, flow_frame) | join_requests(hook_frame, flow_frame)
+    context.flow_actor = join_sockets(hook_frame, flow_frame) | join_calls(hook_frame, flow_frame) | \
+        join_requests(hook_frame, flow_frame)
     context.method_records = method_records
     context.planted_returned = returned
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
@@ -228,6 +231,59 @@ def _line_key(line: str) -> str:
     if "://" in target:
         target = "/" + target.split("://", 1)[1].partition("/")[2]
     return f"{method} {target}"
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _absolute_key(method: str, url: str) -> str | None:
+    """"METHOD scheme://host:port/path?query" with the host lower-cased and the port always written, so a
+    client library's URL and the proxy's record of the request compare equal."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return f"{method.upper()} {parts.scheme.lower()}://{parts.hostname.lower()}:{port}{target}"
+
+
+def _url_key(body: dict[str, Any]) -> str | None:
+    request = body.get("request") if isinstance(body.get("request"), dict) else {}
+    method, scheme, host, port, path = (request.get(k) for k in ("method", "scheme", "host", "port", "path"))
+    if not all(isinstance(v, str) for v in (method, scheme, host, path)):
+        return None
+    authority = f"{host}:{port}" if isinstance(port, int) and not isinstance(port, bool) else host
+    return _absolute_key(method, f"{scheme}://{authority}{path}")
+
+
+def join_calls(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+    """Flow seq -> actor of the HTTP client call (category http_call: java.net.http, OkHttp) that made this
+    request (ActorBasis.STACK: the code that sent it). Such a request is written later, on the library's own
+    thread or multiplexed over HTTP/2, so no TLS write names its sender; the call is joined by method, absolute
+    URL and order: a flow takes the earliest call with its own method and URL not taken by an earlier flow."""
+    calls = hooks[(hooks["category"] == "http_call") & hooks["request_line"].notna()]
+    known = flows[flows["url"].notna()]
+    if calls.empty or known.empty:
+        return {}
+    pending: dict[str, list[Any]] = {}
+    for row in calls.sort_values(["seq"]).itertuples(index=False):
+        method, _, url = str(row.request_line).partition(" ")
+        key = _absolute_key(method, url)
+        if key is not None:
+            pending.setdefault(key, []).append(row)
+    result: dict[int, Actor] = {}
+    ordered = known.assign(order=pd.to_datetime(known["start"], utc=True)).sort_values(["order", "seq"])
+    for flow in ordered.itertuples(index=False):
+        queue = pending.get(flow.url) or []
+        if queue:
+            row = queue.pop(0)
+            if isinstance(row.actor, Actor):
+                result[int(flow.seq)] = row.actor.model_copy(update={"basis": ActorBasis.STACK,
+                                                                    "hook_seq": int(row.seq)})
+    return result
 
 
 def join_requests(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:

@@ -43,6 +43,15 @@ class ArgMatch:
 
 
 @dataclass(frozen=True)
+class RequestOf:
+    """Where an HTTP client call's request is (the receiver `this` or an argument position) and the zero-argument
+    methods, called in turn, that give its absolute URL and its method."""
+    source: str | int
+    url: tuple[str, ...]
+    method: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Api:
     class_name: str                 # dotted, as Java names it
     method: str                     # <init> for a constructor
@@ -52,6 +61,7 @@ class Api:
     arg_match: ArgMatch | None
     overload: tuple[str, ...] | None
     runtime: str | None = None      # "android" or "jvm": a runtime-internal class that exists only there
+    request_of: RequestOf | None = None     # category http_call: how the agent reads the request
 
     @property
     def name(self) -> str:
@@ -82,7 +92,9 @@ class Catalogue:
 
 _TOP_KEYS = {"description", "categories", "apis"}
 _CATEGORY_KEYS = {"id", "finding_type", "data_category", "used_by", "plumbing", "note"}
-_API_KEYS = {"class", "method", "category", "used_by", "via_implementations", "arg_match", "overload", "runtime"}
+_API_KEYS = {"class", "method", "category", "used_by", "via_implementations", "arg_match", "overload", "runtime",
+             "request_of"}
+_REQUEST_OF_KEYS = {"from", "url", "method"}
 RUNTIMES = ("android", "jvm")
 _ARG_MATCH_KEYS = {"index", "contains", "inlined_constant"}
 
@@ -149,7 +161,10 @@ class _Reader:
             raise self.fail(where, f"unknown category {raw['category']!r}")
         api = Api(raw["class"], raw["method"], raw["category"], self.consumers(raw["used_by"], where),
                   self.flag(raw.get("via_implementations", False), where), self.arg_match(raw.get("arg_match"), where),
-                  self.overload(raw.get("overload"), where), raw.get("runtime"))
+                  self.overload(raw.get("overload"), where), raw.get("runtime"),
+                  self.request_of(raw.get("request_of"), where))
+        if (api.category == "http_call") != (api.request_of is not None):
+            raise self.fail(where, "request_of is needed by, and only by, category http_call")
         if api.runtime is not None and api.runtime not in RUNTIMES:
             raise self.fail(where, f"runtime must be one of {', '.join(RUNTIMES)}")
         if Consumer.STATIC in api.used_by and api.arg_match is not None and api.arg_match.inlined_constant is None:
@@ -165,6 +180,22 @@ class _Reader:
             raise self.fail(where, "arg_match.index must be an argument position (0 or more)")
         return ArgMatch(raw["index"], self.text(raw["contains"], where + ".arg_match.contains"),
                         self.text(raw.get("inlined_constant"), where + ".arg_match.inlined_constant", optional=True))
+
+    def request_of(self, raw: Any, where: str) -> RequestOf | None:
+        if raw is None:
+            return None
+        raw = self.obj(raw, where + ".request_of", _REQUEST_OF_KEYS, _REQUEST_OF_KEYS)
+        source = raw["from"]
+        if source != "this" and (not isinstance(source, int) or isinstance(source, bool) or source < 0):
+            raise self.fail(where, 'request_of.from must be "this" or an argument position (0 or more)')
+        chains = []
+        for key in ("url", "method"):
+            chain = raw[key]
+            if not isinstance(chain, list) or not chain or not all(
+                    isinstance(name, str) and name.isidentifier() for name in chain):
+                raise self.fail(where, f"request_of.{key} must be a non-empty list of method names")
+            chains.append(tuple(chain))
+        return RequestOf(source, chains[0], chains[1])
 
     def overload(self, raw: Any, where: str) -> tuple[str, ...] | None:
         if raw is None:

@@ -1,5 +1,5 @@
 📦
-479158 /src/index.js
+481290 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13524,7 +13524,8 @@ var privacy_apis_default = {
     { id: "microphone", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "A hooked AudioRecord.startRecording is voice capture for the app's own use, the biometric_capture finding it made before the categories were unified (docs/events.md); the other microphone APIs are found by the static scan only." },
     { id: "camera", finding_type: null, data_category: null, used_by: ["static"], note: "Static scan only: no camera API is hooked, so no hook event and no finding; the APK scan lists the call sites (api_calls), which analysis does not turn into findings." },
     { id: "socket", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: a socket's local port joins the hook events on its thread to the flow the proxy recorded (request attribution)." },
-    { id: "request", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing an HTTP/1.x request to a TLS socket's output stream. The agent reports only writes that start a request (a request line), with the socket's ends and that line, so analysis joins each request to its flow by connection and order and names the code that sent it, not the code that opened a pooled connection." }
+    { id: "request", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing an HTTP/1.x request to a TLS socket's output stream. The agent reports only writes that start a request (a request line), with the socket's ends and that line, so analysis joins each request to its flow by connection and order and names the code that sent it, not the code that opened a pooled connection." },
+    { id: "http_call", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing a request to an HTTP client library (java.net.http, OkHttp), where the bytes are written later on another thread or multiplexed over HTTP/2, so no TLS write names the sender. The agent reports the method and absolute URL read from the request object (request_of), with the caller's stack; analysis joins each call to its flow by method, URL and order." }
   ],
   apis: [
     { class: "android.content.ClipboardManager", method: "getPrimaryClip", category: "clipboard", used_by: ["hook", "static"] },
@@ -13589,6 +13590,9 @@ var privacy_apis_default = {
     { class: "sun.security.ssl.SSLSocketImpl$AppOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "jvm" },
     { class: "com.android.org.conscrypt.ConscryptFileDescriptorSocket$SSLOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "android" },
     { class: "com.android.org.conscrypt.ConscryptEngineSocket$SSLOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "android" },
+    { class: "jdk.internal.net.http.HttpClientImpl", method: "sendAsync", category: "http_call", used_by: ["hook"], overload: ["java.net.http.HttpRequest", "java.net.http.HttpResponse$BodyHandler", "java.net.http.HttpResponse$PushPromiseHandler", "java.util.concurrent.Executor"], runtime: "jvm", request_of: { from: 0, url: ["uri", "toString"], method: ["method"] } },
+    { class: "okhttp3.Call", method: "execute", category: "http_call", used_by: ["hook"], via_implementations: true, runtime: "android", request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"] } },
+    { class: "okhttp3.Call", method: "enqueue", category: "http_call", used_by: ["hook"], via_implementations: true, runtime: "android", request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"] } },
     { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["static"] },
     { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["static"] },
     { class: "android.media.MediaRecorder", method: "setVideoSource", category: "camera", used_by: ["static"] },
@@ -13605,7 +13609,8 @@ var CATALOGUE = privacy_apis_default.apis.filter((api2) => api2.used_by.includes
   ...api2.via_implementations ? { viaImplementations: true } : {},
   ...api2.arg_match ? { argMatch: { index: api2.arg_match.index, contains: api2.arg_match.contains } } : {},
   ...api2.overload ? { overload: api2.overload } : {},
-  ...api2.runtime ? { runtime: api2.runtime } : {}
+  ...api2.runtime ? { runtime: api2.runtime } : {},
+  ...api2.request_of ? { requestOf: api2.request_of } : {}
 }));
 
 // src/classload.ts
@@ -13790,6 +13795,24 @@ function requestLine(args) {
   const method = line.split(" ", 1)[0];
   return REQUEST_METHODS.includes(method) && / HTTP\/1\.[01]$/.test(line) ? line : null;
 }
+function callChain(target, names) {
+  try {
+    let value = target;
+    for (const name of names)
+      value = value[name]();
+    return value === null || value === void 0 ? null : String(value).slice(0, MAX_CALL_URL);
+  } catch (e) {
+    return null;
+  }
+}
+var MAX_CALL_URL = 4096;
+function callLine(spec, self, args) {
+  const from2 = spec.requestOf.from;
+  const request = from2 === "this" ? self : args[from2];
+  const url = callChain(request, spec.requestOf.url);
+  const method = callChain(request, spec.requestOf.method);
+  return url === null || method === null ? "" : `${method} ${url}`;
+}
 function streamSocket(stream) {
   try {
     return stream.this$0.value;
@@ -13819,6 +13842,10 @@ function report(spec, className, signature, self, args, result, threw, planted, 
     const socket = streamSocket(self);
     event.socket = socket === null ? null : socketEnds(socket);
     event.request_line = requestLine(args) ?? "";
+    event.args = [];
+  }
+  if (spec.category === "http_call") {
+    event.request_line = callLine(spec, self, args);
     event.args = [];
   }
   emit(event);

@@ -131,6 +131,9 @@ def _event(p: dict[str, Any]) -> dict[str, Any]:
         fields["socket"] = socket_ends(p.get("socket"))
     if p["category"] == "request":
         fields["request_line"] = name(p.get("request_line"), "request_line", 600)
+    if p["category"] == "http_call":     # "METHOD absolute-URL" (URLs run long), or "" if the agent could not read it
+        line = p.get("request_line")
+        fields["request_line"] = name(line, "request_line", 4200) if line != "" else None
     return fields
 
 

@@ -18,6 +18,9 @@ export interface HookSpec {
     overload?: string[];
     /** A runtime-internal class that exists only on "android" or on the "jvm" (the TLS output streams). */
     runtime?: string;
+    /** Category http_call: the request object (the receiver or an argument) and the zero-argument methods that
+     *  give its absolute URL and its method. */
+    requestOf?: { from: "this" | number; url: string[]; method: string[] };
 }
 
 export const CATALOGUE: HookSpec[] = catalogue.apis.filter(api => api.used_by.includes("hook")).map(api => ({
@@ -26,4 +29,5 @@ export const CATALOGUE: HookSpec[] = catalogue.apis.filter(api => api.used_by.in
     ...(api.arg_match ? { argMatch: { index: api.arg_match.index, contains: api.arg_match.contains } } : {}),
     ...(api.overload ? { overload: api.overload } : {}),
     ...(api.runtime ? { runtime: api.runtime } : {}),
+    ...(api.request_of ? { requestOf: api.request_of as HookSpec["requestOf"] } : {}),
 }));

@@ -19,7 +19,8 @@ export interface HookEvent {
     time: number;
     planted: Planted | null;
     socket?: { local_ip: string; local_port: number; remote_ip: string; remote_port: number } | null;
-    /** category "request": the request line the write starts with (method, target, version). */
+    /** category "request": the request line the write starts with (method, target, version); category
+     *  "http_call": "METHOD absolute-URL" read from the client library's request object. */
     request_line?: string;
 }
 

@@ -47,6 +47,28 @@ function requestLine(args: any[]): string | null {
     return REQUEST_METHODS.includes(method) && / HTTP\/1\.[01]$/.test(line) ? line : null;
 }
 
+/** The result of calling zero-argument methods in turn (request.url().toString()), as text; null if one fails. */
+function callChain(target: any, names: string[]): string | null {
+    try {
+        let value = target;
+        for (const name of names) value = value[name]();
+        return value === null || value === undefined ? null : String(value).slice(0, MAX_CALL_URL);
+    } catch (e) {
+        return null;
+    }
+}
+
+const MAX_CALL_URL = 4096;
+
+/** "METHOD absolute-URL" of an HTTP client call, read from its request object; "" when it cannot be read. */
+function callLine(spec: HookSpec, self: any, args: any[]): string {
+    const from = spec.requestOf!.from;
+    const request = from === "this" ? self : args[from];
+    const url = callChain(request, spec.requestOf!.url);
+    const method = callChain(request, spec.requestOf!.method);
+    return url === null || method === null ? "" : `${method} ${url}`;
+}
+
 /** The socket a TLS output stream writes to: JSSE's AppOutputStream and Conscrypt's SSLOutputStream are inner
  *  classes of their socket. */
 function streamSocket(stream: any): any {
@@ -71,6 +93,10 @@ function report(spec: HookSpec, className: string, signature: string, self: any,
         event.socket = socket === null ? null : socketEnds(socket);
         event.request_line = requestLine(args) ?? "";
         event.args = [];     // the bytes themselves are in the captured flow
+    }
+    if (spec.category === "http_call") {
+        event.request_line = callLine(spec, self, args);
+        event.args = [];     // the request is in the captured flow; its line says which one
     }
     emit(event);
 }

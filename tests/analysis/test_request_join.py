@@ -64,3 +64,35 @@ def test_without_request_events_the_opener_is_named_as_opener_only(tmp_path: Pat
     assert {name: (actors[seqs[name]].basis.value, actors[seqs[name]].sdk, actors[seqs[name]].hook_seq)
             for name in ("af_flow", "bd_flow")} == {
         "af_flow": ("connection", "AppsFlyer", seqs["open"]), "bd_flow": ("connection", "AppsFlyer", seqs["open"])}
+
+
+CALL = "jdk.internal.net.http.HttpClientImpl.sendAsync(java.net.http.HttpRequest, ...)"
+
+
+def call_event(ledger, sdk: str, line: str, seconds: float) -> int:
+    """An http_call hook event: the client library's sendAsync called from `sdk`'s send method."""
+    return ledger.append("hook", "hook.event", {
+        "api": CALL.partition("(")[0], "category": "http_call", "args": [], "result": None,
+        "stack": [CALL, f"{sdk}.send({sdk.rpartition('.')[2]}.java:9)"], "thread": "main", "time": stamp(seconds),
+        "pid": 1, "planted": None, "request_line": line})["seq"]
+
+
+def test_http_client_calls_join_by_method_url_and_order_and_decoys_do_not(tmp_path: Path) -> None:
+    """http_call events (no socket): a flow takes the earliest call with its own method and absolute URL. The
+    URL compares with the host lower-cased and the default port written; a call to another port, another
+    method or another query is not this flow's."""
+    case = Case.create(tmp_path / "case", operator="test")
+    with case.ledger(fsync_interval=0) as ledger:
+        def call(sdk: str, line: str, seconds: float) -> int:
+            return call_event(ledger, sdk, line, seconds)
+        first = call("com.sdk.alpha.Beacon", "POST https://API.shared.example/collect", 0.1)
+        second = call("com.sdk.beta.Pixel", "POST https://api.shared.example:443/collect", 0.2)
+        call("com.sdk.gamma.Decoy", "POST https://api.shared.example:8443/collect", 0.25)     # another port
+        call("com.sdk.gamma.Decoy", "GET https://api.shared.example/collect", 0.26)           # another method
+        call("com.sdk.gamma.Decoy", "POST https://api.shared.example/collect?x=1", 0.27)      # another query
+        flows = [add_flow(case, ledger, "https://api.shared.example/collect", b"{}", client_port=0,
+                          start=stamp(0.3 + n / 10), flow_id=f"f{n}") for n in range(3)]
+    actors = read_context(case).flow_actor
+    assert [(actors[seq].class_name, actors[seq].basis.value, actors[seq].hook_seq) if seq in actors else None
+            for seq in flows] == [("com.sdk.alpha.Beacon", "stack", first), ("com.sdk.beta.Pixel", "stack", second),
+                                  None]
