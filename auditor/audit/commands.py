@@ -15,6 +15,7 @@ from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
 from auditor.cli_options import case_option, controller_options, declared_controller, json_option
 from auditor.errors import CheckFailed
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates
+from auditor.instrument.tls import TlsOptions, tls_options
 from auditor.output import emit
 
 FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
@@ -42,12 +43,13 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--confdir", default=DEFAULT_CONFDIR, show_default=True,
               help="mitmproxy configuration directory; its CA is the one installed on the phone.")
 @controller_options()
+@tls_options
 @json_option()
 def audit(serial: str, package: str, apk: Path | None, persona: str | None, duration: float | None,
           case_dir: Path | None, proxy_mode: str, proxy_host: str | None, tunnel_wait: float,
           frida_binary: Path | None, operator: str | None, plant_clipboard: str, plant_location: str | None,
           confdir: str, controller: str | None, controller_source: str | None, controller_domains: tuple[str, ...],
-          as_json: bool) -> None:
+          unpin: bool, keylog: bool, as_json: bool) -> None:
     """Run a live audit: attest, capture, hook, record, mark, restore the device and seal the case.
 
     Exit status 1 when the audit ended in an error or the device may not be fully restored.
@@ -56,7 +58,7 @@ def audit(serial: str, package: str, apk: Path | None, persona: str | None, dura
     plants = Plants(clipboard_canary(plant_clipboard), coordinates(plant_location))
     declared = declared_controller(controller, controller_source, controller_domains)
     plan = AuditPlan(serial=serial, package=package, case_dir=case_dir, apk=apk, persona=persona,
-                     controller=declared,
+                     controller=declared, tls=TlsOptions(unpin=unpin, keylog=keylog),
                      duration=duration, proxy_mode=proxy_mode, proxy_host=proxy_host, tunnel_wait=tunnel_wait,
                      frida_server=frida_binary, operator=operator, command_line=list(sys.argv), plants=plants,
                      capture_confdir=confdir)

@@ -19,6 +19,7 @@ from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants, clipboard_canary
+from auditor.instrument.tls import TlsOptions
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class AuditPlan:
     seal: bool = True
     command_line: list[str] | None = None
     plants: Plants = field(default_factory=fresh_canaries)
+    tls: TlsOptions = field(default_factory=TlsOptions)     # --unpin, --keylog: the app's native TLS library
     capture_confdir: str = DEFAULT_CONFDIR  # mitmproxy's configuration directory (its CA)
     # None: the phone itself, over USB (the Frida device whose id is the adb serial)
     frida_device: DeviceChoice | None = None

@@ -20,6 +20,7 @@ from auditor.instrument.devices import open_device
 from auditor.instrument.planting import Plants
 from auditor.instrument.run import Request, begin
 from auditor.instrument.session import Instrumentation
+from auditor.instrument.tls import TlsOptions
 from auditor.static.store import store_apk_scan
 
 
@@ -31,7 +32,7 @@ def load(plan: AuditPlan, listen_host: str, phone: Phone | None = None) -> Compo
                       world_port=world.port if world else 0, upstream_trusted_ca=world.upstream_ca if world else None)
     return Components(phone=phone if phone is not None else AdbPhone.for_plan(plan),
                       capture=_ProxyCapture(capture, plan.proxy_host),
-                      instrumentation=_FridaInstrumentation(plan.case_dir, plan.plants),
+                      instrumentation=_FridaInstrumentation(plan.case_dir, plan.plants, plan.tls),
                       scanner=_StaticScanner())
 
 
@@ -74,13 +75,14 @@ class _FridaInstrumentation:
 
     case_dir: Path
     plants: Plants
+    tls: TlsOptions = field(default_factory=TlsOptions)
     _ledger: Ledger | None = field(default=None, init=False)
     _running: Instrumentation | None = field(default=None, init=False)
     _pid: int = field(default=0, init=False)
 
     def start(self, package: str, target: AppTarget) -> None:
         request = Request(device=target.device, spawn=target.spawn, app_package=package, plants=self.plants,
-                          stdio=target.stdio)
+                          stdio=target.stdio, tls=self.tls)
         frida_device = open_device(target.device)
         case = Case.open(self.case_dir)
         self._ledger = case.ledger()
@@ -95,6 +97,8 @@ class _FridaInstrumentation:
         try:
             if running is not None:
                 running.stop()
+                if self.tls.keylog and self._ledger is not None:
+                    running.keylog.store(Case.open(self.case_dir), self._ledger)
         finally:
             if self._ledger is not None:
                 self._ledger.close()

@@ -12,7 +12,7 @@ from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates
 from auditor.instrument.run import Request, run
-from auditor.instrument.tls import TlsOptions
+from auditor.instrument.tls import TlsOptions, tls_options
 from auditor.output import emit
 
 
@@ -41,10 +41,7 @@ def _device_choice(usb: bool, remote: str | None, device_id: str | None) -> Devi
 @click.option("--duration", type=click.FloatRange(min=0.1), help="Seconds to instrument, then unhook and detach "
               "(default: until the target ends).")
 @click.option("--no-child-gating", is_flag=True, help="Do not hold and instrument child processes.")
-@click.option("--unpin", is_flag=True, help="Make the app's native TLS library accept any server certificate "
-              "(pinning included); every bypass installed and every verification it overturned is recorded.")
-@click.option("--keylog", is_flag=True, help="Record the app's own TLS session secrets (NSS key log) from its "
-              "native TLS library.")
+@tls_options
 @json_option()
 def instrument(case_dir: Path, argv: tuple[str, ...], usb: bool, remote: str | None, device_id: str | None,
                spawn_package: str | None, pid: int | None, attach_name: str | None, app_package: str | None,

@@ -7,12 +7,26 @@ file tshark and `auditor witness` read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+import click
 
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def tls_options(command: F) -> F:
+    """--unpin and --keylog (passed as `unpin`, `keylog`), the same for `auditor instrument` and `auditor audit`."""
+    command = click.option("--keylog", is_flag=True, help="Record the app's own TLS session secrets (NSS key log) "
+                           "from its native TLS library.")(command)
+    return click.option("--unpin", is_flag=True, help="Make the app's native TLS library accept any server "
+                        "certificate (pinning included); every bypass installed and every verification it "
+                        "overturned is recorded.")(command)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""A native client linked to Debian's OpenSSL (built here with gcc), the capture tests' loopback world, and a
-capture with --pcap."""
+"""A native client linked to Debian's OpenSSL (built here with gcc), the capture tests' loopback world, a
+capture with --pcap, and the device tests' fake adb server (for `auditor audit --unpin`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tests.capture.conftest import case, confdir, pki, upstream, world  # noqa: F401  (fixtures)
+from tests.device.conftest import adb_env, scripted  # noqa: F401  (fixtures: the fake adb server, scripted phones)
 from tests.witness.pcap_capture import capture  # noqa: F401  (fixture)
 
 SOURCE = Path(__file__).with_name("pinned_client.c")

@@ -1,0 +1,62 @@
+"""`auditor audit --unpin --keylog` (issue #15): the audit pipeline with a scripted rooted phone on the fake
+adb server and, standing in for the app on the local Frida device, a native client linked to Debian's OpenSSL
+that trusts only its own CA and pins the server's key. Through the audit's capture it gets through only
+because --unpin overturned its verification, on record; --keylog stores its own session secrets in the case."""
+
+from __future__ import annotations
+
+from auditor.audit.components import Interception
+from auditor.audit.plan import AuditPlan, LoopbackWorld, StandIn
+from auditor.audit.rooms import load
+from auditor.audit.run import Audit
+from auditor.case.bundle import Case
+from auditor.case.events import Kind
+from auditor.case.ledger_check import read_records
+from auditor.case.seal import verify_case
+from auditor.instrument.devices import DeviceChoice
+from auditor.instrument.planting import Plants
+from auditor.instrument.tls import TlsOptions
+from auditor.reference.assets import reference_apk
+from tests.capture.conftest import HOST, UPSTREAM_IP
+from tests.unpin.conftest import spki_pin
+
+PACKAGE = "com.example.reference"      # the package the phone holds (its APK is scanned); the client stands in
+WAIT = 60.0
+
+
+def test_audit_unpin_and_keylog_let_a_pinned_native_client_through_on_record(adb_env, scripted, tmp_path, pki,
+                                                                             upstream, world, pinned_client):
+    ca, cert, _ = pki
+    phone = scripted.android14_rooted_kernelsu()
+    phone.clock_offset = 0.0          # the stand-in runs on this machine's clock
+    fake = scripted.install(phone, PACKAGE, {"base.apk": reference_apk().read_bytes()})
+    adb_env(fake)
+
+    def stand_in_argv(interception: Interception) -> list[str]:
+        return [str(pinned_client), UPSTREAM_IP, str(upstream.address[1]), HOST, str(ca.cert_pem), spki_pin(cert),
+                "/hello", "127.0.0.1", str(interception.proxy_port)]
+
+    case_dir = tmp_path / "case"
+    said: list[str] = []
+    plan = AuditPlan(serial=fake.serial, package=PACKAGE, case_dir=case_dir, duration=WAIT, until_app_ends=True,
+                     plants=Plants(), capture_confdir=str(tmp_path / "mitmproxy"), frida_device=DeviceChoice("local"),
+                     stand_in=StandIn(stand_in_argv), tls=TlsOptions(unpin=True, keylog=True),
+                     world=LoopbackWorld(world, upstream.address[1], ca.cert_pem))
+    result = Audit(plan, load(plan, "127.0.0.1"), said.append).run()
+    assert (result.reason, result.sealed, result.cleanup_problems) == ("completed", True, []), said
+    assert verify_case(case_dir).ok
+
+    records = list(read_records(case_dir / "ledger.jsonl"))
+    [flow] = [r["body"] for r in records if r["kind"] == Kind.PROXY_FLOW]
+    assert (flow["request"]["host"], flow["request"]["path"]) == (HOST, "/hello")
+    bypasses = [r["body"] for r in records if r["kind"] == Kind.HOOK_TLS_BYPASS]
+    assert [(b["phase"], b["function"]) for b in bypasses if b.get("kind", "bypass") == "bypass"][:2] == [
+        ("installed", "X509_verify_cert"), ("fired", "X509_verify_cert")]
+    [keylog] = [r for r in records if r["kind"] == Kind.HOOK_KEYLOG]
+    assert keylog["body"]["lines"] == 5 and keylog["artifact"]           # TLS 1.3: five secrets per connection
+    secrets = Case.open(case_dir).artifacts.path_for(keylog["artifact"]).read_text().splitlines()
+    assert {line.split()[0] for line in secrets} == {
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"}
+    instrumentation = Case.open(case_dir).info["instrumentation"]
+    assert (instrumentation["unpin"], instrumentation["keylog"]) == (True, True)
