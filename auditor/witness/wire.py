@@ -1,4 +1,5 @@
-"""What the wire shows: tshark decrypts a pcapng with an NSS key log and lists the HTTP/1.x requests in it.
+"""What the wire shows: tshark decrypts a pcapng with an NSS key log and lists the HTTP/1.x and HTTP/2 requests
+in it (an HTTP/2 request: the client's HEADERS frame with its :method, then its DATA frames to END_STREAM).
 
 tshark is run with body decompression off, so a body's hash is taken over the bytes as they crossed the wire
 (de-chunked, still content-encoded), which is what capture hashes too (docs/events.md `proxy.flow`), and with
@@ -105,10 +106,62 @@ def _requests(packet: dict[str, Any]) -> list[WireRequest]:
     return found
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+@dataclass
+class _Stream:
+    """An HTTP/2 request being read off the wire: its HEADERS seen, its DATA until END_STREAM."""
+    tcp_stream: int
+    client_port: int
+    method: str
+    host: str
+    path: str
+    body: bytearray
+
+
+def _h2_frames(packet: dict[str, Any]) -> list[dict[str, Any]]:
+    return [frame for item in _listed(packet["_source"]["layers"].get("http2")) if isinstance(item, dict)
+            for frame in _listed(item.get("http2.stream")) if isinstance(frame, dict)]
+
+
+def _h2_requests(packets: list[dict[str, Any]]) -> list[WireRequest]:
+    """The HTTP/2 requests in decrypted packets, each completed by the frame that ends its stream."""
+    open_streams: dict[tuple[int, int, int], _Stream] = {}      # (tcp stream, source port, stream id)
+    found = []
+    for packet in packets:
+        layers = packet["_source"]["layers"]
+        tcp, number = layers["tcp"], int(_find(layers["frame"], "frame.number"))
+        tcp_stream, source_port = int(tcp["tcp.stream"]), int(tcp["tcp.srcport"])
+        for frame in _h2_frames(packet):
+            key = (tcp_stream, source_port, int(frame.get("http2.streamid", 0)))
+            if frame.get("http2.type") == "1":
+                headers = {h.get("http2.header.name"): h.get("http2.header.value")
+                           for h in _listed(frame.get("http2.header")) if isinstance(h, dict)}
+                if isinstance(headers.get(":method"), str):
+                    open_streams[key] = _Stream(tcp_stream, source_port, headers[":method"],
+                                                strip_port(headers.get(":authority") or ""),
+                                                headers.get(":path") or "", bytearray())
+            elif frame.get("http2.type") == "0" and key in open_streams:
+                data = frame.get("http2.data.data_raw")
+                if isinstance(data, list) and data and isinstance(data[0], str):
+                    open_streams[key].body += bytes.fromhex(data[0])
+            if key in open_streams and _find(frame.get("http2.flags_tree"), "http2.flags.end_stream") == "1":
+                stream = open_streams.pop(key)
+                found.append(WireRequest(frame=number, tcp_stream=stream.tcp_stream, client_port=stream.client_port,
+                                         method=stream.method, host=stream.host, path=stream.path,
+                                         body_sha256=hashlib.sha256(stream.body).hexdigest() if stream.body
+                                         else None))
+    return found
+
+
 def read_wire(pcap: Path, keylog: Path | None) -> Wire:
     """The requests tshark decrypts in `pcap` with `keylog` (None: no key log, only clear text)."""
     packets = json.loads(_tshark(pcap, keylog, "http.request", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
     requests = [request for packet in packets for request in _requests(packet)]
+    h2_packets = json.loads(_tshark(pcap, keylog, "http2", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
+    requests += _h2_requests(h2_packets)
     tls = {int(line) for line in _tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields",
                                          "-e", "tcp.stream").split() if line}
     opened = {request.tcp_stream for request in requests if request.method != TUNNEL_METHOD}

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from http.client import HTTPSConnection
 from pathlib import Path
 
+import h2.connection
+import h2.events
 import pytest
 
 from auditor.capture.proxy import Capture
@@ -93,6 +95,30 @@ def fetch(capture: Capture, upstream_port: int, method: str = "GET", path: str =
     answer = conn.getresponse().read()
     conn.close()
     return answer
+
+
+def h2_posts(capture: Capture, port: int, paths: list[str]) -> None:
+    """One HTTP/2 connection through the proxy: a POST per path on streams 1, 3, 5 …, all sent at once, each with
+    the body b"h2 body STREAM_ID"; returns when every stream has ended."""
+    conn = tunnel(capture, port, trusting(capture, ["h2"]))
+    assert conn.selected_alpn_protocol() == "h2"
+    client = h2.connection.H2Connection()
+    client.initiate_connection()
+    streams = {2 * n + 1 for n in range(len(paths))}
+    for stream_id, path in zip(sorted(streams), paths, strict=True):
+        client.send_headers(stream_id, [(":method", "POST"), (":scheme", "https"), (":authority", HOST),
+                                        (":path", path)])
+        client.send_data(stream_id, b"h2 body %d" % stream_id, end_stream=True)
+    conn.sendall(client.data_to_send())
+    ended: set[int] = set()
+    while ended != streams:
+        data = conn.recv(65536)
+        assert data
+        for event in client.receive_data(data):
+            if isinstance(event, h2.events.StreamEnded):
+                ended.add(event.stream_id)
+        conn.sendall(client.data_to_send())
+    conn.close()
 
 
 def tunnel(capture: Capture, port: int, context: ssl.SSLContext, host: str = HOST) -> ssl.SSLSocket:

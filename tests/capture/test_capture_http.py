@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 
-import h2.connection
-import h2.events
 import wsproto
 import wsproto.events
 from mitmproxy import io as mitm_io
 
 from auditor.capture.proxy import Capture
 from auditor.case.seal import verify_case
-from tests.capture.conftest import HOST, UPSTREAM_IP, client, events, fetch, read_h1_response, trusting, tunnel
+from tests.capture.conftest import (
+    HOST,
+    UPSTREAM_IP,
+    client,
+    events,
+    fetch,
+    h2_posts,
+    read_h1_response,
+    trusting,
+    tunnel,
+)
 
 
 def test_http1_post_is_recorded_with_bodies_addresses_and_verified_chain(capture, case, upstream):
@@ -63,24 +71,7 @@ def test_http1_post_is_recorded_with_bodies_addresses_and_verified_chain(capture
 
 
 def test_http2_streams_are_each_a_flow(capture, case, upstream):
-    conn = tunnel(capture, upstream.address[1], trusting(capture, ["h2"]))
-    assert conn.selected_alpn_protocol() == "h2"
-    client = h2.connection.H2Connection()
-    client.initiate_connection()
-    for stream_id, path in ((1, "/hello"), (3, "/echo")):
-        client.send_headers(stream_id, [(":method", "POST"), (":scheme", "https"), (":authority", HOST),
-                                        (":path", path)])
-        client.send_data(stream_id, b"h2 body %d" % stream_id, end_stream=True)
-    conn.sendall(client.data_to_send())
-    ended: set[int] = set()
-    while ended != {1, 3}:
-        data = conn.recv(65536)
-        assert data
-        for event in client.receive_data(data):
-            if isinstance(event, h2.events.StreamEnded):
-                ended.add(event.stream_id)
-        conn.sendall(client.data_to_send())
-    conn.close()
+    h2_posts(capture, upstream.address[1], ["/hello", "/echo"])
     capture.stop()
     flows = sorted((e["body"] for e in events(case, "proxy.flow")), key=lambda b: b["request"]["path"])
     assert [f["request"]["path"] for f in flows] == ["/echo", "/hello"]

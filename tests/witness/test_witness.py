@@ -18,7 +18,7 @@ from auditor.cli import cli
 from auditor.errors import InputError
 from auditor.witness.match import ProxyRequest, Seen, match
 from auditor.witness.wire import WireRequest, read_wire
-from tests.capture.conftest import HOST, client, events, fetch, wait_for_event
+from tests.capture.conftest import HOST, client, events, fetch, h2_posts, wait_for_event
 from tests.capture.test_capture_cli import CaptureCommand
 
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"      # a pcapng file starts with its Section Header Block
@@ -165,3 +165,23 @@ def test_an_interface_dumpcap_cannot_open_stops_the_capture(case, confdir, world
         session.start()
     assert 'There is no device named "nosuchif0"' in str(raised.value)
     assert session.process is not None and session.process.returncode is not None     # the proxy is gone
+
+
+def test_http2_streams_on_the_wire_match_their_flows(capture, case, upstream):
+    """Three POSTs multiplexed on one HTTP/2 connection: tshark decrypts it with the proxy's key log and each
+    stream (HEADERS, then its DATA frames) is the flow the proxy recorded, body hash included."""
+    h2_posts(capture, upstream.address[1], ["/hello", "/echo?x=1", "/echo"])
+    capture.stop()
+    [pcap] = events(case, Kind.PROXY_PCAP)
+    [keylog] = events(case, Kind.PROXY_KEYLOG)
+    pcap_file, keylog_file = case.artifacts.path_for(pcap["artifact"]), case.artifacts.path_for(keylog["artifact"])
+    wire = read_wire(pcap_file, keylog_file)
+    [flow_port] = {f["body"]["client"]["port"] for f in events(case, Kind.PROXY_FLOW)}
+    assert sorted((r.client_port, r.method, r.host, r.path, r.body_sha256) for r in wire.requests) == sorted(
+        (flow_port, "POST", HOST, path, hashlib.sha256(b"h2 body %d" % stream).hexdigest())
+        for stream, path in ((1, "/hello"), (3, "/echo?x=1"), (5, "/echo")))
+    assert len({r.tcp_stream for r in wire.requests}) == 1 and wire.undecrypted_tls_streams == 0
+    code, result, _ = witness_cli(case)
+    [session] = result["sessions"]
+    assert code == 0 and result["outcome"] == "consistent"
+    assert session["counts"] == {"both": 3, "proxy_only": 0, "wire_only": 0}
