@@ -16,7 +16,15 @@ import pandas as pd
 
 from auditor.analyze.attribution import attribute, recorded_actor
 from auditor.case.bundle import Case
-from auditor.case.events import CONSENT_KINDS, FLOW_KINDS, KNOWN_UNKNOWN_KINDS, OPERATOR_MARKS, TLS_EVIDENCE_KINDS, Kind
+from auditor.case.events import (
+    CONSENT_ACCEPTED_KINDS,
+    CONSENT_KINDS,
+    FLOW_KINDS,
+    KNOWN_UNKNOWN_KINDS,
+    OPERATOR_MARKS,
+    TLS_EVIDENCE_KINDS,
+    Kind,
+)
 from auditor.case.ledger_check import read_records
 from auditor.contract.findings import Actor
 from auditor.contract.vocabulary import ActorBasis
@@ -156,7 +164,7 @@ def read_context(case: Case) -> Context:
         elif kind in CONSENT_KINDS:
             when = parse_time(record["t_wall"])
             if when is not None:
-                (accepted if kind == Kind.OPERATOR_CONSENT_ACCEPTED else refused).append((when, record["seq"]))
+                (accepted if kind in CONSENT_ACCEPTED_KINDS else refused).append((when, record["seq"]))
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",

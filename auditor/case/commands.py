@@ -28,7 +28,7 @@ def case_group() -> None:
 @case_group.command("new")
 @case_argument("directory")
 @click.option("--operator", help="Name of the person running the audit (default: the login name).")
-@click.option("--persona", type=click.Choice(["child", "adult"]), help="Test persona used on the device.")
+@click.option("--persona", type=click.Choice(["child", "teen", "adult"]), help="Test persona used on the device.")
 @click.option("--scenario", help="Short description of what will be done with the app.")
 @click.option("--expert", help="Name of the expert who answers the questions (the report's author).")
 @click.option("--qualifications", default="", help="The expert's qualifications, as the report states them.")

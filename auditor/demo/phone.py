@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.audit.components import AppTarget, Interception, NotApplicable
+from auditor.audit.components import AppTarget, Interception, NotApplicable, PhoneScreen
 from auditor.audit.plan import LoopbackWorld
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
@@ -120,6 +120,9 @@ class SimulatedPhone:
         raise NotApplicable(NO_SCREEN)
 
     def stop_recording(self, case: Case, ledger: Ledger) -> None:
+        raise NotApplicable(NO_SCREEN)
+
+    def ui(self, case: Case, ledger: Ledger) -> PhoneScreen:
         raise NotApplicable(NO_SCREEN)
 
     def app_target(self, package: str, interception: Interception | None) -> AppTarget:
