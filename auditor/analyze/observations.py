@@ -65,7 +65,8 @@ class Context:
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
 METHOD_KINDS = KNOWN_UNKNOWN_KINDS | OPERATOR_MARKS | {Kind.HOOK_STATUS, Kind.HOOK_SESSION, Kind.HOOK_COVERAGE,
-                                                       Kind.HOOK_ERROR, Kind.HOOK_MALFORMED} | TLS_EVIDENCE_KINDS
+                                                       Kind.HOOK_ERROR, Kind.HOOK_MALFORMED} | TLS_EVIDENCE_KINDS \
+    | {Kind.CASE_DECLARED}    # the app's declarations (analyze/declared.py)
 
 
 def app_package(info: dict[str, Any]) -> str | None:

@@ -15,6 +15,7 @@ from auditor.case.ledger_check import scan_ledger
 from auditor.case.repair import repair_torn_tail
 from auditor.case.seal import Verification, seal_case, verify_case
 from auditor.cli_options import case_argument, case_option, json_option
+from auditor.declared.commands import declare_command
 from auditor.errors import CheckFailed, InputError
 from auditor.importers.commands import plant_command
 from auditor.output import emit
@@ -103,6 +104,7 @@ def case_repair(directory: Path, as_json: bool) -> None:
 
 
 case_group.add_command(plant_command)       # importers/commands.py: values planted for an imported capture
+case_group.add_command(declare_command)     # declared/commands.py: the app's Data safety form and policy
 
 
 MARK_KINDS = {"note": Kind.OPERATOR_NOTE, "consent-accepted": Kind.OPERATOR_CONSENT_ACCEPTED,

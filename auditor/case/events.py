@@ -18,6 +18,7 @@ class Kind(enum.StrEnum):
     CASE_REPAIRED = "case.repaired"               # case repair: a torn last line cut off, kept as an artifact
     CASE_AUDIT_STEP = "case.audit_step"           # auditor audit: a step of the run started / ended
     CASE_PLANTED = "case.planted"                 # auditor case plant: values planted on the device elsewhere
+    CASE_DECLARED = "case.declared"               # auditor case declare: the app's Data safety form and policy
 
     # operator: auditor mark, the audit's keyboard, the demo
     OPERATOR_NOTE = "operator.note"
