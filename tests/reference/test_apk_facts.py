@@ -25,6 +25,7 @@ def test_fixture_attributes_each_data_category_to_the_code_that_reads_it():
     assert ("biometric_auth", "authenticate", "Lcom/example/reference/BiometricLogin;->start") in sites
     assert facts["android_id_string_used_in"] == ["Lcom/appsflyer/AppsFlyerLib;->start",
                                                   "Lcom/bytedance/sdk/DeviceInfo;->collect",
+                                                  "Lcom/bytedance/sdk/EventLog;->onEvent",
                                                   "Lcom/example/reference/AppOpenEvent;->send"]
-    assert len(facts["call_sites"]) == 32
+    assert len(facts["call_sites"]) == 33
     assert {s["party"] for s in facts["call_sites"]} == {"first-party", "sdk:ByteDance", "sdk:AppsFlyer"}
