@@ -4,7 +4,8 @@ latest `case.declared` event) compared with the personal data the traffic findin
 - undeclared_collection: a data category was sent (to anyone) whose Play data type the form does not list
   as collected (Google: collection is transmitting data off the device);
 - undeclared_sharing: it was sent to someone other than the first party and not established as its
-  processor (Google's service-provider exception is the developer's to show), and the form does not list
+  processor (Google's service-provider exception is the developer's to show: a recipient the policy names
+  as its processor is exempt, on the policy's word), and the form does not list
   its data type as shared; where the recipient's role is not established at all, the finding says so and
   its confidence is at most medium;
 - undeclared_recipient: a recipient other than the first party (a third party, a processor, or one whose
@@ -26,8 +27,8 @@ from auditor.contract.findings import Declaration, Evidence, Finding, Recipient
 from auditor.contract.vocabulary import Confidence, DataCategory, FindingType, RecipientRole
 from auditor.declared.record import Declared, from_record
 
-SENT_TYPES = frozenset({FindingType.PERSONAL_DATA_TRANSMITTED, FindingType.CLIPBOARD_TRANSMITTED,
-                        FindingType.BIOMETRIC_TRANSMITTED})
+# one finding per category and host says what was sent (the clipboard and biometric ones repeat it)
+SENT = FindingType.PERSONAL_DATA_TRANSMITTED
 PLAY_TYPES = {
     DataCategory.CLIPBOARD: "Other user-generated content",
     DataCategory.LOCATION: "Precise location", DataCategory.OTHER_LOCATION: "Precise location",
@@ -119,21 +120,22 @@ def declared_findings(declared: Declared | None, findings: Iterable[Finding]) ->
         group.sources.append(finding)
 
     for f in findings:
-        if f.type not in SENT_TYPES or f.recipient is None or f.data_category is None:
+        if f.type != SENT or f.recipient is None or f.data_category is None:
             continue
         r, category = f.recipient, f.data_category
         domain = r.domain or r.host
         play = PLAY_TYPES.get(category)
         safety, policy = declared.data_safety, declared.policy
+        named = policy.names(r.domain, r.entity) if policy is not None else None
         if safety is not None and play is not None:
             if not safety.declares("collected", play):
                 add((FindingType.UNDECLARED_COLLECTION, category, domain), FindingType.UNDECLARED_COLLECTION,
                     category, f, play_data_type=play)
-            if r.role in SHARING_ROLES and not safety.declares("shared", play):
+            declared_processor = named is not None and named.processor
+            if r.role in SHARING_ROLES and not declared_processor and not safety.declares("shared", play):
                 add((FindingType.UNDECLARED_SHARING, category, domain), FindingType.UNDECLARED_SHARING, category, f,
                     play_data_type=play)
         if policy is not None and r.role != RecipientRole.FIRST_PARTY:
-            named = policy.names(r.domain, r.entity)
             if named is None:
                 add((FindingType.UNDECLARED_RECIPIENT, domain), FindingType.UNDECLARED_RECIPIENT, None, f)
             country = r.entity_country

@@ -17,9 +17,9 @@ from auditor.contract.findings import Finding, Findings
 from auditor.contract.vocabulary import FindingType
 from auditor.errors import InputError
 
-# what says which data went to which recipient (the transfer and cleartext findings repeat these exchanges)
-SENT_TYPES = frozenset({FindingType.PERSONAL_DATA_TRANSMITTED, FindingType.CLIPBOARD_TRANSMITTED,
-                        FindingType.BIOMETRIC_TRANSMITTED})
+# what says which data went to which recipient: one finding per category and host (the clipboard, biometric,
+# transfer and cleartext findings repeat these exchanges)
+SENT = FindingType.PERSONAL_DATA_TRANSMITTED
 
 
 class Choice(enum.StrEnum):
@@ -74,7 +74,7 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _sent(finding: Finding) -> Sent | None:
-    if finding.type not in SENT_TYPES or finding.recipient is None or finding.data_category is None:
+    if finding.type != SENT or finding.recipient is None or finding.data_category is None:
         return None
     recipient = finding.recipient
     return Sent(recipient.domain or recipient.host, recipient.entity, recipient.third_party,

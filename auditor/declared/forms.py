@@ -4,8 +4,9 @@ field by field: docs/declared.md documents both.
 Data safety (`auditor-data-safety/1`): what the Play Store listing says the app collects (sends off the
 device) and shares (with third parties), by Google's data types, or that it collects / shares nothing.
 Privacy policy (`auditor-privacy-policy/1`): the recipients it names (with their domains and country) and
-the countries it says data goes to. Both carry `source` (where and when the text was read) and, per entry,
-an optional `quote` of the declaration's own words, which findings then quote.
+the countries it says data goes to; a recipient it names as processing on the app's behalf (`processor:
+true`) is, by Google's service-provider rule, no sharing. Both carry `source` (where and when the text was
+read) and, per entry, an optional `quote` of the declaration's own words, which findings then quote.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class NamedRecipient:
     domains: tuple[str, ...]
     country: str | None
     quote: str | None
+    processor: bool                 # the policy says it processes the data on the app's behalf
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def read_policy(form: FormFile) -> Policy:
     recipients = []
     for index, item in enumerate(r.items(data.get("recipients"), "recipients")):
         where = f"recipients[{index}]"
-        entry = r.mapping(item, where, {"name", "domains", "country", "quote"}, {"name"})
+        entry = r.mapping(item, where, {"name", "domains", "country", "quote", "processor"}, {"name"})
         domains = []
         for number, domain in enumerate(r.items(entry.get("domains"), f"{where}.domains")):
             if not isinstance(domain, str) or not _DOMAIN.match(domain):
@@ -208,7 +210,8 @@ def read_policy(form: FormFile) -> Policy:
             domains.append(domain)
         country = None if entry.get("country") is None else r.country(entry["country"], f"{where}.country")
         recipients.append(NamedRecipient(str(r.text(entry["name"], f"{where}.name")), tuple(domains), country,
-                                         r.text(entry.get("quote"), f"{where}.quote", optional=True)))
+                                         r.text(entry.get("quote"), f"{where}.quote", optional=True),
+                                         r.flag(entry.get("processor", False), f"{where}.processor")))
     countries = tuple(r.country(c, f"countries[{i}]") for i, c in enumerate(r.items(data.get("countries"),
                                                                                   "countries")))
     return Policy(str(r.text(data["source"], "source")), tuple(recipients), countries,

@@ -48,6 +48,24 @@ class ConsentStore:
     path: str
 
 
+def store_capture(kind: Kind, step: str, device_path: str, digest: str, size: int, data: bytes,
+                  ledger: Ledger) -> Capture:
+    """The ledger line of a screen capture already in the artifact store (device.ui_dump, device.screenshot)."""
+    record = ledger.append("device", kind, {"step": step, "device_path": device_path, "sha256": digest,
+                                            "size": size}, artifact=digest)
+    return Capture(digest, size, record["seq"], data)
+
+
+def record_input(step: str, body: dict[str, object], command: str, returncode: int, ledger: Ledger) -> None:
+    ledger.append("device", Kind.DEVICE_INPUT, {"step": step, **body, "command": command, "returncode": returncode})
+
+
+def check_typeable(text: str) -> None:
+    # `input text` reads %s as a space and passes a shell-safe word; auditor only types digits and dates
+    if not _TEXT_SAFE.match(text):
+        raise InputError("text to type", f"{text!r}: only letters, digits and .,:/@_+- can be typed")
+
+
 class AdbScreen:
     """The screen of one phone in one audit: captures go into `case` under `tag`'s file names."""
 
@@ -70,32 +88,25 @@ class AdbScreen:
     def dump(self, step: str, case: Case, ledger: Ledger) -> Capture:
         path = f"/sdcard/Download/auditor-{self.tag}-ui.xml"
         digest, size, data = self._pulled(["uiautomator", "dump"], path, MAX_UI_DUMP_BYTES, case)
-        record = ledger.append("device", Kind.DEVICE_UI_DUMP, {"step": step, "device_path": path, "sha256": digest,
-                                                               "size": size}, artifact=digest)
-        return Capture(digest, size, record["seq"], data)
+        return store_capture(Kind.DEVICE_UI_DUMP, step, path, digest, size, data, ledger)
 
     def screenshot(self, step: str, case: Case, ledger: Ledger) -> Capture:
         path = f"/sdcard/Download/auditor-{self.tag}-screen.png"
         digest, size, data = self._pulled(["screencap", "-p"], path, MAX_SCREENSHOT_BYTES, case)
         if not data.startswith(PNG_SIGNATURE):
             raise InputError(f"device {self.phone.serial}:{path}", "screencap -p did not write a PNG")
-        record = ledger.append("device", Kind.DEVICE_SCREENSHOT, {"step": step, "device_path": path,
-                                                                  "sha256": digest, "size": size}, artifact=digest)
-        return Capture(digest, size, record["seq"], data)
+        return store_capture(Kind.DEVICE_SCREENSHOT, step, path, digest, size, data, ledger)
 
     def tap(self, step: str, x: int, y: int, ledger: Ledger) -> None:
         self._input(step, ["tap", str(x), str(y)], {"action": "tap", "x": x, "y": y}, ledger)
 
     def type_text(self, step: str, text: str, ledger: Ledger) -> None:
-        # `input text` reads %s as a space and passes a shell-safe word; auditor only types digits and dates
-        if not _TEXT_SAFE.match(text):
-            raise InputError("text to type", f"{text!r}: only letters, digits and .,:/@_+- can be typed")
+        check_typeable(text)
         self._input(step, ["text", text], {"action": "text", "text": text}, ledger)
 
     def _input(self, step: str, argv: list[str], body: dict[str, object], ledger: Ledger) -> None:
         result = self.phone.run(["input", *argv])
-        ledger.append("device", Kind.DEVICE_INPUT, {"step": step, **body, "command": result.command,
-                                                    "returncode": result.returncode})
+        record_input(step, body, result.command, result.returncode, ledger)
         if not result.ok:
             raise InputError(f"device {self.phone.serial}", f"input {argv[0]} failed: {result.stderr.strip()}")
 

@@ -2,36 +2,16 @@
 `input tap` / `input text` do to it, and the IAB consent keys it stores in its SharedPreferences.
 
 Screens are elements with bounds and a fill colour; a tap on a clickable element moves to its `goto`
-screen and stores its `sets` keys; text goes into the focused field. The dump is uiautomator's XML
-(attributes as a Pixel writes them, its "hierchary" typo included), the screenshot a PNG drawn with Pillow.
+screen and stores its `sets` keys; text goes into the focused field. The dump (uiautomator's XML)
+and the screenshot are drawn by auditor/demo/screens.py, which draws the demo's simulated phone too.
 """
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageDraw
-
-WIDTH, HEIGHT = 1080, 2400
-WHITE, BLUE, GREY, DARK = (255, 255, 255), (26, 115, 232), (238, 238, 238), (32, 33, 36)
-
-
-@dataclass(frozen=True)
-class Element:
-    id: str
-    cls: str
-    text: str
-    bounds: tuple[int, int, int, int]
-    fill: tuple[int, int, int] = WHITE
-    clickable: bool = False
-    goto: str | None = None
-    sets: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def editable(self) -> bool:
-        return self.cls == "android.widget.EditText"
+from auditor.demo.screens import BLUE, BUTTON, EDIT, GREY, TEXT, WHITE, Element, hierarchy_xml, hit, screenshot_png
 
 
 @dataclass
@@ -49,41 +29,23 @@ class ScriptedApp:
     def prefs_path(self) -> str:
         return f"/data/data/{self.package}/shared_prefs/{self.package}_preferences.xml"
 
-    def _text(self, element: Element) -> str:
-        return self.typed.get(element.id, element.text)
-
     def dump(self) -> bytes:
-        root = ET.Element("hierarchy", rotation="0")
-        frame = ET.SubElement(root, "node", _attrs(Element("", "android.widget.FrameLayout", "",
-                                                            (0, 0, WIDTH, HEIGHT)), "", self.package, False))
-        for element in self.screens[self.current]:
-            ET.SubElement(frame, "node", _attrs(element, self._text(element), self.package,
-                                                element.id == self.focused))
-        return b"<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>" + ET.tostring(root)
+        return hierarchy_xml(self.screens[self.current], self.package, self.typed, self.focused)
 
     def png(self) -> bytes:
-        image = Image.new("RGB", (WIDTH, HEIGHT), (120, 120, 120))
-        draw = ImageDraw.Draw(image)
-        for element in self.screens[self.current]:
-            draw.rectangle(element.bounds, fill=element.fill)
-            if element.text:
-                draw.text((element.bounds[0] + 8, element.bounds[1] + 8), self._text(element)[:60], fill=DARK)
-        out = io.BytesIO()
-        image.save(out, "PNG")
-        return out.getvalue()
+        return screenshot_png(self.screens[self.current], self.typed)
 
     def tap(self, x: int, y: int) -> None:
-        hit = next((e for e in reversed(self.screens[self.current]) if e.clickable
-                    and e.bounds[0] <= x < e.bounds[2] and e.bounds[1] <= y < e.bounds[3]), None)
-        self.taps.append((x, y, hit.id if hit else None))
-        if hit is None:
+        target = hit(self.screens[self.current], x, y)
+        self.taps.append((x, y, target.id if target else None))
+        if target is None:
             return
-        if hit.editable:
-            self.focused = hit.id
+        if target.editable:
+            self.focused = target.id
             return
-        self.prefs.update(hit.sets)
-        if hit.goto is not None:
-            self.current, self.focused = hit.goto, None
+        self.prefs.update(target.sets)
+        if target.goto is not None:
+            self.current, self.focused = target.goto, None
 
     def type(self, text: str) -> None:
         if self.focused is not None:
@@ -99,18 +61,6 @@ class ScriptedApp:
         return b"<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n" + ET.tostring(root)
 
 
-def _attrs(element: Element, text: str, package: str, focused: bool) -> dict[str, str]:
-    left, top, right, bottom = element.bounds
-    flag = {True: "true", False: "false"}
-    return {"index": "0", "text": text, "resource-id": f"{package}:id/{element.id}" if element.id else "",
-            "class": element.cls, "package": package, "content-desc": "", "checkable": "false",
-            "checked": "false", "clickable": flag[element.clickable], "enabled": "true",
-            "focusable": flag[element.clickable], "focused": flag[focused], "scrollable": "false",
-            "long-clickable": "false", "password": "false", "selected": "false",
-            "bounds": f"[{left},{top}][{right},{bottom}]"}
-
-
-TEXT, BUTTON, EDIT = "android.widget.TextView", "android.widget.Button", "android.widget.EditText"
 TCF_ACCEPTED = {"IABTCF_CmpSdkID": "300", "IABTCF_gdprApplies": "1", "IABTCF_TCString": "CQaccept.AAAA",
                 "IABTCF_PurposeConsents": "1111111111"}
 TCF_REFUSED = {"IABTCF_CmpSdkID": "300", "IABTCF_gdprApplies": "1", "IABTCF_TCString": "CQrefuse.AAAA",
