@@ -157,10 +157,11 @@ class ConsentFlow:
 
     def _tap(self, control: Control | None, kind: Kind, layer: int) -> None:
         assert control is not None, "find_dialog only returns dialogs with an accept control"
-        self.screen.tap(f"consent dialog, layer {layer}: {control.role}", *control.bounds.centre, self.ledger)
+        # the choice is recorded before the tap: what the app sends in answer comes after it on every clock
         self.ledger.append("device", kind, {"text": f"auditor tapped {control.label!r} ({control.role}) on layer "
                                                     f"{layer} of the consent dialog", "via": "auditor audit",
                                             "layer": layer, "control": control.record()})
+        self.screen.tap(f"consent dialog, layer {layer}: {control.role}", *control.bounds.centre, self.ledger)
         self.say(f"consent: tapped {control.label!r}")
 
     def _store(self, when: str) -> None:
