@@ -37,6 +37,11 @@ PERSONAL_DATA_TYPES = frozenset({FindingType.PERSONAL_DATA_TRANSMITTED, FindingT
                                  FindingType.THIRD_COUNTRY_TRANSFER})
 
 
+# Findings comparing what the app declares with what it did: about the declaration, not the consent state.
+DECLARATION_TYPES = frozenset({FindingType.UNDECLARED_COLLECTION, FindingType.UNDECLARED_SHARING,
+                               FindingType.UNDECLARED_RECIPIENT, FindingType.UNDECLARED_COUNTRY})
+
+
 class DataCategory(StrEnum):
     CLIPBOARD = "clipboard"
     LOCATION = "location"            # precise: at least 4 decimals (or the precision the device was given)
