@@ -66,7 +66,9 @@ def _observed(group: _Group) -> str:
     who = r.domain or r.host
     if r.entity:
         who += f" ({r.entity}{', ' + r.entity_country if r.entity_country else ''})"
-    return f"{', '.join(categories)} sent to {who}, recipient role {r.role}, in {exchanges} exchange(s)"
+    play = group.extra.get("play_data_type")
+    return (f"{', '.join(categories)}{f' (Play data type {play!r})' if play else ''} sent to {who}, recipient role "
+            f"{r.role}, in {exchanges} exchange(s)")
 
 
 def _finding(declared: Declared, group: _Group) -> Finding:
@@ -83,8 +85,7 @@ def _finding(declared: Declared, group: _Group) -> Finding:
         safety = declared.data_safety
         assert safety is not None and declared.data_safety_sha256 is not None
         part = "collected" if group.kind == FindingType.UNDECLARED_COLLECTION else "shared"
-        play = str(group.extra["play_data_type"])
-        says = safety.says(part, play)
+        says = safety.says(part)
         entries = safety.collected if part == "collected" else safety.shared
         quote = "; ".join(e.quote for e in entries if e.quote) or None
         form, source, sha = "data_safety", safety.source, declared.data_safety_sha256

@@ -54,14 +54,14 @@ class DataSafety:
     collected: tuple[DataTypeEntry, ...]
     shared: tuple[DataTypeEntry, ...]
 
-    def says(self, part: str, data_type: str) -> str:
-        """The declaration's words on `data_type` under collected / shared, as a finding quotes them."""
+    def says(self, part: str) -> str:
+        """What the form says is collected / shared, as a finding quotes it."""
         nothing = self.collects_nothing if part == "collected" else self.shares_nothing
         if nothing:
             return f"Data safety ({self.source}): no data {part}"
         entries = self.collected if part == "collected" else self.shared
         listed = "; ".join(e.data_type for e in entries) or "none"
-        return f"Data safety ({self.source}): data {part}: {listed} — not {data_type!r}"
+        return f"Data safety ({self.source}): data {part}: {listed}"
 
     def declares(self, part: str, data_type: str) -> bool:
         entries = self.collected if part == "collected" else self.shared

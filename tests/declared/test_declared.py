@@ -82,7 +82,7 @@ def test_declared_versus_observed(tmp_path, forms):
              [e["ledger_seq"] for e in f["evidence"]["shown"]]) for f in declared]
     safety = "Data safety (Google Play listing of com.example.reference, Data safety section, read 2026-12-01)"
     policy = "Privacy policy (https://example-reference.eu/privacy, read 2026-12-01)"
-    not_collected = f"{safety}: data collected: Email address — not 'Device or other IDs'"
+    not_collected = f"{safety}: data collected: Email address"
     # the first party's email is declared as collected, and the policy's ByteDance (snssdk.com) is named
     assert rows == [
         ("undeclared_collection", "advertising_id", "snssdk.com", "high", not_collected, [3]),
@@ -100,6 +100,9 @@ def test_declared_versus_observed(tmp_path, forms):
         "US", "policy", 8, "We share your data only with ByteDance (Singapore) for analytics.")
     assert country["observed"] == ("android_id sent to brightpixel-ads.com (BrightPixel Ads Inc., US), recipient role "
                                    "other_recipient, in 1 exchange(s)")
+    assert declared[0]["declaration"]["observed"] == (
+        "advertising_id (Play data type 'Device or other IDs') sent to snssdk.com (Beijing Douyin Information "
+        "Service Co., Ltd., CN), recipient role other_recipient, in 1 exchange(s)")
     assert [by_id[i]["type"] for i in country["findings"]] == ["personal_data_transmitted"]
     assert declared[0]["declaration"]["quote"] == "Email address: collected for account management"
     assert declared[0]["declaration"]["play_data_type"] == "Device or other IDs"

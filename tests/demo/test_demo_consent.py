@@ -111,5 +111,6 @@ def test_declared_versus_observed_on_the_demo(runs) -> None:
     assert sharing["declaration"]["says"] == (
         "Data safety (Google Play listing of com.example.reference, Data safety section (reference fixture), read "
         "2026-12-01): no data shared")
-    assert sharing["declaration"]["observed"].startswith("imei sent to snssdk.com (Beijing Douyin Information "
-                                                         "Service Co., Ltd., CN), recipient role other_recipient")
+    assert sharing["declaration"]["observed"].startswith(
+        "imei (Play data type 'Device or other IDs') sent to snssdk.com (Beijing Douyin Information Service Co., "
+        "Ltd., CN), recipient role other_recipient")

@@ -318,3 +318,27 @@ def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoRep
     assert f"<th>annex.html</th><td><code>{digest}</code>" in demo.html["en"]
     manifest = json.loads((demo.directory / "report-manifest.json").read_text("utf-8"))
     assert manifest["payload"]["files"]["annex.html"]["sha256"] == digest
+
+
+def test_declared_versus_observed_section_in_both_languages(demo: DemoReport) -> None:
+    groups = demo.data["declared"]["groups"]
+    assert [(g["type"], g["says"]["text"]) for g in groups] == [
+        ("undeclared_collection", "Data safety (Google Play listing of com.example.reference, Data safety section "
+                                  "(reference fixture), read 2026-12-01): data collected: Email address; Phone number; "
+                                  "Photos"),
+        ("undeclared_country", "Privacy policy (https://example-reference.eu/privacy (reference fixture), read "
+                               "2026-12-01): countries named: JP, NL"),
+        ("undeclared_recipient", "Privacy policy (https://example-reference.eu/privacy (reference fixture), read "
+                                 "2026-12-01): recipients named: Example Reference B.V. (example-reference.eu), Kumo "
+                                 "Analytics K.K. (kumo-analytics.jp)"),
+        ("undeclared_sharing", "Data safety (Google Play listing of com.example.reference, Data safety section "
+                               "(reference fixture), read 2026-12-01): no data shared")]
+    sharing = {row["recipient"]: row for row in groups[3]["rows"]}
+    assert sorted(sharing) == ["appsflyer.com", "brightpixel-ads.com", "byteoversea.com", "snssdk.com"]
+    assert sharing["snssdk.com"]["play"] == ["Device or other IDs", "Other user-generated content", "Precise location"]
+    assert sharing["snssdk.com"]["exhibits"]["runs"]
+    for lang, heading in (("en", "What the app declares and what it does"),
+                          ("nl", "Wat de app verklaart en wat zij doet")):
+        assert f"<h2>{heading}</h2>" in demo.html[lang]
+    assert "Aan een andere partij verzonden gegevens die het Data safety-formulier niet als gedeeld vermeldt" \
+        in demo.html["nl"]

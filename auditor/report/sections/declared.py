@@ -34,14 +34,17 @@ def declared_section(d: Display, findings: tuple[Finding, ...], shown: dict[str,
             continue
         recipients = groups.setdefault((f.type.value, declared.says, declared.quote), {})
         who = (f.recipient.domain or f.recipient.host) if f.recipient else ""
-        row = recipients.setdefault(who, {"recipient": d.plain(who), "observed": set(), "findings": [],
-                                          "exhibits": []})
+        row = recipients.setdefault(who, {"recipient": d.plain(who), "observed": set(), "play": set(),
+                                          "findings": [], "exhibits": []})
         row["observed"].add(f.data_category.value if f.data_category else declared.country or "")
+        if declared.play_data_type:
+            row["play"].add(declared.play_data_type)
         row["findings"].append(f.id)
         row["exhibits"] += shown[f.id]["exhibits"]
     out = []
     for (kind, says, quote), recipients in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        rows = [{**row, "observed": sorted(row["observed"]), "exhibits": number_ranges(row["exhibits"])}
+        rows = [{**row, "observed": sorted(row["observed"]), "play": sorted(row["play"]),
+                 "exhibits": number_ranges(row["exhibits"])}
                 for _, row in sorted(recipients.items())]
         out.append({"type": kind, "says": d.text(says, 1000), "quote": d.text(quote, 1000) if quote else None,
                     "rows": rows})
