@@ -1,7 +1,6 @@
 """The screen's UI hierarchy as `uiautomator dump` writes it, parsed into typed nodes.
 
-The XML comes from the device under audit, so it is untrusted: its size is bounded, and a document type
-declaration (the only way to declare entities, and so to expand them) is refused before parsing. What is
+The XML comes from the device under audit, so it is untrusted (auditor/device/untrusted_xml.py). What is
 kept is what consent and age-gate detection read: text, content description, resource id, class,
 clickable / focused / checked, and the bounds in screen pixels.
 """
@@ -13,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from auditor.device.untrusted_xml import parse_device_xml
 from auditor.errors import InputError
 
 MAX_DUMP_BYTES = 4 << 20
@@ -82,16 +82,7 @@ class Hierarchy:
 def parse_hierarchy(data: bytes, source: str) -> Hierarchy:
     """Parse a uiautomator dump; InputError naming `source` when it is too large, declares a document type
     or is not a uiautomator hierarchy."""
-    if len(data) > MAX_DUMP_BYTES:
-        raise InputError(source, f"UI dump of {len(data)} bytes is larger than the {MAX_DUMP_BYTES}-byte limit")
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise InputError(source, "UI dump declares a document type or entities; a uiautomator dump never does")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise InputError(source, f"UI dump is not well-formed XML: {exc}") from None
-    if root.tag != "hierarchy":
-        raise InputError(source, f"UI dump's root element is <{root.tag}>, not uiautomator's <hierarchy>")
+    root = parse_device_xml(data, source, "UI dump", MAX_DUMP_BYTES, "hierarchy")
     nodes: list[Node] = []
 
     def walk(element: ET.Element, depth: int) -> None:

@@ -10,7 +10,6 @@ interrupted audit left behind. Each capture is stored in the case as an artifact
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from auditor.case.bundle import Case
@@ -19,6 +18,7 @@ from auditor.case.ledger import Ledger
 from auditor.device.adb import Phone
 from auditor.device.pull import pull_into_case
 from auditor.device.setup import DeviceChanges
+from auditor.device.untrusted_xml import parse_device_xml
 from auditor.errors import InputError
 
 MAX_UI_DUMP_BYTES = 4 << 20
@@ -130,16 +130,7 @@ class AdbScreen:
 
 def consent_keys(data: bytes, source: str) -> dict[str, str]:
     """The IAB consent keys of a SharedPreferences XML file (<map><string name=…>…</string><int …/></map>)."""
-    if len(data) > MAX_PREFS_BYTES:
-        raise InputError(source, f"SharedPreferences file larger than {MAX_PREFS_BYTES} bytes")
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise InputError(source, "SharedPreferences file declares a document type; Android never writes one")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise InputError(source, f"SharedPreferences file is not well-formed XML: {exc}") from None
-    if root.tag != "map":
-        raise InputError(source, f"SharedPreferences root element is <{root.tag}>, not <map>")
+    root = parse_device_xml(data, source, "SharedPreferences file", MAX_PREFS_BYTES, "map")
     found = {}
     for entry in root:
         name = entry.get("name", "")

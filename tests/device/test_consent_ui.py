@@ -21,6 +21,7 @@ from auditor.audit.run import Audit, AuditPlan
 from auditor.case.bundle import Case
 from auditor.case.ledger_check import read_records
 from auditor.device.journal import journal_path
+from auditor.device.ui import consent_keys
 from auditor.errors import InputError
 
 PACKAGE = "com.example.privacyfixture"
@@ -88,14 +89,24 @@ def test_age_gate_and_the_persona_birthdate():
 
 
 def test_untrusted_dumps_refused():
-    with pytest.raises(InputError, match="declares a document type"):
+    with pytest.raises(InputError, match="UI dump declares a document type or entities"):
         parse_hierarchy(b'<?xml version="1.0"?><!DOCTYPE h [<!ENTITY a "aaaa">]><hierarchy>&a;</hierarchy>', "d")
-    with pytest.raises(InputError, match="larger than the 4194304-byte limit"):
+    with pytest.raises(InputError, match="UI dump of 4194327 bytes is larger than the 4194304-byte limit"):
         parse_hierarchy(b"<hierarchy>" + b" " * (4 << 20) + b"</hierarchy>", "d")
-    with pytest.raises(InputError, match="not uiautomator's <hierarchy>"):
+    with pytest.raises(InputError, match="UI dump.s root element is <map>, not <hierarchy>"):
         parse_hierarchy(b"<map/>", "d")
     with pytest.raises(InputError, match=r"node 0 has no bounds like \[l,t\]\[r,b\]: '1,2'"):
         parse_hierarchy(b'<hierarchy><node bounds="1,2"/></hierarchy>', "d")
+
+
+def test_shared_preferences_read_as_untrusted_xml():
+    prefs = (b"<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n<map><int name=\"IABTCF_gdprApplies\" "
+             b"value=\"1\" /><string name=\"IABTCF_TCString\">CQx.AAAA</string><string name=\"theme\">dark</string>"
+             b"<string name=\"IABGPP_HDR_GppString\">DBAA</string></map>")
+    assert consent_keys(prefs, "prefs") == {"IABGPP_HDR_GppString": "DBAA", "IABTCF_TCString": "CQx.AAAA",
+                                            "IABTCF_gdprApplies": "1"}
+    with pytest.raises(InputError, match="SharedPreferences file declares a document type or entities"):
+        consent_keys(b'<!DOCTYPE m [<!ENTITY x "y">]><map>&x;</map>', "prefs")
 
 
 # -- the audit's UI step over the fake adb server -----------------------------------------------------------
