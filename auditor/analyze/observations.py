@@ -23,6 +23,7 @@ from auditor.case.events import (
     KNOWN_UNKNOWN_KINDS,
     OPERATOR_MARKS,
     TLS_EVIDENCE_KINDS,
+    UI_STEP_KINDS,
     Kind,
 )
 from auditor.case.ledger_check import read_records
@@ -66,7 +67,7 @@ class Context:
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
 METHOD_KINDS = KNOWN_UNKNOWN_KINDS | OPERATOR_MARKS | {Kind.HOOK_STATUS, Kind.HOOK_SESSION, Kind.HOOK_COVERAGE,
                                                        Kind.HOOK_ERROR, Kind.HOOK_MALFORMED} | TLS_EVIDENCE_KINDS \
-    | {Kind.CASE_DECLARED}    # the app's declarations (analyze/declared.py)
+    | {Kind.CASE_DECLARED} | UI_STEP_KINDS    # the app's declarations (analyze/declared.py), the UI step
 
 
 def app_package(info: dict[str, Any]) -> str | None:

@@ -96,3 +96,6 @@ CONSENT_ACCEPTED_KINDS = frozenset({Kind.OPERATOR_CONSENT_ACCEPTED, Kind.DEVICE_
 CONSENT_KINDS = frozenset({*CONSENT_ACCEPTED_KINDS, Kind.OPERATOR_CONSENT_REFUSED, Kind.DEVICE_CONSENT_REFUSED})
 # Every operator mark.
 OPERATOR_MARKS = frozenset({Kind.OPERATOR_NOTE, Kind.OPERATOR_CONSENT_ACCEPTED, Kind.OPERATOR_CONSENT_REFUSED})
+# The audit's UI step (audit/consent_flow.py): persona, dialogs, auditor's choice, the stored consent state.
+UI_STEP_KINDS = frozenset({Kind.DEVICE_PERSONA_ENTERED, Kind.DEVICE_CONSENT_DIALOG, Kind.DEVICE_CONSENT_ACCEPTED,
+                           Kind.DEVICE_CONSENT_REFUSED, Kind.DEVICE_CONSENT_STATE})

@@ -19,6 +19,7 @@ from auditor.report.display import Display
 from auditor.report.kit import kit_section
 from auditor.report.redact import Redactor
 from auditor.report.sections.annex import annex_section, chart_data, flows_with_personal_data
+from auditor.report.sections.consent import consent_section
 from auditor.report.sections.cover import app_section, case_section, device_section, seal_section, verification_section
 from auditor.report.sections.custody import CUSTODY_KINDS, custody_section
 from auditor.report.sections.declared import cite_sources, declared_section, observed_only
@@ -86,6 +87,7 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "findings": findings,
         "unknowns": unknowns_section(d, analysis.observed),
         "declared": declared_section(d, analysis.findings.findings, shown),
+        "consent_ui": consent_section(d, analysis.observed.consent_ui),
         "charts": chart_data(d, ledger, analysis.findings.findings, analysis.observed, personal),
         "annex": annex_section(d, ledger, seal, analysis.observed, section, personal),
         "ledger_head": {"seq": ledger.head_seq, "hash": ledger.head_hash},

@@ -342,3 +342,19 @@ def test_declared_versus_observed_section_in_both_languages(demo: DemoReport) ->
         assert f"<h2>{heading}</h2>" in demo.html[lang]
     assert "Aan een andere partij verzonden gegevens die het Data safety-formulier niet als gedeeld vermeldt" \
         in demo.html["nl"]
+
+
+def test_persona_and_consent_dialog_section_in_both_languages(demo: DemoReport) -> None:
+    ui = demo.data["consent_ui"]
+    assert (ui["persona"]["persona"], ui["persona"]["age"], ui["persona"]["entry"], ui["persona"]["gate_closed"]) == (
+        "child", 13, "scripted", True)
+    [dialog] = ui["dialogs"]
+    assert [(c["role"], c["label"]["text"]) for c in dialog["controls"]] == [("accept", "Accept all"),
+                                                                              ("refuse", "Decline")]
+    assert dialog["dark_patterns"] == ["accept_emphasised"] and len(dialog["screenshot"]) == 64
+    assert [(c["choice"], c["label"]["text"], c["layer"]) for c in ui["choices"]] == [("accepted", "Accept all", 1)]
+    assert [s["when"] for s in ui["states"]] == ["before the choice", "after the choice"]
+    assert "auditor tapped “Accept all” (accept) on layer 1" in demo.html["en"]
+    assert "accept emphasised over refuse (larger or more contrasting)" in demo.html["en"]
+    assert "<h2>Persona en toestemmingsdialoog, zoals de app ze toonde</h2>" in demo.html["nl"]
+    assert "auditor tikte op „Accept all” (accepteren) op laag 1" in demo.html["nl"]
