@@ -110,8 +110,8 @@ class ConsentFlow:
         elif choice == Choice.REFUSE:
             self._refuse(dialog)
         elif choice == Choice.OPERATOR:
-            self.say("operator: make the consent choice on the phone and record it with 'auditor mark "
-                     "consent-accepted|consent-refused'")
+            self.say(f"operator: make the consent choice on the phone and record it with 'auditor mark "
+                     f"{self.case.root} TEXT --kind consent-accepted|consent-refused'")
             self._until("wait for the operator's choice", find_dialog, gone=True)
         else:
             self.say("consent dialog left open: no choice is made")

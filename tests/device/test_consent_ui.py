@@ -233,3 +233,39 @@ def test_persona_entry_needs_a_persona(tmp_path):
     with pytest.raises(InputError, match=r"--persona-entry: needs a persona to enter \(child, teen, adult\), "
                                          r"not None"):
         AuditPlan(serial="x", package=PACKAGE, case_dir=tmp_path, persona_entry=Entry.OPERATOR)
+
+
+def test_the_operator_enters_the_persona_and_makes_the_choice(adb_env, scripted, tmp_path):
+    """--persona-entry operator --consent operator: auditor says what to do, photographs each screen, and
+    waits; the operator (here: a thread answering auditor's prompts) types and taps on the phone."""
+    phone = scripted.android11_plain()
+    phone.app = age_gate_and_consent(PACKAGE)
+    adb_env(phone)
+    said: list[str] = []
+
+    def operator(text: str) -> None:
+        said.append(text)
+        app = phone.app
+        if text.startswith("operator: type "):
+            app.typed["birthdate"] = text.split()[2]            # typed on the phone, not through adb
+        elif text.startswith("operator: now confirm"):
+            app.current = "consent"
+        elif text.startswith("operator: make the consent choice"):
+            app.prefs.update(TCF_REFUSED)
+            phone.write(app.prefs_path, app.prefs_xml())
+            app.current = "home"
+
+    plan = AuditPlan(serial=phone.serial, package=PACKAGE, case_dir=tmp_path / "case", duration=1.0,
+                     persona="adult", persona_entry=Entry.OPERATOR, consent=Choice.OPERATOR, ui_wait=3.0)
+    result = Audit(plan, Components(AdbPhone.for_plan(plan), None, None, None), operator).run()
+    assert result.reason == "completed", result.reason
+    records = list(read_records(tmp_path / "case" / "ledger.jsonl"))
+    [entered] = bodies(records, "device.persona_entered")
+    assert (entered["persona"], entered["age"], entered["entry"], entered["shown_in_field"], entered["gate_closed"]) \
+        == ("adult", 30, "operator", True, True)
+    # auditor typed and tapped nothing: the operator did
+    assert bodies(records, "device.input") == [] and phone.app.taps == []
+    assert bodies(records, "device.consent_refused") == bodies(records, "device.consent_accepted") == []
+    assert [s["keys"] for s in bodies(records, "device.consent_state")] == [{}, dict(sorted(TCF_REFUSED.items()))]
+    assert ("operator: make the consent choice on the phone and record it with 'auditor mark "
+            f"{tmp_path / 'case'} TEXT --kind consent-accepted|consent-refused'") in said
