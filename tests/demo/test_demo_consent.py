@@ -29,8 +29,8 @@ AFTER_REFUSAL = [("example-reference.eu", "biometric"), ("example-reference.eu",
                  ("example-reference.eu", "phone"), ("snssdk.com", "android_id"), ("snssdk.com", "device_identifier")]
 
 
-def demo(out: Path, consent: str) -> Path:
-    done = subprocess.run([str(AUDITOR), "demo", "--out", str(out), "--persona", "child", "--consent", consent,
+def demo(out: Path, consent: str, persona: str = "child") -> Path:
+    done = subprocess.run([str(AUDITOR), "demo", "--out", str(out), "--persona", persona, "--consent", consent,
                            "--json"], capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return Path(json.loads(done.stdout)["case"])
@@ -43,6 +43,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for consent in ("refuse", "accept"):
         case = demo(base / consent, consent)
         cases[f"child-{consent}"] = case.rename(base / f"child-{consent}")   # compare labels runs by directory
+    cases["teen-none"] = demo(base / "none", "none", "teen").rename(base / "teen-none")
     return cases
 
 
@@ -114,3 +115,22 @@ def test_declared_versus_observed_on_the_demo(runs) -> None:
     assert sharing["declaration"]["observed"].startswith(
         "imei (Play data type 'Device or other IDs') sent to snssdk.com (Beijing Douyin Information Service Co., "
         "Ltd., CN), recipient role other_recipient")
+
+
+def test_a_teen_leaving_the_dialog_unanswered(runs, tmp_path) -> None:
+    records = list(read_records(runs["teen-none"] / "ledger.jsonl"))
+    [entered] = [r["body"] for r in records if r["kind"] == "device.persona_entered"]
+    assert (entered["persona"], entered["age"]) == ("teen", 16)
+    assert [r["body"]["found"] for r in records if r["kind"] == "device.consent_dialog"] == [True]
+    assert [r for r in records if r["kind"] in ("device.consent_accepted", "device.consent_refused")] == []
+    # the user left the app: no login, no SDK started by consent; everything it sent is before any choice
+    hosts = sorted(r["body"]["request"]["host"] for r in records if r["kind"] == "proxy.flow")
+    assert hosts == ["api.example-reference.eu", "api.example-reference.eu", "cfg.kumo-analytics.jp",
+                     "log.byteoversea.com", "log.snssdk.com", "mon.snssdk.com"]
+    done = subprocess.run([str(AUDITOR), "compare", str(runs["teen-none"]), str(runs["child-accept"]), "--out",
+                           str(tmp_path / "cmp"), "--json"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads((tmp_path / "cmp" / "compare.json").read_text("utf-8"))
+    assert [(r["label"], r["persona"], r["choice"], r["choice_seq"]) for r in data["runs"]][0] == (
+        "teen-none", "teen", "none", None)
+    assert data["young_as_adult"] == [] and data["after_refusal"] == []
