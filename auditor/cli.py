@@ -66,6 +66,7 @@ COMMANDS = {
     "audit": "auditor.audit.commands:audit",
     "capture": "auditor.capture.commands:capture",
     "case": "auditor.case.commands:case_group",
+    "compare": "auditor.compare.commands:compare_command",
     "demo": "auditor.demo.commands:demo",
     "device": "auditor.device.commands:device_group",
     "diff": "auditor.report.commands:diff",

@@ -17,7 +17,16 @@ import pandas as pd
 
 from auditor.analyze.attribution import attribute, recorded_actor
 from auditor.case.bundle import Case
-from auditor.case.events import CONSENT_KINDS, FLOW_KINDS, KNOWN_UNKNOWN_KINDS, OPERATOR_MARKS, TLS_EVIDENCE_KINDS, Kind
+from auditor.case.events import (
+    CONSENT_ACCEPTED_KINDS,
+    CONSENT_KINDS,
+    FLOW_KINDS,
+    KNOWN_UNKNOWN_KINDS,
+    OPERATOR_MARKS,
+    TLS_EVIDENCE_KINDS,
+    UI_STEP_KINDS,
+    Kind,
+)
 from auditor.case.ledger_check import read_records
 from auditor.contract.findings import Actor
 from auditor.contract.vocabulary import ActorBasis
@@ -58,7 +67,8 @@ class Context:
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
 METHOD_KINDS = KNOWN_UNKNOWN_KINDS | OPERATOR_MARKS | {Kind.HOOK_STATUS, Kind.HOOK_SESSION, Kind.HOOK_COVERAGE,
-                                                       Kind.HOOK_ERROR, Kind.HOOK_MALFORMED} | TLS_EVIDENCE_KINDS
+                                                       Kind.HOOK_ERROR, Kind.HOOK_MALFORMED} | TLS_EVIDENCE_KINDS \
+    | {Kind.CASE_DECLARED} | UI_STEP_KINDS    # the app's declarations (analyze/declared.py), the UI step
 
 
 def app_package(info: dict[str, Any]) -> str | None:
@@ -158,7 +168,7 @@ def read_context(case: Case) -> Context:
         elif kind in CONSENT_KINDS:
             when = parse_time(record["t_wall"])
             if when is not None:
-                (accepted if kind == Kind.OPERATOR_CONSENT_ACCEPTED else refused).append((when, record["seq"]))
+                (accepted if kind in CONSENT_ACCEPTED_KINDS else refused).append((when, record["seq"]))
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from auditor.analyze.consent_ui import consent_ui
 from auditor.analyze.findings import planted_value
 from auditor.analyze.observations import Context
 from auditor.analyze.wire_witness import packet_captures, tls_bypasses, tls_keys_logged, wire_witness
@@ -184,4 +185,4 @@ def observe(context: Context, flows: int) -> Observed:
         hook_calls_omitted=max(0, len(calls) - MAX_ROWS), hooks=_hooks(records),
         capture=_capture(context, records, sessions, flows), packet_captures=packet_captures(records),
         witness=wire_witness(context.case), tls_bypasses=tls_bypasses(records),
-        tls_keys_logged=tls_keys_logged(records))
+        tls_keys_logged=tls_keys_logged(records), consent_ui=consent_ui(records))

@@ -15,6 +15,7 @@ from auditor.analyze import recognition
 from auditor.analyze.attribution import EXODUS_DATASET
 from auditor.analyze.biometrics import face_measurements
 from auditor.analyze.consent import Clock
+from auditor.analyze.declared import declared_findings, latest
 from auditor.analyze.decode import BodyMemo, Decoder
 from auditor.analyze.destinations import Destinations
 from auditor.analyze.dpf import Participants, load_participants
@@ -27,6 +28,7 @@ from auditor.analyze.transfers import Exporter, country_law, transfer
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
 from auditor.case.confine import writable_dir
+from auditor.case.events import Kind
 from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
 from auditor.contract.document import write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
@@ -252,6 +254,7 @@ def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = 
     overrides = load_world(world, Addresses.ANY) if world else World()     # an override table: real addresses
     analysis = Analysis(case, rulesets, overrides, mmdb, load_participants(dpf) if dpf else None)
     findings = analysis.run()
+    findings += declared_findings(latest(analysis.context.method_records.get(Kind.CASE_DECLARED, [])), findings)
     case_context = {"child_persona": child_persona(case.info.get("persona")),
                     "consent_recorded": bool(analysis.context.consent_accepted)}
     verdicts = evaluate(rulesets, findings, case_context)

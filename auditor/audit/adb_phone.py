@@ -18,6 +18,7 @@ from auditor.device.attestation import attest, differences
 from auditor.device.recording import ScreenRecorder, pull_apks
 from auditor.device.session import SetupRequest, prepare, record_attestation, restore
 from auditor.device.setup import DeviceChanges
+from auditor.device.ui import AdbScreen
 from auditor.errors import CheckFailed, InputError
 from auditor.instrument.devices import DeviceChoice
 
@@ -89,6 +90,10 @@ class AdbPhone:
     def stop_recording(self, case: Case, ledger: Ledger) -> None:
         assert self._recorder is not None
         self._recorder.stop(case, ledger)
+
+    def ui(self, case: Case, ledger: Ledger) -> AdbScreen:
+        assert self._changes is not None, "prepare() comes first"
+        return AdbScreen(self.phone, self._changes, tag=case.id[:8])
 
     def app_target(self, package: str, interception: Interception | None) -> AppTarget:
         device = self.frida_device or DeviceChoice("id", self.serial)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from auditor.audit.consent_dialog import Choice
+from auditor.audit.persona import Entry, Persona
 from auditor.audit.plan import AuditPlan
 from auditor.audit.rooms import load
 from auditor.audit.run import Audit
@@ -25,7 +27,16 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--serial", required=True, help="The device's adb serial (see 'auditor device list').")
 @click.option("--package", required=True, help="The app's package name, e.g. com.example.app.")
 @click.option("--apk", type=FILE, help="The APK file as well (or instead, when it cannot be pulled).")
-@click.option("--persona", type=click.Choice(["child", "adult"]), help="The test persona used on the device.")
+@click.option("--persona", type=click.Choice([p.value for p in Persona]),
+              help="The test persona (child 13, teen 16, adult 30).")
+@click.option("--persona-entry", type=click.Choice([e.value for e in Entry]),
+              help="Enter the persona at the app's age gate: typed by auditor (scripted) or by the operator; "
+                   "either way with screenshots. Default: not entered.")
+@click.option("--consent", type=click.Choice([c.value for c in Choice]),
+              help="Find the app's consent dialog and accept or refuse it (auditor taps), let the operator choose, "
+                   "or leave it open (none). Default: not looked for.")
+@click.option("--ui-wait", type=click.FloatRange(min=1), default=30, show_default=True,
+              help="Seconds to wait for the age gate and the consent dialog to show.")
 @click.option("--duration", type=click.FloatRange(min=1), help="Seconds to observe (default: until 'q' or Ctrl-C).")
 @case_option("New case directory (default: ./cases/PACKAGE-UTCTIME).")
 @click.option("--proxy-mode", type=click.Choice([CaptureMode.REGULAR.value, CaptureMode.WIREGUARD.value]),
@@ -45,7 +56,8 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @controller_options()
 @tls_options
 @json_option()
-def audit(serial: str, package: str, apk: Path | None, persona: str | None, duration: float | None,
+def audit(serial: str, package: str, apk: Path | None, persona: str | None, persona_entry: str | None,
+          consent: str | None, ui_wait: float, duration: float | None,
           case_dir: Path | None, proxy_mode: str, proxy_host: str | None, tunnel_wait: float,
           frida_binary: Path | None, operator: str | None, plant_clipboard: str, plant_location: str | None,
           confdir: str, controller: str | None, controller_source: str | None, controller_domains: tuple[str, ...],
@@ -59,6 +71,8 @@ def audit(serial: str, package: str, apk: Path | None, persona: str | None, dura
     declared = declared_controller(controller, controller_source, controller_domains)
     plan = AuditPlan(serial=serial, package=package, case_dir=case_dir, apk=apk, persona=persona,
                      controller=declared, tls=TlsOptions(unpin=unpin, keylog=keylog),
+                     persona_entry=Entry(persona_entry) if persona_entry else None,
+                     consent=Choice(consent) if consent else None, ui_wait=ui_wait,
                      duration=duration, proxy_mode=proxy_mode, proxy_host=proxy_host, tunnel_wait=tunnel_wait,
                      frida_server=frida_binary, operator=operator, command_line=list(sys.argv), plants=plants,
                      capture_confdir=confdir)

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
+from auditor.device.ui import Capture, ConsentStore
 from auditor.instrument.devices import DeviceChoice
 
 
@@ -39,6 +40,18 @@ class AppTarget:
     device: DeviceChoice
     spawn: tuple[str, ...]                # (package,) on Android; an argv on a device without Android
     stdio: str = "inherit"                # "pipe": the program's output is read and answered (frida's signal)
+
+
+class PhoneScreen(Protocol):
+    """The phone's screen: what is on it (stored in the case), and a finger and keyboard on it."""
+
+    def dump(self, step: str, case: Case, ledger: Ledger) -> Capture: ...
+    def screenshot(self, step: str, case: Case, ledger: Ledger) -> Capture: ...
+    def tap(self, step: str, x: int, y: int, ledger: Ledger) -> None: ...
+    def type_text(self, step: str, text: str, ledger: Ledger) -> None: ...
+
+    def consent_store(self, package: str) -> ConsentStore:
+        """The consent state the app stored, or why it cannot be read."""
 
 
 class Phone(Protocol):
@@ -67,6 +80,9 @@ class Phone(Protocol):
         """Stop the screen recording and store it in the case."""
 
     def app_target(self, package: str, interception: Interception | None) -> AppTarget: ...
+
+    def ui(self, case: Case, ledger: Ledger) -> PhoneScreen:
+        """The screen, once prepare() ran (its captures are journaled device files)."""
 
 
 class LiveCapture(Protocol):

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.audit.components import Interception
+from auditor.audit.consent_dialog import Choice
+from auditor.audit.persona import Entry, Persona
 from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
@@ -55,6 +57,9 @@ class AuditPlan:
     case_dir: Path
     apk: Path | None = None
     persona: str | None = None
+    persona_entry: Entry | None = None      # how the persona reaches the app's age gate; None: it is not entered
+    consent: Choice | None = None           # what is done with the consent dialog; None: it is not looked for
+    ui_wait: float = 30.0                   # seconds to wait for each expected screen (age gate, dialog)
     controller: dict[str, Any] | None = None     # the app's controller for case.json (case new --controller)
     scenario: str | None = None             # None: "live audit of PACKAGE"
     duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
@@ -75,6 +80,9 @@ class AuditPlan:
     world: LoopbackWorld | None = None      # TESTS AND DEMO ONLY
 
     def __post_init__(self) -> None:
+        if self.persona_entry is not None and self.persona not in set(Persona):
+            raise InputError("--persona-entry", f"needs a persona to enter ({', '.join(Persona)}), "
+                                                f"not {self.persona!r}")
         if self.proxy_mode == CaptureMode.WIREGUARD and not self.proxy_host:
             raise InputError("--proxy-host", "wireguard mode needs the host's address as the phone reaches it "
                                              "(adb reverse cannot carry the tunnel's UDP)")

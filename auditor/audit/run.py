@@ -22,11 +22,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from auditor.audit.components import Components, Interception, NotApplicable
+from auditor.audit.consent_flow import ConsentFlow
 from auditor.audit.keyboard import HELP, KeyboardMarks
+from auditor.audit.persona import Persona
 from auditor.audit.plan import AuditPlan
 from auditor.audit.progress import LedgerCounter, Progress
 from auditor.capture.proxy import CaptureMode
@@ -119,6 +122,8 @@ class Audit:
         steps.append(("record the screen", self._screen))
         if c.instrumentation is not None:
             steps.append(("spawn the app under the hooks and plant canaries", self._instrument))
+        if self.plan.persona_entry is not None or self.plan.consent is not None:
+            steps.append(("establish the persona and answer the consent dialog", self._ui))
         steps.append(("observe", self._observe))
         return steps
 
@@ -245,6 +250,15 @@ class Audit:
         target = self.components.phone.app_target(self.plan.package, self.interception)
         self.undo.append(("stop the instrumentation", self.components.instrumentation.stop))
         self.components.instrumentation.start(self.plan.package, target)
+
+    def _ui(self) -> None:
+        assert self.case is not None and self.ledger is not None
+        flow = ConsentFlow(self.components.phone.ui(self.case, self.ledger), self.case, self.ledger,
+                           self.plan.package, self.say, self.plan.ui_wait, datetime.now(UTC).date())
+        if self.plan.persona_entry is not None:
+            flow.enter_persona(Persona(self.plan.persona), self.plan.persona_entry)
+        if self.plan.consent is not None:
+            flow.consent(self.plan.consent)
 
     def _screen(self) -> None:
         assert self.case is not None and self.ledger is not None

@@ -15,6 +15,7 @@ from auditor.case.ledger_check import scan_ledger
 from auditor.case.repair import repair_torn_tail
 from auditor.case.seal import Verification, seal_case, verify_case
 from auditor.cli_options import case_argument, case_option, controller_options, declared_controller, json_option
+from auditor.declared.commands import declare_command
 from auditor.errors import CheckFailed, InputError
 from auditor.importers.commands import plant_command
 from auditor.output import emit
@@ -28,7 +29,7 @@ def case_group() -> None:
 @case_group.command("new")
 @case_argument("directory")
 @click.option("--operator", help="Name of the person running the audit (default: the login name).")
-@click.option("--persona", type=click.Choice(["child", "adult"]), help="Test persona used on the device.")
+@click.option("--persona", type=click.Choice(["child", "teen", "adult"]), help="Test persona used on the device.")
 @click.option("--scenario", help="Short description of what will be done with the app.")
 @click.option("--expert", help="Name of the expert who answers the questions (the report's author).")
 @click.option("--qualifications", default="", help="The expert's qualifications, as the report states them.")
@@ -97,6 +98,7 @@ def case_repair(directory: Path, as_json: bool) -> None:
 
 
 case_group.add_command(plant_command)       # importers/commands.py: values planted for an imported capture
+case_group.add_command(declare_command)     # declared/commands.py: the app's Data safety form and policy
 
 
 MARK_KINDS = {"note": Kind.OPERATOR_NOTE, "consent-accepted": Kind.OPERATOR_CONSENT_ACCEPTED,

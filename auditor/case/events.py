@@ -18,6 +18,7 @@ class Kind(enum.StrEnum):
     CASE_REPAIRED = "case.repaired"               # case repair: a torn last line cut off, kept as an artifact
     CASE_AUDIT_STEP = "case.audit_step"           # auditor audit: a step of the run started / ended
     CASE_PLANTED = "case.planted"                 # auditor case plant: values planted on the device elsewhere
+    CASE_DECLARED = "case.declared"               # auditor case declare: the app's Data safety form and policy
 
     # operator: auditor mark, the audit's keyboard, the demo
     OPERATOR_NOTE = "operator.note"
@@ -60,6 +61,14 @@ class Kind(enum.StrEnum):
     DEVICE_RESTORE = "device.restore"             # device/setup.py: one change undone (or not)
     DEVICE_APK = "device.apk"                     # device/recording.py: an APK pulled off the phone
     DEVICE_SCREENRECORD = "device.screenrecord"   # device/recording.py, restore: a screen recording stored
+    DEVICE_UI_DUMP = "device.ui_dump"             # device/ui.py: the screen's UI hierarchy (uiautomator dump)
+    DEVICE_SCREENSHOT = "device.screenshot"       # device/ui.py: a screenshot (screencap -p)
+    DEVICE_INPUT = "device.input"                 # device/ui.py: a tap or text auditor gave the phone
+    DEVICE_PERSONA_ENTERED = "device.persona_entered"  # audit/consent_flow.py: the persona typed at the age gate
+    DEVICE_CONSENT_DIALOG = "device.consent_dialog"    # audit/consent_flow.py: a dialog found (or not), classified
+    DEVICE_CONSENT_ACCEPTED = "device.consent_accepted"  # audit/consent_flow.py: auditor tapped accept
+    DEVICE_CONSENT_REFUSED = "device.consent_refused"    # audit/consent_flow.py: auditor tapped refuse
+    DEVICE_CONSENT_STATE = "device.consent_state"      # audit/consent_flow.py: the app's stored IAB consent keys
 
     # static: auditor apk scan --case (static/store.py)
     STATIC_APK = "static.apk"
@@ -82,7 +91,11 @@ KNOWN_UNKNOWN_KINDS = frozenset({Kind.PROXY_TLS_FAILED, Kind.PROXY_QUIC_BLOCKED,
 # The TLS evidence beside the flows: the second witness a capture keeps (--pcap: packets, the proxy's key
 # log), and what --unpin / --keylog did to and took from the app's TLS.
 TLS_EVIDENCE_KINDS = frozenset({Kind.PROXY_PCAP, Kind.PROXY_KEYLOG, Kind.HOOK_TLS_BYPASS, Kind.HOOK_TLS_KEY})
-# The user's answer to the app's consent question, marked by the operator.
-CONSENT_KINDS = frozenset({Kind.OPERATOR_CONSENT_ACCEPTED, Kind.OPERATOR_CONSENT_REFUSED})
+# The user's answer to the app's consent question: marked by the operator, or auditor's tap on the dialog.
+CONSENT_ACCEPTED_KINDS = frozenset({Kind.OPERATOR_CONSENT_ACCEPTED, Kind.DEVICE_CONSENT_ACCEPTED})
+CONSENT_KINDS = frozenset({*CONSENT_ACCEPTED_KINDS, Kind.OPERATOR_CONSENT_REFUSED, Kind.DEVICE_CONSENT_REFUSED})
 # Every operator mark.
-OPERATOR_MARKS = frozenset({Kind.OPERATOR_NOTE, *CONSENT_KINDS})
+OPERATOR_MARKS = frozenset({Kind.OPERATOR_NOTE, Kind.OPERATOR_CONSENT_ACCEPTED, Kind.OPERATOR_CONSENT_REFUSED})
+# The audit's UI step (audit/consent_flow.py): persona, dialogs, auditor's choice, the stored consent state.
+UI_STEP_KINDS = frozenset({Kind.DEVICE_PERSONA_ENTERED, Kind.DEVICE_CONSENT_DIALOG, Kind.DEVICE_CONSENT_ACCEPTED,
+                           Kind.DEVICE_CONSENT_REFUSED, Kind.DEVICE_CONSENT_STATE})

@@ -141,6 +141,21 @@ class EvidenceSet(Record):
     shown: tuple[Evidence, ...]          # the first MAX_EVIDENCE pieces, in ledger order
 
 
+class Declaration(Record):
+    """Both sides of an undeclared_* finding: what the declaration says (quoted, with where it was read) and
+    what the traffic showed, and the findings that show it."""
+    form: str                            # "data_safety" | "policy"
+    source: str                          # where and when the operator read the declaration
+    form_sha256: str
+    declared_at_seq: int = Field(ge=1)   # the case.declared event
+    says: str
+    quote: str | None = None             # the declaration's own words, where the form gives them
+    observed: str
+    play_data_type: str | None = None    # Data safety: the Play data type the observed category falls under
+    country: str | None = None           # policy: the country not named
+    findings: tuple[str, ...]            # the ids of the findings whose evidence this is
+
+
 class Finding(Record):
     id: str = Field(pattern=r"^F-[0-9a-f]{20}$")
     type: FindingType
@@ -158,6 +173,7 @@ class Finding(Record):
     transfer: Transfer | None = None
     time: str | None = None
     time_last: str | None = None
+    declaration: Declaration | None = None   # undeclared_*: the declared side and the observed one
     evidence: EvidenceSet
 
 

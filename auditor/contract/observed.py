@@ -160,6 +160,56 @@ class TlsBypass(AtEvent):
     detail: str | None = None
 
 
+class PersonaEntered(AtEvent):
+    """The persona established at the app's age gate (device.persona_entered)."""
+    persona: str
+    age: int
+    birthdate: str
+    value: str                           # what was typed
+    entry: str                           # scripted | operator
+    shown_in_field: bool
+    gate_closed: bool
+    screenshot_sha256: str | None = None  # the filled-in age gate
+
+
+class ConsentControl(Record):
+    role: str                            # accept | refuse | settings
+    label: str
+    language: str
+
+
+class ConsentDialogSeen(AtEvent):
+    """A consent dialog found on the screen (device.consent_dialog), or its absence (found false)."""
+    layer: int = Field(ge=1)
+    found: bool
+    controls: tuple[ConsentControl, ...] = ()
+    keywords: tuple[str, ...] = ()
+    dark_patterns: tuple[str, ...] = ()
+    screenshot_sha256: str | None = None
+
+
+class ConsentChoice(AtEvent):
+    """The choice auditor made on the dialog (device.consent_accepted / device.consent_refused)."""
+    choice: str                          # accepted | refused
+    label: str
+    layer: int = Field(ge=1)
+
+
+class ConsentStateRead(AtEvent):
+    """The consent state the app stored (device.consent_state): its IAB keys, or why they stayed unknown."""
+    when: str
+    how: str
+    keys: dict[str, str] | None = None
+
+
+class ConsentUi(Record):
+    """The audit's UI step (docs/consent.md): persona, dialogs, the choice and the stored state."""
+    persona: PersonaEntered | None = None
+    dialogs: tuple[ConsentDialogSeen, ...] = ()
+    choices: tuple[ConsentChoice, ...] = ()
+    states: tuple[ConsentStateRead, ...] = ()
+
+
 class Observed(Record):
     format: str = Field(default=OBSERVED_FORMAT, pattern=r"^auditor-observed/1$")
     planted: tuple[PlantedSetting, ...] = ()
@@ -176,3 +226,4 @@ class Observed(Record):
     witness: WireWitness | None = None   # None: `auditor witness` was not run on the case
     tls_bypasses: tuple[TlsBypass, ...] = ()
     tls_keys_logged: int = Field(default=0, ge=0)     # secret lines the app's TLS library handed over (--keylog)
+    consent_ui: ConsentUi | None = None  # None: the audit had no UI step (no --persona-entry / --consent)

@@ -24,12 +24,22 @@ class FindingType(StrEnum):
     THIRD_COUNTRY_TRANSFER = "third_country_transfer"     # the recipient entity is established outside the EEA
     # from the APK
     SDK_EMBEDDED = "sdk_embedded"
+    # what the app declares (auditor case declare) against what the traffic shows
+    UNDECLARED_COLLECTION = "undeclared_collection"   # a data type sent that the Data safety form does not list
+    UNDECLARED_SHARING = "undeclared_sharing"         # a data type sent to a third party, not listed as shared
+    UNDECLARED_RECIPIENT = "undeclared_recipient"     # a third party receiving personal data the policy never names
+    UNDECLARED_COUNTRY = "undeclared_country"         # a recipient's country the policy never names
 
 
 # Findings that say personal data left the device in a request.
 PERSONAL_DATA_TYPES = frozenset({FindingType.PERSONAL_DATA_TRANSMITTED, FindingType.CLIPBOARD_TRANSMITTED,
                                  FindingType.BIOMETRIC_TRANSMITTED, FindingType.CLEARTEXT_PERSONAL_DATA,
                                  FindingType.THIRD_COUNTRY_TRANSFER})
+
+
+# Findings comparing what the app declares with what it did: about the declaration, not the consent state.
+DECLARATION_TYPES = frozenset({FindingType.UNDECLARED_COLLECTION, FindingType.UNDECLARED_SHARING,
+                               FindingType.UNDECLARED_RECIPIENT, FindingType.UNDECLARED_COUNTRY})
 
 
 class DataCategory(StrEnum):

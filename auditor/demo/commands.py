@@ -1,4 +1,4 @@
-"""CLI: `auditor demo [--out DIR] [--lang en|nl]`."""
+"""CLI: `auditor demo [--out DIR] [--lang en|nl] [--persona child|teen|adult] [--consent accept|refuse|none]`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from auditor.audit.consent_dialog import Choice
+from auditor.audit.persona import Persona
 from auditor.cli_options import json_option
 from auditor.demo.run import run_demo
 from auditor.output import emit
@@ -17,8 +19,13 @@ from auditor.report.assets import LANGUAGES
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Directory for the demo case and its report (default: a new temporary directory).")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Report language.")
+@click.option("--persona", type=click.Choice([p.value for p in Persona]), default=Persona.CHILD.value,
+              show_default=True, help="The persona entered at the app's age gate (child 13, teen 16, adult 30).")
+@click.option("--consent", type=click.Choice([c.value for c in (Choice.ACCEPT, Choice.REFUSE, Choice.NONE)]),
+              default=Choice.ACCEPT.value, show_default=True,
+              help="Tap the consent dialog's accept or refuse, or leave it unanswered (none).")
 @json_option()
-def demo(out: Path | None, lang: str, as_json: bool) -> None:
+def demo(out: Path | None, lang: str, persona: str, consent: str, as_json: bool) -> None:
     """Run the reference audit end to end and print where its report is.
 
     The audit pipeline of 'auditor audit' with a simulated phone: the reference app runs on this machine's
@@ -27,7 +34,7 @@ def demo(out: Path | None, lang: str, as_json: bool) -> None:
     network."""
     root = out if out is not None else Path(tempfile.mkdtemp(prefix="auditor-demo-"))
     say = (lambda _text: None) if as_json else click.echo
-    result = run_demo(root, lang, say)
+    result = run_demo(root, lang, say, Persona(persona), Choice(consent))
     total = sum(result.seconds.values())
     text = "\n".join([
         f"case:    {result.case}",

@@ -3,8 +3,10 @@
 The app is the reference app's JVM program (built from the same Java sources as the reference APK), spawned
 on this machine's Frida device; its Android stand-ins read the phone's identity from a device-state file;
 its host names resolve (its own hosts file, and the capture's loopback world) to TLS servers on 127.0.0.0/8
-standing in for the world's hosts. What only a real phone has — installed APKs to pull, settings to change
-and restore, a screen to record, a second attestation to compare — is not applicable, and says why.
+standing in for the world's hosts. Its display (auditor/demo/screen.py) shows the app's age gate and consent
+dialog as a phone's UI hierarchy and screenshots, and turns taps into the app's answers. What only a real
+phone has — installed APKs to pull, settings to change and restore, a screen to record, a second attestation
+to compare — is not applicable, and says why.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.audit.components import AppTarget, Interception, NotApplicable
+from auditor.audit.components import AppTarget, Interception, NotApplicable, PhoneScreen
 from auditor.audit.plan import LoopbackWorld
 from auditor.case.bundle import Case
 from auditor.case.ledger import Ledger
+from auditor.demo.screen import SimulatedScreen
 from auditor.device.attestation import fact
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice, open_device
@@ -28,7 +31,8 @@ from auditor.reference.upstream import UpstreamServers
 from auditor.world import load_world
 
 FRIDA_DEVICE = DeviceChoice("local")
-CONSENT_PROMPT = "AUDITOR-AWAIT consent"
+AWAIT = "AUDITOR-AWAIT "
+CONSENT_PROMPT = AWAIT + "consent"
 HOW_SET = "set by auditor demo in the simulated phone's device state"
 # the identity's names as the reference app's device state spells them
 STATE_KEYS = {"phone_number": "line1_number", "account": "accounts"}
@@ -36,18 +40,21 @@ NO_INSTALLED_APP = "the simulated phone has no installed package to pull; the AP
 NO_SETTINGS = ("nothing on a device to change: the reference app is started with the capture as its HTTPS proxy "
                "and its CA trusted (its argv is in the instrumentation section)")
 NOTHING_CHANGED = "nothing on a device was changed"
-NO_SCREEN = "the simulated phone has no screen: the reference app is a JVM program on this machine"
+NO_SCREEN = ("the simulated phone records no video: the reference app is a JVM program on this machine, its "
+             "display drawn by auditor demo (UI dumps and screenshots are in the case)")
 NO_REATTESTATION = "the simulated phone's identity is set by auditor demo: there is no device to read again"
 
 
 @dataclass
 class Screen:
     """The app's stdout as Frida relays it (on Frida's own thread, where no Frida call may be made: it would
-    wait on itself): the lines, and the consent dialog's prompt signalled to whoever answers it."""
+    wait on itself): the lines, the consent dialog's prompt signalled to whoever answers it, and the prompt
+    the app waits on (`waiting`: "birthdate", "consent" or None), until it is answered."""
 
     pid: int = 0
     lines: list[str] = field(default_factory=list)
     consent_prompted: threading.Event = field(default_factory=threading.Event)
+    waiting: str | None = None
     _partial: str = ""
 
     def on_output(self, pid: int, fd: int, data: bytes | None) -> None:
@@ -59,6 +66,8 @@ class Screen:
         *lines, self._partial = self._partial.split("\n")
         for line in lines:
             self.lines.append(line)
+            if line.startswith(AWAIT):
+                self.waiting = line[len(AWAIT):].strip()
             if line.startswith(CONSENT_PROMPT):
                 self.consent_prompted.set()
 
@@ -73,6 +82,8 @@ class SimulatedPhone:
         self.world_file = default_world()
         self.world = load_world(self.world_file)
         self.screen = Screen()
+        # what the phone's display shows of the app, over "adb" (uiautomator dump, screencap, input)
+        self.display = SimulatedScreen(lambda: self.screen.waiting, self.answer)
         self.servers: UpstreamServers | None = None
         self._frida = open_device(FRIDA_DEVICE)
         self._exit = ExitStack()
@@ -93,6 +104,7 @@ class SimulatedPhone:
 
     def answer(self, text: str) -> None:
         """Type into the app (the reference app reads its dialogs' answers from stdin)."""
+        self.screen.waiting = None
         self._frida.input(self.screen.pid, text.encode("utf-8") + b"\n")
 
     # -- the Phone interface -------------------------------------------------------------------------
@@ -122,6 +134,9 @@ class SimulatedPhone:
     def stop_recording(self, case: Case, ledger: Ledger) -> None:
         raise NotApplicable(NO_SCREEN)
 
+    def ui(self, case: Case, ledger: Ledger) -> PhoneScreen:
+        return self.display
+
     def app_target(self, package: str, interception: Interception | None) -> AppTarget:
         if interception is None or interception.proxy_port is None:
             raise InputError("simulated phone", "the reference app needs the capture's proxy to send through")
@@ -129,6 +144,6 @@ class SimulatedPhone:
         state["accounts"] += ":com.google"
         launch = jvm_launch(hosts_file=write_hosts_file(self.world, self.scratch / "hosts"),
                             proxy=("127.0.0.1", interception.proxy_port), ca_pem=interception.ca_certificate,
-                            consent="stdin", consent_timeout=int(self.consent_timeout),
+                            consent="stdin", consent_timeout=int(self.consent_timeout), age_gate=True,
                             device_state=write_device_state(state, self.scratch / "device-state.properties"))
         return AppTarget(FRIDA_DEVICE, tuple(launch.argv), stdio="pipe")

@@ -4,10 +4,12 @@ phone (auditor/demo/phone.py) in place of the adb phone, then analysis and repor
 What runs is real, only the phone is not: the reference app under auditor's agent, its HTTPS through the real
 capture (mitmproxy, real TLS both ways) to loopback servers, the reference APK scanned, the case sealed. The
 capture records in the case that a test world was in force, and the device section that the phone is
-simulated, so a demo case can never pass for a real one. The demo plays the operator too: when the consent
-dialog shows, it marks the consent in the ledger first, then answers the dialog. The observation ends when
-the app has ended. Then the case is analysed (the world as override table) and reported. Nothing leaves
-127.0.0.0/8.
+simulated, so a demo case can never pass for a real one. The audit's UI step enters the persona at the
+app's age gate and accepts or refuses its consent dialog by tapping the simulated phone's screen (each
+screen dumped and photographed into the case); with no choice, the dialog is photographed and the user then
+leaves the app. The observation ends when the app has ended. The app's declarations (its Data safety form,
+which says it shares nothing, and its policy's recipients) are recorded; then the case is analysed (the
+world as override table) and reported. Nothing leaves 127.0.0.0/8.
 
 Analysis and reports follow the audit here rather than inside it: an audit captures and seals raw evidence
 only, and `auditor analyze` / `auditor report` run on any sealed case, again and again.
@@ -25,28 +27,32 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analyze.run import analyze
+from auditor.audit.consent_dialog import Choice
+from auditor.audit.persona import Entry, Persona
 from auditor.audit.plan import AuditPlan
 from auditor.audit.rooms import load
 from auditor.audit.run import Audit
 from auditor.case import keys
-from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.layout import LEDGER_FILE
 from auditor.case.ledger_check import read_records
+from auditor.declared.record import declare
 from auditor.demo.phone import SimulatedPhone
 from auditor.errors import CheckFailed
 from auditor.instrument.planting import Plants
-from auditor.reference.assets import reference_apk
+from auditor.reference.assets import reference_apk, reference_data_safety, reference_policy
 from auditor.report.render import write_report
 
 SCENARIO = ("auditor demo: the reference app (JVM build) under Frida hooks, its traffic through auditor capture "
-            "to a loopback test world; the consent dialog is accepted, then a biometric login")
+            "to a loopback test world; the {persona} persona entered at the age gate, the consent dialog {choice}")
+CHOICES = {Choice.ACCEPT: "accepted, then a biometric login", Choice.REFUSE: "refused, then a biometric login",
+           Choice.NONE: "left unanswered (the user leaves the app)"}
 APP_PACKAGE = "com.example.reference"
 # The reference app's publisher, as `auditor case new --controller` would record it.
 CONTROLLER = {"name": "Example Reference B.V.", "domains": ["example-reference.eu"],
               "source": "the reference app's test world (auditor/reference/data/world.json)"}
 APP_TIMEOUT = 120.0          # seconds for the whole app run; it normally takes a few
-CONSENT_MARK = "demo: the consent dialog of the reference app is accepted"
+UI_WAIT = 30.0               # seconds for the age gate and the dialog to show
 # Planted through the hooks, so their transmission is recognisable: a canary on the clipboard and a position
 # (The Hague) that differs from the simulated phone's own (Amsterdam), so each hit proves the hooks' planting.
 PLANTS = Plants(clipboard="AUDITOR-CANARY-demo-clipboard-7f3a", location=(52.078663, 4.288788))
@@ -66,18 +72,16 @@ class DemoResult:
 
 
 @dataclass
-class _Operator:
-    """The demo's operator, on its own thread: waits for the consent dialog, marks the consent in the case's
-    ledger (as `auditor mark` does, from beside the audit), then answers the dialog."""
+class _Leaver:
+    """With no consent choice: once the dialog has been photographed, the user leaves the app (its "leave")."""
 
     phone: SimulatedPhone
-    case_dir: Path
     problem: str | None = None
     _done: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._accept_consent, name="demo-operator", daemon=True)
+        self._thread = threading.Thread(target=self._leave, name="demo-user", daemon=True)
         self._thread.start()
 
     def finish(self) -> None:
@@ -85,20 +89,19 @@ class _Operator:
         if self._thread is not None:
             self._thread.join(10)
 
-    def _accept_consent(self) -> None:
-        while not self.phone.screen.consent_prompted.wait(0.05):
+    def _leave(self) -> None:
+        while not self.phone.display.dialog_shown.wait(0.05):
             if self._done.is_set():
-                self.problem = "the reference app ended or stalled before its consent dialog"
+                self.problem = "the reference app ended or stalled before its consent dialog was photographed"
                 return
         try:
-            with Case.open(self.case_dir).ledger(fsync_interval=0) as ledger:
-                ledger.append("operator", Kind.OPERATOR_CONSENT_ACCEPTED, {"text": CONSENT_MARK, "via": "auditor demo"})
-            self.phone.answer("consent")
+            self.phone.answer("leave")
         except Exception as exc:  # noqa: BLE001 - reported once the audit has ended
-            self.problem = f"the consent dialog could not be answered: {type(exc).__name__}: {exc}"
+            self.problem = f"the app could not be left: {type(exc).__name__}: {exc}"
 
 
-def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print) -> DemoResult:
+def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print, persona: Persona = Persona.CHILD,
+             consent: Choice = Choice.ACCEPT) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)
     case_dir = out / "case"
     result = DemoResult(case=case_dir, reports={})
@@ -112,25 +115,32 @@ def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print) ->
 
     with tempfile.TemporaryDirectory(prefix="auditor-demo-") as scratch_name, \
             SimulatedPhone(DEVICE, Path(scratch_name), APP_TIMEOUT) as phone:
-        plan = AuditPlan(serial=None, package=APP_PACKAGE, case_dir=case_dir, apk=reference_apk(), persona="child",
-                         scenario=SCENARIO, controller=CONTROLLER, duration=APP_TIMEOUT, until_app_ends=True,
-                         plants=PLANTS,
+        plan = AuditPlan(serial=None, package=APP_PACKAGE, case_dir=case_dir, apk=reference_apk(),
+                         persona=str(persona), persona_entry=Entry.SCRIPTED, consent=consent, ui_wait=UI_WAIT,
+                         scenario=SCENARIO.format(persona=persona, choice=CHOICES[consent]), controller=CONTROLLER,
+                         duration=APP_TIMEOUT, until_app_ends=True, plants=PLANTS,
                          capture_confdir=str(Path(scratch_name) / "mitmproxy"), world=phone.loopback_world,
-                         command_line=["auditor", "demo", "--out", str(out), "--lang", lang])
-        operator = _Operator(phone, case_dir)
-        operator.start()
+                         command_line=["auditor", "demo", "--out", str(out), "--lang", lang, "--persona",
+                                       str(persona), "--consent", str(consent)])
+        user = _Leaver(phone) if consent == Choice.NONE else None
+        if user is not None:
+            user.start()
         try:
             audited = Audit(plan, load(plan, "127.0.0.1", phone), say).run()
         finally:
-            operator.finish()
+            if user is not None:
+                user.finish()
         assert phone.servers is not None
         result.counts["upstream_requests"] = len(phone.servers.requests())
         last_output = " | ".join(phone.screen.lines[-3:])
-    if audited.reason != "completed" or operator.problem:
-        raise CheckFailed(f"the demo's audit ended: {operator.problem or audited.reason}; the reference app's "
+    problem = user.problem if user is not None else None
+    if audited.reason != "completed" or problem:
+        raise CheckFailed(f"the demo's audit ended: {problem or audited.reason}; the reference app's "
                           f"last output: {last_output}; the case holds what was recorded: {case_dir}")
     result.counts.update(_recorded(case_dir))
     lap("audit")
+    declared = declare(case_dir, reference_data_safety(), reference_policy())
+    result.counts["declared_seq"] = declared["seq"]
     analysis = analyze(case_dir, world=phone.world_file)
     result.counts.update(flows=analysis.flows, findings=analysis.findings, verdicts=analysis.verdicts)
     lap("analysis")

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,6 +110,8 @@ class Journal:
         self.changes: list[Change] = []
         self.started: str | None = None
         self.case: str | None = None
+        # the screen recorder's thread journals its files while the audit's thread journals screen captures
+        self._lock = threading.RLock()
 
     @classmethod
     def load(cls, serial: str) -> Journal:
@@ -176,16 +179,22 @@ class Journal:
 
     def record(self, setting: str, old: Any, new: Any, undo: dict[str, Any]) -> Change:
         change = Change(setting, old, new, validate_undo(undo))
-        self.changes.append(change)
-        self.save()
+        with self._lock:
+            self.changes.append(change)
+            self.save()
         return change
 
     def mark(self, change: Change, status: str, note: str | None = None) -> None:
-        change.status = status
-        change.restore_note = note
-        self.save()
+        with self._lock:
+            change.status = status
+            change.restore_note = note
+            self.save()
 
     def save(self) -> None:
+        with self._lock:
+            self._save()
+
+    def _save(self) -> None:
         if not self.outstanding:
             self.path.unlink(missing_ok=True)
             return

@@ -26,3 +26,13 @@ def reference_apk() -> Path:
 def default_world() -> Path:
     """The world the reference app's host names live in (docs/world.md format)."""
     return _data("world.json")
+
+
+def reference_data_safety() -> Path:
+    """The reference app's Play Store Data safety declaration (docs/declared.md): it says it shares nothing."""
+    return _data("data-safety.yaml")
+
+
+def reference_policy() -> Path:
+    """The recipients and countries the reference app's privacy policy names (docs/declared.md)."""
+    return _data("privacy-policy.yaml")

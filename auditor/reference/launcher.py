@@ -64,8 +64,9 @@ def write_device_state(values: dict[str, str], path: Path) -> Path:
 
 def jvm_launch(*, hosts_file: Path, proxy: tuple[str, int] | None = None, ca_pem: Path | None = None,
                device_state: Path | None = None, consent: str = "stdin", consent_timeout: int = 120,
-               java: Path = JAVA17, jar: Path | None = None) -> JvmLaunch:
-    """argv and environment of one run; `proxy` is an HTTP proxy (mitmproxy regular mode) for all HTTPS."""
+               age_gate: bool = False, java: Path = JAVA17, jar: Path | None = None) -> JvmLaunch:
+    """argv and environment of one run; `proxy` is an HTTP proxy (mitmproxy regular mode) for all HTTPS;
+    `age_gate`: the app asks for a birthdate first (AUDITOR-AWAIT birthdate, answered on stdin)."""
     if consent not in CONSENT_MODES:
         raise InputError("consent", f"must be one of {', '.join(CONSENT_MODES)}")
     argv = [str(java), f"-Djdk.net.hosts.file={hosts_file}"]
@@ -78,6 +79,8 @@ def jvm_launch(*, hosts_file: Path, proxy: tuple[str, int] | None = None, ca_pem
         argv += ["--ca", str(ca_pem)]
     if device_state is not None:
         argv += ["--device-state", str(device_state)]
+    if age_gate:
+        argv += ["--age-gate", "stdin"]
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC"}
     return JvmLaunch(argv, env)
 

@@ -19,8 +19,10 @@ from auditor.report.display import Display
 from auditor.report.kit import kit_section
 from auditor.report.redact import Redactor
 from auditor.report.sections.annex import annex_section, chart_data, flows_with_personal_data
+from auditor.report.sections.consent import consent_section
 from auditor.report.sections.cover import app_section, case_section, device_section, seal_section, verification_section
 from auditor.report.sections.custody import CUSTODY_KINDS, custody_section
+from auditor.report.sections.declared import cite_sources, declared_section, observed_only
 from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, exhibit_rows, matrix, number_ranges
 from auditor.report.sections.findings import FindingsSection
 from auditor.report.sections.method import analysis_drift, analysis_section, method_section
@@ -48,8 +50,10 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
     personal = flows_with_personal_data(analysis.findings.findings)
     shown = {f.id: section.finding(f) for f in analysis.findings.findings}
     builder = ExhibitBuilder(section, calls)
-    exhibits = builder.build(analysis.findings.findings, shown)
+    # declared-versus-observed findings cite the exhibits of the findings they rest on, adding none of their own
+    exhibits = builder.build(observed_only(analysis.findings.findings), shown)
     builder.finish(exhibits)
+    cite_sources(analysis.findings.findings, shown)
     findings = sorted(shown.values(), key=lambda f: (f["time"], f["id"]))
     verdicts = verdicts_section(d, analysis.verdicts.verdicts, ledger)
     for verdict in verdicts:
@@ -82,6 +86,8 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "verdicts": verdicts,
         "findings": findings,
         "unknowns": unknowns_section(d, analysis.observed),
+        "declared": declared_section(d, analysis.findings.findings, shown),
+        "consent_ui": consent_section(d, analysis.observed.consent_ui),
         "charts": chart_data(d, ledger, analysis.findings.findings, analysis.observed, personal),
         "annex": annex_section(d, ledger, seal, analysis.observed, section, personal),
         "ledger_head": {"seq": ledger.head_seq, "hash": ledger.head_hash},

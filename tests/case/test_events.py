@@ -23,7 +23,7 @@ def spelled_out_kinds(source: str) -> list[tuple[int, str]]:
 
 def test_member_names_follow_their_values() -> None:
     assert [kind.name for kind in Kind] == [kind.value.upper().replace(".", "_") for kind in Kind]
-    assert len(Kind) == 46
+    assert len(Kind) == 55
 
 
 def test_the_scanner_finds_a_kind_written_as_a_string() -> None:
@@ -50,5 +50,7 @@ def test_groups_for_the_readers() -> None:
     assert FLOW_KINDS == {"proxy.flow", "import.flow"}
     assert KNOWN_UNKNOWN_KINDS == {"proxy.tls_failed", "proxy.quic_blocked", "proxy.non_http", "proxy.dns",
                                    "proxy.malformed", "proxy.aborted"}
-    assert CONSENT_KINDS == {"operator.consent_accepted", "operator.consent_refused"}
-    assert OPERATOR_MARKS == set(MARK_KINDS.values()) == CONSENT_KINDS | {"operator.note"}
+    assert CONSENT_KINDS == {"operator.consent_accepted", "operator.consent_refused", "device.consent_accepted",
+                             "device.consent_refused"}
+    assert OPERATOR_MARKS == set(MARK_KINDS.values()) == {"operator.consent_accepted", "operator.consent_refused",
+                                                          "operator.note"}

@@ -39,6 +39,7 @@ EXPECTED_FINDINGS = {
     ("clipboard_transmitted", "clipboard", FIRST + "Backend", "api.example-reference.eu", True): 1,
     ("identifier_access", "device_identifier", APPSFLYER, None, False): 3,
     ("identifier_access", "device_identifier", BYTEDANCE + "DeviceInfo", None, True): 5,
+    ("identifier_access", "device_identifier", BYTEDANCE + "EventLog", None, False): 1,   # told the choice
     ("identifier_access", "device_identifier", FIRST + "AppOpenEvent", None, True): 1,
     ("identifier_access", "device_identifier", FIRST + "BiometricLogin", None, False): 2,
     ("identifier_access", "device_identifier", FIRST + "ConsentDialog", None, False): 2,
@@ -63,6 +64,7 @@ TRANSMITTED = [
     ("android_id", APPSFLYER, "launches.appsflyer.com", False),
     ("android_id", BYTEDANCE + "LogSender", "log.byteoversea.com", True),
     ("android_id", BYTEDANCE + "LogSender", "log.snssdk.com", True),
+    ("android_id", BYTEDANCE + "LogSender", "log.snssdk.com", False),      # EventLog's consent_accepted event
     ("android_id", BYTEDANCE + "LogSender", "mon.snssdk.com", True),
     ("android_id", FIRST + "Backend", "cfg.kumo-analytics.jp", True),
     ("biometric", FIRST + "Backend", "api.example-reference.eu", False),
@@ -72,6 +74,7 @@ TRANSMITTED = [
     # recognition ruleset (issue #13): ByteDance's own device_id (query) and openudid, recognised by name
     ("device_identifier", BYTEDANCE + "LogSender", "log.byteoversea.com", True),
     ("device_identifier", BYTEDANCE + "LogSender", "log.snssdk.com", True),
+    ("device_identifier", BYTEDANCE + "LogSender", "log.snssdk.com", False),  # its openudid
     # device attributes, a lower-severity category of their own: AppsFlyer's carrier, ByteDance's device_model
     ("device_attribute", APPSFLYER, "launches.appsflyer.com", False),
     ("device_attribute", BYTEDANCE + "LogSender", "log.snssdk.com", True),
@@ -87,6 +90,20 @@ TRANSMITTED = [
     ("user_id", SENTRY, "api.example-reference.eu", True),
     ("device_attribute", SENTRY, "api.example-reference.eu", True),
 ]
+# Declared against observed (docs/declared.md): the app's Data safety form lists email, phone and photos as
+# collected and says it shares nothing; its policy names the first party and Kumo Analytics (its processor).
+IDS = ("advertising_id", "android_id", "device_identifier")
+UNDECLARED_COLLECTION = [
+    *[(c, "log.snssdk.com") for c in (*IDS, "clipboard", "device_serial", "imei")],
+    *[(c, "mon.snssdk.com") for c in ("location",)], *[(c, "log.byteoversea.com") for c in IDS[1:]],
+    *[(c, "cfg.kumo-analytics.jp") for c in IDS[1:]], *[(c, "launches.appsflyer.com") for c in IDS[:2] + ("location",)],
+    *[(c, "t.brightpixel-ads.com") for c in ("advertising_id", "approximate_location")],
+    ("biometric", "api.example-reference.eu"), ("clipboard", "api.example-reference.eu"),
+    ("user_id", "api.example-reference.eu")]      # the Sentry envelope's installation ID, to the app's own domain
+# the same, sent to others than the first party and its declared processor
+UNDECLARED_SHARING = [(c, host) for c, host in UNDECLARED_COLLECTION
+                      if host not in ("api.example-reference.eu", "cfg.kumo-analytics.jp")]
+UNNAMED = ["launches.appsflyer.com", "log.byteoversea.com", "log.snssdk.com", "t.brightpixel-ads.com"]
 LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
 EXPECTED_RULES = ["approximate-location", "biometric-data-transmitted", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
@@ -117,15 +134,16 @@ def _key(finding: dict) -> tuple:
 def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_the_capture(demo) -> None:
     counts = demo["counts"]
     assert counts["app"]["verdict"] == "exited(0)"
-    assert counts["capture"]["flows"] == 9 and counts["upstream_requests"] == 9
+    assert counts["capture"]["flows"] == 11 and counts["upstream_requests"] == 11
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 42 calls of hooked APIs, 7 of them socket connects (the paste, the Sentry envelope and the login share
-    # one kept-alive tunnel) and 9 requests handed to TLS streams, one per flow
-    assert counts["app"]["hook_messages"]["hook.event"] == 42
+    # 45 calls of hooked APIs, 7 of them socket connects (the age gate's profile, the paste, the Sentry envelope
+    # and the login share one kept-alive tunnel, as do ByteDance's register and event beacon) and 11 requests
+    # handed to TLS streams, one per flow
+    assert counts["app"]["hook_messages"]["hook.event"] == 45
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
-    assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 12,
-                          "location": 3, "socket": 7, "request": 9}
+    assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 13,
+                          "location": 3, "socket": 7, "request": 11}
     assert counts["sdks"] == ["AppsFlyer", "Pangle", "Sentry"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
@@ -143,6 +161,8 @@ def test_the_demo_is_the_audit_pipeline_and_records_what_the_simulated_phone_can
         ("record the screen", "started", None), ("record the screen", "not applicable", phone.NO_SCREEN),
         ("spawn the app under the hooks and plant canaries", "started", None),
         ("spawn the app under the hooks and plant canaries", "done", None),
+        ("establish the persona and answer the consent dialog", "started", None),
+        ("establish the persona and answer the consent dialog", "done", None),
         ("observe", "started", None), ("observe", "done", None),
         ("stop the instrumentation", "done", None),
         ("restore the device", "not applicable", phone.NOTHING_CHANGED),
@@ -155,9 +175,10 @@ def test_the_demo_is_the_audit_pipeline_and_records_what_the_simulated_phone_can
     [apk] = [r for r in records if r["kind"] == "device.apk"]
     assert (apk["body"]["device_path"], apk["body"]["file_name"]) == (None, "reference.apk")
     assert apk["artifact"] == hashlib.sha256(reference_apk().read_bytes()).hexdigest()
-    # one consent mark, by the demo's operator (the findings' before_consent show it came before the answer)
-    assert [r["body"] for r in records if r["source"] == "operator"] == [
-        {"text": "demo: the consent dialog of the reference app is accepted", "via": "auditor demo"}]
+    # the consent is auditor's tap on the dialog (recorded before the tap: the findings' before_consent show it)
+    assert [r["body"]["text"] for r in records if r["kind"] == "device.consent_accepted"] == [
+        "auditor tapped 'Accept all' (accept) on layer 1 of the consent dialog"]
+    assert [r for r in records if r["source"] == "operator"] == []
     info = json.loads((demo["case_dir"] / "case.json").read_text())
     assert info["ended"]["reason"] == "completed" and info["ended"]["parts_not_run"] == []
     assert info["device"]["format"] == "auditor-simulated-device/1"
@@ -180,6 +201,12 @@ def test_findings_are_exactly_what_the_reference_app_does(demo) -> None:
             expected[("third_country_transfer", None, actor, host, before)] += 1
         if host in LOCATED_OUTSIDE_EEA:
             expected[("destination_outside_eea", None, actor, host, before)] += 1
+    for kind, rows in (("undeclared_collection", UNDECLARED_COLLECTION), ("undeclared_sharing", UNDECLARED_SHARING)):
+        for category, host in rows:
+            expected[(kind, category, None, host, None)] += 1
+    for host in UNNAMED:
+        expected[("undeclared_recipient", None, None, host, None)] += 1
+        expected[("undeclared_country", None, None, host, None)] += 1
     assert Counter(_key(f) for f in demo["findings"]) == expected
     outcomes = {f["recipient"]["host"]: f["transfer"]["outcome"] for f in demo["findings"]
                 if f["type"] == "third_country_transfer"}
@@ -216,7 +243,7 @@ def test_the_face_geometry_read_by_the_app_is_found_in_the_login_request(demo) -
 
 def test_a_transfer_to_china_is_shown_with_both_country_views_and_the_company(demo) -> None:
     [transfer] = [f for f in demo["findings"] if f["type"] == "third_country_transfer"
-                  and f["recipient"]["host"] == "log.snssdk.com"]
+                  and f["recipient"]["host"] == "log.snssdk.com" and f["before_consent"]]
     assert (transfer["transfer"]["exporter"], transfer["transfer"]["recipient_entity"]) == (
         "Example Reference B.V.", "Beijing Douyin Information Service Co., Ltd.")
     assert transfer["destination"]["country_physical"] == "CN" == transfer["destination"]["country_registered"]
@@ -268,7 +295,7 @@ def test_requests_on_one_keep_alive_connection_carry_their_own_stacks(demo) -> N
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     flows = {r["body"]["request"]["path"]: r for r in records if r["kind"] == "proxy.flow"
              and r["body"]["request"]["host"] == "api.example-reference.eu"}
-    assert sorted(flows) == ["/api/4501/envelope/", "/v1/login", "/v1/paste"]
+    assert sorted(flows) == ["/api/4501/envelope/", "/v1/login", "/v1/paste", "/v1/profile"]
     assert len({flow["body"]["client"]["port"] for flow in flows.values()}) == 1
     stacks = {r["seq"]: r["body"]["stack"] for r in records if r["kind"] == "hook.event"}
     sent = {f["data_category"]: f["actor"] for f in demo["findings"] if f["type"] == "personal_data_transmitted"
@@ -288,4 +315,4 @@ def test_requests_on_one_keep_alive_connection_carry_their_own_stacks(demo) -> N
     assert any(frame.startswith(FIRST + "BiometricLogin.") for frame in login)
     assert not any(frame.startswith(FIRST + "BiometricLogin.") for frame in paste + envelope)
     requests = [r for r in records if r["kind"] == "hook.event" and r["body"]["category"] == "request"]
-    assert len(requests) == 9        # one per flow of the capture
+    assert len(requests) == 11       # one per flow of the capture

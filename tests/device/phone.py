@@ -15,13 +15,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from ui_app import ScriptedApp
+
 Result = tuple[bytes, bytes, int]
 
 APEX_CACERTS = "/apex/com.android.conscrypt/cacerts"
 SYSTEM_CACERTS = "/system/etc/security/cacerts"
 USER_CACERTS = "/data/misc/user/0/cacerts-added"
 # Directories the shell user (uid 2000) may not read or write; root may.
-PRIVATE_PREFIXES = ("/data/misc/", "/data/adb/")
+PRIVATE_PREFIXES = ("/data/misc/", "/data/adb/", "/data/data/")
 READ_ONLY_PREFIXES = ("/system/", "/apex/")
 
 
@@ -59,6 +61,7 @@ class Phone:
     slow: dict[str, float] = field(default_factory=dict)   # command prefix -> seconds it takes
     date_nanoseconds: bool = True                 # False: a toybox whose date has no %N
     reverses: set[str] = field(default_factory=set)   # adb reverse forwards ("tcp:8080")
+    app: ScriptedApp | None = None                # the app on the screen: uiautomator, screencap, input
     _next_pid: int = 4000
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _recordings: dict[int, threading.Event] = field(default_factory=dict)
@@ -359,6 +362,48 @@ class Phone:
 
     def cmd_echo(self, argv, root, ns) -> Result:
         return _ok(" ".join(argv[1:]) + "\n")
+
+    # -- the screen (the scripted app in front) ------------------------------------------------------
+    def _screen_file(self, argv, root, ns, what: str, data) -> Result:
+        if self.app is None:
+            return _err(f"ERROR: null root node returned by UiTestAutomationBridge ({what})")
+        if not self._may(argv[-1], root, write=True):
+            return _err(f"{what}: {argv[-1]}: Permission denied")
+        self.write(argv[-1], data(), ns)
+        return _ok()
+
+    def cmd_uiautomator(self, argv, root, ns) -> Result:
+        if argv[1:2] != ["dump"] or len(argv) != 3:
+            return _err("uiautomator: scripted only for dump PATH")
+        result = self._screen_file(argv, root, ns, "uiautomator", lambda: self.app.dump())
+        return _ok(f"UI hierchary dumped to: {argv[2]}\n") if result[2] == 0 else result
+
+    def cmd_screencap(self, argv, root, ns) -> Result:
+        if argv[1:2] != ["-p"] or len(argv) != 3:
+            return _err("screencap: scripted only for -p PATH")
+        return self._screen_file(argv, root, ns, "screencap", lambda: self.app.png())
+
+    def cmd_input(self, argv, root, ns) -> Result:
+        if self.app is None:
+            return _err("input: no window to send events to")
+        if argv[1] == "tap" and len(argv) == 4:
+            self.app.tap(int(argv[2]), int(argv[3]))
+            if self.app.prefs:
+                self.write(self.app.prefs_path, self.app.prefs_xml())
+            return _ok()
+        if argv[1] == "text" and len(argv) == 3:
+            self.app.type(argv[2])
+            return _ok()
+        return _err("input: scripted only for tap X Y and text TEXT")
+
+    def cmd_run_as(self, argv, root, ns) -> Result:
+        if self.app is None or argv[1] != self.app.package:
+            return _err(f"run-as: unknown package: {argv[1]}")
+        if not self.app.debuggable:
+            return _err(f"run-as: package not debuggable: {argv[1]}")
+        if argv[2:3] != ["cat"] or len(argv) != 4:
+            return _err("run-as: scripted only for cat RELATIVE_PATH")
+        return self.cmd_cat(["cat", posixpath.join(f"/data/data/{argv[1]}", argv[3])], True, ns)
 
     def spawn(self, name: str) -> int:
         with self._lock:

@@ -19,7 +19,9 @@ _CALLERS = (
         "android.os.Build.getSerial": 1, CLIPBOARD + "getPrimaryClip": 1, "android.content.ClipData$Item.getText": 1,
         LAST_LOCATION: 1}),
     ("com.bytedance.sdk.AppLog", BYTEDANCE, {CLIPBOARD + "addPrimaryClipChangedListener": 1}),
-    ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 3}),
+    ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 4}),      # 3 beacons at start-up, 1 for the choice
+    # told the consent choice, it sends it with the Android ID (after a refusal too)
+    ("com.bytedance.sdk.EventLog", BYTEDANCE, {ANDROID_ID: 1}),
     # first party: app-open analytics, the Paste button, the consent pixel, the login
     ("com.example.reference.AppOpenEvent", FIRST, {ANDROID_ID: 1}),
     ("com.example.reference.PasteHandler", FIRST, {

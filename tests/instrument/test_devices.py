@@ -106,5 +106,7 @@ def test_remote_device_through_a_portal(case, portal, reference_argv, proxy_sink
     info = json.loads((case.root / "case.json").read_text())["instrumentation"]
     assert info["device"]["kind"] == "remote" and info["device"]["id"] == f"socket@{control}"
     events = bodies(case, "hook.event")
-    assert sorted(actor(e)["sdk"] for e in events if actor(e)["sdk"]) == ["AppsFlyer"] * 5
+    # after attaching: AppsFlyer's five calls, and ByteDance's EventLog told the choice (its getString and the
+    # connection of its beacon)
+    assert sorted(actor(e)["sdk"] for e in events if actor(e)["sdk"]) == ["AppsFlyer"] * 5 + ["Pangle"] * 2
     assert (outcome["result"].ended_by_itself, outcome["result"].verdict) == (True, "exited(0)")

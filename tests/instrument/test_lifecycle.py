@@ -67,6 +67,7 @@ def test_attach_records_calls_made_while_attached(case, waiting_app):
     actors = sorted((e["api"].rsplit(".", 1)[1], actor(e)["sdk"] or actor(e)["class"])
                     for e in bodies(case, "hook.event") if e["category"] != "socket")
     assert actors == sorted([
+        ("getString", "Pangle"),      # ByteDance's EventLog, told the consent choice
         ("getAdvertisingIdInfo", "AppsFlyer"), ("getId", "AppsFlyer"), ("getString", "AppsFlyer"),
         ("getLastKnownLocation", "AppsFlyer"),
         ("getAdvertisingIdInfo", "com.example.reference.ConsentDialog"),

@@ -90,12 +90,13 @@ class JvmRun:
 def run_app(upstream: UpstreamServers, mitmdump: Mitmdump, world: World, tmp_path: Path):
     """Run the JVM program through the proxy; at AUDITOR-AWAIT consent, snapshot what has arrived, answer."""
 
-    def run(answer: str | None, device_state: dict[str, str] | None = None, timeout: float = 60) -> JvmRun:
+    def run(answer: str | None, device_state: dict[str, str] | None = None, timeout: float = 60,
+            birthdate: str | None = None) -> JvmRun:
         state_file = launcher.write_device_state(device_state, tmp_path / "device.properties") \
             if device_state is not None else None
         launch = launcher.jvm_launch(hosts_file=launcher.write_hosts_file(world, tmp_path / "hosts"),
                                      proxy=("127.0.0.1", mitmdump.port), ca_pem=mitmdump.ca_pem,
-                                     device_state=state_file, consent_timeout=20)
+                                     device_state=state_file, consent_timeout=20, age_gate=birthdate is not None)
         already = len(upstream.requests())
         process = launcher.start(launch)
         stderr: list[str] = []
@@ -106,6 +107,9 @@ def run_app(upstream: UpstreamServers, mitmdump: Mitmdump, world: World, tmp_pat
         try:
             for line in process.stdout:
                 lines.append(line.rstrip("\n"))
+                if line.startswith("AUDITOR-AWAIT birthdate"):
+                    process.stdin.write(f"birthdate {birthdate}\n")
+                    process.stdin.flush()
                 if line.startswith("AUDITOR-AWAIT consent"):
                     before = upstream.requests()[already:]
                     if answer is None:

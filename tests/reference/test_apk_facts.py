@@ -25,7 +25,8 @@ def test_fixture_attributes_each_data_category_to_the_code_that_reads_it():
     assert ("biometric_auth", "authenticate", "Lcom/example/reference/BiometricLogin;->start") in sites
     assert facts["android_id_string_used_in"] == ["Lcom/appsflyer/AppsFlyerLib;->start",
                                                   "Lcom/bytedance/sdk/DeviceInfo;->collect",
+                                                  "Lcom/bytedance/sdk/EventLog;->onEvent",
                                                   "Lcom/example/reference/AppOpenEvent;->send"]
     assert ("network_request", "openConnection", "Lio/sentry/Sentry;->send") in sites
-    assert len(facts["call_sites"]) == 33
+    assert len(facts["call_sites"]) == 34
     assert {s["party"] for s in facts["call_sites"]} == {"first-party", "sdk:ByteDance", "sdk:AppsFlyer", "sdk:Sentry"}

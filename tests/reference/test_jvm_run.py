@@ -81,7 +81,10 @@ BEFORE_CONSENT = [
     ("127.0.0.11", "api.example-reference.eu", "POST", "/v1/paste"),
     ("127.0.0.11", "api.example-reference.eu", "POST", "/api/4501/envelope/"),     # Sentry, same connection
 ]
+# the ByteDance SDK is told the choice and sends it with the Android ID, whichever it was
+CHOICE_EVENT = [("127.0.0.21", "log.snssdk.com", "POST", "/service/2/app_log/")]
 AFTER_CONSENT = [
+    *CHOICE_EVENT,
     ("127.0.0.31", "launches.appsflyer.com", "POST", "/api/v6.9/androidevent"),
     ("127.0.0.51", "t.brightpixel-ads.com", "GET", "/px"),
 ]
@@ -95,7 +98,9 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
     assert [route(r) for r in run.before_answer] == BEFORE_CONSENT
     assert [route(r) for r in run.after] == BEFORE_CONSENT + AFTER_CONSENT + LOGIN
     assert {(r.port, r.protocol) for r in run.after} == {(upstream.port, "HTTP/1.1")}
-    register, session, alert, app_open, paste, envelope, appsflyer, pixel, login = run.after
+    register, session, alert, app_open, paste, envelope, choice, appsflyer, pixel, login = run.after
+    assert json.loads(gzip.decompress(choice.body)) == {"event": "consent_accepted", "openudid": ANDROID_ID,
+                                                        "package": "com.example.reference"}
 
     # ByteDance device_register: gzip-compressed JSON, the clipboard base64-encoded inside it.
     assert register.header("Content-Encoding") == "gzip"
@@ -143,8 +148,11 @@ def test_declined_session_with_planted_values(run_app):
     run = run_app("decline", planted)
     assert run.returncode == 0, run.stderr
     assert run.stdout[1:] == [*PHASES, "AUDITOR-PHASE decline", "AUDITOR-PHASE login", "AUDITOR-DONE"]
-    assert [route(r) for r in run.after] == BEFORE_CONSENT + LOGIN
-    register, session, alert, app_open, paste, _envelope, login = run.after
+    assert [route(r) for r in run.after] == BEFORE_CONSENT + CHOICE_EVENT + LOGIN
+    register, session, alert, app_open, paste, _envelope, choice, login = run.after
+    # refused, and still sent: the Android ID, to ByteDance
+    assert json.loads(gzip.decompress(choice.body))["event"] == "consent_declined"
+    assert json.loads(gzip.decompress(choice.body))["openudid"] == "00c0ffee00c0ffee"
     header = json.loads(gzip.decompress(register.body))["header"]
     assert (header["openudid"], header["google_aid"], base64.b64decode(header["clipboard"])) == \
         ("00c0ffee00c0ffee", "11111111-2222-3333-4444-555555555555", b"CANARY-CLIP-7Q2")
@@ -165,5 +173,16 @@ def test_biometric_refusal_sends_no_login(run_app):
 def test_no_consent_answer_stops_the_program(run_app):
     run = run_app(None)
     assert run.returncode == 3
-    assert run.stdout[-1] == "AUDITOR-ERROR consent answer must be consent or decline, got 0 characters"
+    assert run.stdout[-1] == "AUDITOR-ERROR consent answer must be consent, decline or leave, got 0 characters"
     assert [route(r) for r in run.after] == BEFORE_CONSENT
+
+
+def test_age_gate_then_leaving_the_dialog_unanswered(run_app):
+    run = run_app("leave", birthdate="01-11-2013")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout[1:] == ["AUDITOR-PHASE launch", "AUDITOR-AWAIT birthdate", "AUDITOR-PHASE agegate",
+                              "AUDITOR-PHASE paste", "AUDITOR-AWAIT consent", "AUDITOR-PHASE leave", "AUDITOR-DONE"]
+    profile = ("127.0.0.11", "api.example-reference.eu", "POST", "/v1/profile")
+    assert [route(r) for r in run.after] == BEFORE_CONSENT[:4] + [profile] + BEFORE_CONSENT[4:]
+    # the birthdate typed at the age gate reaches the app: it is in its own traffic
+    assert json.loads(run.after[4].body) == {"birthdate": "01-11-2013", "app": "com.example.reference"}

@@ -236,7 +236,7 @@ def test_no_raw_json_placeholders_or_missing_evidence_in_the_pdf(demo: DemoRepor
 def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> None:
     flows = [json.loads(line) for line in (demo.case / "ledger.jsonl").read_text("utf-8").splitlines()
              if '"kind":"proxy.flow"' in line]
-    assert len(flows) == 9          # with the Sentry envelope on the paste's connection
+    assert len(flows) == 11           # the age gate's profile, ByteDance's choice beacon, the Sentry envelope
     assert [(f["seq"], f["artifact"], f["stream_offset"]) for f in demo.data["annex"]["flows"]] == [
         (r["seq"], r["body"]["stream"]["sha256"], r["body"]["stream"]["offset"]) for r in flows]
 
@@ -297,9 +297,9 @@ def test_part_one_states_the_facts_and_part_two_maps_them_to_law(demo: DemoRepor
                   "remote access"):
         assert limit in part_one, limit
     assert "Provisions engaged" not in part_one and "Legal basis" not in text
-    # the matrix: ByteDance's two requests before consent, cited by exhibit number
+    # the matrix: ByteDance's two requests before consent and its choice beacon after, cited by exhibit number
     [snssdk] = [row for row in demo.data["matrix"] if row["recipient"] == "snssdk.com"]
-    assert (snssdk["before"], snssdk["after"], snssdk["unknown"]) == (2, 0, 0)
+    assert (snssdk["before"], snssdk["after"], snssdk["unknown"]) == (2, 1, 0)   # after: the choice beacon
     assert snssdk["exhibits"]["runs"] and snssdk["exhibits"]["more"] == 0
     # Part II: every verdict with its review status and the exhibits it rests on, never a bare hash id list
     assert part_two.count("Review status: pending") == len(demo.data["verdicts"])
@@ -318,3 +318,43 @@ def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoRep
     assert f"<th>annex.html</th><td><code>{digest}</code>" in demo.html["en"]
     manifest = json.loads((demo.directory / "report-manifest.json").read_text("utf-8"))
     assert manifest["payload"]["files"]["annex.html"]["sha256"] == digest
+
+
+def test_declared_versus_observed_section_in_both_languages(demo: DemoReport) -> None:
+    groups = demo.data["declared"]["groups"]
+    assert [(g["type"], g["says"]["text"]) for g in groups] == [
+        ("undeclared_collection", "Data safety (Google Play listing of com.example.reference, Data safety section "
+                                  "(reference fixture), read 2026-12-01): data collected: Email address; Phone number; "
+                                  "Photos"),
+        ("undeclared_country", "Privacy policy (https://example-reference.eu/privacy (reference fixture), read "
+                               "2026-12-01): countries named: JP, NL"),
+        ("undeclared_recipient", "Privacy policy (https://example-reference.eu/privacy (reference fixture), read "
+                                 "2026-12-01): recipients named: Example Reference B.V. (example-reference.eu), Kumo "
+                                 "Analytics K.K. (kumo-analytics.jp)"),
+        ("undeclared_sharing", "Data safety (Google Play listing of com.example.reference, Data safety section "
+                               "(reference fixture), read 2026-12-01): no data shared")]
+    sharing = {row["recipient"]: row for row in groups[3]["rows"]}
+    assert sorted(sharing) == ["appsflyer.com", "brightpixel-ads.com", "byteoversea.com", "snssdk.com"]
+    assert sharing["snssdk.com"]["play"] == ["Device or other IDs", "Other user-generated content", "Precise location"]
+    assert sharing["snssdk.com"]["exhibits"]["runs"]
+    for lang, heading in (("en", "What the app declares and what it does"),
+                          ("nl", "Wat de app verklaart en wat zij doet")):
+        assert f"<h2>{heading}</h2>" in demo.html[lang]
+    assert "Aan een andere partij verzonden gegevens die het Data safety-formulier niet als gedeeld vermeldt" \
+        in demo.html["nl"]
+
+
+def test_persona_and_consent_dialog_section_in_both_languages(demo: DemoReport) -> None:
+    ui = demo.data["consent_ui"]
+    assert (ui["persona"]["persona"], ui["persona"]["age"], ui["persona"]["entry"], ui["persona"]["gate_closed"]) == (
+        "child", 13, "scripted", True)
+    [dialog] = ui["dialogs"]
+    assert [(c["role"], c["label"]["text"]) for c in dialog["controls"]] == [("accept", "Accept all"),
+                                                                              ("refuse", "Decline")]
+    assert dialog["dark_patterns"] == ["accept_emphasised"] and len(dialog["screenshot"]) == 64
+    assert [(c["choice"], c["label"]["text"], c["layer"]) for c in ui["choices"]] == [("accepted", "Accept all", 1)]
+    assert [s["when"] for s in ui["states"]] == ["before the choice", "after the choice"]
+    assert "auditor tapped “Accept all” (accept) on layer 1" in demo.html["en"]
+    assert "accept emphasised over refuse (larger or more contrasting)" in demo.html["en"]
+    assert "<h2>Persona en toestemmingsdialoog, zoals de app ze toonde</h2>" in demo.html["nl"]
+    assert "auditor tikte op „Accept all” (accepteren) op laag 1" in demo.html["nl"]

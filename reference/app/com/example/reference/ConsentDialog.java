@@ -4,12 +4,16 @@ import android.app.Activity;
 import android.location.Location;
 import android.util.Log;
 import com.appsflyer.AppsFlyerLib;
+import com.bytedance.sdk.EventLog;
 import com.google.android.gms.ads.identifier.AdvertisingIdClient;
 import com.google.android.gms.location.FusedLocationProviderClient;
 import com.google.android.gms.location.LocationServices;
 import java.util.Locale;
 
-/** The consent dialog's two buttons. Accept starts attribution and the advertising pixel. */
+/**
+ * The consent dialog's two buttons. Accept starts attribution and the advertising pixel; either choice is
+ * reported to the ByteDance SDK, which sends it with the Android ID (after a refusal too).
+ */
 final class ConsentDialog {
     static final String PIXEL = "https://t.brightpixel-ads.com/px";
 
@@ -17,12 +21,14 @@ final class ConsentDialog {
 
     static void accept(Activity activity) {
         Log.i("Reference", "consent: accepted");
+        EventLog.onEvent(activity, "consent_accepted");
         AppsFlyerLib.getInstance().start(activity);
         sendPixel(activity);
     }
 
     static void decline(Activity activity) {
         Log.i("Reference", "consent: declined");
+        EventLog.onEvent(activity, "consent_declined");
     }
 
     /** Advertising pixel (US ad network): hashed advertising ID and a coarse (2-decimal) location. */

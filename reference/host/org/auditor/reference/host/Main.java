@@ -6,6 +6,7 @@ import android.app.ContextImpl;
 import android.app.Instrumentation;
 import android.content.Intent;
 import android.view.View;
+import com.example.reference.AgeGate;
 import com.example.reference.MainActivity;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,10 +32,14 @@ import org.auditor.reference.device.DeviceState;
  * <pre>
  * AUDITOR-REFERENCE 1 pid=PID   started; Frida hooks, if any, are already in place
  * AUDITOR-PHASE launch          Application.onCreate (SDK start-up) then MainActivity.onCreate
+ * AUDITOR-AWAIT birthdate       with --age-gate stdin only: the age gate is shown; the harness writes one
+ *                               line "birthdate VALUE" (what the user typed)
+ * AUDITOR-PHASE agegate         the birthdate submitted (AgeGate)
  * AUDITOR-PHASE paste           the user taps "Paste"
  * AUDITOR-AWAIT consent         the consent dialog is shown; the harness records its mark, then writes one
- *                               line to stdin: "consent" (tap Accept) or "decline" (tap Decline)
- * AUDITOR-PHASE consent|decline the tap
+ *                               line to stdin: "consent" (tap Accept), "decline" (tap Decline) or
+ *                               "leave" (the user leaves the app with the dialog unanswered)
+ * AUDITOR-PHASE consent|decline the tap (after "leave": AUDITOR-PHASE leave, then AUDITOR-DONE)
  * AUDITOR-PHASE login           the user taps "Log in" (biometric prompt, selfie check)
  * AUDITOR-DONE                  then System.exit(0)
  * </pre>
@@ -88,11 +93,24 @@ public final class Main {
         Activity activity = instrumentation.newActivity(loader, APP_PACKAGE + ".MainActivity", new Intent());
         instrumentation.callActivityOnCreate(activity, null);
 
+        if (options.ageGate) {
+            String line = awaitAnswer("birthdate", options.consentTimeoutSeconds);
+            if (!line.startsWith("birthdate ")) {
+                fail(3, "age gate answer must be 'birthdate VALUE'");
+            }
+            say("AUDITOR-PHASE agegate");
+            AgeGate.submit(activity, line.substring("birthdate ".length()).trim());
+        }
+
         say("AUDITOR-PHASE paste");
         tap(activity, MainActivity.ID_PASTE);
 
-        boolean consent = options.consentAnswer == null ? awaitConsent(options.consentTimeoutSeconds)
+        Boolean consent = options.consentAnswer == null ? awaitConsent(options.consentTimeoutSeconds)
                 : options.consentAnswer;
+        if (consent == null) {
+            say("AUDITOR-PHASE leave");
+            return;
+        }
         say("AUDITOR-PHASE " + (consent ? "consent" : "decline"));
         tap(activity, consent ? MainActivity.ID_CONSENT_ACCEPT : MainActivity.ID_CONSENT_DECLINE);
 
@@ -107,9 +125,25 @@ public final class Main {
         }
     }
 
+    /** The consent dialog's answer: TRUE accept, FALSE decline, null the user left the app. */
+    private static Boolean awaitConsent(int timeoutSeconds) {
+        String answer = awaitAnswer("consent", timeoutSeconds);
+        if ("consent".equals(answer)) {
+            return Boolean.TRUE;
+        }
+        if ("decline".equals(answer)) {
+            return Boolean.FALSE;
+        }
+        if ("leave".equals(answer)) {
+            return null;
+        }
+        fail(3, "consent answer must be consent, decline or leave, got " + answer.length() + " characters");
+        return null;
+    }
+
     /** Reads the answer on a daemon thread so that a silent harness cannot hold the program forever. */
-    private static boolean awaitConsent(int timeoutSeconds) {
-        say("AUDITOR-AWAIT consent");
+    private static String awaitAnswer(String prompt, int timeoutSeconds) {
+        say("AUDITOR-AWAIT " + prompt);
         BlockingQueue<String> answers = new ArrayBlockingQueue<String>(1);
         Thread reader = new Thread(() -> answers.offer(readLine(System.in)), "consent-reader");
         reader.setDaemon(true);
@@ -121,15 +155,10 @@ public final class Main {
             Thread.currentThread().interrupt();
             answer = null;
         }
-        if ("consent".equals(answer)) {
-            return true;
+        if (answer == null) {
+            fail(3, "no " + prompt + " answer within " + timeoutSeconds + " s");
         }
-        if ("decline".equals(answer)) {
-            return false;
-        }
-        fail(3, answer == null ? "no consent answer within " + timeoutSeconds + " s"
-                : "consent answer must be consent or decline, got " + answer.length() + " characters");
-        return false;
+        return answer;
     }
 
     private static String readLine(InputStream in) {
@@ -171,11 +200,15 @@ public final class Main {
         System.exit(status);
     }
 
-    /** Command-line options: --ca PEM, --device-state FILE, --consent stdin|auto|decline-auto, --consent-timeout S. */
+    /**
+     * Command-line options: --ca PEM, --device-state FILE, --consent stdin|auto|decline-auto, --consent-timeout S
+     * (for every answer read from stdin), --age-gate off|stdin.
+     */
     static final class Options {
         String caPem;
         String deviceState;
         Boolean consentAnswer;
+        boolean ageGate;
         int consentTimeoutSeconds = 120;
 
         static Options parse(String[] args) {
@@ -194,6 +227,9 @@ public final class Main {
                         break;
                     case "--consent":
                         options.consentAnswer = parseConsent(value);
+                        break;
+                    case "--age-gate":
+                        options.ageGate = parseAgeGate(value);
                         break;
                     case "--consent-timeout":
                         options.consentTimeoutSeconds = parseTimeout(value);
@@ -216,6 +252,13 @@ public final class Main {
                 default:
                     throw new IllegalArgumentException("--consent must be stdin, auto or decline-auto");
             }
+        }
+
+        private static boolean parseAgeGate(String value) {
+            if ("off".equals(value) || "stdin".equals(value)) {
+                return "stdin".equals(value);
+            }
+            throw new IllegalArgumentException("--age-gate must be off or stdin");
         }
 
         private static int parseTimeout(String value) {

@@ -1,0 +1,1 @@
+"""`auditor compare`: runs of one app version with different personas and consent choices, side by side."""
