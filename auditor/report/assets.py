@@ -167,10 +167,24 @@ class _SelfContained(HTMLParser):
                 self.problem = self.problem or f"<{tag} {name}=...>"
 
 
+class SelfContainedCheck:
+    """A report made with a firm's templates holds no script and fetches nothing, like ours: fed the rendered
+    HTML piece by piece, close() refuses if any piece had such a construct."""
+
+    def __init__(self, template_dir: Path):
+        self.template_dir, self._parser = template_dir, _SelfContained()
+
+    def feed(self, html: str) -> None:
+        self._parser.feed(html)
+
+    def close(self) -> None:
+        self._parser.close()
+        if self._parser.problem:
+            raise InputError(self.template_dir,
+                             f"the house style's report is not self-contained: it has {self._parser.problem}")
+
+
 def check_self_contained(html: str, template_dir: Path) -> None:
-    """A report made with a firm's templates holds no script and fetches nothing, like ours."""
-    parser = _SelfContained()
-    parser.feed(html)
-    parser.close()
-    if parser.problem:
-        raise InputError(template_dir, f"the house style's report is not self-contained: it has {parser.problem}")
+    check = SelfContainedCheck(template_dir)
+    check.feed(html)
+    check.close()

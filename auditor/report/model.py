@@ -18,10 +18,11 @@ from auditor.contract.files import load_analysis
 from auditor.report.display import Display
 from auditor.report.kit import kit_section
 from auditor.report.redact import Redactor
+from auditor.report.rows import Rows
 from auditor.report.sections.annex import annex_section, chart_data, flows_with_personal_data
 from auditor.report.sections.cover import app_section, case_section, device_section, seal_section, verification_section
 from auditor.report.sections.custody import CUSTODY_KINDS, custody_section
-from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, exhibit_rows, matrix, number_ranges
+from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, matrix, number_ranges
 from auditor.report.sections.findings import FindingsSection
 from auditor.report.sections.method import analysis_drift, analysis_section, method_section
 from auditor.report.sections.scope import expert_section, scope_section
@@ -46,11 +47,14 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
     calls = {call.seq: call for call in analysis.observed.hook_calls}
     section = FindingsSection(d, case, ledger, calls)
     personal = flows_with_personal_data(analysis.findings.findings)
-    shown = {f.id: section.finding(f) for f in analysis.findings.findings}
+    # Per finding and per exhibit the model holds only what numbering, summary and verdicts need; each block
+    # with its evidence (requests, stacks, values) is built when a template or writer reads it (rows.py).
+    shown = {f.id: section.finding(f, evidence=False) for f in analysis.findings.findings}
     builder = ExhibitBuilder(section, calls)
     exhibits = builder.build(analysis.findings.findings, shown)
-    builder.finish(exhibits)
-    findings = sorted(shown.values(), key=lambda f: (f["time"], f["id"]))
+    ordered = sorted(analysis.findings.findings, key=lambda f: (shown[f.id]["time"], f.id))
+    findings = Rows(len(ordered),
+                    lambda i: section.finding(ordered[i]) | {"exhibits": shown[ordered[i].id]["exhibits"]})
     verdicts = verdicts_section(d, analysis.verdicts.verdicts, ledger)
     for verdict in verdicts:
         verdict["exhibits"] = number_ranges([n for fid in verdict["findings"] for n in shown[fid]["exhibits"]])
@@ -74,9 +78,9 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "analysis": analysis_section(d, analysis, verification.seal_sha256,
                                      analysis_drift(analysis, sha256_file(case.root / CASE_FILE)[0], ledger)),
         "method": method,
-        "summary": summary_section(verdicts, findings),
+        "summary": summary_section(verdicts, list(shown.values())),
         "matrix": matrix(exhibits),
-        "exhibits": exhibit_rows(exhibits),
+        "exhibits": builder.rows(exhibits),
         "main_exhibits": MAIN_EXHIBITS,
         "final": False,                     # set by write_report --final, once every verdict is reviewed
         "verdicts": verdicts,
@@ -88,6 +92,9 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "redaction": None,
     }
     if redactor is not None:
+        for rows in (findings, model["exhibits"], model["annex"]["flows"], model["annex"]["hook_events"]):
+            for _ in rows:    # every value is read once, so the count of masked values is complete
+                pass
         model["redaction"] = {"derived_from_seal_sha256": model["seal"].get("seal_sha256"),
                               "masked": dict(sorted(redactor.counts.items()))}
     return model

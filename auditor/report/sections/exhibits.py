@@ -11,11 +11,12 @@ rest by number; the annex bundle prints all of them.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from auditor.contract.findings import Finding
+from auditor.contract.findings import Finding, FoundValue
 from auditor.contract.observed import HookCall
+from auditor.report.rows import Rows
 from auditor.report.sections.findings import FindingsSection, frames_to_show
 from auditor.report.sources import flow_time
 
@@ -41,8 +42,10 @@ class Exhibit:
     kind: str                                   # exchange | hooks | static
     time: str
     findings: list[FindingRef] = field(default_factory=list)
-    request: dict[str, Any] | None = None       # kind exchange: the request, values marked
-    found: list[dict[str, Any]] = field(default_factory=list)     # values found in the request
+    # kind exchange: the ledger record and the values its findings found in it, as analysis stated them; the
+    # request and the value rows are laid out when the exhibit is read (ExhibitBuilder.row), not held
+    record: dict[str, Any] | None = None
+    values: list[FoundValue] = field(default_factory=list)
     recipient: dict[str, Any] = field(default_factory=dict)
     destination: dict[str, Any] = field(default_factory=dict)
     actor: str = ""
@@ -86,7 +89,7 @@ class ExhibitBuilder:
                 if item.ledger_seq in flows:
                     ex = exchanges.get(item.ledger_seq) or self._exchange(item.ledger_seq, d)
                     exchanges[item.ledger_seq] = ex
-                    self._add_values(ex, [self.section.location(v) for v in item.values])
+                    ex.values += item.values
                     targets.append(ex)
                 elif item.ledger_seq in self.calls:
                     call = self.calls[item.ledger_seq]
@@ -131,8 +134,7 @@ class ExhibitBuilder:
 
     def _exchange(self, seq: int, d: dict[str, Any]) -> Exhibit:
         record = self.section.ledger.flows[seq]
-        ex = Exhibit(0, "exchange", self.section.d.plain(flow_time(record)), seqs=[seq], count=1)
-        ex.request = {"record": record}     # rendered once all values are known (finish)
+        ex = Exhibit(0, "exchange", self.section.d.plain(flow_time(record)), seqs=[seq], count=1, record=record)
         ex.actor, ex.frame = d["actor"], d["actor_detail"]["frame"]
         ex.stack_seq = d["stack_seq"]
         return ex
@@ -147,32 +149,30 @@ class ExhibitBuilder:
                                "actor": bool(d["actor"]) and s.startswith(d["actor"] + ".")}
                               for s, keep in zip(stack, shown_frames, strict=True) if keep][:40])
 
-    @staticmethod
-    def _add_values(ex: Exhibit, locations: list[dict[str, Any]]) -> None:
-        seen = {(v["where"]["text"], v["what"], v["form"], v["needle"]) for v in ex.found}
-        for loc in locations:
+    def _found(self, values: list[FoundValue]) -> list[dict[str, Any]]:
+        """The value rows of an exchange: each value found once, however many findings found it."""
+        seen, rows = set(), []
+        for value in values:
+            loc = self.section.location(value)
             key = (loc["where"]["text"], loc["what"], loc["form"], loc["needle"])
             if key not in seen:
                 seen.add(key)
-                ex.found.append(loc)
+                rows.append(loc)
+        return rows
 
-    def finish(self, exhibits: list[Exhibit]) -> None:
-        """Render each exchange's request with every value its findings found marked where it occurs."""
-        for ex in exhibits:
-            if ex.kind == "exchange" and ex.request is not None:
-                ex.request = self.section.request(ex.request["record"], ex.found)
-
-
-def exhibit_rows(exhibits: list[Exhibit]) -> list[dict[str, Any]]:
-    """The exhibits as the model holds them (JSON-ready; search needles dropped)."""
-    rows = []
-    for ex in exhibits:
-        row = asdict(ex)
+    def row(self, ex: Exhibit) -> dict[str, Any]:
+        """One exhibit as the model holds it (JSON-ready; search needles dropped): an exchange's request is
+        rendered here with every value its findings found marked where it occurs."""
+        found = self._found(ex.values)
+        row = asdict(replace(ex, record=None, values=[]))
+        del row["record"], row["values"]
+        row["request"] = self.section.request(ex.record, found) if ex.record is not None else None
+        row["found"] = [{k: v for k, v in loc.items() if k != "needle"} for loc in found]
         row["before_consent"] = ex.before_consent
-        for value in row["found"]:
-            value.pop("needle", None)
-        rows.append(row)
-    return rows
+        return row
+
+    def rows(self, exhibits: list[Exhibit]) -> Rows[dict[str, Any]]:
+        return Rows(len(exhibits), lambda i: self.row(exhibits[i]))
 
 
 MAX_RANGES = 12
