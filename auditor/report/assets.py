@@ -113,7 +113,17 @@ def citation(context: Any, row: dict[str, Any]) -> str:
 
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
     """Autoescaping, strict templates: ours, or where a firm's --template-dir has a file of the same name,
-    the firm's (checked by _load_template)."""
+    the firm's (checked by _load_template). Ours are compiled once per process (the main report and the annex
+    share most of them); a firm's are read afresh each time, as its files may change between reports."""
+    return _our_environment() if template_dir is None else _environment(template_dir)
+
+
+@cache
+def _our_environment() -> jinja2.Environment:
+    return _environment(None)
+
+
+def _environment(template_dir: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: _load_template(name, template_dir)),
                              autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["v"] = shown_value

@@ -24,7 +24,8 @@ def flows_with_personal_data(findings: tuple[Finding, ...]) -> set[int]:
 def chart_data(d: Display, ledger: LedgerView, findings: tuple[Finding, ...], observed: Observed,
                personal: set[int]) -> dict[str, Any]:
     points = []
-    for seq, record in sorted(ledger.flows.items())[:MAX_ROWS]:
+    for seq in sorted(ledger.flows)[:MAX_ROWS]:
+        record = ledger.flows[seq]
         request = as_dict(record["body"].get("request"))
         points.append({"seq": seq, "time": d.plain(flow_time(record)),
                        "host": d.plain(as_text(request.get("host"))[:253]), "personal": seq in personal})
@@ -49,18 +50,19 @@ def annex_section(d: Display, ledger: LedgerView, seal: dict[str, Any] | None, o
 
     def flow(index: int) -> dict[str, Any]:
         seq = seqs[index]
-        body = ledger.flows[seq]["body"]
+        record = ledger.flows[seq]
+        body = record["body"]
         request, response = as_dict(body.get("request")), as_dict(body.get("response"))
         stream = as_dict(body.get("stream"))
         offset = stream.get("offset")
         url = f"{as_text(request.get('scheme'))}://{as_text(request.get('host'))}{as_text(request.get('path'))}"
-        return {"seq": seq, "time": d.plain(flow_time(ledger.flows[seq])),
+        return {"seq": seq, "time": d.plain(flow_time(record)),
                 "method": d.plain(as_text(request.get("method"))[:20]), "url": d.text(url, 200),
                 "server_ip": d.plain(as_text(as_dict(body.get("server")).get("ip"))[:64]),
                 "status": response.get("status_code") if isinstance(response.get("status_code"), int) else None,
                 "personal": seq in personal,
                 # a proxy.flow has no artifact: the flow is the record in flows.mitm named by stream
-                "artifact": d.plain(as_text(ledger.flows[seq].get("artifact") or stream.get("sha256"))[:64]),
+                "artifact": d.plain(as_text(record.get("artifact") or stream.get("sha256"))[:64]),
                 "stream_offset": offset if isinstance(offset, int) and offset >= 0 else None}
 
     calls = observed.hook_calls

@@ -42,9 +42,8 @@ class Exhibit:
     kind: str                                   # exchange | hooks | static
     time: str
     findings: list[FindingRef] = field(default_factory=list)
-    # kind exchange: the ledger record and the values its findings found in it, as analysis stated them; the
-    # request and the value rows are laid out when the exhibit is read (ExhibitBuilder.row), not held
-    record: dict[str, Any] | None = None
+    # kind exchange: the values its findings found in it, as analysis stated them; the request (read from the
+    # ledger again) and the value rows are laid out when the exhibit is read (ExhibitBuilder.row), not held
     values: list[FoundValue] = field(default_factory=list)
     recipient: dict[str, Any] = field(default_factory=dict)
     destination: dict[str, Any] = field(default_factory=dict)
@@ -134,7 +133,7 @@ class ExhibitBuilder:
 
     def _exchange(self, seq: int, d: dict[str, Any]) -> Exhibit:
         record = self.section.ledger.flows[seq]
-        ex = Exhibit(0, "exchange", self.section.d.plain(flow_time(record)), seqs=[seq], count=1, record=record)
+        ex = Exhibit(0, "exchange", self.section.d.plain(flow_time(record)), seqs=[seq], count=1)
         ex.actor, ex.frame = d["actor"], d["actor_detail"]["frame"]
         ex.stack_seq = d["stack_seq"]
         return ex
@@ -164,9 +163,10 @@ class ExhibitBuilder:
         """One exhibit as the model holds it (JSON-ready; search needles dropped): an exchange's request is
         rendered here with every value its findings found marked where it occurs."""
         found = self._found(ex.values)
-        row = asdict(replace(ex, record=None, values=[]))
-        del row["record"], row["values"]
-        row["request"] = self.section.request(ex.record, found) if ex.record is not None else None
+        row = asdict(replace(ex, values=[]))
+        del row["values"]
+        row["request"] = self.section.request(self.section.ledger.flows[ex.seqs[0]], found) \
+            if ex.kind == "exchange" else None
         row["found"] = [{k: v for k, v in loc.items() if k != "needle"} for loc in found]
         row["before_consent"] = ex.before_consent
         return row
