@@ -16,6 +16,7 @@ from auditor.case.layout import ANALYSIS_DIR, CASE_FILE
 from auditor.case.seal import verify_case
 from auditor.contract.files import load_analysis
 from auditor.report.display import Display
+from auditor.report.findings_file import FindingsFile
 from auditor.report.kit import kit_section
 from auditor.report.redact import Redactor
 from auditor.report.rows import Rows
@@ -35,7 +36,8 @@ REPORT_FORMAT = "auditor-report/2"
 
 
 def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
-    analysis = load_analysis(case.root / ANALYSIS_DIR)
+    records = FindingsFile()
+    analysis = load_analysis(case.root / ANALYSIS_DIR, read_findings=records.read)   # findings: in records
     redactor = Redactor(set(analysis.observed.test_values)) if redact else None
     d = Display(redactor)
     info = case.info
@@ -46,15 +48,18 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
     verification = verify_case(case.root)
     calls = {call.seq: call for call in analysis.observed.hook_calls}
     section = FindingsSection(d, case, ledger, calls)
-    personal = flows_with_personal_data(analysis.findings.findings)
+    personal = flows_with_personal_data(records)
     # Per finding and per exhibit the model holds only what numbering, summary and verdicts need; each block
     # with its evidence (requests, stacks, values) is built when a template or writer reads it (rows.py).
-    shown = {f.id: section.finding(f, evidence=False) for f in analysis.findings.findings}
+    shown: dict[str, dict[str, Any]] = {}
+    where: dict[str, int] = {}              # finding id -> its index in records (the last, as in shown)
+    for index, f in enumerate(records):
+        shown[f.id], where[f.id] = section.finding(f, evidence=False), index
     builder = ExhibitBuilder(section, calls)
-    exhibits = builder.build(analysis.findings.findings, shown)
-    ordered = sorted(analysis.findings.findings, key=lambda f: (shown[f.id]["time"], f.id))
-    findings = Rows(len(ordered),
-                    lambda i: section.finding(ordered[i]) | {"exhibits": shown[ordered[i].id]["exhibits"]})
+    exhibits = builder.build(records, shown)
+    ordered = sorted(where, key=lambda fid: (shown[fid]["time"], fid))
+    findings = Rows(len(ordered), lambda i: section.finding(records[where[ordered[i]]])
+                    | {"exhibits": shown[ordered[i]]["exhibits"]})
     verdicts = verdicts_section(d, analysis.verdicts.verdicts, ledger)
     for verdict in verdicts:
         verdict["exhibits"] = number_ranges([n for fid in verdict["findings"] for n in shown[fid]["exhibits"]])
@@ -86,7 +91,7 @@ def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
         "verdicts": verdicts,
         "findings": findings,
         "unknowns": unknowns_section(d, analysis.observed),
-        "charts": chart_data(d, ledger, analysis.findings.findings, analysis.observed, personal),
+        "charts": chart_data(d, ledger, records, analysis.observed, personal),
         "annex": annex_section(d, ledger, seal, analysis.observed, section, personal),
         "ledger_head": {"seq": ledger.head_seq, "hash": ledger.head_hash},
         "redaction": None,

@@ -4,6 +4,7 @@ code analysis attributed it to), every sealed file, and the timeline and country
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from auditor.case.events import CONSENT_KINDS
@@ -17,11 +18,11 @@ from auditor.report.sources import LedgerView, flow_time
 from auditor.shapes import as_dict, as_text
 
 
-def flows_with_personal_data(findings: tuple[Finding, ...]) -> set[int]:
+def flows_with_personal_data(findings: Iterable[Finding]) -> set[int]:
     return {item.ledger_seq for f in findings if f.type in PERSONAL_DATA_TYPES for item in f.evidence.shown}
 
 
-def chart_data(d: Display, ledger: LedgerView, findings: tuple[Finding, ...], observed: Observed,
+def chart_data(d: Display, ledger: LedgerView, findings: Iterable[Finding], observed: Observed,
                personal: set[int]) -> dict[str, Any]:
     points = []
     for seq in sorted(ledger.flows)[:MAX_ROWS]:

@@ -10,7 +10,9 @@ rest by number; the annex bundle prints all of them.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -44,7 +46,7 @@ class Exhibit:
     findings: list[FindingRef] = field(default_factory=list)
     # kind exchange: the values its findings found in it, as analysis stated them; the request (read from the
     # ledger again) and the value rows are laid out when the exhibit is read (ExhibitBuilder.row), not held
-    values: list[FoundValue] = field(default_factory=list)
+    values: list[tuple[Any, ...]] = field(default_factory=list)    # FoundValue fields (_kept)
     recipient: dict[str, Any] = field(default_factory=dict)
     destination: dict[str, Any] = field(default_factory=dict)
     actor: str = ""
@@ -65,6 +67,16 @@ class Exhibit:
         return True if True in states else (False if states == {False} else None)
 
 
+FOUND_FIELDS = tuple(FoundValue.model_fields)
+
+
+def _kept(value: FoundValue) -> tuple[Any, ...]:
+    """A found value as an exhibit keeps it until it is shown: its fields, the texts interned, since every
+    exchange of a case repeats the same rule, reasoning and often the same value (a pydantic record each
+    would cost a 20,000-exchange case some 50 MiB)."""
+    return tuple(sys.intern(v) if type(v) is str else v for v in (getattr(value, k) for k in FOUND_FIELDS))
+
+
 def _ref(f: dict[str, Any]) -> FindingRef:
     return FindingRef(f["id"], f["type"], f["data_category"], f["actor"], f["before_consent"], f["confidence"])
 
@@ -73,7 +85,7 @@ class ExhibitBuilder:
     def __init__(self, section: FindingsSection, calls: dict[int, HookCall]):
         self.section, self.calls = section, calls
 
-    def build(self, findings: tuple[Finding, ...], shown: dict[str, dict[str, Any]]) -> list[Exhibit]:
+    def build(self, findings: Iterable[Finding], shown: dict[str, dict[str, Any]]) -> list[Exhibit]:
         """Exhibits for the findings (contract records; `shown` their report dicts by id), numbered in time
         order; each finding dict gets the numbers of its exhibits under "exhibits"."""
         exchanges: dict[int, Exhibit] = {}
@@ -88,7 +100,7 @@ class ExhibitBuilder:
                 if item.ledger_seq in flows:
                     ex = exchanges.get(item.ledger_seq) or self._exchange(item.ledger_seq, d)
                     exchanges[item.ledger_seq] = ex
-                    ex.values += item.values
+                    ex.values += map(_kept, item.values)
                     targets.append(ex)
                 elif item.ledger_seq in self.calls:
                     call = self.calls[item.ledger_seq]
@@ -148,11 +160,11 @@ class ExhibitBuilder:
                                "actor": bool(d["actor"]) and s.startswith(d["actor"] + ".")}
                               for s, keep in zip(stack, shown_frames, strict=True) if keep][:40])
 
-    def _found(self, values: list[FoundValue]) -> list[dict[str, Any]]:
+    def _found(self, values: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         """The value rows of an exchange: each value found once, however many findings found it."""
         seen, rows = set(), []
-        for value in values:
-            loc = self.section.location(value)
+        for kept in values:
+            loc = self.section.location(FoundValue.model_construct(**dict(zip(FOUND_FIELDS, kept, strict=True))))
             key = (loc["where"]["text"], loc["what"], loc["form"], loc["needle"])
             if key not in seen:
                 seen.add(key)

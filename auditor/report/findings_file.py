@@ -1,0 +1,114 @@
+"""findings.json read one finding at a time: the report's largest input, never held as one parsed model.
+
+findings.json is one JSON document; parsed whole into its typed model, a 20,000-exchange case's 38 MB of
+findings cost about 200 MiB, more than everything else the report holds. So the document is scanned once for
+where each element of its `findings` array starts and ends (in the layout auditor writes it); each element is
+validated as a contract Finding (the same strict model, one at a time), and read and validated again whenever
+the report needs it. The rest of the document (format, summary) is validated as a Findings with no findings.
+
+A document the scan does not take apart (another layout, not well-formed, an element that does not validate)
+is read whole with read_document, which names the file and the problem exactly as elsewhere; if that read
+succeeds after all, its findings are used as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import overload
+
+from pydantic import ValidationError
+
+from auditor.contract.document import MAX_DOCUMENT_BYTES, read_document
+from auditor.contract.findings import Finding, Findings
+from auditor.errors import InputError
+from auditor.inputs import read_bounded
+
+# The layout contract.document.encode writes (sorted keys, one-space indent): `findings` first, each element an
+# object opened and closed at two spaces' indent. JSON text holds no newline inside a string, and an element's
+# own members are indented deeper, so "\n  }" closes the element it is in.
+_HEAD = b'{\n "findings": ['
+_OPEN, _CLOSE = b"\n  {", b"\n  }"
+
+
+def _spans(raw: bytes) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
+    """The byte span of the `findings` array and of each of its elements, in the layout auditor writes; None for
+    any other layout (then the whole document is read)."""
+    if not raw.startswith(_HEAD):
+        return None
+    first = len(_HEAD) - 1
+    if raw.startswith(b"]", first + 1):
+        return (first, first + 2), []
+    elements: list[tuple[int, int]] = []
+    at = first + 1
+    while raw.startswith(_OPEN, at):
+        close = raw.find(_CLOSE, at)
+        if close < 0:
+            return None
+        elements.append((at + 3, close + len(_CLOSE)))
+        at = close + len(_CLOSE)
+        if raw.startswith(b"\n ]", at):
+            return (first, at + 3), elements
+        if not raw.startswith(b",", at):
+            return None
+        at += 1
+    return None
+
+
+class FindingsFile(Sequence[Finding]):
+    """The findings of one findings.json, each read from the file when it is looked up."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self._spans: list[tuple[int, int, bytes]] = []       # offset, length, SHA-256 of the element's bytes
+        self._whole: tuple[Finding, ...] | None = None
+
+    def read(self, path: Path) -> Findings:
+        """Scan `path` (load_analysis's reader for findings.json): the document without its findings, which
+        this sequence then gives one at a time."""
+        self.path = path
+        raw = read_bounded(path, MAX_DOCUMENT_BYTES, "analysis document")
+        found = _spans(raw)
+        try:
+            if found is not None:
+                (first, end), elements = found
+                for offset, stop in elements:
+                    Finding.model_validate_json(raw[offset:stop])
+                    self._spans.append((offset, stop - offset, hashlib.sha256(raw[offset:stop]).digest()))
+                head = Findings.model_validate_json(raw[:first] + b"[]" + raw[end:])
+                if not head.findings:          # else a second `findings` member: the whole-document reader
+                    return head
+        except ValidationError:
+            pass
+        self._spans = []
+        whole = read_document(Findings, path)
+        self._whole = whole.findings
+        return whole.model_copy(update={"findings": ()})
+
+    def __len__(self) -> int:
+        return len(self._whole) if self._whole is not None else len(self._spans)
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Finding]: ...
+
+    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if self._whole is not None:
+            return self._whole[index]
+        offset, length, digest = self._spans[index]
+        assert self.path is not None
+        with open(self.path, "rb") as handle:
+            handle.seek(offset)
+            raw = handle.read(length)
+        if hashlib.sha256(raw).digest() != digest:
+            raise InputError(self.path, "changed while the report was being made")
+        return Finding.model_validate_json(raw)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return (self[i] for i in range(len(self)))
+
