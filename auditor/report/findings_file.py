@@ -86,6 +86,11 @@ class FindingsFile(Sequence[Finding]):
         self._whole = whole.findings
         return whole.model_copy(update={"findings": ()})
 
+    @property
+    def streamed(self) -> bool:
+        """Whether the findings are read one at a time (False: the document was read whole)."""
+        return self._whole is None
+
     def __len__(self) -> int:
         return len(self._whole) if self._whole is not None else len(self._spans)
 
