@@ -14,9 +14,8 @@ succeeds after all, its findings are used as they are.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import overload
 
 from pydantic import ValidationError
 
@@ -24,6 +23,7 @@ from auditor.contract.document import MAX_DOCUMENT_BYTES, read_document
 from auditor.contract.findings import Finding, Findings
 from auditor.errors import InputError
 from auditor.inputs import read_bounded
+from auditor.report.rows import Rows
 
 # The layout contract.document.encode writes (sorted keys, one-space indent): `findings` first, each element an
 # object opened and closed at two spaces' indent. JSON text holds no newline inside a string, and an element's
@@ -56,17 +56,17 @@ def _spans(raw: bytes) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
     return None
 
 
-class FindingsFile(Sequence[Finding]):
-    """The findings of one findings.json, each read from the file when it is looked up."""
+class FindingsFile:
+    """Reads one findings.json: `read` is load_analysis's reader for it; `findings` then gives the findings,
+    each read from the file when it is looked up (or, for a document read whole, as read)."""
 
     def __init__(self) -> None:
         self.path: Path | None = None
+        self.findings: Sequence[Finding] = ()
         self._spans: list[tuple[int, int, bytes]] = []       # offset, length, SHA-256 of the element's bytes
-        self._whole: tuple[Finding, ...] | None = None
 
     def read(self, path: Path) -> Findings:
-        """Scan `path` (load_analysis's reader for findings.json): the document without its findings, which
-        this sequence then gives one at a time."""
+        """Scan `path`: the document without its findings, which `findings` then gives one at a time."""
         self.path = path
         raw = read_bounded(path, MAX_DOCUMENT_BYTES, "analysis document")
         found = _spans(raw)
@@ -78,33 +78,21 @@ class FindingsFile(Sequence[Finding]):
                     self._spans.append((offset, stop - offset, hashlib.sha256(raw[offset:stop]).digest()))
                 head = Findings.model_validate_json(raw[:first] + b"[]" + raw[end:])
                 if not head.findings:          # else a second `findings` member: the whole-document reader
+                    self.findings = Rows(len(self._spans), self._element)
                     return head
         except ValidationError:
             pass
         self._spans = []
         whole = read_document(Findings, path)
-        self._whole = whole.findings
+        self.findings = whole.findings
         return whole.model_copy(update={"findings": ()})
 
     @property
     def streamed(self) -> bool:
         """Whether the findings are read one at a time (False: the document was read whole)."""
-        return self._whole is None
+        return isinstance(self.findings, Rows)
 
-    def __len__(self) -> int:
-        return len(self._whole) if self._whole is not None else len(self._spans)
-
-    @overload
-    def __getitem__(self, index: int) -> Finding: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Finding]: ...
-
-    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if self._whole is not None:
-            return self._whole[index]
+    def _element(self, index: int) -> Finding:
         offset, length, digest = self._spans[index]
         assert self.path is not None
         with open(self.path, "rb") as handle:
@@ -113,7 +101,3 @@ class FindingsFile(Sequence[Finding]):
         if hashlib.sha256(raw).digest() != digest:
             raise InputError(self.path, "changed while the report was being made")
         return Finding.model_validate_json(raw)
-
-    def __iter__(self) -> Iterator[Finding]:
-        return (self[i] for i in range(len(self)))
-

@@ -36,8 +36,9 @@ REPORT_FORMAT = "auditor-report/2"
 
 
 def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
-    records = FindingsFile()
-    analysis = load_analysis(case.root / ANALYSIS_DIR, read_findings=records.read)   # findings: in records
+    findings_file = FindingsFile()
+    analysis = load_analysis(case.root / ANALYSIS_DIR, read_findings=findings_file.read)
+    records = findings_file.findings        # analysis.findings has none: they are read one at a time
     redactor = Redactor(set(analysis.observed.test_values)) if redact else None
     d = Display(redactor)
     info = case.info

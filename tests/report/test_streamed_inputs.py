@@ -31,8 +31,8 @@ def test_findings_are_read_one_at_a_time_and_equal_a_whole_read(findings_json: P
     whole = read_document(Findings, findings_json)
     records = FindingsFile()
     head = records.read(findings_json)
-    assert records.streamed and len(records) == len(whole.findings) == 6
-    assert tuple(records) == whole.findings and records[-1] == whole.findings[-1]
+    assert records.streamed and len(records.findings) == len(whole.findings) == 6
+    assert tuple(records.findings) == whole.findings and records.findings[-1] == whole.findings[-1]
     assert head == whole.model_copy(update={"findings": ()})
 
 
@@ -41,7 +41,7 @@ def test_another_layout_is_read_whole_with_the_same_findings(findings_json: Path
     findings_json.write_text(json.dumps(json.loads(findings_json.read_text("utf-8"))), "utf-8")   # one line
     records = FindingsFile()
     records.read(findings_json)
-    assert not records.streamed and tuple(records) == whole.findings
+    assert not records.streamed and tuple(records.findings) == whole.findings
 
 
 def test_a_bad_finding_gets_the_whole_document_error(findings_json: Path) -> None:
@@ -58,7 +58,7 @@ def test_a_finding_changed_after_the_scan_is_refused(findings_json: Path) -> Non
     text = findings_json.read_text("utf-8")
     findings_json.write_text(text.replace('"confidence": "high"', '"confidence": "low "', 1), "utf-8")
     with pytest.raises(InputError) as refused:
-        list(records)
+        list(records.findings)
     assert str(refused.value) == f"{findings_json}: changed while the report was being made"
 
 
