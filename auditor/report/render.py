@@ -4,6 +4,7 @@ written with a signed manifest that ties the files to the case and seal they wer
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -12,6 +13,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -120,13 +122,33 @@ def render_pdf(html: str, epoch: int) -> bytes:
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
-        document = weasyprint.HTML(string=html, url_fetcher=RefuseFetch(), base_url=None)
-        return document.write_pdf(pdf_identifier=b"auditor-report")
+        with _few_collections():
+            document = weasyprint.HTML(string=html, url_fetcher=RefuseFetch(), base_url=None)
+            return document.write_pdf(pdf_identifier=b"auditor-report")
     finally:
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+# WeasyPrint allocates millions of small objects while it lays out a document; at the default threshold the
+# cyclic collector runs every 700 allocations and rescans everything already imported, about a tenth of the
+# PDF's CPU time (the demo: 3.9 -> 3.4 s in one process, alternating runs). What exists before is frozen (not
+# scanned), collections are rarer meanwhile, and both are put back after; the output is the same.
+LAYOUT_GC_THRESHOLD = (100_000, 50, 50)
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*LAYOUT_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def _epoch(stamp: str) -> int:
