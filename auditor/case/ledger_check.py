@@ -119,10 +119,17 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
     Readers that must report damage use scan_ledger instead.
     """
+    for _offset, _length, record in read_located(path):
+        yield record
+
+
+def read_located(path: Path) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """(offset, length, record) of each line of the ledger's intact prefix, for readers that read a line again
+    later instead of holding it (the report's flows)."""
     for result in _walk(path):
         if result.problem is not None or result.record is None:
             return
-        yield result.record
+        yield result.offset, result.length, result.record
 
 
 def _walk(path: Path) -> Iterator[LineResult]:

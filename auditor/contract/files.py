@@ -3,6 +3,7 @@ else reading an analysis go through here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,14 +37,17 @@ def analysis_hashes(folder: Path) -> dict[str, str]:
             if (folder / name).is_file()}
 
 
-def load_analysis(folder: Path) -> Analysis:
+def load_analysis(folder: Path, read_findings: Callable[[Path], Findings] | None = None) -> Analysis:
+    """The four documents, checked; `read_findings` reads findings.json in place of read_document (the report
+    reads it one finding at a time: auditor/report/findings_file.py)."""
     if not folder.is_dir():
         raise InputError(folder.parent, f"has no {folder.name}/: run 'auditor analyze' on the case first")
     missing = [name for name in ANALYSIS_FILES if not (folder / name).is_file()]
     if missing:
         raise InputError(folder / missing[0], "missing: the analysis is incomplete or from an older auditor; "
                          "run 'auditor analyze' on the case again")
-    return Analysis(findings=read_document(Findings, folder / FINDINGS_FILE),
+    findings = folder / FINDINGS_FILE
+    return Analysis(findings=read_findings(findings) if read_findings else read_document(Findings, findings),
                     verdicts=read_document(Verdicts, folder / VERDICTS_FILE),
                     observed=read_document(Observed, folder / OBSERVED_FILE),
                     inputs=read_document(Inputs, folder / INPUTS_FILE),

@@ -113,7 +113,17 @@ def citation(context: Any, row: dict[str, Any]) -> str:
 
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
     """Autoescaping, strict templates: ours, or where a firm's --template-dir has a file of the same name,
-    the firm's (checked by _load_template)."""
+    the firm's (checked by _load_template). Ours are compiled once per process (the main report and the annex
+    share most of them); a firm's are read afresh each time, as its files may change between reports."""
+    return _our_environment() if template_dir is None else _environment(template_dir)
+
+
+@cache
+def _our_environment() -> jinja2.Environment:
+    return _environment(None)
+
+
+def _environment(template_dir: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: _load_template(name, template_dir)),
                              autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["v"] = shown_value
@@ -167,10 +177,24 @@ class _SelfContained(HTMLParser):
                 self.problem = self.problem or f"<{tag} {name}=...>"
 
 
+class SelfContainedCheck:
+    """A report made with a firm's templates holds no script and fetches nothing, like ours: fed the rendered
+    HTML piece by piece, close() refuses if any piece had such a construct."""
+
+    def __init__(self, template_dir: Path):
+        self.template_dir, self._parser = template_dir, _SelfContained()
+
+    def feed(self, html: str) -> None:
+        self._parser.feed(html)
+
+    def close(self) -> None:
+        self._parser.close()
+        if self._parser.problem:
+            raise InputError(self.template_dir,
+                             f"the house style's report is not self-contained: it has {self._parser.problem}")
+
+
 def check_self_contained(html: str, template_dir: Path) -> None:
-    """A report made with a firm's templates holds no script and fetches nothing, like ours."""
-    parser = _SelfContained()
-    parser.feed(html)
-    parser.close()
-    if parser.problem:
-        raise InputError(template_dir, f"the house style's report is not self-contained: it has {parser.problem}")
+    check = SelfContainedCheck(template_dir)
+    check.feed(html)
+    check.close()

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.case import keys
 from auditor.case.bundle import read_case_json
-from auditor.case.canonical import canonical_json, sha256_file, sha256_hex
+from auditor.case.canonical import canonical_json, sha256_file
 from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, LEDGER_FILE, SEAL_FILE
 from auditor.case.ledger_check import read_records
 from auditor.case.problems import Problem
@@ -33,8 +33,9 @@ _FILE_NAME = re.compile(r"^(report\.(html|pdf|json|csv)|annex\.html|"
                         r"verify\.(sha256sums|payload\.json|signature\.bin|signer\.pem|timestamp\.tsr))$")
 
 
-def write_manifest(directory: Path, model: dict[str, Any], lang: str, outputs: dict[str, bytes],
+def write_manifest(directory: Path, model: dict[str, Any], lang: str, outputs: dict[str, tuple[str, int]],
                    key: Ed25519PrivateKey) -> dict[str, str]:
+    """The signed manifest of the files written (name -> SHA-256 and size)."""
     public = key.public_key()
     payload = {
         "case_id": model["case"]["case_id"],
@@ -43,7 +44,7 @@ def write_manifest(directory: Path, model: dict[str, Any], lang: str, outputs: d
         "analysis": model["analysis"]["files"],
         "lang": lang,
         "redacted": model["redaction"] is not None,
-        "files": {name: {"sha256": sha256_hex(data), "size": len(data)} for name, data in sorted(outputs.items())},
+        "files": {name: {"sha256": digest, "size": size} for name, (digest, size) in sorted(outputs.items())},
         "signer": {"algorithm": "ed25519", "public_key": keys.public_key_b64(public),
                    "fingerprint": keys.fingerprint(public)},
     }

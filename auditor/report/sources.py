@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ import brotli
 import zstandard
 
 from auditor.case.bundle import Case
+from auditor.case.canonical import sha256_hex
 from auditor.case.events import FLOW_KINDS, Kind
 from auditor.case.layout import SEAL_FILE
-from auditor.case.ledger_check import read_records
+from auditor.case.ledger import split_line
+from auditor.case.ledger_check import read_located
 from auditor.errors import InputError
 from auditor.inputs import read_bounded
 
@@ -47,12 +50,46 @@ def load_seal(case: Case) -> dict[str, Any] | None:
     return seal
 
 
+class FlowRecords(Mapping[int, dict[str, Any]]):
+    """The ledger's flow records by seq, read from the ledger file each time one is looked up rather than held:
+    a case of 20,000 exchanges would otherwise keep every request's headers in memory. Each line read again
+    must still hash to the value the chain check read (the ledger's own line hash), so a line changed while
+    the report is made is an error naming the ledger, never different evidence."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lines: dict[int, tuple[int, int, str]] = {}      # seq -> offset, length, hash
+
+    def add(self, offset: int, length: int, record: dict[str, Any]) -> None:
+        self._lines[record["seq"]] = (offset, length, record["hash"])
+
+    def __getitem__(self, seq: int) -> dict[str, Any]:
+        offset, length, stated = self._lines[seq]
+        with open(self.path, "rb") as handle:
+            handle.seek(offset)
+            raw = handle.read(length)
+        parts = split_line(raw)
+        if parts is None or parts[1] != stated or sha256_hex(parts[0]) != stated:
+            raise InputError(self.path, f"the line of seq {seq} changed while the report was being made")
+        record: dict[str, Any] = json.loads(raw.decode("utf-8"))
+        return record
+
+    def __contains__(self, seq: object) -> bool:
+        return seq in self._lines
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
 @dataclass
 class LedgerView:
     """The raw exhibits a report shows beside analysis's statements: the flows, the hook events' Java stacks,
     the reviewers' statuses and the static scans, in ledger order."""
 
-    flows: dict[int, dict[str, Any]] = field(default_factory=dict)          # seq -> record
+    flows: Mapping[int, dict[str, Any]] = field(default_factory=dict)       # seq -> record (FlowRecords)
     hook_stacks: dict[int, list[str]] = field(default_factory=dict)        # seq -> Java stack as recorded
     reviews: list[dict[str, Any]] = field(default_factory=list)
     static_scans: list[dict[str, Any]] = field(default_factory=list)
@@ -76,8 +113,9 @@ def read_ledger(case: Case, custody_kinds: frozenset[str] = frozenset(), sealed_
                 analysed_head: int | None = None) -> LedgerView:
     """The ledger's exhibits; `custody` keeps records of custody_kinds and every record after sealed_head; what
     was recorded after analysed_head (the line inputs.json names) is counted by kind."""
-    view = LedgerView()
-    for record in read_records(case.ledger_path):
+    flows = FlowRecords(case.ledger_path)
+    view = LedgerView(flows=flows)
+    for offset, length, record in read_located(case.ledger_path):
         kind, body = record["kind"], record["body"]
         view.head_seq, view.head_hash = record["seq"], record["hash"]
         if analysed_head is not None and record["seq"] == analysed_head:
@@ -89,7 +127,7 @@ def read_ledger(case: Case, custody_kinds: frozenset[str] = frozenset(), sealed_
         if not isinstance(body, dict):
             continue
         if kind in FLOW_KINDS:
-            view.flows[record["seq"]] = record
+            flows.add(offset, length, record)
         elif kind == Kind.HOOK_EVENT:
             view.hook_stacks[record["seq"]] = [s for s in body.get("stack") or [] if isinstance(s, str)]
         elif kind == Kind.REVIEW_STATUS:

@@ -107,7 +107,9 @@ def test_device_attestation_is_a_table_saying_it_was_simulated(demo: DemoReport)
     text = demo.pdf["en"]
     assert ("Test device (attestation) SIMULATED DEVICE — no phone was used (the reference app's JVM stand-ins "
             "for Android (no phone); identifiers set by the demo).") in text
-    assert "Record format auditor-simulated-device/1 Serial number (adb) none (no device connected over adb)" in text
+    # two rows: with ten hosts, the timeline chart's text is extracted between them
+    assert "Record format auditor-simulated-device/1" in text
+    assert "Serial number (adb) none (no device connected over adb)" in text
     assert "Field Value How it was learned Note" in text
     assert "GESIMULEERD TOESTEL — er is geen telefoon gebruikt (" in demo.pdf["nl"]
     assert "Veld Waarde Hoe het is vastgesteld Opmerking" in demo.pdf["nl"]
@@ -309,7 +311,9 @@ def test_part_one_states_the_facts_and_part_two_maps_them_to_law(demo: DemoRepor
 
 
 def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoReport) -> None:
-    assert demo.pages <= 40          # 105 before the exhibits and the annex bundle
+    # 105 before the exhibits and the annex bundle; 41 since the persona, consent-dialog and declared-versus-
+    # observed sections (issue #17) and 11 exchanges; a larger case prints no more (MAIN_EXHIBITS)
+    assert demo.pages <= 44
     exhibits = demo.data["exhibits"]
     printed = [n for n in range(1, len(exhibits) + 1) if f'id="exhibit-{n}"' in demo.html["en"]]
     assert printed == list(range(1, min(len(exhibits), demo.data["main_exhibits"]) + 1))

@@ -5,6 +5,7 @@ per recipient with the data categories or country observed and the exhibits of t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from auditor.contract.findings import Finding
@@ -13,12 +14,13 @@ from auditor.report.display import Display
 from auditor.report.sections.exhibits import number_ranges
 
 
-def observed_only(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
-    """The findings that make exhibits: all but the declared-versus-observed ones, which restate others'."""
-    return tuple(f for f in findings if f.type not in DECLARATION_TYPES)
+def observed_only(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """The findings that make exhibits: all but the declared-versus-observed ones, which restate others'.
+    One at a time (the report reads findings.json one finding at a time: rows.py, findings_file.py)."""
+    return (f for f in findings if f.type not in DECLARATION_TYPES)
 
 
-def cite_sources(findings: tuple[Finding, ...], shown: dict[str, dict[str, Any]]) -> None:
+def cite_sources(findings: Iterable[Finding], shown: dict[str, dict[str, Any]]) -> None:
     """A declared-versus-observed finding's exhibits: those of the findings it rests on."""
     for f in findings:
         if f.declaration is not None:
@@ -26,7 +28,7 @@ def cite_sources(findings: tuple[Finding, ...], shown: dict[str, dict[str, Any]]
                                               for n in shown.get(source, {}).get("exhibits", [])})
 
 
-def declared_section(d: Display, findings: tuple[Finding, ...], shown: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def declared_section(d: Display, findings: Iterable[Finding], shown: dict[str, dict[str, Any]]) -> dict[str, Any]:
     groups: dict[tuple[str, str, str | None], dict[str, dict[str, Any]]] = {}
     for f in findings:
         declared = f.declaration

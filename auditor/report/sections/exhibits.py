@@ -10,12 +10,15 @@ rest by number; the annex bundle prints all of them.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from auditor.contract.findings import Finding
+from auditor.contract.findings import Finding, FoundValue
 from auditor.contract.observed import HookCall
+from auditor.report.rows import Rows
 from auditor.report.sections.findings import FindingsSection, frames_to_show
 from auditor.report.sources import flow_time
 
@@ -41,8 +44,9 @@ class Exhibit:
     kind: str                                   # exchange | hooks | static
     time: str
     findings: list[FindingRef] = field(default_factory=list)
-    request: dict[str, Any] | None = None       # kind exchange: the request, values marked
-    found: list[dict[str, Any]] = field(default_factory=list)     # values found in the request
+    # kind exchange: the values its findings found in it, as analysis stated them; the request (read from the
+    # ledger again) and the value rows are laid out when the exhibit is read (ExhibitBuilder.row), not held
+    values: list[tuple[Any, ...]] = field(default_factory=list)    # FoundValue fields (_kept)
     recipient: dict[str, Any] = field(default_factory=dict)
     destination: dict[str, Any] = field(default_factory=dict)
     actor: str = ""
@@ -63,6 +67,16 @@ class Exhibit:
         return True if True in states else (False if states == {False} else None)
 
 
+FOUND_FIELDS = tuple(FoundValue.model_fields)
+
+
+def _kept(value: FoundValue) -> tuple[Any, ...]:
+    """A found value as an exhibit keeps it until it is shown: its fields, the texts interned, since every
+    exchange of a case repeats the same rule, reasoning and often the same value (a pydantic record each
+    would cost a 20,000-exchange case some 50 MiB)."""
+    return tuple(sys.intern(v) if type(v) is str else v for v in (getattr(value, k) for k in FOUND_FIELDS))
+
+
 def _ref(f: dict[str, Any]) -> FindingRef:
     return FindingRef(f["id"], f["type"], f["data_category"], f["actor"], f["before_consent"], f["confidence"])
 
@@ -71,7 +85,7 @@ class ExhibitBuilder:
     def __init__(self, section: FindingsSection, calls: dict[int, HookCall]):
         self.section, self.calls = section, calls
 
-    def build(self, findings: tuple[Finding, ...], shown: dict[str, dict[str, Any]]) -> list[Exhibit]:
+    def build(self, findings: Iterable[Finding], shown: dict[str, dict[str, Any]]) -> list[Exhibit]:
         """Exhibits for the findings (contract records; `shown` their report dicts by id), numbered in time
         order; each finding dict gets the numbers of its exhibits under "exhibits"."""
         exchanges: dict[int, Exhibit] = {}
@@ -86,7 +100,7 @@ class ExhibitBuilder:
                 if item.ledger_seq in flows:
                     ex = exchanges.get(item.ledger_seq) or self._exchange(item.ledger_seq, d)
                     exchanges[item.ledger_seq] = ex
-                    self._add_values(ex, [self.section.location(v) for v in item.values])
+                    ex.values += map(_kept, item.values)
                     targets.append(ex)
                 elif item.ledger_seq in self.calls:
                     call = self.calls[item.ledger_seq]
@@ -132,7 +146,6 @@ class ExhibitBuilder:
     def _exchange(self, seq: int, d: dict[str, Any]) -> Exhibit:
         record = self.section.ledger.flows[seq]
         ex = Exhibit(0, "exchange", self.section.d.plain(flow_time(record)), seqs=[seq], count=1)
-        ex.request = {"record": record}     # rendered once all values are known (finish)
         ex.actor, ex.frame = d["actor"], d["actor_detail"]["frame"]
         ex.stack_seq = d["stack_seq"]
         return ex
@@ -147,32 +160,31 @@ class ExhibitBuilder:
                                "actor": bool(d["actor"]) and s.startswith(d["actor"] + ".")}
                               for s, keep in zip(stack, shown_frames, strict=True) if keep][:40])
 
-    @staticmethod
-    def _add_values(ex: Exhibit, locations: list[dict[str, Any]]) -> None:
-        seen = {(v["where"]["text"], v["what"], v["form"], v["needle"]) for v in ex.found}
-        for loc in locations:
+    def _found(self, values: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        """The value rows of an exchange: each value found once, however many findings found it."""
+        seen, rows = set(), []
+        for kept in values:
+            loc = self.section.location(FoundValue.model_construct(**dict(zip(FOUND_FIELDS, kept, strict=True))))
             key = (loc["where"]["text"], loc["what"], loc["form"], loc["needle"])
             if key not in seen:
                 seen.add(key)
-                ex.found.append(loc)
+                rows.append(loc)
+        return rows
 
-    def finish(self, exhibits: list[Exhibit]) -> None:
-        """Render each exchange's request with every value its findings found marked where it occurs."""
-        for ex in exhibits:
-            if ex.kind == "exchange" and ex.request is not None:
-                ex.request = self.section.request(ex.request["record"], ex.found)
-
-
-def exhibit_rows(exhibits: list[Exhibit]) -> list[dict[str, Any]]:
-    """The exhibits as the model holds them (JSON-ready; search needles dropped)."""
-    rows = []
-    for ex in exhibits:
-        row = asdict(ex)
+    def row(self, ex: Exhibit) -> dict[str, Any]:
+        """One exhibit as the model holds it (JSON-ready; search needles dropped): an exchange's request is
+        rendered here with every value its findings found marked where it occurs."""
+        found = self._found(ex.values)
+        row = asdict(replace(ex, values=[]))
+        del row["values"]
+        row["request"] = self.section.request(self.section.ledger.flows[ex.seqs[0]], found) \
+            if ex.kind == "exchange" else None
+        row["found"] = [{k: v for k, v in loc.items() if k != "needle"} for loc in found]
         row["before_consent"] = ex.before_consent
-        for value in row["found"]:
-            value.pop("needle", None)
-        rows.append(row)
-    return rows
+        return row
+
+    def rows(self, exhibits: list[Exhibit]) -> Rows[dict[str, Any]]:
+        return Rows(len(exhibits), lambda i: self.row(exhibits[i]))
 
 
 MAX_RANGES = 12

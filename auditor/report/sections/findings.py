@@ -46,20 +46,18 @@ class FindingsSection:
     def __init__(self, d: Display, case: Case, ledger: LedgerView, calls: dict[int, HookCall]):
         self.d, self.case, self.ledger, self.calls = d, case, ledger, calls
 
-    def finding(self, f: Finding) -> dict[str, Any]:
+    def finding(self, f: Finding, evidence: bool = True) -> dict[str, Any]:
+        """A finding as the report shows it; without `evidence`, only what exhibits, summary and verdicts need
+        of it (no requests, hook events, stack or values: those are what a large case's memory goes to)."""
         d = self.d
         items = list(f.evidence.shown)
-        seqs = sorted({s for item in items for s in _seqs(item)})
-        locations = [self.location(value) for item in items for value in item.values][:50]
         actor = f.actor
         actor_name = actor.name if actor else ""
         stack, stack_seq = self._stack(items, f)
         first_frame = actor.frame if actor and actor.frame else ""
-        hook_seqs = sorted({s for s in seqs if s in self.calls}
-                           | ({actor.hook_seq} if actor and actor.hook_seq in self.calls else set()))
         recipient, destination = f.recipient, f.destination
         outcome = f.transfer.outcome if f.transfer else f.transfer_outcome
-        return {
+        row = {
             "id": f.id, "type": f.type.value, "data_category": f.data_category.value if f.data_category else "",
             "api": d.plain(f.api),
             "actor": d.plain(actor_name),
@@ -80,17 +78,25 @@ class FindingsSection:
             "occurrences": f.evidence.occurrences,
             "before_consent": f.before_consent,
             "confidence": f.confidence.value,
+            "stack_seq": stack_seq,
+            "planted": [{"what": d.plain(item.planted.what), "value": d.text(readable(item.planted.value), 300),
+                         "original": d.text(readable(_scalar(item.planted.original)), 300)}
+                        for item in items if item.planted is not None][:EXHIBITS],
+            "static_evidence": sorted({d.plain(c) for item in items for c in item.static_evidence}),
+        }
+        if not evidence:
+            return row
+        seqs = sorted({s for item in items for s in _seqs(item)})
+        locations = [self.location(value) for item in items for value in item.values][:50]
+        hook_seqs = sorted({s for s in seqs if s in self.calls}
+                           | ({actor.hook_seq} if actor and actor.hook_seq in self.calls else set()))
+        return row | {
             "stack": [{"frame": d.plain(frame),
                        "actor": frame == first_frame or bool(actor_name) and frame.startswith(actor_name + "."),
                        "shown": shown_frame}
                       for frame, shown_frame in zip(stack[:STACK_LIMIT], frames_to_show(stack[:STACK_LIMIT]),
                                                     strict=True)],
-            "stack_seq": stack_seq,
             "stack_omitted": max(0, len(stack) - STACK_LIMIT),
-            "planted": [{"what": d.plain(item.planted.what), "value": d.text(readable(item.planted.value), 300),
-                         "original": d.text(readable(_scalar(item.planted.original)), 300)}
-                        for item in items if item.planted is not None][:EXHIBITS],
-            "static_evidence": sorted({d.plain(c) for item in items for c in item.static_evidence}),
             "decoding_notes": [d.text(n, 300) for item in items for n in item.decoding_notes][:20],
             "evidence": {"seqs": seqs, "artifacts": sorted({a for item in items for a in _artifacts(item)}),
                          "locations": locations},
