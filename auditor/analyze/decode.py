@@ -17,6 +17,7 @@ import gzip
 import json
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -381,34 +382,68 @@ def _bytes_repr(value: object) -> str:
     return bytes(value).decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
+MemoKey = tuple[object, ...]
+
+
 class BodyMemo:
-    """Decoded bodies by content: a capture sends the same body again and again (configuration polls, a
-    HAR's repeated entries), and decoding it again would give the same segments, fields and notes. The key
-    holds everything the result depends on, the message's remaining budget and segment room included, so a
-    message decoded from the memo is exactly the message decoded afresh."""
+    """Decoded parts of messages by content: a capture sends the same body and the same headers again and
+    again (configuration polls, a HAR's repeated entries), and decoding them again would give the same
+    segments, fields and notes. The key holds everything the result depends on, the message's remaining
+    budget and segment room included, so a message decoded from the memo is exactly the message decoded
+    afresh."""
 
     def __init__(self, max_bytes: int = 64 << 20, max_body: int = 1 << 20):
-        self.max_bytes, self.max_body = max_bytes, max_body     # bodies kept (input bytes), one body
+        self.max_bytes, self.max_body = max_bytes, max_body     # input bytes kept, one part's input
         self.held = 0
-        self.entries: dict[tuple[object, ...], Decoded] = {}
+        self.entries: dict[MemoKey, Decoded] = {}
 
     def body(self, decoder: Decoder, digest: str, data: bytes, content_type: str, encodings: list[str],
-             where: str, message_coding: str = "") -> None:
+             where: str, message_coding: str = "") -> tuple[Decoded, MemoKey | None]:
+        """The body decoded into decoder's message; returns the part it added and, when kept, its key."""
+        return self.part(decoder, self.body_content(digest, content_type, encodings, where, message_coding),
+                         len(data), lambda fresh: fresh.body(data, content_type, encodings, where, message_coding))
+
+    @staticmethod
+    def body_content(digest: str, content_type: str, encodings: list[str], where: str,
+                     message_coding: str = "") -> MemoKey:
+        """What a body's decoding depends on besides the message's state (a body is named by its digest)."""
+        return "body", digest, content_type, tuple(encodings), where, message_coding
+
+    def header(self, decoder: Decoder, name: str, value: str) -> None:
+        self.part(decoder, ("header", name, value), len(name) + len(value), lambda fresh: fresh.header(name, value))
+
+    def replay(self, decoder: Decoder, content: MemoKey) -> MemoKey | None:
+        """The part decoded from the memo into decoder's message, if the memo holds it (then the body need
+        not even be read again); its key, else None."""
+        key = self._key(decoder.decoded, content)
+        done = self.entries.get(key)
+        if done is None:
+            return None
+        self._merge(decoder.decoded, done)
+        return key
+
+    def part(self, decoder: Decoder, content: MemoKey, size: int,
+             work: Callable[[Decoder], None]) -> tuple[Decoded, MemoKey | None]:
         decoded = decoder.decoded
-        if len(data) > self.max_body:
-            decoder.body(data, content_type, encodings, where, message_coding)
-            return
-        room = MAX_SEGMENTS - len(decoded.segments)
-        key = (digest, content_type, tuple(encodings), where, message_coding, decoded.budget, room)
+        key = self._key(decoded, content)
         done = self.entries.get(key)
         if done is None:
             fresh = Decoder()
-            fresh.decoded.budget, fresh.decoded.segment_limit = decoded.budget, room
-            fresh.body(data, content_type, encodings, where, message_coding)
+            fresh.decoded.budget, fresh.decoded.segment_limit = decoded.budget, key[-1]
+            work(fresh)
             done = fresh.decoded
-            if self.held + len(data) <= self.max_bytes:
+            if size <= self.max_body and self.held + size <= self.max_bytes:
                 self.entries[key] = done
-                self.held += len(data)
+                self.held += size
+        self._merge(decoded, done)
+        return done, key if key in self.entries else None
+
+    @staticmethod
+    def _key(decoded: Decoded, content: MemoKey) -> MemoKey:
+        return *content, decoded.budget, MAX_SEGMENTS - len(decoded.segments)
+
+    @staticmethod
+    def _merge(decoded: Decoded, done: Decoded) -> None:
         decoded.segments += done.segments
         decoded.fields += done.fields
         decoded.notes += done.notes

@@ -11,8 +11,10 @@ summary, which is what a reader should count. Every finding is a contract record
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
@@ -86,14 +88,14 @@ class Accumulator:
     first: str | None = None
     last: str | None = None
 
-    def add(self, when: str | None, evidence: Evidence) -> None:
+    def add(self, when: str | None, evidence: Evidence | Callable[[], Evidence]) -> None:
         self.occurrences += 1
         if when and (self.first is None or when < self.first):
             self.first = when
         if when and (self.last is None or when > self.last):
             self.last = when
         if len(self.evidence) < MAX_EVIDENCE:
-            self.evidence.append(evidence)
+            self.evidence.append(evidence if isinstance(evidence, Evidence) else evidence())
 
     def finish(self) -> Finding:
         core = {name: value for name, value in self.core.items() if value is not None}
@@ -111,9 +113,17 @@ def _plain(core: dict[str, Any]) -> dict[str, Any]:
 class FindingSet:
     def __init__(self) -> None:
         self._items: dict[bytes, Accumulator] = {}
+        # a core's fields (frozen records, enums, plain values: hashable, equal only when their JSON is) ->
+        # its canonical JSON, so each distinct finding is serialised once, not once per exchange
+        self._keys: dict[tuple[tuple[str, Any], ...], bytes] = {}
 
-    def add(self, core: dict[str, Any], when: str | None, evidence: Evidence) -> None:
-        key = canonical_json(_plain(core))
+    def add(self, core: dict[str, Any], when: str | None, evidence: Evidence | Callable[[], Evidence]) -> None:
+        """evidence: the record, or what builds it (called only while the finding shows fewer than
+        MAX_EVIDENCE pieces: a capture's thousandth request to one host adds a count, not a record)."""
+        fields = tuple(core.items())
+        key = self._keys.get(fields)
+        if key is None:
+            key = self._keys[fields] = canonical_json(_plain(core))
         if key not in self._items:
             self._items[key] = Accumulator(core)
         self._items[key].add(when, evidence)
@@ -168,8 +178,10 @@ def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str 
                   outside_eea: bool, user_paste: bool, notes: list[str]) -> None:
     """The findings of one exchange. `outside_eea`: the endpoint's established location is outside the EEA
     (a fact); `user_paste`: a user's paste into the app's own code preceded this exchange to the first party."""
-    ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
-    evidence = Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
+    @cache
+    def evidence() -> Evidence:
+        ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
+        return Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
                         decoding_notes=tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10]),
                         values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]))
     first_party = recipient.role == RecipientRole.FIRST_PARTY
