@@ -103,8 +103,11 @@ def parse_time(value: object) -> datetime | None:
 
 
 def iso(moment: datetime) -> str:
-    """2026-01-01T10:00:00.000000Z (isoformat: several times faster than strftime, run per entry)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """2026-01-01T10:00:00.000000Z (isoformat: several times faster than strftime, run per entry; parsed
+    times are already in UTC, so most need no conversion)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"         # without its "+00:00"
 
 
 def stated_window(log: dict[str, Any]) -> dict[str, str] | None:
