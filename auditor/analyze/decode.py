@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import blackboxprotobuf
@@ -355,27 +356,61 @@ class Decoder:
         if len(data) > MAX_PROTOBUF or len(data) < 2 or data[0] >> 3 == 0 or data[0] & 7 not in (0, 1, 2, 5):
             return False
         try:
-            message, _ = blackboxprotobuf.decode_message(data, config=PROTOBUF_CONFIG)
+            message, typedef = blackboxprotobuf.decode_message(data, config=PROTOBUF_CONFIG)
         except Exception:  # the decoder raises many kinds on non-protobuf input; none is fatal here
             return False
         self.decoded.add_segment(f"{where}<protobuf>", json.dumps(message, sort_keys=True, default=_bytes_repr))
-        self._protobuf_values(message, f"{where}<protobuf>", depth + 1)
+        self._protobuf_values(message, typedef, f"{where}<protobuf>", "", depth + 1)
         return True
 
-    def _protobuf_values(self, value: object, where: str, depth: int) -> None:
+    def _protobuf_values(self, value: object, typedef: dict[str, Any], where: str, key: str, depth: int) -> None:
+        """Each value of a decoded message, also as a field named by its field number (endpoint rules name
+        protobuf paths by number: app-measurement's 1.*.19)."""
         if isinstance(value, dict):
-            for key, item in value.items():
-                self._protobuf_values(item, f"{where}.{key}", depth)
+            if key and (text := _printable_message(value, typedef)) is not None:
+                # a short text can also parse as a message ("en-us": field 12, a float): both readings kept
+                self._field(where, key, text, depth)
+            for name, item in value.items():
+                self._protobuf_values(item, _inner(typedef, name), f"{where}.{name}", name, depth)
         elif isinstance(value, list):
             for position, item in enumerate(value[:10000]):
-                self._protobuf_values(item, f"{where}[{position}]", depth)
+                self._protobuf_values(item, typedef, f"{where}[{position}]", key, depth)
         elif isinstance(value, str):
-            self._string(value, where, depth)
+            self._field(where, key, value, depth)
         elif isinstance(value, (bytes, bytearray)):
             self._bytes(bytes(value), "", where, depth)
         elif isinstance(value, float):
             # float32 noise (52.37021636...) hides the value; six decimals is what coordinates carry
+            self.decoded.fields.append((where, key, repr(value)))
             self.decoded.add_segment(where, f"{value!r} {value:.6f}")
+        elif isinstance(value, int):
+            self.decoded.fields.append((where, key, str(value)))
+
+
+MAX_TEXT_MESSAGE = 256
+
+
+def _inner(typedef: dict[str, Any], name: str) -> dict[str, Any]:
+    """The typedef of a message field's own message (empty for a scalar field)."""
+    entry = typedef.get(name) if isinstance(typedef, dict) else None
+    inner = entry.get("message_typedef") if isinstance(entry, dict) else None
+    return inner if isinstance(inner, dict) else {}
+
+
+def _printable_message(message: dict[str, Any], typedef: dict[str, Any]) -> str | None:
+    """The bytes of a decoded sub-message as text, when they are short printable UTF-8 (a real message has
+    tag and length bytes below 0x20, text has none)."""
+    try:
+        raw = blackboxprotobuf.encode_message(message, typedef, config=PROTOBUF_CONFIG)
+    except Exception:  # the encoder raises many kinds on a typedef it did not make itself; none is fatal
+        return None
+    if len(raw) > MAX_TEXT_MESSAGE:
+        return None
+    try:
+        text = bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text.isprintable() else None
 
 
 def _bytes_repr(value: object) -> str:
