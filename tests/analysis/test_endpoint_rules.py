@@ -113,7 +113,8 @@ def test_a_crashlytics_report_in_the_transport_batch():
               "session": {"identifier": "65A1B2C3D4E5F60718293A4B5C6D7E8F", "user": {"identifier": "user-42"},
                           "device": {"model": "Pixel 7", "ram": 8_000_000_000, "simulator": False},
                           "os": {"version": "13", "jailbroken": False}}}
-    batch = {"logRequest": [{"clientInfo": {"androidClientInfo": {"model": "Pixel 7", "locale": "en_US"}},
+    batch = {"logRequest": [{"clientInfo": {"clientType": "ANDROID_FIREBASE",
+                                            "androidClientInfo": {"model": "Pixel 7", "locale": "en_US"}},
                              "logEvent": [{"sourceExtensionJsonProto3": json.dumps(report)}]}]}
     rule = "recognised:crashlytics-reports"
     event = "body.logRequest[0].logEvent[0].sourceExtensionJsonProto3"
@@ -122,6 +123,8 @@ def test_a_crashlytics_report_in_the_transport_batch():
                  content_type="application/json") == [
         ("device_attribute", f"{client}.locale", "en_US", rule),
         ("device_attribute", f"{client}.model", "Pixel 7", rule),
+        ("device_attribute", "body.logRequest[0].clientInfo.clientType", "ANDROID_FIREBASE", rule),
+        ("device_attribute", f"{event}.platform", "4", rule),
         ("device_attribute", f"{event}.session.device.model", "Pixel 7", rule),
         ("device_attribute", f"{event}.session.device.ram", "8000000000", rule),
         ("device_attribute", f"{event}.session.device.simulator", "False", rule),
