@@ -144,12 +144,12 @@ class Destinations:
     def lookup(self, ip: str | None) -> Located:
         if not ip:
             return Located(None, None, None, None, None, ())
-        if ip not in self._cache:
-            self._cache[ip] = self._lookup(ip)
-        found = self._cache[ip]
-        self.used.update(found.sources)
-        if found.network is not None:
-            self.used.add("cdn-networks")
+        found = self._cache.get(ip)
+        if found is None:           # the datasets an address was looked up in are the same each time it recurs
+            found = self._cache[ip] = self._lookup(ip)
+            self.used.update(found.sources)
+            if found.network is not None:
+                self.used.add("cdn-networks")
         return found
 
     def _asn_table(self, version: int) -> AsnTable:

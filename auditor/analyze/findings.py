@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
@@ -178,12 +177,15 @@ def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str 
                   outside_eea: bool, user_paste: bool, notes: list[str]) -> None:
     """The findings of one exchange. `outside_eea`: the endpoint's established location is outside the EEA
     (a fact); `user_paste`: a user's paste into the app's own code preceded this exchange to the first party."""
-    @cache
-    def evidence() -> Evidence:
-        ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
-        return Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
-                        decoding_notes=tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10]),
-                        values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]))
+    built: list[Evidence] = []
+
+    def evidence() -> Evidence:         # built once, by the first finding that still shows evidence
+        if not built:
+            ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
+            built.append(Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
+                                  decoding_notes=tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10]),
+                                  values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS])))
+        return built[0]
     first_party = recipient.role == RecipientRole.FIRST_PARTY
     if not first_party:
         out.add(_core(FindingType.RECIPIENT_CONTACTED, None, actor, recipient, destination, timing,

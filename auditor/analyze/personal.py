@@ -363,14 +363,14 @@ def formats(decoded: Decoded) -> Formats:
     lat: Hit | None = None
     lon: Hit | None = None
     for location, key, value in decoded.fields:
-        axis = _coordinate_axis(key, value)
+        axis = _coordinate_axis(key, value) if "." in value else None      # a coordinate has decimals
         if axis == "latitude":
             lat = lat or Hit("location", "latitude", "raw", location, value.strip(), "recognised:coordinates-by-key")
         elif axis == "longitude":
             lon = lon or Hit("location", "longitude", "raw", location, value.strip(), "recognised:coordinates-by-key")
     emails: dict[str, Hit] = {}
     for location, text in decoded.segments:
-        for address in emails_in(text[:1 << 20]):
+        for address in emails_in(text[:1 << 20]) if "@" in text else ():
             emails.setdefault(address.lower(),
                               Hit("email", "email", "raw", location, address, "recognised:email-format"))
     return Formats(lat, lon, emails)

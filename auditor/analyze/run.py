@@ -183,7 +183,7 @@ class Analysis:
         stamps = as_dict(body.get("timestamps"))
         when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
         decoder = Decoder()
-        decoder.url(_url(request))
+        self.bodies.url(decoder, _url(request))
         for name, value in _headers(request):
             self.bodies.header(decoder, name, value)
         decoded = decoder.decoded
