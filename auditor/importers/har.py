@@ -198,17 +198,23 @@ def _named_host(hostname: str, headers: list[tuple[str, str]]) -> str:
     return named if named and not _is_ip(named) else hostname
 
 
+@functools.lru_cache(maxsize=4096)             # a capture's requests go to a few servers
+def _host_port(scheme: str, netloc: str) -> tuple[str | None, int]:
+    """The host and port a URL's authority names (SplitResult parses it anew on every access)."""
+    url = SplitResult(scheme, netloc, "", "", "")
+    return url.hostname, url.port or (443 if scheme in ("https", "wss") else 80)
+
+
 def _url(request: dict[str, Any]) -> tuple[SplitResult, str, int]:
-    """The URL, its host (read once: SplitResult re-parses it on every access) and port."""
+    """The URL, its host and port."""
     raw = request.get("url")
     if not isinstance(raw, str) or not raw:
         raise EntryError("request.url: missing or not a string")
     try:
         url = urlsplit(raw[:65536])
-        port = url.port or (443 if url.scheme in ("https", "wss") else 80)
+        hostname, port = _host_port(url.scheme, url.netloc)
     except ValueError as exc:
         raise EntryError(f"request.url {raw[:200]!r}: {exc}") from None
-    hostname = url.hostname
     if not hostname:
         raise EntryError(f"request.url {raw[:200]!r}: names no host")
     return url, hostname, port
