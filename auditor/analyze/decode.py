@@ -453,6 +453,15 @@ class BodyMemo:
     def header(self, decoder: Decoder, name: str, value: str) -> None:
         self.part(decoder, ("header", name, value), len(name) + len(value), lambda fresh: fresh.header(name, value))
 
+    def headers(self, decoder: Decoder, pairs: list[tuple[str, str]]) -> MemoKey | None:
+        """A request's headers: the whole set at once where it recurs (requests of one SDK send the same
+        headers), else header by header; the set's memo key, when kept."""
+        def each(fresh: Decoder) -> None:
+            for name, value in pairs:
+                self.header(fresh, name, value)
+        _, key = self.part(decoder, ("headers", tuple(pairs)), sum(len(n) + len(v) for n, v in pairs), each)
+        return key
+
     def url(self, decoder: Decoder, url: str) -> None:
         """The URL as Decoder.url reads it, each query parameter through the memo (parameters repeat across
         a capture's requests even where whole URLs, with their timestamps and counters, do not)."""

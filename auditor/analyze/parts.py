@@ -1,7 +1,7 @@
-"""A message's personal-data hits computed part by part: the URL and headers, the request body, the
-WebSocket messages. A body the decode memo holds recurs with the same fields and segments, so its hits are
-computed once per (body, host) and reused; the parts' locations are disjoint (url/query/header/cookie,
-body, websocket), so joining the parts' hits gives exactly the hits of the whole message.
+"""A message's personal-data hits computed part by part: the URL, the headers, the request body, the
+WebSocket messages. A header set or body the decode memo holds recurs with the same fields and segments, so
+its hits are computed once per (part, host) and reused; the parts' locations are disjoint (url/query,
+header/cookie, body, websocket), so joining the parts' hits gives exactly the hits of the whole message.
 """
 
 from __future__ import annotations
@@ -31,19 +31,18 @@ class PartResults:
     def __init__(self) -> None:
         self.memo: dict[tuple[MemoKey, str], PartHits] = {}
 
-    def hits(self, known: KnownValues, recogniser: Recogniser, host: str, decoded: Decoded, start: Mark,
-             end: Mark, body_key: MemoKey | None) -> list[Hit]:
-        """The message's hits; [start, end) is the request body, body_key its memo key (None: not kept)."""
-        parts = [(Decoded(decoded.segments[:start.segments], decoded.fields[:start.fields]), None),
-                 (Decoded(decoded.segments[start.segments:end.segments], decoded.fields[start.fields:end.fields]),
-                  body_key),
-                 (Decoded(decoded.segments[end.segments:], decoded.fields[end.fields:]), None)]
+    def hits(self, known: KnownValues, recogniser: Recogniser, host: str, decoded: Decoded,
+             parts: list[tuple[Mark, MemoKey | None]]) -> list[Hit]:
+        """The message's hits. parts: where each part starts, in order (the last runs to the message's end),
+        with its memo key (None: not kept)."""
+        ends = [mark for mark, _ in parts[1:]] + [Mark(len(decoded.segments), len(decoded.fields))]
         found = []
-        for part, key in parts:
-            if not part.segments and not part.fields:
+        for (start, key), end in zip(parts, ends, strict=True):
+            if start == end:
                 continue
             done = self.memo.get((key, host)) if key is not None else None
             if done is None:
+                part = Decoded(decoded.segments[start.segments:end.segments], decoded.fields[start.fields:end.fields])
                 done = PartHits(known.search_part(part), formats(part), recogniser.recognise(part, host))
                 if key is not None:
                     self.memo[(key, host)] = done

@@ -183,15 +183,16 @@ class Analysis:
         stamps = as_dict(body.get("timestamps"))
         when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
         decoder = Decoder()
-        self.bodies.url(decoder, _url(request))
-        for name, value in _headers(request):
-            self.bodies.header(decoder, name, value)
         decoded = decoder.decoded
+        self.bodies.url(decoder, _url(request))
+        headers = Mark(len(decoded.segments), len(decoded.fields))
+        headers_key = self.bodies.headers(decoder, _headers(request))
         start = Mark(len(decoded.segments), len(decoded.fields))
-        key = _request_body(self.case, request, decoder, self.bodies)
+        body_key = _request_body(self.case, request, decoder, self.bodies)
         end = Mark(len(decoded.segments), len(decoded.fields))
         _websocket_messages(self.case, body, decoder)
-        hits = self.parts.hits(known, self.recogniser, host, decoded, start, end, key)
+        hits = self.parts.hits(known, self.recogniser, host, decoded,
+                               [(Mark(0, 0), None), (headers, headers_key), (start, body_key), (end, None)])
         recipient = self.recipients.lookup(host, when.date() if when else None)
         server_ip = as_dict(body.get("server")).get("ip")
         located = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)

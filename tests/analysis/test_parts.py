@@ -30,15 +30,14 @@ def fresh(known: KnownValues, host: str) -> list:
 
 def by_parts(known: KnownValues, host: str, memo: BodyMemo, parts: PartResults) -> list:
     decoder = Decoder()
-    decoder.url(URL)
-    for name, value in HEADERS.items():
-        memo.header(decoder, name, value)
     decoded = decoder.decoded
+    memo.url(decoder, URL)
+    headers = Mark(len(decoded.segments), len(decoded.fields))
+    headers_key = memo.headers(decoder, list(HEADERS.items()))
     start = Mark(len(decoded.segments), len(decoded.fields))
     content = memo.body_content("digest-1", "application/json", [], "body")
     key = memo.replay(decoder, content) or memo.body(decoder, "digest-1", BODY, "application/json", [], "body")[1]
-    end = Mark(len(decoded.segments), len(decoded.fields))
-    return parts.hits(known, default(), host, decoded, start, end, key)
+    return parts.hits(known, default(), host, decoded, [(Mark(0, 0), None), (headers, headers_key), (start, key)])
 
 
 def test_hits_by_parts_are_the_whole_message_hits_for_every_host_and_repeat():
@@ -48,7 +47,8 @@ def test_hits_by_parts_are_the_whole_message_hits_for_every_host_and_repeat():
     for host in ("api2.branch.io", "collector.example", "api2.branch.io"):
         expected = fresh(known, host)
         assert by_parts(known, host, memo, parts) == expected
-    assert len(memo.entries) == 3 and len(parts.memo) == 2              # two headers and one body; two hosts
+    # the URL's 3 parameters, the 2 headers and their set, the body; the header set and body for 2 hosts
+    assert len(memo.entries) == 7 and len(parts.memo) == 4
     branch = {(h.category, h.location) for h in fresh(known, "api2.branch.io")}
     assert {("advertising_id", "body.advertising_ids.aaid"), ("device_identifier", "body.hardware_id"),
             ("location", "query.lat"), ("location", "body.lng"), ("clipboard", "url"),
