@@ -30,6 +30,7 @@ from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
 from auditor.case.confine import writable_dir
 from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
+from auditor.collector import paused
 from auditor.contract.document import write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
 from auditor.contract.findings import Finding, Findings
@@ -263,6 +264,12 @@ class Analysis:
 
 def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = None,
             mmdb: Path | None = None, dpf: Path | None = None) -> Result:
+    with paused():
+        return _analyze(Path(case_dir), rules_dir, world, mmdb, dpf)
+
+
+def _analyze(case_dir: Path, rules_dir: Path | None, world: Path | None, mmdb: Path | None,
+             dpf: Path | None) -> Result:
     case = Case.open(case_dir)
     rulesets = load_rulesets(rules_dir or default_rules_dir())
     overrides = load_world(world, Addresses.ANY) if world else World()     # an override table: real addresses

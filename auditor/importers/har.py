@@ -39,6 +39,7 @@ from auditor.capture.durability import PendingSync
 from auditor.case.bundle import Case
 from auditor.case.canonical import canonical_json
 from auditor.case.events import Kind
+from auditor.collector import paused
 from auditor.errors import InputError
 from auditor.importers.har_bodies import Body, BodyError, content_body, post_body, websocket_payload
 
@@ -450,7 +451,11 @@ def remove(paths: list[Path]) -> None:
 
 def import_har(path: Path, case_dir: Path) -> HarImport:
     """Import one HAR into the case at case_dir (created when it does not exist): all of it, or nothing."""
-    path = Path(path)
+    with paused():
+        return _import(Path(path), Path(case_dir))
+
+
+def _import(path: Path, case_dir: Path) -> HarImport:
     raw, log = load_har(path)
     result, prepared = prepare(path, raw, log)
     case = Case.open(case_dir) if Path(case_dir).exists() else Case.create(case_dir)
