@@ -179,10 +179,6 @@ def grpc_frames(data: bytes) -> list[tuple[bool, bytes]] | None:
     return frames if frames and position == len(data) else None
 
 
-def query_pairs(url: str) -> list[tuple[str, str]]:
-    return parse_qsl(urlsplit(url).query, keep_blank_values=True, max_num_fields=2000)
-
-
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
@@ -201,11 +197,9 @@ class Decoder:
     # ---- entry points --------------------------------------------------------------------------
     def url(self, url: str) -> None:
         self.decoded.add_segment("url", url)
-        for key, value in query_pairs(url):
-            self.query_field(key, value)
-
-    def query_field(self, key: str, value: str) -> None:
-        self._field(f"query.{key}", key, value, 0)
+        query = urlsplit(url).query
+        for key, value in parse_qsl(query, keep_blank_values=True, max_num_fields=2000):
+            self._field(f"query.{key}", key, value, 0)
 
     def header(self, name: str, value: str) -> None:
         """A header value is decoded like a body value (URL-encoding, base64, JWT, JSON); Cookie is split."""
@@ -461,14 +455,6 @@ class BodyMemo:
                 self.header(fresh, name, value)
         _, key = self.part(decoder, ("headers", tuple(pairs)), sum(len(n) + len(v) for n, v in pairs), each)
         return key
-
-    def url(self, decoder: Decoder, url: str) -> None:
-        """The URL as Decoder.url reads it, each query parameter through the memo (parameters repeat across
-        a capture's requests even where whole URLs, with their timestamps and counters, do not)."""
-        decoder.decoded.add_segment("url", url)
-        for key, value in query_pairs(url):
-            self.part(decoder, ("query", key, value), len(key) + len(value),
-                      lambda fresh, key=key, value=value: fresh.query_field(key, value))
 
     def replay(self, decoder: Decoder, content: MemoKey) -> MemoKey | None:
         """The part decoded from the memo into decoder's message, if the memo holds it (then the body need

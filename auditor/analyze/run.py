@@ -185,7 +185,7 @@ class Analysis:
         when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
         decoder = Decoder()
         decoded = decoder.decoded
-        self.bodies.url(decoder, _url(request))
+        decoder.url(_url(request))
         headers = Mark(len(decoded.segments), len(decoded.fields))
         headers_key = self.bodies.headers(decoder, _headers(request))
         start = Mark(len(decoded.segments), len(decoded.fields))

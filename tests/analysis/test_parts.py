@@ -31,7 +31,7 @@ def fresh(known: KnownValues, host: str) -> list:
 def by_parts(known: KnownValues, host: str, memo: BodyMemo, parts: PartResults) -> list:
     decoder = Decoder()
     decoded = decoder.decoded
-    memo.url(decoder, URL)
+    decoder.url(URL)
     headers = Mark(len(decoded.segments), len(decoded.fields))
     headers_key = memo.headers(decoder, list(HEADERS.items()))
     start = Mark(len(decoded.segments), len(decoded.fields))
@@ -47,8 +47,8 @@ def test_hits_by_parts_are_the_whole_message_hits_for_every_host_and_repeat():
     for host in ("api2.branch.io", "collector.example", "api2.branch.io"):
         expected = fresh(known, host)
         assert by_parts(known, host, memo, parts) == expected
-    # the URL's 3 parameters, the 2 headers and their set, the body; the header set and body for 2 hosts
-    assert len(memo.entries) == 7 and len(parts.memo) == 4
+    # the 2 headers and their set, the body; the header set and the body for 2 hosts
+    assert len(memo.entries) == 4 and len(parts.memo) == 4
     branch = {(h.category, h.location) for h in fresh(known, "api2.branch.io")}
     assert {("advertising_id", "body.advertising_ids.aaid"), ("device_identifier", "body.hardware_id"),
             ("location", "query.lat"), ("location", "body.lng"), ("clipboard", "url"),
