@@ -3,9 +3,13 @@ the same HAR with json.load and iterating its entries (the least any import of i
 
 The HAR is the shared real capture's entries repeated with distinct URLs until N entries. Each step runs in
 a fresh subprocess so its time and peak RSS are its own. Prints seconds, entries/s and the ratio to the
-floor (goals: import >= 0.3x, analysis >= 0.5x).
+floor (goals: import >= 0.3x, analysis >= 0.5x), and the same ratio in CPU seconds (user + system), which a
+machine shared with other work disturbs less than wall time.
 
-    .venv/bin/python bench/har_speed.py [--entries 20000] [--har PATH]
+    .venv/bin/python bench/har_speed.py [--entries 20000] [--har PATH] [--baseline PYTHON]
+
+--baseline runs the import and analysis steps a second time with another interpreter (e.g. the venv of a
+checkout of main), on the same HAR in the same run, for before/after figures measured side by side.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ STEPS = {
     "analyze": "import sys\nfrom auditor.analyze.run import analyze\nanalyze(sys.argv[2])\n",
 }
 TIMED = ("import resource,time\n_t=time.perf_counter()\nexec(compile(open(__file__ + '.step').read(),'step','exec'))\n"
-         "print(time.perf_counter()-_t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+         "_u=resource.getrusage(resource.RUSAGE_SELF)\n"
+         "print(time.perf_counter()-_t, _u.ru_utime+_u.ru_stime, _u.ru_maxrss)\n")
 
 
 def build(source: Path, target: Path, entries: int) -> None:
@@ -42,22 +47,23 @@ def build(source: Path, target: Path, entries: int) -> None:
     target.write_text(json.dumps(har), "utf-8")
 
 
-def run(step: str, har: Path, case: Path, work: Path) -> tuple[float, int]:
+def run(step: str, har: Path, case: Path, work: Path, python: str = sys.executable) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (the whole process, start-up included) and peak RSS (KiB) of one step."""
     script = work / f"{step}.py"
     script.write_text(TIMED)
     Path(f"{script}.step").write_text(STEPS[step])
-    done = subprocess.run([sys.executable, str(script), str(har), str(case)], capture_output=True, text=True,
-                          cwd=ROOT)
+    done = subprocess.run([python, str(script), str(har), str(case)], capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"{step} failed:\n{done.stderr[-3000:]}")
-    seconds, rss = done.stdout.split()[-2:]
-    return float(seconds), int(rss)
+    seconds, cpu, rss = done.stdout.split()[-3:]
+    return float(seconds), float(cpu), int(rss)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--har", type=Path, default=DEFAULT_HAR)
+    parser.add_argument("--baseline", help="another interpreter whose auditor to measure beside this one")
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:
@@ -71,13 +77,18 @@ def main() -> None:
         # built in a child: peak RSS survives exec, so a parent that held the HAR would inflate every step's
         subprocess.run([sys.executable, __file__, "--build", str(har), "--entries", str(args.entries),
                         "--har", str(args.har)], check=True, cwd=ROOT)
-        floor, _ = run("floor", har, work / "case", work)
+        floor, floor_cpu, _ = run("floor", har, work / "case", work)
         print(f"HAR: {args.entries} entries, {har.stat().st_size / 1e6:.1f} MB")
-        print(f"floor (json.load + iterate): {floor:.2f} s")
+        print(f"floor (json.load + iterate): {floor:.2f} s, {floor_cpu:.2f} s CPU")
+        runs = [("", sys.executable, work / "case")]
+        if args.baseline:           # a case it creates itself: the import makes a missing case directory one
+            runs.append(("baseline ", args.baseline, work / "baseline-case"))
         for step in ("import", "analyze"):
-            seconds, rss = run(step, har, work / "case", work)
-            print(f"{step}: {seconds:.2f} s, {args.entries / seconds:.0f} entries/s, "
-                  f"{floor / seconds:.2f}x the floor's speed, peak RSS {rss // 1024} MiB")
+            for label, python, case in runs:
+                seconds, cpu, rss = run(step, har, case, work, python)
+                print(f"{label}{step}: {seconds:.2f} s, {args.entries / seconds:.0f} entries/s, "
+                      f"{floor / seconds:.2f}x the floor's speed; {cpu:.2f} s CPU, {floor_cpu / cpu:.2f}x; "
+                      f"peak RSS {rss // 1024} MiB")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ personal-data category (app ID and name, SDK version, times, page names) are lis
 A value is distinctive when, as text, it has at least 5 characters and is not a boolean.
 
     .venv/bin/python bench/peer_trackhar.py [HAR ...]
+
+bench/peer_sdk_endpoints.har holds four requests built in the shapes of tests/analysis/test_endpoint_rules.py
+(Mintegral setting and analytics, a Crashlytics report in the transport batch, an app-measurement protobuf
+batch as base64), for the SDKs the shared capture does not contain.
 """
 
 from __future__ import annotations

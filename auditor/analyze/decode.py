@@ -17,9 +17,11 @@ import gzip
 import json
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import blackboxprotobuf
@@ -370,61 +372,138 @@ class Decoder:
         if len(data) > MAX_PROTOBUF or len(data) < 2 or data[0] >> 3 == 0 or data[0] & 7 not in (0, 1, 2, 5):
             return False
         try:
-            message, _ = blackboxprotobuf.decode_message(data, config=PROTOBUF_CONFIG)
+            message, typedef = blackboxprotobuf.decode_message(data, config=PROTOBUF_CONFIG)
         except Exception:  # the decoder raises many kinds on non-protobuf input; none is fatal here
             return False
         self.decoded.add_segment(f"{where}<protobuf>", json.dumps(message, sort_keys=True, default=_bytes_repr))
-        self._protobuf_values(message, f"{where}<protobuf>", depth + 1)
+        self._protobuf_values(message, typedef, f"{where}<protobuf>", "", depth + 1)
         return True
 
-    def _protobuf_values(self, value: object, where: str, depth: int) -> None:
+    def _protobuf_values(self, value: object, typedef: dict[str, Any], where: str, key: str, depth: int) -> None:
+        """Each value of a decoded message, also as a field named by its field number (endpoint rules name
+        protobuf paths by number: app-measurement's 1.*.19)."""
         if isinstance(value, dict):
-            for key, item in value.items():
-                self._protobuf_values(item, f"{where}.{key}", depth)
+            if key and (text := _printable_message(value, typedef)) is not None:
+                # a short text can also parse as a message ("en-us": field 12, a float): both readings kept
+                self._field(where, key, text, depth)
+            for name, item in value.items():
+                self._protobuf_values(item, _inner(typedef, name), f"{where}.{name}", name, depth)
         elif isinstance(value, list):
             for position, item in enumerate(value[:10000]):
-                self._protobuf_values(item, f"{where}[{position}]", depth)
+                self._protobuf_values(item, typedef, f"{where}[{position}]", key, depth)
         elif isinstance(value, str):
-            self._string(value, where, depth)
+            self._field(where, key, value, depth)
         elif isinstance(value, (bytes, bytearray)):
             self._bytes(bytes(value), "", where, depth)
         elif isinstance(value, float):
             # float32 noise (52.37021636...) hides the value; six decimals is what coordinates carry
+            self.decoded.fields.append((where, key, repr(value)))
             self.decoded.add_segment(where, f"{value!r} {value:.6f}")
+        elif isinstance(value, int):
+            self.decoded.fields.append((where, key, str(value)))
+
+
+MAX_TEXT_MESSAGE = 256
+
+
+def _inner(typedef: dict[str, Any], name: str) -> dict[str, Any]:
+    """The typedef of a message field's own message (empty for a scalar field)."""
+    entry = typedef.get(name) if isinstance(typedef, dict) else None
+    inner = entry.get("message_typedef") if isinstance(entry, dict) else None
+    return inner if isinstance(inner, dict) else {}
+
+
+def _printable_message(message: dict[str, Any], typedef: dict[str, Any]) -> str | None:
+    """The bytes of a decoded sub-message as text, when they are short printable UTF-8 (a real message has
+    tag and length bytes below 0x20, text has none)."""
+    try:
+        raw = blackboxprotobuf.encode_message(message, typedef, config=PROTOBUF_CONFIG)
+    except Exception:  # the encoder raises many kinds on a typedef it did not make itself; none is fatal
+        return None
+    if len(raw) > MAX_TEXT_MESSAGE:
+        return None
+    try:
+        text = bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text.isprintable() else None
 
 
 def _bytes_repr(value: object) -> str:
     return bytes(value).decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
+MemoKey = tuple[object, ...]
+
+
 class BodyMemo:
-    """Decoded bodies by content: a capture sends the same body again and again (configuration polls, a
-    HAR's repeated entries), and decoding it again would give the same segments, fields and notes. The key
-    holds everything the result depends on, the message's remaining budget and segment room included, so a
-    message decoded from the memo is exactly the message decoded afresh."""
+    """Decoded parts of messages by content: a capture sends the same body and the same headers again and
+    again (configuration polls, a HAR's repeated entries), and decoding them again would give the same
+    segments, fields and notes. The key holds everything the result depends on, the message's remaining
+    budget and segment room included, so a message decoded from the memo is exactly the message decoded
+    afresh."""
 
     def __init__(self, max_bytes: int = 64 << 20, max_body: int = 1 << 20):
-        self.max_bytes, self.max_body = max_bytes, max_body     # bodies kept (input bytes), one body
+        self.max_bytes, self.max_body = max_bytes, max_body     # input bytes kept, one part's input
         self.held = 0
-        self.entries: dict[tuple[object, ...], Decoded] = {}
+        self.entries: dict[MemoKey, Decoded] = {}
 
     def body(self, decoder: Decoder, digest: str, data: bytes, content_type: str, encodings: list[str],
-             where: str, message_coding: str = "") -> None:
+             where: str, message_coding: str = "") -> tuple[Decoded, MemoKey | None]:
+        """The body decoded into decoder's message; returns the part it added and, when kept, its key."""
+        return self.part(decoder, self.body_content(digest, content_type, encodings, where, message_coding),
+                         len(data), lambda fresh: fresh.body(data, content_type, encodings, where, message_coding))
+
+    @staticmethod
+    def body_content(digest: str, content_type: str, encodings: list[str], where: str,
+                     message_coding: str = "") -> MemoKey:
+        """What a body's decoding depends on besides the message's state (a body is named by its digest)."""
+        return "body", digest, content_type, tuple(encodings), where, message_coding
+
+    def header(self, decoder: Decoder, name: str, value: str) -> None:
+        self.part(decoder, ("header", name, value), len(name) + len(value), lambda fresh: fresh.header(name, value))
+
+    def headers(self, decoder: Decoder, pairs: list[tuple[str, str]]) -> MemoKey | None:
+        """A request's headers: the whole set at once where it recurs (requests of one SDK send the same
+        headers), else header by header; the set's memo key, when kept."""
+        def each(fresh: Decoder) -> None:
+            for name, value in pairs:
+                self.header(fresh, name, value)
+        _, key = self.part(decoder, ("headers", tuple(pairs)), sum(len(n) + len(v) for n, v in pairs), each)
+        return key
+
+    def replay(self, decoder: Decoder, content: MemoKey) -> MemoKey | None:
+        """The part decoded from the memo into decoder's message, if the memo holds it (then the body need
+        not even be read again); its key, else None."""
+        key = self._key(decoder.decoded, content)
+        done = self.entries.get(key)
+        if done is None:
+            return None
+        self._merge(decoder.decoded, done)
+        return key
+
+    def part(self, decoder: Decoder, content: MemoKey, size: int,
+             work: Callable[[Decoder], None]) -> tuple[Decoded, MemoKey | None]:
         decoded = decoder.decoded
-        if len(data) > self.max_body:
-            decoder.body(data, content_type, encodings, where, message_coding)
-            return
-        room = MAX_SEGMENTS - len(decoded.segments)
-        key = (digest, content_type, tuple(encodings), where, message_coding, decoded.budget, room)
+        key = self._key(decoded, content)
         done = self.entries.get(key)
         if done is None:
             fresh = Decoder()
-            fresh.decoded.budget, fresh.decoded.segment_limit = decoded.budget, room
-            fresh.body(data, content_type, encodings, where, message_coding)
+            fresh.decoded.budget, fresh.decoded.segment_limit = decoded.budget, key[-1]
+            work(fresh)
             done = fresh.decoded
-            if self.held + len(data) <= self.max_bytes:
+            if size <= self.max_body and self.held + size <= self.max_bytes:
                 self.entries[key] = done
-                self.held += len(data)
+                self.held += size
+        self._merge(decoded, done)
+        return done, key if key in self.entries else None
+
+    @staticmethod
+    def _key(decoded: Decoded, content: MemoKey) -> MemoKey:
+        return *content, decoded.budget, MAX_SEGMENTS - len(decoded.segments)
+
+    @staticmethod
+    def _merge(decoded: Decoded, done: Decoded) -> None:
         decoded.segments += done.segments
         decoded.fields += done.fields
         decoded.notes += done.notes

@@ -11,6 +11,7 @@ summary, which is what a reader should count. Every finding is a contract record
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,14 +87,14 @@ class Accumulator:
     first: str | None = None
     last: str | None = None
 
-    def add(self, when: str | None, evidence: Evidence) -> None:
+    def add(self, when: str | None, evidence: Evidence | Callable[[], Evidence]) -> None:
         self.occurrences += 1
         if when and (self.first is None or when < self.first):
             self.first = when
         if when and (self.last is None or when > self.last):
             self.last = when
         if len(self.evidence) < MAX_EVIDENCE:
-            self.evidence.append(evidence)
+            self.evidence.append(evidence if isinstance(evidence, Evidence) else evidence())
 
     def finish(self) -> Finding:
         core = {name: value for name, value in self.core.items() if value is not None}
@@ -111,9 +112,19 @@ def _plain(core: dict[str, Any]) -> dict[str, Any]:
 class FindingSet:
     def __init__(self) -> None:
         self._items: dict[bytes, Accumulator] = {}
+        # a core's fields (frozen records, enums, plain values: hashable, equal only when their JSON is) ->
+        # its canonical JSON, so each distinct finding is serialised once, not once per exchange
+        self._keys: dict[Hashable, bytes] = {}
 
-    def add(self, core: dict[str, Any], when: str | None, evidence: Evidence) -> None:
-        key = canonical_json(_plain(core))
+    def add(self, core: dict[str, Any], when: str | None, evidence: Evidence | Callable[[], Evidence],
+            fields: Hashable | None = None) -> None:
+        """evidence: the record, or what builds it (called only while the finding shows fewer than
+        MAX_EVIDENCE pieces: a capture's thousandth request to one host adds a count, not a record).
+        fields: a stand-in for the core, equal exactly when the cores are (flow_findings'), else its items."""
+        fields = fields if fields is not None else tuple(core.items())
+        key = self._keys.get(fields)
+        if key is None:
+            key = self._keys[fields] = canonical_json(_plain(core))
         if key not in self._items:
             self._items[key] = Accumulator(core)
         self._items[key].add(when, evidence)
@@ -151,7 +162,7 @@ class Tally:
                 self.third_parties.add(recipient.domain or recipient.host)
         if hits:
             self.with_data += 1
-            self.categories.update(DataCategory(h.category) for h in hits)
+            self.categories.update(DataCategory(name) for name in {h.category for h in hits})
             self.before_consent += timing in (ConsentTiming.BEFORE, ConsentTiming.NO_MARK)
             self.at_consent += timing == ConsentTiming.AT
 
@@ -162,23 +173,46 @@ class Tally:
                        data_categories=tuple(sorted(self.categories)), consent_clock=clock)
 
 
+class Shared:
+    """The records one exchange's findings all carry (actor, recipient, destination, timing), hashed once: a
+    frozen record hashes its whole content again on every call, five times an exchange."""
+    __slots__ = ("items", "_hash")
+
+    def __init__(self, items: tuple[Any, ...]):
+        self.items, self._hash = items, hash(items)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shared) and self.items == other.items
+
+
 def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str | None, scheme: str,
                   body_sha256: str | None, actor: Actor | None, recipient: Recipient, destination: Destination,
                   timing: ConsentTiming | None, hits: list[Hit], transfer: Transfer | None,
                   outside_eea: bool, user_paste: bool, notes: list[str]) -> None:
     """The findings of one exchange. `outside_eea`: the endpoint's established location is outside the EEA
     (a fact); `user_paste`: a user's paste into the app's own code preceded this exchange to the first party."""
-    ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
-    evidence = Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
-                        decoding_notes=tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10]),
-                        values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]))
+    built: list[Evidence] = []
+
+    def evidence() -> Evidence:         # built once, by the first finding that still shows evidence
+        if not built:
+            ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
+            built.append(Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
+                                  decoding_notes=tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10]),
+                                  values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS])))
+        return built[0]
+    shared = Shared((actor, recipient, destination, timing))
+
+    def add(kind: FindingType, category: DataCategory | None, confidence: Confidence, **extra: Any) -> None:
+        out.add(_core(kind, category, actor, recipient, destination, timing, confidence, **extra), when, evidence,
+                (shared, kind, category, confidence, tuple(sorted(extra.items()))))
     first_party = recipient.role == RecipientRole.FIRST_PARTY
     if not first_party:
-        out.add(_core(FindingType.RECIPIENT_CONTACTED, None, actor, recipient, destination, timing,
-                      Confidence.HIGH), when, evidence)
+        add(FindingType.RECIPIENT_CONTACTED, None, Confidence.HIGH)
     if recipient.tracker:
-        out.add(_core(FindingType.TRACKER_CONTACTED, None, actor, recipient, destination, timing,
-                      recipient.tracker_confidence or Confidence.HIGH), when, evidence)
+        add(FindingType.TRACKER_CONTACTED, None, recipient.tracker_confidence or Confidence.HIGH)
     by_category: dict[str, list[Hit]] = {}
     for hit in hits:
         by_category.setdefault(hit.category, []).append(hit)
@@ -186,21 +220,16 @@ def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str 
     for name in sorted(by_category):
         category = DataCategory(name)
         confidence = confidence_of(by_category[name])
-        out.add(_core(FindingType.PERSONAL_DATA_TRANSMITTED, category, actor, recipient, destination, timing,
-                      confidence, transfer_outcome=outcome), when, evidence)
+        add(FindingType.PERSONAL_DATA_TRANSMITTED, category, confidence, transfer_outcome=outcome)
         if category in TRANSMITTED_TYPES:
             extra = {"user_action": first_party and user_paste} if category == DataCategory.CLIPBOARD else {}
-            out.add(_core(TRANSMITTED_TYPES[category], category, actor, recipient, destination, timing,
-                          confidence, **extra), when, evidence)
+            add(TRANSMITTED_TYPES[category], category, confidence, **extra)
         if scheme == "http":
-            out.add(_core(FindingType.CLEARTEXT_PERSONAL_DATA, category, actor, recipient, destination,
-                          timing, confidence), when, evidence)
+            add(FindingType.CLEARTEXT_PERSONAL_DATA, category, confidence)
     if hits and outside_eea:
-        out.add(_core(FindingType.DESTINATION_OUTSIDE_EEA, None, actor, recipient, destination, timing,
-                      Confidence.MEDIUM), when, evidence)
+        add(FindingType.DESTINATION_OUTSIDE_EEA, None, Confidence.MEDIUM)
     if hits and transfer is not None and transfer.chapter_v:
-        out.add(_core(FindingType.THIRD_COUNTRY_TRANSFER, None, actor, recipient, destination, timing,
-                      Confidence.MEDIUM, transfer=transfer), when, evidence)
+        add(FindingType.THIRD_COUNTRY_TRANSFER, None, Confidence.MEDIUM, transfer=transfer)
 
 
 def planted_value(planted: dict[str, Any]) -> PlantedValue | None:

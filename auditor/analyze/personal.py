@@ -232,6 +232,10 @@ class KnownValues:
             self.needles.append(Needle(category, what, form, text, sensitive, False, source))
 
     def search(self, decoded: Decoded) -> list[Hit]:
+        return complete_locations(self.search_part(decoded))
+
+    def search_part(self, decoded: Decoded) -> list[Hit]:
+        """The known values in one part of a message (locations not yet paired: complete_locations)."""
         if self.empty:
             return []
         hits: dict[tuple[str, str, str, str], Hit] = {}
@@ -256,7 +260,7 @@ class KnownValues:
                     key = (needle.what, form, location, needle.category)
                     hits.setdefault(key, Hit(needle.category, needle.what, form, location,
                                              original[:MAX_VALUE_SHOWN], needle.source, needle.origin))
-        return _complete_locations(list(hits.values()))
+        return list(hits.values())
 
 
 def _number_bounded(text: str, start: int, end: int) -> bool:
@@ -281,7 +285,7 @@ def _key_of(location: str) -> str:
     return location.rsplit(".", 1)[-1].split("<", 1)[0].lower()
 
 
-def _complete_locations(hits: list[Hit]) -> list[Hit]:
+def complete_locations(hits: list[Hit]) -> list[Hit]:
     """A coordinate counts only when both latitude and longitude were found in the same message."""
     axes = {h.what for h in hits if h.category == "location" and h.what in ("latitude", "longitude")}
     if axes == {"latitude", "longitude"}:
@@ -355,26 +359,51 @@ def luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def recognise(decoded: Decoded) -> list[Hit]:
-    """Coordinates under coordinate keys and e-mail addresses by format (field-name and endpoint rules are
-    data: recognition.py); each hit names its rule."""
-    hits: dict[tuple[str, str], Hit] = {}
+@dataclass(frozen=True)
+class Formats:
+    """What format recognition finds in one part of a message: its first coordinate of each axis and the
+    first place of each e-mail address (format_hits pairs and merges the parts)."""
+    latitude: Hit | None
+    longitude: Hit | None
+    emails: dict[str, Hit]
+
+
+def formats(decoded: Decoded) -> Formats:
     lat: Hit | None = None
     lon: Hit | None = None
     for location, key, value in decoded.fields:
-        axis = _coordinate_axis(key, value)
+        axis = _coordinate_axis(key, value) if "." in value else None      # a coordinate has decimals
         if axis == "latitude":
             lat = lat or Hit("location", "latitude", "raw", location, value.strip(), "recognised:coordinates-by-key")
         elif axis == "longitude":
             lon = lon or Hit("location", "longitude", "raw", location, value.strip(), "recognised:coordinates-by-key")
+    emails: dict[str, Hit] = {}
+    for location, text in decoded.segments:
+        for address in emails_in(text[:1 << 20]) if "@" in text else ():
+            emails.setdefault(address.lower(),
+                              Hit("email", "email", "raw", location, address, "recognised:email-format"))
+    return Formats(lat, lon, emails)
+
+
+def format_hits(parts: Sequence[Formats]) -> list[Hit]:
+    """A message's format hits from its parts in order: a coordinate when the message has both axes, each
+    e-mail address once, where it first appears."""
+    hits: dict[tuple[str, str], Hit] = {}
+    lat = next((part.latitude for part in parts if part.latitude), None)
+    lon = next((part.longitude for part in parts if part.longitude), None)
     if lat and lon:
         hits[("coordinates", lat.location)] = lat
         hits[("coordinates", lon.location)] = lon
-    for location, text in decoded.segments:
-        for address in emails_in(text[:1 << 20]):
-            hits.setdefault(("email", address.lower()),
-                            Hit("email", "email", "raw", location, address, "recognised:email-format"))
+    for part in parts:
+        for address, hit in part.emails.items():
+            hits.setdefault(("email", address), hit)
     return list(hits.values())
+
+
+def recognise(decoded: Decoded) -> list[Hit]:
+    """Coordinates under coordinate keys and e-mail addresses by format (field-name and endpoint rules are
+    data: recognition.py); each hit names its rule."""
+    return format_hits([formats(decoded)])
 
 
 RECOGNITION_REASONING = {"coordinates-by-key": LOCATION_REASONING, "email-format": EMAIL_REASONING}

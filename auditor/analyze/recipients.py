@@ -199,12 +199,12 @@ class Recipients:
 
     def lookup(self, host: str, day: date | None = None) -> KnownRecipient:
         host = host.lower().rstrip(".")
-        if (host, day) not in self._cache:
-            self._cache[(host, day)] = self._lookup(host, day)
-        found = self._cache[(host, day)]
-        self.used.update(name for s in found.steps if (name := s.source.partition(":")[0]) in DATASET_NAMES)
-        if found.tracker:
-            self.used.add("exodus-trackers")
+        found = self._cache.get((host, day))
+        if found is None:           # the datasets a recipient was named from are the same each time it recurs
+            found = self._cache[(host, day)] = self._lookup(host, day)
+            self.used.update(name for s in found.steps if (name := s.source.partition(":")[0]) in DATASET_NAMES)
+            if found.tracker:
+                self.used.add("exodus-trackers")
         return found
 
     def _lookup(self, host: str, day: date | None) -> KnownRecipient:

@@ -190,10 +190,11 @@ def load(path: Path = RULESET) -> Recogniser:
     if len(raw) > MAX_RULESET:
         raise InputError(path, f"larger than {MAX_RULESET} bytes")
     try:
-        for event in yaml.parse(raw, Loader=yaml.SafeLoader):
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)      # libyaml where PyYAML was built with it
+        for event in yaml.parse(raw, Loader=loader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise InputError(path, "anchors and aliases are not allowed")
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=loader)  # noqa: S506 (a safe loader)
         ruleset = RecognitionRuleset.model_validate(data)
     except yaml.YAMLError as exc:
         raise InputError(path, f"not valid YAML ({str(exc).splitlines()[0][:200]})") from None

@@ -8,6 +8,7 @@ derived from content, no wall-clock time in the outputs).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +17,22 @@ from auditor.analyze.attribution import EXODUS_DATASET
 from auditor.analyze.biometrics import face_measurements
 from auditor.analyze.consent import Clock
 from auditor.analyze.declared import declared_findings, latest
-from auditor.analyze.decode import BodyMemo, Decoder
-from auditor.analyze.destinations import Destinations
+from auditor.analyze.decode import BodyMemo, Decoder, MemoKey
+from auditor.analyze.destinations import Destinations, Located
 from auditor.analyze.dpf import Participants, load_participants
 from auditor.analyze.findings import FindingSet, Tally, flow_findings, hook_findings, iso, sdk_findings, user_paste
 from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
 from auditor.analyze.observed import observe
-from auditor.analyze.personal import KnownValues, recognise
-from auditor.analyze.recipients import Controller, Recipients, Signer, psl_provenance
+from auditor.analyze.parts import Mark, PartResults
+from auditor.analyze.personal import KnownValues
+from auditor.analyze.recipients import Controller, KnownRecipient, Recipients, Signer, psl_provenance
 from auditor.analyze.transfers import Exporter, country_law, transfer
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
 from auditor.case.confine import writable_dir
 from auditor.case.events import Kind
 from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
+from auditor.collector import paused
 from auditor.contract.document import write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
 from auditor.contract.findings import Finding, Findings
@@ -71,24 +74,31 @@ def _headers(request: dict[str, Any]) -> list[tuple[str, str]]:
             if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], str)]
 
 
-def _request_body(case: Case, request: dict[str, Any], decoder: Decoder, memo: BodyMemo) -> None:
+def _request_body(case: Case, request: dict[str, Any], decoder: Decoder, memo: BodyMemo) -> MemoKey | None:
+    """The request body decoded into the message; its memo key when the memo holds it."""
     digest = request.get("body_sha256")
     if not isinstance(digest, str) or not digest:
-        return
-    if digest not in case.artifacts:
-        decoder.decoded.notes.append(f"request body artifact {digest[:80]!r} is not in the artifact store")
-        return
-    try:
-        data = case.artifacts.read_bytes(digest, MAX_BODY)
-    except ValueError:
-        decoder.decoded.notes.append(f"request body larger than {MAX_BODY} bytes not searched")
-        return
+        return None
     headers = {name.lower(): value for name, value in _headers(request)}
     encodings = headers.get("content-encoding", "").split(",")
-    memo.body(decoder, digest, data, headers.get("content-type", ""), encodings, "body",
-              headers.get("grpc-encoding", ""))
+    content = memo.body_content(digest, headers.get("content-type", ""), encodings, "body",
+                                headers.get("grpc-encoding", ""))
+    # a body already decoded in this run is not read again: its digest names the same bytes
+    key = memo.replay(decoder, content)
+    if key is None:
+        if digest not in case.artifacts:
+            decoder.decoded.notes.append(f"request body artifact {digest[:80]!r} is not in the artifact store")
+            return None
+        try:
+            data = case.artifacts.read_bytes(digest, MAX_BODY)
+        except ValueError:
+            decoder.decoded.notes.append(f"request body larger than {MAX_BODY} bytes not searched")
+            return None
+        _, key = memo.body(decoder, digest, data, headers.get("content-type", ""), encodings, "body",
+                           headers.get("grpc-encoding", ""))
     if request.get("body_complete") is False:
         decoder.decoded.notes.append("request body incomplete in the capture")
+    return key
 
 
 def _websocket_messages(case: Case, flow: dict[str, Any], decoder: Decoder) -> None:
@@ -136,6 +146,11 @@ class Analysis:
         self.findings = FindingSet()
         self.recogniser = recognition.default()
         self.bodies = BodyMemo()
+        self.parts = PartResults()
+        # the same recipient, endpoint and assessment recur in every exchange: each record is built once
+        self.recipient_record = cache(KnownRecipient.as_record)
+        self.destination_record = cache(Located.as_record)
+        self.transfer = cache(transfer)
         self.flows = 0
         self.law_used = False
 
@@ -172,17 +187,20 @@ class Analysis:
         stamps = as_dict(body.get("timestamps"))
         when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
         decoder = Decoder()
+        decoded = decoder.decoded
         decoder.url(_url(request))
-        for name, value in _headers(request):
-            decoder.header(name, value)
-        _request_body(self.case, request, decoder, self.bodies)
+        headers = Mark(len(decoded.segments), len(decoded.fields))
+        headers_key = self.bodies.headers(decoder, _headers(request))
+        start = Mark(len(decoded.segments), len(decoded.fields))
+        body_key = _request_body(self.case, request, decoder, self.bodies)
+        end = Mark(len(decoded.segments), len(decoded.fields))
         _websocket_messages(self.case, body, decoder)
-        hits = known.classify_locations(known.search(decoder.decoded) + recognise(decoder.decoded)) \
-            + self.recogniser.recognise(decoder.decoded, host, str(request.get("path") or "").partition("?")[0])
+        hits = self.parts.hits(known, self.recogniser, host, str(request.get("path") or "").partition("?")[0],
+                               decoded, [(Mark(0, 0), None), (headers, headers_key), (start, body_key), (end, None)])
         recipient = self.recipients.lookup(host, when.date() if when else None)
         server_ip = as_dict(body.get("server")).get("ip")
         located = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
-        destination = located.as_record()
+        destination = self.destination_record(located)
         if recipient.tracker:
             active.setdefault(recipient.tracker.lower(), []).append(record["seq"])
         moved, outside_eea = None, False
@@ -192,11 +210,11 @@ class Analysis:
                 outside_eea = country_law(destination.country_physical, when.date()).outcome != TransferOutcome.EEA
             if not recipient.first_party:
                 status = self.participants.status(recipient.entity, when.date(), recipient.dpf_certified)
-                moved = transfer(when.date(), self.exporter, recipient.entity, recipient.entity_country, status)
+                moved = self.transfer(when.date(), self.exporter, recipient.entity, recipient.entity_country, status)
         actor = context.flow_actor.get(record["seq"])
         artifact, body_sha256 = record.get("artifact"), request.get("body_sha256")
         timing = self.clock.timing(when, device_clock=False)
-        shown = recipient.as_record()
+        shown = self.recipient_record(recipient)
         self.tally.count(shown, timing, hits)
         flow_findings(self.findings, seq=record["seq"], artifact=artifact if isinstance(artifact, str) else None,
                       when=iso(when), scheme=str(request.get("scheme", "")).lower(),
@@ -249,6 +267,12 @@ class Analysis:
 
 def analyze(case_dir: Path, rules_dir: Path | None = None, world: Path | None = None,
             mmdb: Path | None = None, dpf: Path | None = None) -> Result:
+    with paused():
+        return _analyze(Path(case_dir), rules_dir, world, mmdb, dpf)
+
+
+def _analyze(case_dir: Path, rules_dir: Path | None, world: Path | None, mmdb: Path | None,
+             dpf: Path | None) -> Result:
     case = Case.open(case_dir)
     rulesets = load_rulesets(rules_dir or default_rules_dir())
     overrides = load_world(world, Addresses.ANY) if world else World()     # an override table: real addresses

@@ -39,6 +39,7 @@ from auditor.capture.durability import PendingSync
 from auditor.case.bundle import Case
 from auditor.case.canonical import canonical_json
 from auditor.case.events import Kind
+from auditor.collector import paused
 from auditor.errors import InputError
 from auditor.importers.har_bodies import Body, BodyError, content_body, post_body, websocket_payload
 
@@ -76,8 +77,9 @@ class Prepared:
     events: list[dict[str, Any]] = field(default_factory=list)                # import.flow bodies
     blobs: dict[str, bytes] = field(default_factory=dict)                     # digest -> bytes
 
-    def put(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        """The blob kept under its digest (given when already computed: the HAR file is 100s of MB)."""
+        digest = digest or hashlib.sha256(data).hexdigest()
         self.blobs.setdefault(digest, data)
         return digest
 
@@ -102,8 +104,11 @@ def parse_time(value: object) -> datetime | None:
 
 
 def iso(moment: datetime) -> str:
-    """2026-01-01T10:00:00.000000Z (isoformat: several times faster than strftime, run per entry)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """2026-01-01T10:00:00.000000Z (isoformat: several times faster than strftime, run per entry; parsed
+    times are already in UTC, so most need no conversion)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"         # without its "+00:00"
 
 
 def stated_window(log: dict[str, Any]) -> dict[str, str] | None:
@@ -148,14 +153,24 @@ def _text(value: object, limit: int = 65536) -> str:
     return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _headers(message: dict[str, Any]) -> list[list[str]]:
+def _headers(message: dict[str, Any]) -> list[tuple[str, str]]:
     headers = message.get("headers")
     if not isinstance(headers, list):
         return []
-    return [[_text(h.get("name"), 1024), _text(h.get("value"))] for h in headers[:MAX_HEADERS] if isinstance(h, dict)]
+    out = []
+    for header in headers[:MAX_HEADERS]:
+        if isinstance(header, dict):
+            name, value = header.get("name"), header.get("value")
+            # the common case, a short ASCII string, kept as it is without a call (headers are most of a HAR)
+            if not (type(name) is str and len(name) <= 1024 and name.isascii()):
+                name = _text(name, 1024)
+            if not (type(value) is str and len(value) <= 65536 and value.isascii()):
+                value = _text(value)
+            out.append((name, value))
+    return out
 
 
-def _header(headers: list[list[str]], *names: str) -> str:
+def _header(headers: list[tuple[str, str]], *names: str) -> str:
     for name, value in headers:
         if name.lower() in names:
             return value
@@ -171,31 +186,39 @@ def _is_ip(host: str | None) -> bool:
     return True
 
 
-def _named_host(url: SplitResult, headers: list[list[str]]) -> str | None:
+def _named_host(hostname: str, headers: list[tuple[str, str]]) -> str:
     """The host a request named: the URL's, unless that is an IP literal and the Host (or HTTP/2
     :authority) header names the server (a capture of a transparent or IP-addressed connection)."""
-    if not _is_ip(url.hostname):
-        return url.hostname
+    if not _is_ip(hostname):
+        return hostname
     stated = _header(headers, "host", ":authority")
     try:
         named = urlsplit(f"//{stated}").hostname if stated else None
     except ValueError:
         named = None
-    return named if named and not _is_ip(named) else url.hostname
+    return named if named and not _is_ip(named) else hostname
 
 
-def _url(request: dict[str, Any]) -> tuple[SplitResult, int | None]:
+@functools.lru_cache(maxsize=4096)             # a capture's requests go to a few servers
+def _host_port(scheme: str, netloc: str) -> tuple[str | None, int]:
+    """The host and port a URL's authority names (SplitResult parses it anew on every access)."""
+    url = SplitResult(scheme, netloc, "", "", "")
+    return url.hostname, url.port or (443 if scheme in ("https", "wss") else 80)
+
+
+def _url(request: dict[str, Any]) -> tuple[SplitResult, str, int]:
+    """The URL, its host and port."""
     raw = request.get("url")
     if not isinstance(raw, str) or not raw:
         raise EntryError("request.url: missing or not a string")
     try:
         url = urlsplit(raw[:65536])
-        port = url.port or (443 if url.scheme in ("https", "wss") else 80)
+        hostname, port = _host_port(url.scheme, url.netloc)
     except ValueError as exc:
         raise EntryError(f"request.url {raw[:200]!r}: {exc}") from None
-    if not url.hostname:
+    if not hostname:
         raise EntryError(f"request.url {raw[:200]!r}: names no host")
-    return url, port
+    return url, hostname, port
 
 
 def _duration(entry: dict[str, Any]) -> float | None:
@@ -255,15 +278,15 @@ def entry_event(prepared: Prepared, index: int, entry: dict[str, Any], started: 
     if not isinstance(request, dict):
         raise EntryError("request: missing or not an object")
     response = entry.get("response") if isinstance(entry.get("response"), dict) else None
-    url, port = _url(request)
+    url, hostname, port = _url(request)
     duration = _duration(entry)
     end = _end(started, duration)
     request_headers = _headers(request)
-    host = _named_host(url, request_headers)
+    host = _named_host(hostname, request_headers)
     server_ip = entry.get("serverIPAddress")
     server_ip = _text(server_ip, 64) if isinstance(server_ip, str) and server_ip else None
-    if server_ip is None and _is_ip(url.hostname):
-        server_ip = url.hostname                # the URL itself names the address connected to
+    if server_ip is None and _is_ip(hostname):
+        server_ip = hostname                # the URL itself names the address connected to
     request_body = post_body(request.get("postData"), _header(request_headers, "content-type"), mitmproxy)
     response_headers = _headers(response) if response else []
     response_body = content_body(response.get("content"), _header(response_headers, "content-type"),
@@ -272,8 +295,8 @@ def entry_event(prepared: Prepared, index: int, entry: dict[str, Any], started: 
     har: dict[str, Any] = {"index": index, "request_body": request_body.record()}
     if response_body is not None:
         har["response_body"] = response_body.record()
-    if host != url.hostname:
-        har["url_host"] = url.hostname
+    if host != hostname:
+        har["url_host"] = hostname
     return {
         "flow_id": f"har-entry-{index}",
         "type": "websocket" if websocket is not None or entry.get("_resourceType") == "websocket" else "http",
@@ -300,8 +323,8 @@ def entry_identity(event: dict[str, Any]) -> tuple[Any, ...]:
     would cost as much as reading the HAR again)."""
     request, response = event["request"], event["response"] or {}
     return (event["timestamps"]["start"], event["timestamps"]["end"], request["method"], request["scheme"],
-            request["host"], request["port"], request["path"], tuple(map(tuple, request["headers"])),
-            request["body_sha256"], response.get("status_code"), tuple(map(tuple, response.get("headers", ()))),
+            request["host"], request["port"], request["path"], tuple(request["headers"]),
+            request["body_sha256"], response.get("status_code"), tuple(response.get("headers", ())),
             response.get("body_sha256"), str(event["server"]), str(event.get("websocket")))
 
 
@@ -352,12 +375,13 @@ def prepare(path: Path, raw: bytes, log: dict[str, Any]) -> tuple[HarImport, Pre
     start, end = (parse_time(window["start"]), parse_time(window["end"])) if window else (None, None)
     prepared = Prepared()
     seen: dict[tuple[Any, ...], int] = {}
+    mitmproxy = is_mitmproxy(creator)
     for index, entry in enumerate(log["entries"]):
         try:
             if not isinstance(entry, dict):
                 raise EntryError("not an object")
             started = parse_time(entry.get("startedDateTime"))
-            event = entry_event(prepared, index, entry, started, is_mitmproxy(creator))
+            event = entry_event(prepared, index, entry, started, mitmproxy)
             identity = entry_identity(event)
         except (EntryError, BodyError) as exc:
             raise InputError(path, f"entry {index}: {exc}") from None
@@ -427,13 +451,17 @@ def remove(paths: list[Path]) -> None:
 
 def import_har(path: Path, case_dir: Path) -> HarImport:
     """Import one HAR into the case at case_dir (created when it does not exist): all of it, or nothing."""
-    path = Path(path)
+    with paused():
+        return _import(Path(path), Path(case_dir))
+
+
+def _import(path: Path, case_dir: Path) -> HarImport:
     raw, log = load_har(path)
     result, prepared = prepare(path, raw, log)
     case = Case.open(case_dir) if Path(case_dir).exists() else Case.create(case_dir)
     if case.sealed:
         raise InputError(case.root, "the case is sealed; evidence can no longer be added")
-    file_digest = prepared.put(raw)
+    file_digest = prepared.put(raw, result.file_sha256)
     app = result.app if result.app and not case.info.get("app") else None
     known = case.info.get("app") if isinstance(case.info.get("app"), dict) else None
     if result.app and known and known.get("package") != result.app["package"]:
@@ -442,22 +470,22 @@ def import_har(path: Path, case_dir: Path) -> HarImport:
     # every warning is kept, in an artifact of its own: a ledger line is bounded
     warnings_digest = prepared.put(json_bytes(result.warnings))
     added = stage_artifacts(case, prepared.blobs)
-    recorded = False
+    before = case.ledger_path.stat().st_size
     try:
         with case.ledger() as ledger:
-            ledger.append(SOURCE, Kind.IMPORT_HAR, {"file": path.name, "size": len(raw), **result.summary(),
-                                                   "warnings": result.warnings[:WARNINGS_IN_EVENT],
-                                                   "warnings_sha256": warnings_digest}, artifact=file_digest)
-            recorded = True
-            for body in prepared.events:
-                ledger.append(SOURCE, Kind.IMPORT_FLOW, body, artifact=file_digest)
+            # the import's events as one unit: one write and one flush for thousands of entries
+            ledger.append_many(SOURCE, [(Kind.IMPORT_HAR, {"file": path.name, "size": len(raw), **result.summary(),
+                                                           "warnings": result.warnings[:WARNINGS_IN_EVENT],
+                                                           "warnings_sha256": warnings_digest}, file_digest)]
+                               + [(Kind.IMPORT_FLOW, body, file_digest) for body in prepared.events])
             imports = list(case.info.get("imports") or [])
             imports.append({"kind": "har", "file": path.name, **result.summary()})
             case.set_section("imports", imports, ledger=ledger)
             if app is not None:
                 case.set_section("app", app, ledger=ledger)
     except BaseException:
-        if not recorded:            # once the ledger names them, the artifacts are evidence and stay
+        # once the ledger names them (it grew), the artifacts are evidence and stay
+        if case.ledger_path.stat().st_size == before:
             remove(added)
         raise
     return result

@@ -44,7 +44,8 @@ class Body:
     codec: str | None = None
 
     def record(self) -> dict[str, str]:
-        return {"restored": self.restored.value, **({"codec": self.codec} if self.codec else {})}
+        # str() of a StrEnum member is its value, without the slow descriptor behind .value (twice an entry)
+        return {"restored": str(self.restored), **({"codec": self.codec} if self.codec else {})}
 
 
 EMPTY = Body(b"", Restored.EMPTY)

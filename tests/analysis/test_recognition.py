@@ -65,7 +65,7 @@ def test_decoys_are_not_recognised(decoy):
 
 def test_the_shipped_ruleset_is_versioned_and_hashed():
     recogniser = load(RULESET)
-    assert recogniser.version == "2026.12.1" and len(recogniser.sha256) == 64 and len(recogniser.endpoints) == 13
+    assert recogniser.version == "2026.12.2" and len(recogniser.sha256) == 64 and len(recogniser.endpoints) == 18
 
 
 @pytest.mark.parametrize(("change", "problem"), [
@@ -74,7 +74,7 @@ def test_the_shipped_ruleset_is_versioned_and_hashed():
     (lambda s: s.replace("format: uuid", "format: nope", 1), "formats used but not defined: ['nope']"),
     (lambda s: s.replace("names: [advertiser_id,", "names: [advertiserId,", 1),
      "names must be written normalised (snake_case)"),
-    (lambda s: s.replace("version: \"2026.12.1\"", "version: &v \"2026.12.1\"", 1),
+    (lambda s: s.replace("version: \"2026.12.2\"", "version: &v \"2026.12.2\"", 1),
      "anchors and aliases are not allowed"),
     (lambda s: s.replace("format: auditor-recognition/1", "format: auditor-recognition/2", 1), "format: String"),
     (lambda s: s.replace("    hosts: [sentry.io, ingest.sentry.io]\n", "", 1).replace(

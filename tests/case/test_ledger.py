@@ -38,6 +38,26 @@ def test_lines_chain_and_hash_their_canonical_content(tmp_path: Path) -> None:
     assert (scan.intact_events, scan.head_seq, scan.head_hash, scan.problem_count) == (2, 2, second["hash"], 0)
 
 
+def test_a_batch_is_the_lines_appends_one_by_one_would_write_and_all_or_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    with Ledger(path) as ledger:
+        ledger.append("operator", "operator.note", {"text": "before"})
+        records = ledger.append_many("import", [(Kind.IMPORT_HAR, {"n": 0}, "ab" * 32),
+                                                (Kind.IMPORT_FLOW, {"n": 1}, None), (Kind.IMPORT_FLOW, {"n": 2}, None)])
+        with pytest.raises(ValueError, match="store large content as an artifact"):
+            ledger.append_many("import", [(Kind.IMPORT_FLOW, {"n": 3}, None),
+                                          (Kind.IMPORT_FLOW, {"blob": "x" * (1 << 20)}, None)])
+        after = ledger.append("operator", "operator.note", {"text": "after"})
+    lines = path.read_bytes().splitlines(keepends=True)
+    assert [r["seq"] for r in records] == [2, 3, 4] and after["seq"] == 5 and len(lines) == 5
+    for line, record in zip(lines[1:4], records, strict=True):
+        unsigned = {k: v for k, v in record.items() if k != "hash"}
+        assert line == canonical_json(unsigned)[:-1] + b',"hash":"' + record["hash"].encode() + b'"}\n'
+    assert [r["prev"] for r in records[1:]] == [r["hash"] for r in records[:2]] and after["prev"] == records[2]["hash"]
+    scan = scan_ledger(path)
+    assert (scan.intact_events, scan.head_seq, scan.problem_count) == (5, 5, 0)
+
+
 def test_append_rejects_bad_names_bodies_and_oversized_events(tmp_path: Path) -> None:
     with Ledger(tmp_path / "ledger.jsonl") as ledger:
         with pytest.raises(ValueError, match="short lower-case names"):

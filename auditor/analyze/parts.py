@@ -1,0 +1,52 @@
+"""A message's personal-data hits computed part by part: the URL, the headers, the request body, the
+WebSocket messages. A header set or body the decode memo holds recurs with the same fields and segments, so
+its hits are computed once per (part, host, URL path) and reused; the parts' locations are disjoint (url/query,
+header/cookie, body, websocket), so joining the parts' hits gives exactly the hits of the whole message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.analyze.decode import Decoded, MemoKey
+from auditor.analyze.personal import Formats, Hit, KnownValues, complete_locations, format_hits, formats
+from auditor.analyze.recognition import Recogniser
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A position in a message being decoded: how many segments and fields it had."""
+    segments: int
+    fields: int
+
+
+@dataclass(frozen=True)
+class PartHits:
+    known: list[Hit]            # known values (locations paired across the whole message)
+    formats: Formats            # coordinates and e-mail addresses by format
+    recognised: list[Hit]       # the recognition ruleset's hits
+
+
+class PartResults:
+    def __init__(self) -> None:
+        self.memo: dict[tuple[MemoKey, str, str], PartHits] = {}
+
+    def hits(self, known: KnownValues, recogniser: Recogniser, host: str, url_path: str, decoded: Decoded,
+             parts: list[tuple[Mark, MemoKey | None]]) -> list[Hit]:
+        """The message's hits. parts: where each part starts, in order (the last runs to the message's end),
+        with its memo key (None: not kept)."""
+        ends = [mark for mark, _ in parts[1:]] + [Mark(len(decoded.segments), len(decoded.fields))]
+        found = []
+        for (start, key), end in zip(parts, ends, strict=True):
+            if start == end:
+                continue
+            done = self.memo.get((key, host, url_path)) if key is not None else None
+            if done is None:
+                part = Decoded(decoded.segments[start.segments:end.segments], decoded.fields[start.fields:end.fields])
+                done = PartHits(known.search_part(part), formats(part), recogniser.recognise(part, host, url_path))
+                if key is not None:
+                    self.memo[(key, host, url_path)] = done
+            found.append(done)
+        return known.classify_locations(complete_locations([h for part in found for h in part.known])
+                                        + format_hits([part.formats for part in found])) \
+            + [hit for part in found for hit in part.recognised]
