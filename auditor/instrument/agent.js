@@ -1,5 +1,5 @@
 📦
-479158 /src/index.js
+487189 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -1728,7 +1728,7 @@ var hexSliceLookupTable = function() {
   return table;
 }();
 
-// node_modules/frida-java-bridge/lib/android.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/android.js
 var android_exports = {};
 __export(android_exports, {
   ArtMethod: () => ArtMethod,
@@ -1760,7 +1760,7 @@ __export(android_exports, {
   withRunnableArtThread: () => withRunnableArtThread
 });
 
-// node_modules/frida-java-bridge/lib/alloc.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/alloc.js
 var {
   pageSize,
   pointerSize
@@ -1825,7 +1825,7 @@ function makeAllocator(sliceSize) {
   return new CodeAllocator(sliceSize);
 }
 
-// node_modules/frida-java-bridge/lib/result.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/result.js
 var JNI_OK = 0;
 function checkJniResult(name, result) {
   if (result !== JNI_OK) {
@@ -1833,7 +1833,7 @@ function checkJniResult(name, result) {
   }
 }
 
-// node_modules/frida-java-bridge/lib/jvmti.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/jvmti.js
 var jvmtiVersion = {
   v1_0: 805371904,
   v1_2: 805372416
@@ -1880,7 +1880,7 @@ function proxy(offset, retType, argTypes, wrapper) {
   };
 }
 
-// node_modules/frida-java-bridge/lib/machine-code.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/machine-code.js
 function parseInstructionsAt(address, tryParse, { limit }) {
   let cursor = address;
   let prevInsn = null;
@@ -1896,7 +1896,7 @@ function parseInstructionsAt(address, tryParse, { limit }) {
   return null;
 }
 
-// node_modules/frida-java-bridge/lib/memoize.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/memoize.js
 function memoize(compute) {
   let value = null;
   let computed = false;
@@ -1909,7 +1909,7 @@ function memoize(compute) {
   };
 }
 
-// node_modules/frida-java-bridge/lib/env.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/env.js
 function Env(handle, vm3) {
   this.handle = handle;
   this.vm = vm3;
@@ -2719,7 +2719,7 @@ Env.prototype.stringFromJni = function(str) {
   }
 };
 
-// node_modules/frida-java-bridge/lib/vm.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/vm.js
 var JNI_VERSION_1_6 = 65542;
 var pointerSize4 = Process.pointerSize;
 var jsThreadID = Process.getCurrentThreadId();
@@ -2857,7 +2857,7 @@ VM.dispose = function(vm3) {
   }
 };
 
-// node_modules/frida-java-bridge/lib/android.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/android.js
 var jsizeSize = 4;
 var pointerSize5 = Process.pointerSize;
 var {
@@ -3194,13 +3194,13 @@ function _getApi() {
     optionals = /* @__PURE__ */ new Set()
   } = pending;
   const missing = [];
-  for (const [name, signature] of Object.entries(functions)) {
+  for (const [name, signature2] of Object.entries(functions)) {
     const address = temporaryApi.find(name);
     if (address !== null) {
-      if (typeof signature === "function") {
-        signature.call(temporaryApi, address);
+      if (typeof signature2 === "function") {
+        signature2.call(temporaryApi, address);
       } else {
-        temporaryApi[signature[0]] = new NativeFunction(address, signature[1], signature[2], nativeFunctionOptions3);
+        temporaryApi[signature2[0]] = new NativeFunction(address, signature2[1], signature2[2], nativeFunctionOptions3);
       }
     } else {
       if (!optionals.has(name)) {
@@ -7293,7 +7293,7 @@ function alignPointerOffset(offset) {
   return offset;
 }
 
-// node_modules/frida-java-bridge/lib/jvm.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/jvm.js
 var jsizeSize2 = 4;
 var { pointerSize: pointerSize6 } = Process;
 var JVM_ACC_NATIVE = 256;
@@ -7536,11 +7536,11 @@ function _getApi2() {
     Object.keys(functions).forEach(function(name) {
       const exp = exportByName[name];
       if (exp !== void 0) {
-        const signature = functions[name];
-        if (typeof signature === "function") {
-          signature.call(temporaryApi, exp.address);
+        const signature2 = functions[name];
+        if (typeof signature2 === "function") {
+          signature2.call(temporaryApi, exp.address);
         } else {
-          temporaryApi[signature[0]] = new NativeFunction(exp.address, signature[1], signature[2], nativeFunctionOptions4);
+          temporaryApi[signature2[0]] = new NativeFunction(exp.address, signature2[1], signature2[2], nativeFunctionOptions4);
         }
       } else {
         if (!optionals.has(name)) {
@@ -8091,7 +8091,7 @@ function parseX64VTableOffset(insn) {
   return defaultVtableIndicesOffset + 16;
 }
 
-// node_modules/frida-java-bridge/lib/api.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/api.js
 var getApi3 = getApi;
 try {
   getAndroidVersion();
@@ -8100,7 +8100,7 @@ try {
 }
 var api_default = getApi3;
 
-// node_modules/frida-java-bridge/lib/class-model.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/class-model.js
 var code2 = `#include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -9529,7 +9529,7 @@ function boolToNative(val) {
   return val ? 1 : 0;
 }
 
-// node_modules/frida-java-bridge/lib/lru.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/lru.js
 var LRU = class {
   constructor(capacity, destroy) {
     this.items = /* @__PURE__ */ new Map();
@@ -9568,7 +9568,7 @@ var LRU = class {
   }
 };
 
-// node_modules/frida-java-bridge/lib/mkdex.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/mkdex.js
 var kAccPublic2 = 1;
 var kAccNative2 = 256;
 var kAccConstructor = 65536;
@@ -10006,8 +10006,8 @@ function computeModel(classes) {
     });
   });
   function addProto(retType, argTypes) {
-    const signature = [retType].concat(argTypes);
-    const id = signature.join("|");
+    const signature2 = [retType].concat(argTypes);
+    const id = signature2.join("|");
     if (protos[id] !== void 0) {
       return id;
     }
@@ -10017,7 +10017,7 @@ function computeModel(classes) {
       strings.add(argType);
       types.add(argType);
     });
-    const shorty = signature.map(typeToShorty).join("");
+    const shorty = signature2.map(typeToShorty).join("");
     strings.add(shorty);
     protos[id] = [id, shorty, retType, argTypes];
     return id;
@@ -10303,7 +10303,7 @@ function adler32(buffer, offset) {
 }
 var mkdex_default = mkdex;
 
-// node_modules/frida-java-bridge/lib/types.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/types.js
 var JNILocalRefType = 1;
 var vm = null;
 var primitiveArrayHandler = null;
@@ -10998,7 +10998,7 @@ function identity(value) {
   return value;
 }
 
-// node_modules/frida-java-bridge/lib/class-factory.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/class-factory.js
 var jsizeSize3 = 4;
 var {
   ensureClassInitialized: ensureClassInitialized3,
@@ -11392,9 +11392,9 @@ var ClassFactory = class _ClassFactory {
         }
         const returnTypeName = returnType.name;
         const argumentTypeNames = argumentTypes.map((t) => t.name);
-        const signature = "(" + argumentTypeNames.join("") + ")" + returnTypeName;
+        const signature2 = "(" + argumentTypeNames.join("") + ")" + returnTypeName;
         dexMethods.push([name, returnTypeName, argumentTypeNames, thrownTypeNames, type === STATIC_METHOD ? kAccStatic2 : 0]);
-        implMethods.push([name, signature, type, returnType, argumentTypes, impl]);
+        implMethods.push([name, signature2, type, returnType, argumentTypes, impl]);
       });
       const unimplementedMethodIds = Object.keys(pendingOverloads);
       if (unimplementedMethodIds.length > 0) {
@@ -11413,9 +11413,9 @@ var ClassFactory = class _ClassFactory {
         const methodElements = Memory.alloc(numMethods * methodElementSize);
         const nativeMethods = [];
         const temporaryHandles = [];
-        implMethods.forEach(([name, signature, type, returnType, argumentTypes, impl], index) => {
+        implMethods.forEach(([name, signature2, type, returnType, argumentTypes, impl], index) => {
           const rawName = Memory.allocUtf8String(name);
-          const rawSignature = Memory.allocUtf8String(signature);
+          const rawSignature = Memory.allocUtf8String(signature2);
           const rawImpl = implement(name, classWrapper, type, returnType, argumentTypes, impl);
           methodElements.add(index * methodElementSize).writePointer(rawName);
           methodElements.add(index * methodElementSize + pointerSize7).writePointer(rawSignature);
@@ -12274,7 +12274,7 @@ dispatcherPrototype = Object.create(Function.prototype, {
     value(...args) {
       const overloads = this._o;
       const numArgs = args.length;
-      const signature = args.join(":");
+      const signature2 = args.join(":");
       for (let i = 0; i !== overloads.length; i++) {
         const method = overloads[i];
         const { argumentTypes } = method;
@@ -12282,7 +12282,7 @@ dispatcherPrototype = Object.create(Function.prototype, {
           continue;
         }
         const s = argumentTypes.map((t) => t.className).join(":");
-        if (s === signature) {
+        if (s === signature2) {
           return method;
         }
       }
@@ -13012,7 +13012,7 @@ function makeSourceFileName(className) {
   return tokens[tokens.length - 1] + ".java";
 }
 
-// node_modules/frida-java-bridge/index.js
+// ../../main/hooks/node_modules/frida-java-bridge/index.js
 var jsizeSize4 = 4;
 var pointerSize8 = Process.pointerSize;
 var Runtime = class {
@@ -13495,13 +13495,252 @@ Script.bindWeak(runtime, () => {
 var frida_java_bridge_default = runtime;
 
 // src/emit.ts
-function emit(message) {
-  send(message);
+function emit(message, data = null) {
+  send(message, data);
 }
 
 // src/flavor.ts
 function javaFlavor() {
   return frida_java_bridge_default.api.flavor;
+}
+
+// src/stack.ts
+var MAX_FRAMES = 64;
+function javaStack() {
+  const frames = frida_java_bridge_default.use("java.lang.Throwable").$new().getStackTrace();
+  const out = [];
+  for (let i = 0; i < Math.min(frames.length, MAX_FRAMES); i++) {
+    const f = frames[i];
+    const where = f.isNativeMethod() ? "Native Method" : `${f.getFileName() ?? "Unknown Source"}:${f.getLineNumber()}`;
+    out.push(`${f.getClassName()}.${f.getMethodName()}(${where})`);
+  }
+  return out;
+}
+function threadName() {
+  return String(frida_java_bridge_default.use("java.lang.Thread").currentThread().getName());
+}
+
+// src/operation.ts
+var MAX_CAPTURE = 64 * 1024;
+var Side = class {
+  chunks = [];
+  size = 0;
+  // bytes seen
+  kept = 0;
+  // bytes kept (at most MAX_CAPTURE)
+  add(bytes) {
+    this.size += bytes.byteLength;
+    const room = MAX_CAPTURE - this.kept;
+    if (room <= 0 || bytes.byteLength === 0)
+      return;
+    const part = bytes.byteLength <= room ? bytes : bytes.slice(0, room);
+    this.chunks.push(part);
+    this.kept += part.byteLength;
+  }
+};
+var Operation = class _Operation {
+  api;
+  algorithm;
+  stack;
+  ignored;
+  input = new Side();
+  output = new Side();
+  opmode = null;
+  keySha256 = null;
+  /** ignored: the platform's TLS (its record layer), whose operations are not reported. */
+  constructor(api2, algorithm, stack, ignored) {
+    this.api = api2;
+    this.algorithm = algorithm;
+    this.stack = stack;
+    this.ignored = ignored;
+  }
+  /** The same instance's next operation: same algorithm, mode and key (a Cipher or Mac is reusable). */
+  next() {
+    const op = new _Operation(this.api, this.algorithm, this.stack, this.ignored);
+    op.opmode = this.opmode;
+    op.keySha256 = this.keySha256;
+    return op;
+  }
+};
+function emitOperation(op, thread) {
+  const data = new Uint8Array(op.input.kept + op.output.kept);
+  let at = 0;
+  for (const chunk of [...op.input.chunks, ...op.output.chunks]) {
+    data.set(new Uint8Array(chunk), at);
+    at += chunk.byteLength;
+  }
+  emit({
+    type: "crypto.operation",
+    api: op.api,
+    algorithm: op.algorithm,
+    opmode: op.opmode,
+    key_sha256: op.keySha256,
+    input_size: op.input.size,
+    input_kept: op.input.kept,
+    output_size: op.output.size,
+    output_kept: op.output.kept,
+    stack: op.stack,
+    thread,
+    tid: Process.getCurrentThreadId(),
+    time: Date.now()
+  }, data.buffer);
+}
+
+// src/cryptojava.ts
+var IN_WHOLE = { arg: 0 };
+var IN_PART = { arg: 0, offset: 1, length: 2 };
+var OUT_RESULT = { arg: "result" };
+var SHAPES = {
+  "javax.crypto.Cipher.update": {
+    "[B": { input: IN_WHOLE, output: OUT_RESULT },
+    "[B,int,int": { input: IN_PART, output: OUT_RESULT },
+    "[B,int,int,[B": { input: IN_PART, output: { arg: 3, length: "count" } },
+    "[B,int,int,[B,int": { input: IN_PART, output: { arg: 3, offset: 4, length: "count" } }
+  },
+  "javax.crypto.Cipher.doFinal": {
+    "": { output: OUT_RESULT },
+    "[B": { input: IN_WHOLE, output: OUT_RESULT },
+    "[B,int": { output: { arg: 0, offset: 1, length: "count" } },
+    "[B,int,int": { input: IN_PART, output: OUT_RESULT },
+    "[B,int,int,[B": { input: IN_PART, output: { arg: 3, length: "count" } },
+    "[B,int,int,[B,int": { input: IN_PART, output: { arg: 3, offset: 4, length: "count" } }
+  },
+  "javax.crypto.Mac.update": { "[B": { input: IN_WHOLE }, "[B,int,int": { input: IN_PART } },
+  "javax.crypto.Mac.doFinal": {
+    "": { output: OUT_RESULT },
+    "[B": { input: IN_WHOLE, output: OUT_RESULT },
+    "[B,int": { output: { arg: 0, offset: 1, length: "count" } }
+  },
+  "java.util.zip.Deflater.setInput": { "[B": { input: IN_WHOLE }, "[B,int,int": { input: IN_PART } },
+  "java.util.zip.Deflater.deflate": {
+    "[B": { output: { arg: 0, length: "count" } },
+    "[B,int,int": { output: { arg: 0, offset: 1, length: "count" } },
+    "[B,int,int,int": { output: { arg: 0, offset: 1, length: "count" } }
+  }
+};
+var TLS_FRAMES = /^(sun\.security\.ssl\.|org\.conscrypt\.|com\.android\.org\.conscrypt\.)/;
+var OPMODES = { 1: "encrypt", 2: "decrypt", 3: "wrap", 4: "unwrap" };
+var operations = /* @__PURE__ */ new Map();
+var busy = /* @__PURE__ */ new Set();
+var hooked = [];
+function bytesOf(array, offset, length) {
+  if (array === null || length <= 0)
+    return new ArrayBuffer(0);
+  const end = Math.min(offset + length, array.length);
+  return array.withElements((p) => p.add(offset).readByteArray(end - offset));
+}
+function region(where, args, result) {
+  const array = where.arg === "result" ? result : args[where.arg];
+  if (array === null || array === void 0)
+    return new ArrayBuffer(0);
+  const offset = where.offset === void 0 ? 0 : args[where.offset];
+  const length = where.length === void 0 ? array.length - offset : where.length === "count" ? result : args[where.length];
+  return bytesOf(array, offset, length);
+}
+function identity2(self) {
+  return frida_java_bridge_default.use("java.lang.System").identityHashCode(self);
+}
+function fresh(api2, self, stack) {
+  let algorithm = null;
+  try {
+    algorithm = String(self.getAlgorithm());
+  } catch (e) {
+  }
+  return new Operation(api2, algorithm, stack, stack.some((frame) => TLS_FRAMES.test(frame)));
+}
+function operationOf(api2, self) {
+  const id = identity2(self);
+  let op = operations.get(id);
+  if (op === void 0) {
+    op = fresh(api2, self, javaStack());
+    operations.set(id, op);
+  }
+  return op;
+}
+function keySha256(key) {
+  try {
+    const encoded = key.getEncoded();
+    return encoded === null ? null : Checksum.compute("sha256", bytesOf(encoded, 0, encoded.length));
+  } catch (e) {
+    return null;
+  }
+}
+function guarded(overload, after) {
+  overload.implementation = function(...args) {
+    const tid = Process.getCurrentThreadId();
+    if (busy.has(tid))
+      return overload.apply(this, args);
+    busy.add(tid);
+    try {
+      const result = overload.apply(this, args);
+      try {
+        after(this, args, result);
+      } catch (e) {
+      }
+      return result;
+    } finally {
+      busy.delete(tid);
+    }
+  };
+  hooked.push(overload);
+}
+function signature(overload) {
+  return overload.argumentTypes.map((t) => t.className === "byte[]" ? "[B" : t.className).join(",");
+}
+function hookInit(className, keyArg) {
+  const api2 = `${className}.init`;
+  for (const overload of frida_java_bridge_default.use(className).init.overloads) {
+    if (overload.argumentTypes[keyArg]?.className !== "java.security.Key")
+      continue;
+    guarded(overload, (self, args) => {
+      const stack = javaStack();
+      const op = fresh(api2, self, stack);
+      op.keySha256 = keySha256(args[keyArg]);
+      op.opmode = keyArg === 1 ? OPMODES[args[0]] ?? String(args[0]) : null;
+      operations.set(identity2(self), op);
+    });
+  }
+}
+function hookData(className, method, ends) {
+  const api2 = `${className}.${method}`;
+  const shapes = SHAPES[api2];
+  for (const overload of frida_java_bridge_default.use(className)[method].overloads) {
+    const shape = shapes[signature(overload)];
+    if (shape === void 0)
+      continue;
+    guarded(overload, (self, args, result) => {
+      const op = operationOf(api2, self);
+      if (op.ignored)
+        return;
+      if (shape.input)
+        op.input.add(region(shape.input, args, result));
+      if (shape.output)
+        op.output.add(region(shape.output, args, result));
+      if (!ends(self))
+        return;
+      op.api = api2;
+      op.stack = javaStack();
+      emitOperation(op, threadName());
+      operations.set(identity2(self), op.next());
+    });
+  }
+}
+function installCryptoJava() {
+  hookInit("javax.crypto.Cipher", 1);
+  hookInit("javax.crypto.Mac", 0);
+  hookData("javax.crypto.Cipher", "update", () => false);
+  hookData("javax.crypto.Cipher", "doFinal", () => true);
+  hookData("javax.crypto.Mac", "update", () => false);
+  hookData("javax.crypto.Mac", "doFinal", () => true);
+  hookData("java.util.zip.Deflater", "setInput", () => false);
+  hookData("java.util.zip.Deflater", "deflate", (self) => self.finished());
+}
+function unhookCryptoJava() {
+  const n = hooked.length;
+  for (const m of hooked.splice(0))
+    m.implementation = null;
+  operations.clear();
+  return n;
 }
 
 // ../auditor/catalogue/privacy_apis.json
@@ -13740,24 +13979,8 @@ function plantedCoordinate(axis) {
   return config2.location[axis];
 }
 
-// src/stack.ts
-var MAX_FRAMES = 64;
-function javaStack() {
-  const frames = frida_java_bridge_default.use("java.lang.Throwable").$new().getStackTrace();
-  const out = [];
-  for (let i = 0; i < Math.min(frames.length, MAX_FRAMES); i++) {
-    const f = frames[i];
-    const where = f.isNativeMethod() ? "Native Method" : `${f.getFileName() ?? "Unknown Source"}:${f.getLineNumber()}`;
-    out.push(`${f.getClassName()}.${f.getMethodName()}(${where})`);
-  }
-  return out;
-}
-function threadName() {
-  return String(frida_java_bridge_default.use("java.lang.Thread").currentThread().getName());
-}
-
 // src/installer.ts
-var hooked = [];
+var hooked2 = [];
 var reporting = /* @__PURE__ */ new Set();
 var inside = /* @__PURE__ */ new Map();
 function socketEnds(socket) {
@@ -13797,12 +14020,12 @@ function streamSocket(stream) {
     return null;
   }
 }
-function report(spec, className, signature, self, args, result, threw, planted, time) {
+function report(spec, className, signature2, self, args, result, threw, planted, time) {
   const event = {
     type: "hook.event",
     api: `${spec.className}.${spec.method}`,
     hookedClass: className,
-    signature,
+    signature: signature2,
     category: spec.category,
     args: args.map((a) => summarise(a)),
     result: summarise(result),
@@ -13824,7 +14047,7 @@ function report(spec, className, signature, self, args, result, threw, planted, 
   emit(event);
 }
 function hookOverload(spec, className, overload) {
-  const signature = `${className}.${spec.method}(${overload.argumentTypes.map((t) => t.className).join(", ")})`;
+  const signature2 = `${className}.${spec.method}(${overload.argumentTypes.map((t) => t.className).join(", ")})`;
   const api2 = `${spec.className}.${spec.method}`;
   overload.implementation = function(...args) {
     const tid = Process.getCurrentThreadId();
@@ -13858,7 +14081,7 @@ function hookOverload(spec, className, overload) {
       const match = spec.argMatch;
       const starts = spec.category !== "request" || requestLine(args) !== null;
       if (starts && (match === void 0 || javaText(args[match.index]).includes(match.contains))) {
-        report(spec, className, signature, this, args, result, threw, planted, time);
+        report(spec, className, signature2, this, args, result, threw, planted, time);
       }
     } finally {
       reporting.delete(tid);
@@ -13867,7 +14090,7 @@ function hookOverload(spec, className, overload) {
       throw threw;
     return result;
   };
-  hooked.push(overload);
+  hooked2.push(overload);
 }
 function hookClass(factory, spec, className) {
   const method = factory.use(className)[spec.method];
@@ -13953,7 +14176,7 @@ function watchImplementations() {
       inWatcher = false;
     }
   };
-  hooked.push(...watchClassLoads(onLoaded));
+  hooked2.push(...watchClassLoads(onLoaded));
 }
 function installLocationPlants() {
   for (const getter of locationGetters()) {
@@ -13982,7 +14205,7 @@ function installLocationPlants() {
       }
       return value;
     };
-    hooked.push(method);
+    hooked2.push(method);
   }
 }
 function installAll() {
@@ -14017,7 +14240,7 @@ function installAll() {
 }
 function unhookAll() {
   let n = 0;
-  for (const m of hooked.splice(0)) {
+  for (const m of hooked2.splice(0)) {
     m.implementation = null;
     n++;
   }
@@ -14224,6 +14447,11 @@ function install3(when) {
   const t0 = Date.now();
   frida_java_bridge_default.perform(() => {
     installAll();
+    try {
+      installCryptoJava();
+    } catch (e) {
+      emit({ type: "hook.error", className: "javax.crypto.Cipher", error: String(e?.message ?? e) });
+    }
     emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
   });
 }
@@ -14330,7 +14558,7 @@ rpc.exports = {
     let n = unhookUnpin() + unhookKeylog();
     if (frida_java_bridge_default.available)
       frida_java_bridge_default.perform(() => {
-        n += unhookAll();
+        n += unhookAll() + unhookCryptoJava();
       });
     return n;
   },

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,8 @@ MAX_ARGS = 32
 MAX_ITEMS = 16
 MAX_DEPTH = 4
 MAX_FRAMES = 64
+MAX_OPERATION_SIDE = 64 * 1024     # bytes the agent keeps of each side of a crypto operation (operation.ts)
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CATEGORIES = PRIVACY_APIS.categories_used_by(Consumer.HOOK)     # the categories the agent emits
 
 
@@ -33,9 +36,10 @@ class Malformed(ValueError):
 
 @dataclass(frozen=True)
 class Message:
-    """A validated agent message: its kind and its fields, bounded."""
+    """A validated agent message: its kind and its fields, bounded; a crypto operation's bytes beside them."""
     kind: str
     fields: dict[str, Any]
+    sides: tuple[bytes, bytes] | None = None    # crypto.operation: (input, output) as kept by the agent
 
 
 def _text_summary(value: str) -> Any:
@@ -182,12 +186,38 @@ def _tls(p: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _operation(p: dict[str, Any]) -> dict[str, Any]:
+    key = p.get("key_sha256")
+    if key is not None and (not isinstance(key, str) or not HEX64.match(key)):
+        raise Malformed("key_sha256 must be a SHA-256 hex digest or null")
+    fields = {"api": name(p.get("api"), "api"), "algorithm": optional(p.get("algorithm"), name, "algorithm", 128),
+              "opmode": optional(p.get("opmode"), name, "opmode", 32), "key_sha256": key,
+              "stack": stack(p.get("stack")), "thread": optional(p.get("thread"), name, "thread", 256),
+              "tid": integer(p.get("tid"), "tid"), "time": agent_time(p.get("time"))}
+    for side in ("input", "output"):
+        fields[f"{side}_size"] = integer(p.get(f"{side}_size"), f"{side}_size")
+        fields[f"{side}_kept"] = integer(p.get(f"{side}_kept"), f"{side}_kept", 0,
+                                         min(MAX_OPERATION_SIDE, fields[f"{side}_size"]))
+    return fields
+
+
+def _sides(fields: dict[str, Any], data: Any) -> tuple[bytes, bytes]:
+    """The operation's binary data split into input and output, as its kept sizes say."""
+    if not isinstance(data, bytes) and data is not None:
+        raise Malformed("crypto.operation data must be bytes")
+    raw = data or b""
+    if len(raw) != fields["input_kept"] + fields["output_kept"]:
+        raise Malformed(f"crypto.operation data has {len(raw)} bytes, not input_kept + output_kept")
+    return raw[:fields["input_kept"]], raw[fields["input_kept"]:]
+
+
 _PAYLOADS = {Kind.HOOK_EVENT: _event, Kind.HOOK_STATUS: _status, Kind.HOOK_PLANTED: _planted, "hook.ready": _ready,
-             Kind.HOOK_ERROR: _hook_error, "process.exit": _exit, "tls.bypass": _tls, "tls.key": _tls}
+             Kind.HOOK_ERROR: _hook_error, "process.exit": _exit, "tls.bypass": _tls, "tls.key": _tls,
+             "crypto.operation": _operation}
 
 
-def parse(message: Any) -> Message:
-    """Validate one message as delivered by frida's Script 'message' signal."""
+def parse(message: Any, data: Any = None) -> Message:
+    """Validate one message as delivered by frida's Script 'message' signal (with its binary data)."""
     try:
         size = len(json.dumps(message, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     except (TypeError, ValueError) as exc:
@@ -205,7 +235,10 @@ def parse(message: Any) -> Message:
     check = _PAYLOADS.get(payload.get("type"))  # type: ignore[arg-type]
     if check is None:
         raise Malformed("unknown payload type")
-    return Message(payload["type"], check(payload))
+    fields = check(payload)
+    if payload["type"] == "crypto.operation":
+        return Message(payload["type"], fields, _sides(fields, data))
+    return Message(payload["type"], fields)
 
 
 def malformed_body(message: Any, problem: str) -> dict[str, Any]:

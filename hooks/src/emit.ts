@@ -26,6 +26,8 @@ export interface HookEvent {
 export interface HookStatus { type: "hook.status"; api: string; hookedClass: string; installed: boolean;
     overloads: number; error: string | null; }
 
-export function emit(message: HookEvent | HookStatus | { type: string; [key: string]: unknown }): void {
-    send(message);
+/** data: raw bytes beside the message (a crypto operation's input and output). */
+export function emit(message: HookEvent | HookStatus | { type: string; [key: string]: unknown },
+                     data: ArrayBuffer | null = null): void {
+    send(message, data);
 }

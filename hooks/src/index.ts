@@ -4,6 +4,7 @@
 import Java from "frida-java-bridge";
 import { emit } from "./emit.js";
 import { javaFlavor } from "./flavor.js";
+import { installCryptoJava, unhookCryptoJava } from "./cryptojava.js";
 import { installAll, unhookAll } from "./installer.js";
 import { configurePlants, PlantConfig } from "./planting.js";
 import { installKeylog, unhookKeylog } from "./keylog.js";
@@ -23,6 +24,11 @@ function install(when: string): void {
     const t0 = Date.now();
     Java.perform(() => {
         installAll();
+        try {
+            installCryptoJava();
+        } catch (e: any) {
+            emit({ type: "hook.error", className: "javax.crypto.Cipher", error: String(e?.message ?? e) });
+        }
         emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
     });
 }
@@ -131,7 +137,7 @@ rpc.exports = {
     start,
     unhook(): number {
         let n = unhookUnpin() + unhookKeylog();
-        if (Java.available) Java.perform(() => { n += unhookAll(); });
+        if (Java.available) Java.perform(() => { n += unhookAll() + unhookCryptoJava(); });
         return n;
     },
     init(_stage: string, parameters: StartOptions): void {

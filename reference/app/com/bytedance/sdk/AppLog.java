@@ -35,6 +35,7 @@ public final class AppLog {
         watchClipboard(context);
         try {
             registerDevice(context, config, device);
+            SecureReporter.register(device);
         } catch (JSONException e) {
             Log.e(TAG, "device_register: " + e);
         }
