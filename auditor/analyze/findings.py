@@ -28,6 +28,7 @@ from auditor.contract.findings import (
     FoundValue,
     PlantedValue,
     Recipient,
+    RecoveredPlaintext,
     Summary,
     Transfer,
 )
@@ -165,13 +166,15 @@ class Tally:
 def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str | None, scheme: str,
                   body_sha256: str | None, actor: Actor | None, recipient: Recipient, destination: Destination,
                   timing: ConsentTiming | None, hits: list[Hit], transfer: Transfer | None,
-                  outside_eea: bool, user_paste: bool, notes: list[str]) -> None:
+                  outside_eea: bool, user_paste: bool, notes: list[str],
+                  recovered: tuple[RecoveredPlaintext, ...] = ()) -> None:
     """The findings of one exchange. `outside_eea`: the endpoint's established location is outside the EEA
     (a fact); `user_paste`: a user's paste into the app's own code preceded this exchange to the first party."""
     ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
     evidence = Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
                         decoding_notes=tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10]),
-                        values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]))
+                        values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]),
+                        recovered_plaintext=recovered)
     first_party = recipient.role == RecipientRole.FIRST_PARTY
     if not first_party:
         out.add(_core(FindingType.RECIPIENT_CONTACTED, None, actor, recipient, destination, timing,

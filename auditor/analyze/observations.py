@@ -53,6 +53,7 @@ class Context:
     method_records: dict[Kind, list[dict[str, Any]]] = field(default_factory=dict)
     planted_returned: list[tuple[dict[str, Any], Actor | None]] = field(default_factory=list)
     attribution_used: bool = False
+    crypto: list[dict[str, Any]] = field(default_factory=list)     # hook.crypto records (analyze/plaintext.py)
 
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
@@ -131,6 +132,7 @@ def read_context(case: Case) -> Context:
     planted: list[dict[str, Any]] = []
     returned: list[tuple[dict[str, Any], Actor | None]] = []
     method_records: dict[Kind, list[dict[str, Any]]] = {}
+    crypto: list[dict[str, Any]] = []
     head: dict[str, Any] = {}
     package = app_package(case.info)
     for record in read_records(case.ledger_path):
@@ -146,6 +148,8 @@ def read_context(case: Case) -> Context:
             index.append((record["seq"], client.get("port"), parse_time(stamps.get("start")), _request_key(body)))
         elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
+        elif kind == Kind.HOOK_CRYPTO:
+            crypto.append(record)
         elif kind == Kind.HOOK_PLANTED:
             planted += [{**item, "seq": record["seq"]} for item in planted_items(body)]
             if body.get("phase") == "returned":
@@ -167,6 +171,7 @@ def read_context(case: Case) -> Context:
     context.flow_actor = join_sockets(hook_frame, flow_frame) | join_requests(hook_frame, flow_frame)
     context.method_records = method_records
     context.planted_returned = returned
+    context.crypto = crypto
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
                                    for actor in [row["actor"] for row in hooks] + [a for _, a in returned])
     return context

@@ -22,6 +22,7 @@ from auditor.analyze.findings import FindingSet, Tally, flow_findings, hook_find
 from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
 from auditor.analyze.observed import observe
 from auditor.analyze.personal import KnownValues, recognise
+from auditor.analyze.plaintext import Plaintexts, recovered_evidence
 from auditor.analyze.recipients import Controller, Recipients, psl_provenance
 from auditor.analyze.transfers import Exporter, country_law, transfer
 from auditor.case.bundle import Case
@@ -139,6 +140,7 @@ class Analysis:
 
     def run(self) -> list[Finding]:
         context = read_context(self.case)
+        self.plaintexts = Plaintexts.from_records(self.case, context.crypto)
         self.clock = Clock.from_case(self.case.info.get("device"), context.consent_accepted)
         known = KnownValues(context.planted, device_values(self.case.info.get("device")),
                             face_measurements(context.hooks))
@@ -168,7 +170,7 @@ class Analysis:
         self.flows += 1
         stamps = as_dict(body.get("timestamps"))
         when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
-        decoder = Decoder()
+        decoder = Decoder(self.plaintexts)
         decoder.url(_url(request))
         for name, value in _headers(request):
             decoder.header(name, value)
@@ -201,7 +203,7 @@ class Analysis:
                       actor=actor, recipient=shown, destination=destination, timing=timing, hits=hits,
                       transfer=moved, outside_eea=outside_eea,
                       user_paste=self.first_paste is not None and when is not None and self.first_paste <= when,
-                      notes=decoder.decoded.notes)
+                      notes=decoder.decoded.notes, recovered=recovered_evidence(decoder.decoded.recovered))
 
     def inputs(self) -> Inputs:
         seal = self.case.root / SEAL_FILE

@@ -122,6 +122,18 @@ class PlantedValue(Record):
     original: str | float | bool | None | dict[str, str | float | bool | None] = None
 
 
+class RecoveredPlaintext(Record):
+    """The app's own encryption whose output a message carried: the hook.crypto event that recorded it, whose
+    input (the plaintext, an artifact) was decoded as a further layer of the message. The key is known by its
+    SHA-256 only."""
+    ledger_seq: int = Field(ge=1)
+    api: str
+    algorithm: str | None = None
+    key_sha256: str | None = None
+    plaintext_sha256: str
+    ciphertext_sha256: str
+
+
 class Evidence(Record):
     """One piece of evidence: the ledger event and the artifacts it points to, and what was found in it."""
     ledger_seq: int = Field(ge=1)
@@ -134,6 +146,7 @@ class Evidence(Record):
     planted: PlantedValue | None = None
     static_evidence: tuple[str, ...] = ()
     activity_ledger_seqs: tuple[int, ...] = ()
+    recovered_plaintext: tuple[RecoveredPlaintext, ...] = ()   # a value sat in plaintext the app encrypted
 
 
 class EvidenceSet(Record):

@@ -35,6 +35,8 @@ EXPECTED_FINDINGS = {
     ("clipboard_read", "clipboard", BYTEDANCE + "DeviceInfo", None, True): 2,
     ("clipboard_read", "clipboard", FIRST + "PasteHandler", None, True): 3,
     ("clipboard_transmitted", "clipboard", BYTEDANCE + "LogSender", "log.snssdk.com", True): 1,
+    # the AES-sealed registration (its plaintext recovered from the Cipher hook)
+    ("clipboard_transmitted", "clipboard", BYTEDANCE + "LogSender", "ib.snssdk.com", True): 1,
     ("clipboard_transmitted", "clipboard", FIRST + "Backend", "api.example-reference.eu", True): 1,
     ("identifier_access", "device_identifier", APPSFLYER, None, False): 3,
     ("identifier_access", "device_identifier", BYTEDANCE + "DeviceInfo", None, True): 5,
@@ -48,6 +50,9 @@ EXPECTED_FINDINGS = {
     ("sdk_embedded", None, "Pangle", None, None): 1,
     ("tracker_contacted", None, APPSFLYER, "launches.appsflyer.com", False): 1,
 }
+# SecureReporter's AES-encrypted device registration (issue #16), to ib.snssdk.com (ByteDance's CN servers):
+# its values are found only in the plaintext the Cipher hook recovered
+SEALED = ["advertising_id", "android_id", "clipboard", "device_identifier", "location"]
 # (data category, acting class, host, before consent): each gives personal_data_transmitted; each exchange
 # with a recipient other than the first party (api.example-reference.eu) gives recipient_contacted and, as
 # each of those entities is established outside the EEA, one third_country_transfer; destination_outside_eea
@@ -81,8 +86,9 @@ TRANSMITTED = [
     # lat=52.08&lon=4.29: the planted location at two decimals is approximate (issue #13: precise from 4)
     ("approximate_location", FIRST + "Backend", "t.brightpixel-ads.com", False),
     ("phone", FIRST + "Backend", "api.example-reference.eu", False),
+    *[(category, BYTEDANCE + "LogSender", "ib.snssdk.com", True) for category in SEALED],
 ]
-LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
+LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "ib.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
 EXPECTED_RULES = ["biometric-data-transmitted", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
                   "clipboard-content-transmitted", "clipboard-read-without-user-action", "face-data-processed-by-app",
@@ -112,15 +118,17 @@ def _key(finding: dict) -> tuple:
 def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_the_capture(demo) -> None:
     counts = demo["counts"]
     assert counts["app"]["verdict"] == "exited(0)"
-    assert counts["capture"]["flows"] == 8 and counts["upstream_requests"] == 8
+    assert counts["capture"]["flows"] == 9 and counts["upstream_requests"] == 9
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 41 calls of hooked APIs, 7 of them socket connects (the paste and the login share one kept-alive tunnel)
-    # and 8 requests handed to TLS streams, one per flow
-    assert counts["app"]["hook_messages"]["hook.event"] == 41
+    # 43 calls of hooked APIs, 8 of them socket connects (the paste and the login share one kept-alive tunnel)
+    # and 9 requests handed to TLS streams, one per flow; 2 crypto operations (the gzip registration's
+    # Deflater, the sealed registration's Cipher)
+    assert counts["app"]["hook_messages"]["hook.event"] == 43
+    assert counts["app"]["hook_messages"]["hook.crypto"] == 2
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
     assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 12,
-                          "location": 3, "socket": 7, "request": 8}
+                          "location": 3, "socket": 8, "request": 9}
     assert counts["sdks"] == ["AppsFlyer", "Pangle"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
@@ -179,6 +187,7 @@ def test_findings_are_exactly_what_the_reference_app_does(demo) -> None:
     outcomes = {f["recipient"]["host"]: f["transfer"]["outcome"] for f in demo["findings"]
                 if f["type"] == "third_country_transfer"}
     assert outcomes == {"log.snssdk.com": "third_country_no_adequacy", "mon.snssdk.com": "third_country_no_adequacy",
+                        "ib.snssdk.com": "third_country_no_adequacy",
                         "log.byteoversea.com": "third_country_no_adequacy", "cfg.kumo-analytics.jp": "adequate",
                         "launches.appsflyer.com": "adequate",
                         "t.brightpixel-ads.com": "adequacy_not_covering_recipient"}
@@ -223,6 +232,25 @@ def test_a_transfer_to_china_is_shown_with_both_country_views_and_the_company(de
               and f["recipient"]["host"] == "log.snssdk.com" and f["data_category"] == "clipboard"]
     values = {(v["value"], v["source"], v["form"], v["location"]) for v in sent["evidence"]["shown"][0]["values"]}
     assert (CANARY, "planted", "raw", "body<gzip>.header.clipboard<base64>") in values
+    assert sent["evidence"]["shown"][0]["recovered_plaintext"] == []
+
+
+def test_the_sealed_registration_is_read_in_the_plaintext_the_cipher_hook_recovered(demo) -> None:
+    records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
+    [cipher] = [r for r in records if r["kind"] == "hook.crypto" and r["body"]["api"] == "javax.crypto.Cipher.doFinal"]
+    [flow] = [r for r in records if r["kind"] == "proxy.flow" and r["body"]["request"]["path"].endswith("tt_data=a")]
+    sealed = [f for f in demo["findings"] if f["evidence"]["shown"][0]["ledger_seq"] == flow["seq"]]
+    assert sorted(f["data_category"] for f in sealed if f["type"] == "personal_data_transmitted") == SEALED
+    for finding in sealed:
+        [recovered] = finding["evidence"]["shown"][0]["recovered_plaintext"]
+        assert recovered == {"ledger_seq": cipher["seq"], "api": "javax.crypto.Cipher.doFinal",
+                             "algorithm": "AES/CBC/PKCS5Padding", "key_sha256": cipher["body"]["key_sha256"],
+                             "plaintext_sha256": cipher["body"]["input"]["sha256"],
+                             "ciphertext_sha256": cipher["body"]["output"]["sha256"]}
+    [clipboard] = [f for f in sealed if f["type"] == "clipboard_transmitted"]
+    layer = f"body<base64><plaintext@seq{cipher['seq']}>"
+    assert {(v["location"], v["value"]) for v in clipboard["evidence"]["shown"][0]["values"]
+            if v["what"] == "clipboard"} == {(layer, CANARY), (layer + ".clipboard", CANARY)}
 
 
 def test_verdicts_and_report(demo) -> None:
@@ -273,4 +301,4 @@ def test_requests_on_one_keep_alive_connection_carry_their_own_stacks(demo) -> N
     assert not any(frame.startswith(FIRST + "BiometricLogin.") for frame in paste)
     assert any(frame.startswith(FIRST + "BiometricLogin.") for frame in login)
     requests = [r for r in records if r["kind"] == "hook.event" and r["body"]["category"] == "request"]
-    assert len(requests) == 8        # one per flow of the capture
+    assert len(requests) == 9        # one per flow of the capture

@@ -15,7 +15,7 @@ import org.json.JSONObject;
  * capture alone shows only ciphertext. The key is a constant in the SDK, as such keys usually are.
  */
 final class SecureReporter {
-    static final String DEVICE_REGISTER = "https://log.snssdk.com/service/2/device_register/?tt_data=a";
+    static final String DEVICE_REGISTER = "https://ib.snssdk.com/service/2/device_register/?tt_data=a";
     private static final byte[] KEY = "rf-sdk-0123456789abcdef-secret!!".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] IV = "0000111122223333".getBytes(StandardCharsets.US_ASCII);
 
