@@ -1,5 +1,5 @@
 📦
-487189 /src/index.js
+487563 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13687,11 +13687,30 @@ function guarded(overload, after) {
 function signature(overload) {
   return overload.argumentTypes.map((t) => t.className === "byte[]" ? "[B" : t.className).join(",");
 }
+function install(className, method, hook) {
+  const api2 = `${className}.${method}`;
+  try {
+    let n = 0;
+    for (const overload of frida_java_bridge_default.use(className)[method].overloads)
+      if (hook(overload))
+        n++;
+    emit({ type: "hook.status", api: api2, hookedClass: className, installed: n > 0, overloads: n, error: null });
+  } catch (e) {
+    emit({
+      type: "hook.status",
+      api: api2,
+      hookedClass: className,
+      installed: false,
+      overloads: 0,
+      error: String(e?.message ?? e)
+    });
+  }
+}
 function hookInit(className, keyArg) {
   const api2 = `${className}.init`;
-  for (const overload of frida_java_bridge_default.use(className).init.overloads) {
+  install(className, "init", (overload) => {
     if (overload.argumentTypes[keyArg]?.className !== "java.security.Key")
-      continue;
+      return false;
     guarded(overload, (self, args) => {
       const stack = javaStack();
       const op = fresh(api2, self, stack);
@@ -13699,15 +13718,16 @@ function hookInit(className, keyArg) {
       op.opmode = keyArg === 1 ? OPMODES[args[0]] ?? String(args[0]) : null;
       operations.set(identity2(self), op);
     });
-  }
+    return true;
+  });
 }
 function hookData(className, method, ends) {
   const api2 = `${className}.${method}`;
   const shapes = SHAPES[api2];
-  for (const overload of frida_java_bridge_default.use(className)[method].overloads) {
+  install(className, method, (overload) => {
     const shape = shapes[signature(overload)];
     if (shape === void 0)
-      continue;
+      return false;
     guarded(overload, (self, args, result) => {
       const op = operationOf(api2, self);
       if (op.ignored)
@@ -13723,7 +13743,8 @@ function hookData(className, method, ends) {
       emitOperation(op, threadName());
       operations.set(identity2(self), op.next());
     });
-  }
+    return true;
+  });
 }
 function installCryptoJava() {
   hookInit("javax.crypto.Cipher", 1);
@@ -14322,7 +14343,7 @@ var NEW = "SSL_new";
 var listeners = [];
 var contexts = /* @__PURE__ */ new Set();
 var callbacks = [];
-function install(found) {
+function install2(found) {
   const library = found.module.name;
   const setter = found.module.findExportByName("SSL_CTX_set_keylog_callback");
   if (setter === null) {
@@ -14359,7 +14380,7 @@ function install(found) {
 }
 function installKeylog() {
   trackHandshakes();
-  if (eachExport(NEW, install) === 0) {
+  if (eachExport(NEW, install2) === 0) {
     emitTls("tls.key", {
       phase: "not_found",
       library: null,
@@ -14399,7 +14420,7 @@ function sslModule() {
   const address = Module.findGlobalExportByName("SSL_get_servername");
   return address === null ? null : Process.findModuleByAddress(address);
 }
-function install2(found) {
+function install3(found) {
   const library = found.module.name;
   listeners2.push(Interceptor.attach(found.address, {
     onEnter(args) {
@@ -14426,7 +14447,7 @@ function install2(found) {
 }
 function installUnpin() {
   trackHandshakes();
-  if (eachExport(VERIFY, install2) === 0) {
+  if (eachExport(VERIFY, install3) === 0) {
     emitTls("tls.bypass", {
       phase: "not_found",
       library: null,
@@ -14443,15 +14464,11 @@ function unhookUnpin() {
 }
 
 // src/index.ts
-function install3(when) {
+function install4(when) {
   const t0 = Date.now();
   frida_java_bridge_default.perform(() => {
     installAll();
-    try {
-      installCryptoJava();
-    } catch (e) {
-      emit({ type: "hook.error", className: "javax.crypto.Cipher", error: String(e?.message ?? e) });
-    }
+    installCryptoJava();
     emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
   });
 }
@@ -14460,7 +14477,7 @@ function installWhenJavaReady() {
     const jvm = Process.findModuleByName("libjvm.so");
     if (jvm !== null)
       watchJvmHalt(jvm);
-    install3("immediately");
+    install4("immediately");
     return "installed";
   }
   const onJvm = (m) => {
@@ -14468,7 +14485,7 @@ function installWhenJavaReady() {
     const listener = Interceptor.attach(m.getExportByName("JNI_CreateJavaVM"), {
       onLeave() {
         listener.detach();
-        install3("JNI_CreateJavaVM");
+        install4("JNI_CreateJavaVM");
       }
     });
   };

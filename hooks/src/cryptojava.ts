@@ -4,6 +4,7 @@
 // a finished deflate), then reported as one operation (operation.ts): what analysis joins to the wire.
 // Only byte[] overloads are read (ByteBuffer ones pass unrecorded); the key is reported as its SHA-256 only.
 import Java from "frida-java-bridge";
+import { emit } from "./emit.js";
 import { javaStack, threadName } from "./stack.js";
 import { emitOperation, Operation } from "./operation.js";
 
@@ -114,11 +115,24 @@ function signature(overload: Java.Method): string {
     return overload.argumentTypes.map(t => t.className === "byte[]" ? "[B" : t.className).join(",");
 }
 
+/** Hooks the overloads `hook` accepts, reporting the outcome as the catalogue's hooks do (hook.status). */
+function install(className: string, method: string, hook: (overload: Java.Method) => boolean): void {
+    const api = `${className}.${method}`;
+    try {
+        let n = 0;
+        for (const overload of Java.use(className)[method].overloads) if (hook(overload)) n++;
+        emit({ type: "hook.status", api, hookedClass: className, installed: n > 0, overloads: n, error: null });
+    } catch (e: any) {
+        emit({ type: "hook.status", api, hookedClass: className, installed: false, overloads: 0,
+               error: String(e?.message ?? e) });
+    }
+}
+
 /** init(opmode, Key, …) for Cipher, init(Key, …) for Mac: a new operation with the key's fingerprint. */
 function hookInit(className: string, keyArg: number): void {
     const api = `${className}.init`;
-    for (const overload of Java.use(className).init.overloads) {
-        if (overload.argumentTypes[keyArg]?.className !== "java.security.Key") continue;  // certificates: not read
+    install(className, "init", overload => {
+        if (overload.argumentTypes[keyArg]?.className !== "java.security.Key") return false;  // certificates: not read
         guarded(overload, (self, args) => {
             const stack = javaStack();
             const op = fresh(api, self, stack);
@@ -126,16 +140,17 @@ function hookInit(className: string, keyArg: number): void {
             op.opmode = keyArg === 1 ? OPMODES[args[0] as number] ?? String(args[0]) : null;
             operations.set(identity(self), op);
         });
-    }
+        return true;
+    });
 }
 
 /** update / setInput collect; doFinal (and a deflate after which the Deflater is finished) report. */
 function hookData(className: string, method: string, ends: (self: any) => boolean): void {
     const api = `${className}.${method}`;
     const shapes = SHAPES[api];
-    for (const overload of Java.use(className)[method].overloads) {
+    install(className, method, overload => {
         const shape = shapes[signature(overload)];
-        if (shape === undefined) continue;
+        if (shape === undefined) return false;
         guarded(overload, (self, args, result) => {
             const op = operationOf(api, self);
             if (op.ignored) return;
@@ -147,7 +162,8 @@ function hookData(className: string, method: string, ends: (self: any) => boolea
             emitOperation(op, threadName());
             operations.set(identity(self), op.next());
         });
-    }
+        return true;
+    });
 }
 
 export function installCryptoJava(): void {

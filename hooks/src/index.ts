@@ -24,11 +24,7 @@ function install(when: string): void {
     const t0 = Date.now();
     Java.perform(() => {
         installAll();
-        try {
-            installCryptoJava();
-        } catch (e: any) {
-            emit({ type: "hook.error", className: "javax.crypto.Cipher", error: String(e?.message ?? e) });
-        }
+        installCryptoJava();
         emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
     });
 }

@@ -88,7 +88,8 @@ TRANSMITTED = [
     ("phone", FIRST + "Backend", "api.example-reference.eu", False),
     *[(category, BYTEDANCE + "LogSender", "ib.snssdk.com", True) for category in SEALED],
 ]
-LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "ib.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
+LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "ib.snssdk.com", "mon.snssdk.com", "log.byteoversea.com",
+                       "cfg.kumo-analytics.jp"}
 EXPECTED_RULES = ["biometric-data-transmitted", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
                   "clipboard-content-transmitted", "clipboard-read-without-user-action", "face-data-processed-by-app",

@@ -19,7 +19,8 @@ _CALLERS = (
         "android.os.Build.getSerial": 1, CLIPBOARD + "getPrimaryClip": 1, "android.content.ClipData$Item.getText": 1,
         LAST_LOCATION: 1}),
     ("com.bytedance.sdk.AppLog", BYTEDANCE, {CLIPBOARD + "addPrimaryClipChangedListener": 1}),
-    ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 3}),
+    # device_register, the AES-sealed device_register (SecureReporter, to ib.snssdk.com), monitor, alert check
+    ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 4}),
     # first party: app-open analytics, the Paste button, the consent pixel, the login
     ("com.example.reference.AppOpenEvent", FIRST, {ANDROID_ID: 1}),
     ("com.example.reference.PasteHandler", FIRST, {

@@ -55,7 +55,8 @@ def test_the_sdk_s_encryption_and_compression_are_recorded_with_their_exact_byte
     assert body["thread"] == "main" and isinstance(body["tid"], int)
     plaintext, ciphertext = _side(case, body["input"]), _side(case, body["output"])
     assert cipher["artifact"] == body["input"]["sha256"]
-    assert json.loads(plaintext) == {"openudid": "9a3c1f7e5b2d4e60", "google_aid": "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
+    assert json.loads(plaintext) == {"openudid": "9a3c1f7e5b2d4e60",
+                                     "google_aid": "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
                                      "clipboard": CANARY, "latitude": 52.078663, "longitude": 4.288788}
     padder = padding.PKCS7(128).padder()
     encryptor = Cipher(algorithms.AES(KEY), modes.CBC(IV)).encryptor()

@@ -236,7 +236,7 @@ def test_no_raw_json_placeholders_or_missing_evidence_in_the_pdf(demo: DemoRepor
 def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> None:
     flows = [json.loads(line) for line in (demo.case / "ledger.jsonl").read_text("utf-8").splitlines()
              if '"kind":"proxy.flow"' in line]
-    assert len(flows) == 8
+    assert len(flows) == 9
     assert [(f["seq"], f["artifact"], f["stream_offset"]) for f in demo.data["annex"]["flows"]] == [
         (r["seq"], r["body"]["stream"]["sha256"], r["body"]["stream"]["offset"]) for r in flows]
 
@@ -297,9 +297,9 @@ def test_part_one_states_the_facts_and_part_two_maps_them_to_law(demo: DemoRepor
                   "remote access"):
         assert limit in part_one, limit
     assert "Provisions engaged" not in part_one and "Legal basis" not in text
-    # the matrix: ByteDance's two requests before consent, cited by exhibit number
+    # the matrix: ByteDance's three requests before consent (the sealed registration one of them), by exhibit
     [snssdk] = [row for row in demo.data["matrix"] if row["recipient"] == "snssdk.com"]
-    assert (snssdk["before"], snssdk["after"], snssdk["unknown"]) == (2, 0, 0)
+    assert (snssdk["before"], snssdk["after"], snssdk["unknown"]) == (3, 0, 0)
     assert snssdk["exhibits"]["runs"] and snssdk["exhibits"]["more"] == 0
     # Part II: every verdict with its review status and the exhibits it rests on, never a bare hash id list
     assert part_two.count("Review status: pending") == len(demo.data["verdicts"])
