@@ -1,5 +1,5 @@
 📦
-487563 /src/index.js
+494222 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -961,10 +961,10 @@ function hexSlice(buf, start2, end) {
   return out;
 }
 function utf16leSlice(buf, start2, end) {
-  const bytes = buf.slice(start2, end);
+  const bytes2 = buf.slice(start2, end);
   let res = "";
-  for (let i = 0; i < bytes.length - 1; i += 2) {
-    res += String.fromCharCode(bytes[i] + bytes[i + 1] * 256);
+  for (let i = 0; i < bytes2.length - 1; i += 2) {
+    res += String.fromCharCode(bytes2[i] + bytes2[i + 1] * 256);
   }
   return res;
 }
@@ -1487,13 +1487,13 @@ Buffer2.prototype.fill = function fill(val, start2, end, encoding) {
       this[i] = val;
     }
   } else {
-    const bytes = Buffer2.isBuffer(val) ? val : Buffer2.from(val, encoding);
-    const len = bytes.length;
+    const bytes2 = Buffer2.isBuffer(val) ? val : Buffer2.from(val, encoding);
+    const len = bytes2.length;
     if (len === 0) {
       throw new TypeError('The value "' + val + '" is invalid for argument "value"');
     }
     for (i = 0; i < end - start2; ++i) {
-      this[i + start2] = bytes[i % len];
+      this[i + start2] = bytes2[i % len];
     }
   }
   return this;
@@ -1630,50 +1630,50 @@ function utf8ToBytes(string, units) {
   let codePoint;
   const length = string.length;
   let leadSurrogate = null;
-  const bytes = [];
+  const bytes2 = [];
   for (let i = 0; i < length; ++i) {
     codePoint = string.charCodeAt(i);
     if (codePoint > 55295 && codePoint < 57344) {
       if (!leadSurrogate) {
         if (codePoint > 56319) {
-          if ((units -= 3) > -1) bytes.push(239, 191, 189);
+          if ((units -= 3) > -1) bytes2.push(239, 191, 189);
           continue;
         } else if (i + 1 === length) {
-          if ((units -= 3) > -1) bytes.push(239, 191, 189);
+          if ((units -= 3) > -1) bytes2.push(239, 191, 189);
           continue;
         }
         leadSurrogate = codePoint;
         continue;
       }
       if (codePoint < 56320) {
-        if ((units -= 3) > -1) bytes.push(239, 191, 189);
+        if ((units -= 3) > -1) bytes2.push(239, 191, 189);
         leadSurrogate = codePoint;
         continue;
       }
       codePoint = (leadSurrogate - 55296 << 10 | codePoint - 56320) + 65536;
     } else if (leadSurrogate) {
-      if ((units -= 3) > -1) bytes.push(239, 191, 189);
+      if ((units -= 3) > -1) bytes2.push(239, 191, 189);
     }
     leadSurrogate = null;
     if (codePoint < 128) {
       if ((units -= 1) < 0) break;
-      bytes.push(codePoint);
+      bytes2.push(codePoint);
     } else if (codePoint < 2048) {
       if ((units -= 2) < 0) break;
-      bytes.push(
+      bytes2.push(
         codePoint >> 6 | 192,
         codePoint & 63 | 128
       );
     } else if (codePoint < 65536) {
       if ((units -= 3) < 0) break;
-      bytes.push(
+      bytes2.push(
         codePoint >> 12 | 224,
         codePoint >> 6 & 63 | 128,
         codePoint & 63 | 128
       );
     } else if (codePoint < 1114112) {
       if ((units -= 4) < 0) break;
-      bytes.push(
+      bytes2.push(
         codePoint >> 18 | 240,
         codePoint >> 12 & 63 | 128,
         codePoint >> 6 & 63 | 128,
@@ -1683,7 +1683,7 @@ function utf8ToBytes(string, units) {
       throw new Error("Invalid code point");
     }
   }
-  return bytes;
+  return bytes2;
 }
 function asciiToBytes(str) {
   const byteArray = [];
@@ -13528,12 +13528,12 @@ var Side = class {
   // bytes seen
   kept = 0;
   // bytes kept (at most MAX_CAPTURE)
-  add(bytes) {
-    this.size += bytes.byteLength;
+  add(bytes2) {
+    this.size += bytes2.byteLength;
     const room = MAX_CAPTURE - this.kept;
-    if (room <= 0 || bytes.byteLength === 0)
+    if (room <= 0 || bytes2.byteLength === 0)
       return;
-    const part = bytes.byteLength <= room ? bytes : bytes.slice(0, room);
+    const part = bytes2.byteLength <= room ? bytes2 : bytes2.slice(0, room);
     this.chunks.push(part);
     this.kept += part.byteLength;
   }
@@ -13665,6 +13665,9 @@ function keySha256(key) {
     return null;
   }
 }
+function inJavaHook() {
+  return busy.has(Process.getCurrentThreadId());
+}
 function guarded(overload, after) {
   overload.implementation = function(...args) {
     const tid = Process.getCurrentThreadId();
@@ -13761,6 +13764,248 @@ function unhookCryptoJava() {
   for (const m of hooked.splice(0))
     m.implementation = null;
   operations.clear();
+  return n;
+}
+
+// src/tlsnative.ts
+function eachExport(name, use) {
+  const seen = /* @__PURE__ */ new Set();
+  let now = 0;
+  let observing = true;
+  Process.attachModuleObserver({
+    onAdded(m) {
+      const address = m.findExportByName(name);
+      if (address === null || seen.has(address.toString()))
+        return;
+      seen.add(address.toString());
+      const owner = Process.findModuleByAddress(address) ?? m;
+      if (observing)
+        now++;
+      use({ module: owner, address });
+    }
+  });
+  observing = false;
+  return now;
+}
+function nativeStack(context) {
+  let frames = Thread.backtrace(context, Backtracer.ACCURATE);
+  if (frames.length < 2)
+    frames = Thread.backtrace(context, Backtracer.FUZZY);
+  return frames.slice(0, 64).map((a) => DebugSymbol.fromAddress(a).toString());
+}
+var handshakeStacks = /* @__PURE__ */ new Map();
+var handshakeListeners = [];
+var tracking = false;
+function trackHandshakes() {
+  if (tracking)
+    return;
+  tracking = true;
+  for (const name of ["SSL_connect", "SSL_accept", "SSL_do_handshake"]) {
+    eachExport(name, (found) => handshakeListeners.push(Interceptor.attach(found.address, {
+      onEnter(args) {
+        const key = args[0].toString();
+        if (!handshakeStacks.has(key))
+          handshakeStacks.set(key, nativeStack(this.context));
+      }
+    })));
+  }
+  eachExport("SSL_free", (found) => handshakeListeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      handshakeStacks.delete(args[0].toString());
+    }
+  })));
+}
+function handshakeStack(ssl) {
+  return handshakeStacks.get(ssl.toString());
+}
+function untrackHandshakes() {
+  const n = handshakeListeners.length;
+  handshakeListeners.splice(0).forEach((l) => l.detach());
+  tracking = false;
+  return n;
+}
+var TLSEXT_NAMETYPE_HOST_NAME = 0;
+function serverName(module, ssl) {
+  const address = module.findExportByName("SSL_get_servername");
+  if (address === null || ssl.isNull())
+    return null;
+  const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME);
+  return name.isNull() ? null : name.readCString();
+}
+function emitTls(type, fields, stack = []) {
+  emit({ type, ...fields, stack, tid: Process.getCurrentThreadId(), time: Date.now() });
+}
+
+// src/cryptonative.ts
+var operations2 = /* @__PURE__ */ new Map();
+var listeners = [];
+var depth = /* @__PURE__ */ new Map();
+var Z_STREAM_END = 1;
+var Z_NEXT_IN = 0;
+var Z_AVAIL_IN = 8;
+var Z_NEXT_OUT = 24;
+var Z_AVAIL_OUT = 32;
+function enter() {
+  const tid = Process.getCurrentThreadId();
+  const n = depth.get(tid) ?? 0;
+  depth.set(tid, n + 1);
+  return n === 0;
+}
+function leave() {
+  const tid = Process.getCurrentThreadId();
+  const n = (depth.get(tid) ?? 1) - 1;
+  if (n === 0)
+    depth.delete(tid);
+  else
+    depth.set(tid, n);
+}
+function bytes(pointer, length) {
+  return pointer.isNull() || length <= 0 ? new ArrayBuffer(0) : pointer.readByteArray(length);
+}
+function sibling(module, names, ret, args) {
+  for (const name of names) {
+    const address = module.findExportByName(name);
+    if (address !== null)
+      return new NativeFunction(address, ret, args);
+  }
+  return null;
+}
+function fromTls(context) {
+  return Thread.backtrace(context, Backtracer.ACCURATE).some((address) => Process.findModuleByAddress(address)?.name.startsWith("libssl") === true);
+}
+function ciphersOf(module) {
+  const getName = sibling(module, ["EVP_CIPHER_get0_name"], "pointer", ["pointer"]);
+  const nid = sibling(module, ["EVP_CIPHER_get_nid", "EVP_CIPHER_nid"], "int", ["pointer"]);
+  const shortName = sibling(module, ["OBJ_nid2sn"], "pointer", ["int"]);
+  const keyLength = sibling(module, ["EVP_CIPHER_get_key_length", "EVP_CIPHER_key_length"], "int", ["pointer"]);
+  const ofContext = sibling(module, ["EVP_CIPHER_CTX_get0_cipher", "EVP_CIPHER_CTX_cipher"], "pointer", ["pointer"]);
+  const encrypting = sibling(module, ["EVP_CIPHER_CTX_is_encrypting", "EVP_CIPHER_CTX_encrypting"], "int", ["pointer"]);
+  return {
+    name: (cipher) => {
+      if (cipher.isNull())
+        return null;
+      const text2 = getName !== null ? getName(cipher) : nid !== null && shortName !== null ? shortName(nid(cipher)) : NULL;
+      return text2.isNull() ? null : text2.readCString();
+    },
+    keyLength: (cipher) => keyLength === null || cipher.isNull() ? 0 : keyLength(cipher),
+    ofContext: (ctx) => ofContext === null ? NULL : ofContext(ctx),
+    encrypting: (ctx) => encrypting === null ? null : encrypting(ctx) === 1
+  };
+}
+function status(api2, found) {
+  emit({ type: "hook.status", api: api2, hookedClass: found.module.name, installed: true, overloads: 1, error: null });
+}
+function operationOf2(ctx, api2, ciphers, context) {
+  const key = ctx.toString();
+  let op = operations2.get(key);
+  if (op === void 0) {
+    op = new Operation(api2, ciphers.name(ciphers.ofContext(ctx)), [], fromTls(context));
+    const encrypting = ciphers.encrypting(ctx);
+    op.opmode = encrypting === null ? null : encrypting ? "encrypt" : "decrypt";
+    operations2.set(key, op);
+  }
+  return op;
+}
+function hookInit2(name, found, ciphers) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      if (!enter())
+        return;
+      const ctx = args[0];
+      const previous = operations2.get(ctx.toString());
+      const cipher = args[1].isNull() ? ciphers.ofContext(ctx) : args[1];
+      const op = new Operation(name, ciphers.name(cipher) ?? previous?.algorithm ?? null, [], previous?.ignored ?? fromTls(this.context));
+      const enc = name === "EVP_CipherInit_ex" ? args[5].toInt32() : 1;
+      op.opmode = enc === 1 ? "encrypt" : enc === 0 ? "decrypt" : previous?.opmode ?? null;
+      const length = ciphers.keyLength(cipher);
+      op.keySha256 = args[3].isNull() || length <= 0 ? previous?.keySha256 ?? null : Checksum.compute("sha256", bytes(args[3], length));
+      operations2.set(ctx.toString(), op);
+    },
+    onLeave() {
+      leave();
+    }
+  }));
+  status(name, found);
+}
+function hookData2(name, found, ciphers, final) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.outer = enter();
+      if (!this.outer)
+        return;
+      this.ctx = args[0];
+      this.out = args[1];
+      this.outl = args[2];
+      this.input = final ? new ArrayBuffer(0) : bytes(args[3], args[4].toInt32());
+      this.stack = final ? nativeStack(this.context) : [];
+      this.op = operationOf2(args[0], name, ciphers, this.context);
+    },
+    onLeave(ret) {
+      leave();
+      if (!this.outer || ret.toInt32() !== 1)
+        return;
+      const op = this.op;
+      if (op.ignored)
+        return;
+      op.input.add(this.input);
+      op.output.add(bytes(this.out, this.outl.readS32()));
+      if (!final)
+        return;
+      op.api = name;
+      op.stack = this.stack;
+      emitOperation(op, null);
+      operations2.set(this.ctx.toString(), op.next());
+    }
+  }));
+  status(name, found);
+}
+function hookDeflate(found) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.skip = inJavaHook();
+      if (this.skip)
+        return;
+      this.strm = args[0];
+      this.nextIn = args[0].add(Z_NEXT_IN).readPointer();
+      this.availIn = args[0].add(Z_AVAIL_IN).readU32();
+      this.nextOut = args[0].add(Z_NEXT_OUT).readPointer();
+      this.availOut = args[0].add(Z_AVAIL_OUT).readU32();
+      this.stack = nativeStack(this.context);
+    },
+    onLeave(ret) {
+      if (this.skip)
+        return;
+      const strm = this.strm;
+      const key = strm.toString();
+      const op = operations2.get(key) ?? new Operation("deflate", null, [], false);
+      operations2.set(key, op);
+      op.input.add(bytes(this.nextIn, this.availIn - strm.add(Z_AVAIL_IN).readU32()));
+      op.output.add(bytes(this.nextOut, this.availOut - strm.add(Z_AVAIL_OUT).readU32()));
+      if (ret.toInt32() !== Z_STREAM_END)
+        return;
+      op.stack = this.stack;
+      emitOperation(op, null);
+      operations2.delete(key);
+    }
+  }));
+  status("deflate", found);
+}
+function installCryptoNative() {
+  const inits = ["EVP_EncryptInit_ex", "EVP_CipherInit_ex"];
+  const updates = ["EVP_EncryptUpdate", "EVP_CipherUpdate"];
+  const finals = ["EVP_EncryptFinal_ex", "EVP_CipherFinal_ex"];
+  for (const name of inits)
+    eachExport(name, (found) => hookInit2(name, found, ciphersOf(found.module)));
+  for (const name of updates)
+    eachExport(name, (found) => hookData2(name, found, ciphersOf(found.module), false));
+  for (const name of finals)
+    eachExport(name, (found) => hookData2(name, found, ciphersOf(found.module), true));
+  eachExport("deflate", hookDeflate);
+}
+function unhookCryptoNative() {
+  const n = listeners.length;
+  listeners.splice(0).forEach((l) => l.detach());
+  operations2.clear();
   return n;
 }
 
@@ -13930,13 +14175,13 @@ function javaText(value) {
     return "<toString failed>";
   }
 }
-function items(values, depth) {
+function items(values, depth2) {
   const out = [];
   for (let i = 0; i < Math.min(values.length, MAX_ITEMS); i++)
-    out.push(summarise(values[i], depth + 1));
+    out.push(summarise(values[i], depth2 + 1));
   return { class: "array", size: values.length, items: out };
 }
-function summarise(value, depth = 0) {
+function summarise(value, depth2 = 0) {
   if (value === null || value === void 0)
     return null;
   const kind = typeof value;
@@ -13947,7 +14192,7 @@ function summarise(value, depth = 0) {
   if (kind === "string")
     return text(value);
   if (Array.isArray(value) || kind === "object" && value.$className === void 0 && typeof value.length === "number") {
-    return depth > 1 ? { class: "array", size: value.length } : items(value, depth);
+    return depth2 > 1 ? { class: "array", size: value.length } : items(value, depth2);
   }
   if (kind === "object" && value.$className !== void 0) {
     const className = String(value.$className);
@@ -13957,7 +14202,7 @@ function summarise(value, depth = 0) {
     if (fields !== void 0) {
       const out = { class: className };
       for (const name of fields)
-        out[name] = summarise(value[name].value, depth + 1);
+        out[name] = summarise(value[name].value, depth2 + 1);
       return out;
     }
     return { class: className, value: text(javaText(value)) };
@@ -14019,14 +14264,14 @@ function socketEnds(socket) {
 var REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 var MAX_REQUEST_LINE = 512;
 function requestLine(args) {
-  const bytes = args[0];
+  const bytes2 = args[0];
   const offset = args[1];
   const length = Math.min(args[2], MAX_REQUEST_LINE);
-  if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes[offset] & 255)))
+  if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes2[offset] & 255)))
     return null;
   let line = "";
   for (let i = 0; i < length; i++) {
-    const b = bytes[offset + i] & 255;
+    const b = bytes2[offset + i] & 255;
     if (b === 13 || b === 10)
       break;
     line += String.fromCharCode(b);
@@ -14122,7 +14367,7 @@ function hookClass(factory, spec, className) {
     hookOverload(spec, className, o);
   return overloads.length;
 }
-function status(spec, className, overloads, error) {
+function status2(spec, className, overloads, error) {
   emit({
     type: "hook.status",
     api: `${spec.className}.${spec.method}`,
@@ -14186,9 +14431,9 @@ function watchImplementations() {
           continue;
         try {
           forName.call(JClass, name, true, loader);
-          status(spec, name, hookClass(factory, spec, name), null);
+          status2(spec, name, hookClass(factory, spec, name), null);
         } catch (e) {
-          status(spec, name, 0, String(e?.message ?? e));
+          status2(spec, name, 0, String(e?.message ?? e));
         }
       }
     } catch (e) {
@@ -14243,14 +14488,14 @@ function installAll() {
         const impls = loadedImplementations(spec.className);
         impls.forEach((name) => handled.add(name));
         for (const name of impls)
-          status(spec, name, hookClass(frida_java_bridge_default.classFactory, spec, name), null);
+          status2(spec, name, hookClass(frida_java_bridge_default.classFactory, spec, name), null);
         if (impls.length === 0)
-          status(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
+          status2(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
       } else {
-        status(spec, spec.className, hookClass(frida_java_bridge_default.classFactory, spec, spec.className), null);
+        status2(spec, spec.className, hookClass(frida_java_bridge_default.classFactory, spec, spec.className), null);
       }
     } catch (e) {
-      status(spec, spec.className, 0, String(e?.message ?? e));
+      status2(spec, spec.className, 0, String(e?.message ?? e));
     }
   }
   try {
@@ -14269,78 +14514,9 @@ function unhookAll() {
   return n;
 }
 
-// src/tlsnative.ts
-function eachExport(name, use) {
-  const seen = /* @__PURE__ */ new Set();
-  let now = 0;
-  let observing = true;
-  Process.attachModuleObserver({
-    onAdded(m) {
-      const address = m.findExportByName(name);
-      if (address === null || seen.has(address.toString()))
-        return;
-      seen.add(address.toString());
-      const owner = Process.findModuleByAddress(address) ?? m;
-      if (observing)
-        now++;
-      use({ module: owner, address });
-    }
-  });
-  observing = false;
-  return now;
-}
-function nativeStack(context) {
-  let frames = Thread.backtrace(context, Backtracer.ACCURATE);
-  if (frames.length < 2)
-    frames = Thread.backtrace(context, Backtracer.FUZZY);
-  return frames.slice(0, 64).map((a) => DebugSymbol.fromAddress(a).toString());
-}
-var handshakeStacks = /* @__PURE__ */ new Map();
-var handshakeListeners = [];
-var tracking = false;
-function trackHandshakes() {
-  if (tracking)
-    return;
-  tracking = true;
-  for (const name of ["SSL_connect", "SSL_accept", "SSL_do_handshake"]) {
-    eachExport(name, (found) => handshakeListeners.push(Interceptor.attach(found.address, {
-      onEnter(args) {
-        const key = args[0].toString();
-        if (!handshakeStacks.has(key))
-          handshakeStacks.set(key, nativeStack(this.context));
-      }
-    })));
-  }
-  eachExport("SSL_free", (found) => handshakeListeners.push(Interceptor.attach(found.address, {
-    onEnter(args) {
-      handshakeStacks.delete(args[0].toString());
-    }
-  })));
-}
-function handshakeStack(ssl) {
-  return handshakeStacks.get(ssl.toString());
-}
-function untrackHandshakes() {
-  const n = handshakeListeners.length;
-  handshakeListeners.splice(0).forEach((l) => l.detach());
-  tracking = false;
-  return n;
-}
-var TLSEXT_NAMETYPE_HOST_NAME = 0;
-function serverName(module, ssl) {
-  const address = module.findExportByName("SSL_get_servername");
-  if (address === null || ssl.isNull())
-    return null;
-  const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME);
-  return name.isNull() ? null : name.readCString();
-}
-function emitTls(type, fields, stack = []) {
-  emit({ type, ...fields, stack, tid: Process.getCurrentThreadId(), time: Date.now() });
-}
-
 // src/keylog.ts
 var NEW = "SSL_new";
-var listeners = [];
+var listeners2 = [];
 var contexts = /* @__PURE__ */ new Set();
 var callbacks = [];
 function install2(found) {
@@ -14367,7 +14543,7 @@ function install2(found) {
     }, handshakeStack(ssl) ?? []);
   }, "void", ["pointer", "pointer"]);
   callbacks.push(callback);
-  listeners.push(Interceptor.attach(found.address, {
+  listeners2.push(Interceptor.attach(found.address, {
     onEnter(args) {
       const key = args[0].toString();
       if (contexts.has(key))
@@ -14391,14 +14567,14 @@ function installKeylog() {
   }
 }
 function unhookKeylog() {
-  const n = listeners.length + untrackHandshakes();
-  listeners.splice(0).forEach((l) => l.detach());
+  const n = listeners2.length + untrackHandshakes();
+  listeners2.splice(0).forEach((l) => l.detach());
   return n;
 }
 
 // src/unpin.ts
 var VERIFY = "X509_verify_cert";
-var listeners2 = [];
+var listeners3 = [];
 function connectionOf(module, store) {
   const index = Module.findGlobalExportByName("SSL_get_ex_data_X509_STORE_CTX_idx");
   const exData = module.findExportByName("X509_STORE_CTX_get_ex_data");
@@ -14422,7 +14598,7 @@ function sslModule() {
 }
 function install3(found) {
   const library = found.module.name;
-  listeners2.push(Interceptor.attach(found.address, {
+  listeners3.push(Interceptor.attach(found.address, {
     onEnter(args) {
       this.store = args[0];
       this.stack = nativeStack(this.context);
@@ -14458,8 +14634,8 @@ function installUnpin() {
   }
 }
 function unhookUnpin() {
-  const n = listeners2.length + untrackHandshakes();
-  listeners2.splice(0).forEach((l) => l.detach());
+  const n = listeners3.length + untrackHandshakes();
+  listeners3.splice(0).forEach((l) => l.detach());
   return n;
 }
 
@@ -14509,11 +14685,11 @@ var reportEnd = null;
 var libcExitListeners = [];
 function watchProcessEnd(confirm) {
   let reported = false;
-  const report2 = (how, status2) => {
+  const report2 = (how, status3) => {
     if (reported)
       return;
     reported = true;
-    emit({ type: "process.exit", how, status: status2 });
+    emit({ type: "process.exit", how, status: status3 });
     if (!confirm)
       return;
     let acknowledged = false;
@@ -14563,6 +14739,7 @@ function start(options = {}) {
     installUnpin();
   if (options.keylog === true)
     installKeylog();
+  installCryptoNative();
   return installWhenJavaReady();
 }
 rpc.exports = {
@@ -14572,7 +14749,7 @@ rpc.exports = {
   },
   start,
   unhook() {
-    let n = unhookUnpin() + unhookKeylog();
+    let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
     if (frida_java_bridge_default.available)
       frida_java_bridge_default.perform(() => {
         n += unhookAll() + unhookCryptoJava();

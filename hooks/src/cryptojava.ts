@@ -95,6 +95,11 @@ function keySha256(key: any): string | null {
     }
 }
 
+/** The calling thread is inside a Java crypto hook (whose native work, zlib's deflate, is reported there). */
+export function inJavaHook(): boolean {
+    return busy.has(Process.getCurrentThreadId());
+}
+
 function guarded(overload: Java.Method, after: (self: any, args: any[], result: any) => void): void {
     overload.implementation = function (this: any, ...args: any[]): any {
         const tid = Process.getCurrentThreadId();

@@ -5,6 +5,7 @@ import Java from "frida-java-bridge";
 import { emit } from "./emit.js";
 import { javaFlavor } from "./flavor.js";
 import { installCryptoJava, unhookCryptoJava } from "./cryptojava.js";
+import { installCryptoNative, unhookCryptoNative } from "./cryptonative.js";
 import { installAll, unhookAll } from "./installer.js";
 import { configurePlants, PlantConfig } from "./planting.js";
 import { installKeylog, unhookKeylog } from "./keylog.js";
@@ -122,6 +123,7 @@ function start(options: StartOptions = {}): string {
     watchProcessEnd(options.confirmExit === true);
     if (options.unpin === true) installUnpin();
     if (options.keylog === true) installKeylog();
+    installCryptoNative();
     return installWhenJavaReady();
 }
 
@@ -132,7 +134,7 @@ rpc.exports = {
     },
     start,
     unhook(): number {
-        let n = unhookUnpin() + unhookKeylog();
+        let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
         if (Java.available) Java.perform(() => { n += unhookAll() + unhookCryptoJava(); });
         return n;
     },
