@@ -1,5 +1,5 @@
 📦
-494222 /src/index.js
+497417 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -5533,8 +5533,8 @@ function revertGlobalPatches() {
   for (const interceptor of artQuickInterceptors.splice(0)) {
     interceptor.deactivate();
   }
-  for (const hook of inlineHooks.splice(0)) {
-    hook.revert();
+  for (const hook2 of inlineHooks.splice(0)) {
+    hook2.revert();
   }
 }
 function unwrapMethodId(methodId) {
@@ -13690,12 +13690,12 @@ function guarded(overload, after) {
 function signature(overload) {
   return overload.argumentTypes.map((t) => t.className === "byte[]" ? "[B" : t.className).join(",");
 }
-function install(className, method, hook) {
+function install(className, method, hook2) {
   const api2 = `${className}.${method}`;
   try {
     let n = 0;
     for (const overload of frida_java_bridge_default.use(className)[method].overloads)
-      if (hook(overload))
+      if (hook2(overload))
         n++;
     emit({ type: "hook.status", api: api2, hookedClass: className, installed: n > 0, overloads: n, error: null });
   } catch (e) {
@@ -14639,12 +14639,116 @@ function unhookUnpin() {
   return n;
 }
 
+// src/webview.ts
+var WEBVIEW = "android.webkit.WebView";
+var JAVASCRIPT = "javascript:";
+var hooked3 = [];
+var reporting2 = /* @__PURE__ */ new Set();
+function utf8(text2) {
+  const bytes2 = frida_java_bridge_default.use("java.lang.String").$new(text2).getBytes("UTF-8");
+  const n = Math.min(bytes2.length, MAX_CAPTURE);
+  return n === 0 ? new ArrayBuffer(0) : bytes2.withElements((p) => p.readByteArray(n));
+}
+function pageUrl(view) {
+  try {
+    const url = view.getUrl();
+    return url === null ? null : String(url);
+  } catch (e) {
+    return null;
+  }
+}
+function report2(kind, api2, url, fields, script = null) {
+  const data = script === null ? new ArrayBuffer(0) : utf8(script);
+  emit({
+    type: "webview.event",
+    kind,
+    api: api2,
+    url,
+    ...fields,
+    script_size: script === null ? 0 : script.length,
+    script_kept: data.byteLength,
+    stack: javaStack(),
+    thread: threadName(),
+    tid: Process.getCurrentThreadId(),
+    time: Date.now()
+  }, data);
+}
+function bridgeMethods(object) {
+  const annotation = frida_java_bridge_default.use("android.webkit.JavascriptInterface").class;
+  const names = /* @__PURE__ */ new Set();
+  for (const method of object.getClass().getMethods()) {
+    if (method.isAnnotationPresent(annotation))
+      names.add(String(method.getName()));
+  }
+  return [...names].sort();
+}
+function hook(method, before) {
+  const api2 = `${WEBVIEW}.${method}`;
+  let n = 0;
+  try {
+    for (const overload of frida_java_bridge_default.use(WEBVIEW)[method].overloads) {
+      overload.implementation = function(...args) {
+        const tid = Process.getCurrentThreadId();
+        if (!reporting2.has(tid)) {
+          reporting2.add(tid);
+          try {
+            before(this, args);
+          } catch (e) {
+          } finally {
+            reporting2.delete(tid);
+          }
+        }
+        return overload.apply(this, args);
+      };
+      hooked3.push(overload);
+      n++;
+    }
+    emit({ type: "hook.status", api: api2, hookedClass: WEBVIEW, installed: n > 0, overloads: n, error: null });
+  } catch (e) {
+    emit({
+      type: "hook.status",
+      api: api2,
+      hookedClass: WEBVIEW,
+      installed: false,
+      overloads: 0,
+      error: String(e?.message ?? e)
+    });
+  }
+}
+function installWebView() {
+  hook("evaluateJavascript", (self, args) => {
+    report2("script", `${WEBVIEW}.evaluateJavascript`, pageUrl(self), {}, String(args[0]));
+  });
+  hook("loadUrl", (self, args) => {
+    const url = String(args[0]);
+    if (url.startsWith(JAVASCRIPT)) {
+      report2("script", `${WEBVIEW}.loadUrl`, pageUrl(self), {}, url.slice(JAVASCRIPT.length));
+    } else {
+      report2("load", `${WEBVIEW}.loadUrl`, url, {});
+    }
+  });
+  hook("addJavascriptInterface", (self, args) => {
+    report2("interface", `${WEBVIEW}.addJavascriptInterface`, pageUrl(self), {
+      name: String(args[1]),
+      class: args[0] === null ? null : String(args[0].getClass().getName()),
+      methods: args[0] === null ? [] : bridgeMethods(args[0])
+    });
+  });
+}
+function unhookWebView() {
+  const n = hooked3.length;
+  for (const m of hooked3.splice(0))
+    m.implementation = null;
+  return n;
+}
+
 // src/index.ts
 function install4(when) {
   const t0 = Date.now();
   frida_java_bridge_default.perform(() => {
     installAll();
     installCryptoJava();
+    installWebView();
     emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
   });
 }
@@ -14685,7 +14789,7 @@ var reportEnd = null;
 var libcExitListeners = [];
 function watchProcessEnd(confirm) {
   let reported = false;
-  const report2 = (how, status3) => {
+  const report3 = (how, status3) => {
     if (reported)
       return;
     reported = true;
@@ -14700,31 +14804,31 @@ function watchProcessEnd(confirm) {
     while (!acknowledged && Date.now() < deadline)
       Thread.sleep(5e-3);
   };
-  reportEnd = report2;
+  reportEnd = report3;
   for (const name of ["exit", "_exit"]) {
     const fn = Module.findGlobalExportByName(name);
     if (fn !== null) {
       libcExitListeners.push(Interceptor.attach(fn, { onEnter(args) {
-        report2(name, args[0].toInt32());
+        report3(name, args[0].toInt32());
       } }));
     }
   }
   const abort = Module.findGlobalExportByName("abort");
   if (abort !== null)
     Interceptor.attach(abort, { onEnter() {
-      report2("abort", null);
+      report3("abort", null);
     } });
 }
 function watchJvmHalt(jvm) {
   const halt = jvm.findExportByName("JVM_Halt");
-  const report2 = reportEnd;
-  if (halt === null || report2 === null)
+  const report3 = reportEnd;
+  if (halt === null || report3 === null)
     return;
   Interceptor.attach(halt, {
     onEnter(args) {
       for (const listener of libcExitListeners.splice(0))
         listener.detach();
-      report2("exit", args[0].toInt32());
+      report3("exit", args[0].toInt32());
     }
   });
 }
@@ -14752,7 +14856,7 @@ rpc.exports = {
     let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
     if (frida_java_bridge_default.available)
       frida_java_bridge_default.perform(() => {
-        n += unhookAll() + unhookCryptoJava();
+        n += unhookAll() + unhookCryptoJava() + unhookWebView();
       });
     return n;
   },

@@ -36,10 +36,11 @@ class Malformed(ValueError):
 
 @dataclass(frozen=True)
 class Message:
-    """A validated agent message: its kind and its fields, bounded; a crypto operation's bytes beside them."""
+    """A validated agent message: its kind and its fields, bounded; the binary data beside them, when its kind
+    carries some (a crypto operation's input then output, a web view's script)."""
     kind: str
     fields: dict[str, Any]
-    sides: tuple[bytes, bytes] | None = None    # crypto.operation: (input, output) as kept by the agent
+    data: bytes = b""
 
 
 def _text_summary(value: str) -> Any:
@@ -201,19 +202,44 @@ def _operation(p: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _sides(fields: dict[str, Any], data: Any) -> tuple[bytes, bytes]:
-    """The operation's binary data split into input and output, as its kept sizes say."""
-    if not isinstance(data, bytes) and data is not None:
-        raise Malformed("crypto.operation data must be bytes")
+WEBVIEW_KINDS = frozenset({"script", "interface", "load"})
+
+
+def _webview(p: dict[str, Any]) -> dict[str, Any]:
+    if p.get("kind") not in WEBVIEW_KINDS:
+        raise Malformed("kind must be script, interface or load")
+    fields = {"kind": p["kind"], "api": name(p.get("api"), "api"), "url": optional(p.get("url"), name, "url", 8192),
+              "script_size": integer(p.get("script_size"), "script_size"),
+              "script_kept": integer(p.get("script_kept"), "script_kept", 0, MAX_OPERATION_SIDE),
+              "stack": stack(p.get("stack")), "thread": name(p.get("thread"), "thread", 256),
+              "tid": integer(p.get("tid"), "tid"), "time": agent_time(p.get("time"))}
+    if p["kind"] == "interface":
+        methods = p.get("methods")
+        if not isinstance(methods, list) or len(methods) > MAX_ARGS:
+            raise Malformed(f"methods must be a list of at most {MAX_ARGS} names")
+        fields |= {"name": name(p.get("name"), "name"), "class": optional(p.get("class"), name, "class"),
+                   "methods": [name(m, "method") for m in methods]}
+    return fields
+
+
+# The binary data a kind carries: how many bytes its fields say there are.
+_DATA_SIZE = {"crypto.operation": lambda f: f["input_kept"] + f["output_kept"],
+              "webview.event": lambda f: f["script_kept"]}
+
+
+def _data(kind: str, fields: dict[str, Any], data: Any) -> bytes:
+    if data is not None and not isinstance(data, bytes):
+        raise Malformed(f"{kind} data must be bytes")
     raw = data or b""
-    if len(raw) != fields["input_kept"] + fields["output_kept"]:
-        raise Malformed(f"crypto.operation data has {len(raw)} bytes, not input_kept + output_kept")
-    return raw[:fields["input_kept"]], raw[fields["input_kept"]:]
+    expected = _DATA_SIZE[kind](fields) if kind in _DATA_SIZE else 0
+    if len(raw) != expected:
+        raise Malformed(f"{kind} data has {len(raw)} bytes, not the {expected} its fields say")
+    return raw
 
 
 _PAYLOADS = {Kind.HOOK_EVENT: _event, Kind.HOOK_STATUS: _status, Kind.HOOK_PLANTED: _planted, "hook.ready": _ready,
              Kind.HOOK_ERROR: _hook_error, "process.exit": _exit, "tls.bypass": _tls, "tls.key": _tls,
-             "crypto.operation": _operation}
+             "crypto.operation": _operation, "webview.event": _webview}
 
 
 def parse(message: Any, data: Any = None) -> Message:
@@ -236,9 +262,7 @@ def parse(message: Any, data: Any = None) -> Message:
     if check is None:
         raise Malformed("unknown payload type")
     fields = check(payload)
-    if payload["type"] == "crypto.operation":
-        return Message(payload["type"], fields, _sides(fields, data))
-    return Message(payload["type"], fields)
+    return Message(payload["type"], fields, _data(payload["type"], fields, data))
 
 
 def malformed_body(message: Any, problem: str) -> dict[str, Any]:

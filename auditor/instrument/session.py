@@ -2,7 +2,8 @@
 arrives, follow child processes, and end cleanly (unhook, then detach) or record how the target ended.
 
 Ledger events written here (docs/events.md): hook.session, hook.status, hook.event, hook.planted,
-hook.malformed, hook.error, hook.crypto (its bytes as artifacts), and hook.coverage when a process is left (what was and was not watched).
+hook.malformed, hook.error, hook.crypto and hook.webview (their bytes as artifacts), and hook.coverage when
+a process is left (what was and was not watched).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from auditor.instrument.agent import agent_sha256, agent_source
 from auditor.instrument.coverage import Coverage
 from auditor.instrument.devices import check_versions
 from auditor.instrument.messages import Malformed, Message, malformed_body, parse
-from auditor.instrument.operations import operation_body
+from auditor.instrument.operations import operation_body, webview_body
 from auditor.instrument.planting import Plants
 from auditor.instrument.tls import KeyLog, TlsOptions
 
@@ -158,9 +159,12 @@ class Instrumentation:
             self._record(Kind.HOOK_STATUS, {"pid": attached.pid, **fields})
         elif message.kind == "tls.bypass":
             self._record(Kind.HOOK_TLS_BYPASS, {"pid": attached.pid, **fields})
-        elif message.kind == "crypto.operation" and message.sides is not None:
-            body, artifact = operation_body(fields, message.sides, self.artifacts)
+        elif message.kind == "crypto.operation":
+            body, artifact = operation_body(fields, message.data, self.artifacts)
             self._record(Kind.HOOK_CRYPTO, {**body, "pid": attached.pid}, artifact)
+        elif message.kind == "webview.event":
+            body, artifact = webview_body(fields, message.data, self.artifacts)
+            self._record(Kind.HOOK_WEBVIEW, {**body, "pid": attached.pid}, artifact)
         elif message.kind == "tls.key":
             self.keylog.add(attached.pid, fields)
             self._record(Kind.HOOK_TLS_KEY, {"pid": attached.pid, **fields})

@@ -10,6 +10,7 @@ import { installAll, unhookAll } from "./installer.js";
 import { configurePlants, PlantConfig } from "./planting.js";
 import { installKeylog, unhookKeylog } from "./keylog.js";
 import { installUnpin, unhookUnpin } from "./unpin.js";
+import { installWebView, unhookWebView } from "./webview.js";
 
 export interface StartOptions {
     plant?: PlantConfig;
@@ -26,6 +27,7 @@ function install(when: string): void {
     Java.perform(() => {
         installAll();
         installCryptoJava();
+        installWebView();
         emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
     });
 }
@@ -135,7 +137,7 @@ rpc.exports = {
     start,
     unhook(): number {
         let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
-        if (Java.available) Java.perform(() => { n += unhookAll() + unhookCryptoJava(); });
+        if (Java.available) Java.perform(() => { n += unhookAll() + unhookCryptoJava() + unhookWebView(); });
         return n;
     },
     init(_stage: string, parameters: StartOptions): void {

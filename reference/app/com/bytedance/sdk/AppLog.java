@@ -41,6 +41,7 @@ public final class AppLog {
         }
         reportSession(device);
         checkAlerts(config, device);
+        InAppBrowser.open(context, InAppBrowser.OFFER);
     }
 
     /** JSON, gzip-compressed; the clipboard travels base64-encoded inside it. */
