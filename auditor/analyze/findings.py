@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
+from auditor.analyze.webviews import Injection
 from auditor.case.canonical import canonical_json, sha256_hex
 from auditor.catalogue import PRIVACY_APIS
 from auditor.contract.findings import (
@@ -241,6 +242,13 @@ def hook_findings(out: FindingSet, row: Any, timing: ConsentTiming | None) -> No
     evidence = Evidence(ledger_seq=int(row.seq), stack=tuple(row.stack[:12]), planted=planted)
     out.add(_core(kind, HOOK_DATA[kind], row.actor, None, None, timing, Confidence.HIGH, **extra),
             iso(row.time), evidence)
+
+
+def injection_findings(out: FindingSet, injection: Injection, timing: ConsentTiming | None) -> None:
+    """script_injected: one per distinct script and page, with the code that injected it."""
+    evidence = Evidence(ledger_seq=injection.seq, stack=injection.stack)
+    out.add(_core(FindingType.SCRIPT_INJECTED, None, injection.actor, None, None, timing, Confidence.HIGH,
+                  api=injection.api, injected_script=injection.script), iso(injection.time), evidence)
 
 
 def sdk_findings(out: FindingSet, scan: dict[str, Any], seq: int, artifact: str, active_names: set[str],

@@ -54,6 +54,7 @@ class Context:
     planted_returned: list[tuple[dict[str, Any], Actor | None]] = field(default_factory=list)
     attribution_used: bool = False
     crypto: list[dict[str, Any]] = field(default_factory=list)     # hook.crypto records (analyze/plaintext.py)
+    webviews: list[dict[str, Any]] = field(default_factory=list)   # hook.webview records (analyze/webviews.py)
 
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
@@ -133,6 +134,7 @@ def read_context(case: Case) -> Context:
     returned: list[tuple[dict[str, Any], Actor | None]] = []
     method_records: dict[Kind, list[dict[str, Any]]] = {}
     crypto: list[dict[str, Any]] = []
+    webviews: list[dict[str, Any]] = []
     head: dict[str, Any] = {}
     package = app_package(case.info)
     for record in read_records(case.ledger_path):
@@ -150,6 +152,8 @@ def read_context(case: Case) -> Context:
             hooks.append(_hook_row(record, package))
         elif kind == Kind.HOOK_CRYPTO:
             crypto.append(record)
+        elif kind == Kind.HOOK_WEBVIEW:
+            webviews.append(record)
         elif kind == Kind.HOOK_PLANTED:
             planted += [{**item, "seq": record["seq"]} for item in planted_items(body)]
             if body.get("phase") == "returned":
@@ -172,6 +176,7 @@ def read_context(case: Case) -> Context:
     context.method_records = method_records
     context.planted_returned = returned
     context.crypto = crypto
+    context.webviews = webviews
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
                                    for actor in [row["actor"] for row in hooks] + [a for _, a in returned])
     return context

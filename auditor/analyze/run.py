@@ -18,13 +18,23 @@ from auditor.analyze.consent import Clock
 from auditor.analyze.decode import BodyMemo, Decoder
 from auditor.analyze.destinations import Destinations
 from auditor.analyze.dpf import Participants, load_participants
-from auditor.analyze.findings import FindingSet, Tally, flow_findings, hook_findings, iso, sdk_findings, user_paste
-from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
+from auditor.analyze.findings import (
+    FindingSet,
+    Tally,
+    flow_findings,
+    hook_findings,
+    injection_findings,
+    iso,
+    sdk_findings,
+    user_paste,
+)
+from auditor.analyze.observations import Context, app_package, iter_flows, parse_time, read_context
 from auditor.analyze.observed import observe
 from auditor.analyze.personal import KnownValues, recognise
 from auditor.analyze.plaintext import Plaintexts, recovered_evidence
 from auditor.analyze.recipients import Controller, Recipients, psl_provenance
 from auditor.analyze.transfers import Exporter, country_law, transfer
+from auditor.analyze.webviews import injections
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
 from auditor.case.confine import writable_dir
@@ -155,6 +165,8 @@ class Analysis:
             sdk = row.actor.sdk if row.actor is not None else None
             if sdk:
                 active.setdefault(sdk.lower(), []).append(int(row.seq))
+        for injection in injections(context, app_package(self.case.info)):
+            injection_findings(self.findings, injection, self.clock.timing(injection.time, device_clock=True))
         for scan in context.static_scans:
             sdk_findings(self.findings, scan["scan"], scan["seq"], scan["artifact"], set(active), active)
         self.context = context

@@ -154,6 +154,18 @@ class EvidenceSet(Record):
     shown: tuple[Evidence, ...]          # the first MAX_EVIDENCE pieces, in ledger order
 
 
+class InjectedScript(Record):
+    """script_injected: what the app ran inside a page of its web view, read from the script's text (kept as an
+    artifact): the user-input events it subscribes to (addEventListener) and the calls it makes on objects the
+    app exposed to the page (addJavascriptInterface), which hand the page's data to the app's code."""
+    page_url: str | None = None
+    script_sha256: str
+    script_size: int = Field(ge=0)
+    listens_to: tuple[str, ...] = ()         # DOM events of user input: keydown, input, selectionchange, touch…
+    sends_through: tuple[str, ...] = ()      # "Interface.method" calls on an exposed object
+    interface_classes: tuple[str, ...] = ()  # the classes of the exposed objects it calls
+
+
 class Finding(Record):
     id: str = Field(pattern=r"^F-[0-9a-f]{20}$")
     type: FindingType
@@ -169,6 +181,7 @@ class Finding(Record):
     active: bool | None = None           # sdk_embedded: the SDK was seen at run time too
     transfer_outcome: TransferOutcome | None = None
     transfer: Transfer | None = None
+    injected_script: InjectedScript | None = None
     time: str | None = None
     time_last: str | None = None
     evidence: EvidenceSet
