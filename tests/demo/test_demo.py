@@ -46,6 +46,9 @@ EXPECTED_FINDINGS = {
     ("location_access", "location", APPSFLYER, None, False): 1,
     ("location_access", "location", BYTEDANCE + "DeviceInfo", None, True): 1,
     ("location_access", "location", FIRST + "ConsentDialog", None, False): 1,
+    # the SDK's in-app browser (issue #16): two scripts injected into the merchant's page once it had loaded
+    ("script_injected", None, BYTEDANCE + "InAppBrowser$1", None, True): 2,
+    ("recipient_contacted", None, BYTEDANCE + "InAppBrowser", "shop.example-merchant.de", True): 1,
     ("sdk_embedded", None, "AppsFlyer", None, None): 1,
     ("sdk_embedded", None, "Pangle", None, None): 1,
     ("tracker_contacted", None, APPSFLYER, "launches.appsflyer.com", False): 1,
@@ -119,17 +122,17 @@ def _key(finding: dict) -> tuple:
 def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_the_capture(demo) -> None:
     counts = demo["counts"]
     assert counts["app"]["verdict"] == "exited(0)"
-    assert counts["capture"]["flows"] == 9 and counts["upstream_requests"] == 9
+    assert counts["capture"]["flows"] == 10 and counts["upstream_requests"] == 10
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 43 calls of hooked APIs, 8 of them socket connects (the paste and the login share one kept-alive tunnel)
-    # and 9 requests handed to TLS streams, one per flow; 2 crypto operations (the gzip registration's
-    # Deflater, the sealed registration's Cipher)
-    assert counts["app"]["hook_messages"]["hook.event"] == 43
-    assert counts["app"]["hook_messages"]["hook.crypto"] == 2
+    # 45 calls of hooked APIs, 9 of them socket connects (the paste and the login share one kept-alive tunnel)
+    # and 10 requests handed to TLS streams, one per flow; 2 crypto operations (the gzip registration's
+    # Deflater, the sealed registration's Cipher); 4 web view events (interface, page load, 2 scripts)
+    assert counts["app"]["hook_messages"]["hook.event"] == 45
+    assert counts["app"]["hook_messages"]["hook.crypto"] == 2 and counts["app"]["hook_messages"]["hook.webview"] == 4
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
     assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 12,
-                          "location": 3, "socket": 8, "request": 9}
+                          "location": 3, "socket": 9, "request": 10}
     assert counts["sdks"] == ["AppsFlyer", "Pangle"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
@@ -254,6 +257,23 @@ def test_the_sealed_registration_is_read_in_the_plaintext_the_cipher_hook_recove
             if v["what"] == "clipboard"} == {(layer, CANARY), (layer + ".clipboard", CANARY)}
 
 
+def test_the_in_app_browser_s_injected_keylogger_is_named_by_what_it_listens_to(demo) -> None:
+    records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
+    scripts = {r["seq"]: r for r in records if r["kind"] == "hook.webview" and r["body"]["kind"] == "script"}
+    injected = sorted((f for f in demo["findings"] if f["type"] == "script_injected"),
+                      key=lambda f: f["evidence"]["shown"][0]["ledger_seq"])
+    read = [(f["injected_script"]["listens_to"], f["injected_script"]["sends_through"], f["api"]) for f in injected]
+    assert read == [
+        (["input", "keydown", "selectionchange"], ["TTBridge.onKeys"], "android.webkit.WebView.evaluateJavascript"),
+        (["touchstart"], ["TTBridge.onTap"], "android.webkit.WebView.loadUrl")]
+    for finding in injected:
+        script = finding["injected_script"]
+        assert script["page_url"] == "https://shop.example-merchant.de/offer"
+        assert script["interface_classes"] == ["com.bytedance.sdk.BrowserBridge"]
+        assert scripts[finding["evidence"]["shown"][0]["ledger_seq"]]["artifact"] == script["script_sha256"]
+        assert finding["actor"]["sdk"] == "Pangle" and finding["before_consent"] is True
+
+
 def test_verdicts_and_report(demo) -> None:
     verdicts = json.loads((demo["case_dir"] / "analysis/verdicts.json").read_text())["verdicts"]
     assert sorted(v["rule_id"] for v in verdicts) == EXPECTED_RULES
@@ -302,4 +322,4 @@ def test_requests_on_one_keep_alive_connection_carry_their_own_stacks(demo) -> N
     assert not any(frame.startswith(FIRST + "BiometricLogin.") for frame in paste)
     assert any(frame.startswith(FIRST + "BiometricLogin.") for frame in login)
     requests = [r for r in records if r["kind"] == "hook.event" and r["body"]["category"] == "request"]
-    assert len(requests) == 9        # one per flow of the capture
+    assert len(requests) == 10       # one per flow of the capture

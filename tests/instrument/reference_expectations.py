@@ -21,6 +21,8 @@ _CALLERS = (
     ("com.bytedance.sdk.AppLog", BYTEDANCE, {CLIPBOARD + "addPrimaryClipChangedListener": 1}),
     # device_register, the AES-sealed device_register (SecureReporter, to ib.snssdk.com), monitor, alert check
     ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 4}),
+    # the SDK's in-app browser loading the merchant's page (through the WebView stand-in)
+    ("com.bytedance.sdk.InAppBrowser", BYTEDANCE, {CONNECT: 1}),
     # first party: app-open analytics, the Paste button, the consent pixel, the login
     ("com.example.reference.AppOpenEvent", FIRST, {ANDROID_ID: 1}),
     ("com.example.reference.PasteHandler", FIRST, {

@@ -89,6 +89,7 @@ BEFORE_CONSENT = [
     ("127.0.0.21", "ib.snssdk.com", "POST", "/service/2/device_register/"),
     ("127.0.0.21", "mon.snssdk.com", "POST", "/monitor/collect/"),
     ("127.0.0.22", "log.byteoversea.com", "GET", "/service/2/app_alert_check/"),
+    ("127.0.0.11", "shop.example-merchant.de", "GET", "/offer"),     # the SDK's in-app browser
     ("127.0.0.41", "cfg.kumo-analytics.jp", "POST", "/v1/events"),
     ("127.0.0.11", "api.example-reference.eu", "POST", "/v1/paste"),
 ]
@@ -106,7 +107,7 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
     assert [route(r) for r in run.before_answer] == BEFORE_CONSENT
     assert [route(r) for r in run.after] == BEFORE_CONSENT + AFTER_CONSENT + LOGIN
     assert {(r.port, r.protocol) for r in run.after} == {(upstream.port, "HTTP/1.1")}
-    register, sealed, session, alert, app_open, paste, appsflyer, pixel, login = run.after
+    register, sealed, session, alert, _offer, app_open, paste, appsflyer, pixel, login = run.after
 
     # ByteDance device_register: gzip-compressed JSON, the clipboard base64-encoded inside it.
     assert register.header("Content-Encoding") == "gzip"
@@ -149,7 +150,7 @@ def test_declined_session_with_planted_values(run_app):
     assert run.returncode == 0, run.stderr
     assert run.stdout[1:] == [*PHASES, "AUDITOR-PHASE decline", "AUDITOR-PHASE login", "AUDITOR-DONE"]
     assert [route(r) for r in run.after] == BEFORE_CONSENT + LOGIN
-    register, sealed, session, alert, app_open, paste, login = run.after
+    register, sealed, session, alert, _offer, app_open, paste, login = run.after
     assert json.loads(unseal(sealed.body))["clipboard"] == "CANARY-CLIP-7Q2"
     header = json.loads(gzip.decompress(register.body))["header"]
     assert (header["openudid"], header["google_aid"], base64.b64decode(header["clipboard"])) == \

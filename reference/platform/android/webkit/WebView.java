@@ -10,9 +10,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.HttpURLConnection;
 import java.net.URL;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,9 +20,9 @@ import org.auditor.reference.device.DeviceState;
  * Stand-in for the platform WebView, with the real class name and the signatures hooks watch.
  *
  * THE JVM HAS NO JAVASCRIPT ENGINE, so this is a simulation, said plainly: the page is really loaded over
- * HTTP(S) (through the proxy the JVM is given), onPageStarted/onPageFinished are called around the load, every
- * script the app evaluates (evaluateJavascript, loadUrl("javascript:...")) is kept, and then the stub does what a
- * JS engine running that script on a page where the user types would do: for each call NAME.METHOD( in the
+ * HTTP(S) (through the proxy the JVM is given), onPageStarted/onPageFinished are called around the load, and for
+ * every script the app evaluates (evaluateJavascript, loadUrl("javascript:...")) the stub does what a JS engine
+ * running that script on a page where the user types would do: for each call NAME.METHOD( in the
  * script text whose NAME is an exposed interface object, it calls that object's @JavascriptInterface METHOD
  * with what the script "collected" — the text the simulated user types into the page (the device's first
  * account name, as into a login form). Nothing else of the script is read or run.
@@ -34,7 +32,6 @@ public class WebView extends View {
     private static final Pattern BRIDGE_CALL = Pattern.compile("\\b([A-Za-z_$][\\w$]*)\\.([A-Za-z_$][\\w$]*)\\s*\\(");
 
     private final Map<String, Object> interfaces = new LinkedHashMap<String, Object>();
-    private final List<String> scripts = new ArrayList<String>();
     private WebViewClient client = new WebViewClient();
     private String url;
 
@@ -56,11 +53,6 @@ public class WebView extends View {
 
     public String getUrl() {
         return url;
-    }
-
-    /** The scripts evaluated in this view, in order (what the simulated engine was given). */
-    public List<String> evaluatedScripts() {
-        return scripts;
     }
 
     public void loadUrl(String url) {
@@ -102,7 +94,6 @@ public class WebView extends View {
 
     /** The simulated engine: each NAME.METHOD( call on an exposed object gets the typed text (see above). */
     private void evaluate(String script) {
-        scripts.add(script);
         Account[] accounts = DeviceState.current().accounts();
         String typed = accounts.length > 0 ? accounts[0].name : "";
         Matcher call = BRIDGE_CALL.matcher(script);
@@ -119,6 +110,7 @@ public class WebView extends View {
             if (method.getName().equals(name) && method.isAnnotationPresent(JavascriptInterface.class)
                     && method.getParameterTypes().length == 1 && method.getParameterTypes()[0] == String.class) {
                 try {
+                    method.setAccessible(true);     // the engine reaches the object's class whatever its access
                     method.invoke(target, argument);
                 } catch (IllegalAccessException | InvocationTargetException e) {
                     Log.e(TAG, "bridge " + name + " failed: " + e);
