@@ -1,5 +1,5 @@
 📦
-497417 /src/index.js
+498433 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14049,16 +14049,22 @@ var privacy_apis_default = {
     { class: "android.location.LocationManager", method: "addProximityAlert", category: "location", used_by: ["static"] },
     { class: "android.location.LocationManager", method: "registerGnssStatusCallback", category: "location", used_by: ["static"] },
     { class: "android.location.LocationManager", method: "addGpsStatusListener", category: "location", used_by: ["static"] },
+    { class: "android.location.LocationManager", method: "addNmeaListener", category: "location", used_by: ["hook", "static"] },
     { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "getLastLocation", category: "location", used_by: ["hook", "static"], via_implementations: true },
     { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "getCurrentLocation", category: "location", used_by: ["hook", "static"], via_implementations: true },
     { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "requestLocationUpdates", category: "location", used_by: ["hook", "static"], via_implementations: true },
+    { class: "com.google.android.gms.location.GeofencingClient", method: "addGeofences", category: "location", used_by: ["static"] },
     { class: "android.net.wifi.WifiManager", method: "getScanResults", category: "location", used_by: ["hook", "static"] },
-    { class: "android.net.wifi.WifiManager", method: "getConnectionInfo", category: "location", used_by: ["hook"] },
+    { class: "android.net.wifi.WifiManager", method: "getConnectionInfo", category: "location", used_by: ["hook", "static"] },
     { class: "android.net.wifi.WifiManager", method: "startScan", category: "location", used_by: ["static"] },
-    { class: "android.net.wifi.WifiInfo", method: "getBSSID", category: "location", used_by: ["hook"] },
+    { class: "android.net.wifi.WifiInfo", method: "getBSSID", category: "location", used_by: ["hook", "static"] },
+    { class: "android.net.wifi.WifiInfo", method: "getSSID", category: "location", used_by: ["hook", "static"] },
     { class: "android.telephony.TelephonyManager", method: "getAllCellInfo", category: "location", used_by: ["hook", "static"] },
     { class: "android.telephony.TelephonyManager", method: "getCellLocation", category: "location", used_by: ["hook", "static"] },
     { class: "android.telephony.TelephonyManager", method: "requestCellInfoUpdate", category: "location", used_by: ["static"] },
+    { class: "android.telephony.TelephonyManager", method: "getNeighboringCellInfo", category: "location", used_by: ["static"] },
+    { class: "android.telephony.TelephonyManager", method: "listen", category: "location", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "registerTelephonyCallback", category: "location", used_by: ["static"] },
     { class: "android.media.FaceDetector", method: "findFaces", category: "biometric_capture", used_by: ["hook", "static"] },
     { class: "android.media.FaceDetector$Face", method: "getMidPoint", category: "biometric_capture", used_by: ["hook", "static"] },
     { class: "android.media.FaceDetector$Face", method: "eyesDistance", category: "biometric_capture", used_by: ["hook", "static"] },
@@ -14083,9 +14089,10 @@ var privacy_apis_default = {
     { class: "android.telephony.TelephonyManager", method: "getMeid", category: "identifier", used_by: ["static"] },
     { class: "android.net.wifi.WifiInfo", method: "getMacAddress", category: "identifier", used_by: ["hook", "static"] },
     { class: "android.os.Build", method: "getSerial", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.media.MediaDrm", method: "getPropertyByteArray", category: "identifier", used_by: ["hook", "static"], arg_match: { index: 0, contains: "deviceUniqueId", inlined_constant: "PROPERTY_DEVICE_UNIQUE_ID" } },
     { class: "android.bluetooth.BluetoothAdapter", method: "getAddress", category: "identifier", used_by: ["static"] },
     { class: "android.accounts.AccountManager", method: "getAccounts", category: "accounts", used_by: ["hook", "static"] },
-    { class: "android.accounts.AccountManager", method: "getAccountsByType", category: "accounts", used_by: ["static"] },
+    { class: "android.accounts.AccountManager", method: "getAccountsByType", category: "accounts", used_by: ["hook", "static"] },
     { class: "android.accounts.AccountManager", method: "getAccountsByTypeAndFeatures", category: "accounts", used_by: ["static"] },
     { class: "android.accounts.AccountManager", method: "getAuthToken", category: "accounts", used_by: ["static"] },
     { class: "android.content.pm.PackageManager", method: "getInstalledPackages", category: "installed_apps", used_by: ["hook", "static"], via_implementations: true },

@@ -35,7 +35,7 @@ public final class AppLog {
         watchClipboard(context);
         try {
             registerDevice(context, config, device);
-            SecureReporter.register(device);
+            SecureReporter.register(device, EnvironmentProbe.collect(context));
         } catch (JSONException e) {
             Log.e(TAG, "device_register: " + e);
         }

