@@ -19,6 +19,12 @@ _CALLERS = (
         "android.os.Build.getSerial": 1, CLIPBOARD + "getPrimaryClip": 1, "android.content.ClipData$Item.getText": 1,
         LAST_LOCATION: 1}),
     ("com.bytedance.sdk.AppLog", BYTEDANCE, {CLIPBOARD + "addPrimaryClipChangedListener": 1}),
+    # the wider surface (EnvironmentProbe.collect, for the sealed registration)
+    ("com.bytedance.sdk.EnvironmentProbe", BYTEDANCE, {
+        "android.net.wifi.WifiManager.getConnectionInfo": 1, "android.net.wifi.WifiInfo.getSSID": 1,
+        "android.net.wifi.WifiInfo.getBSSID": 1, "android.media.MediaDrm.getPropertyByteArray": 1,
+        "android.accounts.AccountManager.getAccountsByType": 1, "android.location.LocationManager.addNmeaListener": 1,
+        "android.telephony.TelephonyManager.listen": 1}),
     # device_register, the AES-sealed device_register (SecureReporter, to ib.snssdk.com), monitor, alert check
     ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 4}),
     # the SDK's in-app browser loading the merchant's page (through the WebView stand-in)

@@ -50,14 +50,17 @@ def test_the_sdk_s_encryption_and_compression_are_recorded_with_their_exact_byte
     assert body["key_sha256"] == hashlib.sha256(KEY).hexdigest()
     assert KEY.hex() not in json.dumps(cipher) and "rf-sdk" not in json.dumps(cipher)   # the key itself: never
     assert body["stack"][:3] == ["javax.crypto.Cipher.doFinal(Native Method)",
-                                 "com.bytedance.sdk.SecureReporter.encrypt(SecureReporter.java:40)",
-                                 "com.bytedance.sdk.SecureReporter.register(SecureReporter.java:31)"]
+                                 "com.bytedance.sdk.SecureReporter.encrypt(SecureReporter.java:44)",
+                                 "com.bytedance.sdk.SecureReporter.register(SecureReporter.java:35)"]
     assert body["thread"] == "main" and isinstance(body["tid"], int)
     plaintext, ciphertext = _side(case, body["input"]), _side(case, body["output"])
     assert cipher["artifact"] == body["input"]["sha256"]
     assert json.loads(plaintext) == {"openudid": "9a3c1f7e5b2d4e60",
                                      "google_aid": "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
-                                     "clipboard": CANARY, "latitude": 52.078663, "longitude": 4.288788}
+                                     "clipboard": CANARY, "latitude": 52.078663, "longitude": 4.288788,
+                                     "wifi_ssid": '"HomeNet"', "wifi_bssid": "a4:2b:b0:12:34:56",
+                                     "drm_id": hashlib.sha256(b"9a3c1f7e5b2d4e60").hexdigest(),
+                                     "account": "jan.jansen@example.nl"}
     padder = padding.PKCS7(128).padder()
     encryptor = Cipher(algorithms.AES(KEY), modes.CBC(IV)).encryptor()
     assert ciphertext == encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()

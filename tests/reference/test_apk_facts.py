@@ -26,5 +26,5 @@ def test_fixture_attributes_each_data_category_to_the_code_that_reads_it():
     assert facts["android_id_string_used_in"] == ["Lcom/appsflyer/AppsFlyerLib;->start",
                                                   "Lcom/bytedance/sdk/DeviceInfo;->collect",
                                                   "Lcom/example/reference/AppOpenEvent;->send"]
-    assert len(facts["call_sites"]) == 32
+    assert len(facts["call_sites"]) == 39
     assert {s["party"] for s in facts["call_sites"]} == {"first-party", "sdk:ByteDance", "sdk:AppsFlyer"}

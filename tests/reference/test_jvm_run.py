@@ -118,8 +118,10 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
                       "serial_number": SERIAL, "clipboard": base64.b64encode(CLIP.encode()).decode()}
     # ByteDance's sealed device_register: AES-256-CBC (the SDK's constant key and IV), base64 (ttEncrypt-like).
     assert (sealed.header("Content-Type"), query(sealed)) == ("application/octet-stream", {"tt_data": "a"})
-    assert json.loads(unseal(sealed.body)) == {"openudid": ANDROID_ID, "google_aid": AD_ID, "clipboard": CLIP,
-                                               "latitude": LAT, "longitude": LON}
+    assert json.loads(unseal(sealed.body)) == {
+        "openudid": ANDROID_ID, "google_aid": AD_ID, "clipboard": CLIP, "latitude": LAT, "longitude": LON,
+        "wifi_ssid": '"HomeNet"', "wifi_bssid": "a4:2b:b0:12:34:56", "drm_id": sha256(ANDROID_ID),
+        "account": "jan.jansen@example.nl"}
     # ByteDance monitor: protobuf.
     assert session.header("Content-Type") == "application/x-protobuf"
     assert protobuf_fields(session.body) == {1: ANDROID_ID, 2: LAT, 3: LON, 4: 12, 5: AD_ID, 6: "gps"}
