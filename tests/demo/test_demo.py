@@ -46,6 +46,10 @@ EXPECTED_FINDINGS = {
     ("location_access", "location", APPSFLYER, None, False): 1,
     ("location_access", "location", BYTEDANCE + "DeviceInfo", None, True): 1,
     ("location_access", "location", FIRST + "ConsentDialog", None, False): 1,
+    # the wider surface (issue #16): Wi-Fi info, SSID, BSSID, NMEA and cell-location listeners; the DRM device
+    # ID and the Google accounts
+    ("location_access", "location", BYTEDANCE + "EnvironmentProbe", None, True): 5,
+    ("identifier_access", "device_identifier", BYTEDANCE + "EnvironmentProbe", None, True): 2,
     # the SDK's in-app browser (issue #16): two scripts injected into the merchant's page once it had loaded
     ("script_injected", None, BYTEDANCE + "InAppBrowser$1", None, True): 2,
     ("recipient_contacted", None, BYTEDANCE + "InAppBrowser", "shop.example-merchant.de", True): 1,
@@ -55,7 +59,7 @@ EXPECTED_FINDINGS = {
 }
 # SecureReporter's AES-encrypted device registration (issue #16), to ib.snssdk.com (ByteDance's CN servers):
 # its values are found only in the plaintext the Cipher hook recovered
-SEALED = ["advertising_id", "android_id", "clipboard", "device_identifier", "location"]
+SEALED = ["advertising_id", "android_id", "clipboard", "device_identifier", "email", "location"]
 # (data category, acting class, host, before consent): each gives personal_data_transmitted; each exchange
 # with a recipient other than the first party (api.example-reference.eu) gives recipient_contacted and, as
 # each of those entities is established outside the EEA, one third_country_transfer; destination_outside_eea
@@ -124,15 +128,15 @@ def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_t
     assert counts["app"]["verdict"] == "exited(0)"
     assert counts["capture"]["flows"] == 10 and counts["upstream_requests"] == 10
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 45 calls of hooked APIs, 9 of them socket connects (the paste and the login share one kept-alive tunnel)
+    # 52 calls of hooked APIs, 9 of them socket connects (the paste and the login share one kept-alive tunnel)
     # and 10 requests handed to TLS streams, one per flow; 2 crypto operations (the gzip registration's
     # Deflater, the sealed registration's Cipher); 4 web view events (interface, page load, 2 scripts)
-    assert counts["app"]["hook_messages"]["hook.event"] == 45
+    assert counts["app"]["hook_messages"]["hook.event"] == 52
     assert counts["app"]["hook_messages"]["hook.crypto"] == 2 and counts["app"]["hook_messages"]["hook.webview"] == 4
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
-    assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 12,
-                          "location": 3, "socket": 9, "request": 10}
+    assert categories == {"accounts": 2, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 13,
+                          "location": 8, "socket": 9, "request": 10}
     assert counts["sdks"] == ["AppsFlyer", "Pangle"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
