@@ -101,11 +101,17 @@ def _hook_row(record: dict[str, Any], package: str | None) -> dict[str, Any]:
             "request_line": line if isinstance(line, str) else None}
 
 
+# The configuration's text values by name (the instrument room's Plants: the clipboard canary and the honey
+# values of auditor/instrument/planting.py HONEY), as docs/events.md records them.
+PLANTED_TEXT = ("clipboard", "wifi_ssid", "wifi_bssid", "phone")
+
+
 def planted_items(planted: Any) -> list[dict[str, str]]:
     """[{what, value}] from the shapes planted values are recorded in: the instrument room's configuration
     (case.json `planted` and `hook.planted` phase configured: {"clipboard": text, "location": {"latitude",
-    "longitude"}}), a returned value ({"what", "value"} with a text value; a returned coordinate is one axis
-    of the configured location), or a list of {what, value} (other planting tools)."""
+    "longitude"}} and the PLANTED_TEXT values by name), a returned value ({"what", "value"} with a text value;
+    a returned coordinate is one axis of the configured location), or a list of {what, value} (other planting
+    tools)."""
     if isinstance(planted, list):
         return [item for entry in planted for item in planted_items(entry)]
     if not isinstance(planted, dict):
@@ -113,9 +119,7 @@ def planted_items(planted: Any) -> list[dict[str, str]]:
     if "what" in planted:
         value = planted.get("value")
         return [{"what": str(planted["what"]), "value": value}] if isinstance(value, str) else []
-    items = []
-    if isinstance(planted.get("clipboard"), str):
-        items.append({"what": "clipboard", "value": planted["clipboard"]})
+    items = [{"what": what, "value": planted[what]} for what in PLANTED_TEXT if isinstance(planted.get(what), str)]
     location = planted.get("location")
     if isinstance(location, dict) and all(isinstance(location.get(axis), (int, float))
                                           and not isinstance(location.get(axis), bool)

@@ -1,5 +1,5 @@
 📦
-498433 /src/index.js
+499083 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14236,8 +14236,20 @@ var CLIPBOARD_PLANTERS = {
   "android.content.ClipData$Item.getText": (original) => canary("clipboard", original, javaString),
   "android.content.ClipData$Item.coerceToText": (original) => canary("clipboard", original, javaString)
 };
+function honey(what, original, make = javaString) {
+  const value = config2[what];
+  if (value === void 0)
+    return null;
+  return { value: make(value), planted: { what, value, original: summarise(original) } };
+}
+var VALUE_PLANTERS = {
+  // Android returns a network name in double quotes (an unquoted one is a hex SSID)
+  "android.net.wifi.WifiInfo.getSSID": (original) => honey("wifi_ssid", original, (text2) => javaString(`"${text2}"`)),
+  "android.net.wifi.WifiInfo.getBSSID": (original) => honey("wifi_bssid", original),
+  "android.telephony.TelephonyManager.getLine1Number": (original) => honey("phone", original)
+};
 function plantFor(api2, original) {
-  const planter = CLIPBOARD_PLANTERS[api2];
+  const planter = CLIPBOARD_PLANTERS[api2] ?? VALUE_PLANTERS[api2];
   return planter === void 0 ? null : planter(original);
 }
 function locationGetters() {
