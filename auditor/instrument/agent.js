@@ -1,5 +1,5 @@
 📦
-499083 /src/index.js
+498819 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13495,6 +13495,9 @@ Script.bindWeak(runtime, () => {
 var frida_java_bridge_default = runtime;
 
 // src/emit.ts
+function emitStatus(api2, hookedClass, overloads, error) {
+  emit({ type: "hook.status", api: api2, hookedClass, installed: error === null && overloads > 0, overloads, error });
+}
 function emit(message, data = null) {
   send(message, data);
 }
@@ -13697,16 +13700,9 @@ function install(className, method, hook2) {
     for (const overload of frida_java_bridge_default.use(className)[method].overloads)
       if (hook2(overload))
         n++;
-    emit({ type: "hook.status", api: api2, hookedClass: className, installed: n > 0, overloads: n, error: null });
+    emitStatus(api2, className, n, null);
   } catch (e) {
-    emit({
-      type: "hook.status",
-      api: api2,
-      hookedClass: className,
-      installed: false,
-      overloads: 0,
-      error: String(e?.message ?? e)
-    });
+    emitStatus(api2, className, 0, String(e?.message ?? e));
   }
 }
 function hookInit(className, keyArg) {
@@ -13893,7 +13889,7 @@ function ciphersOf(module) {
   };
 }
 function status(api2, found) {
-  emit({ type: "hook.status", api: api2, hookedClass: found.module.name, installed: true, overloads: 1, error: null });
+  emitStatus(api2, found.module.name, 1, null);
 }
 function operationOf2(ctx, api2, ciphers, context) {
   const key = ctx.toString();
@@ -14722,16 +14718,9 @@ function hook(method, before) {
       hooked3.push(overload);
       n++;
     }
-    emit({ type: "hook.status", api: api2, hookedClass: WEBVIEW, installed: n > 0, overloads: n, error: null });
+    emitStatus(api2, WEBVIEW, n, null);
   } catch (e) {
-    emit({
-      type: "hook.status",
-      api: api2,
-      hookedClass: WEBVIEW,
-      installed: false,
-      overloads: 0,
-      error: String(e?.message ?? e)
-    });
+    emitStatus(api2, WEBVIEW, 0, String(e?.message ?? e));
   }
 }
 function installWebView() {

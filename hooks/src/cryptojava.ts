@@ -4,7 +4,7 @@
 // a finished deflate), then reported as one operation (operation.ts): what analysis joins to the wire.
 // Only byte[] overloads are read (ByteBuffer ones pass unrecorded); the key is reported as its SHA-256 only.
 import Java from "frida-java-bridge";
-import { emit } from "./emit.js";
+import { emitStatus } from "./emit.js";
 import { javaStack, threadName } from "./stack.js";
 import { emitOperation, Operation } from "./operation.js";
 
@@ -126,10 +126,9 @@ function install(className: string, method: string, hook: (overload: Java.Method
     try {
         let n = 0;
         for (const overload of Java.use(className)[method].overloads) if (hook(overload)) n++;
-        emit({ type: "hook.status", api, hookedClass: className, installed: n > 0, overloads: n, error: null });
+        emitStatus(api, className, n, null);
     } catch (e: any) {
-        emit({ type: "hook.status", api, hookedClass: className, installed: false, overloads: 0,
-               error: String(e?.message ?? e) });
+        emitStatus(api, className, 0, String(e?.message ?? e));
     }
 }
 

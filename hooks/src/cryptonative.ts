@@ -4,7 +4,7 @@
 // z_stream) the bytes in and out are collected until Final (Z_STREAM_END), then reported as one operation
 // (operation.ts). Contexts set up by libssl are its TLS record layer, already in the flows: not reported.
 import { inJavaHook } from "./cryptojava.js";
-import { emit } from "./emit.js";
+import { emitStatus } from "./emit.js";
 import { emitOperation, Operation } from "./operation.js";
 import { eachExport, Found, nativeStack } from "./tlsnative.js";
 
@@ -78,7 +78,7 @@ function ciphersOf(module: Module): Ciphers {
 }
 
 function status(api: string, found: Found): void {
-    emit({ type: "hook.status", api, hookedClass: found.module.name, installed: true, overloads: 1, error: null });
+    emitStatus(api, found.module.name, 1, null);
 }
 
 /** The context's operation, begun from the context itself if its init was not seen. */

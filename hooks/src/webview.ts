@@ -3,7 +3,7 @@
 // the object's class and its @JavascriptInterface methods), and each page it loads. The script text travels
 // as the message's binary data (UTF-8, at most MAX_CAPTURE bytes) and becomes an artifact.
 import Java from "frida-java-bridge";
-import { emit } from "./emit.js";
+import { emit, emitStatus } from "./emit.js";
 import { MAX_CAPTURE } from "./operation.js";
 import { javaStack, threadName } from "./stack.js";
 
@@ -63,10 +63,9 @@ function hook(method: string, before: (self: any, args: any[]) => void): void {
             hooked.push(overload);
             n++;
         }
-        emit({ type: "hook.status", api, hookedClass: WEBVIEW, installed: n > 0, overloads: n, error: null });
+        emitStatus(api, WEBVIEW, n, null);
     } catch (e: any) {
-        emit({ type: "hook.status", api, hookedClass: WEBVIEW, installed: false, overloads: 0,
-               error: String(e?.message ?? e) });
+        emitStatus(api, WEBVIEW, 0, String(e?.message ?? e));
     }
 }
 
