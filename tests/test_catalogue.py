@@ -63,13 +63,15 @@ def test_consumers_use_exactly_the_catalogues_categories() -> None:
 
 def test_the_static_table_is_the_catalogues_static_entries() -> None:
     static = PRIVACY_APIS.apis_used_by(STATIC)
-    assert len(static) == len(static_apis.API_METHODS) == 57
+    assert len(static) == len(static_apis.API_METHODS) == 66
     assert static_apis.API_METHODS[("Landroid/media/AudioRecord;", "<init>")] == "microphone"
     assert static_apis.API_METHODS[("Landroid/hardware/fingerprint/FingerprintManager;", "isHardwareDetected")] \
         == "biometric_auth"
-    assert static_apis.INLINED_CONSTANTS == (static_apis.InlinedConstant(
-        "android.provider.Settings$Secure.ANDROID_ID", "android_id", "identifier",
-        "android.provider.Settings$Secure.getString"),)
+    assert static_apis.INLINED_CONSTANTS == (
+        static_apis.InlinedConstant("android.provider.Settings$Secure.ANDROID_ID", "android_id", "identifier",
+                                    "android.provider.Settings$Secure.getString"),
+        static_apis.InlinedConstant("android.media.MediaDrm.PROPERTY_DEVICE_UNIQUE_ID", "deviceUniqueId",
+                                    "identifier", "android.media.MediaDrm.getPropertyByteArray"))
 
 
 def _bundled_catalogue() -> list[dict[str, Any]]:
@@ -99,7 +101,7 @@ def test_the_agent_hooks_exactly_the_catalogues_hook_entries() -> None:
             spec["requestOf"] = {"from": api.request_of.source, "url": list(api.request_of.url),
                                  "method": list(api.request_of.method)}
         expected.append(spec)
-    assert len(expected) == 50
+    assert len(expected) == 55
     assert _bundled_catalogue() == expected
 
 
@@ -126,24 +128,24 @@ def _category(data: dict[str, Any], category_id: str) -> dict[str, Any]:
     return next(c for c in data["categories"] if c["id"] == category_id)
 
 
-SEND_ASYNC = "apis[62] (jdk.internal.net.http.HttpClientImpl.sendAsync)"
+SEND_ASYNC = "apis[69] (jdk.internal.net.http.HttpClientImpl.sendAsync)"
 BAD = [
     (lambda d: d.update(extra=1), "top level: unknown key(s) 'extra'"),
     (lambda d: _category(d, "clipboard").update(colour="red"), "categories[0]: unknown key(s) 'colour'"),
     (lambda d: _api(d, "getImei").update(hooked=True),
-     "apis[44]: unknown key(s) 'hooked'"),
+     "apis[50]: unknown key(s) 'hooked'"),
     (lambda d: d["apis"].append(dict(_api(d, "getImei"))),
-     "apis[70] (android.telephony.TelephonyManager.getImei): duplicate entry"),
+     "apis[77] (android.telephony.TelephonyManager.getImei): duplicate entry"),
     (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[12] (camera): duplicate category"),
     (lambda d: _api(d, "getImei").update(runtime="ios"),
-     "apis[44] (android.telephony.TelephonyManager.getImei): runtime must be one of android, jvm"),
+     "apis[50] (android.telephony.TelephonyManager.getImei): runtime must be one of android, jvm"),
     (lambda d: _api(d, "getImei").update(category="contacts"),
-     "apis[44] (android.telephony.TelephonyManager.getImei): unknown category 'contacts'"),
+     "apis[50] (android.telephony.TelephonyManager.getImei): unknown category 'contacts'"),
     (lambda d: _api(d, "getImei").update(category=["identifier"]),
-     "apis[44] (android.telephony.TelephonyManager.getImei): unknown category ['identifier']"),
+     "apis[50] (android.telephony.TelephonyManager.getImei): unknown category ['identifier']"),
     (lambda d: d.update(description="one line"), "description: must be a list of strings"),
     (lambda d: _api(d, "getImei").update(used_by=["hook", "phone"]),
-     "apis[44] (android.telephony.TelephonyManager.getImei): used_by must list one or more of hook, static, each "
+     "apis[50] (android.telephony.TelephonyManager.getImei): used_by must list one or more of hook, static, each "
      "once"),
     (lambda d: _api(d, "open").update(used_by=["hook", "static"]),
      "categories[8] (camera): used_by static is not what its APIs say (hook, static)"),
@@ -159,10 +161,10 @@ BAD = [
     (lambda d: _category(d, "socket").update(finding_type="socket_opened", data_category="network"),
      "categories[9] (socket): a plumbing category makes no finding: finding_type must be null"),
     (lambda d: _api(d, "getString")["arg_match"].pop("inlined_constant"),
-     "apis[40] (android.provider.Settings$Secure.getString): the static scan sees an argument only as an inlined "
+     "apis[46] (android.provider.Settings$Secure.getString): the static scan sees an argument only as an inlined "
      "constant: arg_match needs inlined_constant, or the entry is for the hook only"),
     (lambda d: _api(d, "set")["arg_match"].update(index=-1),
-     "apis[32] (android.hardware.camera2.CaptureRequest$Builder.set): arg_match.index must be an argument position "
+     "apis[38] (android.hardware.camera2.CaptureRequest$Builder.set): arg_match.index must be an argument position "
      "(0 or more)"),
     (lambda d: _api(d, "sendAsync").pop("request_of"),
      f"{SEND_ASYNC}: request_of is needed by, and only by, category http_call"),

@@ -29,6 +29,8 @@ import brotli
 import zstandard
 from blackboxprotobuf.lib.config import Config
 
+from auditor.analyze.plaintext import Operation, Plaintexts
+
 MAX_DECODED = 16 << 20          # bytes out of all decompressions of one message together (one budget)
 MAX_RATIO = 200                 # decompressed / compressed, per step
 MIN_RATIO_BUDGET = 1 << 20      # small inputs may still expand to 1 MiB
@@ -54,6 +56,7 @@ class Decoded:
     segments: list[tuple[str, str]] = field(default_factory=list)
     fields: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    recovered: list[Operation] = field(default_factory=list)    # encryptions whose plaintext is a layer
     budget: int = MAX_DECODED       # decompressed bytes this message may still produce, all layers together
     segment_limit: int = MAX_SEGMENTS
 
@@ -192,8 +195,9 @@ def _printable_ratio(text: str) -> float:
 class Decoder:
     """Peels one message; `decoded` collects segments, fields and notes."""
 
-    def __init__(self) -> None:
+    def __init__(self, plaintexts: Plaintexts | None = None) -> None:
         self.decoded = Decoded()
+        self.plaintexts = plaintexts        # the case's recorded encryptions (plaintext.py)
 
     # ---- entry points --------------------------------------------------------------------------
     def url(self, url: str) -> None:
@@ -240,6 +244,8 @@ class Decoder:
     # ---- layers ------------------------------------------------------------------------------
     def _bytes(self, data: bytes, content_type: str, where: str, depth: int) -> None:
         if depth > MAX_DEPTH or not data:
+            return
+        if self.plaintexts is not None and self._plaintext(self.plaintexts.find(data), where, depth):
             return
         coding = sniff_coding(data)
         if coding:
@@ -294,6 +300,8 @@ class Decoder:
             unescaped = UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(0)[2:], 16)), stripped)
             self._string(unescaped, f"{where}<unicode-escape>", depth + 1)
             return
+        if self.plaintexts is not None and self._plaintext(self.plaintexts.find_hex(stripped), f"{where}<hex>", depth):
+            return
         if BASE64_RUN.match(stripped):
             self._base64(stripped, where, depth)
 
@@ -309,6 +317,14 @@ class Decoder:
             return False
         for number, value in enumerate(values, 1):
             self._json(value, f"{where}<json-line {number}>", depth + 1)
+        return True
+
+    def _plaintext(self, found: Operation | None, where: str, depth: int) -> bool:
+        """Bytes that are a recorded encryption's output: its input is the next layer."""
+        if found is None:
+            return False
+        self.decoded.recovered.append(found)
+        self._bytes(found.plaintext, "", f"{where}<plaintext@seq{found.seq}>", depth + 1)
         return True
 
     def _base64(self, text: str, where: str, depth: int) -> None:
@@ -488,7 +504,7 @@ class BodyMemo:
         key = self._key(decoded, content)
         done = self.entries.get(key)
         if done is None:
-            fresh = Decoder()
+            fresh = Decoder(decoder.plaintexts)
             fresh.decoded.budget, fresh.decoded.segment_limit = decoded.budget, key[-1]
             work(fresh)
             done = fresh.decoded
@@ -507,4 +523,5 @@ class BodyMemo:
         decoded.segments += done.segments
         decoded.fields += done.fields
         decoded.notes += done.notes
+        decoded.recovered += done.recovered
         decoded.budget = done.budget

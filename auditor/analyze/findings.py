@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
+from auditor.analyze.webviews import Injection
 from auditor.case.canonical import canonical_json, sha256_hex
 from auditor.catalogue import PRIVACY_APIS
 from auditor.contract.findings import (
@@ -29,6 +30,7 @@ from auditor.contract.findings import (
     FoundValue,
     PlantedValue,
     Recipient,
+    RecoveredPlaintext,
     Summary,
     Transfer,
 )
@@ -191,7 +193,8 @@ class Shared:
 def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str | None, scheme: str,
                   body_sha256: str | None, actor: Actor | None, recipient: Recipient, destination: Destination,
                   timing: ConsentTiming | None, hits: list[Hit], transfer: Transfer | None,
-                  outside_eea: bool, user_paste: bool, notes: list[str]) -> None:
+                  outside_eea: bool, user_paste: bool, notes: list[str],
+                  recovered: tuple[RecoveredPlaintext, ...] = ()) -> None:
     """The findings of one exchange. `outside_eea`: the endpoint's established location is outside the EEA
     (a fact); `user_paste`: a user's paste into the app's own code preceded this exchange to the first party."""
     built: list[Evidence] = []
@@ -201,7 +204,8 @@ def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str 
             ordered = sorted(hits, key=lambda h: (h.category, h.location, h.what, h.form))
             built.append(Evidence(ledger_seq=seq, flow_artifact=artifact, request_body_sha256=body_sha256,
                                   decoding_notes=tuple(note[:MAX_TEXT] for note in sorted(set(notes))[:10]),
-                                  values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS])))
+                                  values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]),
+                                  recovered_plaintext=recovered))
         return built[0]
     shared = Shared((actor, recipient, destination, timing))
 
@@ -267,6 +271,13 @@ def hook_findings(out: FindingSet, row: Any, timing: ConsentTiming | None) -> No
     evidence = Evidence(ledger_seq=int(row.seq), stack=tuple(row.stack[:12]), planted=planted)
     out.add(_core(kind, HOOK_DATA[kind], row.actor, None, None, timing, Confidence.HIGH, **extra),
             iso(row.time), evidence)
+
+
+def injection_findings(out: FindingSet, injection: Injection, timing: ConsentTiming | None) -> None:
+    """script_injected: one per distinct script and page, with the code that injected it."""
+    evidence = Evidence(ledger_seq=injection.seq, stack=injection.stack)
+    out.add(_core(FindingType.SCRIPT_INJECTED, None, injection.actor, None, None, timing, Confidence.HIGH,
+                  api=injection.api, injected_script=injection.script), iso(injection.time), evidence)
 
 
 def sdk_findings(out: FindingSet, scan: dict[str, Any], seq: int, artifact: str, active_names: set[str],

@@ -63,6 +63,8 @@ class Context:
     method_records: dict[Kind, list[dict[str, Any]]] = field(default_factory=dict)
     planted_returned: list[tuple[dict[str, Any], Actor | None]] = field(default_factory=list)
     attribution_used: bool = False
+    crypto: list[dict[str, Any]] = field(default_factory=list)     # hook.crypto records (analyze/plaintext.py)
+    webviews: list[dict[str, Any]] = field(default_factory=list)   # hook.webview records (analyze/webviews.py)
 
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
@@ -110,11 +112,17 @@ def _hook_row(record: dict[str, Any], package: str | None) -> dict[str, Any]:
             "request_line": line if isinstance(line, str) else None}
 
 
+# The configuration's text values by name (the instrument room's Plants: the clipboard canary and the honey
+# values of auditor/instrument/planting.py HONEY), as docs/events.md records them.
+PLANTED_TEXT = ("clipboard", "wifi_ssid", "wifi_bssid", "phone")
+
+
 def planted_items(planted: Any) -> list[dict[str, str]]:
     """[{what, value}] from the shapes planted values are recorded in: the instrument room's configuration
     (case.json `planted` and `hook.planted` phase configured: {"clipboard": text, "location": {"latitude",
-    "longitude"}}), a returned value ({"what", "value"} with a text value; a returned coordinate is one axis
-    of the configured location), or a list of {what, value} (other planting tools)."""
+    "longitude"}} and the PLANTED_TEXT values by name), a returned value ({"what", "value"} with a text value;
+    a returned coordinate is one axis of the configured location), or a list of {what, value} (other planting
+    tools)."""
     if isinstance(planted, list):
         return [item for entry in planted for item in planted_items(entry)]
     if not isinstance(planted, dict):
@@ -122,9 +130,7 @@ def planted_items(planted: Any) -> list[dict[str, str]]:
     if "what" in planted:
         value = planted.get("value")
         return [{"what": str(planted["what"]), "value": value}] if isinstance(value, str) else []
-    items = []
-    if isinstance(planted.get("clipboard"), str):
-        items.append({"what": "clipboard", "value": planted["clipboard"]})
+    items = [{"what": what, "value": planted[what]} for what in PLANTED_TEXT if isinstance(planted.get(what), str)]
     location = planted.get("location")
     if isinstance(location, dict) and all(isinstance(location.get(axis), (int, float))
                                           and not isinstance(location.get(axis), bool)
@@ -142,6 +148,8 @@ def read_context(case: Case) -> Context:
     planted: list[dict[str, Any]] = []
     returned: list[tuple[dict[str, Any], Actor | None]] = []
     method_records: dict[Kind, list[dict[str, Any]]] = {}
+    crypto: list[dict[str, Any]] = []
+    webviews: list[dict[str, Any]] = []
     head: dict[str, Any] = {}
     package = app_package(case.info)
     for record in read_records(case.ledger_path):
@@ -158,6 +166,10 @@ def read_context(case: Case) -> Context:
                           _url_key(body)))
         elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
+        elif kind == Kind.HOOK_CRYPTO:
+            crypto.append(record)
+        elif kind == Kind.HOOK_WEBVIEW:
+            webviews.append(record)
         elif kind == Kind.HOOK_PLANTED:
             planted += [{**item, "seq": record["seq"]} for item in planted_items(body)]
             if body.get("phase") == "returned":
@@ -180,6 +192,8 @@ def read_context(case: Case) -> Context:
         join_requests(hook_frame, flow_frame)
     context.method_records = method_records
     context.planted_returned = returned
+    context.crypto = crypto
+    context.webviews = webviews
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
                                    for actor in [row["actor"] for row in hooks] + [a for _, a in returned])
     return context

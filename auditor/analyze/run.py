@@ -20,13 +20,24 @@ from auditor.analyze.declared import declared_findings, latest
 from auditor.analyze.decode import BodyMemo, Decoder, MemoKey
 from auditor.analyze.destinations import Destinations, Located
 from auditor.analyze.dpf import Participants, load_participants
-from auditor.analyze.findings import FindingSet, Tally, flow_findings, hook_findings, iso, sdk_findings, user_paste
-from auditor.analyze.observations import Context, iter_flows, parse_time, read_context
+from auditor.analyze.findings import (
+    FindingSet,
+    Tally,
+    flow_findings,
+    hook_findings,
+    injection_findings,
+    iso,
+    sdk_findings,
+    user_paste,
+)
+from auditor.analyze.observations import Context, app_package, iter_flows, parse_time, read_context
 from auditor.analyze.observed import observe
 from auditor.analyze.parts import Mark, PartResults
 from auditor.analyze.personal import KnownValues
+from auditor.analyze.plaintext import Plaintexts, recovered_evidence
 from auditor.analyze.recipients import Controller, KnownRecipient, Recipients, Signer, psl_provenance
 from auditor.analyze.transfers import Exporter, country_law, transfer
+from auditor.analyze.webviews import injections
 from auditor.case.bundle import Case
 from auditor.case.canonical import sha256_file
 from auditor.case.confine import writable_dir
@@ -157,6 +168,7 @@ class Analysis:
     def run(self) -> list[Finding]:
         context = read_context(self.case)
         self.recipients.signers = Signer.from_scans(context.static_scans)
+        self.plaintexts = Plaintexts.from_records(self.case, context.crypto)
         self.clock = Clock.from_case(self.case.info.get("device"), context.consent_accepted)
         known = KnownValues(context.planted, device_values(self.case.info.get("device")),
                             face_measurements(context.hooks))
@@ -171,6 +183,8 @@ class Analysis:
             sdk = row.actor.sdk if row.actor is not None else None
             if sdk:
                 active.setdefault(sdk.lower(), []).append(int(row.seq))
+        for injection in injections(context, app_package(self.case.info)):
+            injection_findings(self.findings, injection, self.clock.timing(injection.time, device_clock=True))
         for scan in context.static_scans:
             sdk_findings(self.findings, scan["scan"], scan["seq"], scan["artifact"], set(active), active)
         self.context = context
@@ -186,7 +200,7 @@ class Analysis:
         self.flows += 1
         stamps = as_dict(body.get("timestamps"))
         when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
-        decoder = Decoder()
+        decoder = Decoder(self.plaintexts)
         decoded = decoder.decoded
         decoder.url(_url(request))
         headers = Mark(len(decoded.segments), len(decoded.fields))
@@ -222,7 +236,7 @@ class Analysis:
                       actor=actor, recipient=shown, destination=destination, timing=timing, hits=hits,
                       transfer=moved, outside_eea=outside_eea,
                       user_paste=self.first_paste is not None and when is not None and self.first_paste <= when,
-                      notes=decoder.decoded.notes)
+                      notes=decoder.decoded.notes, recovered=recovered_evidence(decoder.decoded.recovered))
 
     def inputs(self) -> Inputs:
         seal = self.case.root / SEAL_FILE

@@ -52,6 +52,8 @@ class Kind(enum.StrEnum):
     HOOK_TLS_BYPASS = "hook.tls_bypass"           # --unpin: a TLS bypass installed, not found, or fired (host, stack)
     HOOK_TLS_KEY = "hook.tls_key"                 # --keylog: one secret line from the app's TLS library
     HOOK_KEYLOG = "hook.keylog"                   # --keylog: the instrumentation's secret lines as an NSS key log
+    HOOK_CRYPTO = "hook.crypto"                   # one cipher / MAC / deflate operation: its bytes as artifacts
+    HOOK_WEBVIEW = "hook.webview"                 # a script injected into a web view, an interface exposed, a load
 
     # device: auditor device / audit (auditor/device)
     DEVICE_ATTESTATION = "device.attestation"     # device/session.py: what the phone is

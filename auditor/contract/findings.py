@@ -122,6 +122,18 @@ class PlantedValue(Record):
     original: str | float | bool | None | dict[str, str | float | bool | None] = None
 
 
+class RecoveredPlaintext(Record):
+    """The app's own encryption whose output a message carried: the hook.crypto event that recorded it, whose
+    input (the plaintext, an artifact) was decoded as a further layer of the message. The key is known by its
+    SHA-256 only."""
+    ledger_seq: int = Field(ge=1)
+    api: str
+    algorithm: str | None = None
+    key_sha256: str | None = None
+    plaintext_sha256: str
+    ciphertext_sha256: str
+
+
 class Evidence(Record):
     """One piece of evidence: the ledger event and the artifacts it points to, and what was found in it."""
     ledger_seq: int = Field(ge=1)
@@ -134,6 +146,7 @@ class Evidence(Record):
     planted: PlantedValue | None = None
     static_evidence: tuple[str, ...] = ()
     activity_ledger_seqs: tuple[int, ...] = ()
+    recovered_plaintext: tuple[RecoveredPlaintext, ...] = ()   # a value sat in plaintext the app encrypted
 
 
 class EvidenceSet(Record):
@@ -156,6 +169,18 @@ class Declaration(Record):
     findings: tuple[str, ...]            # the ids of the findings whose evidence this is
 
 
+class InjectedScript(Record):
+    """script_injected: what the app ran inside a page of its web view, read from the script's text (kept as an
+    artifact): the user-input events it subscribes to (addEventListener) and the calls it makes on objects the
+    app exposed to the page (addJavascriptInterface), which hand the page's data to the app's code."""
+    page_url: str | None = None
+    script_sha256: str
+    script_size: int = Field(ge=0)
+    listens_to: tuple[str, ...] = ()         # DOM events of user input: keydown, input, selectionchange, touch…
+    sends_through: tuple[str, ...] = ()      # "Interface.method" calls on an exposed object
+    interface_classes: tuple[str, ...] = ()  # the classes of the exposed objects it calls
+
+
 class Finding(Record):
     id: str = Field(pattern=r"^F-[0-9a-f]{20}$")
     type: FindingType
@@ -171,6 +196,7 @@ class Finding(Record):
     active: bool | None = None           # sdk_embedded: the SDK was seen at run time too
     transfer_outcome: TransferOutcome | None = None
     transfer: Transfer | None = None
+    injected_script: InjectedScript | None = None
     time: str | None = None
     time_last: str | None = None
     declaration: Declaration | None = None   # undeclared_*: the declared side and the observed one

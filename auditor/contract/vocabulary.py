@@ -13,6 +13,7 @@ class FindingType(StrEnum):
     BIOMETRIC_CAPTURE = "biometric_capture"
     BIOMETRIC_AUTH = "biometric_auth"
     IDENTIFIER_ACCESS = "identifier_access"
+    SCRIPT_INJECTED = "script_injected"             # a script the app injected into a page of a web view
     # from the traffic
     TRACKER_CONTACTED = "tracker_contacted"
     RECIPIENT_CONTACTED = "recipient_contacted"      # any recipient other than the first party, data or not

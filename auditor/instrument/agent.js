@@ -1,5 +1,5 @@
 📦
-481290 /src/index.js
+500662 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -961,10 +961,10 @@ function hexSlice(buf, start2, end) {
   return out;
 }
 function utf16leSlice(buf, start2, end) {
-  const bytes = buf.slice(start2, end);
+  const bytes2 = buf.slice(start2, end);
   let res = "";
-  for (let i = 0; i < bytes.length - 1; i += 2) {
-    res += String.fromCharCode(bytes[i] + bytes[i + 1] * 256);
+  for (let i = 0; i < bytes2.length - 1; i += 2) {
+    res += String.fromCharCode(bytes2[i] + bytes2[i + 1] * 256);
   }
   return res;
 }
@@ -1487,13 +1487,13 @@ Buffer2.prototype.fill = function fill(val, start2, end, encoding) {
       this[i] = val;
     }
   } else {
-    const bytes = Buffer2.isBuffer(val) ? val : Buffer2.from(val, encoding);
-    const len = bytes.length;
+    const bytes2 = Buffer2.isBuffer(val) ? val : Buffer2.from(val, encoding);
+    const len = bytes2.length;
     if (len === 0) {
       throw new TypeError('The value "' + val + '" is invalid for argument "value"');
     }
     for (i = 0; i < end - start2; ++i) {
-      this[i + start2] = bytes[i % len];
+      this[i + start2] = bytes2[i % len];
     }
   }
   return this;
@@ -1630,50 +1630,50 @@ function utf8ToBytes(string, units) {
   let codePoint;
   const length = string.length;
   let leadSurrogate = null;
-  const bytes = [];
+  const bytes2 = [];
   for (let i = 0; i < length; ++i) {
     codePoint = string.charCodeAt(i);
     if (codePoint > 55295 && codePoint < 57344) {
       if (!leadSurrogate) {
         if (codePoint > 56319) {
-          if ((units -= 3) > -1) bytes.push(239, 191, 189);
+          if ((units -= 3) > -1) bytes2.push(239, 191, 189);
           continue;
         } else if (i + 1 === length) {
-          if ((units -= 3) > -1) bytes.push(239, 191, 189);
+          if ((units -= 3) > -1) bytes2.push(239, 191, 189);
           continue;
         }
         leadSurrogate = codePoint;
         continue;
       }
       if (codePoint < 56320) {
-        if ((units -= 3) > -1) bytes.push(239, 191, 189);
+        if ((units -= 3) > -1) bytes2.push(239, 191, 189);
         leadSurrogate = codePoint;
         continue;
       }
       codePoint = (leadSurrogate - 55296 << 10 | codePoint - 56320) + 65536;
     } else if (leadSurrogate) {
-      if ((units -= 3) > -1) bytes.push(239, 191, 189);
+      if ((units -= 3) > -1) bytes2.push(239, 191, 189);
     }
     leadSurrogate = null;
     if (codePoint < 128) {
       if ((units -= 1) < 0) break;
-      bytes.push(codePoint);
+      bytes2.push(codePoint);
     } else if (codePoint < 2048) {
       if ((units -= 2) < 0) break;
-      bytes.push(
+      bytes2.push(
         codePoint >> 6 | 192,
         codePoint & 63 | 128
       );
     } else if (codePoint < 65536) {
       if ((units -= 3) < 0) break;
-      bytes.push(
+      bytes2.push(
         codePoint >> 12 | 224,
         codePoint >> 6 & 63 | 128,
         codePoint & 63 | 128
       );
     } else if (codePoint < 1114112) {
       if ((units -= 4) < 0) break;
-      bytes.push(
+      bytes2.push(
         codePoint >> 18 | 240,
         codePoint >> 12 & 63 | 128,
         codePoint >> 6 & 63 | 128,
@@ -1683,7 +1683,7 @@ function utf8ToBytes(string, units) {
       throw new Error("Invalid code point");
     }
   }
-  return bytes;
+  return bytes2;
 }
 function asciiToBytes(str) {
   const byteArray = [];
@@ -3194,13 +3194,13 @@ function _getApi() {
     optionals = /* @__PURE__ */ new Set()
   } = pending;
   const missing = [];
-  for (const [name, signature] of Object.entries(functions)) {
+  for (const [name, signature2] of Object.entries(functions)) {
     const address = temporaryApi.find(name);
     if (address !== null) {
-      if (typeof signature === "function") {
-        signature.call(temporaryApi, address);
+      if (typeof signature2 === "function") {
+        signature2.call(temporaryApi, address);
       } else {
-        temporaryApi[signature[0]] = new NativeFunction(address, signature[1], signature[2], nativeFunctionOptions3);
+        temporaryApi[signature2[0]] = new NativeFunction(address, signature2[1], signature2[2], nativeFunctionOptions3);
       }
     } else {
       if (!optionals.has(name)) {
@@ -5533,8 +5533,8 @@ function revertGlobalPatches() {
   for (const interceptor of artQuickInterceptors.splice(0)) {
     interceptor.deactivate();
   }
-  for (const hook of inlineHooks.splice(0)) {
-    hook.revert();
+  for (const hook2 of inlineHooks.splice(0)) {
+    hook2.revert();
   }
 }
 function unwrapMethodId(methodId) {
@@ -7536,11 +7536,11 @@ function _getApi2() {
     Object.keys(functions).forEach(function(name) {
       const exp = exportByName[name];
       if (exp !== void 0) {
-        const signature = functions[name];
-        if (typeof signature === "function") {
-          signature.call(temporaryApi, exp.address);
+        const signature2 = functions[name];
+        if (typeof signature2 === "function") {
+          signature2.call(temporaryApi, exp.address);
         } else {
-          temporaryApi[signature[0]] = new NativeFunction(exp.address, signature[1], signature[2], nativeFunctionOptions4);
+          temporaryApi[signature2[0]] = new NativeFunction(exp.address, signature2[1], signature2[2], nativeFunctionOptions4);
         }
       } else {
         if (!optionals.has(name)) {
@@ -10006,8 +10006,8 @@ function computeModel(classes) {
     });
   });
   function addProto(retType, argTypes) {
-    const signature = [retType].concat(argTypes);
-    const id = signature.join("|");
+    const signature2 = [retType].concat(argTypes);
+    const id = signature2.join("|");
     if (protos[id] !== void 0) {
       return id;
     }
@@ -10017,7 +10017,7 @@ function computeModel(classes) {
       strings.add(argType);
       types.add(argType);
     });
-    const shorty = signature.map(typeToShorty).join("");
+    const shorty = signature2.map(typeToShorty).join("");
     strings.add(shorty);
     protos[id] = [id, shorty, retType, argTypes];
     return id;
@@ -11392,9 +11392,9 @@ var ClassFactory = class _ClassFactory {
         }
         const returnTypeName = returnType.name;
         const argumentTypeNames = argumentTypes.map((t) => t.name);
-        const signature = "(" + argumentTypeNames.join("") + ")" + returnTypeName;
+        const signature2 = "(" + argumentTypeNames.join("") + ")" + returnTypeName;
         dexMethods.push([name, returnTypeName, argumentTypeNames, thrownTypeNames, type === STATIC_METHOD ? kAccStatic2 : 0]);
-        implMethods.push([name, signature, type, returnType, argumentTypes, impl]);
+        implMethods.push([name, signature2, type, returnType, argumentTypes, impl]);
       });
       const unimplementedMethodIds = Object.keys(pendingOverloads);
       if (unimplementedMethodIds.length > 0) {
@@ -11413,9 +11413,9 @@ var ClassFactory = class _ClassFactory {
         const methodElements = Memory.alloc(numMethods * methodElementSize);
         const nativeMethods = [];
         const temporaryHandles = [];
-        implMethods.forEach(([name, signature, type, returnType, argumentTypes, impl], index) => {
+        implMethods.forEach(([name, signature2, type, returnType, argumentTypes, impl], index) => {
           const rawName = Memory.allocUtf8String(name);
-          const rawSignature = Memory.allocUtf8String(signature);
+          const rawSignature = Memory.allocUtf8String(signature2);
           const rawImpl = implement(name, classWrapper, type, returnType, argumentTypes, impl);
           methodElements.add(index * methodElementSize).writePointer(rawName);
           methodElements.add(index * methodElementSize + pointerSize7).writePointer(rawSignature);
@@ -12274,7 +12274,7 @@ dispatcherPrototype = Object.create(Function.prototype, {
     value(...args) {
       const overloads = this._o;
       const numArgs = args.length;
-      const signature = args.join(":");
+      const signature2 = args.join(":");
       for (let i = 0; i !== overloads.length; i++) {
         const method = overloads[i];
         const { argumentTypes } = method;
@@ -12282,7 +12282,7 @@ dispatcherPrototype = Object.create(Function.prototype, {
           continue;
         }
         const s = argumentTypes.map((t) => t.className).join(":");
-        if (s === signature) {
+        if (s === signature2) {
           return method;
         }
       }
@@ -13495,13 +13495,514 @@ Script.bindWeak(runtime, () => {
 var frida_java_bridge_default = runtime;
 
 // src/emit.ts
-function emit(message) {
-  send(message);
+function emitStatus(api2, hookedClass, overloads, error) {
+  emit({ type: "hook.status", api: api2, hookedClass, installed: error === null && overloads > 0, overloads, error });
+}
+function emit(message, data = null) {
+  send(message, data);
 }
 
 // src/flavor.ts
 function javaFlavor() {
   return frida_java_bridge_default.api.flavor;
+}
+
+// src/stack.ts
+var MAX_FRAMES = 64;
+function javaStack() {
+  const frames = frida_java_bridge_default.use("java.lang.Throwable").$new().getStackTrace();
+  const out = [];
+  for (let i = 0; i < Math.min(frames.length, MAX_FRAMES); i++) {
+    const f = frames[i];
+    const where = f.isNativeMethod() ? "Native Method" : `${f.getFileName() ?? "Unknown Source"}:${f.getLineNumber()}`;
+    out.push(`${f.getClassName()}.${f.getMethodName()}(${where})`);
+  }
+  return out;
+}
+function threadName() {
+  return String(frida_java_bridge_default.use("java.lang.Thread").currentThread().getName());
+}
+
+// src/operation.ts
+var MAX_CAPTURE = 64 * 1024;
+var Side = class {
+  chunks = [];
+  size = 0;
+  // bytes seen
+  kept = 0;
+  // bytes kept (at most MAX_CAPTURE)
+  add(bytes2) {
+    this.size += bytes2.byteLength;
+    const room = MAX_CAPTURE - this.kept;
+    if (room <= 0 || bytes2.byteLength === 0)
+      return;
+    const part = bytes2.byteLength <= room ? bytes2 : bytes2.slice(0, room);
+    this.chunks.push(part);
+    this.kept += part.byteLength;
+  }
+};
+var Operation = class _Operation {
+  api;
+  algorithm;
+  stack;
+  ignored;
+  input = new Side();
+  output = new Side();
+  opmode = null;
+  keySha256 = null;
+  /** ignored: the platform's TLS (its record layer), whose operations are not reported. */
+  constructor(api2, algorithm, stack, ignored) {
+    this.api = api2;
+    this.algorithm = algorithm;
+    this.stack = stack;
+    this.ignored = ignored;
+  }
+  /** The same instance's next operation: same algorithm, mode and key (a Cipher or Mac is reusable). */
+  next() {
+    const op = new _Operation(this.api, this.algorithm, this.stack, this.ignored);
+    op.opmode = this.opmode;
+    op.keySha256 = this.keySha256;
+    return op;
+  }
+};
+function emitOperation(op, thread) {
+  const data = new Uint8Array(op.input.kept + op.output.kept);
+  let at = 0;
+  for (const chunk of [...op.input.chunks, ...op.output.chunks]) {
+    data.set(new Uint8Array(chunk), at);
+    at += chunk.byteLength;
+  }
+  emit({
+    type: "crypto.operation",
+    api: op.api,
+    algorithm: op.algorithm,
+    opmode: op.opmode,
+    key_sha256: op.keySha256,
+    input_size: op.input.size,
+    input_kept: op.input.kept,
+    output_size: op.output.size,
+    output_kept: op.output.kept,
+    stack: op.stack,
+    thread,
+    tid: Process.getCurrentThreadId(),
+    time: Date.now()
+  }, data.buffer);
+}
+
+// src/cryptojava.ts
+var IN_WHOLE = { arg: 0 };
+var IN_PART = { arg: 0, offset: 1, length: 2 };
+var OUT_RESULT = { arg: "result" };
+var SHAPES = {
+  "javax.crypto.Cipher.update": {
+    "[B": { input: IN_WHOLE, output: OUT_RESULT },
+    "[B,int,int": { input: IN_PART, output: OUT_RESULT },
+    "[B,int,int,[B": { input: IN_PART, output: { arg: 3, length: "count" } },
+    "[B,int,int,[B,int": { input: IN_PART, output: { arg: 3, offset: 4, length: "count" } }
+  },
+  "javax.crypto.Cipher.doFinal": {
+    "": { output: OUT_RESULT },
+    "[B": { input: IN_WHOLE, output: OUT_RESULT },
+    "[B,int": { output: { arg: 0, offset: 1, length: "count" } },
+    "[B,int,int": { input: IN_PART, output: OUT_RESULT },
+    "[B,int,int,[B": { input: IN_PART, output: { arg: 3, length: "count" } },
+    "[B,int,int,[B,int": { input: IN_PART, output: { arg: 3, offset: 4, length: "count" } }
+  },
+  "javax.crypto.Mac.update": { "[B": { input: IN_WHOLE }, "[B,int,int": { input: IN_PART } },
+  "javax.crypto.Mac.doFinal": {
+    "": { output: OUT_RESULT },
+    "[B": { input: IN_WHOLE, output: OUT_RESULT },
+    "[B,int": { output: { arg: 0, offset: 1, length: "count" } }
+  },
+  "java.util.zip.Deflater.setInput": { "[B": { input: IN_WHOLE }, "[B,int,int": { input: IN_PART } },
+  "java.util.zip.Deflater.deflate": {
+    "[B": { output: { arg: 0, length: "count" } },
+    "[B,int,int": { output: { arg: 0, offset: 1, length: "count" } },
+    "[B,int,int,int": { output: { arg: 0, offset: 1, length: "count" } }
+  }
+};
+var TLS_FRAMES = /^(sun\.security\.ssl\.|org\.conscrypt\.|com\.android\.org\.conscrypt\.)/;
+var OPMODES = { 1: "encrypt", 2: "decrypt", 3: "wrap", 4: "unwrap" };
+var operations = /* @__PURE__ */ new Map();
+var busy = /* @__PURE__ */ new Set();
+var hooked = [];
+function bytesOf(array, offset, length) {
+  if (array === null || length <= 0)
+    return new ArrayBuffer(0);
+  const end = Math.min(offset + length, array.length);
+  return array.withElements((p) => p.add(offset).readByteArray(end - offset));
+}
+function region(where, args, result) {
+  const array = where.arg === "result" ? result : args[where.arg];
+  if (array === null || array === void 0)
+    return new ArrayBuffer(0);
+  const offset = where.offset === void 0 ? 0 : args[where.offset];
+  const length = where.length === void 0 ? array.length - offset : where.length === "count" ? result : args[where.length];
+  return bytesOf(array, offset, length);
+}
+function identity2(self) {
+  return frida_java_bridge_default.use("java.lang.System").identityHashCode(self);
+}
+function fresh(api2, self, stack) {
+  let algorithm = null;
+  try {
+    algorithm = String(self.getAlgorithm());
+  } catch (e) {
+  }
+  return new Operation(api2, algorithm, stack, stack.some((frame) => TLS_FRAMES.test(frame)));
+}
+function operationOf(api2, self) {
+  const id = identity2(self);
+  let op = operations.get(id);
+  if (op === void 0) {
+    op = fresh(api2, self, javaStack());
+    operations.set(id, op);
+  }
+  return op;
+}
+function keySha256(key) {
+  try {
+    const encoded = key.getEncoded();
+    return encoded === null ? null : Checksum.compute("sha256", bytesOf(encoded, 0, encoded.length));
+  } catch (e) {
+    return null;
+  }
+}
+function inJavaHook() {
+  return busy.has(Process.getCurrentThreadId());
+}
+function guarded(overload, after) {
+  overload.implementation = function(...args) {
+    const tid = Process.getCurrentThreadId();
+    if (busy.has(tid))
+      return overload.apply(this, args);
+    busy.add(tid);
+    try {
+      const result = overload.apply(this, args);
+      try {
+        after(this, args, result);
+      } catch (e) {
+      }
+      return result;
+    } finally {
+      busy.delete(tid);
+    }
+  };
+  hooked.push(overload);
+}
+function signature(overload) {
+  return overload.argumentTypes.map((t) => t.className === "byte[]" ? "[B" : t.className).join(",");
+}
+function install(className, method, hook2) {
+  const api2 = `${className}.${method}`;
+  try {
+    let n = 0;
+    for (const overload of frida_java_bridge_default.use(className)[method].overloads)
+      if (hook2(overload))
+        n++;
+    emitStatus(api2, className, n, null);
+  } catch (e) {
+    emitStatus(api2, className, 0, String(e?.message ?? e));
+  }
+}
+function hookInit(className, keyArg) {
+  const api2 = `${className}.init`;
+  install(className, "init", (overload) => {
+    if (overload.argumentTypes[keyArg]?.className !== "java.security.Key")
+      return false;
+    guarded(overload, (self, args) => {
+      const stack = javaStack();
+      const op = fresh(api2, self, stack);
+      op.keySha256 = keySha256(args[keyArg]);
+      op.opmode = keyArg === 1 ? OPMODES[args[0]] ?? String(args[0]) : null;
+      operations.set(identity2(self), op);
+    });
+    return true;
+  });
+}
+function hookData(className, method, ends) {
+  const api2 = `${className}.${method}`;
+  const shapes = SHAPES[api2];
+  install(className, method, (overload) => {
+    const shape = shapes[signature(overload)];
+    if (shape === void 0)
+      return false;
+    guarded(overload, (self, args, result) => {
+      const op = operationOf(api2, self);
+      if (op.ignored)
+        return;
+      if (shape.input)
+        op.input.add(region(shape.input, args, result));
+      if (shape.output)
+        op.output.add(region(shape.output, args, result));
+      if (!ends(self))
+        return;
+      op.api = api2;
+      op.stack = javaStack();
+      emitOperation(op, threadName());
+      operations.set(identity2(self), op.next());
+    });
+    return true;
+  });
+}
+function installCryptoJava() {
+  hookInit("javax.crypto.Cipher", 1);
+  hookInit("javax.crypto.Mac", 0);
+  hookData("javax.crypto.Cipher", "update", () => false);
+  hookData("javax.crypto.Cipher", "doFinal", () => true);
+  hookData("javax.crypto.Mac", "update", () => false);
+  hookData("javax.crypto.Mac", "doFinal", () => true);
+  hookData("java.util.zip.Deflater", "setInput", () => false);
+  hookData("java.util.zip.Deflater", "deflate", (self) => self.finished());
+}
+function unhookCryptoJava() {
+  const n = hooked.length;
+  for (const m of hooked.splice(0))
+    m.implementation = null;
+  operations.clear();
+  return n;
+}
+
+// src/tlsnative.ts
+function eachExport(name, use) {
+  const seen = /* @__PURE__ */ new Set();
+  let now = 0;
+  let observing = true;
+  Process.attachModuleObserver({
+    onAdded(m) {
+      const address = m.findExportByName(name);
+      if (address === null || seen.has(address.toString()))
+        return;
+      seen.add(address.toString());
+      const owner = Process.findModuleByAddress(address) ?? m;
+      if (observing)
+        now++;
+      use({ module: owner, address });
+    }
+  });
+  observing = false;
+  return now;
+}
+function nativeStack(context) {
+  let frames = Thread.backtrace(context, Backtracer.ACCURATE);
+  if (frames.length < 2)
+    frames = Thread.backtrace(context, Backtracer.FUZZY);
+  return frames.slice(0, 64).map((a) => DebugSymbol.fromAddress(a).toString());
+}
+var handshakeStacks = /* @__PURE__ */ new Map();
+var handshakeListeners = [];
+var tracking = false;
+function trackHandshakes() {
+  if (tracking)
+    return;
+  tracking = true;
+  for (const name of ["SSL_connect", "SSL_accept", "SSL_do_handshake"]) {
+    eachExport(name, (found) => handshakeListeners.push(Interceptor.attach(found.address, {
+      onEnter(args) {
+        const key = args[0].toString();
+        if (!handshakeStacks.has(key))
+          handshakeStacks.set(key, nativeStack(this.context));
+      }
+    })));
+  }
+  eachExport("SSL_free", (found) => handshakeListeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      handshakeStacks.delete(args[0].toString());
+    }
+  })));
+}
+function handshakeStack(ssl) {
+  return handshakeStacks.get(ssl.toString());
+}
+function untrackHandshakes() {
+  const n = handshakeListeners.length;
+  handshakeListeners.splice(0).forEach((l) => l.detach());
+  tracking = false;
+  return n;
+}
+var TLSEXT_NAMETYPE_HOST_NAME = 0;
+function serverName(module, ssl) {
+  const address = module.findExportByName("SSL_get_servername");
+  if (address === null || ssl.isNull())
+    return null;
+  const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME);
+  return name.isNull() ? null : name.readCString();
+}
+function emitTls(type, fields, stack = []) {
+  emit({ type, ...fields, stack, tid: Process.getCurrentThreadId(), time: Date.now() });
+}
+
+// src/cryptonative.ts
+var operations2 = /* @__PURE__ */ new Map();
+var listeners = [];
+var depth = /* @__PURE__ */ new Map();
+var Z_STREAM_END = 1;
+var Z_NEXT_IN = 0;
+var Z_AVAIL_IN = 8;
+var Z_NEXT_OUT = 24;
+var Z_AVAIL_OUT = 32;
+function enter() {
+  const tid = Process.getCurrentThreadId();
+  const n = depth.get(tid) ?? 0;
+  depth.set(tid, n + 1);
+  return n === 0;
+}
+function leave() {
+  const tid = Process.getCurrentThreadId();
+  const n = (depth.get(tid) ?? 1) - 1;
+  if (n === 0)
+    depth.delete(tid);
+  else
+    depth.set(tid, n);
+}
+function bytes(pointer, length) {
+  return pointer.isNull() || length <= 0 ? new ArrayBuffer(0) : pointer.readByteArray(length);
+}
+function sibling(module, names, ret, args) {
+  for (const name of names) {
+    const address = module.findExportByName(name);
+    if (address !== null)
+      return new NativeFunction(address, ret, args);
+  }
+  return null;
+}
+function fromTls(context) {
+  return Thread.backtrace(context, Backtracer.ACCURATE).some((address) => Process.findModuleByAddress(address)?.name.startsWith("libssl") === true);
+}
+function ciphersOf(module) {
+  const getName = sibling(module, ["EVP_CIPHER_get0_name"], "pointer", ["pointer"]);
+  const nid = sibling(module, ["EVP_CIPHER_get_nid", "EVP_CIPHER_nid"], "int", ["pointer"]);
+  const shortName = sibling(module, ["OBJ_nid2sn"], "pointer", ["int"]);
+  const keyLength = sibling(module, ["EVP_CIPHER_get_key_length", "EVP_CIPHER_key_length"], "int", ["pointer"]);
+  const ofContext = sibling(module, ["EVP_CIPHER_CTX_get0_cipher", "EVP_CIPHER_CTX_cipher"], "pointer", ["pointer"]);
+  const encrypting = sibling(module, ["EVP_CIPHER_CTX_is_encrypting", "EVP_CIPHER_CTX_encrypting"], "int", ["pointer"]);
+  return {
+    name: (cipher) => {
+      if (cipher.isNull())
+        return null;
+      const text2 = getName !== null ? getName(cipher) : nid !== null && shortName !== null ? shortName(nid(cipher)) : NULL;
+      return text2.isNull() ? null : text2.readCString();
+    },
+    keyLength: (cipher) => keyLength === null || cipher.isNull() ? 0 : keyLength(cipher),
+    ofContext: (ctx) => ofContext === null ? NULL : ofContext(ctx),
+    encrypting: (ctx) => encrypting === null ? null : encrypting(ctx) === 1
+  };
+}
+function status(api2, found) {
+  emitStatus(api2, found.module.name, 1, null);
+}
+function operationOf2(ctx, api2, ciphers, context) {
+  const key = ctx.toString();
+  let op = operations2.get(key);
+  if (op === void 0) {
+    op = new Operation(api2, ciphers.name(ciphers.ofContext(ctx)), [], fromTls(context));
+    const encrypting = ciphers.encrypting(ctx);
+    op.opmode = encrypting === null ? null : encrypting ? "encrypt" : "decrypt";
+    operations2.set(key, op);
+  }
+  return op;
+}
+function hookInit2(name, found, ciphers) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      if (!enter())
+        return;
+      const ctx = args[0];
+      const previous = operations2.get(ctx.toString());
+      const cipher = args[1].isNull() ? ciphers.ofContext(ctx) : args[1];
+      const op = new Operation(name, ciphers.name(cipher) ?? previous?.algorithm ?? null, [], previous?.ignored ?? fromTls(this.context));
+      const enc = name === "EVP_CipherInit_ex" ? args[5].toInt32() : 1;
+      op.opmode = enc === 1 ? "encrypt" : enc === 0 ? "decrypt" : previous?.opmode ?? null;
+      const length = ciphers.keyLength(cipher);
+      op.keySha256 = args[3].isNull() || length <= 0 ? previous?.keySha256 ?? null : Checksum.compute("sha256", bytes(args[3], length));
+      operations2.set(ctx.toString(), op);
+    },
+    onLeave() {
+      leave();
+    }
+  }));
+  status(name, found);
+}
+function hookData2(name, found, ciphers, final) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.outer = enter();
+      if (!this.outer)
+        return;
+      this.ctx = args[0];
+      this.out = args[1];
+      this.outl = args[2];
+      this.input = final ? new ArrayBuffer(0) : bytes(args[3], args[4].toInt32());
+      this.stack = final ? nativeStack(this.context) : [];
+      this.op = operationOf2(args[0], name, ciphers, this.context);
+    },
+    onLeave(ret) {
+      leave();
+      if (!this.outer || ret.toInt32() !== 1)
+        return;
+      const op = this.op;
+      if (op.ignored)
+        return;
+      op.input.add(this.input);
+      op.output.add(bytes(this.out, this.outl.readS32()));
+      if (!final)
+        return;
+      op.api = name;
+      op.stack = this.stack;
+      emitOperation(op, null);
+      operations2.set(this.ctx.toString(), op.next());
+    }
+  }));
+  status(name, found);
+}
+function hookDeflate(found) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.skip = inJavaHook();
+      if (this.skip)
+        return;
+      this.strm = args[0];
+      this.nextIn = args[0].add(Z_NEXT_IN).readPointer();
+      this.availIn = args[0].add(Z_AVAIL_IN).readU32();
+      this.nextOut = args[0].add(Z_NEXT_OUT).readPointer();
+      this.availOut = args[0].add(Z_AVAIL_OUT).readU32();
+      this.stack = nativeStack(this.context);
+    },
+    onLeave(ret) {
+      if (this.skip)
+        return;
+      const strm = this.strm;
+      const key = strm.toString();
+      const op = operations2.get(key) ?? new Operation("deflate", null, [], false);
+      operations2.set(key, op);
+      op.input.add(bytes(this.nextIn, this.availIn - strm.add(Z_AVAIL_IN).readU32()));
+      op.output.add(bytes(this.nextOut, this.availOut - strm.add(Z_AVAIL_OUT).readU32()));
+      if (ret.toInt32() !== Z_STREAM_END)
+        return;
+      op.stack = this.stack;
+      emitOperation(op, null);
+      operations2.delete(key);
+    }
+  }));
+  status("deflate", found);
+}
+function installCryptoNative() {
+  const inits = ["EVP_EncryptInit_ex", "EVP_CipherInit_ex"];
+  const updates = ["EVP_EncryptUpdate", "EVP_CipherUpdate"];
+  const finals = ["EVP_EncryptFinal_ex", "EVP_CipherFinal_ex"];
+  for (const name of inits)
+    eachExport(name, (found) => hookInit2(name, found, ciphersOf(found.module)));
+  for (const name of updates)
+    eachExport(name, (found) => hookData2(name, found, ciphersOf(found.module), false));
+  for (const name of finals)
+    eachExport(name, (found) => hookData2(name, found, ciphersOf(found.module), true));
+  eachExport("deflate", hookDeflate);
+}
+function unhookCryptoNative() {
+  const n = listeners.length;
+  listeners.splice(0).forEach((l) => l.detach());
+  operations2.clear();
+  return n;
 }
 
 // ../auditor/catalogue/privacy_apis.json
@@ -13545,16 +14046,22 @@ var privacy_apis_default = {
     { class: "android.location.LocationManager", method: "addProximityAlert", category: "location", used_by: ["static"] },
     { class: "android.location.LocationManager", method: "registerGnssStatusCallback", category: "location", used_by: ["static"] },
     { class: "android.location.LocationManager", method: "addGpsStatusListener", category: "location", used_by: ["static"] },
+    { class: "android.location.LocationManager", method: "addNmeaListener", category: "location", used_by: ["hook", "static"] },
     { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "getLastLocation", category: "location", used_by: ["hook", "static"], via_implementations: true },
     { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "getCurrentLocation", category: "location", used_by: ["hook", "static"], via_implementations: true },
     { class: "com.google.android.gms.location.FusedLocationProviderClient", method: "requestLocationUpdates", category: "location", used_by: ["hook", "static"], via_implementations: true },
+    { class: "com.google.android.gms.location.GeofencingClient", method: "addGeofences", category: "location", used_by: ["static"] },
     { class: "android.net.wifi.WifiManager", method: "getScanResults", category: "location", used_by: ["hook", "static"] },
-    { class: "android.net.wifi.WifiManager", method: "getConnectionInfo", category: "location", used_by: ["hook"] },
+    { class: "android.net.wifi.WifiManager", method: "getConnectionInfo", category: "location", used_by: ["hook", "static"] },
     { class: "android.net.wifi.WifiManager", method: "startScan", category: "location", used_by: ["static"] },
-    { class: "android.net.wifi.WifiInfo", method: "getBSSID", category: "location", used_by: ["hook"] },
+    { class: "android.net.wifi.WifiInfo", method: "getBSSID", category: "location", used_by: ["hook", "static"] },
+    { class: "android.net.wifi.WifiInfo", method: "getSSID", category: "location", used_by: ["hook", "static"] },
     { class: "android.telephony.TelephonyManager", method: "getAllCellInfo", category: "location", used_by: ["hook", "static"] },
     { class: "android.telephony.TelephonyManager", method: "getCellLocation", category: "location", used_by: ["hook", "static"] },
     { class: "android.telephony.TelephonyManager", method: "requestCellInfoUpdate", category: "location", used_by: ["static"] },
+    { class: "android.telephony.TelephonyManager", method: "getNeighboringCellInfo", category: "location", used_by: ["static"] },
+    { class: "android.telephony.TelephonyManager", method: "listen", category: "location", used_by: ["hook", "static"] },
+    { class: "android.telephony.TelephonyManager", method: "registerTelephonyCallback", category: "location", used_by: ["static"] },
     { class: "android.media.FaceDetector", method: "findFaces", category: "biometric_capture", used_by: ["hook", "static"] },
     { class: "android.media.FaceDetector$Face", method: "getMidPoint", category: "biometric_capture", used_by: ["hook", "static"] },
     { class: "android.media.FaceDetector$Face", method: "eyesDistance", category: "biometric_capture", used_by: ["hook", "static"] },
@@ -13579,9 +14086,10 @@ var privacy_apis_default = {
     { class: "android.telephony.TelephonyManager", method: "getMeid", category: "identifier", used_by: ["static"] },
     { class: "android.net.wifi.WifiInfo", method: "getMacAddress", category: "identifier", used_by: ["hook", "static"] },
     { class: "android.os.Build", method: "getSerial", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.media.MediaDrm", method: "getPropertyByteArray", category: "identifier", used_by: ["hook", "static"], arg_match: { index: 0, contains: "deviceUniqueId", inlined_constant: "PROPERTY_DEVICE_UNIQUE_ID" } },
     { class: "android.bluetooth.BluetoothAdapter", method: "getAddress", category: "identifier", used_by: ["static"] },
     { class: "android.accounts.AccountManager", method: "getAccounts", category: "accounts", used_by: ["hook", "static"] },
-    { class: "android.accounts.AccountManager", method: "getAccountsByType", category: "accounts", used_by: ["static"] },
+    { class: "android.accounts.AccountManager", method: "getAccountsByType", category: "accounts", used_by: ["hook", "static"] },
     { class: "android.accounts.AccountManager", method: "getAccountsByTypeAndFeatures", category: "accounts", used_by: ["static"] },
     { class: "android.accounts.AccountManager", method: "getAuthToken", category: "accounts", used_by: ["static"] },
     { class: "android.content.pm.PackageManager", method: "getInstalledPackages", category: "installed_apps", used_by: ["hook", "static"], via_implementations: true },
@@ -13675,13 +14183,13 @@ function javaText(value) {
     return "<toString failed>";
   }
 }
-function items(values, depth) {
+function items(values, depth2) {
   const out = [];
   for (let i = 0; i < Math.min(values.length, MAX_ITEMS); i++)
-    out.push(summarise(values[i], depth + 1));
+    out.push(summarise(values[i], depth2 + 1));
   return { class: "array", size: values.length, items: out };
 }
-function summarise(value, depth = 0) {
+function summarise(value, depth2 = 0) {
   if (value === null || value === void 0)
     return null;
   const kind = typeof value;
@@ -13692,7 +14200,7 @@ function summarise(value, depth = 0) {
   if (kind === "string")
     return text(value);
   if (Array.isArray(value) || kind === "object" && value.$className === void 0 && typeof value.length === "number") {
-    return depth > 1 ? { class: "array", size: value.length } : items(value, depth);
+    return depth2 > 1 ? { class: "array", size: value.length } : items(value, depth2);
   }
   if (kind === "object" && value.$className !== void 0) {
     const className = String(value.$className);
@@ -13702,7 +14210,7 @@ function summarise(value, depth = 0) {
     if (fields !== void 0) {
       const out = { class: className };
       for (const name of fields)
-        out[name] = summarise(value[name].value, depth + 1);
+        out[name] = summarise(value[name].value, depth2 + 1);
       return out;
     }
     return { class: className, value: text(javaText(value)) };
@@ -13729,8 +14237,20 @@ var CLIPBOARD_PLANTERS = {
   "android.content.ClipData$Item.getText": (original) => canary("clipboard", original, javaString),
   "android.content.ClipData$Item.coerceToText": (original) => canary("clipboard", original, javaString)
 };
+function honey(what, original, make = javaString) {
+  const value = config2[what];
+  if (value === void 0)
+    return null;
+  return { value: make(value), planted: { what, value, original: summarise(original) } };
+}
+var VALUE_PLANTERS = {
+  // Android returns a network name in double quotes (an unquoted one is a hex SSID)
+  "android.net.wifi.WifiInfo.getSSID": (original) => honey("wifi_ssid", original, (text2) => javaString(`"${text2}"`)),
+  "android.net.wifi.WifiInfo.getBSSID": (original) => honey("wifi_bssid", original),
+  "android.telephony.TelephonyManager.getLine1Number": (original) => honey("phone", original)
+};
 function plantFor(api2, original) {
-  const planter = CLIPBOARD_PLANTERS[api2];
+  const planter = CLIPBOARD_PLANTERS[api2] ?? VALUE_PLANTERS[api2];
   return planter === void 0 ? null : planter(original);
 }
 function locationGetters() {
@@ -13745,24 +14265,8 @@ function plantedCoordinate(axis) {
   return config2.location[axis];
 }
 
-// src/stack.ts
-var MAX_FRAMES = 64;
-function javaStack() {
-  const frames = frida_java_bridge_default.use("java.lang.Throwable").$new().getStackTrace();
-  const out = [];
-  for (let i = 0; i < Math.min(frames.length, MAX_FRAMES); i++) {
-    const f = frames[i];
-    const where = f.isNativeMethod() ? "Native Method" : `${f.getFileName() ?? "Unknown Source"}:${f.getLineNumber()}`;
-    out.push(`${f.getClassName()}.${f.getMethodName()}(${where})`);
-  }
-  return out;
-}
-function threadName() {
-  return String(frida_java_bridge_default.use("java.lang.Thread").currentThread().getName());
-}
-
 // src/installer.ts
-var hooked = [];
+var hooked2 = [];
 var reporting = /* @__PURE__ */ new Set();
 var inside = /* @__PURE__ */ new Map();
 function socketEnds(socket) {
@@ -13780,14 +14284,14 @@ function socketEnds(socket) {
 var REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 var MAX_REQUEST_LINE = 512;
 function requestLine(args) {
-  const bytes = args[0];
+  const bytes2 = args[0];
   const offset = args[1];
   const length = Math.min(args[2], MAX_REQUEST_LINE);
-  if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes[offset] & 255)))
+  if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes2[offset] & 255)))
     return null;
   let line = "";
   for (let i = 0; i < length; i++) {
-    const b = bytes[offset + i] & 255;
+    const b = bytes2[offset + i] & 255;
     if (b === 13 || b === 10)
       break;
     line += String.fromCharCode(b);
@@ -13820,12 +14324,12 @@ function streamSocket(stream) {
     return null;
   }
 }
-function report(spec, className, signature, self, args, result, threw, planted, time) {
+function report(spec, className, signature2, self, args, result, threw, planted, time) {
   const event = {
     type: "hook.event",
     api: `${spec.className}.${spec.method}`,
     hookedClass: className,
-    signature,
+    signature: signature2,
     category: spec.category,
     args: args.map((a) => summarise(a)),
     result: summarise(result),
@@ -13851,7 +14355,7 @@ function report(spec, className, signature, self, args, result, threw, planted, 
   emit(event);
 }
 function hookOverload(spec, className, overload) {
-  const signature = `${className}.${spec.method}(${overload.argumentTypes.map((t) => t.className).join(", ")})`;
+  const signature2 = `${className}.${spec.method}(${overload.argumentTypes.map((t) => t.className).join(", ")})`;
   const api2 = `${spec.className}.${spec.method}`;
   overload.implementation = function(...args) {
     const tid = Process.getCurrentThreadId();
@@ -13885,7 +14389,7 @@ function hookOverload(spec, className, overload) {
       const match = spec.argMatch;
       const starts = spec.category !== "request" || requestLine(args) !== null;
       if (starts && (match === void 0 || javaText(args[match.index]).includes(match.contains))) {
-        report(spec, className, signature, this, args, result, threw, planted, time);
+        report(spec, className, signature2, this, args, result, threw, planted, time);
       }
     } finally {
       reporting.delete(tid);
@@ -13894,7 +14398,7 @@ function hookOverload(spec, className, overload) {
       throw threw;
     return result;
   };
-  hooked.push(overload);
+  hooked2.push(overload);
 }
 function hookClass(factory, spec, className) {
   const method = factory.use(className)[spec.method];
@@ -13905,7 +14409,7 @@ function hookClass(factory, spec, className) {
     hookOverload(spec, className, o);
   return overloads.length;
 }
-function status(spec, className, overloads, error) {
+function status2(spec, className, overloads, error) {
   emit({
     type: "hook.status",
     api: `${spec.className}.${spec.method}`,
@@ -13969,9 +14473,9 @@ function watchImplementations() {
           continue;
         try {
           forName.call(JClass, name, true, loader);
-          status(spec, name, hookClass(factory, spec, name), null);
+          status2(spec, name, hookClass(factory, spec, name), null);
         } catch (e) {
-          status(spec, name, 0, String(e?.message ?? e));
+          status2(spec, name, 0, String(e?.message ?? e));
         }
       }
     } catch (e) {
@@ -13980,7 +14484,7 @@ function watchImplementations() {
       inWatcher = false;
     }
   };
-  hooked.push(...watchClassLoads(onLoaded));
+  hooked2.push(...watchClassLoads(onLoaded));
 }
 function installLocationPlants() {
   for (const getter of locationGetters()) {
@@ -14009,7 +14513,7 @@ function installLocationPlants() {
       }
       return value;
     };
-    hooked.push(method);
+    hooked2.push(method);
   }
 }
 function installAll() {
@@ -14026,14 +14530,14 @@ function installAll() {
         const impls = loadedImplementations(spec.className);
         impls.forEach((name) => handled.add(name));
         for (const name of impls)
-          status(spec, name, hookClass(frida_java_bridge_default.classFactory, spec, name), null);
+          status2(spec, name, hookClass(frida_java_bridge_default.classFactory, spec, name), null);
         if (impls.length === 0)
-          status(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
+          status2(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
       } else {
-        status(spec, spec.className, hookClass(frida_java_bridge_default.classFactory, spec, spec.className), null);
+        status2(spec, spec.className, hookClass(frida_java_bridge_default.classFactory, spec, spec.className), null);
       }
     } catch (e) {
-      status(spec, spec.className, 0, String(e?.message ?? e));
+      status2(spec, spec.className, 0, String(e?.message ?? e));
     }
   }
   try {
@@ -14044,7 +14548,7 @@ function installAll() {
 }
 function unhookAll() {
   let n = 0;
-  for (const m of hooked.splice(0)) {
+  for (const m of hooked2.splice(0)) {
     m.implementation = null;
     n++;
   }
@@ -14052,81 +14556,12 @@ function unhookAll() {
   return n;
 }
 
-// src/tlsnative.ts
-function eachExport(name, use) {
-  const seen = /* @__PURE__ */ new Set();
-  let now = 0;
-  let observing = true;
-  Process.attachModuleObserver({
-    onAdded(m) {
-      const address = m.findExportByName(name);
-      if (address === null || seen.has(address.toString()))
-        return;
-      seen.add(address.toString());
-      const owner = Process.findModuleByAddress(address) ?? m;
-      if (observing)
-        now++;
-      use({ module: owner, address });
-    }
-  });
-  observing = false;
-  return now;
-}
-function nativeStack(context) {
-  let frames = Thread.backtrace(context, Backtracer.ACCURATE);
-  if (frames.length < 2)
-    frames = Thread.backtrace(context, Backtracer.FUZZY);
-  return frames.slice(0, 64).map((a) => DebugSymbol.fromAddress(a).toString());
-}
-var handshakeStacks = /* @__PURE__ */ new Map();
-var handshakeListeners = [];
-var tracking = false;
-function trackHandshakes() {
-  if (tracking)
-    return;
-  tracking = true;
-  for (const name of ["SSL_connect", "SSL_accept", "SSL_do_handshake"]) {
-    eachExport(name, (found) => handshakeListeners.push(Interceptor.attach(found.address, {
-      onEnter(args) {
-        const key = args[0].toString();
-        if (!handshakeStacks.has(key))
-          handshakeStacks.set(key, nativeStack(this.context));
-      }
-    })));
-  }
-  eachExport("SSL_free", (found) => handshakeListeners.push(Interceptor.attach(found.address, {
-    onEnter(args) {
-      handshakeStacks.delete(args[0].toString());
-    }
-  })));
-}
-function handshakeStack(ssl) {
-  return handshakeStacks.get(ssl.toString());
-}
-function untrackHandshakes() {
-  const n = handshakeListeners.length;
-  handshakeListeners.splice(0).forEach((l) => l.detach());
-  tracking = false;
-  return n;
-}
-var TLSEXT_NAMETYPE_HOST_NAME = 0;
-function serverName(module, ssl) {
-  const address = module.findExportByName("SSL_get_servername");
-  if (address === null || ssl.isNull())
-    return null;
-  const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME);
-  return name.isNull() ? null : name.readCString();
-}
-function emitTls(type, fields, stack = []) {
-  emit({ type, ...fields, stack, tid: Process.getCurrentThreadId(), time: Date.now() });
-}
-
 // src/keylog.ts
 var NEW = "SSL_new";
-var listeners = [];
+var listeners2 = [];
 var contexts = /* @__PURE__ */ new Set();
 var callbacks = [];
-function install(found) {
+function install2(found) {
   const library = found.module.name;
   const setter = found.module.findExportByName("SSL_CTX_set_keylog_callback");
   if (setter === null) {
@@ -14150,7 +14585,7 @@ function install(found) {
     }, handshakeStack(ssl) ?? []);
   }, "void", ["pointer", "pointer"]);
   callbacks.push(callback);
-  listeners.push(Interceptor.attach(found.address, {
+  listeners2.push(Interceptor.attach(found.address, {
     onEnter(args) {
       const key = args[0].toString();
       if (contexts.has(key))
@@ -14163,7 +14598,7 @@ function install(found) {
 }
 function installKeylog() {
   trackHandshakes();
-  if (eachExport(NEW, install) === 0) {
+  if (eachExport(NEW, install2) === 0) {
     emitTls("tls.key", {
       phase: "not_found",
       library: null,
@@ -14174,14 +14609,14 @@ function installKeylog() {
   }
 }
 function unhookKeylog() {
-  const n = listeners.length + untrackHandshakes();
-  listeners.splice(0).forEach((l) => l.detach());
+  const n = listeners2.length + untrackHandshakes();
+  listeners2.splice(0).forEach((l) => l.detach());
   return n;
 }
 
 // src/unpin.ts
 var VERIFY = "X509_verify_cert";
-var listeners2 = [];
+var listeners3 = [];
 function connectionOf(module, store) {
   const index = Module.findGlobalExportByName("SSL_get_ex_data_X509_STORE_CTX_idx");
   const exData = module.findExportByName("X509_STORE_CTX_get_ex_data");
@@ -14203,9 +14638,9 @@ function sslModule() {
   const address = Module.findGlobalExportByName("SSL_get_servername");
   return address === null ? null : Process.findModuleByAddress(address);
 }
-function install2(found) {
+function install3(found) {
   const library = found.module.name;
-  listeners2.push(Interceptor.attach(found.address, {
+  listeners3.push(Interceptor.attach(found.address, {
     onEnter(args) {
       this.store = args[0];
       this.stack = nativeStack(this.context);
@@ -14230,7 +14665,7 @@ function install2(found) {
 }
 function installUnpin() {
   trackHandshakes();
-  if (eachExport(VERIFY, install2) === 0) {
+  if (eachExport(VERIFY, install3) === 0) {
     emitTls("tls.bypass", {
       phase: "not_found",
       library: null,
@@ -14241,16 +14676,114 @@ function installUnpin() {
   }
 }
 function unhookUnpin() {
-  const n = listeners2.length + untrackHandshakes();
-  listeners2.splice(0).forEach((l) => l.detach());
+  const n = listeners3.length + untrackHandshakes();
+  listeners3.splice(0).forEach((l) => l.detach());
+  return n;
+}
+
+// src/webview.ts
+var WEBVIEW = "android.webkit.WebView";
+var JAVASCRIPT = "javascript:";
+var hooked3 = [];
+var reporting2 = /* @__PURE__ */ new Set();
+function utf8(text2) {
+  const bytes2 = frida_java_bridge_default.use("java.lang.String").$new(text2).getBytes("UTF-8");
+  const n = Math.min(bytes2.length, MAX_CAPTURE);
+  return n === 0 ? new ArrayBuffer(0) : bytes2.withElements((p) => p.readByteArray(n));
+}
+function pageUrl(view) {
+  try {
+    const url = view.getUrl();
+    return url === null ? null : String(url);
+  } catch (e) {
+    return null;
+  }
+}
+function report2(kind, api2, url, fields, script = null) {
+  const data = script === null ? new ArrayBuffer(0) : utf8(script);
+  emit({
+    type: "webview.event",
+    kind,
+    api: api2,
+    url,
+    ...fields,
+    script_size: script === null ? 0 : script.length,
+    script_kept: data.byteLength,
+    stack: javaStack(),
+    thread: threadName(),
+    tid: Process.getCurrentThreadId(),
+    time: Date.now()
+  }, data);
+}
+function bridgeMethods(object) {
+  const annotation = frida_java_bridge_default.use("android.webkit.JavascriptInterface").class;
+  const names = /* @__PURE__ */ new Set();
+  for (const method of object.getClass().getMethods()) {
+    if (method.isAnnotationPresent(annotation))
+      names.add(String(method.getName()));
+  }
+  return [...names].sort();
+}
+function hook(method, before) {
+  const api2 = `${WEBVIEW}.${method}`;
+  let n = 0;
+  try {
+    for (const overload of frida_java_bridge_default.use(WEBVIEW)[method].overloads) {
+      overload.implementation = function(...args) {
+        const tid = Process.getCurrentThreadId();
+        if (!reporting2.has(tid)) {
+          reporting2.add(tid);
+          try {
+            before(this, args);
+          } catch (e) {
+          } finally {
+            reporting2.delete(tid);
+          }
+        }
+        return overload.apply(this, args);
+      };
+      hooked3.push(overload);
+      n++;
+    }
+    emitStatus(api2, WEBVIEW, n, null);
+  } catch (e) {
+    emitStatus(api2, WEBVIEW, 0, String(e?.message ?? e));
+  }
+}
+function installWebView() {
+  hook("evaluateJavascript", (self, args) => {
+    report2("script", `${WEBVIEW}.evaluateJavascript`, pageUrl(self), {}, String(args[0]));
+  });
+  hook("loadUrl", (self, args) => {
+    const url = String(args[0]);
+    if (url.startsWith(JAVASCRIPT)) {
+      report2("script", `${WEBVIEW}.loadUrl`, pageUrl(self), {}, url.slice(JAVASCRIPT.length));
+    } else {
+      report2("load", `${WEBVIEW}.loadUrl`, url, {});
+    }
+  });
+  hook("addJavascriptInterface", (self, args) => {
+    report2("interface", `${WEBVIEW}.addJavascriptInterface`, pageUrl(self), {
+      name: String(args[1]),
+      class: args[0] === null ? null : String(args[0].getClass().getName()),
+      methods: args[0] === null ? [] : bridgeMethods(args[0])
+    });
+  });
+}
+function unhookWebView() {
+  const n = hooked3.length;
+  for (const m of hooked3.splice(0))
+    m.implementation = null;
   return n;
 }
 
 // src/index.ts
-function install3(when) {
+function install4(when) {
   const t0 = Date.now();
   frida_java_bridge_default.perform(() => {
     installAll();
+    installCryptoJava();
+    installWebView();
     emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
   });
 }
@@ -14259,7 +14792,7 @@ function installWhenJavaReady() {
     const jvm = Process.findModuleByName("libjvm.so");
     if (jvm !== null)
       watchJvmHalt(jvm);
-    install3("immediately");
+    install4("immediately");
     return "installed";
   }
   const onJvm = (m) => {
@@ -14267,7 +14800,7 @@ function installWhenJavaReady() {
     const listener = Interceptor.attach(m.getExportByName("JNI_CreateJavaVM"), {
       onLeave() {
         listener.detach();
-        install3("JNI_CreateJavaVM");
+        install4("JNI_CreateJavaVM");
       }
     });
   };
@@ -14291,11 +14824,11 @@ var reportEnd = null;
 var libcExitListeners = [];
 function watchProcessEnd(confirm) {
   let reported = false;
-  const report2 = (how, status2) => {
+  const report3 = (how, status3) => {
     if (reported)
       return;
     reported = true;
-    emit({ type: "process.exit", how, status: status2 });
+    emit({ type: "process.exit", how, status: status3 });
     if (!confirm)
       return;
     let acknowledged = false;
@@ -14306,31 +14839,31 @@ function watchProcessEnd(confirm) {
     while (!acknowledged && Date.now() < deadline)
       Thread.sleep(5e-3);
   };
-  reportEnd = report2;
+  reportEnd = report3;
   for (const name of ["exit", "_exit"]) {
     const fn = Module.findGlobalExportByName(name);
     if (fn !== null) {
       libcExitListeners.push(Interceptor.attach(fn, { onEnter(args) {
-        report2(name, args[0].toInt32());
+        report3(name, args[0].toInt32());
       } }));
     }
   }
   const abort = Module.findGlobalExportByName("abort");
   if (abort !== null)
     Interceptor.attach(abort, { onEnter() {
-      report2("abort", null);
+      report3("abort", null);
     } });
 }
 function watchJvmHalt(jvm) {
   const halt = jvm.findExportByName("JVM_Halt");
-  const report2 = reportEnd;
-  if (halt === null || report2 === null)
+  const report3 = reportEnd;
+  if (halt === null || report3 === null)
     return;
   Interceptor.attach(halt, {
     onEnter(args) {
       for (const listener of libcExitListeners.splice(0))
         listener.detach();
-      report2("exit", args[0].toInt32());
+      report3("exit", args[0].toInt32());
     }
   });
 }
@@ -14345,6 +14878,7 @@ function start(options = {}) {
     installUnpin();
   if (options.keylog === true)
     installKeylog();
+  installCryptoNative();
   return installWhenJavaReady();
 }
 rpc.exports = {
@@ -14354,10 +14888,10 @@ rpc.exports = {
   },
   start,
   unhook() {
-    let n = unhookUnpin() + unhookKeylog();
+    let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
     if (frida_java_bridge_default.available)
       frida_java_bridge_default.perform(() => {
-        n += unhookAll();
+        n += unhookAll() + unhookCryptoJava() + unhookWebView();
       });
     return n;
   },

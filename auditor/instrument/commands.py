@@ -10,7 +10,7 @@ from auditor.case.bundle import Case
 from auditor.cli_options import case_argument, json_option
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
-from auditor.instrument.planting import Plants, clipboard_canary, coordinates
+from auditor.instrument.planting import Plants, clipboard_canary, coordinates, phone_number, wifi
 from auditor.instrument.run import Request, run
 from auditor.instrument.tls import TlsOptions, tls_options
 from auditor.output import emit
@@ -38,6 +38,9 @@ def _device_choice(usb: bool, remote: str | None, device_id: str | None) -> Devi
 @click.option("--plant-clipboard", metavar="TEXT|auto", help="Clipboard reads return this canary ('auto': a "
               "fresh random one).")
 @click.option("--plant-location", metavar="LAT,LON", help="Location reads return these coordinates.")
+@click.option("--plant-wifi", metavar="SSID,BSSID", help="Wi-Fi reads (WifiInfo.getSSID/getBSSID) return this "
+              "network.")
+@click.option("--plant-phone", metavar="+NUMBER", help="Phone-number reads (getLine1Number) return this number.")
 @click.option("--duration", type=click.FloatRange(min=0.1), help="Seconds to instrument, then unhook and detach "
               "(default: until the target ends).")
 @click.option("--no-child-gating", is_flag=True, help="Do not hold and instrument child processes.")
@@ -45,7 +48,8 @@ def _device_choice(usb: bool, remote: str | None, device_id: str | None) -> Devi
 @json_option()
 def instrument(case_dir: Path, argv: tuple[str, ...], usb: bool, remote: str | None, device_id: str | None,
                spawn_package: str | None, pid: int | None, attach_name: str | None, app_package: str | None,
-               plant_clipboard: str | None, plant_location: str | None, duration: float | None,
+               plant_clipboard: str | None, plant_location: str | None, plant_wifi: str | None,
+               plant_phone: str | None, duration: float | None,
                no_child_gating: bool, unpin: bool, keylog: bool, as_json: bool) -> None:
     """Instrument an app and record every privacy-relevant API call into CASE_DIR.
 
@@ -61,7 +65,8 @@ def instrument(case_dir: Path, argv: tuple[str, ...], usb: bool, remote: str | N
         device=_device_choice(usb, remote, device_id),
         spawn=(spawn_package,) if spawn_package else (tuple(argv) if argv else None),
         pid=pid, attach_name=attach_name, app_package=app_package or spawn_package,
-        plants=Plants(clipboard_canary(plant_clipboard), coordinates(plant_location)),
+        plants=Plants(clipboard_canary(plant_clipboard), coordinates(plant_location), *wifi(plant_wifi),
+                      phone_number(plant_phone)),
         duration=duration, gate_children=not no_child_gating, tls=TlsOptions(unpin=unpin, keylog=keylog))
     result = run(case, request)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,8 @@ MAX_ARGS = 32
 MAX_ITEMS = 16
 MAX_DEPTH = 4
 MAX_FRAMES = 64
+MAX_OPERATION_SIDE = 64 * 1024     # bytes the agent keeps of each side of a crypto operation (operation.ts)
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CATEGORIES = PRIVACY_APIS.categories_used_by(Consumer.HOOK)     # the categories the agent emits
 
 
@@ -33,9 +36,11 @@ class Malformed(ValueError):
 
 @dataclass(frozen=True)
 class Message:
-    """A validated agent message: its kind and its fields, bounded."""
+    """A validated agent message: its kind and its fields, bounded; the binary data beside them, when its kind
+    carries some (a crypto operation's input then output, a web view's script)."""
     kind: str
     fields: dict[str, Any]
+    data: bytes = b""
 
 
 def _text_summary(value: str) -> Any:
@@ -185,12 +190,63 @@ def _tls(p: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _operation(p: dict[str, Any]) -> dict[str, Any]:
+    key = p.get("key_sha256")
+    if key is not None and (not isinstance(key, str) or not HEX64.match(key)):
+        raise Malformed("key_sha256 must be a SHA-256 hex digest or null")
+    fields = {"api": name(p.get("api"), "api"), "algorithm": optional(p.get("algorithm"), name, "algorithm", 128),
+              "opmode": optional(p.get("opmode"), name, "opmode", 32), "key_sha256": key,
+              "stack": stack(p.get("stack")), "thread": optional(p.get("thread"), name, "thread", 256),
+              "tid": integer(p.get("tid"), "tid"), "time": agent_time(p.get("time"))}
+    for side in ("input", "output"):
+        fields[f"{side}_size"] = integer(p.get(f"{side}_size"), f"{side}_size")
+        fields[f"{side}_kept"] = integer(p.get(f"{side}_kept"), f"{side}_kept", 0,
+                                         min(MAX_OPERATION_SIDE, fields[f"{side}_size"]))
+    return fields
+
+
+WEBVIEW_KINDS = frozenset({"script", "interface", "load"})
+
+
+def _webview(p: dict[str, Any]) -> dict[str, Any]:
+    if p.get("kind") not in WEBVIEW_KINDS:
+        raise Malformed("kind must be script, interface or load")
+    fields = {"kind": p["kind"], "api": name(p.get("api"), "api"), "url": optional(p.get("url"), name, "url", 8192),
+              "script_size": integer(p.get("script_size"), "script_size"),
+              "script_kept": integer(p.get("script_kept"), "script_kept", 0, MAX_OPERATION_SIDE),
+              "stack": stack(p.get("stack")), "thread": name(p.get("thread"), "thread", 256),
+              "tid": integer(p.get("tid"), "tid"), "time": agent_time(p.get("time"))}
+    if p["kind"] == "interface":
+        methods = p.get("methods")
+        if not isinstance(methods, list) or len(methods) > MAX_ARGS:
+            raise Malformed(f"methods must be a list of at most {MAX_ARGS} names")
+        fields |= {"name": name(p.get("name"), "name"), "class": optional(p.get("class"), name, "class"),
+                   "methods": [name(m, "method") for m in methods]}
+    return fields
+
+
+# The binary data a kind carries: how many bytes its fields say there are.
+_DATA_SIZE = {"crypto.operation": lambda f: f["input_kept"] + f["output_kept"],
+              "webview.event": lambda f: f["script_kept"]}
+
+
+def _data(kind: str, fields: dict[str, Any], data: Any) -> bytes:
+    if data is not None and not isinstance(data, bytes):
+        raise Malformed(f"{kind} data must be bytes")
+    raw = data or b""
+    expected = _DATA_SIZE[kind](fields) if kind in _DATA_SIZE else 0
+    if len(raw) != expected:
+        raise Malformed(f"{kind} data has {len(raw)} bytes, not the {expected} its fields say")
+    return raw
+
+
 _PAYLOADS = {Kind.HOOK_EVENT: _event, Kind.HOOK_STATUS: _status, Kind.HOOK_PLANTED: _planted, "hook.ready": _ready,
-             Kind.HOOK_ERROR: _hook_error, "process.exit": _exit, "tls.bypass": _tls, "tls.key": _tls}
+             Kind.HOOK_ERROR: _hook_error, "process.exit": _exit, "tls.bypass": _tls, "tls.key": _tls,
+             "crypto.operation": _operation, "webview.event": _webview}
 
 
-def parse(message: Any) -> Message:
-    """Validate one message as delivered by frida's Script 'message' signal."""
+def parse(message: Any, data: Any = None) -> Message:
+    """Validate one message as delivered by frida's Script 'message' signal (with its binary data)."""
     try:
         size = len(json.dumps(message, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     except (TypeError, ValueError) as exc:
@@ -208,7 +264,8 @@ def parse(message: Any) -> Message:
     check = _PAYLOADS.get(payload.get("type"))  # type: ignore[arg-type]
     if check is None:
         raise Malformed("unknown payload type")
-    return Message(payload["type"], check(payload))
+    fields = check(payload)
+    return Message(payload["type"], fields, _data(payload["type"], fields, data))
 
 
 def malformed_body(message: Any, problem: str) -> dict[str, Any]:

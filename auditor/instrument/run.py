@@ -78,7 +78,7 @@ def begin(case: Case, ledger: Ledger, device: frida.core.Device, request: Reques
         case.set_section("planted", request.plants.describe(), ledger)
         ledger.append("hook", Kind.HOOK_PLANTED, {"phase": "configured", **request.plants.describe()})
     instrumentation = Instrumentation(device, ledger, request.plants, request.host_version,
-                                      request.gate_children, request.tls)
+                                      request.gate_children, request.tls, case.artifacts)
     try:
         pid = instrumentation.start(target)
     except BaseException:

@@ -2,7 +2,8 @@
 arrives, follow child processes, and end cleanly (unhook, then detach) or record how the target ended.
 
 Ledger events written here (docs/events.md): hook.session, hook.status, hook.event, hook.planted,
-hook.malformed, hook.error, and hook.coverage when a process is left (what was and was not watched).
+hook.malformed, hook.error, hook.crypto and hook.webview (their bytes as artifacts), and hook.coverage when
+a process is left (what was and was not watched).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import frida
 
+from auditor.case.artifacts import ArtifactStore
 from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
 from auditor.errors import CheckFailed, InputError
@@ -22,6 +24,7 @@ from auditor.instrument.agent import agent_sha256, agent_source
 from auditor.instrument.coverage import Coverage
 from auditor.instrument.devices import check_versions
 from auditor.instrument.messages import Malformed, Message, malformed_body, parse
+from auditor.instrument.operations import operation_body, webview_body
 from auditor.instrument.planting import Plants
 from auditor.instrument.tls import KeyLog, TlsOptions
 
@@ -92,9 +95,11 @@ class Instrumentation:
     """Drives the agent in one target (and its children); writes into `ledger` as messages arrive."""
 
     def __init__(self, device: frida.core.Device, ledger: Ledger, plants: Plants,
-                 host_version: str = frida.__version__, gate_children: bool = True, tls: TlsOptions | None = None):
+                 host_version: str = frida.__version__, gate_children: bool = True, tls: TlsOptions | None = None,
+                 artifacts: ArtifactStore | None = None):
         self.device = device
         self.ledger = ledger
+        self.artifacts = artifacts      # where crypto operations' bytes go (without: their hashes only)
         self.plants = plants
         self.tls = tls or TlsOptions()
         self.keylog = KeyLog()
@@ -116,18 +121,18 @@ class Instrumentation:
 
     # -- recording -------------------------------------------------------------------------------------------
 
-    def _record(self, kind: str, body: dict[str, Any]) -> None:
-        self.ledger.append("hook", kind, body)
+    def _record(self, kind: str, body: dict[str, Any], artifact: str | None = None) -> None:
+        self.ledger.append("hook", kind, body, artifact)
         with self._lock:
             self.counts[kind] = self.counts.get(kind, 0) + 1
 
     def _session_event(self, event: str, pid: int, **details: Any) -> None:
         self._record(Kind.HOOK_SESSION, {"event": event, "pid": pid, **details})
 
-    def receive(self, attached: _Attached, message: Any, _data: Any = None) -> None:
+    def receive(self, attached: _Attached, message: Any, data: Any = None) -> None:
         """One message from the agent: validated, then written to the ledger at once (or as hook.malformed)."""
         try:
-            parsed = parse(message)
+            parsed = parse(message, data)
             self._write(attached, parsed)
         except Malformed as exc:
             self._record(Kind.HOOK_MALFORMED, {"pid": attached.pid, **malformed_body(message, str(exc))})
@@ -154,6 +159,12 @@ class Instrumentation:
             self._record(Kind.HOOK_STATUS, {"pid": attached.pid, **fields})
         elif message.kind == "tls.bypass":
             self._record(Kind.HOOK_TLS_BYPASS, {"pid": attached.pid, **fields})
+        elif message.kind == "crypto.operation":
+            body, artifact = operation_body(fields, message.data, self.artifacts)
+            self._record(Kind.HOOK_CRYPTO, {**body, "pid": attached.pid}, artifact)
+        elif message.kind == "webview.event":
+            body, artifact = webview_body(fields, message.data, self.artifacts)
+            self._record(Kind.HOOK_WEBVIEW, {**body, "pid": attached.pid}, artifact)
         elif message.kind == "tls.key":
             self.keylog.add(attached.pid, fields)
             self._record(Kind.HOOK_TLS_KEY, {"pid": attached.pid, **fields})

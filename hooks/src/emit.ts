@@ -27,6 +27,13 @@ export interface HookEvent {
 export interface HookStatus { type: "hook.status"; api: string; hookedClass: string; installed: boolean;
     overloads: number; error: string | null; }
 
-export function emit(message: HookEvent | HookStatus | { type: string; [key: string]: unknown }): void {
-    send(message);
+/** One hook's installation outcome (hook.status): how many overloads or functions it hooked, or why none. */
+export function emitStatus(api: string, hookedClass: string, overloads: number, error: string | null): void {
+    emit({ type: "hook.status", api, hookedClass, installed: error === null && overloads > 0, overloads, error });
+}
+
+/** data: raw bytes beside the message (a crypto operation's input and output). */
+export function emit(message: HookEvent | HookStatus | { type: string; [key: string]: unknown },
+                     data: ArrayBuffer | null = null): void {
+    send(message, data);
 }

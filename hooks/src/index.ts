@@ -4,10 +4,13 @@
 import Java from "frida-java-bridge";
 import { emit } from "./emit.js";
 import { javaFlavor } from "./flavor.js";
+import { installCryptoJava, unhookCryptoJava } from "./cryptojava.js";
+import { installCryptoNative, unhookCryptoNative } from "./cryptonative.js";
 import { installAll, unhookAll } from "./installer.js";
 import { configurePlants, PlantConfig } from "./planting.js";
 import { installKeylog, unhookKeylog } from "./keylog.js";
 import { installUnpin, unhookUnpin } from "./unpin.js";
+import { installWebView, unhookWebView } from "./webview.js";
 
 export interface StartOptions {
     plant?: PlantConfig;
@@ -23,6 +26,8 @@ function install(when: string): void {
     const t0 = Date.now();
     Java.perform(() => {
         installAll();
+        installCryptoJava();
+        installWebView();
         emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });
     });
 }
@@ -120,6 +125,7 @@ function start(options: StartOptions = {}): string {
     watchProcessEnd(options.confirmExit === true);
     if (options.unpin === true) installUnpin();
     if (options.keylog === true) installKeylog();
+    installCryptoNative();
     return installWhenJavaReady();
 }
 
@@ -130,8 +136,8 @@ rpc.exports = {
     },
     start,
     unhook(): number {
-        let n = unhookUnpin() + unhookKeylog();
-        if (Java.available) Java.perform(() => { n += unhookAll(); });
+        let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
+        if (Java.available) Java.perform(() => { n += unhookAll() + unhookCryptoJava() + unhookWebView(); });
         return n;
     },
     init(_stage: string, parameters: StartOptions): void {

@@ -1,4 +1,5 @@
-// Planted values: the hooked API returns a value auditor chose (a clipboard canary, spoofed coordinates), so that
+// Planted values: the hooked API returns a value auditor chose (a clipboard canary, spoofed coordinates, a Wi-Fi
+// network's name and BSSID, a phone number), so that
 // a later transmission of that value is recognisable in the traffic. Every replacement is reported.
 import Java from "frida-java-bridge";
 import { Planted } from "./emit.js";
@@ -7,6 +8,10 @@ import { summarise } from "./summary.js";
 export interface PlantConfig {
     clipboard?: string;
     location?: { latitude: number; longitude: number };
+    /** Honey values returned as text by the API that reads them (VALUE_PLANTERS). */
+    wifi_ssid?: string;
+    wifi_bssid?: string;
+    phone?: string;
 }
 
 let config: PlantConfig = {};
@@ -35,9 +40,23 @@ const CLIPBOARD_PLANTERS: { [api: string]: Planter } = {
     "android.content.ClipData$Item.coerceToText": original => canary("clipboard", original, javaString),
 };
 
+function honey(what: "wifi_ssid" | "wifi_bssid" | "phone", original: any,
+               make: (text: string) => any = javaString): { value: any; planted: Planted } | null {
+    const value = config[what];
+    if (value === undefined) return null;
+    return { value: make(value), planted: { what, value, original: summarise(original) } };
+}
+
+const VALUE_PLANTERS: { [api: string]: Planter } = {
+    // Android returns a network name in double quotes (an unquoted one is a hex SSID)
+    "android.net.wifi.WifiInfo.getSSID": original => honey("wifi_ssid", original, text => javaString(`"${text}"`)),
+    "android.net.wifi.WifiInfo.getBSSID": original => honey("wifi_bssid", original),
+    "android.telephony.TelephonyManager.getLine1Number": original => honey("phone", original),
+};
+
 /** The replacement for a hooked API's result, or null to return the original. */
 export function plantFor(api: string, original: any): { value: any; planted: Planted } | null {
-    const planter = CLIPBOARD_PLANTERS[api];
+    const planter = CLIPBOARD_PLANTERS[api] ?? VALUE_PLANTERS[api];
     return planter === undefined ? null : planter(original);
 }
 

@@ -36,6 +36,8 @@ EXPECTED_FINDINGS = {
     ("clipboard_read", "clipboard", BYTEDANCE + "DeviceInfo", None, True): 2,
     ("clipboard_read", "clipboard", FIRST + "PasteHandler", None, True): 3,
     ("clipboard_transmitted", "clipboard", BYTEDANCE + "LogSender", "log.snssdk.com", True): 1,
+    # the AES-sealed registration (its plaintext recovered from the Cipher hook)
+    ("clipboard_transmitted", "clipboard", BYTEDANCE + "LogSender", "ib.snssdk.com", True): 1,
     ("clipboard_transmitted", "clipboard", FIRST + "Backend", "api.example-reference.eu", True): 1,
     ("identifier_access", "device_identifier", APPSFLYER, None, False): 3,
     ("identifier_access", "device_identifier", BYTEDANCE + "DeviceInfo", None, True): 5,
@@ -46,11 +48,21 @@ EXPECTED_FINDINGS = {
     ("location_access", "location", APPSFLYER, None, False): 1,
     ("location_access", "location", BYTEDANCE + "DeviceInfo", None, True): 1,
     ("location_access", "location", FIRST + "ConsentDialog", None, False): 1,
+    # the wider surface (issue #16): Wi-Fi info, SSID, BSSID, NMEA and cell-location listeners; the DRM device
+    # ID and the Google accounts
+    ("location_access", "location", BYTEDANCE + "EnvironmentProbe", None, True): 5,
+    ("identifier_access", "device_identifier", BYTEDANCE + "EnvironmentProbe", None, True): 2,
+    # the SDK's in-app browser (issue #16): two scripts injected into the merchant's page once it had loaded
+    ("script_injected", None, BYTEDANCE + "InAppBrowser$1", None, True): 2,
+    ("recipient_contacted", None, BYTEDANCE + "InAppBrowser", "shop.example-merchant.de", True): 1,
     ("sdk_embedded", None, "AppsFlyer", None, None): 1,
     ("sdk_embedded", None, "Pangle", None, None): 1,
     ("sdk_embedded", None, "Sentry", None, None): 1,
     ("tracker_contacted", None, APPSFLYER, "launches.appsflyer.com", False): 1,
 }
+# SecureReporter's AES-encrypted device registration (issue #16), to ib.snssdk.com (ByteDance's CN servers):
+# its values are found only in the plaintext the Cipher hook recovered
+SEALED = ["advertising_id", "android_id", "clipboard", "device_identifier", "email", "location"]
 # (data category, acting class, host, before consent): each gives personal_data_transmitted; each exchange
 # with a recipient other than the first party (api.example-reference.eu) gives recipient_contacted and, as
 # each of those entities is established outside the EEA, one third_country_transfer; destination_outside_eea
@@ -89,22 +101,26 @@ TRANSMITTED = [
     # the Sentry envelope to the app's own domain (a self-hosted relay): its installation ID and device model
     ("user_id", SENTRY, "api.example-reference.eu", True),
     ("device_attribute", SENTRY, "api.example-reference.eu", True),
+    *[(category, BYTEDANCE + "LogSender", "ib.snssdk.com", True) for category in SEALED],
 ]
 # Declared against observed (docs/declared.md): the app's Data safety form lists email, phone and photos as
 # collected and says it shares nothing; its policy names the first party and Kumo Analytics (its processor).
 IDS = ("advertising_id", "android_id", "device_identifier")
 UNDECLARED_COLLECTION = [
     *[(c, "log.snssdk.com") for c in (*IDS, "clipboard", "device_serial", "imei")],
-    *[(c, "mon.snssdk.com") for c in ("location",)], *[(c, "log.byteoversea.com") for c in IDS[1:]],
+    # ByteDance's location first reaches snssdk.com in the sealed registration (ib.snssdk.com, issue #16)
+    *[(c, "ib.snssdk.com") for c in ("location",)], *[(c, "log.byteoversea.com") for c in IDS[1:]],
     *[(c, "cfg.kumo-analytics.jp") for c in IDS[1:]], *[(c, "launches.appsflyer.com") for c in IDS[:2] + ("location",)],
     *[(c, "t.brightpixel-ads.com") for c in ("advertising_id", "approximate_location")],
     ("biometric", "api.example-reference.eu"), ("clipboard", "api.example-reference.eu"),
     ("user_id", "api.example-reference.eu")]      # the Sentry envelope's installation ID, to the app's own domain
 # the same, sent to others than the first party and its declared processor
 UNDECLARED_SHARING = [(c, host) for c, host in UNDECLARED_COLLECTION
-                      if host not in ("api.example-reference.eu", "cfg.kumo-analytics.jp")]
+                      if host not in ("api.example-reference.eu", "cfg.kumo-analytics.jp")] + [
+    ("email", "ib.snssdk.com")]     # declared as collected, not as shared: the account in the sealed registration
 UNNAMED = ["launches.appsflyer.com", "log.byteoversea.com", "log.snssdk.com", "t.brightpixel-ads.com"]
-LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "mon.snssdk.com", "log.byteoversea.com", "cfg.kumo-analytics.jp"}
+LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "ib.snssdk.com", "mon.snssdk.com", "log.byteoversea.com",
+                       "cfg.kumo-analytics.jp"}
 EXPECTED_RULES = ["approximate-location", "biometric-data-transmitted", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
                   "clipboard-content-transmitted", "clipboard-read-without-user-action",
@@ -134,16 +150,18 @@ def _key(finding: dict) -> tuple:
 def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_the_capture(demo) -> None:
     counts = demo["counts"]
     assert counts["app"]["verdict"] == "exited(0)"
-    assert counts["capture"]["flows"] == 11 and counts["upstream_requests"] == 11
+    assert counts["capture"]["flows"] == 13 and counts["upstream_requests"] == 13
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 45 calls of hooked APIs, 7 of them socket connects (the age gate's profile, the paste, the Sentry envelope
-    # and the login share one kept-alive tunnel, as do ByteDance's register and event beacon) and 11 requests
-    # handed to TLS streams, one per flow
-    assert counts["app"]["hook_messages"]["hook.event"] == 45
+    # 56 calls of hooked APIs, 9 of them socket connects (the age gate's profile, the paste, the Sentry envelope
+    # and the login share one kept-alive tunnel, as do ByteDance's register and event beacon) and 13 requests
+    # handed to TLS streams, one per flow; 3 crypto operations (the gzip registration's and the choice
+    # beacon's Deflaters, the sealed registration's Cipher); 4 web view events (interface, page load, 2 scripts)
+    assert counts["app"]["hook_messages"]["hook.event"] == 56
+    assert counts["app"]["hook_messages"]["hook.crypto"] == 3 and counts["app"]["hook_messages"]["hook.webview"] == 4
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
-    assert categories == {"accounts": 1, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 13,
-                          "location": 3, "socket": 7, "request": 11}
+    assert categories == {"accounts": 2, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 14,
+                          "location": 8, "socket": 9, "request": 13}
     assert counts["sdks"] == ["AppsFlyer", "Pangle", "Sentry"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
@@ -211,6 +229,7 @@ def test_findings_are_exactly_what_the_reference_app_does(demo) -> None:
     outcomes = {f["recipient"]["host"]: f["transfer"]["outcome"] for f in demo["findings"]
                 if f["type"] == "third_country_transfer"}
     assert outcomes == {"log.snssdk.com": "third_country_no_adequacy", "mon.snssdk.com": "third_country_no_adequacy",
+                        "ib.snssdk.com": "third_country_no_adequacy",
                         "log.byteoversea.com": "third_country_no_adequacy", "cfg.kumo-analytics.jp": "adequate",
                         "launches.appsflyer.com": "adequate",
                         "t.brightpixel-ads.com": "adequacy_not_covering_recipient"}
@@ -255,6 +274,42 @@ def test_a_transfer_to_china_is_shown_with_both_country_views_and_the_company(de
               and f["recipient"]["host"] == "log.snssdk.com" and f["data_category"] == "clipboard"]
     values = {(v["value"], v["source"], v["form"], v["location"]) for v in sent["evidence"]["shown"][0]["values"]}
     assert (CANARY, "planted", "raw", "body<gzip>.header.clipboard<base64>") in values
+    assert sent["evidence"]["shown"][0]["recovered_plaintext"] == []
+
+
+def test_the_sealed_registration_is_read_in_the_plaintext_the_cipher_hook_recovered(demo) -> None:
+    records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
+    [cipher] = [r for r in records if r["kind"] == "hook.crypto" and r["body"]["api"] == "javax.crypto.Cipher.doFinal"]
+    [flow] = [r for r in records if r["kind"] == "proxy.flow" and r["body"]["request"]["path"].endswith("tt_data=a")]
+    sealed = [f for f in demo["findings"] if f["evidence"]["shown"][0]["ledger_seq"] == flow["seq"]]
+    assert sorted(f["data_category"] for f in sealed if f["type"] == "personal_data_transmitted") == SEALED
+    for finding in sealed:
+        [recovered] = finding["evidence"]["shown"][0]["recovered_plaintext"]
+        assert recovered == {"ledger_seq": cipher["seq"], "api": "javax.crypto.Cipher.doFinal",
+                             "algorithm": "AES/CBC/PKCS5Padding", "key_sha256": cipher["body"]["key_sha256"],
+                             "plaintext_sha256": cipher["body"]["input"]["sha256"],
+                             "ciphertext_sha256": cipher["body"]["output"]["sha256"]}
+    [clipboard] = [f for f in sealed if f["type"] == "clipboard_transmitted"]
+    layer = f"body<base64><plaintext@seq{cipher['seq']}>"
+    assert {(v["location"], v["value"]) for v in clipboard["evidence"]["shown"][0]["values"]
+            if v["what"] == "clipboard"} == {(layer, CANARY), (layer + ".clipboard", CANARY)}
+
+
+def test_the_in_app_browser_s_injected_keylogger_is_named_by_what_it_listens_to(demo) -> None:
+    records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
+    scripts = {r["seq"]: r for r in records if r["kind"] == "hook.webview" and r["body"]["kind"] == "script"}
+    injected = sorted((f for f in demo["findings"] if f["type"] == "script_injected"),
+                      key=lambda f: f["evidence"]["shown"][0]["ledger_seq"])
+    read = [(f["injected_script"]["listens_to"], f["injected_script"]["sends_through"], f["api"]) for f in injected]
+    assert read == [
+        (["input", "keydown", "selectionchange"], ["TTBridge.onKeys"], "android.webkit.WebView.evaluateJavascript"),
+        (["touchstart"], ["TTBridge.onTap"], "android.webkit.WebView.loadUrl")]
+    for finding in injected:
+        script = finding["injected_script"]
+        assert script["page_url"] == "https://shop.example-merchant.de/offer"
+        assert script["interface_classes"] == ["com.bytedance.sdk.BrowserBridge"]
+        assert scripts[finding["evidence"]["shown"][0]["ledger_seq"]]["artifact"] == script["script_sha256"]
+        assert finding["actor"]["sdk"] == "Pangle" and finding["before_consent"] is True
 
 
 def test_verdicts_and_report(demo) -> None:
@@ -315,4 +370,4 @@ def test_requests_on_one_keep_alive_connection_carry_their_own_stacks(demo) -> N
     assert any(frame.startswith(FIRST + "BiometricLogin.") for frame in login)
     assert not any(frame.startswith(FIRST + "BiometricLogin.") for frame in paste + envelope)
     requests = [r for r in records if r["kind"] == "hook.event" and r["body"]["category"] == "request"]
-    assert len(requests) == 11       # one per flow of the capture
+    assert len(requests) == 13       # one per flow of the capture

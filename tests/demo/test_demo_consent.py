@@ -24,7 +24,9 @@ BEFORE_CHOICE = [("byteoversea.com", "android_id"), ("byteoversea.com", "device_
                  ("kumo-analytics.jp", "android_id"),
                  ("kumo-analytics.jp", "device_identifier"), ("snssdk.com", "advertising_id"),
                  ("snssdk.com", "android_id"), ("snssdk.com", "clipboard"), ("snssdk.com", "device_attribute"),
-                 ("snssdk.com", "device_identifier"), ("snssdk.com", "device_serial"), ("snssdk.com", "imei"),
+                 ("snssdk.com", "device_identifier"), ("snssdk.com", "device_serial"),
+                 ("snssdk.com", "email"),      # the account, in the sealed registration (issue #16)
+                 ("snssdk.com", "imei"),
                  ("snssdk.com", "location")]
 # after the refusal: the login (first party) and ByteDance's event beacon with the Android ID
 AFTER_REFUSAL = [("example-reference.eu", "biometric"), ("example-reference.eu", "email"),
@@ -73,7 +75,7 @@ def test_child_refusing_and_accepting_compared(runs, tmp_path) -> None:
     done = subprocess.run([str(AUDITOR), "compare", str(runs["child-refuse"]), str(runs["child-accept"]),
                            "--out", str(out), "--json"], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout)["rows"] == {"before_choice": 15, "after_refusal": 5, "refusal_no_difference": 5,
+    assert json.loads(done.stdout)["rows"] == {"before_choice": 16, "after_refusal": 5, "refusal_no_difference": 5,
                                                "young_as_adult": 0}
     data = json.loads((out / "compare.json").read_text("utf-8"))
 
@@ -85,8 +87,9 @@ def test_child_refusing_and_accepting_compared(runs, tmp_path) -> None:
     # whichever the child chose, these were sent after the choice
     assert rows("refusal_no_difference") == [(*key, BOTH) for key in AFTER_REFUSAL]
     assert [(r["label"], r["choice"], r["sent"], r["refusal_respected"]) for r in data["runs"]] == [
-    # "sent": personal_data_transmitted findings of the run (the Sentry envelope adds two to each)
-        ("child-refuse", "refused", 22, False), ("child-accept", "accepted", 28, None)]
+    # "sent": personal_data_transmitted findings of the run (the Sentry envelope adds two to each, the sealed
+    # registration six)
+        ("child-refuse", "refused", 28, False), ("child-accept", "accepted", 34, None)]
     # each exhibit names a finding of its own case
     for row in data["after_refusal"]:
         for exhibit in row["exhibits"]:
@@ -111,6 +114,7 @@ def test_declared_versus_observed_on_the_demo(runs) -> None:
            ("undeclared_recipient", "", "byteoversea.com"), ("undeclared_recipient", "", "snssdk.com")]
         # Kumo Analytics is the policy's declared processor: no sharing
         + [("undeclared_sharing", c, "snssdk.com") for c in ids]
+        + [("undeclared_sharing", "email", "snssdk.com")]       # declared collected, not shared (sealed registration)
         + [("undeclared_sharing", c, "byteoversea.com") for c in ("android_id", "device_identifier")])
     sharing = next(f for f in findings if f["type"] == "undeclared_sharing" and f["data_category"] == "imei")
     assert sharing["declaration"]["says"] == (
@@ -130,7 +134,8 @@ def test_a_teen_leaving_the_dialog_unanswered(runs, tmp_path) -> None:
     # the user left the app: no login, no SDK started by consent; everything it sent is before any choice
     hosts = sorted(r["body"]["request"]["host"] for r in records if r["kind"] == "proxy.flow")
     assert hosts == ["api.example-reference.eu"] * 3 + ["cfg.kumo-analytics.jp",       # profile, paste, Sentry
-                     "log.byteoversea.com", "log.snssdk.com", "mon.snssdk.com"]
+                     "ib.snssdk.com", "log.byteoversea.com", "log.snssdk.com", "mon.snssdk.com",
+                     "shop.example-merchant.de"]
     done = subprocess.run([str(AUDITOR), "compare", str(runs["teen-none"]), str(runs["child-accept"]), "--out",
                            str(tmp_path / "cmp"), "--json"], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]

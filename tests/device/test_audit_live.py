@@ -157,24 +157,26 @@ def test_live_audit_with_the_reference_app_standing_in(adb_env, scripted, tmp_pa
                                                                    [apk_sha256])
     assert "static scan: SDKs AppsFlyer, Pangle, Sentry" in said
 
-    # the app's traffic went through the capture to the test world: 10 requests with consent accepted (the
-    # choice also goes to ByteDance's event beacon, log.snssdk.com; the paste is reported to Sentry)
-    assert by_kind["proxy.flow"] == 10 and len(upstream) == 10
+    # the app's traffic went through the capture to the test world: 12 requests with consent accepted (the
+    # choice also goes to ByteDance's event beacon, log.snssdk.com; the paste is reported to Sentry; the sealed
+    # registration goes to ib.snssdk.com; the in-app browser loads the merchant's page)
+    assert by_kind["proxy.flow"] == 12 and len(upstream) == 12
     hosts_seen = sorted(r["body"]["request"]["host"] for r in records if r["kind"] == "proxy.flow")
-    assert hosts_seen == ["api.example-reference.eu"] * 3 + ["cfg.kumo-analytics.jp",
+    assert hosts_seen == ["api.example-reference.eu"] * 3 + ["cfg.kumo-analytics.jp", "ib.snssdk.com",
                           "launches.appsflyer.com", "log.byteoversea.com", "log.snssdk.com", "log.snssdk.com",
-                          "mon.snssdk.com", "t.brightpixel-ads.com"]
+                          "mon.snssdk.com", "shop.example-merchant.de", "t.brightpixel-ads.com"]
     hook_events = [r["body"] for r in records if r["kind"] == "hook.event"]
-    # as in tests/instrument/reference_expectations.py, but 7 connections: the proxy keeps the one to
+    # as in tests/instrument/reference_expectations.py, but 9 connections: the proxy keeps the one to
     # api.example-reference.eu alive for the Sentry envelope and the login request
     assert collections.Counter(e["category"] for e in hook_events) == {
-        "identifier": 13, "accounts": 1, "socket": 7, "request": 10, "clipboard": 6, "location": 3,
+        "identifier": 14, "accounts": 2, "socket": 9, "request": 12, "clipboard": 6, "location": 8,
         "biometric_capture": 3, "biometric_auth": 1}     # request: one TLS write per HTTP request (issue #14)
     assert by_kind["hook.malformed"] == by_kind["hook.error"] == 0
-    # the canaries: recorded before the start, then returned by the hooks (the clipboard 5 times, the location 3 times)
+    # the canaries: recorded before the start, then returned by the hooks (the clipboard 5 times, the location 4
+    # times: the SDK's NMEA sentence is built from it too)
     planted = [r["body"] for r in records if r["kind"] == "hook.planted"]
     assert planted[0] == {"phase": "configured", **PLANTS.describe()}
-    assert collections.Counter(p["what"] for p in planted[1:]) == {"location.latitude": 3, "location.longitude": 3}
+    assert collections.Counter(p["what"] for p in planted[1:]) == {"location.latitude": 4, "location.longitude": 4}
     assert [e["api"] for e in hook_events if (e.get("planted") or {}).get("value") == PLANTS.clipboard] == [
         "android.content.ClipboardManager.getPrimaryClip", "android.content.ClipData$Item.getText",
         "android.content.ClipboardManager.hasPrimaryClip", "android.content.ClipboardManager.getPrimaryClip",
@@ -203,7 +205,7 @@ def test_live_audit_with_the_reference_app_standing_in(adb_env, scripted, tmp_pa
 
     analysis = CliRunner().invoke(cli, ["analyze", str(case_dir), "--world", str(world_file), "--json"])
     assert analysis.exit_code == 0, analysis.output
-    assert json.loads(analysis.output)["flows"] == 10
+    assert json.loads(analysis.output)["flows"] == 12
     findings = json.loads((case_dir / "analysis" / "findings.json").read_text())["findings"]
     clipboard = [(f["api"], f["before_consent"]) for f in findings
                  if f["type"] == "clipboard_read" and f["actor"]["package"] == "com.bytedance.sdk"]
@@ -212,4 +214,4 @@ def test_live_audit_with_the_reference_app_standing_in(adb_env, scripted, tmp_pa
                          ("android.content.ClipboardManager.addPrimaryClipChangedListener", True)]
     sent = [f["recipient"]["host"] for f in findings if f["type"] == "clipboard_transmitted"
             and f["actor"]["sdk"] == "Pangle"]
-    assert sent == ["log.snssdk.com"]
+    assert sent == ["log.snssdk.com", "ib.snssdk.com"]     # the gzip registration, the AES-sealed one

@@ -19,9 +19,19 @@ _CALLERS = (
         "android.os.Build.getSerial": 1, CLIPBOARD + "getPrimaryClip": 1, "android.content.ClipData$Item.getText": 1,
         LAST_LOCATION: 1}),
     ("com.bytedance.sdk.AppLog", BYTEDANCE, {CLIPBOARD + "addPrimaryClipChangedListener": 1}),
-    ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 4}),      # 3 beacons at start-up, 1 for the choice
+    # the wider surface (EnvironmentProbe.collect, for the sealed registration)
+    ("com.bytedance.sdk.EnvironmentProbe", BYTEDANCE, {
+        "android.net.wifi.WifiManager.getConnectionInfo": 1, "android.net.wifi.WifiInfo.getSSID": 1,
+        "android.net.wifi.WifiInfo.getBSSID": 1, "android.media.MediaDrm.getPropertyByteArray": 1,
+        "android.accounts.AccountManager.getAccountsByType": 1, "android.location.LocationManager.addNmeaListener": 1,
+        "android.telephony.TelephonyManager.listen": 1}),
+    # device_register, the AES-sealed device_register (SecureReporter, to ib.snssdk.com), monitor, alert check,
+    # and the consent choice
+    ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 5}),
     # told the consent choice, it sends it with the Android ID (after a refusal too)
     ("com.bytedance.sdk.EventLog", BYTEDANCE, {ANDROID_ID: 1}),
+    # the SDK's in-app browser loading the merchant's page (through the WebView stand-in)
+    ("com.bytedance.sdk.InAppBrowser", BYTEDANCE, {CONNECT: 1}),
     # first party: app-open analytics, the Paste button, the consent pixel, the login
     ("com.example.reference.AppOpenEvent", FIRST, {ANDROID_ID: 1}),
     ("com.example.reference.PasteHandler", FIRST, {

@@ -52,6 +52,9 @@ def test_clipboard_canary_and_spoofed_location(case, proxy_sink, reference_argv,
         ("location.longitude", "com.appsflyer.AppsFlyerLib"): 1,
         ("location.latitude", "com.example.reference.ConsentDialog"): 1,
         ("location.longitude", "com.example.reference.ConsentDialog"): 1,
+        # the NMEA sentence the stand-in builds for the SDK's listener, from the (spoofed) fix
+        ("location.latitude", "com.bytedance.sdk.EnvironmentProbe"): 1,
+        ("location.longitude", "com.bytedance.sdk.EnvironmentProbe"): 1,
     }
     for p in returned:
         axis = 0 if p["what"] == "location.latitude" else 1

@@ -28,5 +28,5 @@ def test_fixture_attributes_each_data_category_to_the_code_that_reads_it():
                                                   "Lcom/bytedance/sdk/EventLog;->onEvent",
                                                   "Lcom/example/reference/AppOpenEvent;->send"]
     assert ("network_request", "openConnection", "Lio/sentry/Sentry;->send") in sites
-    assert len(facts["call_sites"]) == 34
+    assert len(facts["call_sites"]) == 41
     assert {s["party"] for s in facts["call_sites"]} == {"first-party", "sdk:ByteDance", "sdk:AppsFlyer", "sdk:Sentry"}

@@ -24,6 +24,7 @@ NEWER_THAN_API_23 = {
     "android.telephony.TelephonyManager.getImei(I)Ljava/lang/String;",  # 26
     "android.location.LocationManager.getCurrentLocation(Ljava/lang/String;Landroid/os/CancellationSignal;"
     "Ljava/util/concurrent/Executor;Ljava/util/function/Consumer;)V",  # 30
+    "android.location.LocationManager.addNmeaListener(Landroid/location/OnNmeaMessageListener;)Z",  # 24
 }
 
 

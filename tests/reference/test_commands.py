@@ -22,8 +22,8 @@ def test_world_lists_hosts_and_rejects_a_bad_file(tmp_path):
     assert result.exit_code == 0
     rows = json.loads(result.output)["hosts"]
     assert [(r["host"], r["address"], r["country_physical"]) for r in rows][:3] == [
-        ("api.example-reference.eu", "127.0.0.11", "DE"), ("log.snssdk.com", "127.0.0.21", "CN"),
-        ("mon.snssdk.com", "127.0.0.21", "CN")]
+        ("api.example-reference.eu", "127.0.0.11", "DE"), ("shop.example-merchant.de", "127.0.0.11", "DE"),
+        ("ib.snssdk.com", "127.0.0.21", "CN")]
     bad = tmp_path / "w.json"
     bad.write_text('{"format": "auditor-world/1", "hosts": {}, "ips": {}}')
     result = CliRunner().invoke(cli, ["reference", "world", "--world", str(bad)])

@@ -10,6 +10,9 @@ import json
 import struct
 from urllib.parse import parse_qsl, urlsplit
 
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from auditor.reference.upstream import ReceivedRequest
 
 # The defaults of reference/platform/org/auditor/reference/device/DeviceState.java.
@@ -73,10 +76,20 @@ def protobuf_fields(data: bytes) -> dict[int, object]:
     return fields
 
 
+def unseal(body: bytes) -> bytes:
+    """SecureReporter's body decrypted (reference/app/com/bytedance/sdk/SecureReporter.java)."""
+    decryptor = Cipher(algorithms.AES(b"rf-sdk-0123456789abcdef-secret!!"), modes.CBC(b"0000111122223333")).decryptor()
+    padded = decryptor.update(base64.b64decode(body, validate=True)) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    return unpadder.update(padded) + unpadder.finalize()
+
+
 BEFORE_CONSENT = [
     ("127.0.0.21", "log.snssdk.com", "POST", "/service/2/device_register/"),
+    ("127.0.0.21", "ib.snssdk.com", "POST", "/service/2/device_register/"),
     ("127.0.0.21", "mon.snssdk.com", "POST", "/monitor/collect/"),
     ("127.0.0.22", "log.byteoversea.com", "GET", "/service/2/app_alert_check/"),
+    ("127.0.0.11", "shop.example-merchant.de", "GET", "/offer"),     # the SDK's in-app browser
     ("127.0.0.41", "cfg.kumo-analytics.jp", "POST", "/v1/events"),
     ("127.0.0.11", "api.example-reference.eu", "POST", "/v1/paste"),
     ("127.0.0.11", "api.example-reference.eu", "POST", "/api/4501/envelope/"),     # Sentry, same connection
@@ -98,7 +111,7 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
     assert [route(r) for r in run.before_answer] == BEFORE_CONSENT
     assert [route(r) for r in run.after] == BEFORE_CONSENT + AFTER_CONSENT + LOGIN
     assert {(r.port, r.protocol) for r in run.after} == {(upstream.port, "HTTP/1.1")}
-    register, session, alert, app_open, paste, envelope, choice, appsflyer, pixel, login = run.after
+    register, sealed, session, alert, _offer, app_open, paste, envelope, choice, appsflyer, pixel, login = run.after
     assert json.loads(gzip.decompress(choice.body)) == {"event": "consent_accepted", "openudid": ANDROID_ID,
                                                         "package": "com.example.reference"}
 
@@ -109,6 +122,12 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
     assert header == {"aid": 1128, "channel": "reference_channel", "package": "com.example.reference",
                       "device_model": "SM-G991B", "openudid": ANDROID_ID, "google_aid": AD_ID, "udid": IMEI,
                       "serial_number": SERIAL, "clipboard": base64.b64encode(CLIP.encode()).decode()}
+    # ByteDance's sealed device_register: AES-256-CBC (the SDK's constant key and IV), base64 (ttEncrypt-like).
+    assert (sealed.header("Content-Type"), query(sealed)) == ("application/octet-stream", {"tt_data": "a"})
+    assert json.loads(unseal(sealed.body)) == {
+        "openudid": ANDROID_ID, "google_aid": AD_ID, "clipboard": CLIP, "latitude": LAT, "longitude": LON,
+        "wifi_ssid": '"HomeNet"', "wifi_bssid": "a4:2b:b0:12:34:56", "drm_id": sha256(ANDROID_ID),
+        "account": "jan.jansen@example.nl"}
     # ByteDance monitor: protobuf.
     assert session.header("Content-Type") == "application/x-protobuf"
     assert protobuf_fields(session.body) == {1: ANDROID_ID, 2: LAT, 3: LON, 4: 12, 5: AD_ID, 6: "gps"}
@@ -149,7 +168,8 @@ def test_declined_session_with_planted_values(run_app):
     assert run.returncode == 0, run.stderr
     assert run.stdout[1:] == [*PHASES, "AUDITOR-PHASE decline", "AUDITOR-PHASE login", "AUDITOR-DONE"]
     assert [route(r) for r in run.after] == BEFORE_CONSENT + CHOICE_EVENT + LOGIN
-    register, session, alert, app_open, paste, _envelope, choice, login = run.after
+    register, sealed, session, alert, _offer, app_open, paste, _envelope, choice, login = run.after
+    assert json.loads(unseal(sealed.body))["clipboard"] == "CANARY-CLIP-7Q2"
     # refused, and still sent: the Android ID, to ByteDance
     assert json.loads(gzip.decompress(choice.body))["event"] == "consent_declined"
     assert json.loads(gzip.decompress(choice.body))["openudid"] == "00c0ffee00c0ffee"
@@ -183,6 +203,7 @@ def test_age_gate_then_leaving_the_dialog_unanswered(run_app):
     assert run.stdout[1:] == ["AUDITOR-PHASE launch", "AUDITOR-AWAIT birthdate", "AUDITOR-PHASE agegate",
                               "AUDITOR-PHASE paste", "AUDITOR-AWAIT consent", "AUDITOR-PHASE leave", "AUDITOR-DONE"]
     profile = ("127.0.0.11", "api.example-reference.eu", "POST", "/v1/profile")
-    assert [route(r) for r in run.after] == BEFORE_CONSENT[:4] + [profile] + BEFORE_CONSENT[4:]
+    launch = 6              # the requests of the launch phase (BEFORE_CONSENT up to the app-open event)
+    assert [route(r) for r in run.after] == BEFORE_CONSENT[:launch] + [profile] + BEFORE_CONSENT[launch:]
     # the birthdate typed at the age gate reaches the app: it is in its own traffic
-    assert json.loads(run.after[4].body) == {"birthdate": "01-11-2013", "app": "com.example.reference"}
+    assert json.loads(run.after[launch].body) == {"birthdate": "01-11-2013", "app": "com.example.reference"}

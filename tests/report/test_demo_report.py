@@ -120,10 +120,11 @@ def test_planted_values_are_shown_as_values(demo: DemoReport) -> None:
     latitude, longitude = PLANTS.location
     assert _cells(planted) == [["clipboard", PLANTS.clipboard],
                                ["location", f"{latitude},{longitude}"]]
-    # the planted position handed to the code three times (the clipboard canary rides on its hook events)
+    # the planted position handed to the code four times (the SDK's NMEA sentence is built from it too; the
+    # clipboard canary rides on its hook events)
     returned = demo.data["method"]["planted_returned"]
     assert [(p["what"], p["value"]["text"]) for p in returned] == [
-        ("location.latitude", str(latitude)), ("location.longitude", str(longitude))] * 3
+        ("location.latitude", str(latitude)), ("location.longitude", str(longitude))] * 4
     assert returned[0]["actor"] == "com.bytedance.sdk" and returned[0]["sdk"] == "Pangle"
 
 
@@ -238,7 +239,7 @@ def test_no_raw_json_placeholders_or_missing_evidence_in_the_pdf(demo: DemoRepor
 def test_annex_names_each_flow_by_its_record_in_flows_mitm(demo: DemoReport) -> None:
     flows = [json.loads(line) for line in (demo.case / "ledger.jsonl").read_text("utf-8").splitlines()
              if '"kind":"proxy.flow"' in line]
-    assert len(flows) == 11           # the age gate's profile, ByteDance's choice beacon, the Sentry envelope
+    assert len(flows) == 13     # the age gate's profile, the choice beacon, Sentry, the sealed registration, the shop
     assert [(f["seq"], f["artifact"], f["stream_offset"]) for f in demo.data["annex"]["flows"]] == [
         (r["seq"], r["body"]["stream"]["sha256"], r["body"]["stream"]["offset"]) for r in flows]
 
@@ -299,9 +300,10 @@ def test_part_one_states_the_facts_and_part_two_maps_them_to_law(demo: DemoRepor
                   "remote access"):
         assert limit in part_one, limit
     assert "Provisions engaged" not in part_one and "Legal basis" not in text
-    # the matrix: ByteDance's two requests before consent and its choice beacon after, cited by exhibit number
+    # the matrix: ByteDance's three requests before consent (the sealed registration one of them) and its
+    # choice beacon after, cited by exhibit number
     [snssdk] = [row for row in demo.data["matrix"] if row["recipient"] == "snssdk.com"]
-    assert (snssdk["before"], snssdk["after"], snssdk["unknown"]) == (2, 1, 0)   # after: the choice beacon
+    assert (snssdk["before"], snssdk["after"], snssdk["unknown"]) == (3, 1, 0)
     assert snssdk["exhibits"]["runs"] and snssdk["exhibits"]["more"] == 0
     # Part II: every verdict with its review status and the exhibits it rests on, never a bare hash id list
     assert part_two.count("Review status: pending") == len(demo.data["verdicts"])
@@ -339,7 +341,8 @@ def test_declared_versus_observed_section_in_both_languages(demo: DemoReport) ->
                                "(reference fixture), read 2026-12-01): no data shared")]
     sharing = {row["recipient"]: row for row in groups[3]["rows"]}
     assert sorted(sharing) == ["appsflyer.com", "brightpixel-ads.com", "byteoversea.com", "snssdk.com"]
-    assert sharing["snssdk.com"]["play"] == ["Device or other IDs", "Other user-generated content", "Precise location"]
+    assert sharing["snssdk.com"]["play"] == ["Device or other IDs", "Email address", "Other user-generated content",
+                                                 "Precise location"]    # email: the sealed registration
     assert sharing["snssdk.com"]["exhibits"]["runs"]
     for lang, heading in (("en", "What the app declares and what it does"),
                           ("nl", "Wat de app verklaart en wat zij doet")):

@@ -13,4 +13,14 @@ public class AccountManager {
     public Account[] getAccounts() {
         return DeviceState.current().accounts();
     }
+
+    public Account[] getAccountsByType(String type) {
+        java.util.List<Account> matching = new java.util.ArrayList<Account>();
+        for (Account account : DeviceState.current().accounts()) {
+            if (account.type.equals(type)) {
+                matching.add(account);
+            }
+        }
+        return matching.toArray(new Account[0]);
+    }
 }

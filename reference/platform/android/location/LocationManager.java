@@ -39,4 +39,18 @@ public class LocationManager {
     }
 
     public void removeUpdates(LocationListener listener) {}
+
+    /** API 24. Delivers one GGA sentence of the device state's fix (north and east), as a GPS receiver would. */
+    public boolean addNmeaListener(OnNmeaMessageListener listener) {
+        Location fix = DeviceState.current().location(GPS_PROVIDER);
+        listener.onNmeaMessage("$GPGGA,120000.00," + nmea(fix.getLatitude(), 2) + ",N," + nmea(fix.getLongitude(), 3)
+                + ",E,1,08,0.9,1.0,M,,,,", 0L);
+        return true;
+    }
+
+    /** Degrees as NMEA writes them: whole degrees then minutes, dddmm.mmmmm. */
+    private static String nmea(double degrees, int width) {
+        int whole = (int) Math.floor(degrees);
+        return String.format(java.util.Locale.ROOT, "%0" + width + "d%08.5f", whole, (degrees - whole) * 60);
+    }
 }

@@ -48,4 +48,7 @@ public class TelephonyManager {
     public CellLocation getCellLocation() {
         return null;
     }
+
+    /** Registers for the events in `events`; the stand-in has no radio, so no callback follows. */
+    public void listen(PhoneStateListener listener, int events) {}
 }

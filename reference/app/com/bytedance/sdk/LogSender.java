@@ -71,14 +71,17 @@ final class LogSender {
 
     static String md5Hex(String value) {
         try {
-            byte[] digest = MessageDigest.getInstance("MD5").digest(value.getBytes(StandardCharsets.UTF_8));
-            StringBuilder hex = new StringBuilder();
-            for (byte b : digest) {
-                hex.append(Integer.toHexString((b & 0xff) | 0x100).substring(1));
-            }
-            return hex.toString();
+            return hex(MessageDigest.getInstance("MD5").digest(value.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static String hex(byte[] bytes) {
+        StringBuilder hex = new StringBuilder();
+        for (byte b : bytes) {
+            hex.append(Integer.toHexString((b & 0xff) | 0x100).substring(1));
+        }
+        return hex.toString();
     }
 }

@@ -1,0 +1,6 @@
+package android.location;
+
+/** API 24. */
+public interface OnNmeaMessageListener {
+    void onNmeaMessage(String message, long timestamp);
+}

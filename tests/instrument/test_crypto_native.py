@@ -1,0 +1,107 @@
+"""The native crypto hooks (hooks/src/cryptonative.ts) on a Linux process: sealed_client.c compresses a body
+with zlib and encrypts it with OpenSSL's EVP AES-256-CBC before sending it. Both operations are recorded with
+their exact bytes, and analysis decrypts the request (plaintext layer, then zlib) to the planted value."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import subprocess
+import threading
+import zlib
+from pathlib import Path
+
+import pytest
+
+from auditor.analyze.run import analyze
+from auditor.instrument.devices import DeviceChoice
+from auditor.instrument.run import Request, run
+from tests.analysis.builders import add_flow
+
+from .conftest import ledger_records
+
+SOURCE = Path(__file__).with_name("sealed_client.c")
+KEY = b"native-sealed-key-0123456789abcd"
+CANARY = "AUDITOR-CANARY-native-clip-93d0"
+PLAINTEXT = json.dumps({"openudid": "9a3c1f7e5b2d4e60", "clipboard": CANARY}, separators=(",", ":")).encode()
+
+
+@pytest.fixture(scope="module")
+def sealed_client(tmp_path_factory) -> Path:
+    binary = tmp_path_factory.mktemp("native") / "sealed_client"
+    subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-o", str(binary), str(SOURCE), "-lcrypto", "-lz"],
+                   check=True, capture_output=True, text=True)
+    return binary
+
+
+class Receiver:
+    """One HTTP/1.1 request on loopback: keeps its body, answers 204."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(30)
+        self.port = self.server.getsockname()[1]
+        self.body = b""
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.server.accept()
+        with conn:
+            conn.settimeout(10)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(4096)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int([line.split(b":")[1] for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")][0])
+            while len(body) < length:
+                body += conn.recv(4096)
+            self.body = body
+            conn.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+
+    def close(self) -> bytes:
+        self.thread.join(30)
+        self.server.close()
+        return self.body
+
+
+def test_evp_encryption_of_a_deflated_body_is_recovered_and_joined_to_the_request(case, sealed_client):
+    receiver = Receiver()
+    result = run(case, Request(device=DeviceChoice("local"),
+                               spawn=(str(sealed_client), "127.0.0.1", str(receiver.port), CANARY), stdio="pipe"))
+    wire = receiver.close()
+    assert (result.ended_by_itself, result.verdict) == (True, "exited(0)")
+    records = [r for r in ledger_records(case) if r["kind"] == "hook.crypto"]
+    deflate, cipher = records
+    assert [(r["body"]["api"], r["body"]["algorithm"], r["body"]["opmode"]) for r in records] == [
+        ("deflate", None, None), ("EVP_EncryptFinal_ex", "AES-256-CBC", "encrypt")]
+
+    def side(record, name):
+        data = case.artifacts.read_bytes(record["body"][name]["sha256"], 1 << 20)
+        assert record["body"][name]["size"] == len(data)
+        return data
+    packed = side(deflate, "output")
+    assert side(deflate, "input") == PLAINTEXT and zlib.decompress(packed) == PLAINTEXT
+    # the two updates and the final block, as one operation: the compressed body in, the request body out
+    assert side(cipher, "input") == packed and side(cipher, "output") == wire
+    assert len(wire) == (len(packed) // 16 + 1) * 16
+    assert cipher["body"]["key_sha256"] == hashlib.sha256(KEY).hexdigest()
+    assert any("sealed_client.c:" in frame and "main" in frame for frame in cipher["body"]["stack"])
+    assert any("sealed_client.c:" in frame for frame in deflate["body"]["stack"])
+
+    # the request as the capture would record it, then analysis
+    with case.ledger(fsync_interval=0) as ledger:
+        case.set_section("planted", [{"what": "clipboard", "value": CANARY}], ledger)
+        add_flow(case, ledger, "http://ib.snssdk.com/service/2/device_register/", wire,
+                 headers=[["Content-Type", "application/octet-stream"]], start="2026-12-01T10:00:01Z")
+    analyze(case.root)
+    findings = json.loads((case.root / "analysis" / "findings.json").read_text())["findings"]
+    [sent] = [f for f in findings if f["type"] == "clipboard_transmitted"]
+    evidence = sent["evidence"]["shown"][0]
+    layer = f"body<plaintext@seq{cipher['seq']}><zlib>"
+    assert {(v["location"], v["value"]) for v in evidence["values"] if v["what"] == "clipboard"} == {
+        (layer, CANARY), (layer + ".clipboard", CANARY)}
+    assert [(r["ledger_seq"], r["api"], r["algorithm"]) for r in evidence["recovered_plaintext"]] == [
+        (cipher["seq"], "EVP_EncryptFinal_ex", "AES-256-CBC")]
