@@ -40,11 +40,14 @@ def _side(case, side: dict) -> bytes:
 
 
 def test_the_sdk_s_encryption_and_compression_are_recorded_with_their_exact_bytes(case, proxy_sink, reference_argv):
-    deflate, cipher = _crypto_records(case, reference_argv, proxy_sink)
-    # AppLog's gzip-compressed registration (GZIPOutputStream, through its Deflater), then SecureReporter's AES
-    assert [(r["body"]["api"], r["body"]["algorithm"], r["body"]["opmode"]) for r in (deflate, cipher)] == [
+    deflate, cipher, choice = _crypto_records(case, reference_argv, proxy_sink)
+    # AppLog's gzip-compressed registration (GZIPOutputStream, through its Deflater), then SecureReporter's AES,
+    # then, after the consent answer, EventLog's gzip-compressed choice beacon (issue #17)
+    assert [(r["body"]["api"], r["body"]["algorithm"], r["body"]["opmode"]) for r in (deflate, cipher, choice)] == [
         ("java.util.zip.Deflater.deflate", None, None),
-        ("javax.crypto.Cipher.doFinal", "AES/CBC/PKCS5Padding", "encrypt")]
+        ("javax.crypto.Cipher.doFinal", "AES/CBC/PKCS5Padding", "encrypt"),
+        ("java.util.zip.Deflater.deflate", None, None)]
+    assert any("com.bytedance.sdk.EventLog." in frame for frame in choice["body"]["stack"])
 
     body = cipher["body"]
     assert body["key_sha256"] == hashlib.sha256(KEY).hexdigest()
