@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from tests.peak import measured_argv, peak_bytes
 from tests.report.large_har import har
@@ -50,3 +51,24 @@ def test_ten_times_the_exchanges_costs_a_bounded_amount_of_memory(tmp_path: Path
     small, large = _report_peak(tmp_path, N), _report_peak(tmp_path, 10 * N)
     growth = (large - small) / (1 << 20)
     assert growth < GROWTH_MIB, f"peak {small >> 20} MiB for {N} exchanges, {large >> 20} MiB for {10 * N}"
+
+
+def _pdf_pages(tmp: Path, exchanges: int) -> tuple[int, int]:
+    """Pages of the main PDF and exhibits in the annex bundle for a case of `exchanges` to 5 hosts."""
+    root, source = tmp / f"pdf-{exchanges}", tmp / f"pdf-{exchanges}.har"
+    source.write_text(json.dumps(har(exchanges, hosts=5)), "utf-8")
+    _auditor("case", "new", str(root))
+    _auditor("import", "har", str(source), "--case", str(root))
+    _auditor("analyze", str(root))
+    _auditor("report", str(root), "--format", "pdf,html")
+    out = root / "reports" / "report-en"
+    return len(PdfReader(out / "report.pdf").pages), (out / "annex.html").read_text("utf-8").count('class="exhibit"')
+
+
+def test_the_main_pdf_does_not_grow_with_the_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18: a 2,000-entry capture made a 6,079-page PDF. Ten times the exchanges, the same main PDF: its
+    exhibits stop at MAIN_EXHIBITS, verdicts cite exhibit ranges; every exchange is in the annex bundle."""
+    monkeypatch.setenv("AUDITOR_HOME", str(tmp_path / "home"))
+    (small, small_exhibits), (large, large_exhibits) = _pdf_pages(tmp_path, 40), _pdf_pages(tmp_path, 400)
+    assert (small_exhibits, large_exhibits) == (40, 400)
+    assert large == small, f"{small} pages for 40 exchanges, {large} for 400"
