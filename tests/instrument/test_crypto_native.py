@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
-import subprocess
 import threading
 import zlib
 from pathlib import Path
@@ -18,6 +17,7 @@ from auditor.analyze.run import analyze
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.run import Request, run
 from tests.analysis.builders import add_flow
+from tests.native import build_c
 
 from .conftest import ledger_records
 
@@ -29,10 +29,7 @@ PLAINTEXT = json.dumps({"openudid": "9a3c1f7e5b2d4e60", "clipboard": CANARY}, se
 
 @pytest.fixture(scope="module")
 def sealed_client(tmp_path_factory) -> Path:
-    binary = tmp_path_factory.mktemp("native") / "sealed_client"
-    subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-o", str(binary), str(SOURCE), "-lcrypto", "-lz"],
-                   check=True, capture_output=True, text=True)
-    return binary
+    return build_c(tmp_path_factory, SOURCE, "-lcrypto", "-lz")
 
 
 class Receiver:

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.capture.conftest import case, confdir, pki, upstream, world  # noqa: F401  (fixtures)
 from tests.device.conftest import adb_env, scripted  # noqa: F401  (fixtures: the fake adb server, scripted phones)
+from tests.native import build_c
 from tests.witness.pcap_capture import capture  # noqa: F401  (fixture)
 
 SOURCE = Path(__file__).with_name("pinned_client.c")
@@ -20,10 +21,7 @@ SOURCE = Path(__file__).with_name("pinned_client.c")
 
 @pytest.fixture(scope="session")
 def pinned_client(tmp_path_factory) -> Path:
-    binary = tmp_path_factory.mktemp("native") / "pinned_client"
-    subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-o", str(binary), str(SOURCE), "-lssl", "-lcrypto"],
-                   check=True, capture_output=True, text=True)
-    return binary
+    return build_c(tmp_path_factory, SOURCE, "-lssl", "-lcrypto")
 
 
 @pytest.fixture(scope="session")
