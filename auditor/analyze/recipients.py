@@ -115,10 +115,11 @@ class Signer:
         return tuple(found[key] for key in sorted(found))
 
     def step(self, controller: Controller) -> Step:
+        """signing_identity_names_controller or signing_identity_other: the certificate's O= (empty when it has
+        none), its source the static scan and the certificate's digest (identifiers only: the report words it)."""
         names = self.organisation is not None and self.organisation.casefold() == controller.name.casefold()
-        return Step(step="signing_identity", value=self.organisation or "(no organisation in the certificate)",
-                    source=f"APK signing certificate {self.sha256} (static scan, ledger seq {self.scan_seq}): "
-                           f"{'names' if names else 'does not name'} the declared controller; corroboration only")
+        return Step(step="signing_identity_names_controller" if names else "signing_identity_other",
+                    value=self.organisation or "", source=f"static.scan #{self.scan_seq}, SHA-256 {self.sha256}")
 
 
 @dataclass(frozen=True)
@@ -218,10 +219,10 @@ class Recipients:
                                found.steps)
         if self.controller is not None and self.controller.owns(host, domain, found.entity):
             step = Step(step="first_party", value=self.controller.name,
-                        source=f"case controller ({self.controller.source})")
+                        source=f"case.json controller: {self.controller.source}")
             signed = tuple(signer.step(self.controller) for signer in self.signers)
             return KnownRecipient(found.host, found.domain, found.entity or self.controller.name, found.parent,
-                                  found.entity_country, found.dpf_certified, found.source or "case controller",
+                                  found.entity_country, found.dpf_certified, found.source or "case.json controller",
                                   found.tracker, found.tracker_confidence, found.service, RecipientRole.FIRST_PARTY,
                                   found.steps + (step,) + signed)
         return found

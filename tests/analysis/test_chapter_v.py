@@ -93,7 +93,7 @@ def test_the_first_party_is_never_a_third_party(tmp_path: Path) -> None:
     assert (recipient["role"], recipient["third_party"], recipient["entity"]) == (
         "first_party", False, "Example Reference B.V.")
     assert recipient["steps"] == [{"step": "first_party", "value": "Example Reference B.V.",
-                                   "source": "case controller (Play Store listing, 2026-12-01)"}]
+                                   "source": "case.json controller: Play Store listing, 2026-12-01"}]
     assert load(root, "verdicts") == []
     summary = load(root, "findings", document=True)["summary"]
     assert (summary["exchanges"], summary["recipients"], summary["third_parties"]) == (1, 0, 0)
@@ -115,14 +115,14 @@ def test_the_signing_identity_corroborates_the_first_party_and_never_decides(tmp
     scan_seq = next(r["seq"] for r in read_records(case.ledger_path) if r["kind"] == "static.scan")
     assert sent["recipient"]["role"] == "first_party"
     assert sent["recipient"]["steps"][-1] == {
-        "step": "signing_identity", "value": "auditor tests",
-        "source": "APK signing certificate 3fdddc854846dfafd25c6a704d4919d820eef936bf710cfd83bcd393edb2c222 "
-                  f"(static scan, ledger seq {scan_seq}): does not name the declared controller; corroboration only"}
+        "step": "signing_identity_other", "value": "auditor tests",
+        "source": f"static.scan #{scan_seq}, SHA-256 3fdddc854846dfafd25c6a704d4919d820eef936bf710cfd83bcd393edb2c222"}
     # a certificate naming the controller says so; one naming Google (Play App Signing) makes no Google host
     # the first party, with or without a declared controller
     controller = Controller("Example Reference B.V.", "test")
     own = Signer("ab" * 32, "example reference b.v.", 4)
-    assert own.step(controller).source.endswith(": names the declared controller; corroboration only")
+    assert (own.step(controller).step, own.step(controller).source) == (
+        "signing_identity_names_controller", f"static.scan #4, SHA-256 {'ab' * 32}")
     google = (Signer("cd" * 32, "Google Inc.", 4),)
     for declared in (controller, None):
         recipients = Recipients(World(), declared, signers=google)

@@ -165,7 +165,10 @@ def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoRep
     assert finding["recipient"] | {"third_party": None} == {
         "host": "log.snssdk.com", "domain": "snssdk.com", "entity": "Beijing Douyin Information Service Co., Ltd.",
         "parent": "ByteDance Ltd.", "entity_country": "CN", "tracker": "", "source": "world-overrides",
-        "third_party": None}
+        "third_party": None,
+        "steps": [{"step": "entity", "value": "Beijing Douyin Information Service Co., Ltd.",
+                   "source": "world-overrides"},
+                  {"step": "parent", "value": "ByteDance Ltd.", "source": "world-overrides"}]}
     assert finding["destination"] == {"ip": "127.0.0.21", "country_physical": "CN", "country_registered": "CN",
                                       "asn": "4134", "operator": "CHINANET-BACKBONE, China Telecom"}
     # the outcome rests on the recipient entity's establishment; the server's location stays in the destination
@@ -196,8 +199,10 @@ def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoRep
     assert (f"Exhibit {exhibit['number']} — HTTP exchange Time (UTC) {exhibit['time']} ledger sequence numbers "
             f"{request['seq']} Responsible code com.bytedance.sdk") in demo.pdf["en"]
     assert ("Recipient log.snssdk.com — Company: Beijing Douyin Information Service Co., Ltd. (country of "
-            "establishment: CN) company facts from: world-overrides Destination IP 127.0.0.21 — server location: "
-            "CN; address registered in: CN") in demo.pdf["en"]
+            "establishment: CN) company facts from: world-overrides how the recipient was established: entity "
+            "Beijing Douyin Information Service Co., Ltd. (world-overrides); parent ByteDance Ltd.") in demo.pdf["en"]
+    # (the line may break inside the step's source, "world-overrides")
+    assert "Destination IP 127.0.0.21 — server location: CN; address registered in: CN" in demo.pdf["en"]
 
 
 def test_known_unknowns_name_the_hooks_not_installed(demo: DemoReport) -> None:
@@ -314,8 +319,9 @@ def test_part_one_states_the_facts_and_part_two_maps_them_to_law(demo: DemoRepor
 
 def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoReport) -> None:
     # 105 before the exhibits and the annex bundle; 41 since the persona, consent-dialog and declared-versus-
-    # observed sections (issue #17) and 11 exchanges; a larger case prints no more (MAIN_EXHIBITS)
-    assert demo.pages <= 44
+    # observed sections (issue #17) and 11 exchanges, 44 with 13 exchanges and each recipient's sourced steps; a
+    # larger case prints no more (MAIN_EXHIBITS; tests/report/test_memory_bound.py)
+    assert demo.pages <= 46
     exhibits = demo.data["exhibits"]
     printed = [n for n in range(1, len(exhibits) + 1) if f'id="exhibit-{n}"' in demo.html["en"]]
     assert printed == list(range(1, min(len(exhibits), demo.data["main_exhibits"]) + 1))
@@ -365,3 +371,28 @@ def test_persona_and_consent_dialog_section_in_both_languages(demo: DemoReport) 
     assert "accept emphasised over refuse (larger or more contrasting)" in demo.html["en"]
     assert "<h2>Persona en toestemmingsdialoog, zoals de app ze toonde</h2>" in demo.html["nl"]
     assert "auditor tikte op „Accept all” (accepteren) op laag 1" in demo.html["nl"]
+
+
+def test_each_exhibit_says_how_its_recipient_was_established(demo: DemoReport) -> None:
+    """Issue #14: every step domain -> entity -> parent -> role with its source, in the exhibit; the signing
+    certificate's organisation shown as corroboration only, worded from each language's catalogue."""
+    sha = "3fdddc854846dfafd25c6a704d4919d820eef936bf710cfd83bcd393edb2c222"
+    first_party = {
+        "en": "how the recipient was established: entity Example Reference B.V. (world-overrides); first party "
+              "Example Reference B.V. (world-overrides); first party Example Reference B.V. (case.json controller: "
+              "the reference app's test world (auditor/reference/data/world.json)); the APK's signing certificate "
+              f"does not name the declared controller (corroboration only; it never decides): auditor tests "
+              f"(static.scan #9, SHA-256 {sha})",
+        "nl": "hoe de ontvanger is vastgesteld: entiteit Example Reference B.V. (world-overrides); eerste partij "
+              "Example Reference B.V. (world-overrides); eerste partij Example Reference B.V. (case.json controller: "
+              "the reference app's test world (auditor/reference/data/world.json)); het ondertekeningscertificaat "
+              "van de APK noemt de opgegeven verwerkingsverantwoordelijke niet (alleen ter bevestiging; het beslist "
+              f"nooit): auditor tests (static.scan #9, SHA-256 {sha})"}
+    for lang, expected in first_party.items():
+        steps = [html.unescape(re.sub(r"<[^>]+>", "", m.group(0))) for m in
+                 re.finditer(r"(how the recipient was established|hoe de ontvanger is vastgesteld): .*?</small>",
+                             demo.html[lang])]
+        assert expected in steps, lang
+        assert ("entity Beijing Douyin Information Service Co., Ltd. (world-overrides); parent ByteDance Ltd. "
+                "(world-overrides)" if lang == "en" else "entiteit Beijing Douyin Information Service Co., Ltd. "
+                "(world-overrides); moederonderneming ByteDance Ltd. (world-overrides)") in " ".join(steps)

@@ -69,7 +69,9 @@ class FindingsSection:
             "user_action": f.user_action, "active": f.active,
             "recipient": {k: d.plain(getattr(recipient, k) if recipient else None)
                           for k in ("host", "domain", "entity", "parent", "entity_country", "tracker", "source")}
-            | {"third_party": recipient.third_party if recipient else None},
+            | {"third_party": recipient.third_party if recipient else None,
+               "steps": [{"step": s.step, "value": d.plain(s.value), "source": d.plain(s.source)}
+                         for s in (recipient.steps if recipient else ())]},
             "destination": {k: d.plain(getattr(destination, k) if destination else None)
                             for k in ("ip", "country_physical", "country_registered", "asn", "operator")},
             "transfer": self.transfer(f.transfer) if f.transfer else None,
