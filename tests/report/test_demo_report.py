@@ -396,3 +396,26 @@ def test_each_exhibit_says_how_its_recipient_was_established(demo: DemoReport) -
         assert ("entity Beijing Douyin Information Service Co., Ltd. (world-overrides); parent ByteDance Ltd. "
                 "(world-overrides)" if lang == "en" else "entiteit Beijing Douyin Information Service Co., Ltd. "
                 "(world-overrides); moederonderneming ByteDance Ltd. (world-overrides)") in " ".join(steps)
+
+
+def test_recovered_plaintext_and_injected_script_are_shown_with_their_events(demo: DemoReport) -> None:
+    """Issue #16: the sealed registration's exhibit names the encryption it undid (the hook.crypto event, the
+    algorithm, the key by its SHA-256 only, the plaintext artifact); the annex shows the in-app browser's script
+    with its page, the input events it listens to and the bridge call it sends them through (two scripts)."""
+    records = [json.loads(line) for line in (demo.case / "ledger.jsonl").read_text("utf-8").splitlines()]
+    [cipher] = [r for r in records if r["kind"] == "hook.crypto" and r["body"]["api"] == "javax.crypto.Cipher.doFinal"]
+    key, plaintext = cipher["body"]["key_sha256"], cipher["body"]["input"]["sha256"]
+
+    def paragraphs(text: str, start: str) -> list[str]:
+        return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(0))).split())
+                for m in re.finditer(rf"<p>{start}.*?</p>", text, re.S)]
+    expected = (f"plaintext recovered from javax.crypto.Cipher.doFinal at ledger seq {cipher['seq']} "
+                f"(AES/CBC/PKCS5Padding) key known by its SHA-256 only: {key} ; recovered plaintext (artifact) "
+                f"SHA-256 {plaintext}")
+    assert paragraphs(demo.html["en"], "plaintext recovered") == [expected]     # the one sealed exchange
+    assert set(paragraphs(demo.annex["en"], "plaintext recovered")) == {expected}
+    page = "page the script was injected into: https://shop.example-merchant.de/offer"
+    assert paragraphs(demo.annex["en"], "page the script was injected into") == [
+        f"{page} listens to: input, keydown, selectionchange sends back through: TTBridge.onKeys",
+        f"{page} listens to: touchstart sends back through: TTBridge.onTap"]
+    assert len(paragraphs(demo.annex["nl"], "pagina waarin het script is ingevoegd")) == 2

@@ -59,6 +59,7 @@ class Exhibit:
     time_last: str = ""
     stack: list[dict[str, Any]] = field(default_factory=list)
     planted: list[dict[str, Any]] = field(default_factory=list)
+    recovered: list[dict[str, Any]] = field(default_factory=list)   # plaintexts recovered from hook.crypto events
     static_evidence: list[str] = field(default_factory=list)   # kind static
 
     @property
@@ -126,6 +127,7 @@ class ExhibitBuilder:
                     members[id(ex)].add(d["id"])
                     ex.findings.append(_ref(d))
                     ex.planted += [p for p in d["planted"] if p not in ex.planted]
+                    ex.recovered += [r for r in d["recovered"] if r not in ex.recovered]
                     if not ex.recipient and d["recipient"]["host"]:
                         ex.recipient, ex.destination = d["recipient"], d["destination"]
         ordered = sorted(exchanges.values(), key=lambda e: (e.time, e.seqs))

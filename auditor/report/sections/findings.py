@@ -38,6 +38,16 @@ def _seqs(item: Evidence) -> list[int]:
     return sorted({item.ledger_seq, *item.activity_ledger_seqs})
 
 
+def _recovered(items: list[Evidence]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for item in items:
+        for r in item.recovered_plaintext:
+            seen.setdefault(r.ledger_seq, {"seq": r.ledger_seq, "api": r.api, "algorithm": r.algorithm,
+                                           "key_sha256": r.key_sha256, "plaintext_sha256": r.plaintext_sha256,
+                                           "ciphertext_sha256": r.ciphertext_sha256})
+    return [seen[k] for k in sorted(seen)]
+
+
 def _artifacts(item: Evidence) -> list[str]:
     return sorted({a for a in (item.flow_artifact, item.request_body_sha256, item.scan_artifact) if a})
 
@@ -85,6 +95,12 @@ class FindingsSection:
                          "original": d.text(readable(_scalar(item.planted.original)), 300)}
                         for item in items if item.planted is not None][:EXHIBITS],
             "static_evidence": sorted({d.plain(c) for item in items for c in item.static_evidence}),
+            # the app's own encryption undone (analyze/plaintext.py): which recorded operation, never the key
+            "recovered": _recovered(items),
+            "injected": {"page_url": d.plain(f.injected_script.page_url),
+                         "listens_to": [d.plain(e) for e in f.injected_script.listens_to],
+                         "sends_through": [d.plain(c) for c in f.injected_script.sends_through]}
+            if f.injected_script else None,
         }
         if not evidence:
             return row
