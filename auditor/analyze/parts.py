@@ -1,7 +1,8 @@
 """A message's personal-data hits computed part by part: the URL, the headers, the request body, the
 WebSocket messages. A header set or body the decode memo holds recurs with the same fields and segments, so
-its hits are computed once per (part, host, URL path) and reused; the parts' locations are disjoint (url/query,
-header/cookie, body, websocket), so joining the parts' hits gives exactly the hits of the whole message.
+its hits are computed once per (part, the recognition rules that apply: Recogniser.scope) and reused; the parts'
+locations are disjoint (url/query, header/cookie, body, websocket), so joining the parts' hits gives exactly the
+hits of the whole message.
 """
 
 from __future__ import annotations
@@ -29,23 +30,24 @@ class PartHits:
 
 class PartResults:
     def __init__(self) -> None:
-        self.memo: dict[tuple[MemoKey, str, str], PartHits] = {}
+        self.memo: dict[tuple[MemoKey, tuple[int, ...]], PartHits] = {}
 
     def hits(self, known: KnownValues, recogniser: Recogniser, host: str, url_path: str, decoded: Decoded,
              parts: list[tuple[Mark, MemoKey | None]]) -> list[Hit]:
         """The message's hits. parts: where each part starts, in order (the last runs to the message's end),
         with its memo key (None: not kept)."""
         ends = [mark for mark, _ in parts[1:]] + [Mark(len(decoded.segments), len(decoded.fields))]
+        scope = recogniser.scope(host, url_path)
         found = []
         for (start, key), end in zip(parts, ends, strict=True):
             if start == end:
                 continue
-            done = self.memo.get((key, host, url_path)) if key is not None else None
+            done = self.memo.get((key, scope)) if key is not None else None
             if done is None:
                 part = Decoded(decoded.segments[start.segments:end.segments], decoded.fields[start.fields:end.fields])
-                done = PartHits(known.search_part(part), formats(part), recogniser.recognise(part, host, url_path))
+                done = PartHits(known.search_part(part), formats(part), recogniser.recognise_in(part, scope))
                 if key is not None:
-                    self.memo[(key, host, url_path)] = done
+                    self.memo[(key, scope)] = done
             found.append(done)
         return known.classify_locations(complete_locations([h for part in found for h in part.known])
                                         + format_hits([part.formats for part in found])) \

@@ -142,21 +142,32 @@ class Recogniser:
             self.endpoints.append((endpoint.hosts, url_paths, paths))
 
     @lru_cache(maxsize=1024)        # noqa: B019 (one recogniser per ruleset file, kept for the process)
-    def _paths(self, host: str, url_path: str) -> dict[str, Rule]:
+    def _by_host(self, host: str) -> tuple[int, ...]:
         host = host.lower().rstrip(".")
+        return tuple(i for i, (hosts, _, _) in enumerate(self.endpoints)
+                     if any(host == suffix or host.endswith(f".{suffix}") for suffix in hosts))
+
+    def scope(self, host: str, url_path: str) -> tuple[int, ...]:
+        """The endpoints whose rules apply to a request: by host, or by a protocol's URL path. What a message's
+        hits depend on besides its fields, so a small key for the caches (not the path itself: URLs differ)."""
+        by_path = tuple(i for i, (_, url_paths, _) in enumerate(self.endpoints)
+                        if url_paths is not None and url_paths.match(url_path))
+        by_host = self._by_host(host)
+        return tuple(sorted(set(by_host) | set(by_path))) if by_path else by_host
+
+    @lru_cache(maxsize=1024)        # noqa: B019
+    def _paths(self, scope: tuple[int, ...]) -> dict[str, Rule]:
         out: dict[str, Rule] = {}
-        for hosts, url_paths, paths in self.endpoints:
-            if any(host == suffix or host.endswith(f".{suffix}") for suffix in hosts) or (
-                    url_paths is not None and url_paths.match(url_path)):
-                out.update(paths)
+        for index in scope:
+            out.update(self.endpoints[index][2])
         return out
 
     @lru_cache(maxsize=1 << 17)     # noqa: B019 (fields repeat across messages: one decision per field)
-    def _rule(self, host: str, url_path: str, location: str, key: str, value: str) -> tuple[Rule, str] | None:
+    def _rule(self, scope: tuple[int, ...], location: str, key: str, value: str) -> tuple[Rule, str] | None:
         """The rule that makes this field personal data, and the name it goes by; None if none does."""
         if not value or value.lower() in ("null", "none") or value == ZERO_UUID:
             return None
-        paths = self._paths(host, url_path)
+        paths = self._paths(scope)
         rule, what = None, normalise(key.rsplit(".", 1)[-1])
         if paths:
             concrete, starred = field_paths(location)
@@ -169,10 +180,13 @@ class Recogniser:
 
     def recognise(self, decoded: Decoded, host: str, url_path: str = "") -> list[Hit]:
         """url_path: the request's path without its query."""
+        return self.recognise_in(decoded, self.scope(host, url_path))
+
+    def recognise_in(self, decoded: Decoded, scope: tuple[int, ...]) -> list[Hit]:
         hits: dict[tuple[str, str], Hit] = {}
         for location, key, value in decoded.fields:
             value = value.strip()
-            found = self._rule(host, url_path, location, key, value)
+            found = self._rule(scope, location, key, value)
             if found is not None:
                 rule, what = found
                 hits.setdefault((rule.id, location), Hit(rule.data_type, what, "raw", location,
