@@ -163,7 +163,7 @@ def read_context(case: Case) -> Context:
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
             index.append((record["seq"], client.get("port"), parse_time(stamps.get("start")), _request_key(body),
-                          _url_key(body)))
+                          _url_line(body)))
         elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
         elif kind == Kind.HOOK_CRYPTO:
@@ -274,13 +274,15 @@ def _absolute_key(method: str, url: str) -> str | None:
     return f"{method.upper()} {parts.scheme.lower()}://{parts.hostname.lower()}:{port}{target}"
 
 
-def _url_key(body: dict[str, Any]) -> str | None:
+def _url_line(body: dict[str, Any]) -> str | None:
+    """A flow's request as "METHOD scheme://host:port/path" as recorded; join_calls normalises it (only when
+    the case has client calls: no URL parsing per flow otherwise)."""
     request = body.get("request") if isinstance(body.get("request"), dict) else {}
     method, scheme, host, port, path = (request.get(k) for k in ("method", "scheme", "host", "port", "path"))
     if not all(isinstance(v, str) for v in (method, scheme, host, path)):
         return None
     authority = f"{host}:{port}" if isinstance(port, int) and not isinstance(port, bool) else host
-    return _absolute_key(method, f"{scheme}://{authority}{path}")
+    return f"{method} {scheme}://{authority}{path}"
 
 
 def join_calls(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
@@ -301,7 +303,8 @@ def join_calls(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
     result: dict[int, Actor] = {}
     ordered = known.assign(order=pd.to_datetime(known["start"], utc=True)).sort_values(["order", "seq"])
     for flow in ordered.itertuples(index=False):
-        queue = pending.get(flow.url) or []
+        method, _, url = str(flow.url).partition(" ")
+        queue = pending.get(_absolute_key(method, url) or "") or []
         if queue:
             row = queue.pop(0)
             if isinstance(row.actor, Actor):
