@@ -58,7 +58,7 @@ def tshark_version() -> str:
     return first.splitlines()[0].strip() if first else "unknown"
 
 
-def _tshark(pcap: Path, keylog: Path | None, display_filter: str, *extra: str) -> str:
+def run_tshark(pcap: Path, keylog: Path | None, display_filter: str, *extra: str) -> str:
     command = [tshark_binary(), "-n", "-r", str(pcap), "-o", "http.decompress_body:FALSE",
                "-o", "tcp.try_heuristic_first:TRUE",
                "-o", f"tls.keylog_file:{keylog or ''}", "-Y", display_filter, *extra]
@@ -110,6 +110,9 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
+DATA, HEADERS, CONTINUATION = "0", "1", "9"        # HTTP/2 frame types (RFC 9113 section 6)
+
+
 @dataclass
 class _Stream:
     """An HTTP/2 request being read off the wire: its HEADERS seen, its DATA until END_STREAM."""
@@ -127,8 +130,12 @@ def _h2_frames(packet: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _h2_requests(packets: list[dict[str, Any]]) -> list[WireRequest]:
-    """The HTTP/2 requests in decrypted packets, each completed by the frame that ends its stream."""
+    """The HTTP/2 requests in decrypted packets, each completed by the frame that ends its stream. A header block
+    too large for one frame arrives as HEADERS + CONTINUATION frames: tshark shows the reassembled headers on the
+    frame that ends the block (and, within one packet, on the HEADERS too), and END_STREAM, set on the HEADERS,
+    takes effect only when the block has ended."""
     open_streams: dict[tuple[int, int, int], _Stream] = {}      # (tcp stream, source port, stream id)
+    ending: set[tuple[int, int, int]] = set()                   # END_STREAM seen, header block not yet ended
     found = []
     for packet in packets:
         layers = packet["_source"]["layers"]
@@ -136,18 +143,24 @@ def _h2_requests(packets: list[dict[str, Any]]) -> list[WireRequest]:
         tcp_stream, source_port = int(tcp["tcp.stream"]), int(tcp["tcp.srcport"])
         for frame in _h2_frames(packet):
             key = (tcp_stream, source_port, int(frame.get("http2.streamid", 0)))
-            if frame.get("http2.type") == "1":
+            kind, flags = frame.get("http2.type"), frame.get("http2.flags_tree")
+            if kind in (HEADERS, CONTINUATION) and key not in open_streams:
                 headers = {h.get("http2.header.name"): h.get("http2.header.value")
                            for h in _listed(frame.get("http2.header")) if isinstance(h, dict)}
                 if isinstance(headers.get(":method"), str):
                     open_streams[key] = _Stream(tcp_stream, source_port, headers[":method"],
                                                 strip_port(headers.get(":authority") or ""),
                                                 headers.get(":path") or "", bytearray())
-            elif frame.get("http2.type") == "0" and key in open_streams:
+            elif kind == DATA and key in open_streams:
                 data = frame.get("http2.data.data_raw")
                 if isinstance(data, list) and data and isinstance(data[0], str):
                     open_streams[key].body += bytes.fromhex(data[0])
-            if key in open_streams and _find(frame.get("http2.flags_tree"), "http2.flags.end_stream") == "1":
+            if kind in (HEADERS, DATA) and _find(flags, "http2.flags.end_stream") == "1":
+                ending.add(key)
+            if kind in (HEADERS, CONTINUATION) and _find(flags, "http2.flags.eh") != "1":
+                continue                                        # the header block goes on: the stream cannot end
+            if key in ending and key in open_streams:
+                ending.discard(key)
                 stream = open_streams.pop(key)
                 found.append(WireRequest(frame=number, tcp_stream=stream.tcp_stream, client_port=stream.client_port,
                                          method=stream.method, host=stream.host, path=stream.path,
@@ -158,11 +171,11 @@ def _h2_requests(packets: list[dict[str, Any]]) -> list[WireRequest]:
 
 def read_wire(pcap: Path, keylog: Path | None) -> Wire:
     """The requests tshark decrypts in `pcap` with `keylog` (None: no key log, only clear text)."""
-    packets = json.loads(_tshark(pcap, keylog, "http.request", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
+    packets = json.loads(run_tshark(pcap, keylog, "http.request", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
     requests = [request for packet in packets for request in _requests(packet)]
-    h2_packets = json.loads(_tshark(pcap, keylog, "http2", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
+    h2_packets = json.loads(run_tshark(pcap, keylog, "http2", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
     requests += _h2_requests(h2_packets)
-    tls = {int(line) for line in _tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields",
+    tls = {int(line) for line in run_tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields",
                                          "-e", "tcp.stream").split() if line}
     opened = {request.tcp_stream for request in requests if request.method != TUNNEL_METHOD}
     return Wire(requests=tuple(r for r in requests if r.method != TUNNEL_METHOD),

@@ -97,18 +97,21 @@ def fetch(capture: Capture, upstream_port: int, method: str = "GET", path: str =
     return answer
 
 
-def h2_posts(capture: Capture, port: int, paths: list[str]) -> None:
-    """One HTTP/2 connection through the proxy: a POST per path on streams 1, 3, 5 …, all sent at once, each with
-    the body b"h2 body STREAM_ID"; returns when every stream has ended."""
+def h2_posts(capture: Capture, port: int, paths: list[str], extra_headers: tuple[tuple[str, str], ...] = (),
+             method: str = "POST") -> None:
+    """One HTTP/2 connection through the proxy: a request per path on streams 1, 3, 5 …, all sent at once, each
+    with `extra_headers` and, for a POST, the body b"h2 body STREAM_ID" (a GET's HEADERS end its stream);
+    returns when every stream has ended."""
     conn = tunnel(capture, port, trusting(capture, ["h2"]))
     assert conn.selected_alpn_protocol() == "h2"
     client = h2.connection.H2Connection()
     client.initiate_connection()
     streams = {2 * n + 1 for n in range(len(paths))}
     for stream_id, path in zip(sorted(streams), paths, strict=True):
-        client.send_headers(stream_id, [(":method", "POST"), (":scheme", "https"), (":authority", HOST),
-                                        (":path", path)])
-        client.send_data(stream_id, b"h2 body %d" % stream_id, end_stream=True)
+        client.send_headers(stream_id, [(":method", method), (":scheme", "https"), (":authority", HOST),
+                                        (":path", path), *extra_headers], end_stream=method == "GET")
+        if method != "GET":
+            client.send_data(stream_id, b"h2 body %d" % stream_id, end_stream=True)
     conn.sendall(client.data_to_send())
     ended: set[int] = set()
     while ended != streams:

@@ -17,7 +17,7 @@ from auditor.case.seal import verify_case
 from auditor.cli import cli
 from auditor.errors import InputError
 from auditor.witness.match import ProxyRequest, Seen, match
-from auditor.witness.wire import WireRequest, read_wire
+from auditor.witness.wire import WireRequest, _h2_requests, read_wire, run_tshark
 from tests.capture.conftest import HOST, client, events, fetch, h2_posts, wait_for_event
 from tests.capture.test_capture_cli import CaptureCommand
 
@@ -185,3 +185,42 @@ def test_http2_streams_on_the_wire_match_their_flows(capture, case, upstream):
     [session] = result["sessions"]
     assert code == 0 and result["outcome"] == "consistent"
     assert session["counts"] == {"both": 3, "proxy_only": 0, "wire_only": 0}
+
+
+def test_http2_header_blocks_split_into_continuation_frames_are_read(capture, case, upstream):
+    """A header block larger than one frame (16 KiB) goes out as HEADERS + CONTINUATION frames; the wire reader
+    takes each request from the reassembled block, and a GET whose HEADERS carry END_STREAM ends only when its
+    block has ended."""
+    bulky = ("x-bulky", "".join(f"{n:05d}" for n in range(8000)))      # 40,000 bytes, HPACK cannot shrink it much
+    h2_posts(capture, upstream.address[1], ["/hello", "/echo"], extra_headers=(bulky,))
+    h2_posts(capture, upstream.address[1], ["/hello?get=1"], extra_headers=(bulky,), method="GET")
+    capture.stop()
+    [pcap] = events(case, Kind.PROXY_PCAP)
+    [keylog] = events(case, Kind.PROXY_KEYLOG)
+    pcap_file, keylog_file = case.artifacts.path_for(pcap["artifact"]), case.artifacts.path_for(keylog["artifact"])
+    frame_types = ",".join(run_tshark(pcap_file, keylog_file, "http2", "-T", "fields", "-e", "http2.type").split())
+    assert frame_types.split(",").count("9") >= 3          # each request's block was split (9: CONTINUATION)
+    wire = read_wire(pcap_file, keylog_file)
+    assert sorted((r.method, r.path, r.body_sha256) for r in wire.requests) == sorted(
+        [("POST", path, hashlib.sha256(b"h2 body %d" % stream).hexdigest())
+         for stream, path in ((1, "/hello"), (3, "/echo"))] + [("GET", "/hello?get=1", None)])
+    code, result, _ = witness_cli(case)
+    assert code == 0 and result["sessions"][0]["counts"] == {"both": 3, "proxy_only": 0, "wire_only": 0}
+
+
+def test_a_header_block_ended_in_a_later_packet_opens_its_stream_there():
+    """When the HEADERS and its CONTINUATION arrive in different packets, tshark decodes the headers on the
+    CONTINUATION only; the request (a GET: END_STREAM on the HEADERS) is complete there, not at the HEADERS."""
+    def packet(number: int, *frames: dict) -> dict:
+        return {"_source": {"layers": {"frame": {"frame.number": str(number)},
+                                       "tcp": {"tcp.stream": "0", "tcp.srcport": "40000"},
+                                       "http2": [{"http2.stream": list(frames)}]}}}
+    headers = [{"http2.header.name": n, "http2.header.value": v}
+               for n, v in ((":method", "GET"), (":authority", "upstream.test:443"), (":path", "/late"))]
+    first = packet(7, {"http2.type": "1", "http2.streamid": "1",
+                       "http2.flags_tree": {"http2.flags.end_stream": "1", "http2.flags.eh": "0"}})
+    second = packet(8, {"http2.type": "9", "http2.streamid": "1", "http2.header": headers,
+                        "http2.flags_tree": {"http2.flags.eh": "1"}})
+    assert _h2_requests([first]) == []
+    assert _h2_requests([first, second]) == [WireRequest(frame=8, tcp_stream=0, client_port=40000, method="GET",
+                                                         host="upstream.test", path="/late", body_sha256=None)]
