@@ -40,6 +40,7 @@ def consent_ui(records: dict[Kind, list[dict[str, Any]]]) -> ConsentUi | None:
                                       language=_text(c.get("language"), 5)) for c in r["body"].get("controls") or []),
         keywords=tuple(_text(k, 60) for k in r["body"].get("keywords") or []),
         dark_patterns=tuple(_text(p, 60) for p in r["body"].get("dark_patterns") or []),
+        in_webview=r["body"].get("in_webview") is True,
         screenshot_sha256=r.get("artifact")) for r in records.get(Kind.DEVICE_CONSENT_DIALOG, [])[:MAX_ROWS])
     choices = sorted((ConsentChoice(seq=r["seq"], time=r["t_wall"], choice=choice,
                                     label=_text((r["body"].get("control") or {}).get("label"), 200),
@@ -48,6 +49,7 @@ def consent_ui(records: dict[Kind, list[dict[str, Any]]]) -> ConsentUi | None:
                                            (Kind.DEVICE_CONSENT_REFUSED, "refused"))
                       for r in records.get(kind, [])[:MAX_ROWS]), key=lambda c: c.seq)
     states = tuple(ConsentStateRead(seq=r["seq"], time=r["t_wall"], when=_text(r["body"].get("when"), 40),
-                                    how=_text(r["body"].get("how")), keys=r["body"].get("keys"))
+                                    how=_text(r["body"].get("how")), keys=r["body"].get("keys"),
+                                    ump=r["body"].get("ump"))
                    for r in records.get(Kind.DEVICE_CONSENT_STATE, [])[:MAX_ROWS])
     return ConsentUi(persona=persona, dialogs=dialogs, choices=tuple(choices), states=states)

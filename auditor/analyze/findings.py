@@ -192,7 +192,8 @@ class Shared:
 
 def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str | None, scheme: str,
                   body_sha256: str | None, actor: Actor | None, recipient: Recipient, destination: Destination,
-                  timing: ConsentTiming | None, hits: list[Hit], transfer: Transfer | None,
+                  timing: ConsentTiming | None, refusal: ConsentTiming | None, hits: list[Hit],
+                  transfer: Transfer | None,
                   outside_eea: bool, user_paste: bool, notes: list[str],
                   recovered: tuple[RecoveredPlaintext, ...] = ()) -> None:
     """The findings of one exchange. `outside_eea`: the endpoint's established location is outside the EEA
@@ -207,10 +208,11 @@ def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str 
                                   values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]),
                                   recovered_plaintext=recovered))
         return built[0]
-    shared = Shared((actor, recipient, destination, timing))
+    shared = Shared((actor, recipient, destination, timing, refusal))
 
     def add(kind: FindingType, category: DataCategory | None, confidence: Confidence, **extra: Any) -> None:
-        out.add(_core(kind, category, actor, recipient, destination, timing, confidence, **extra), when, evidence,
+        out.add(_core(kind, category, actor, recipient, destination, timing, confidence, refusal_timing=refusal,
+                      **extra), when, evidence,
                 (shared, kind, category, confidence, tuple(sorted(extra.items()))))
     first_party = recipient.role == RecipientRole.FIRST_PARTY
     if not first_party:

@@ -16,6 +16,7 @@ from auditor.analyze import recognition
 from auditor.analyze.attribution import EXODUS_DATASET
 from auditor.analyze.biometrics import face_measurements
 from auditor.analyze.consent import Clock
+from auditor.analyze.consent_findings import contrary_state_findings, dark_pattern_findings, first_choice
 from auditor.analyze.declared import declared_findings, latest
 from auditor.analyze.decode import BodyMemo, Decoder, MemoKey
 from auditor.analyze.destinations import Destinations, Located
@@ -170,6 +171,9 @@ class Analysis:
         self.recipients.signers = Signer.from_scans(context.static_scans)
         self.plaintexts = Plaintexts.from_records(self.case, context.crypto)
         self.clock = Clock.from_case(self.case.info.get("device"), context.consent_accepted)
+        # a refusal is a mark of its own: what is sent after it was sent although the user said no
+        self.refusal = Clock.from_case(self.case.info.get("device"), context.consent_refused) \
+            if context.consent_refused else None
         known = KnownValues(context.planted, device_values(self.case.info.get("device")),
                             face_measurements(context.hooks))
         pastes = [row.time for row in context.hooks.itertuples(index=False)
@@ -228,12 +232,14 @@ class Analysis:
         actor = context.flow_actor.get(record["seq"])
         artifact, body_sha256 = record.get("artifact"), request.get("body_sha256")
         timing = self.clock.timing(when, device_clock=False)
+        refusal = self.refusal.timing(when, device_clock=False) if self.refusal is not None else None
         shown = self.recipient_record(recipient)
         self.tally.count(shown, timing, hits)
         flow_findings(self.findings, seq=record["seq"], artifact=artifact if isinstance(artifact, str) else None,
                       when=iso(when), scheme=str(request.get("scheme", "")).lower(),
                       body_sha256=body_sha256 if isinstance(body_sha256, str) else None,
-                      actor=actor, recipient=shown, destination=destination, timing=timing, hits=hits,
+                      actor=actor, recipient=shown, destination=destination, timing=timing, refusal=refusal,
+                      hits=hits,
                       transfer=moved, outside_eea=outside_eea,
                       user_paste=self.first_paste is not None and when is not None and self.first_paste <= when,
                       notes=decoder.decoded.notes, recovered=recovered_evidence(decoder.decoded.recovered))
@@ -292,9 +298,12 @@ def _analyze(case_dir: Path, rules_dir: Path | None, world: Path | None, mmdb: P
     overrides = load_world(world, Addresses.ANY) if world else World()     # an override table: real addresses
     analysis = Analysis(case, rulesets, overrides, mmdb, load_participants(dpf) if dpf else None)
     findings = analysis.run()
-    findings += declared_findings(latest(analysis.context.method_records.get(Kind.CASE_DECLARED, [])), findings)
+    records = analysis.context.method_records
+    findings += declared_findings(latest(records.get(Kind.CASE_DECLARED, [])), findings)
+    choice, choice_seq = first_choice(analysis.context.consent_accepted, analysis.context.consent_refused)
+    findings += dark_pattern_findings(records) + contrary_state_findings(records, choice, choice_seq)
     case_context = {"child_persona": child_persona(case.info.get("persona")),
-                    "consent_recorded": bool(analysis.context.consent_accepted)}
+                    "consent_recorded": bool(analysis.context.consent_accepted), "consent_choice": str(choice)}
     verdicts = evaluate(rulesets, findings, case_context)
     out = writable_dir(case.root, ANALYSIS_DIR)
     summary = analysis.tally.summary(analysis.clock.record())

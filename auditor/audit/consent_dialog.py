@@ -17,7 +17,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from auditor.audit.hierarchy import Bounds, Hierarchy, Node
+from auditor.audit.hierarchy import WEBVIEW_CLASS, Bounds, Hierarchy, Node
+from auditor.contract.vocabulary import DarkPattern
 
 # words of the dialog's text; each distinct hit adds one to the keyword score
 CONSENT_WORDS = {
@@ -52,6 +53,7 @@ ACCEPT_WORDS = {
     "de": ("akzeptieren", "zustimmen", "einverstanden", "erlauben", "zulassen", "annehmen", "verstanden",
            "weiter", "ja", "okay"),
 }
+BUTTON_CLASS = "android.widget.Button"
 # a dialog needs this many distinct consent words and a control to agree (the anchor's thresholds differ:
 # it scores web-view text as well; a native dialog says less)
 MIN_KEYWORD_SCORE = 2
@@ -73,12 +75,6 @@ class Role(enum.StrEnum):
     ACCEPT = "accept"
     REFUSE = "refuse"
     SETTINGS = "settings"
-
-
-class DarkPattern(enum.StrEnum):
-    NO_REFUSE_FIRST_LAYER = "no_refuse_on_first_layer"
-    ACCEPT_EMPHASISED = "accept_emphasised"
-    REFUSAL_NOT_RESPECTED = "refusal_not_respected"        # decided by auditor compare, from the traffic
 
 
 @dataclass(frozen=True)
@@ -114,6 +110,7 @@ class ConsentDialog:
     controls: tuple[Control, ...]
     box: Bounds                     # the smallest node holding the text and every control
     screen_share: float             # the box's share of the screen's area
+    in_webview: bool = False        # its controls are web content inside an android.webkit.WebView (a web CMP)
 
     @property
     def score(self) -> int:
@@ -131,7 +128,7 @@ class ConsentDialog:
         return found
 
     def record(self, emphasis: Emphasis | None) -> dict[str, object]:
-        return {"score": self.score, "keywords": list(self.keywords),
+        return {"score": self.score, "keywords": list(self.keywords), "in_webview": self.in_webview,
                 "controls": [c.record() for c in self.controls],
                 "box": [self.box.left, self.box.top, self.box.right, self.box.bottom],
                 "screen_share": round(self.screen_share, 3),
@@ -177,10 +174,20 @@ def control_label(hierarchy: Hierarchy, node: Node) -> str:
     return " ".join(inside)
 
 
+def _control_node(hierarchy: Hierarchy, node: Node) -> bool:
+    """A node a user can press. In a WebView the page's elements appear as android.view.View and
+    android.widget.Button nodes (Chromium's accessibility tree); a button whose click handler sits on an
+    ancestor (event delegation, as CMP scripts do) can be reported not clickable, so there a Button counts
+    by its class."""
+    if node.editable or node.cls == WEBVIEW_CLASS:      # the WebView itself holds the whole page, not a control
+        return False
+    return node.clickable or (node.cls == BUTTON_CLASS and hierarchy.in_webview(node))
+
+
 def controls(hierarchy: Hierarchy) -> list[Control]:
     found = []
     for node in hierarchy.nodes:
-        if not node.clickable or node.editable:
+        if not _control_node(hierarchy, node):
             continue
         label = control_label(hierarchy, node)
         role = classify(label) if label else None
@@ -208,7 +215,8 @@ def find_dialog(hierarchy: Hierarchy) -> ConsentDialog | None:
     # the dialog's text: what the box holds that is not a control's label
     labels = {c.label for c in found}
     keywords = _keywords(n.label for n in hierarchy.within(box) if n.label and n.label not in labels)
-    dialog = ConsentDialog(keywords, tuple(found), box, box.area / max(1, hierarchy.screen.area))
+    web = any(hierarchy.in_webview(hierarchy.nodes[c.node]) for c in found if c.role == Role.ACCEPT)
+    dialog = ConsentDialog(keywords, tuple(found), box, box.area / max(1, hierarchy.screen.area), web)
     return dialog if dialog.score >= MIN_KEYWORD_SCORE else None
 
 

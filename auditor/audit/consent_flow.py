@@ -167,7 +167,7 @@ class ConsentFlow:
     def _store(self, when: str) -> None:
         store = self.screen.consent_store(self.package)
         self.ledger.append("device", Kind.DEVICE_CONSENT_STATE, {"when": when, "path": store.path, "how": store.how,
-                                                                "keys": store.keys})
+                                                                "keys": store.keys, "ump": store.ump})
 
 
 def _shows(hierarchy: Hierarchy, gate: AgeGate, value: str) -> bool | None:

@@ -16,6 +16,7 @@ from auditor.device.untrusted_xml import parse_device_xml
 from auditor.errors import InputError
 
 MAX_DUMP_BYTES = 4 << 20
+WEBVIEW_CLASS = "android.webkit.WebView"
 _BOUNDS = re.compile(r"^\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]$")
 
 
@@ -51,6 +52,7 @@ class Node:
     clickable: bool
     focused: bool
     bounds: Bounds
+    parent: int | None = None       # the enclosing node's index; None at the top
 
     @property
     def label(self) -> str:
@@ -78,6 +80,15 @@ class Hierarchy:
     def text(self) -> str:
         return " ".join(n.label for n in self.nodes if n.label)
 
+    def in_webview(self, node: Node) -> bool:
+        """The node is web content: an android.webkit.WebView encloses it."""
+        at = node.parent
+        while at is not None:
+            if self.nodes[at].cls == WEBVIEW_CLASS:
+                return True
+            at = self.nodes[at].parent
+        return False
+
 
 def parse_hierarchy(data: bytes, source: str) -> Hierarchy:
     """Parse a uiautomator dump; InputError naming `source` when it is too large, declares a document type
@@ -85,14 +96,15 @@ def parse_hierarchy(data: bytes, source: str) -> Hierarchy:
     root = parse_device_xml(data, source, "UI dump", MAX_DUMP_BYTES, "hierarchy")
     nodes: list[Node] = []
 
-    def walk(element: ET.Element, depth: int) -> None:
+    def walk(element: ET.Element, depth: int, parent: int | None) -> None:
         for child in element:
             if child.tag != "node":
                 continue
-            nodes.append(_node(child, len(nodes), depth, source))
-            walk(child, depth + 1)
+            index = len(nodes)
+            nodes.append(_node(child, index, depth, parent, source))
+            walk(child, depth + 1, index)
 
-    walk(root, 0)
+    walk(root, 0, None)
     try:
         rotation = int(root.get("rotation", "0"))
     except ValueError:
@@ -100,7 +112,7 @@ def parse_hierarchy(data: bytes, source: str) -> Hierarchy:
     return Hierarchy(tuple(nodes), rotation)
 
 
-def _node(element: ET.Element, index: int, depth: int, source: str) -> Node:
+def _node(element: ET.Element, index: int, depth: int, parent: int | None, source: str) -> Node:
     match = _BOUNDS.match(element.get("bounds", ""))
     if match is None:
         raise InputError(source, f"UI dump node {index} has no bounds like [l,t][r,b]: {element.get('bounds')!r}")
@@ -108,4 +120,4 @@ def _node(element: ET.Element, index: int, depth: int, source: str) -> Node:
                 content_desc=element.get("content-desc", ""), resource_id=element.get("resource-id", ""),
                 cls=element.get("class", ""), package=element.get("package", ""),
                 clickable=element.get("clickable") == "true", focused=element.get("focused") == "true",
-                bounds=Bounds(*(int(v) for v in match.groups())))
+                bounds=Bounds(*(int(v) for v in match.groups())), parent=parent)

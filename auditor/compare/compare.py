@@ -37,6 +37,7 @@ class Exhibit:
 class Row:
     recipient: str
     entity: str | None
+    role: str
     third_party: bool | None
     data_category: str
     exhibits: tuple[Exhibit, ...]
@@ -76,7 +77,7 @@ def _rows(pairs: Iterable[tuple[Run, Sent]]) -> tuple[Row, ...]:
         first = items[0][1]
         exhibits = sorted({Exhibit(run.label, s.finding, s.ledger_seqs, s.occurrences) for run, s in items},
                           key=lambda e: (e.run, e.finding))
-        rows.append(Row(recipient, first.entity, first.third_party, category, tuple(exhibits)))
+        rows.append(Row(recipient, first.entity, first.role, first.third_party, category, tuple(exhibits)))
     return tuple(rows)
 
 

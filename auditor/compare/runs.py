@@ -34,7 +34,9 @@ class Sent:
 
     recipient: str                 # registrable domain (the host when it has none)
     entity: str | None
+    role: str                      # the recipient's role (RecipientRole)
     third_party: bool | None
+    confidence: str
     data_category: str
     finding: str
     ledger_seqs: tuple[int, ...]
@@ -77,9 +79,10 @@ def _sent(finding: Finding) -> Sent | None:
     if finding.type != SENT or finding.recipient is None or finding.data_category is None:
         return None
     recipient = finding.recipient
-    return Sent(recipient.domain or recipient.host, recipient.entity, recipient.third_party,
-                str(finding.data_category), finding.id, tuple(e.ledger_seq for e in finding.evidence.shown),
-                finding.evidence.occurrences, _time(finding.time), _time(finding.time_last))
+    return Sent(recipient.domain or recipient.host, recipient.entity, str(recipient.role), recipient.third_party,
+                str(finding.confidence), str(finding.data_category), finding.id,
+                tuple(e.ledger_seq for e in finding.evidence.shown), finding.evidence.occurrences,
+                _time(finding.time), _time(finding.time_last))
 
 
 def load_run(case_dir: Path) -> Run:

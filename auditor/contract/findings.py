@@ -12,8 +12,11 @@ from auditor.contract.document import Record
 from auditor.contract.vocabulary import (
     ActorBasis,
     Certification,
+    ComparedSection,
     Confidence,
+    ConsentChoiceMade,
     ConsentTiming,
+    DarkPattern,
     DataCategory,
     FindingType,
     RecipientRole,
@@ -181,6 +184,56 @@ class InjectedScript(Record):
     interface_classes: tuple[str, ...] = ()  # the classes of the exposed objects it calls
 
 
+class ConsentDialogFacts(Record):
+    """consent_dark_pattern: the dialog as the screen showed it (device.consent_dialog) and the design named."""
+    pattern: DarkPattern
+    layer: int = Field(ge=1)
+    dialog_seq: int = Field(ge=1)            # the device.consent_dialog event
+    in_webview: bool = False                 # the dialog was web content inside an android.webkit.WebView
+    accept_label: str | None = None
+    refuse_label: str | None = None          # None: no refuse control on this layer
+    settings_label: str | None = None        # a control to a second layer, where there is one
+    area_ratio: float | None = None          # accept's control area over refuse's
+    contrast_ratio: float | None = None      # accept's fill contrast over refuse's (from the screenshot)
+    screenshot_sha256: str | None = None
+
+
+class StoredConsent(Record):
+    """consent_state_contrary: the consent state the app stored after the choice (device.consent_state),
+    against the choice recorded in the case."""
+    choice: ConsentChoiceMade
+    choice_seq: int = Field(ge=1)
+    state_seq: int = Field(ge=1)             # the device.consent_state event read after the choice
+    path: str
+    key: str                                 # the key read: IABTCF_PurposeConsents
+    value: str
+    stored_consent: bool                     # purpose 1 (store and/or access information on a device) consented
+    ump_consent_status: str | None = None    # Google UMP's consent_status, where its file was read
+
+
+class ComparedExhibit(Record):
+    """One run's finding behind a comparison row: the case, the finding and its ledger seqs."""
+    run: str
+    case_id: str
+    persona: str | None = None
+    choice: ConsentChoiceMade
+    finding: str = Field(pattern=r"^F-[0-9a-f]{20}$")
+    ledger_seqs: tuple[int, ...] = ()
+    occurrences: int = Field(ge=1)
+
+
+class Compared(Record):
+    """runs_compared: one row of `auditor compare` (what it says, to whom, which data) with its exhibits."""
+    section: ComparedSection
+    recipient: str                           # registrable domain
+    entity: str | None = None
+    role: RecipientRole | None = None        # the recipient's role, as its case's findings give it
+    third_party: bool | None = None
+    young_persona: str | None = None         # young_as_adult: the child or teen persona compared with an adult
+    choice: ConsentChoiceMade | None = None  # young_as_adult: the choice both runs made
+    exhibits: tuple[ComparedExhibit, ...]
+
+
 class Finding(Record):
     id: str = Field(pattern=r"^F-[0-9a-f]{20}$")
     type: FindingType
@@ -191,6 +244,7 @@ class Finding(Record):
     destination: Destination | None = None
     before_consent: bool | None = None
     consent_timing: ConsentTiming | None = None
+    refusal_timing: ConsentTiming | None = None   # relative to the refusal mark; None when no refusal was recorded
     confidence: Confidence
     user_action: bool | None = None      # clipboard_read: the read happened inside a user's paste
     active: bool | None = None           # sdk_embedded: the SDK was seen at run time too
@@ -200,6 +254,9 @@ class Finding(Record):
     time: str | None = None
     time_last: str | None = None
     declaration: Declaration | None = None   # undeclared_*: the declared side and the observed one
+    consent_dialog: ConsentDialogFacts | None = None   # consent_dark_pattern
+    stored_consent: StoredConsent | None = None        # consent_state_contrary
+    compared: Compared | None = None                   # runs_compared
     evidence: EvidenceSet
 
 

@@ -185,6 +185,7 @@ class ConsentDialogSeen(AtEvent):
     controls: tuple[ConsentControl, ...] = ()
     keywords: tuple[str, ...] = ()
     dark_patterns: tuple[str, ...] = ()
+    in_webview: bool = False             # web content inside an android.webkit.WebView
     screenshot_sha256: str | None = None
 
 
@@ -200,6 +201,7 @@ class ConsentStateRead(AtEvent):
     when: str
     how: str
     keys: dict[str, str] | None = None
+    ump: dict[str, str] | None = None    # Google UMP's own file (__GOOGLE_FUNDING_CHOICE_SDK_INTERNAL__), where read
 
 
 class ConsentUi(Record):

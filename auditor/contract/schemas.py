@@ -49,7 +49,8 @@ def _is_scalar(annotation: Any) -> bool:
 
 
 # Fields of the case a rule may read beside the finding's own (rules/evaluate.py fills them in).
-CASE_FIELDS = frozenset({"case.child_persona", "case.consent_recorded"})
+# consent_choice: the first consent choice recorded (accepted, refused or none; ConsentChoiceMade).
+CASE_FIELDS = frozenset({"case.child_persona", "case.consent_recorded", "case.consent_choice"})
 
 
 def finding_fields() -> frozenset[str]:

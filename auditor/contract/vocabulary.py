@@ -30,6 +30,11 @@ class FindingType(StrEnum):
     UNDECLARED_SHARING = "undeclared_sharing"         # a data type sent to a third party, not listed as shared
     UNDECLARED_RECIPIENT = "undeclared_recipient"     # a third party receiving personal data the policy never names
     UNDECLARED_COUNTRY = "undeclared_country"         # a recipient's country the policy never names
+    # the audit's UI step: the consent dialog as shown, and the consent state the app stored
+    CONSENT_DARK_PATTERN = "consent_dark_pattern"     # the dialog's design, as auditor/audit/consent_dialog.py names it
+    CONSENT_STATE_CONTRARY = "consent_state_contrary"  # the stored consent state says the opposite of the choice
+    # auditor compare: a row of a comparison of runs (auditor/compare), its exhibits from each case
+    RUNS_COMPARED = "runs_compared"
 
 
 # Findings that say personal data left the device in a request.
@@ -120,6 +125,28 @@ class ConsentTiming(StrEnum):
     AT = "at_consent"                            # within the uncertainty of the mark: neither before nor after
     AFTER = "after"
     NO_MARK = "no_mark"                          # no consent was recorded in the case
+
+
+class DarkPattern(StrEnum):
+    """A consent dialog's design, decided from the screen (docs/consent.md)."""
+    NO_REFUSE_FIRST_LAYER = "no_refuse_on_first_layer"
+    ACCEPT_EMPHASISED = "accept_emphasised"
+    REFUSAL_NOT_RESPECTED = "refusal_not_respected"        # decided by auditor compare, from the traffic
+
+
+class ConsentChoiceMade(StrEnum):
+    """The first consent choice recorded in the case (an operator's mark or auditor's tap)."""
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    NONE = "none"
+
+
+class ComparedSection(StrEnum):
+    """What a comparison row says (auditor/compare/compare.py)."""
+    BEFORE_CHOICE = "before_choice"
+    AFTER_REFUSAL = "after_refusal"
+    REFUSAL_NO_DIFFERENCE = "refusal_no_difference"
+    YOUNG_AS_ADULT = "young_as_adult"
 
 
 class ActorBasis(StrEnum):

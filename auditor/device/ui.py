@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.case.ledger import Ledger
-from auditor.device.adb import Phone
+from auditor.device.adb import Phone, ShellResult
 from auditor.device.pull import pull_into_case
 from auditor.device.setup import DeviceChanges
 from auditor.device.untrusted_xml import parse_device_xml
@@ -26,6 +26,11 @@ MAX_SCREENSHOT_BYTES = 64 << 20
 MAX_PREFS_BYTES = 1 << 20
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CONSENT_KEY = re.compile(r"^(IABTCF_|IABGPP_|IABUSPrivacy_String$)")
+# Google UMP's own SharedPreferences file and the integers it keeps there: consent_status (its ConsentStatus:
+# 0 unknown, 1 not required, 2 required, 3 obtained, which does not say accepted or refused) and consent_type,
+# as the UMP SDK's code (user-messaging-platform 2.0.0, decompiled) reads and writes them
+UMP_PREFS = "__GOOGLE_FUNDING_CHOICE_SDK_INTERNAL__"
+UMP_KEY = re.compile(r"^(consent_status|consent_type)$")
 _TEXT_SAFE = re.compile(r"^[0-9A-Za-z.,:/@_+-]+$")
 
 
@@ -46,6 +51,7 @@ class ConsentStore:
     keys: dict[str, str] | None
     how: str                    # "run-as", "root" or the reason it stayed unknown
     path: str
+    ump: dict[str, str] | None = None   # UMP's file ({} when the app has none), None when it was not read
 
 
 def store_capture(kind: Kind, step: str, device_path: str, digest: str, size: int, data: bytes,
@@ -110,30 +116,38 @@ class AdbScreen:
         if not result.ok:
             raise InputError(f"device {self.phone.serial}", f"input {argv[0]} failed: {result.stderr.strip()}")
 
-    def consent_store(self, package: str) -> ConsentStore:
-        """The app's IAB keys: through run-as (a debuggable app), else root, else unknown with the reason."""
-        name = f"shared_prefs/{package}_preferences.xml"
+    def _prefs(self, package: str, file: str) -> tuple[ShellResult, str, str]:
+        """One of the app's SharedPreferences files: through run-as (a debuggable app), else root."""
+        name = f"shared_prefs/{file}.xml"
         path = f"/data/data/{package}/{name}"
         attempt = self.phone.run(["run-as", package, "cat", name])
-        how = "run-as"
         if not attempt.ok and self.phone.root().available:
-            attempt, how = self.phone.run_root(["cat", path]), "root"
-        if not attempt.ok:
-            if "No such file" in attempt.stderr:
-                return ConsentStore({}, f"{how}: the app has no default SharedPreferences file", path)
+            return self.phone.run_root(["cat", path]), "root", path
+        return attempt, "run-as", path
+
+    def consent_store(self, package: str) -> ConsentStore:
+        """The app's IAB keys and UMP's state, or unknown with the reason."""
+        attempt, how, path = self._prefs(package, f"{package}_preferences")
+        if not attempt.ok and "No such file" not in attempt.stderr:
             reason = (f"unknown: run-as refused ({attempt.stderr.strip()}) and the device is not rooted"
                       if how == "run-as" else f"unknown: root could not read it ({attempt.stderr.strip()})")
             return ConsentStore(None, reason, path)
+        ump_attempt, _, ump_path = self._prefs(package, UMP_PREFS)
+        ump = consent_keys(ump_attempt.stdout.encode("utf-8"), f"device {self.phone.serial}:{ump_path}", UMP_KEY) \
+            if ump_attempt.ok else {} if "No such file" in ump_attempt.stderr else None
+        if not attempt.ok:
+            return ConsentStore({}, f"{how}: the app has no default SharedPreferences file", path, ump)
         return ConsentStore(consent_keys(attempt.stdout.encode("utf-8"), f"device {self.phone.serial}:{path}"),
-                            how, path)
+                            how, path, ump)
 
 
-def consent_keys(data: bytes, source: str) -> dict[str, str]:
-    """The IAB consent keys of a SharedPreferences XML file (<map><string name=…>…</string><int …/></map>)."""
+def consent_keys(data: bytes, source: str, keys: re.Pattern[str] = CONSENT_KEY) -> dict[str, str]:
+    """The consent keys of a SharedPreferences XML file (<map><string name=…>…</string><int …/></map>): the
+    IAB ones, or those `keys` matches."""
     root = parse_device_xml(data, source, "SharedPreferences file", MAX_PREFS_BYTES, "map")
     found = {}
     for entry in root:
         name = entry.get("name", "")
-        if CONSENT_KEY.match(name):
+        if keys.match(name):
             found[name] = entry.text if entry.tag == "string" else entry.get("value", "")
     return dict(sorted((k, v or "") for k, v in found.items()))

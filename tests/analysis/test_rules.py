@@ -28,7 +28,7 @@ def cli(*args: str):
 
 def test_shipped_ruleset_and_repo_copy():
     rulesets = load_rulesets(REPO / "rulesets")
-    assert [(r.name, len(r.rules)) for r in rulesets] == [("gdpr", 16)]
+    assert [(r.name, len(r.rules)) for r in rulesets] == [("gdpr", 24)]
     assert rulesets[0].sha256 == load_ruleset(SHIPPED).sha256
     ids = [rule.id for rule in rulesets[0].rules]
     assert ids == ["clipboard-read-without-user-action", "clipboard-content-transmitted", "precise-location",
@@ -37,9 +37,14 @@ def test_shipped_ruleset_and_repo_copy():
                    "child-profiling-or-advertising", "third-country-transfer-without-adequacy",
                    "third-country-transfer-undetermined", "personal-data-in-cleartext",
                    "tracker-sdk-embedded-and-active", "online-identifiers-to-other-party",
-                   "device-attributes-before-consent", "approximate-location", "other-coordinates-transmitted"]
+                   "device-attributes-before-consent", "approximate-location", "other-coordinates-transmitted",
+                   # issue #17: the UI step, the declarations and runs compared (ruleset 1.4.0)
+                   "data-sent-after-refusal", "consent-dialog-no-refuse-on-first-layer",
+                   "consent-dialog-accept-emphasised", "consent-stored-although-refused",
+                   "data-type-not-in-data-safety-declaration", "recipient-or-country-not-in-privacy-policy",
+                   "young-persona-receives-as-adult", "refusal-made-no-difference"]
     result = cli("rules", "list", "--json")
-    assert result.returncode == 0 and len(json.loads(result.stdout)) == 16
+    assert result.returncode == 0 and len(json.loads(result.stdout)) == 24
 
 
 def hostile(tmp_path: Path, text: str) -> Path:
@@ -115,7 +120,7 @@ def test_check_accepts_a_copy(tmp_path):
     directory.mkdir()
     shutil.copy(SHIPPED, directory / "gdpr.yaml")
     result = cli("rules", "check", str(directory))
-    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.3.0, 16 rules")
+    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.4.0, 24 rules")
 
 
 @pytest.mark.parametrize("condition, expected", [

@@ -59,6 +59,8 @@ EXPECTED_FINDINGS = {
     ("sdk_embedded", None, "Pangle", None, None): 1,
     ("sdk_embedded", None, "Sentry", None, None): 1,
     ("tracker_contacted", None, APPSFLYER, "launches.appsflyer.com", False): 1,
+    # the consent dialog's large blue "Accept all" over the small grey "Decline" (issue #17)
+    ("consent_dark_pattern", None, None, None, None): 1,
 }
 # SecureReporter's AES-encrypted device registration (issue #16), to ib.snssdk.com (ByteDance's CN servers):
 # its values are found only in the plaintext the Cipher hook recovered
@@ -121,11 +123,16 @@ UNDECLARED_SHARING = [(c, host) for c, host in UNDECLARED_COLLECTION
 UNNAMED = ["launches.appsflyer.com", "log.byteoversea.com", "log.snssdk.com", "t.brightpixel-ads.com"]
 LOCATED_OUTSIDE_EEA = {"log.snssdk.com", "ib.snssdk.com", "mon.snssdk.com", "log.byteoversea.com",
                        "cfg.kumo-analytics.jp"}
+# ruleset 1.4.0 adds three to the demo's thirteen (issue #17): the dialog's accept emphasised, and the Data
+# safety and privacy policy contradicted by the traffic (the undeclared_* findings). The child accepts:
+# nothing is sent after a refusal, and the stored state is unknown on the simulated phone
 EXPECTED_RULES = ["approximate-location", "biometric-data-transmitted", "biometric-on-device-authentication",
                   "child-profiling-or-advertising",
                   "clipboard-content-transmitted", "clipboard-read-without-user-action",
+                  "consent-dialog-accept-emphasised", "data-type-not-in-data-safety-declaration",
                   "device-attributes-before-consent", "face-data-processed-by-app", "identifiers-before-consent",
-                  "precise-location", "third-country-transfer-undetermined", "third-country-transfer-without-adequacy",
+                  "precise-location", "recipient-or-country-not-in-privacy-policy",
+                  "third-country-transfer-undetermined", "third-country-transfer-without-adequacy",
                   "tracker-sdk-embedded-and-active"]
 
 

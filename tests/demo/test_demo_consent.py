@@ -96,6 +96,28 @@ def test_child_refusing_and_accepting_compared(runs, tmp_path) -> None:
             findings = json.loads((runs[exhibit["run"]] / "analysis/findings.json").read_text("utf-8"))["findings"]
             assert exhibit["finding"] in {f["id"] for f in findings}
     assert "Still sent after refusal" in (out / "compare.html").read_text("utf-8")
+    # judged by the rulesets (issue #17): ByteDance's beacon after the choice, refused or accepted alike (the
+    # first party's login rows engage nothing); no young-as-adult row, as both runs are the child's
+    assert json.loads(done.stdout)["verdicts"] == ["refusal-made-no-difference"]
+    [verdict] = data["verdicts"]
+    engaged = [f for f in data["findings"] if f["id"] in verdict["findings"]]
+    assert sorted((f["compared"]["section"], f["compared"]["recipient"], f["data_category"]) for f in engaged) == [
+        ("refusal_no_difference", "snssdk.com", "android_id"), ("refusal_no_difference", "snssdk.com",
+                                                                "device_identifier")]
+    assert len(data["findings"]) == 16 + 5 + 5
+    assert "Verdicts on the comparison" in (out / "compare.html").read_text("utf-8")
+
+
+def test_the_refusing_run_has_its_verdict(runs) -> None:
+    findings = json.loads((runs["child-refuse"] / "analysis/findings.json").read_text("utf-8"))["findings"]
+    verdicts = json.loads((runs["child-refuse"] / "analysis/verdicts.json").read_text("utf-8"))["verdicts"]
+    [after] = [v for v in verdicts if v["rule_id"] == "data-sent-after-refusal"]
+    by_id = {f["id"]: f for f in findings}
+    assert sorted((by_id[i]["recipient"]["domain"], by_id[i]["data_category"], by_id[i]["refusal_timing"])
+                  for i in after["findings"]) == [("snssdk.com", "android_id", "after"),
+                                                  ("snssdk.com", "device_identifier", "after")]
+    accepted = json.loads((runs["child-accept"] / "analysis/verdicts.json").read_text("utf-8"))["verdicts"]
+    assert "data-sent-after-refusal" not in {v["rule_id"] for v in accepted}
 
 
 def test_declared_versus_observed_on_the_demo(runs) -> None:

@@ -390,6 +390,8 @@ class Phone:
             self.app.tap(int(argv[2]), int(argv[3]))
             if self.app.prefs:
                 self.write(self.app.prefs_path, self.app.prefs_xml())
+            if self.app.ump:
+                self.write(self.app.ump_path, self.app.prefs_xml(self.app.ump))
             return _ok()
         if argv[1] == "text" and len(argv) == 3:
             self.app.type(argv[2])

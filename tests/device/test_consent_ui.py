@@ -5,12 +5,15 @@ entering the child persona, then accepting or refusing (on the first layer or th
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from ui_app import TCF_ACCEPTED, TCF_REFUSED, age_gate_and_consent
 
+from auditor.analyze.run import analyze
 from auditor.audit.adb_phone import AdbPhone
 from auditor.audit.components import Components
 from auditor.audit.consent_dialog import Choice, DarkPattern, Role, classify, emphasis, find_dialog
@@ -164,6 +167,8 @@ def test_child_refuses_on_the_first_layer(adb_env, scripted, tmp_path):
     assert [(s["when"], s["how"], s["keys"]) for s in states] == [
         ("before the choice", "run-as: the app has no default SharedPreferences file", {}),
         ("after the choice", "run-as", dict(sorted(TCF_REFUSED.items())))]
+    # Google UMP's own file: absent before the choice, its ConsentStatus OBTAINED (3) after it
+    assert [s["ump"] for s in states] == [{}, {"consent_status": "3"}]
 
     shots = [r for r in records if r["kind"] == "device.screenshot"]
     assert [r["body"]["step"] for r in shots] == ["age gate shown", "age gate filled in", "age gate confirmed",
@@ -269,3 +274,118 @@ def test_the_operator_enters_the_persona_and_makes_the_choice(adb_env, scripted,
     assert [s["keys"] for s in bodies(records, "device.consent_state")] == [{}, dict(sorted(TCF_REFUSED.items()))]
     assert ("operator: make the consent choice on the phone and record it with 'auditor mark "
             f"{tmp_path / 'case'} TEXT --kind consent-accepted|consent-refused'") in said
+
+
+# -- a consent dialog rendered inside a WebView (a web CMP), as Chromium's accessibility tree dumps it -------
+def webview_dump(title: str, body: str, accept: str, refuse: str, settings: str) -> bytes:
+    """A page in an android.webkit.WebView: its elements are android.view.View nodes; accept is a clickable
+    View whose label is its child's text, refuse a <button> whose click handler sits on an ancestor (dumped
+    not clickable), settings a link labelled by its content description. The WebView itself is clickable."""
+    def node(cls: str, bounds: str, text: str = "", desc: str = "", clickable: bool = False, inner: str = "") -> str:
+        return (f'<node index="0" text="{text}" resource-id="" class="{cls}" package="com.example.news" '
+                f'content-desc="{desc}" checkable="false" checked="false" clickable="{str(clickable).lower()}" '
+                f'enabled="true" focusable="true" focused="false" scrollable="false" long-clickable="false" '
+                f'password="false" selected="false" bounds="{bounds}">{inner}</node>')
+    view = "android.view.View"
+    page = node(view, "[0,600][1080,2400]", inner="".join([
+        node(view, "[40,640][1040,720]", text=title),
+        node(view, "[40,740][1040,1100]", text=body),
+        node(view, "[40,1200][1040,1340]", clickable=True, inner=node(view, "[380,1240][700,1300]", text=accept)),
+        node("android.widget.Button", "[40,1380][1040,1520]", text=refuse),
+        node(view, "[40,1560][1040,1640]", desc=settings, clickable=True)]))
+    web = node("android.webkit.WebView", "[0,600][1080,2400]", clickable=True, inner=page)
+    root = node("android.widget.FrameLayout", "[0,0][1080,2400]", inner=web)
+    return f"<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation=\"0\">{root}</hierarchy>" \
+        .encode()
+
+
+@pytest.mark.parametrize("texts, expected, keywords", [
+    (("We value your privacy", "We and our partners store and/or access information on a device, such as cookies, "
+      "and process personal data for personalised advertising.", "Accept all", "Reject all", "Manage options"),
+     [(Role.ACCEPT, "Accept all", "en"), (Role.REFUSE, "Reject all", "en"), (Role.SETTINGS, "Manage options", "en")],
+     ("advertising", "cookies", "partners", "personal data", "personalised", "privacy", "we and our")),
+    (("Wij waarderen uw privacy", "Wij en onze partners slaan informatie op een apparaat op, zoals cookies, en "
+      "verwerken persoonsgegevens voor gepersonaliseerde advertenties.", "Alles accepteren", "Alles weigeren",
+      "Opties beheren"),
+     [(Role.ACCEPT, "Alles accepteren", "nl"), (Role.REFUSE, "Alles weigeren", "nl"),
+      (Role.SETTINGS, "Opties beheren", "nl")],
+     ("advertenties", "cookies", "gepersonaliseerde", "partners", "persoonsgegevens", "privacy", "wij en onze")),
+])
+def test_consent_dialog_in_a_webview(texts, expected, keywords):
+    hierarchy = parse_hierarchy(webview_dump(*texts), "webview dump")
+    dialog = find_dialog(hierarchy)
+    assert dialog is not None and dialog.in_webview is True
+    # the WebView node (clickable, holding the whole page) is no control; the delegated button is one
+    assert [(c.role, c.label, c.language) for c in dialog.controls] == expected
+    assert dialog.keywords == keywords
+    assert dialog.record(None)["in_webview"] is True and dialog.dark_patterns(None) == []
+    assert [n.cls for n in hierarchy.nodes if n.parent is None] == ["android.widget.FrameLayout"]
+
+
+def test_a_native_dialogs_unclickable_button_is_no_control():
+    app = age_gate_and_consent(PACKAGE)
+    dialog = find_dialog(screen_of(app, "consent"))
+    assert dialog.in_webview is False and dialog.record(None)["in_webview"] is False
+    dump = app.dump().replace(b'clickable="true"', b'clickable="false"')
+    assert find_dialog(parse_hierarchy(dump, "unclickable")) is None       # outside a WebView: no controls
+
+
+# -- what analysis makes of the UI step: dark-pattern and stored-consent findings, and their verdicts ------
+def analysed(case_dir: Path) -> tuple[list[dict], dict[str, list[str]]]:
+    analyze(case_dir)
+    findings = json.loads((case_dir / "analysis/findings.json").read_text("utf-8"))["findings"]
+    verdicts = json.loads((case_dir / "analysis/verdicts.json").read_text("utf-8"))["verdicts"]
+    return findings, {v["rule_id"]: v["findings"] for v in verdicts}
+
+
+def test_stored_consent_although_refused(adb_env, scripted, tmp_path):
+    phone = scripted.android11_plain()
+    phone.app = age_gate_and_consent(PACKAGE, refusal_stores=TCF_ACCEPTED)     # the app stores consent anyway
+    records, _ = audit_ui(adb_env, phone, tmp_path / "case", Choice.REFUSE)
+    [refused] = [r for r in records if r["kind"] == "device.consent_refused"]
+    findings, verdicts = analysed(tmp_path / "case")
+    [contrary] = [f for f in findings if f["type"] == "consent_state_contrary"]
+    state_seq = [r["seq"] for r in records if r["kind"] == "device.consent_state"][-1]
+    assert contrary["stored_consent"] == {
+        "choice": "refused", "choice_seq": refused["seq"], "state_seq": state_seq,
+        "path": f"/data/data/{PACKAGE}/shared_prefs/{PACKAGE}_preferences.xml", "key": "IABTCF_PurposeConsents",
+        "value": "1111111111", "stored_consent": True, "ump_consent_status": "3"}
+    assert contrary["confidence"] == "high" and [e["ledger_seq"] for e in contrary["evidence"]["shown"]] == [state_seq]
+    [pattern] = [f for f in findings if f["type"] == "consent_dark_pattern"]
+    dialog_seq = next(r["seq"] for r in records if r["kind"] == "device.consent_dialog")
+    assert {k: pattern["consent_dialog"][k] for k in ("pattern", "dialog_seq", "in_webview", "accept_label",
+                                                        "refuse_label", "settings_label", "area_ratio",
+                                                        "contrast_ratio")} == {
+        "pattern": "accept_emphasised", "dialog_seq": dialog_seq, "in_webview": False, "accept_label": "Accept all",
+        "refuse_label": "Reject all", "settings_label": "Manage options", "area_ratio": 5.587,
+        "contrast_ratio": 3.883}
+    assert pattern["confidence"] == "medium"
+    assert sorted(verdicts) == ["consent-dialog-accept-emphasised", "consent-stored-although-refused"]
+    assert verdicts["consent-stored-although-refused"] == [contrary["id"]]
+    assert verdicts["consent-dialog-accept-emphasised"] == [pattern["id"]]
+
+
+def test_stored_refusal_after_accepting_is_a_finding_but_no_verdict(adb_env, scripted, tmp_path):
+    phone = scripted.android11_plain()
+    phone.app = age_gate_and_consent(PACKAGE)
+    phone.app.screens["consent"] = [replace(e, sets=TCF_REFUSED) if e.id == "accept" else e
+                                    for e in phone.app.screens["consent"]]
+    audit_ui(adb_env, phone, tmp_path / "case", Choice.ACCEPT)
+    findings, verdicts = analysed(tmp_path / "case")
+    [contrary] = [f for f in findings if f["type"] == "consent_state_contrary"]
+    assert (contrary["stored_consent"]["choice"], contrary["stored_consent"]["stored_consent"]) == ("accepted", False)
+    assert "consent-stored-although-refused" not in verdicts
+
+
+def test_no_refuse_on_the_first_layer_is_a_verdict(adb_env, scripted, tmp_path):
+    phone = scripted.android11_plain()
+    phone.app = age_gate_and_consent(PACKAGE, refuse_on_first_layer=False)
+    audit_ui(adb_env, phone, tmp_path / "case", Choice.REFUSE)
+    findings, verdicts = analysed(tmp_path / "case")
+    [pattern] = [f for f in findings if f["type"] == "consent_dark_pattern"]
+    assert (pattern["consent_dialog"]["pattern"], pattern["consent_dialog"]["refuse_label"],
+            pattern["consent_dialog"]["settings_label"], pattern["confidence"]) == (
+        "no_refuse_on_first_layer", None, "Manage options", "high")
+    # the refusal on the second layer stored the refusal: nothing contrary
+    assert [f for f in findings if f["type"] == "consent_state_contrary"] == []
+    assert sorted(verdicts) == ["consent-dialog-no-refuse-on-first-layer"]

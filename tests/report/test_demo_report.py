@@ -419,3 +419,19 @@ def test_recovered_plaintext_and_injected_script_are_shown_with_their_events(dem
         f"{page} listens to: input, keydown, selectionchange sends back through: TTBridge.onKeys",
         f"{page} listens to: touchstart sends back through: TTBridge.onTap"]
     assert len(paragraphs(demo.annex["nl"], "pagina waarin het script is ingevoegd")) == 2
+
+
+def test_consent_dark_pattern_finding_and_its_verdict_in_both_languages(demo: DemoReport) -> None:
+    [pattern] = [f for f in demo.data["findings"] if f["type"] == "consent_dark_pattern"]
+    dialog = pattern["consent_dialog"]
+    assert (dialog["pattern"], dialog["in_webview"], dialog["accept"]["text"], dialog["refuse"]["text"]) == (
+        "accept_emphasised", False, "Accept all", "Decline")
+    assert dialog["area_ratio"] >= 1.5 and len(dialog["screenshot"]) == 64
+    assert [v["rule_id"] for v in demo.data["verdicts"] if pattern["id"] in v["findings"]] == [
+        "consent-dialog-accept-emphasised"]
+    en, nl = _article(demo.annex["en"], pattern["id"]), _article(demo.annex["nl"], pattern["id"])
+    assert "Consent dialog designed as a named dark pattern" in en and "accept against refuse: area ratio" in en
+    assert "Toestemmingsvenster ontworpen als een benoemd misleidend patroon" in nl
+    assert "accepteren tegenover weigeren: oppervlakteverhouding" in nl
+    assert "Toestemmingsvenster benadrukt accepteren boven weigeren" in demo.html["nl"]
+    assert "Consent dialog emphasises accept over refuse" in demo.html["en"]

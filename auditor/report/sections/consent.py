@@ -22,10 +22,12 @@ def consent_section(d: Display, ui: ConsentUi | None) -> dict[str, Any] | None:
         "dialogs": [{"seq": g.seq, "time": d.plain(g.time), "layer": g.layer, "found": g.found,
                      "controls": [{"role": c.role, "label": d.text(c.label, 200), "language": c.language}
                                   for c in g.controls],
-                     "dark_patterns": list(g.dark_patterns), "screenshot": g.screenshot_sha256 or ""}
+                     "dark_patterns": list(g.dark_patterns), "in_webview": g.in_webview,
+                     "screenshot": g.screenshot_sha256 or ""}
                     for g in ui.dialogs],
         "choices": [{"seq": c.seq, "time": d.plain(c.time), "choice": c.choice, "label": d.text(c.label, 200),
                      "layer": c.layer} for c in ui.choices],
         "states": [{"seq": s.seq, "when": d.plain(s.when), "how": d.text(s.how, 300),
-                    "stored": None if s.keys is None else {d.plain(k): d.text(v, 200) for k, v in s.keys.items()}}
+                    "stored": None if s.keys is None else {d.plain(k): d.text(v, 200) for k, v in s.keys.items()},
+                    "ump": None if s.ump is None else {d.plain(k): d.text(v, 200) for k, v in s.ump.items()}}
                    for s in ui.states]}

@@ -8,7 +8,7 @@ from typing import Any
 
 from auditor.analyze.attribution import is_platform_frame
 from auditor.case.bundle import Case
-from auditor.contract.findings import Evidence, Finding, FoundValue, Transfer
+from auditor.contract.findings import ConsentDialogFacts, Evidence, Finding, FoundValue, Transfer
 from auditor.contract.observed import HookCall
 from auditor.readable import readable
 from auditor.report.display import Display
@@ -101,6 +101,14 @@ class FindingsSection:
                          "listens_to": [d.plain(e) for e in f.injected_script.listens_to],
                          "sends_through": [d.plain(c) for c in f.injected_script.sends_through]}
             if f.injected_script else None,
+            "after_refusal": f.refusal_timing is not None and f.refusal_timing.value == "after",
+            "consent_dialog": self.dialog_facts(f.consent_dialog) if f.consent_dialog else None,
+            "stored_consent": {"choice": f.stored_consent.choice.value, "choice_seq": f.stored_consent.choice_seq,
+                               "state_seq": f.stored_consent.state_seq, "path": d.plain(f.stored_consent.path),
+                               "key": d.plain(f.stored_consent.key), "value": d.text(f.stored_consent.value, 200),
+                               "stored_consent": f.stored_consent.stored_consent,
+                               "ump_consent_status": d.plain(f.stored_consent.ump_consent_status)}
+            if f.stored_consent else None,
         }
         if not evidence:
             return row
@@ -122,6 +130,13 @@ class FindingsSection:
                          if item.ledger_seq in self.ledger.flows][:EXHIBITS],
             "hook_events": [self.hook_row(self.calls[s]) for s in hook_seqs][:EXHIBITS],
         }
+
+    def dialog_facts(self, g: ConsentDialogFacts) -> dict[str, Any]:
+        d = self.d
+        return {"pattern": g.pattern.value, "dialog_seq": g.dialog_seq, "in_webview": g.in_webview,
+                "accept": d.text(g.accept_label, 200), "refuse": d.text(g.refuse_label, 200),
+                "settings": d.text(g.settings_label, 200), "area_ratio": g.area_ratio,
+                "contrast_ratio": g.contrast_ratio, "screenshot": g.screenshot_sha256 or ""}
 
     def _stack(self, items: list[Evidence], f: Finding) -> tuple[list[str], int | None]:
         """The Java stack behind a finding: the one its evidence shows (hook findings), else the stack of the
