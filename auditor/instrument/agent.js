@@ -1,5 +1,5 @@
 📦
-500662 /src/index.js
+502172 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -11437,31 +11437,31 @@ var ClassFactory = class _ClassFactory {
       });
     }
   }
-  choose(specifier, callbacks2) {
+  choose(specifier, callbacks3) {
     const env = vm2.getEnv();
     const { flavor } = api;
     if (flavor === "jvm") {
-      this._chooseObjectsJvm(specifier, env, callbacks2);
+      this._chooseObjectsJvm(specifier, env, callbacks3);
     } else if (flavor === "art") {
       const legacyApiMissing = api["art::gc::Heap::VisitObjects"] === void 0;
       if (legacyApiMissing) {
         const preA12ApiMissing = api["art::gc::Heap::GetInstances"] === void 0;
         if (preA12ApiMissing) {
-          return this._chooseObjectsJvm(specifier, env, callbacks2);
+          return this._chooseObjectsJvm(specifier, env, callbacks3);
         }
       }
       withRunnableArtThread(vm2, env, (thread) => {
         if (legacyApiMissing) {
-          this._chooseObjectsArtPreA12(specifier, env, thread, callbacks2);
+          this._chooseObjectsArtPreA12(specifier, env, thread, callbacks3);
         } else {
-          this._chooseObjectsArtLegacy(specifier, env, thread, callbacks2);
+          this._chooseObjectsArtLegacy(specifier, env, thread, callbacks3);
         }
       });
     } else {
-      this._chooseObjectsDalvik(specifier, env, callbacks2);
+      this._chooseObjectsDalvik(specifier, env, callbacks3);
     }
   }
-  _chooseObjectsJvm(className, env, callbacks2) {
+  _chooseObjectsJvm(className, env, callbacks3) {
     const classWrapper = this.use(className);
     const { jvmti } = api;
     const JVMTI_ITERATION_CONTINUE = 1;
@@ -11489,12 +11489,12 @@ var ClassFactory = class _ClassFactory {
       try {
         for (const handle of handles) {
           const instance = this.cast(handle, classWrapper);
-          const result = callbacks2.onMatch(instance);
+          const result = callbacks3.onMatch(instance);
           if (result === "stop") {
             break;
           }
         }
-        callbacks2.onComplete();
+        callbacks3.onComplete();
       } finally {
         handles.forEach((handle) => {
           env.deleteLocalRef(handle);
@@ -11504,7 +11504,7 @@ var ClassFactory = class _ClassFactory {
       h.unref(env);
     }
   }
-  _chooseObjectsArtPreA12(className, env, thread, callbacks2) {
+  _chooseObjectsArtPreA12(className, env, thread, callbacks3) {
     const classWrapper = this.use(className);
     const scope = VariableSizedHandleScope.$new(thread, vm2);
     let needle;
@@ -11524,19 +11524,19 @@ var ClassFactory = class _ClassFactory {
     try {
       for (const handle of instanceHandles) {
         const instance = this.cast(handle, classWrapper);
-        const result = callbacks2.onMatch(instance);
+        const result = callbacks3.onMatch(instance);
         if (result === "stop") {
           break;
         }
       }
-      callbacks2.onComplete();
+      callbacks3.onComplete();
     } finally {
       instanceHandles.forEach((handle) => {
         env.deleteGlobalRef(handle);
       });
     }
   }
-  _chooseObjectsArtLegacy(className, env, thread, callbacks2) {
+  _chooseObjectsArtLegacy(className, env, thread, callbacks3) {
     const classWrapper = this.use(className);
     const instanceHandles = [];
     const addGlobalReference = api["art::JavaVMExt::AddGlobalRef"];
@@ -11555,7 +11555,7 @@ var ClassFactory = class _ClassFactory {
     try {
       for (const handle of instanceHandles) {
         const instance = this.cast(handle, classWrapper);
-        const result = callbacks2.onMatch(instance);
+        const result = callbacks3.onMatch(instance);
         if (result === "stop") {
           break;
         }
@@ -11565,9 +11565,9 @@ var ClassFactory = class _ClassFactory {
         env.deleteGlobalRef(handle);
       });
     }
-    callbacks2.onComplete();
+    callbacks3.onComplete();
   }
-  _chooseObjectsDalvik(className, callerEnv, callbacks2) {
+  _chooseObjectsDalvik(className, callerEnv, callbacks3) {
     const classWrapper = this.use(className);
     if (api.addLocalReference === null) {
       const libdvm = Process.getModuleByName("libdvm.so");
@@ -11608,7 +11608,7 @@ var ClassFactory = class _ClassFactory {
         },
         onComplete() {
           if (api.addLocalReference === null) {
-            callbacks2.onComplete();
+            callbacks3.onComplete();
           }
         }
       });
@@ -11641,7 +11641,7 @@ var ClassFactory = class _ClassFactory {
               } finally {
                 env2.deleteLocalRef(localReference);
               }
-              const result = callbacks2.onMatch(instance);
+              const result = callbacks3.onMatch(instance);
               if (result === "stop") {
                 return "stop";
               }
@@ -11651,7 +11651,7 @@ var ClassFactory = class _ClassFactory {
         onError(reason) {
         },
         onComplete() {
-          callbacks2.onComplete();
+          callbacks3.onComplete();
         }
       });
     }
@@ -13103,15 +13103,15 @@ var Runtime = class {
       env.monitorExit(objHandle);
     }
   }
-  enumerateLoadedClasses(callbacks2) {
+  enumerateLoadedClasses(callbacks3) {
     this._checkAvailable();
     const { flavor } = this.api;
     if (flavor === "jvm") {
-      this._enumerateLoadedClassesJvm(callbacks2);
+      this._enumerateLoadedClassesJvm(callbacks3);
     } else if (flavor === "art") {
-      this._enumerateLoadedClassesArt(callbacks2);
+      this._enumerateLoadedClassesArt(callbacks3);
     } else {
-      this._enumerateLoadedClassesDalvik(callbacks2);
+      this._enumerateLoadedClassesDalvik(callbacks3);
     }
   }
   enumerateLoadedClassesSync() {
@@ -13125,13 +13125,13 @@ var Runtime = class {
     });
     return classes;
   }
-  enumerateClassLoaders(callbacks2) {
+  enumerateClassLoaders(callbacks3) {
     this._checkAvailable();
     const { flavor } = this.api;
     if (flavor === "jvm") {
-      this._enumerateClassLoadersJvm(callbacks2);
+      this._enumerateClassLoadersJvm(callbacks3);
     } else if (flavor === "art") {
-      this._enumerateClassLoadersArt(callbacks2);
+      this._enumerateClassLoadersArt(callbacks3);
     } else {
       throw new Error("Enumerating class loaders is not supported on Dalvik");
     }
@@ -13147,7 +13147,7 @@ var Runtime = class {
     });
     return loaders;
   }
-  _enumerateLoadedClassesJvm(callbacks2) {
+  _enumerateLoadedClassesJvm(callbacks3) {
     const { api: api2, vm: vm3 } = this;
     const { jvmti } = api2;
     const env = vm3.getEnv();
@@ -13164,19 +13164,19 @@ var Runtime = class {
     try {
       for (const handle of handles) {
         const className = env.getClassName(handle);
-        callbacks2.onMatch(className, handle);
+        callbacks3.onMatch(className, handle);
       }
-      callbacks2.onComplete();
+      callbacks3.onComplete();
     } finally {
       handles.forEach((handle) => {
         env.deleteLocalRef(handle);
       });
     }
   }
-  _enumerateClassLoadersJvm(callbacks2) {
-    this.choose("java.lang.ClassLoader", callbacks2);
+  _enumerateClassLoadersJvm(callbacks3) {
+    this.choose("java.lang.ClassLoader", callbacks3);
   }
-  _enumerateLoadedClassesArt(callbacks2) {
+  _enumerateLoadedClassesArt(callbacks3) {
     const { vm: vm3, api: api2 } = this;
     const env = vm3.getEnv();
     const addGlobalReference = api2["art::JavaVMExt::AddGlobalRef"];
@@ -13186,7 +13186,7 @@ var Runtime = class {
         const handle = addGlobalReference(vmHandle, thread, klass);
         try {
           const className = env.getClassName(handle);
-          callbacks2.onMatch(className, handle);
+          callbacks3.onMatch(className, handle);
         } finally {
           env.deleteGlobalRef(handle);
         }
@@ -13194,9 +13194,9 @@ var Runtime = class {
       });
       api2["art::ClassLinker::VisitClasses"](api2.artClassLinker.address, collectClassHandles);
     });
-    callbacks2.onComplete();
+    callbacks3.onComplete();
   }
-  _enumerateClassLoadersArt(callbacks2) {
+  _enumerateClassLoadersArt(callbacks3) {
     const { classFactory: factory, vm: vm3, api: api2 } = this;
     const env = vm3.getEnv();
     const visitClassLoaders = api2["art::ClassLinker::VisitClassLoaders"];
@@ -13219,16 +13219,16 @@ var Runtime = class {
     try {
       loaderHandles.forEach((handle) => {
         const loader = factory.cast(handle, ClassLoader);
-        callbacks2.onMatch(loader);
+        callbacks3.onMatch(loader);
       });
     } finally {
       loaderHandles.forEach((handle) => {
         env.deleteGlobalRef(handle);
       });
     }
-    callbacks2.onComplete();
+    callbacks3.onComplete();
   }
-  _enumerateLoadedClassesDalvik(callbacks2) {
+  _enumerateLoadedClassesDalvik(callbacks3) {
     const { api: api2 } = this;
     const HASH_TOMBSTONE = ptr("0xcbcacccd");
     const loadedClassesOffset = 172;
@@ -13249,10 +13249,10 @@ var Runtime = class {
       const description = descriptionPtr.readUtf8String();
       if (description.startsWith("L")) {
         const name = description.substring(1, description.length - 1).replace(/\//g, ".");
-        callbacks2.onMatch(name);
+        callbacks3.onMatch(name);
       }
     }
-    callbacks2.onComplete();
+    callbacks3.onComplete();
   }
   enumerateMethods(query) {
     const { classFactory: factory } = this;
@@ -13394,8 +13394,8 @@ var Runtime = class {
   openClassFile(filePath) {
     return this.classFactory.openClassFile(filePath);
   }
-  choose(specifier, callbacks2) {
-    this.classFactory.choose(specifier, callbacks2);
+  choose(specifier, callbacks3) {
+    this.classFactory.choose(specifier, callbacks3);
   }
   retain(obj) {
     return this.classFactory.retain(obj);
@@ -14616,7 +14616,11 @@ function unhookKeylog() {
 
 // src/unpin.ts
 var VERIFY = "X509_verify_cert";
+var CUSTOM_VERIFY = ["SSL_CTX_set_custom_verify", "SSL_set_custom_verify"];
 var listeners3 = [];
+var callbacks2 = /* @__PURE__ */ new Set();
+var SSL_VERIFY_OK = 0;
+var SSL_VERIFY_INVALID = 1;
 function connectionOf(module, store) {
   const index = Module.findGlobalExportByName("SSL_get_ex_data_X509_STORE_CTX_idx");
   const exData = module.findExportByName("X509_STORE_CTX_get_ex_data");
@@ -14663,21 +14667,57 @@ function install3(found) {
   }));
   emitTls("tls.bypass", { phase: "installed", library, function: VERIFY, host: null, error: null });
 }
+function installCustom(found, setter) {
+  const library = found.module.name;
+  listeners3.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      const callback = args[2];
+      if (callback.isNull() || callbacks2.has(callback.toString()))
+        return;
+      callbacks2.add(callback.toString());
+      listeners3.push(Interceptor.attach(callback, {
+        onEnter(cbArgs) {
+          this.ssl = cbArgs[0];
+          this.alert = cbArgs[1];
+          this.stack = nativeStack(this.context);
+        },
+        onLeave(retval) {
+          if (retval.toInt32() !== SSL_VERIFY_INVALID)
+            return;
+          emitTls("tls.bypass", {
+            phase: "fired",
+            library,
+            function: setter,
+            host: serverName(found.module, this.ssl),
+            tls_connection: true,
+            error: `the app's verify callback returned ssl_verify_invalid (alert ${this.alert.readU8()})`
+          }, handshakeStack(this.ssl) ?? this.stack);
+          retval.replace(ptr(SSL_VERIFY_OK));
+        }
+      }));
+    }
+  }));
+  emitTls("tls.bypass", { phase: "installed", library, function: setter, host: null, error: null });
+}
 function installUnpin() {
   trackHandshakes();
-  if (eachExport(VERIFY, install3) === 0) {
+  let found = eachExport(VERIFY, install3);
+  for (const setter of CUSTOM_VERIFY)
+    found += eachExport(setter, (f) => installCustom(f, setter));
+  if (found === 0) {
     emitTls("tls.bypass", {
       phase: "not_found",
       library: null,
       function: VERIFY,
       host: null,
-      error: `no loaded module exports ${VERIFY} (a statically linked or stripped TLS library is not reached by symbol); modules loaded later are watched`
+      error: `no loaded module exports ${VERIFY}, ${CUSTOM_VERIFY.join(" or ")} (a statically linked or stripped TLS library is not reached by symbol); modules loaded later are watched`
     });
   }
 }
 function unhookUnpin() {
   const n = listeners3.length + untrackHandshakes();
   listeners3.splice(0).forEach((l) => l.detach());
+  callbacks2.clear();
   return n;
 }
 
