@@ -62,7 +62,7 @@ def test_pinned_native_client_fails_through_the_proxy_then_unpin_lets_it_through
 def test_keylog_takes_the_app_s_own_secrets_which_decrypt_the_wire(case, pki, upstream, pinned_client, tmp_path):
     ca, cert, _ = pki
     packets = PacketCapture(tmp_path, "lo")
-    packets.start(upstream.address[1])
+    packets.start(f"port {upstream.address[1]}")
     done = instrument(case.root, "--keylog", "--", str(pinned_client), UPSTREAM_IP, str(upstream.address[1]), HOST,
                       str(ca.cert_pem), spki_pin(cert), "/hello?from=native")
     packets.stop_process()

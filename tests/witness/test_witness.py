@@ -141,7 +141,7 @@ def test_a_case_without_packets_is_refused(case):
     result = CliRunner().invoke(cli, ["witness", str(case.root)])
     assert result.exit_code == 2
     assert result.stderr == (f"error: {case.root}: the case holds no packet capture; record one with "
-                             "'auditor capture --pcap'\n")
+                             "'auditor capture --pcap' or '--passive'\n")
 
 
 def test_cli_capture_pcap_then_witness(case, confdir, world, upstream):
