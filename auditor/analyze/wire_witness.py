@@ -1,7 +1,7 @@
 """The second witness and the TLS changes in observed.json: the packet captures the ledger records (capture
---pcap); when `auditor witness` has run, its result as witness/witness.json states it, named by that file's
-SHA-256 so the report cites exactly the result it shows (analysis does not run tshark); and what --unpin and
---keylog installed, could not find, and overturned in the app's TLS."""
+--pcap or --passive); when `auditor witness` has run, its result as witness/witness.json states it, named by
+that file's SHA-256 so the report cites exactly the result it shows (analysis does not run tshark); and what
+--unpin and --keylog installed, could not find, and overturned in the app's TLS."""
 
 from __future__ import annotations
 
@@ -28,10 +28,13 @@ MAX_WITNESS_BYTES = 256 << 20
 def packet_captures(records: dict[Kind, list[dict[str, Any]]]) -> tuple[PacketCapture, ...]:
     keylogs = {r["body"].get("proxy_pid"): r for r in records.get(Kind.PROXY_KEYLOG, [])}
     captures = []
-    for record in records.get(Kind.PROXY_PCAP, [])[:MAX_ROWS]:
+    pcaps = sorted(records.get(Kind.PROXY_PCAP, []) + records.get(Kind.PASSIVE_PCAP, []), key=lambda r: r["seq"])
+    for record in pcaps[:MAX_ROWS]:
         body = record["body"]
-        keylog = keylogs.get(body.get("proxy_pid"), {})
+        passive = record["kind"] == Kind.PASSIVE_PCAP
+        keylog = {} if passive else keylogs.get(body.get("proxy_pid"), {})
         captures.append(PacketCapture(seq=record["seq"], time=str(body.get("started") or record["t_wall"]),
+                                      passive=passive,
                                       proxy_pid=body.get("proxy_pid"), interface=str(body.get("interface", "")),
                                       capture_filter=str(body.get("filter", "")), pcap_sha256=record.get("artifact"),
                                       keylog_sha256=keylog.get("artifact"),

@@ -108,7 +108,9 @@ class CaptureCompleteness(Record):
 
 
 class PacketCapture(AtEvent):
-    """The second witness a capture session kept (--pcap): its packets and the proxy's TLS key log."""
+    """The second witness a capture session kept (--pcap): its packets and the proxy's TLS key log; or a
+    passive capture's packets (--passive: no proxy, no proxy key log)."""
+    passive: bool = False
     proxy_pid: int | None = None
     interface: str
     capture_filter: str

@@ -1,5 +1,5 @@
 📦
-502172 /src/index.js
+509256 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13764,7 +13764,16 @@ function unhookCryptoJava() {
 }
 
 // src/tlsnative.ts
+var symbolLookup = true;
+function disableSymbolLookup() {
+  symbolLookup = false;
+}
+function symbolsUsed() {
+  return symbolLookup;
+}
 function eachExport(name, use) {
+  if (!symbolLookup)
+    return 0;
   const seen = /* @__PURE__ */ new Set();
   let now = 0;
   let observing = true;
@@ -13822,7 +13831,7 @@ function untrackHandshakes() {
 }
 var TLSEXT_NAMETYPE_HOST_NAME = 0;
 function serverName(module, ssl) {
-  const address = module.findExportByName("SSL_get_servername");
+  const address = symbolLookup ? module.findExportByName("SSL_get_servername") : null;
   if (address === null || ssl.isNull())
     return null;
   const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME);
@@ -14387,8 +14396,8 @@ function hookOverload(spec, className, overload) {
         }
       }
       const match = spec.argMatch;
-      const starts = spec.category !== "request" || requestLine(args) !== null;
-      if (starts && (match === void 0 || javaText(args[match.index]).includes(match.contains))) {
+      const starts2 = spec.category !== "request" || requestLine(args) !== null;
+      if (starts2 && (match === void 0 || javaText(args[match.index]).includes(match.contains))) {
         report(spec, className, signature2, this, args, result, threw, planted, time);
       }
     } finally {
@@ -14556,11 +14565,166 @@ function unhookAll() {
   return n;
 }
 
+// src/tlspattern.ts
+var LABELS = [
+  "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+  "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+  "CLIENT_TRAFFIC_SECRET_0",
+  "SERVER_TRAFFIC_SECRET_0",
+  "EXPORTER_SECRET"
+];
+var MIN_VOTES = 3;
+var FUNCTION_ALIGNMENT = 16;
+var CTX_CUSTOM_VERIFY = "89 b7 ?? ?? 00 00 48 89 97 ?? ?? 00 00 c3 ?? ?? 48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 47 ?? 48 89 50 ?? c3";
+var SSL_CUSTOM_VERIFY = "48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 47 ?? 48 89 50 ?? c3";
+function viaPatterns(module) {
+  return !symbolsUsed() || module.findExportByName("SSL_new") === null;
+}
+function eachTlsModule(use) {
+  Process.attachModuleObserver({
+    onAdded(module) {
+      if (labelAddresses(module).size > 0)
+        use(module);
+    }
+  });
+}
+function hex(text2) {
+  return Array.from(text2, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join(" ");
+}
+function labelAddresses(module) {
+  const found = /* @__PURE__ */ new Map();
+  for (const range of module.enumerateRanges("r--")) {
+    if (range.protection !== "r--")
+      continue;
+    for (const label of LABELS) {
+      for (const match of Memory.scanSync(range.base, range.size, `${hex(label)} 00`)) {
+        found.set(match.address.toString(), label);
+      }
+    }
+  }
+  return found;
+}
+function starts(module, pattern) {
+  return module.enumerateRanges("r-x").flatMap((range) => Memory.scanSync(range.base, range.size, pattern)).map((match) => match.address).filter((address) => address.sub(module.base).toUInt32() % FUNCTION_ALIGNMENT === 0);
+}
+function unique(module, pattern) {
+  const found = starts(module, pattern);
+  if (found.length === 1)
+    return found[0];
+  return found.length === 0 ? `pattern did not match in ${module.name}` : `pattern matched ${found.length} times in ${module.name}`;
+}
+function findCustomVerify(module, setter) {
+  return unique(module, setter === "SSL_CTX_set_custom_verify" ? CTX_CUSTOM_VERIFY : SSL_CUSTOM_VERIFY);
+}
+function logSecret(module) {
+  const labels = labelAddresses(module);
+  const votes = /* @__PURE__ */ new Map();
+  for (const range of module.enumerateRanges("r-x")) {
+    for (const match of Memory.scanSync(range.base, range.size, "48 8d 35 ?? ?? ?? ??")) {
+      const label = labels.get(match.address.add(7).add(match.address.add(3).readS32()).toString());
+      if (label === void 0)
+        continue;
+      const target = callAfter(match.address.add(7));
+      if (target === null)
+        continue;
+      votes.set(target, (votes.get(target) ?? /* @__PURE__ */ new Set()).add(label));
+    }
+  }
+  const elected = [...votes].filter(([, voters]) => voters.size >= MIN_VOTES);
+  if (elected.length === 1)
+    return ptr(elected[0][0]);
+  return elected.length === 0 ? `pattern did not match in ${module.name}` : `pattern matched ${elected.length} times in ${module.name}`;
+}
+function callAfter(from2) {
+  let at = from2;
+  for (let i = 0; i < 8; i++) {
+    const insn = Instruction.parse(at);
+    if (insn.mnemonic === "call") {
+      const [operand] = insn.operands;
+      return operand?.type === "imm" ? ptr(operand.value.toString()).toString() : null;
+    }
+    if (insn.mnemonic === "ret" || insn.mnemonic === "jmp")
+      return null;
+    at = insn.next;
+  }
+  return null;
+}
+function keylogOffsets(logSecretAt) {
+  let at = logSecretAt;
+  let ctxRegister = null;
+  let ctxOffset = 0;
+  for (let i = 0; i < 24; i++) {
+    const insn = Instruction.parse(at);
+    const [a, b] = insn.operands;
+    if (insn.mnemonic === "mov" && a?.type === "reg" && b?.type === "mem" && b.value.base === "rdi") {
+      ctxRegister = a.value;
+      ctxOffset = b.value.disp;
+    } else if (insn.mnemonic === "cmp" && ctxRegister !== null && a?.type === "mem" && a.value.base === ctxRegister && b?.type === "imm" && Number(b.value) === 0) {
+      return { ctxOffset, callbackOffset: a.value.disp };
+    }
+    if (insn.mnemonic === "ret")
+      break;
+    at = insn.next;
+  }
+  return null;
+}
+function le32(value) {
+  return [0, 8, 16, 24].map((shift) => (value >>> shift & 255).toString(16).padStart(2, "0")).join(" ");
+}
+function findKeylog(module) {
+  const found = logSecret(module);
+  if (typeof found === "string")
+    return found;
+  const offsets = keylogOffsets(found);
+  if (offsets === null)
+    return `pattern did not match in ${module.name}`;
+  const setter = unique(module, `48 89 b7 ${le32(offsets.callbackOffset)} c3`);
+  if (typeof setter === "string")
+    return setter;
+  return { logSecret: found, ...offsets, setter };
+}
+function locatedFields(located) {
+  return { located: "pattern", offset: `0x${located.address.sub(located.module.base).toString(16)}` };
+}
+function emitMiss(type, module, fn, error) {
+  emitTls(type, {
+    phase: "not_found",
+    library: module.name,
+    function: fn,
+    host: null,
+    error,
+    located: "pattern",
+    ...type === "tls.key" ? { line: null } : {}
+  });
+}
+
 // src/keylog.ts
 var NEW = "SSL_new";
+var LOG_SECRET = "ssl_log_secret";
 var listeners2 = [];
 var contexts = /* @__PURE__ */ new Set();
 var callbacks = [];
+function keylogSetter(module, setter) {
+  const library = module.name;
+  const setKeylog = new NativeFunction(setter, "void", ["pointer", "pointer"]);
+  const callback = new NativeCallback(function(ssl, line) {
+    emitTls("tls.key", {
+      phase: "logged",
+      library,
+      host: serverName(module, ssl),
+      line: line.readCString(),
+      error: null
+    }, handshakeStack(ssl) ?? nativeStack(this.context));
+  }, "void", ["pointer", "pointer"]);
+  callbacks.push(callback);
+  return (ctx) => {
+    const key = ctx.toString();
+    if (contexts.has(key))
+      return;
+    setKeylog(ctx, callback);
+    contexts.add(key);
+  };
+}
 function install2(found) {
   const library = found.module.name;
   const setter = found.module.findExportByName("SSL_CTX_set_keylog_callback");
@@ -14574,31 +14738,50 @@ function install2(found) {
     });
     return;
   }
-  const setKeylog = new NativeFunction(setter, "void", ["pointer", "pointer"]);
-  const callback = new NativeCallback(function(ssl, line) {
-    emitTls("tls.key", {
-      phase: "logged",
-      library,
-      host: serverName(found.module, ssl),
-      line: line.readCString(),
-      error: null
-    }, handshakeStack(ssl) ?? []);
-  }, "void", ["pointer", "pointer"]);
-  callbacks.push(callback);
-  listeners2.push(Interceptor.attach(found.address, {
-    onEnter(args) {
-      const key = args[0].toString();
-      if (contexts.has(key))
-        return;
-      setKeylog(args[0], callback);
-      contexts.add(key);
-    }
-  }));
+  const give = keylogSetter(found.module, setter);
+  listeners2.push(Interceptor.attach(found.address, { onEnter(args) {
+    give(args[0]);
+  } }));
   emitTls("tls.key", { phase: "installed", library, host: null, line: null, error: null });
+}
+function installByPattern(module) {
+  const site = findKeylog(module);
+  if (typeof site === "string") {
+    emitMiss("tls.key", module, LOG_SECRET, site);
+    return;
+  }
+  const give = keylogSetter(module, site.setter);
+  listeners2.push(Interceptor.attach(site.logSecret, {
+    onEnter(args) {
+      give(args[0].add(site.ctxOffset).readPointer());
+    }
+    // ssl->ctx
+  }));
+  emitTls("tls.key", {
+    phase: "installed",
+    library: module.name,
+    function: LOG_SECRET,
+    host: null,
+    line: null,
+    error: null,
+    ...locatedFields({ module, address: site.logSecret }),
+    setter_offset: locatedFields({ module, address: site.setter }).offset,
+    ctx_offset: site.ctxOffset,
+    callback_offset: site.callbackOffset
+  });
 }
 function installKeylog() {
   trackHandshakes();
-  if (eachExport(NEW, install2) === 0) {
+  const found = eachExport(NEW, install2);
+  if (!symbolsUsed()) {
+    emitTls("tls.key", {
+      phase: "not_found",
+      library: null,
+      host: null,
+      line: null,
+      error: "symbol lookup disabled (TEST ONLY: --tls-patterns-only); functions are located by pattern"
+    });
+  } else if (found === 0) {
     emitTls("tls.key", {
       phase: "not_found",
       library: null,
@@ -14607,6 +14790,10 @@ function installKeylog() {
       error: `no loaded module exports ${NEW}; modules loaded later are watched`
     });
   }
+  eachTlsModule((module) => {
+    if (viaPatterns(module))
+      installByPattern(module);
+  });
 }
 function unhookKeylog() {
   const n = listeners2.length + untrackHandshakes();
@@ -14667,7 +14854,7 @@ function install3(found) {
   }));
   emitTls("tls.bypass", { phase: "installed", library, function: VERIFY, host: null, error: null });
 }
-function installCustom(found, setter) {
+function installCustom(found, setter, located = {}) {
   const library = found.module.name;
   listeners3.push(Interceptor.attach(found.address, {
     onEnter(args) {
@@ -14697,14 +14884,22 @@ function installCustom(found, setter) {
       }));
     }
   }));
-  emitTls("tls.bypass", { phase: "installed", library, function: setter, host: null, error: null });
+  emitTls("tls.bypass", { phase: "installed", library, function: setter, host: null, error: null, ...located });
 }
 function installUnpin() {
   trackHandshakes();
   let found = eachExport(VERIFY, install3);
   for (const setter of CUSTOM_VERIFY)
     found += eachExport(setter, (f) => installCustom(f, setter));
-  if (found === 0) {
+  if (!symbolsUsed()) {
+    emitTls("tls.bypass", {
+      phase: "not_found",
+      library: null,
+      function: VERIFY,
+      host: null,
+      error: "symbol lookup disabled (TEST ONLY: --tls-patterns-only); functions are located by pattern"
+    });
+  } else if (found === 0) {
     emitTls("tls.bypass", {
       phase: "not_found",
       library: null,
@@ -14713,6 +14908,17 @@ function installUnpin() {
       error: `no loaded module exports ${VERIFY}, ${CUSTOM_VERIFY.join(" or ")} (a statically linked or stripped TLS library is not reached by symbol); modules loaded later are watched`
     });
   }
+  eachTlsModule((module) => {
+    if (!viaPatterns(module))
+      return;
+    for (const setter of CUSTOM_VERIFY) {
+      const address = findCustomVerify(module, setter);
+      if (typeof address === "string")
+        emitMiss("tls.bypass", module, setter, address);
+      else
+        installCustom({ module, address }, setter, locatedFields({ module, address }));
+    }
+  });
 }
 function unhookUnpin() {
   const n = listeners3.length + untrackHandshakes();
@@ -14914,6 +15120,8 @@ function start(options = {}) {
   started = true;
   configurePlants(options.plant ?? {});
   watchProcessEnd(options.confirmExit === true);
+  if (options.tlsPatternsOnly === true)
+    disableSymbolLookup();
   if (options.unpin === true)
     installUnpin();
   if (options.keylog === true)

@@ -3,14 +3,17 @@
 // every verification it turned from failure into success is reported with the host, the error the library or
 // the app's callback gave, and the native stack. BoringSSL apps (Cronet) may replace that check altogether with
 // a callback given to SSL_CTX_set_custom_verify / SSL_set_custom_verify: each callback so given is hooked and
-// its ssl_verify_invalid turned into ssl_verify_ok, reported the same way. Interceptor hooks (on the library's
-// functions and the app's callbacks) are removed when the agent unloads.
+// its ssl_verify_invalid turned into ssl_verify_ok, reported the same way. A TLS library that exports none of
+// this (statically linked, stripped) has its custom-verify setters located by pattern (tlspattern.ts).
+// Interceptor hooks (on the library's functions and the app's callbacks) are removed when the agent unloads.
+import { eachTlsModule, emitMiss, findCustomVerify, locatedFields, viaPatterns } from "./tlspattern.js";
 import {
-    eachExport, emitTls, Found, handshakeStack, nativeStack, serverName, trackHandshakes, untrackHandshakes,
+    eachExport, emitTls, Found, handshakeStack, nativeStack, serverName, symbolsUsed, trackHandshakes,
+    untrackHandshakes,
 } from "./tlsnative.js";
 
 const VERIFY = "X509_verify_cert";
-const CUSTOM_VERIFY = ["SSL_CTX_set_custom_verify", "SSL_set_custom_verify"];
+const CUSTOM_VERIFY = ["SSL_CTX_set_custom_verify", "SSL_set_custom_verify"] as const;
 const listeners: InvocationListener[] = [];
 const callbacks = new Set<string>();     // the app's custom verify callbacks hooked (each once)
 
@@ -64,7 +67,7 @@ function install(found: Found): void {
 
 /** The setter (SSL_CTX_set_custom_verify or SSL_set_custom_verify) gets the app's callback as its third
  *  argument; the callback (ssl, out_alert) is hooked where it is, so the app's own verdict is still computed. */
-function installCustom(found: Found, setter: string): void {
+function installCustom(found: Found, setter: string, located: { [key: string]: string } = {}): void {
     const library = found.module.name;
     listeners.push(Interceptor.attach(found.address, {
         onEnter(args) {
@@ -89,18 +92,29 @@ function installCustom(found: Found, setter: string): void {
             }));
         },
     }));
-    emitTls("tls.bypass", { phase: "installed", library, function: setter, host: null, error: null });
+    emitTls("tls.bypass", { phase: "installed", library, function: setter, host: null, error: null, ...located });
 }
 
 export function installUnpin(): void {
     trackHandshakes();
     let found = eachExport(VERIFY, install);
     for (const setter of CUSTOM_VERIFY) found += eachExport(setter, f => installCustom(f, setter));
-    if (found === 0) {
+    if (!symbolsUsed()) {
+        emitTls("tls.bypass", { phase: "not_found", library: null, function: VERIFY, host: null,
+            error: "symbol lookup disabled (TEST ONLY: --tls-patterns-only); functions are located by pattern" });
+    } else if (found === 0) {
         emitTls("tls.bypass", { phase: "not_found", library: null, function: VERIFY, host: null,
             error: `no loaded module exports ${VERIFY}, ${CUSTOM_VERIFY.join(" or ")} (a statically linked or ` +
                 "stripped TLS library is not reached by symbol); modules loaded later are watched" });
     }
+    eachTlsModule(module => {
+        if (!viaPatterns(module)) return;
+        for (const setter of CUSTOM_VERIFY) {
+            const address = findCustomVerify(module, setter);
+            if (typeof address === "string") emitMiss("tls.bypass", module, setter, address);
+            else installCustom({ module, address }, setter, locatedFields({ module, address }));
+        }
+    });
 }
 
 export function unhookUnpin(): number {

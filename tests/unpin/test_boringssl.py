@@ -5,13 +5,10 @@ proxy, then succeeds under --unpin with the bypass on record; its own secrets op
 
 from __future__ import annotations
 
-import json
-import subprocess
-
 from auditor.case.events import Kind
 from tests.capture.conftest import HOST, events, wait_for_event
-from tests.unpin.conftest import SOURCE, pin_refuses_the_proxy, source_line
-from tests.unpin.test_native_tls import AUDITOR, instrument
+from tests.unpin.conftest import SOURCE, pin_refuses_the_proxy, source_line, witnessed
+from tests.unpin.test_native_tls import instrument
 
 
 def test_boringssl_custom_verify_pin_fails_through_the_proxy_then_unpin_lets_it_through_on_record(
@@ -41,12 +38,6 @@ def test_boringssl_custom_verify_pin_fails_through_the_proxy_then_unpin_lets_it_
         "SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"]
     assert all(k["phase"] == "logged" and k["host"] == HOST for k in keys[1:])
     # The second witness: the app's own keys (and the proxy's) open the loopback pcapng; every flow is there.
-    capture.stop()
-    witnessed = subprocess.run([str(AUDITOR), "witness", str(case.root), "--json"], capture_output=True, text=True)
-    assert witnessed.returncode == 0, witnessed.stderr
-    [session] = json.loads(witnessed.stdout)["sessions"]
-    assert session["counts"] == {"both": 1, "proxy_only": 0, "wire_only": 0}
+    session = witnessed(case, capture, "/hello?via=boringssl")
     # Two TLS connections reached the proxy: the refused one (no request inside) and the unpinned one.
     assert (session["tls_streams"], session["undecrypted_tls_streams"]) == (2, 1)
-    [app_keys] = events(case, Kind.HOOK_KEYLOG)
-    assert app_keys["body"]["lines"] == 5 and session["keylog_sha256s"][1:] == [app_keys["artifact"]]

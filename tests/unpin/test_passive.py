@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from auditor.analyze.run import analyze
 from auditor.case.events import Kind
 from tests.capture.conftest import HOST, UPSTREAM_IP, events
 from tests.unpin.conftest import spki_pin
@@ -76,3 +77,8 @@ def test_passive_capture_records_the_server_s_own_chain_opened_by_the_app_s_keys
                                                                       request["tcp_stream"])
     assert chain["certificates"] == [{"sha256": hashlib.sha256(leaf).hexdigest(), "subject": "CN=upstream.test",
                                       "issuer": "CN=auditor test CA"}]
+    # Analysis lists both captures as passive (no proxy, no proxy key log).
+    analyze(case.root)
+    rows = json.loads((case.root / "analysis" / "observed.json").read_text())["packet_captures"]
+    assert [(r["seq"], r["passive"], r["proxy_pid"], r["pcap_sha256"], r["keylog_sha256"]) for r in rows] == [
+        (first["seq"], True, None, first["artifact"], None), (second["seq"], True, None, second["artifact"], None)]

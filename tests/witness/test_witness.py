@@ -83,7 +83,8 @@ def test_every_recorded_flow_is_on_the_decrypted_wire(capture, case, upstream):
     analyze(case.root)
     observed = json.loads((case.root / "analysis" / "observed.json").read_text())
     [kept] = observed["packet_captures"]
-    assert kept == {"seq": pcap["seq"], "time": pcap["body"]["started"], "proxy_pid": capture.process.pid,
+    assert kept == {"seq": pcap["seq"], "time": pcap["body"]["started"], "passive": False,
+                    "proxy_pid": capture.process.pid,
                     "interface": "lo", "capture_filter": pcap["body"]["filter"], "pcap_sha256": pcap["artifact"],
                     "keylog_sha256": keylog["artifact"], "keylog_lines": 30}
     witness_file = (case.root / "witness" / "witness.json").read_bytes()
