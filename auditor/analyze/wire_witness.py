@@ -15,6 +15,9 @@ from auditor.case.layout import WITNESS_DIR, WITNESS_FILE
 from auditor.contract.observed import (
     MAX_ROWS,
     PacketCapture,
+    PassiveWitness,
+    ServerCertificate,
+    ServerChain,
     TlsBypass,
     WireWitness,
     WitnessMismatch,
@@ -59,9 +62,18 @@ def wire_witness(case: Case) -> WireWitness | None:
         mismatches = tuple(WitnessMismatch(seen=m["seen"], method=m["method"], host=m["host"], path=m["path"],
                                            proxy_seq=m["proxy_seq"], wire_frame=m["wire_frame"])
                            for s in sessions for m in s["matches"] if m["seen"] != "both")
+        passive = result.get("passive", [])
+        passively = tuple(PassiveWitness(pcap_seq=p["pcap_seq"], requests=len(p["requests"]),
+                                         tls_streams=p["tls_streams"],
+                                         undecrypted_tls_streams=p["undecrypted_tls_streams"],
+                                         chainless_tls_streams=p["chainless_tls_streams"]) for p in passive)
+        chains = tuple(ServerChain(pcap_seq=p["pcap_seq"], server=c["server"], sni=c["sni"],
+                                   certificates=tuple(ServerCertificate(**cert) for cert in c["certificates"]))
+                       for p in passive for c in p["server_chains"])
         return WireWitness(outcome=result["outcome"], witness_sha256=hashlib.sha256(data).hexdigest(),
                            tshark=result["tshark"], unwitnessed_flows=result["unwitnessed_flows"],
-                           sessions=witnessed, mismatches=mismatches[:MAX_ROWS])
+                           sessions=witnessed, mismatches=mismatches[:MAX_ROWS], passive=passively[:MAX_ROWS],
+                           server_chains=chains[:MAX_ROWS])
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(path, f"not a witness result ({exc}); run 'auditor witness' again") from exc
 

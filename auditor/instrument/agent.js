@@ -1,5 +1,5 @@
 📦
-509256 /src/index.js
+509550 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14580,23 +14580,30 @@ var SSL_CUSTOM_VERIFY = "48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 4
 function viaPatterns(module) {
   return !symbolsUsed() || module.findExportByName("SSL_new") === null;
 }
+var tlsModules = /* @__PURE__ */ new Map();
 function eachTlsModule(use) {
   Process.attachModuleObserver({
     onAdded(module) {
-      if (labelAddresses(module).size > 0)
+      const key = module.base.toString();
+      if (!tlsModules.has(key))
+        tlsModules.set(key, labelAddresses(module, LABELS.slice(0, 1)).size > 0);
+      if (tlsModules.get(key) === true)
         use(module);
+    },
+    onRemoved(module) {
+      tlsModules.delete(module.base.toString());
     }
   });
 }
 function hex(text2) {
   return Array.from(text2, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join(" ");
 }
-function labelAddresses(module) {
+function labelAddresses(module, labels = LABELS) {
   const found = /* @__PURE__ */ new Map();
   for (const range of module.enumerateRanges("r--")) {
     if (range.protection !== "r--")
       continue;
-    for (const label of LABELS) {
+    for (const label of labels) {
       for (const match of Memory.scanSync(range.base, range.size, `${hex(label)} 00`)) {
         found.set(match.address.toString(), label);
       }

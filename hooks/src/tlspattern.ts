@@ -26,12 +26,18 @@ export function viaPatterns(module: Module): boolean {
     return !symbolsUsed() || module.findExportByName("SSL_new") === null;
 }
 
-/** Calls `use` for each module (loaded now or later) that holds a TLS library by its labels. */
+const tlsModules = new Map<string, boolean>();     // module base -> holds a TLS library (unpin and keylog ask)
+
+/** Calls `use` for each module (loaded now or later) that holds a TLS library by its labels. One label is
+ *  looked for in every module (an app loads hundreds, some of 100 MB); the others only where it is. */
 export function eachTlsModule(use: (module: Module) => void): void {
     Process.attachModuleObserver({
         onAdded(module) {
-            if (labelAddresses(module).size > 0) use(module);
+            const key = module.base.toString();
+            if (!tlsModules.has(key)) tlsModules.set(key, labelAddresses(module, LABELS.slice(0, 1)).size > 0);
+            if (tlsModules.get(key) === true) use(module);
         },
+        onRemoved(module) { tlsModules.delete(module.base.toString()); },
     });
 }
 
@@ -40,11 +46,11 @@ function hex(text: string): string {
 }
 
 /** Where the labels (NUL-terminated) are in the module's read-only data. */
-function labelAddresses(module: Module): Map<string, string> {
+function labelAddresses(module: Module, labels: string[] = LABELS): Map<string, string> {
     const found = new Map<string, string>();       // address -> label
     for (const range of module.enumerateRanges("r--")) {
         if (range.protection !== "r--") continue;    // strings live in read-only data, not in code
-        for (const label of LABELS) {
+        for (const label of labels) {
             for (const match of Memory.scanSync(range.base, range.size, `${hex(label)} 00`)) {
                 found.set(match.address.toString(), label);
             }

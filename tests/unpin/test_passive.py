@@ -12,11 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from auditor.analyze.run import analyze
 from auditor.case.events import Kind
+from auditor.cli import cli
 from tests.capture.conftest import HOST, UPSTREAM_IP, events
 from tests.unpin.conftest import spki_pin
 from tests.unpin.test_native_tls import AUDITOR, instrument
@@ -77,8 +80,27 @@ def test_passive_capture_records_the_server_s_own_chain_opened_by_the_app_s_keys
                                                                       request["tcp_stream"])
     assert chain["certificates"] == [{"sha256": hashlib.sha256(leaf).hexdigest(), "subject": "CN=upstream.test",
                                       "issuer": "CN=auditor test CA"}]
-    # Analysis lists both captures as passive (no proxy, no proxy key log).
+    # Analysis lists both captures as passive (no proxy, no proxy key log), and carries what witness read.
     analyze(case.root)
-    rows = json.loads((case.root / "analysis" / "observed.json").read_text())["packet_captures"]
+    observed = json.loads((case.root / "analysis" / "observed.json").read_text())
+    rows = observed["packet_captures"]
     assert [(r["seq"], r["passive"], r["proxy_pid"], r["pcap_sha256"], r["keylog_sha256"]) for r in rows] == [
         (first["seq"], True, None, first["artifact"], None), (second["seq"], True, None, second["artifact"], None)]
+    assert observed["witness"]["passive"] == [
+        {"pcap_seq": first["seq"], "requests": 0, "tls_streams": 1, "undecrypted_tls_streams": 1,
+         "chainless_tls_streams": 1},
+        {"pcap_seq": second["seq"], "requests": 1, "tls_streams": 1, "undecrypted_tls_streams": 0,
+         "chainless_tls_streams": 0}]
+    assert observed["witness"]["server_chains"] == [{"pcap_seq": second["seq"], "server": chain["server"],
+                                                     "sni": HOST, "certificates": chain["certificates"]}]
+
+
+@pytest.mark.parametrize(("options", "problem"), [
+    (["--passive", "--pcap"], "--passive runs no proxy: it excludes --ingest-only, --pcap and --world"),
+    (["--passive", "--ingest-only"], "--passive runs no proxy: it excludes --ingest-only, --pcap and --world"),
+    (["--passive-filter", "port 443"], "--passive-filter is for --passive (the proxy's capture filter is its port)"),
+])
+def test_passive_options_that_contradict_are_refused_before_anything_runs(case, options, problem):
+    result = CliRunner().invoke(cli, ["capture", "--case", str(case.root), *options])
+    assert result.exit_code == 2 and f"Error: {problem}" in result.stderr
+    assert events(case, Kind.PASSIVE_PCAP) == [] and events(case, Kind.PROXY_STARTED) == []
