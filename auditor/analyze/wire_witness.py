@@ -1,7 +1,7 @@
 """The second witness and the TLS changes in observed.json: the packet captures the ledger records (capture
---pcap); when `auditor witness` has run, its result as witness/witness.json states it, named by that file's
-SHA-256 so the report cites exactly the result it shows (analysis does not run tshark); and what --unpin and
---keylog installed, could not find, and overturned in the app's TLS."""
+--pcap or --passive); when `auditor witness` has run, its result as witness/witness.json states it, named by
+that file's SHA-256 so the report cites exactly the result it shows (analysis does not run tshark); and what
+--unpin and --keylog installed, could not find, and overturned in the app's TLS."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from auditor.case.layout import WITNESS_DIR, WITNESS_FILE
 from auditor.contract.observed import (
     MAX_ROWS,
     PacketCapture,
+    PassiveWitness,
+    ServerCertificate,
+    ServerChain,
     TlsBypass,
     WireWitness,
     WitnessMismatch,
@@ -28,10 +31,13 @@ MAX_WITNESS_BYTES = 256 << 20
 def packet_captures(records: dict[Kind, list[dict[str, Any]]]) -> tuple[PacketCapture, ...]:
     keylogs = {r["body"].get("proxy_pid"): r for r in records.get(Kind.PROXY_KEYLOG, [])}
     captures = []
-    for record in records.get(Kind.PROXY_PCAP, [])[:MAX_ROWS]:
+    pcaps = sorted(records.get(Kind.PROXY_PCAP, []) + records.get(Kind.PASSIVE_PCAP, []), key=lambda r: r["seq"])
+    for record in pcaps[:MAX_ROWS]:
         body = record["body"]
-        keylog = keylogs.get(body.get("proxy_pid"), {})
+        passive = record["kind"] == Kind.PASSIVE_PCAP
+        keylog = {} if passive else keylogs.get(body.get("proxy_pid"), {})
         captures.append(PacketCapture(seq=record["seq"], time=str(body.get("started") or record["t_wall"]),
+                                      passive=passive,
                                       proxy_pid=body.get("proxy_pid"), interface=str(body.get("interface", "")),
                                       capture_filter=str(body.get("filter", "")), pcap_sha256=record.get("artifact"),
                                       keylog_sha256=keylog.get("artifact"),
@@ -56,9 +62,18 @@ def wire_witness(case: Case) -> WireWitness | None:
         mismatches = tuple(WitnessMismatch(seen=m["seen"], method=m["method"], host=m["host"], path=m["path"],
                                            proxy_seq=m["proxy_seq"], wire_frame=m["wire_frame"])
                            for s in sessions for m in s["matches"] if m["seen"] != "both")
+        passive = result.get("passive", [])
+        passively = tuple(PassiveWitness(pcap_seq=p["pcap_seq"], requests=len(p["requests"]),
+                                         tls_streams=p["tls_streams"],
+                                         undecrypted_tls_streams=p["undecrypted_tls_streams"],
+                                         chainless_tls_streams=p["chainless_tls_streams"]) for p in passive)
+        chains = tuple(ServerChain(pcap_seq=p["pcap_seq"], server=c["server"], sni=c["sni"],
+                                   certificates=tuple(ServerCertificate(**cert) for cert in c["certificates"]))
+                       for p in passive for c in p["server_chains"])
         return WireWitness(outcome=result["outcome"], witness_sha256=hashlib.sha256(data).hexdigest(),
                            tshark=result["tshark"], unwitnessed_flows=result["unwitnessed_flows"],
-                           sessions=witnessed, mismatches=mismatches[:MAX_ROWS])
+                           sessions=witnessed, mismatches=mismatches[:MAX_ROWS], passive=passively[:MAX_ROWS],
+                           server_chains=chains[:MAX_ROWS])
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(path, f"not a witness result ({exc}); run 'auditor witness' again") from exc
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from auditor.capture.passive import PassiveCapture
 from auditor.capture.pcap import DEFAULT_INTERFACE
 from auditor.capture.proxy import DEFAULT_CONFDIR, MODES, Capture, CaptureMode
 from auditor.capture.wireguard import client_config, qr_text
@@ -34,20 +35,32 @@ from auditor.output import emit
               help="Also record the packets between the device and the proxy (dumpcap) and the proxy's TLS "
                    "key log, for 'auditor witness'.")
 @click.option("--pcap-interface", default=DEFAULT_INTERFACE, show_default=True,
-              help="The interface dumpcap listens on (with --pcap).")
+              help="The interface dumpcap listens on (with --pcap or --passive).")
+@click.option("--passive", is_flag=True,
+              help="Start no proxy: only record the device's traffic as it is (dumpcap on --pcap-interface), so "
+                   "the servers' genuine certificate chains are kept; open it with the app's own keys "
+                   "('auditor instrument --keylog') in 'auditor witness'.")
+@click.option("--passive-filter", default="", metavar="FILTER",
+              help="With --passive: a capture filter (libpcap syntax, e.g. 'host 192.168.4.2'); default all.")
 @json_option("Print the session start (and end) as JSON.")
 def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confdir: str, world: Path | None,
-            world_port: int, ingest_only: bool, pcap: bool, pcap_interface: str, as_json: bool) -> None:
+            world_port: int, ingest_only: bool, pcap: bool, pcap_interface: str, passive: bool,
+            passive_filter: str, as_json: bool) -> None:
     """Run the recording proxy until SIGINT/SIGTERM; every flow goes into the case as it happens."""
+    if passive:
+        if ingest_only or pcap or world is not None:
+            raise click.UsageError("--passive runs no proxy: it excludes --ingest-only, --pcap and --world")
+        _passive(PassiveCapture(case_dir, pcap_interface, passive_filter), as_json)
+        return
+    elif passive_filter:
+        raise click.UsageError("--passive-filter is for --passive (the proxy's capture filter is its port)")
     session = Capture(case_dir, mode=mode, listen_host=listen_host, listen_port=listen_port, confdir=confdir,
                       world=world, world_port=world_port, pcap_interface=pcap_interface if pcap else None)
     if ingest_only:
         flows = session.catch_up()
         emit({"ingested_flows": flows}, as_json, f"flows an earlier capture left, now ingested: {flows}")
         return
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_event()
     session.start()
     host, port = session.listen_address
     info = {"listen": [host, port], "mode": mode, "ca_cert": str(session.ca_path)}
@@ -68,5 +81,26 @@ def capture(case_dir: Path, mode: str, listen_host: str, listen_port: int, confd
                    f"are still in {case_dir / JOURNAL_FILE}, not in the ledger; run 'auditor capture --case "
                    f"{case_dir} --ingest-only' once the cause is fixed", err=True)
     if not result["clean"] or result["ingest_status"] != 0:
+        raise click.exceptions.Exit(1)
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _passive(session: PassiveCapture, as_json: bool) -> None:
+    """dumpcap alone until SIGINT/SIGTERM; the pcapng goes into the case when it stops."""
+    stop = _stop_event()
+    session.start()
+    emit({"passive": True, "interface": session.interface, "filter": session.capture_filter}, as_json,
+         f"passive capture on {session.interface} (filter: {session.capture_filter or 'none'}); no proxy")
+    while not stop.wait(0.5) and session.running():
+        pass                            # dumpcap ending on its own (the interface went away) ends the capture
+    result = session.stop()
+    emit(result, as_json, f"stopped: {result['size']} bytes of packets, pcapng {result['pcap_sha256']}")
+    if result["pcap_sha256"] is None or result["returncode"] != 0:
         raise click.exceptions.Exit(1)
 

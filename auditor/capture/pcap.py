@@ -1,6 +1,7 @@
 """The second witness of a capture: dumpcap records the packets between the device and the proxy, and the
 proxy's own TLS secrets (mitmproxy's key log) are kept, so `auditor witness` can decrypt the wire and check
-every recorded flow against it. This module records; it never interprets.
+every recorded flow against it. The same dumpcap runs alone for a passive capture (capture/passive.py). This
+module records; it never interprets.
 
 mitmproxy reads MITMPROXY_SSLKEYLOGFILE once, when mitmproxy.net.tls is imported (mitmproxy 11.0.2,
 net/tls.py `log_master_secret`), and logs the secrets of every TLS session it terminates or opens, so the
@@ -15,6 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from auditor.capture.processes import end_process
 from auditor.case.bundle import Case
@@ -42,7 +44,8 @@ def dumpcap_binary() -> str:
 
 @dataclass
 class PacketCapture:
-    """dumpcap on `interface`, only the proxy's listening port, into `workdir` until stop()."""
+    """dumpcap on `interface` (the proxy's listening port only, or a passive capture's filter), into `workdir`
+    until stopped."""
     workdir: Path
     interface: str = DEFAULT_INTERFACE
     process: subprocess.Popen | None = field(default=None, init=False)
@@ -57,13 +60,15 @@ class PacketCapture:
     def keylog_path(self) -> Path:
         return self.workdir / KEYLOG_NAME
 
-    def start(self, port: int) -> None:
-        """Capture `port` (TCP and UDP: a WireGuard listener is UDP); returns once dumpcap is capturing."""
-        self.capture_filter = f"port {port}"
+    def start(self, capture_filter: str) -> None:
+        """Capture what `capture_filter` (libpcap syntax; "" for everything) lets through; returns once dumpcap
+        is capturing. The proxy's filter is `port N`: TCP and UDP, as a WireGuard listener is UDP."""
+        self.capture_filter = capture_filter
+        filter_args = ["-f", capture_filter] if capture_filter else []
         self._stderr = open(self.workdir / "dumpcap.log", "wb")
         self.started_at = utc_now()
         self.process = subprocess.Popen(
-            [dumpcap_binary(), "-q", "-i", self.interface, "-f", self.capture_filter, "-w", str(self.pcap_path)],
+            [dumpcap_binary(), "-q", "-i", self.interface, *filter_args, "-w", str(self.pcap_path)],
             stdout=subprocess.DEVNULL, stderr=self._stderr, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         # dumpcap names its output file once the interface is open and the filter compiled.
@@ -85,17 +90,20 @@ class PacketCapture:
         self._stderr.close()
         return self.process.returncode
 
+    def stop_and_store(self, case: Case) -> tuple[dict[str, Any], str | None]:
+        """Stop dumpcap and store the pcapng: the body of its ledger event and the artifact (None when dumpcap
+        left no file: recorded too, the witness then states it has no wire)."""
+        returncode = self.stop_process()
+        digest, size = case.artifacts.put_file(self.pcap_path) if self.pcap_path.exists() else (None, 0)
+        return {"interface": self.interface, "filter": self.capture_filter, "tool": "dumpcap",
+                "returncode": returncode, "size": size, "started": self.started_at, "stopped": utc_now(),
+                "log": self.log_text()}, digest
+
     def stop(self, case: Case, proxy_pid: int) -> None:
         """Stop dumpcap and store the pcapng and the proxy's key log, each with its ledger event."""
-        returncode = self.stop_process()
-        stopped_at = utc_now()
+        body, digest = self.stop_and_store(case)
         with case.ledger(fsync_interval=0) as ledger:
-            # A missing file (dumpcap died) is recorded too: the witness then states it has no wire.
-            digest, size = case.artifacts.put_file(self.pcap_path) if self.pcap_path.exists() else (None, 0)
-            ledger.append("proxy", Kind.PROXY_PCAP, {
-                "proxy_pid": proxy_pid, "interface": self.interface, "filter": self.capture_filter,
-                "tool": "dumpcap", "returncode": returncode, "size": size, "started": self.started_at,
-                "stopped": stopped_at, "log": self.log_text()}, artifact=digest)
+            ledger.append("proxy", Kind.PROXY_PCAP, {"proxy_pid": proxy_pid, **body}, artifact=digest)
             keylog = self.keylog_path.read_bytes() if self.keylog_path.exists() else b""
             lines = [line for line in keylog.splitlines() if line.strip()]
             ledger.append("proxy", Kind.PROXY_KEYLOG, {

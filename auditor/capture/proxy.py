@@ -126,7 +126,7 @@ class Capture:
         self.started = json.loads(listen_file.read_text())
         if self._packets is not None:
             try:
-                self._packets.start(self.listen_address[1])
+                self._packets.start(f"port {self.listen_address[1]}")
             except InputError:
                 self._abandon()
                 raise

@@ -33,6 +33,8 @@ class Kind(enum.StrEnum):
     PROXY_STOPPED = "proxy.stopped"               # capture/proxy.py: the session ended (how, its log)
     PROXY_PCAP = "proxy.pcap"                     # capture/pcap.py: the session's packets (pcapng), --pcap
     PROXY_KEYLOG = "proxy.keylog"                 # capture/pcap.py: the proxy's TLS secrets (NSS key log)
+    # passive: auditor capture --passive (capture/passive.py): packets with no proxy in the path
+    PASSIVE_PCAP = "passive.pcap"                 # the device's own traffic (pcapng), for the app's own keys
     # known unknowns (capture/addons/completeness.py), in the order capture summaries list them
     PROXY_TLS_FAILED = "proxy.tls_failed"
     PROXY_QUIC_BLOCKED = "proxy.quic_blocked"
@@ -92,7 +94,8 @@ KNOWN_UNKNOWN_KINDS = frozenset({Kind.PROXY_TLS_FAILED, Kind.PROXY_QUIC_BLOCKED,
                                  Kind.PROXY_DNS, Kind.PROXY_MALFORMED, Kind.PROXY_ABORTED})
 # The TLS evidence beside the flows: the second witness a capture keeps (--pcap: packets, the proxy's key
 # log), and what --unpin / --keylog did to and took from the app's TLS.
-TLS_EVIDENCE_KINDS = frozenset({Kind.PROXY_PCAP, Kind.PROXY_KEYLOG, Kind.HOOK_TLS_BYPASS, Kind.HOOK_TLS_KEY})
+TLS_EVIDENCE_KINDS = frozenset({Kind.PROXY_PCAP, Kind.PROXY_KEYLOG, Kind.PASSIVE_PCAP, Kind.HOOK_TLS_BYPASS,
+                                Kind.HOOK_TLS_KEY})
 # The user's answer to the app's consent question: marked by the operator, or auditor's tap on the dialog.
 CONSENT_ACCEPTED_KINDS = frozenset({Kind.OPERATOR_CONSENT_ACCEPTED, Kind.DEVICE_CONSENT_ACCEPTED})
 CONSENT_KINDS = frozenset({*CONSENT_ACCEPTED_KINDS, Kind.OPERATOR_CONSENT_REFUSED, Kind.DEVICE_CONSENT_REFUSED})

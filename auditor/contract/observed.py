@@ -108,7 +108,9 @@ class CaptureCompleteness(Record):
 
 
 class PacketCapture(AtEvent):
-    """The second witness a capture session kept (--pcap): its packets and the proxy's TLS key log."""
+    """The second witness a capture session kept (--pcap): its packets and the proxy's TLS key log; or a
+    passive capture's packets (--passive: no proxy, no proxy key log)."""
+    passive: bool = False
     proxy_pid: int | None = None
     interface: str
     capture_filter: str
@@ -137,6 +139,29 @@ class WitnessMismatch(Record):
     wire_frame: int | None = Field(default=None, ge=1)
 
 
+class PassiveWitness(Record):
+    """What one passive capture's packets showed, opened with the app's own keys (docs/witness.md)."""
+    pcap_seq: int = Field(ge=1)
+    requests: int = Field(ge=0)
+    tls_streams: int = Field(ge=0)
+    undecrypted_tls_streams: int = Field(ge=0)   # known unknown: no request seen inside
+    chainless_tls_streams: int = Field(ge=0)     # known unknown: no server chain readable
+
+
+class ServerCertificate(Record):
+    sha256: str                          # of the DER as the server sent it
+    subject: str                         # RFC 4514
+    issuer: str
+
+
+class ServerChain(Record):
+    """A certificate chain a server sent the app on a passive capture (no proxy: the genuine one)."""
+    pcap_seq: int = Field(ge=1)
+    server: str                          # address:port
+    sni: str | None = None
+    certificates: tuple[ServerCertificate, ...] = ()
+
+
 class WireWitness(Record):
     """`auditor witness`'s result as analysis found it in witness/witness.json (named by its hash)."""
     outcome: str                         # consistent | mismatch
@@ -145,6 +170,8 @@ class WireWitness(Record):
     unwitnessed_flows: int = Field(ge=0)
     sessions: tuple[WitnessSession, ...] = ()
     mismatches: tuple[WitnessMismatch, ...] = ()
+    passive: tuple[PassiveWitness, ...] = ()
+    server_chains: tuple[ServerChain, ...] = ()
 
 
 class TlsBypass(AtEvent):

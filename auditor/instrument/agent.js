@@ -1,5 +1,5 @@
 📦
-500662 /src/index.js
+509550 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -11437,31 +11437,31 @@ var ClassFactory = class _ClassFactory {
       });
     }
   }
-  choose(specifier, callbacks2) {
+  choose(specifier, callbacks3) {
     const env = vm2.getEnv();
     const { flavor } = api;
     if (flavor === "jvm") {
-      this._chooseObjectsJvm(specifier, env, callbacks2);
+      this._chooseObjectsJvm(specifier, env, callbacks3);
     } else if (flavor === "art") {
       const legacyApiMissing = api["art::gc::Heap::VisitObjects"] === void 0;
       if (legacyApiMissing) {
         const preA12ApiMissing = api["art::gc::Heap::GetInstances"] === void 0;
         if (preA12ApiMissing) {
-          return this._chooseObjectsJvm(specifier, env, callbacks2);
+          return this._chooseObjectsJvm(specifier, env, callbacks3);
         }
       }
       withRunnableArtThread(vm2, env, (thread) => {
         if (legacyApiMissing) {
-          this._chooseObjectsArtPreA12(specifier, env, thread, callbacks2);
+          this._chooseObjectsArtPreA12(specifier, env, thread, callbacks3);
         } else {
-          this._chooseObjectsArtLegacy(specifier, env, thread, callbacks2);
+          this._chooseObjectsArtLegacy(specifier, env, thread, callbacks3);
         }
       });
     } else {
-      this._chooseObjectsDalvik(specifier, env, callbacks2);
+      this._chooseObjectsDalvik(specifier, env, callbacks3);
     }
   }
-  _chooseObjectsJvm(className, env, callbacks2) {
+  _chooseObjectsJvm(className, env, callbacks3) {
     const classWrapper = this.use(className);
     const { jvmti } = api;
     const JVMTI_ITERATION_CONTINUE = 1;
@@ -11489,12 +11489,12 @@ var ClassFactory = class _ClassFactory {
       try {
         for (const handle of handles) {
           const instance = this.cast(handle, classWrapper);
-          const result = callbacks2.onMatch(instance);
+          const result = callbacks3.onMatch(instance);
           if (result === "stop") {
             break;
           }
         }
-        callbacks2.onComplete();
+        callbacks3.onComplete();
       } finally {
         handles.forEach((handle) => {
           env.deleteLocalRef(handle);
@@ -11504,7 +11504,7 @@ var ClassFactory = class _ClassFactory {
       h.unref(env);
     }
   }
-  _chooseObjectsArtPreA12(className, env, thread, callbacks2) {
+  _chooseObjectsArtPreA12(className, env, thread, callbacks3) {
     const classWrapper = this.use(className);
     const scope = VariableSizedHandleScope.$new(thread, vm2);
     let needle;
@@ -11524,19 +11524,19 @@ var ClassFactory = class _ClassFactory {
     try {
       for (const handle of instanceHandles) {
         const instance = this.cast(handle, classWrapper);
-        const result = callbacks2.onMatch(instance);
+        const result = callbacks3.onMatch(instance);
         if (result === "stop") {
           break;
         }
       }
-      callbacks2.onComplete();
+      callbacks3.onComplete();
     } finally {
       instanceHandles.forEach((handle) => {
         env.deleteGlobalRef(handle);
       });
     }
   }
-  _chooseObjectsArtLegacy(className, env, thread, callbacks2) {
+  _chooseObjectsArtLegacy(className, env, thread, callbacks3) {
     const classWrapper = this.use(className);
     const instanceHandles = [];
     const addGlobalReference = api["art::JavaVMExt::AddGlobalRef"];
@@ -11555,7 +11555,7 @@ var ClassFactory = class _ClassFactory {
     try {
       for (const handle of instanceHandles) {
         const instance = this.cast(handle, classWrapper);
-        const result = callbacks2.onMatch(instance);
+        const result = callbacks3.onMatch(instance);
         if (result === "stop") {
           break;
         }
@@ -11565,9 +11565,9 @@ var ClassFactory = class _ClassFactory {
         env.deleteGlobalRef(handle);
       });
     }
-    callbacks2.onComplete();
+    callbacks3.onComplete();
   }
-  _chooseObjectsDalvik(className, callerEnv, callbacks2) {
+  _chooseObjectsDalvik(className, callerEnv, callbacks3) {
     const classWrapper = this.use(className);
     if (api.addLocalReference === null) {
       const libdvm = Process.getModuleByName("libdvm.so");
@@ -11608,7 +11608,7 @@ var ClassFactory = class _ClassFactory {
         },
         onComplete() {
           if (api.addLocalReference === null) {
-            callbacks2.onComplete();
+            callbacks3.onComplete();
           }
         }
       });
@@ -11641,7 +11641,7 @@ var ClassFactory = class _ClassFactory {
               } finally {
                 env2.deleteLocalRef(localReference);
               }
-              const result = callbacks2.onMatch(instance);
+              const result = callbacks3.onMatch(instance);
               if (result === "stop") {
                 return "stop";
               }
@@ -11651,7 +11651,7 @@ var ClassFactory = class _ClassFactory {
         onError(reason) {
         },
         onComplete() {
-          callbacks2.onComplete();
+          callbacks3.onComplete();
         }
       });
     }
@@ -13103,15 +13103,15 @@ var Runtime = class {
       env.monitorExit(objHandle);
     }
   }
-  enumerateLoadedClasses(callbacks2) {
+  enumerateLoadedClasses(callbacks3) {
     this._checkAvailable();
     const { flavor } = this.api;
     if (flavor === "jvm") {
-      this._enumerateLoadedClassesJvm(callbacks2);
+      this._enumerateLoadedClassesJvm(callbacks3);
     } else if (flavor === "art") {
-      this._enumerateLoadedClassesArt(callbacks2);
+      this._enumerateLoadedClassesArt(callbacks3);
     } else {
-      this._enumerateLoadedClassesDalvik(callbacks2);
+      this._enumerateLoadedClassesDalvik(callbacks3);
     }
   }
   enumerateLoadedClassesSync() {
@@ -13125,13 +13125,13 @@ var Runtime = class {
     });
     return classes;
   }
-  enumerateClassLoaders(callbacks2) {
+  enumerateClassLoaders(callbacks3) {
     this._checkAvailable();
     const { flavor } = this.api;
     if (flavor === "jvm") {
-      this._enumerateClassLoadersJvm(callbacks2);
+      this._enumerateClassLoadersJvm(callbacks3);
     } else if (flavor === "art") {
-      this._enumerateClassLoadersArt(callbacks2);
+      this._enumerateClassLoadersArt(callbacks3);
     } else {
       throw new Error("Enumerating class loaders is not supported on Dalvik");
     }
@@ -13147,7 +13147,7 @@ var Runtime = class {
     });
     return loaders;
   }
-  _enumerateLoadedClassesJvm(callbacks2) {
+  _enumerateLoadedClassesJvm(callbacks3) {
     const { api: api2, vm: vm3 } = this;
     const { jvmti } = api2;
     const env = vm3.getEnv();
@@ -13164,19 +13164,19 @@ var Runtime = class {
     try {
       for (const handle of handles) {
         const className = env.getClassName(handle);
-        callbacks2.onMatch(className, handle);
+        callbacks3.onMatch(className, handle);
       }
-      callbacks2.onComplete();
+      callbacks3.onComplete();
     } finally {
       handles.forEach((handle) => {
         env.deleteLocalRef(handle);
       });
     }
   }
-  _enumerateClassLoadersJvm(callbacks2) {
-    this.choose("java.lang.ClassLoader", callbacks2);
+  _enumerateClassLoadersJvm(callbacks3) {
+    this.choose("java.lang.ClassLoader", callbacks3);
   }
-  _enumerateLoadedClassesArt(callbacks2) {
+  _enumerateLoadedClassesArt(callbacks3) {
     const { vm: vm3, api: api2 } = this;
     const env = vm3.getEnv();
     const addGlobalReference = api2["art::JavaVMExt::AddGlobalRef"];
@@ -13186,7 +13186,7 @@ var Runtime = class {
         const handle = addGlobalReference(vmHandle, thread, klass);
         try {
           const className = env.getClassName(handle);
-          callbacks2.onMatch(className, handle);
+          callbacks3.onMatch(className, handle);
         } finally {
           env.deleteGlobalRef(handle);
         }
@@ -13194,9 +13194,9 @@ var Runtime = class {
       });
       api2["art::ClassLinker::VisitClasses"](api2.artClassLinker.address, collectClassHandles);
     });
-    callbacks2.onComplete();
+    callbacks3.onComplete();
   }
-  _enumerateClassLoadersArt(callbacks2) {
+  _enumerateClassLoadersArt(callbacks3) {
     const { classFactory: factory, vm: vm3, api: api2 } = this;
     const env = vm3.getEnv();
     const visitClassLoaders = api2["art::ClassLinker::VisitClassLoaders"];
@@ -13219,16 +13219,16 @@ var Runtime = class {
     try {
       loaderHandles.forEach((handle) => {
         const loader = factory.cast(handle, ClassLoader);
-        callbacks2.onMatch(loader);
+        callbacks3.onMatch(loader);
       });
     } finally {
       loaderHandles.forEach((handle) => {
         env.deleteGlobalRef(handle);
       });
     }
-    callbacks2.onComplete();
+    callbacks3.onComplete();
   }
-  _enumerateLoadedClassesDalvik(callbacks2) {
+  _enumerateLoadedClassesDalvik(callbacks3) {
     const { api: api2 } = this;
     const HASH_TOMBSTONE = ptr("0xcbcacccd");
     const loadedClassesOffset = 172;
@@ -13249,10 +13249,10 @@ var Runtime = class {
       const description = descriptionPtr.readUtf8String();
       if (description.startsWith("L")) {
         const name = description.substring(1, description.length - 1).replace(/\//g, ".");
-        callbacks2.onMatch(name);
+        callbacks3.onMatch(name);
       }
     }
-    callbacks2.onComplete();
+    callbacks3.onComplete();
   }
   enumerateMethods(query) {
     const { classFactory: factory } = this;
@@ -13394,8 +13394,8 @@ var Runtime = class {
   openClassFile(filePath) {
     return this.classFactory.openClassFile(filePath);
   }
-  choose(specifier, callbacks2) {
-    this.classFactory.choose(specifier, callbacks2);
+  choose(specifier, callbacks3) {
+    this.classFactory.choose(specifier, callbacks3);
   }
   retain(obj) {
     return this.classFactory.retain(obj);
@@ -13764,7 +13764,16 @@ function unhookCryptoJava() {
 }
 
 // src/tlsnative.ts
+var symbolLookup = true;
+function disableSymbolLookup() {
+  symbolLookup = false;
+}
+function symbolsUsed() {
+  return symbolLookup;
+}
 function eachExport(name, use) {
+  if (!symbolLookup)
+    return 0;
   const seen = /* @__PURE__ */ new Set();
   let now = 0;
   let observing = true;
@@ -13822,7 +13831,7 @@ function untrackHandshakes() {
 }
 var TLSEXT_NAMETYPE_HOST_NAME = 0;
 function serverName(module, ssl) {
-  const address = module.findExportByName("SSL_get_servername");
+  const address = symbolLookup ? module.findExportByName("SSL_get_servername") : null;
   if (address === null || ssl.isNull())
     return null;
   const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME);
@@ -14387,8 +14396,8 @@ function hookOverload(spec, className, overload) {
         }
       }
       const match = spec.argMatch;
-      const starts = spec.category !== "request" || requestLine(args) !== null;
-      if (starts && (match === void 0 || javaText(args[match.index]).includes(match.contains))) {
+      const starts2 = spec.category !== "request" || requestLine(args) !== null;
+      if (starts2 && (match === void 0 || javaText(args[match.index]).includes(match.contains))) {
         report(spec, className, signature2, this, args, result, threw, planted, time);
       }
     } finally {
@@ -14556,11 +14565,173 @@ function unhookAll() {
   return n;
 }
 
+// src/tlspattern.ts
+var LABELS = [
+  "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+  "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+  "CLIENT_TRAFFIC_SECRET_0",
+  "SERVER_TRAFFIC_SECRET_0",
+  "EXPORTER_SECRET"
+];
+var MIN_VOTES = 3;
+var FUNCTION_ALIGNMENT = 16;
+var CTX_CUSTOM_VERIFY = "89 b7 ?? ?? 00 00 48 89 97 ?? ?? 00 00 c3 ?? ?? 48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 47 ?? 48 89 50 ?? c3";
+var SSL_CUSTOM_VERIFY = "48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 47 ?? 48 89 50 ?? c3";
+function viaPatterns(module) {
+  return !symbolsUsed() || module.findExportByName("SSL_new") === null;
+}
+var tlsModules = /* @__PURE__ */ new Map();
+function eachTlsModule(use) {
+  Process.attachModuleObserver({
+    onAdded(module) {
+      const key = module.base.toString();
+      if (!tlsModules.has(key))
+        tlsModules.set(key, labelAddresses(module, LABELS.slice(0, 1)).size > 0);
+      if (tlsModules.get(key) === true)
+        use(module);
+    },
+    onRemoved(module) {
+      tlsModules.delete(module.base.toString());
+    }
+  });
+}
+function hex(text2) {
+  return Array.from(text2, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join(" ");
+}
+function labelAddresses(module, labels = LABELS) {
+  const found = /* @__PURE__ */ new Map();
+  for (const range of module.enumerateRanges("r--")) {
+    if (range.protection !== "r--")
+      continue;
+    for (const label of labels) {
+      for (const match of Memory.scanSync(range.base, range.size, `${hex(label)} 00`)) {
+        found.set(match.address.toString(), label);
+      }
+    }
+  }
+  return found;
+}
+function starts(module, pattern) {
+  return module.enumerateRanges("r-x").flatMap((range) => Memory.scanSync(range.base, range.size, pattern)).map((match) => match.address).filter((address) => address.sub(module.base).toUInt32() % FUNCTION_ALIGNMENT === 0);
+}
+function unique(module, pattern) {
+  const found = starts(module, pattern);
+  if (found.length === 1)
+    return found[0];
+  return found.length === 0 ? `pattern did not match in ${module.name}` : `pattern matched ${found.length} times in ${module.name}`;
+}
+function findCustomVerify(module, setter) {
+  return unique(module, setter === "SSL_CTX_set_custom_verify" ? CTX_CUSTOM_VERIFY : SSL_CUSTOM_VERIFY);
+}
+function logSecret(module) {
+  const labels = labelAddresses(module);
+  const votes = /* @__PURE__ */ new Map();
+  for (const range of module.enumerateRanges("r-x")) {
+    for (const match of Memory.scanSync(range.base, range.size, "48 8d 35 ?? ?? ?? ??")) {
+      const label = labels.get(match.address.add(7).add(match.address.add(3).readS32()).toString());
+      if (label === void 0)
+        continue;
+      const target = callAfter(match.address.add(7));
+      if (target === null)
+        continue;
+      votes.set(target, (votes.get(target) ?? /* @__PURE__ */ new Set()).add(label));
+    }
+  }
+  const elected = [...votes].filter(([, voters]) => voters.size >= MIN_VOTES);
+  if (elected.length === 1)
+    return ptr(elected[0][0]);
+  return elected.length === 0 ? `pattern did not match in ${module.name}` : `pattern matched ${elected.length} times in ${module.name}`;
+}
+function callAfter(from2) {
+  let at = from2;
+  for (let i = 0; i < 8; i++) {
+    const insn = Instruction.parse(at);
+    if (insn.mnemonic === "call") {
+      const [operand] = insn.operands;
+      return operand?.type === "imm" ? ptr(operand.value.toString()).toString() : null;
+    }
+    if (insn.mnemonic === "ret" || insn.mnemonic === "jmp")
+      return null;
+    at = insn.next;
+  }
+  return null;
+}
+function keylogOffsets(logSecretAt) {
+  let at = logSecretAt;
+  let ctxRegister = null;
+  let ctxOffset = 0;
+  for (let i = 0; i < 24; i++) {
+    const insn = Instruction.parse(at);
+    const [a, b] = insn.operands;
+    if (insn.mnemonic === "mov" && a?.type === "reg" && b?.type === "mem" && b.value.base === "rdi") {
+      ctxRegister = a.value;
+      ctxOffset = b.value.disp;
+    } else if (insn.mnemonic === "cmp" && ctxRegister !== null && a?.type === "mem" && a.value.base === ctxRegister && b?.type === "imm" && Number(b.value) === 0) {
+      return { ctxOffset, callbackOffset: a.value.disp };
+    }
+    if (insn.mnemonic === "ret")
+      break;
+    at = insn.next;
+  }
+  return null;
+}
+function le32(value) {
+  return [0, 8, 16, 24].map((shift) => (value >>> shift & 255).toString(16).padStart(2, "0")).join(" ");
+}
+function findKeylog(module) {
+  const found = logSecret(module);
+  if (typeof found === "string")
+    return found;
+  const offsets = keylogOffsets(found);
+  if (offsets === null)
+    return `pattern did not match in ${module.name}`;
+  const setter = unique(module, `48 89 b7 ${le32(offsets.callbackOffset)} c3`);
+  if (typeof setter === "string")
+    return setter;
+  return { logSecret: found, ...offsets, setter };
+}
+function locatedFields(located) {
+  return { located: "pattern", offset: `0x${located.address.sub(located.module.base).toString(16)}` };
+}
+function emitMiss(type, module, fn, error) {
+  emitTls(type, {
+    phase: "not_found",
+    library: module.name,
+    function: fn,
+    host: null,
+    error,
+    located: "pattern",
+    ...type === "tls.key" ? { line: null } : {}
+  });
+}
+
 // src/keylog.ts
 var NEW = "SSL_new";
+var LOG_SECRET = "ssl_log_secret";
 var listeners2 = [];
 var contexts = /* @__PURE__ */ new Set();
 var callbacks = [];
+function keylogSetter(module, setter) {
+  const library = module.name;
+  const setKeylog = new NativeFunction(setter, "void", ["pointer", "pointer"]);
+  const callback = new NativeCallback(function(ssl, line) {
+    emitTls("tls.key", {
+      phase: "logged",
+      library,
+      host: serverName(module, ssl),
+      line: line.readCString(),
+      error: null
+    }, handshakeStack(ssl) ?? nativeStack(this.context));
+  }, "void", ["pointer", "pointer"]);
+  callbacks.push(callback);
+  return (ctx) => {
+    const key = ctx.toString();
+    if (contexts.has(key))
+      return;
+    setKeylog(ctx, callback);
+    contexts.add(key);
+  };
+}
 function install2(found) {
   const library = found.module.name;
   const setter = found.module.findExportByName("SSL_CTX_set_keylog_callback");
@@ -14574,31 +14745,50 @@ function install2(found) {
     });
     return;
   }
-  const setKeylog = new NativeFunction(setter, "void", ["pointer", "pointer"]);
-  const callback = new NativeCallback(function(ssl, line) {
-    emitTls("tls.key", {
-      phase: "logged",
-      library,
-      host: serverName(found.module, ssl),
-      line: line.readCString(),
-      error: null
-    }, handshakeStack(ssl) ?? []);
-  }, "void", ["pointer", "pointer"]);
-  callbacks.push(callback);
-  listeners2.push(Interceptor.attach(found.address, {
-    onEnter(args) {
-      const key = args[0].toString();
-      if (contexts.has(key))
-        return;
-      setKeylog(args[0], callback);
-      contexts.add(key);
-    }
-  }));
+  const give = keylogSetter(found.module, setter);
+  listeners2.push(Interceptor.attach(found.address, { onEnter(args) {
+    give(args[0]);
+  } }));
   emitTls("tls.key", { phase: "installed", library, host: null, line: null, error: null });
+}
+function installByPattern(module) {
+  const site = findKeylog(module);
+  if (typeof site === "string") {
+    emitMiss("tls.key", module, LOG_SECRET, site);
+    return;
+  }
+  const give = keylogSetter(module, site.setter);
+  listeners2.push(Interceptor.attach(site.logSecret, {
+    onEnter(args) {
+      give(args[0].add(site.ctxOffset).readPointer());
+    }
+    // ssl->ctx
+  }));
+  emitTls("tls.key", {
+    phase: "installed",
+    library: module.name,
+    function: LOG_SECRET,
+    host: null,
+    line: null,
+    error: null,
+    ...locatedFields({ module, address: site.logSecret }),
+    setter_offset: locatedFields({ module, address: site.setter }).offset,
+    ctx_offset: site.ctxOffset,
+    callback_offset: site.callbackOffset
+  });
 }
 function installKeylog() {
   trackHandshakes();
-  if (eachExport(NEW, install2) === 0) {
+  const found = eachExport(NEW, install2);
+  if (!symbolsUsed()) {
+    emitTls("tls.key", {
+      phase: "not_found",
+      library: null,
+      host: null,
+      line: null,
+      error: "symbol lookup disabled (TEST ONLY: --tls-patterns-only); functions are located by pattern"
+    });
+  } else if (found === 0) {
     emitTls("tls.key", {
       phase: "not_found",
       library: null,
@@ -14607,6 +14797,10 @@ function installKeylog() {
       error: `no loaded module exports ${NEW}; modules loaded later are watched`
     });
   }
+  eachTlsModule((module) => {
+    if (viaPatterns(module))
+      installByPattern(module);
+  });
 }
 function unhookKeylog() {
   const n = listeners2.length + untrackHandshakes();
@@ -14616,7 +14810,11 @@ function unhookKeylog() {
 
 // src/unpin.ts
 var VERIFY = "X509_verify_cert";
+var CUSTOM_VERIFY = ["SSL_CTX_set_custom_verify", "SSL_set_custom_verify"];
 var listeners3 = [];
+var callbacks2 = /* @__PURE__ */ new Set();
+var SSL_VERIFY_OK = 0;
+var SSL_VERIFY_INVALID = 1;
 function connectionOf(module, store) {
   const index = Module.findGlobalExportByName("SSL_get_ex_data_X509_STORE_CTX_idx");
   const exData = module.findExportByName("X509_STORE_CTX_get_ex_data");
@@ -14663,21 +14861,76 @@ function install3(found) {
   }));
   emitTls("tls.bypass", { phase: "installed", library, function: VERIFY, host: null, error: null });
 }
+function installCustom(found, setter, located = {}) {
+  const library = found.module.name;
+  listeners3.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      const callback = args[2];
+      if (callback.isNull() || callbacks2.has(callback.toString()))
+        return;
+      callbacks2.add(callback.toString());
+      listeners3.push(Interceptor.attach(callback, {
+        onEnter(cbArgs) {
+          this.ssl = cbArgs[0];
+          this.alert = cbArgs[1];
+          this.stack = nativeStack(this.context);
+        },
+        onLeave(retval) {
+          if (retval.toInt32() !== SSL_VERIFY_INVALID)
+            return;
+          emitTls("tls.bypass", {
+            phase: "fired",
+            library,
+            function: setter,
+            host: serverName(found.module, this.ssl),
+            tls_connection: true,
+            error: `the app's verify callback returned ssl_verify_invalid (alert ${this.alert.readU8()})`
+          }, handshakeStack(this.ssl) ?? this.stack);
+          retval.replace(ptr(SSL_VERIFY_OK));
+        }
+      }));
+    }
+  }));
+  emitTls("tls.bypass", { phase: "installed", library, function: setter, host: null, error: null, ...located });
+}
 function installUnpin() {
   trackHandshakes();
-  if (eachExport(VERIFY, install3) === 0) {
+  let found = eachExport(VERIFY, install3);
+  for (const setter of CUSTOM_VERIFY)
+    found += eachExport(setter, (f) => installCustom(f, setter));
+  if (!symbolsUsed()) {
     emitTls("tls.bypass", {
       phase: "not_found",
       library: null,
       function: VERIFY,
       host: null,
-      error: `no loaded module exports ${VERIFY} (a statically linked or stripped TLS library is not reached by symbol); modules loaded later are watched`
+      error: "symbol lookup disabled (TEST ONLY: --tls-patterns-only); functions are located by pattern"
+    });
+  } else if (found === 0) {
+    emitTls("tls.bypass", {
+      phase: "not_found",
+      library: null,
+      function: VERIFY,
+      host: null,
+      error: `no loaded module exports ${VERIFY}, ${CUSTOM_VERIFY.join(" or ")} (a statically linked or stripped TLS library is not reached by symbol); modules loaded later are watched`
     });
   }
+  eachTlsModule((module) => {
+    if (!viaPatterns(module))
+      return;
+    for (const setter of CUSTOM_VERIFY) {
+      const address = findCustomVerify(module, setter);
+      if (typeof address === "string")
+        emitMiss("tls.bypass", module, setter, address);
+      else
+        installCustom({ module, address }, setter, locatedFields({ module, address }));
+    }
+  });
 }
 function unhookUnpin() {
   const n = listeners3.length + untrackHandshakes();
   listeners3.splice(0).forEach((l) => l.detach());
+  callbacks2.clear();
   return n;
 }
 
@@ -14874,6 +15127,8 @@ function start(options = {}) {
   started = true;
   configurePlants(options.plant ?? {});
   watchProcessEnd(options.confirmExit === true);
+  if (options.tlsPatternsOnly === true)
+    disableSymbolLookup();
   if (options.unpin === true)
     installUnpin();
   if (options.keylog === true)

@@ -12,7 +12,7 @@ from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates, phone_number, wifi
 from auditor.instrument.run import Request, run
-from auditor.instrument.tls import TlsOptions, tls_options
+from auditor.instrument.tls import TlsOptions, patterns_only_option, tls_options
 from auditor.output import emit
 
 
@@ -45,12 +45,13 @@ def _device_choice(usb: bool, remote: str | None, device_id: str | None) -> Devi
               "(default: until the target ends).")
 @click.option("--no-child-gating", is_flag=True, help="Do not hold and instrument child processes.")
 @tls_options
+@patterns_only_option
 @json_option()
 def instrument(case_dir: Path, argv: tuple[str, ...], usb: bool, remote: str | None, device_id: str | None,
                spawn_package: str | None, pid: int | None, attach_name: str | None, app_package: str | None,
                plant_clipboard: str | None, plant_location: str | None, plant_wifi: str | None,
                plant_phone: str | None, duration: float | None,
-               no_child_gating: bool, unpin: bool, keylog: bool, as_json: bool) -> None:
+               no_child_gating: bool, unpin: bool, keylog: bool, patterns_only: bool, as_json: bool) -> None:
     """Instrument an app and record every privacy-relevant API call into CASE_DIR.
 
     The target is --spawn PACKAGE, --pid, --attach NAME, or a program to spawn given after `--`
@@ -67,7 +68,8 @@ def instrument(case_dir: Path, argv: tuple[str, ...], usb: bool, remote: str | N
         pid=pid, attach_name=attach_name, app_package=app_package or spawn_package,
         plants=Plants(clipboard_canary(plant_clipboard), coordinates(plant_location), *wifi(plant_wifi),
                       phone_number(plant_phone)),
-        duration=duration, gate_children=not no_child_gating, tls=TlsOptions(unpin=unpin, keylog=keylog))
+        duration=duration, gate_children=not no_child_gating, tls=TlsOptions(unpin=unpin, keylog=keylog,
+                                                                    patterns_only=patterns_only))
     result = run(case, request)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
     emit(result.as_dict(), as_json, f"pid {result.pid}: {result.verdict}; recorded {counts}")

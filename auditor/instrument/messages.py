@@ -27,6 +27,7 @@ MAX_DEPTH = 4
 MAX_FRAMES = 64
 MAX_OPERATION_SIDE = 64 * 1024     # bytes the agent keeps of each side of a crypto operation (operation.ts)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
+HEX_OFFSET = re.compile(r"0x[0-9a-f]{1,16}")
 CATEGORIES = PRIVACY_APIS.categories_used_by(Consumer.HOOK)     # the categories the agent emits
 
 
@@ -187,7 +188,26 @@ def _tls(p: dict[str, Any]) -> dict[str, Any]:
             fields["tls_connection"] = p["tls_connection"] is True
     else:
         fields["line"] = optional(p.get("line"), name, "line", 1024)
+        if "function" in p:
+            fields["function"] = name(p.get("function"), "function")
+    if "located" in p:                  # found by pattern (hooks/src/tlspattern.ts), not by its exported name
+        if p["located"] != "pattern":
+            raise Malformed("located must be pattern")
+        fields["located"] = "pattern"
+        for key in ("offset", "setter_offset"):
+            if key in p:
+                fields[key] = optional(p.get(key), hex_offset, key)
+        for key in ("ctx_offset", "callback_offset"):
+            if key in p:
+                fields[key] = integer(p.get(key), key, 0, 1 << 20)
     return fields
+
+
+def hex_offset(value: Any, what: str) -> str:
+    """A module-relative address as the agent writes it ("0x4e2a0")."""
+    if not isinstance(value, str) or not HEX_OFFSET.fullmatch(value):
+        raise Malformed(f"{what} must be a hexadecimal offset like 0x4e2a0")
+    return value
 
 
 def _operation(p: dict[str, Any]) -> dict[str, Any]:

@@ -29,13 +29,25 @@ def tls_options(command: F) -> F:
                         "overturned is recorded.")(command)
 
 
+def patterns_only_option(command: F) -> F:
+    """TEST ONLY --tls-patterns-only (`patterns_only`): the agent's TLS hooks ignore exported names, so the
+    pattern search is tested on a library whose exports say where the functions are (tests/unpin)."""
+    return click.option("--tls-patterns-only", "patterns_only", is_flag=True, hidden=True,
+                        help="TEST ONLY: locate the TLS library's functions by pattern alone, ignoring its "
+                             "exports (recorded in the case).")(command)
+
+
 @dataclass(frozen=True)
 class TlsOptions:
     unpin: bool = False         # force the TLS library's chain verification to succeed, on record
     keylog: bool = False        # report the app's session secrets
+    patterns_only: bool = False  # TEST ONLY: no symbol lookup in the TLS hooks
 
     def agent_config(self) -> dict[str, bool]:
-        return {"unpin": self.unpin, "keylog": self.keylog}
+        """The agent's options, also recorded in case.json's instrumentation section (the test-only one only
+        when set: it is then on record as such)."""
+        return {"unpin": self.unpin, "keylog": self.keylog, **({"tlsPatternsOnly": True} if self.patterns_only
+                                                                else {})}
 
 
 @dataclass

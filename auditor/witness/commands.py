@@ -18,11 +18,16 @@ from auditor.witness.run import Outcome, witness
 @json_option("Print witness/witness.json's content as JSON.")
 def witness_command(case_dir: Path, as_json: bool) -> None:
     """Check every request the proxy recorded against the captured packets (capture --pcap), decrypted with
-    the case's key logs; exit 1 when a request is only in the proxy or only on the wire."""
+    the case's key logs; exit 1 when a request is only in the proxy or only on the wire. Passive captures
+    (capture --passive) are read for their requests and the servers' certificate chains."""
     result, out = witness(case_dir)
     lines = [f"session of proxy pid {s.proxy_pid}: " + ", ".join(f"{s.counts[seen]} {seen}" for seen in Seen)
              + f"; {s.undecrypted_tls_streams} of {s.tls_streams} TLS connections not decrypted"
              for s in result.sessions]
+    for p in result.passive:
+        lines.append(f"passive capture (seq {p.pcap_seq}): {len(p.requests)} requests, {len(p.server_chains)} "
+                     f"server chains; {p.undecrypted_tls_streams} of {p.tls_streams} TLS connections not "
+                     f"decrypted, {p.chainless_tls_streams} without a readable chain")
     if result.unwitnessed_flows:
         lines.append(f"{result.unwitnessed_flows} flows from sessions captured without --pcap: not witnessed")
     emit(result.as_json(), as_json, "\n".join([*lines, f"{result.outcome}: {out}"]))

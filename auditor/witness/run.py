@@ -3,7 +3,9 @@
 Like analysis, it reads the case and writes a derived file (witness/witness.json, docs/witness.md); it never
 touches the network and adds nothing to the ledger. Each `proxy.pcap` of a capture session (--pcap) is read
 with that session's key logs and the app's own (`hook.keylog`, instrument --keylog); the session's flows
-are the `proxy.flow` events after its `proxy.started`.
+are the `proxy.flow` events after its `proxy.started`. A passive capture (`passive.pcap`, capture --passive)
+has no proxy and so no flows to check: it is read with the app's own key logs for what crossed the wire,
+requests and the certificate chains the servers sent (the genuine ones: no proxy forged them).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from auditor.case.layout import WITNESS_DIR, WITNESS_FILE
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
 from auditor.witness.match import Match, ProxyRequest, Seen, match
-from auditor.witness.wire import read_wire, tshark_version
+from auditor.witness.wire import ServerChain, WireRequest, read_wire, server_chains, tshark_version
 
 WITNESS_FORMAT = "auditor-witness/1"
 
@@ -48,12 +50,29 @@ class SessionWitness:
 
 
 @dataclass(frozen=True)
+class PassiveWitness:
+    """What a passive capture's packets show, opened with the app's own key logs."""
+    pcap_seq: int
+    pcap_sha256: str | None         # None: dumpcap left no file (its log is in the passive.pcap event)
+    keylog_sha256s: tuple[str, ...]
+    interface: str
+    capture_filter: str
+    tls_streams: int
+    undecrypted_tls_streams: int    # no request inside: a known unknown (no key, or no request was made)
+    chainless_tls_streams: int      # no server chain readable: a known unknown (TLS 1.3 without the
+                                    # handshake secrets, or a resumed session, which sends none)
+    requests: tuple[WireRequest, ...]
+    server_chains: tuple[ServerChain, ...]
+
+
+@dataclass(frozen=True)
 class WitnessResult:
     format: str
     tshark: str
-    outcome: Outcome
+    outcome: Outcome                # of the proxy sessions: a passive capture has nothing to disagree with
     sessions: tuple[SessionWitness, ...]
     unwitnessed_flows: int          # proxy.flow events of sessions captured without --pcap
+    passive: tuple[PassiveWitness, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,13 +86,17 @@ class _Session:
     pcap: dict[str, Any] | None = None
 
 
-def _sessions(case: Case) -> list[_Session]:
-    """Capture sessions in ledger order, each with its flows, key logs and packet capture."""
+def _sessions(case: Case) -> tuple[list[_Session], list[dict[str, Any]], list[str]]:
+    """Capture sessions in ledger order, each with its flows, key logs and packet capture; the passive
+    captures; the app's own key logs."""
     sessions: list[_Session] = []
+    passive: list[dict[str, Any]] = []
     app_keylogs: list[str] = []
     for record in read_records(case.ledger_path):
         kind, body = record.get("kind"), record.get("body") or {}
-        if kind == Kind.HOOK_KEYLOG and record.get("artifact"):
+        if kind == Kind.PASSIVE_PCAP:
+            passive.append(record)
+        elif kind == Kind.HOOK_KEYLOG and record.get("artifact"):
             app_keylogs.append(record["artifact"])
         elif kind == Kind.PROXY_STARTED:
             sessions.append(_Session(body.get("pid"), [], []))
@@ -89,7 +112,7 @@ def _sessions(case: Case) -> list[_Session]:
                 owner.keylogs.append(record["artifact"])
     for session in sessions:
         session.keylogs += app_keylogs      # the app's secrets open its leg to the proxy too
-    return sessions
+    return sessions, passive, app_keylogs
 
 
 def _witness_session(case: Case, session: _Session) -> SessionWitness:
@@ -102,8 +125,7 @@ def _witness_session(case: Case, session: _Session) -> SessionWitness:
         wire = read_wire(case.artifacts.path_for(digest), keylog)
         requests, tunnels, tls, undecrypted = (list(wire.requests), wire.tunnels, wire.tls_streams,
                                                wire.undecrypted_tls_streams)
-    if keylog is not None and len(session.keylogs) > 1:
-        keylog.unlink()
+    _drop_joined(keylog, session.keylogs)
     matches = match(session.flows, requests)
     counts = Counter(m.seen for m in matches)
     return SessionWitness(proxy_pid=session.pid, pcap_seq=session.pcap["seq"], pcap_sha256=digest,
@@ -111,6 +133,29 @@ def _witness_session(case: Case, session: _Session) -> SessionWitness:
                           capture_filter=body.get("filter", ""), counts={s.value: counts[s] for s in Seen},
                           tunnels=tunnels, tls_streams=tls, undecrypted_tls_streams=undecrypted,
                           matches=tuple(matches))
+
+
+def _witness_passive(case: Case, record: dict[str, Any], keylogs: list[str]) -> PassiveWitness:
+    body, digest = record["body"], record.get("artifact")
+    requests: tuple[WireRequest, ...] = ()
+    chains: tuple[ServerChain, ...] = ()
+    tls = undecrypted = 0
+    if digest is not None:
+        keylog = _joined_keylog(case, keylogs)
+        wire = read_wire(case.artifacts.path_for(digest), keylog)
+        chains = server_chains(case.artifacts.path_for(digest), keylog)
+        _drop_joined(keylog, keylogs)
+        requests, tls, undecrypted = wire.requests, wire.tls_streams, wire.undecrypted_tls_streams
+    return PassiveWitness(pcap_seq=record["seq"], pcap_sha256=digest, keylog_sha256s=tuple(keylogs),
+                          interface=body.get("interface", ""), capture_filter=body.get("filter", ""),
+                          tls_streams=tls, undecrypted_tls_streams=undecrypted,
+                          chainless_tls_streams=tls - len({c.tcp_stream for c in chains}), requests=requests,
+                          server_chains=chains)
+
+
+def _drop_joined(keylog: Path | None, digests: list[str]) -> None:
+    if keylog is not None and len(digests) > 1:
+        keylog.unlink()
 
 
 def _joined_keylog(case: Case, digests: list[str]) -> Path | None:
@@ -126,16 +171,19 @@ def _joined_keylog(case: Case, digests: list[str]) -> Path | None:
 
 def witness(case_dir: Path) -> tuple[WitnessResult, Path]:
     case = Case.open(case_dir)
-    sessions = _sessions(case)
+    sessions, passive, app_keylogs = _sessions(case)
     captured = [s for s in sessions if s.pcap is not None]
-    if not captured:
-        raise InputError(case_dir, "the case holds no packet capture; record one with 'auditor capture --pcap'")
+    if not captured and not passive:
+        raise InputError(case_dir, "the case holds no packet capture; record one with 'auditor capture --pcap' "
+                                   "or '--passive'")
     (case.root / WITNESS_DIR).mkdir(exist_ok=True)
     checked = tuple(_witness_session(case, s) for s in captured)
+    passively = tuple(_witness_passive(case, record, app_keylogs) for record in passive)
     mismatched = any(s.counts[Seen.PROXY_ONLY] or s.counts[Seen.WIRE_ONLY] for s in checked)
     result = WitnessResult(format=WITNESS_FORMAT, tshark=tshark_version(),
                            outcome=Outcome.MISMATCH if mismatched else Outcome.CONSISTENT, sessions=checked,
-                           unwitnessed_flows=sum(len(s.flows) for s in sessions if s.pcap is None))
+                           unwitnessed_flows=sum(len(s.flows) for s in sessions if s.pcap is None),
+                           passive=passively)
     out = case.root / WITNESS_DIR / WITNESS_FILE
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(json.dumps(result.as_json(), indent=2, sort_keys=True) + "\n")

@@ -1,5 +1,6 @@
 """What the wire shows: tshark decrypts a pcapng with an NSS key log and lists the HTTP/1.x and HTTP/2 requests
-in it (an HTTP/2 request: the client's HEADERS frame with its :method, then its DATA frames to END_STREAM).
+in it (an HTTP/2 request: the client's HEADERS frame with its :method, then its DATA frames to END_STREAM), and
+the certificate chains servers sent (TLS 1.3 sends them encrypted: only the handshake secrets show them).
 
 tshark is run with body decompression off, so a body's hash is taken over the bytes as they crossed the wire
 (de-chunked, still content-encoded), which is what capture hashes too (docs/events.md `proxy.flow`), and with
@@ -16,6 +17,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
 
 from auditor.errors import InputError
 
@@ -51,6 +54,23 @@ def tshark_binary() -> str:
     if found is None:
         raise InputError("tshark", "not installed (Debian package 'tshark'; see scripts/apt-runtime.txt)")
     return found
+
+
+@dataclass(frozen=True)
+class Certificate:
+    sha256: str             # of the DER as sent
+    subject: str            # RFC 4514
+    issuer: str
+
+
+@dataclass(frozen=True)
+class ServerChain:
+    """The Certificate message a server sent on one connection, certificates in the order sent (leaf first)."""
+    frame: int
+    tcp_stream: int
+    server: str             # address:port the chain came from
+    sni: str | None         # the server name the client's ClientHello asked for
+    certificates: tuple[Certificate, ...]
 
 
 def tshark_version() -> str:
@@ -181,3 +201,38 @@ def read_wire(pcap: Path, keylog: Path | None) -> Wire:
     return Wire(requests=tuple(r for r in requests if r.method != TUNNEL_METHOD),
                 tunnels=sum(r.method == TUNNEL_METHOD for r in requests), tls_streams=len(tls),
                 undecrypted_tls_streams=len(tls - opened))
+
+
+def _certificate(der_hex: str) -> Certificate:
+    der = bytes.fromhex(der_hex.replace(":", ""))
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+    except ValueError as exc:               # recorded as sent, even when it does not parse
+        subject = issuer = f"unparsable certificate ({exc})"
+    return Certificate(sha256=hashlib.sha256(der).hexdigest(), subject=subject, issuer=issuer)
+
+
+def server_chains(pcap: Path, keylog: Path | None) -> tuple[ServerChain, ...]:
+    """Each connection's server Certificate message in `pcap`, opened with `keylog` where TLS 1.3 encrypts it.
+    The server is the side that did not send the ClientHello (a client's own certificate is not a chain)."""
+    clients: dict[int, tuple[str, str | None]] = {}        # tcp stream -> (client address:port, SNI)
+    hellos = run_tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
+                        "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+                        "-e", "tls.handshake.extensions_server_name")
+    for line in hellos.splitlines():
+        stream, ip4, ip6, port, sni = (line.split("\t") + [""] * 5)[:5]
+        clients.setdefault(int(stream), (f"{ip4 or ip6}:{port}", sni or None))
+    chains = []
+    messages = run_tshark(pcap, keylog, "tls.handshake.type == 11", "-T", "fields", "-e", "frame.number",
+                          "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+                          "-e", "tls.handshake.certificate")
+    for line in messages.splitlines():
+        frame, stream, ip4, ip6, port, certificates = (line.split("\t") + [""] * 6)[:6]
+        sender = f"{ip4 or ip6}:{port}"
+        client, sni = clients.get(int(stream), ("", None))
+        if sender == client or not certificates:
+            continue
+        chains.append(ServerChain(frame=int(frame), tcp_stream=int(stream), server=sender, sni=sni,
+                                  certificates=tuple(_certificate(c) for c in certificates.split(","))))
+    return tuple(chains)

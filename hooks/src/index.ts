@@ -9,6 +9,7 @@ import { installCryptoNative, unhookCryptoNative } from "./cryptonative.js";
 import { installAll, unhookAll } from "./installer.js";
 import { configurePlants, PlantConfig } from "./planting.js";
 import { installKeylog, unhookKeylog } from "./keylog.js";
+import { disableSymbolLookup } from "./tlsnative.js";
 import { installUnpin, unhookUnpin } from "./unpin.js";
 import { installWebView, unhookWebView } from "./webview.js";
 
@@ -18,6 +19,8 @@ export interface StartOptions {
     unpin?: boolean;
     /** Native TLS: report the app's session secrets as NSS key log lines (keylog.ts). */
     keylog?: boolean;
+    /** TEST ONLY: the TLS hooks ignore exported names and locate functions by pattern alone (tlspattern.ts). */
+    tlsPatternsOnly?: boolean;
     /** The controller acknowledges the process-exit report (auditor does; the frida REPL does not). */
     confirmExit?: boolean;
 }
@@ -123,6 +126,7 @@ function start(options: StartOptions = {}): string {
     started = true;
     configurePlants(options.plant ?? {});
     watchProcessEnd(options.confirmExit === true);
+    if (options.tlsPatternsOnly === true) disableSymbolLookup();
     if (options.unpin === true) installUnpin();
     if (options.keylog === true) installKeylog();
     installCryptoNative();

@@ -5,10 +5,23 @@ import { emit } from "./emit.js";
 /** A function found in one module. */
 export interface Found { module: Module; address: NativePointer; }
 
+/** TEST ONLY (instrument --tls-patterns-only): the TLS hooks act as if no module exported anything, so the
+ *  pattern search (tlspattern.ts) is tested on a library whose exports say where the truth is. */
+let symbolLookup = true;
+
+export function disableSymbolLookup(): void {
+    symbolLookup = false;
+}
+
+export function symbolsUsed(): boolean {
+    return symbolLookup;
+}
+
 /** Calls `use` once per distinct function exporting `name`, in the modules loaded now (the observer reports
  *  those at once) and in any loaded later. A module that imports the function resolves it to the exporter's
  *  address, so each address is used once, with the module that defines it. Returns how many were found now. */
 export function eachExport(name: string, use: (found: Found) => void): number {
+    if (!symbolLookup) return 0;
     const seen = new Set<string>();
     let now = 0;
     let observing = true;
@@ -73,7 +86,7 @@ const TLSEXT_NAMETYPE_HOST_NAME = 0;
 
 /** SSL_get_servername of a connection (the SNI the app asked for), from the library that made it. */
 export function serverName(module: Module, ssl: NativePointer): string | null {
-    const address = module.findExportByName("SSL_get_servername");
+    const address = symbolLookup ? module.findExportByName("SSL_get_servername") : null;
     if (address === null || ssl.isNull()) return null;
     const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME) as NativePointer;
     return name.isNull() ? null : name.readCString();

@@ -4,24 +4,38 @@ capture with --pcap, and the device tests' fake adb server (for `auditor audit -
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from auditor.case.events import Kind
+from auditor.witness.wire import read_wire
+from tests.capture import conftest as loopback
 from tests.capture.conftest import case, confdir, pki, upstream, world  # noqa: F401  (fixtures)
 from tests.device.conftest import adb_env, scripted  # noqa: F401  (fixtures: the fake adb server, scripted phones)
 from tests.native import build_c
 from tests.witness.pcap_capture import capture  # noqa: F401  (fixture)
 
+AUDITOR = Path(sys.executable).parent / "auditor"
 SOURCE = Path(__file__).with_name("pinned_client.c")
+BORINGSSL = Path("/usr/lib/x86_64-linux-gnu/android")      # Debian's android-libboringssl (+ -dev: headers)
 
 
 @pytest.fixture(scope="session")
 def pinned_client(tmp_path_factory) -> Path:
     return build_c(tmp_path_factory, SOURCE, "-lssl", "-lcrypto")
+
+
+@pytest.fixture(scope="session")
+def boring_client(tmp_path_factory) -> Path:
+    """The client built against BoringSSL: it pins with SSL_CTX_set_custom_verify, as Cronet verifies."""
+    return build_c(tmp_path_factory, SOURCE, "-I/usr/include/android", f"-L{BORINGSSL}", f"-Wl,-rpath,{BORINGSSL}",
+                   "-lssl", "-lcrypto")
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +46,42 @@ def static_client(tmp_path_factory) -> Path:
                     "-Wl,-Bdynamic", "-ldl", "-lpthread"], check=True, capture_output=True, text=True)
     subprocess.run(["strip", str(binary)], check=True)
     return binary
+
+
+def pin_refuses_the_proxy(bundle, proxy, certs, server, client: Path, path: str, refusal: str) -> list[str]:
+    """The client's argv through the proxy (bundle, proxy, certs, server: the case, capture, pki and upstream
+    fixtures), after checking that its pin holds: direct to the server it gets an answer; through the proxy it
+    refuses mitmproxy's certificate (`refusal` in its stderr), so the proxy records a client-side TLS failure
+    and no flow."""
+    ca, cert, _ = certs
+    proxy_ip, proxy_port = proxy.listen_address
+    argv = [str(client), loopback.UPSTREAM_IP, str(server.address[1]), loopback.HOST, str(ca.cert_pem),
+            spki_pin(cert), path, proxy_ip, str(proxy_port)]
+    direct = subprocess.run(argv[:7], capture_output=True, text=True, timeout=30)
+    assert (direct.returncode, direct.stdout) == (0, "HTTP/1.1 200 X\n")
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 2 and refusal in refused.stderr, refused.stderr
+    [failed] = loopback.wait_for_event(bundle, Kind.PROXY_TLS_FAILED)
+    assert failed["body"]["side"] == "client" and failed["body"]["sni"] == loopback.HOST
+    return argv
+
+
+def witnessed(bundle, proxy, path: str) -> dict:
+    """The second witness after an unpinned run through the proxy (bundle, proxy: the case and capture
+    fixtures): `auditor witness` finds the one recorded flow on the wire, opened with the proxy's key log and
+    the app's own; and the app's own keys alone open its connection there, showing GET `path`. Returns the
+    witness session."""
+    proxy.stop()
+    done = subprocess.run([str(AUDITOR), "witness", str(bundle.root), "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    [session] = json.loads(done.stdout)["sessions"]
+    assert session["counts"] == {"both": 1, "proxy_only": 0, "wire_only": 0}
+    [pcap] = loopback.events(bundle, Kind.PROXY_PCAP)
+    [app_keys] = loopback.events(bundle, Kind.HOOK_KEYLOG)
+    assert app_keys["body"]["lines"] == 5 and session["keylog_sha256s"][1:] == [app_keys["artifact"]]
+    wire = read_wire(bundle.artifacts.path_for(pcap["artifact"]), bundle.artifacts.path_for(app_keys["artifact"]))
+    assert [(r.method, r.host, r.path) for r in wire.requests] == [("GET", loopback.HOST, path)]
+    return session
 
 
 def source_line(text: str) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from auditor.analyze.run import analyze
@@ -14,9 +13,7 @@ from auditor.capture.pcap import PacketCapture
 from auditor.case.events import Kind
 from auditor.witness.wire import read_wire
 from tests.capture.conftest import HOST, UPSTREAM_IP, events, wait_for_event
-from tests.unpin.conftest import SOURCE, source_line, spki_pin
-
-AUDITOR = Path(sys.executable).parent / "auditor"
+from tests.unpin.conftest import AUDITOR, SOURCE, pin_refuses_the_proxy, source_line, spki_pin, witnessed
 
 
 def instrument(case_root: Path, *options_and_argv: str) -> subprocess.CompletedProcess:
@@ -26,19 +23,8 @@ def instrument(case_root: Path, *options_and_argv: str) -> subprocess.CompletedP
 
 def test_pinned_native_client_fails_through_the_proxy_then_unpin_lets_it_through_on_record(
         capture, case, pki, upstream, pinned_client):
-    ca, cert, _ = pki
-    proxy_ip, proxy_port = capture.listen_address
-    argv = [str(pinned_client), UPSTREAM_IP, str(upstream.address[1]), HOST, str(ca.cert_pem), spki_pin(cert),
-            "/hello", proxy_ip, str(proxy_port)]
-    # Direct to the server, the client's CA and pin hold.
-    direct = subprocess.run(argv[:7], capture_output=True, text=True, timeout=30)
-    assert (direct.returncode, direct.stdout) == (0, "HTTP/1.1 200 X\n")
-    # Through the proxy it refuses mitmproxy's certificate: no flow, a client-side TLS failure.
-    refused = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-    assert refused.returncode == 2 and "certificate verify failed" in refused.stderr
-    [failed] = wait_for_event(case, Kind.PROXY_TLS_FAILED)
-    assert failed["body"]["side"] == "client" and failed["body"]["sni"] == HOST
-
+    # OpenSSL's own check refuses mitmproxy's CA before the pin is even looked at.
+    argv = pin_refuses_the_proxy(case, capture, pki, upstream, pinned_client, "/hello", "certificate verify failed")
     done = instrument(case.root, "--unpin", "--keylog", "--", *argv)
     assert done.returncode == 0, done.stderr
     assert "HTTP/1.1 200 X" in done.stdout
@@ -61,19 +47,13 @@ def test_pinned_native_client_fails_through_the_proxy_then_unpin_lets_it_through
         ("bypass", "fired", "libcrypto.so.3", HOST, fired["error"])]
     # The second witness: the wire between the unpinned app and the proxy shows the recorded request, opened
     # with the proxy's key log and the app's own.
-    capture.stop()
-    witnessed = subprocess.run([str(AUDITOR), "witness", str(case.root), "--json"], capture_output=True, text=True)
-    assert witnessed.returncode == 0, witnessed.stderr
-    [session] = json.loads(witnessed.stdout)["sessions"]
-    assert session["counts"] == {"both": 1, "proxy_only": 0, "wire_only": 0}
-    [app_keys] = events(case, Kind.HOOK_KEYLOG)
-    assert session["keylog_sha256s"][1:] == [app_keys["artifact"]] and len(session["keylog_sha256s"]) == 2
+    witnessed(case, capture, "/hello")
 
 
 def test_keylog_takes_the_app_s_own_secrets_which_decrypt_the_wire(case, pki, upstream, pinned_client, tmp_path):
     ca, cert, _ = pki
     packets = PacketCapture(tmp_path, "lo")
-    packets.start(upstream.address[1])
+    packets.start(f"port {upstream.address[1]}")
     done = instrument(case.root, "--keylog", "--", str(pinned_client), UPSTREAM_IP, str(upstream.address[1]), HOST,
                       str(ca.cert_pem), spki_pin(cert), "/hello?from=native")
     packets.stop_process()
@@ -95,23 +75,35 @@ def test_keylog_takes_the_app_s_own_secrets_which_decrypt_the_wire(case, pki, up
     assert (wire.tls_streams, wire.undecrypted_tls_streams) == (1, 0)
 
 
-def test_a_tls_library_not_reachable_by_symbol_is_a_known_unknown(case, pki, upstream, static_client):
+def test_a_tls_library_not_reachable_by_symbol_nor_by_pattern_is_a_known_unknown(case, pki, upstream,
+                                                                                   static_client):
     ca, cert, _ = pki
     done = instrument(case.root, "--unpin", "--keylog", "--", str(static_client), UPSTREAM_IP,
                       str(upstream.address[1]), "other.test", str(ca.cert_pem), "-", "/hello")
     # Nothing was bypassed: the client's own hostname check still refuses (other.test is not the server's name).
     assert done.returncode == 1 and "TLS handshake failed" in done.stderr
-    [bypass] = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS)]
-    assert (bypass["phase"], bypass["library"], bypass["function"]) == ("not_found", None, "X509_verify_cert")
-    assert bypass["error"] == ("no loaded module exports X509_verify_cert (a statically linked or stripped TLS "
-                               "library is not reached by symbol); modules loaded later are watched")
-    [key] = [e["body"] for e in events(case, Kind.HOOK_TLS_KEY)]
-    assert (key["phase"], key["error"]) == ("not_found", "no loaded module exports SSL_new; modules loaded later "
-                                                          "are watched")
+    # The binary holds a TLS library (its key-log labels) that exports nothing, so it is searched by pattern:
+    # BoringSSL's patterns cannot match OpenSSL's code, and each miss is on record.
+    missed = "pattern did not match in static_client"
+    bypasses = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS)]
+    assert [(b["phase"], b["library"], b["function"], b.get("located"), b["error"]) for b in bypasses] == [
+        ("not_found", None, "X509_verify_cert", None,
+         "no loaded module exports X509_verify_cert, SSL_CTX_set_custom_verify or SSL_set_custom_verify (a "
+         "statically linked or stripped TLS library is not reached by symbol); modules loaded later are watched"),
+        ("not_found", "static_client", "SSL_CTX_set_custom_verify", "pattern", missed),
+        ("not_found", "static_client", "SSL_set_custom_verify", "pattern", missed)]
+    keys = [e["body"] for e in events(case, Kind.HOOK_TLS_KEY)]
+    assert [(k["phase"], k["library"], k.get("function"), k["error"]) for k in keys] == [
+        ("not_found", None, None, "no loaded module exports SSL_new; modules loaded later are watched"),
+        ("not_found", "static_client", "ssl_log_secret", missed)]
     [keylog] = events(case, Kind.HOOK_KEYLOG)
     assert keylog["body"]["lines"] == 0 and keylog["artifact"] is None
     analyze(case.root)
     observed = json.loads((case.root / "analysis" / "observed.json").read_text())
-    assert [(r["kind"], r["phase"]) for r in observed["tls_bypasses"]] == [("bypass", "not_found"),
-                                                                           ("keylog", "not_found")]
+    rows = [(r["kind"], r["phase"], r["library"], r["function"], r["detail"]) for r in observed["tls_bypasses"]]
+    assert rows[1:] == [
+        ("bypass", "not_found", "static_client", "SSL_CTX_set_custom_verify", missed),
+        ("bypass", "not_found", "static_client", "SSL_set_custom_verify", missed),
+        ("keylog", "not_found", None, None, "no loaded module exports SSL_new; modules loaded later are watched"),
+        ("keylog", "not_found", "static_client", "ssl_log_secret", missed)]
     assert observed["tls_keys_logged"] == 0

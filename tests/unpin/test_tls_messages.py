@@ -42,3 +42,28 @@ def test_a_bypass_message_out_of_shape_is_rejected(change, problem):
 def test_a_key_line_longer_than_any_secret_is_rejected():
     with pytest.raises(Malformed, match="^line must be a non-empty string of at most 1024 characters$"):
         parse(send({**LOGGED, "line": "x" * 1025}))
+
+
+LOCATED = {"type": "tls.key", "phase": "installed", "library": "libssl.so.0", "function": "ssl_log_secret",
+           "host": None, "line": None, "error": None, "located": "pattern", "offset": "0x4ab60",
+           "setter_offset": "0x4f3d0", "ctx_offset": 104, "callback_offset": 544, "stack": [], "tid": 7,
+           "time": 1795361066850}
+
+
+def test_a_function_located_by_pattern_keeps_where_it_was_found():
+    located = parse(send(LOCATED))
+    assert {k: located.fields[k] for k in ("function", "located", "offset", "setter_offset", "ctx_offset",
+                                            "callback_offset")} == {
+        "function": "ssl_log_secret", "located": "pattern", "offset": "0x4ab60", "setter_offset": "0x4f3d0",
+        "ctx_offset": 104, "callback_offset": 544}
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"located": "symbol"}, "located must be pattern"),
+    ({"offset": "4ab60"}, "offset must be a hexadecimal offset like 0x4e2a0"),
+    ({"setter_offset": 20320}, "setter_offset must be a hexadecimal offset like 0x4e2a0"),
+    ({"ctx_offset": -8}, r"ctx_offset must be an integer in \[0, 1048576\]"),
+])
+def test_a_located_message_out_of_shape_is_rejected(change, problem):
+    with pytest.raises(Malformed, match=f"^{problem}$"):
+        parse(send({**LOCATED, **change}))

@@ -83,7 +83,8 @@ def test_every_recorded_flow_is_on_the_decrypted_wire(capture, case, upstream):
     analyze(case.root)
     observed = json.loads((case.root / "analysis" / "observed.json").read_text())
     [kept] = observed["packet_captures"]
-    assert kept == {"seq": pcap["seq"], "time": pcap["body"]["started"], "proxy_pid": capture.process.pid,
+    assert kept == {"seq": pcap["seq"], "time": pcap["body"]["started"], "passive": False,
+                    "proxy_pid": capture.process.pid,
                     "interface": "lo", "capture_filter": pcap["body"]["filter"], "pcap_sha256": pcap["artifact"],
                     "keylog_sha256": keylog["artifact"], "keylog_lines": 30}
     witness_file = (case.root / "witness" / "witness.json").read_bytes()
@@ -91,7 +92,8 @@ def test_every_recorded_flow_is_on_the_decrypted_wire(capture, case, upstream):
         "outcome": "consistent", "witness_sha256": hashlib.sha256(witness_file).hexdigest(),
         "tshark": result["tshark"], "unwitnessed_flows": 0, "mismatches": [],
         "sessions": [{"proxy_pid": capture.process.pid, "both": 4, "proxy_only": 0, "wire_only": 0,
-                      "tls_streams": 3, "undecrypted_tls_streams": 0}]}
+                      "tls_streams": 3, "undecrypted_tls_streams": 0}],
+        "passive": [], "server_chains": []}          # no passive capture here (tests/unpin/test_passive.py)
 
     # Without the key log the wire shows the three tunnels and nothing inside them: a known unknown.
     blind = read_wire(case.artifacts.path_for(pcap["artifact"]), None)
@@ -141,7 +143,7 @@ def test_a_case_without_packets_is_refused(case):
     result = CliRunner().invoke(cli, ["witness", str(case.root)])
     assert result.exit_code == 2
     assert result.stderr == (f"error: {case.root}: the case holds no packet capture; record one with "
-                             "'auditor capture --pcap'\n")
+                             "'auditor capture --pcap' or '--passive'\n")
 
 
 def test_cli_capture_pcap_then_witness(case, confdir, world, upstream):
