@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from auditor.contract.document import Record
+from auditor.contract.document import Bilingual, Record
 from auditor.contract.vocabulary import (
     ActorBasis,
     Certification,
@@ -92,15 +92,15 @@ class Transfer(Record):
     outcome: TransferOutcome
     instrument: str | None = None
     date: str
-    law: str
+    law: Bilingual
     exporter: str | None = None          # the app's controller, given for the case
     exporter_source: str | None = None
     recipient_entity: str | None = None
     recipient_country: str | None = None
     certification: DpfStatus | None = None
     chapter_v: bool | None = None        # a disclosure to an importer established in a third country
-    note: str | None = None
-    cannot_prove: str
+    note: Bilingual | None = None
+    cannot_prove: Bilingual
 
 
 class FoundValue(Record):
@@ -111,7 +111,7 @@ class FoundValue(Record):
     value: str
     source: ValueSource
     rule: str | None = None              # the recognition rule, for source recognised
-    reasoning: str | None = None         # why the rule takes this for personal data
+    reasoning: Bilingual | None = None   # why the rule takes this for personal data, en and nl
     read_at_seq: int | None = Field(default=None, ge=1)   # the hook event where the app read this value
 
 
@@ -161,9 +161,9 @@ class Declaration(Record):
     source: str                          # where and when the operator read the declaration
     form_sha256: str
     declared_at_seq: int = Field(ge=1)   # the case.declared event
-    says: str
+    says: Bilingual
     quote: str | None = None             # the declaration's own words, where the form gives them
-    observed: str
+    observed: Bilingual
     play_data_type: str | None = None    # Data safety: the Play data type the observed category falls under
     country: str | None = None           # policy: the country not named
     findings: tuple[str, ...]            # the ids of the findings whose evidence this is

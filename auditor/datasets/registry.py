@@ -60,7 +60,7 @@ DATASETS = {d.name: d for d in [
             "against the published act",
             "facts from public legal acts (not copyrightable); table GPL-3.0-or-later",
             "European Union, EUR-Lex / Official Journal of the European Union",
-            "576fd957b735dabe1af4e99702ac1aef8a7cc87c37b1f152983ac8c43d052b39"),
+            "327994b2ccba75dd5c77c105d4c76a9678652959aeeeb0eb11102c6e671254a6"),
     Dataset("recipients", "recipients/recipients.json", "compiled 2026-12-01",
             "auditor's table domain -> service -> legal entity receiving EEA users' data (dated) -> parent, each "
             "step citing the vendor's or a court's public document (research note recipients-and-law.md)",
