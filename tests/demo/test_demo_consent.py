@@ -117,10 +117,10 @@ def test_declared_versus_observed_on_the_demo(runs) -> None:
         + [("undeclared_sharing", "email", "snssdk.com")]       # declared collected, not shared (sealed registration)
         + [("undeclared_sharing", c, "byteoversea.com") for c in ("android_id", "device_identifier")])
     sharing = next(f for f in findings if f["type"] == "undeclared_sharing" and f["data_category"] == "imei")
-    assert sharing["declaration"]["says"] == (
-        "Data safety (Google Play listing of com.example.reference, Data safety section (reference fixture), read "
-        "2026-12-01): no data shared")
-    assert sharing["declaration"]["observed"].startswith(
+    assert sharing["declaration"]["says"] == {
+        "en": "Data safety (play.google.com, Data safety: com.example.reference, 2026-12-01): no data shared",
+        "nl": "Data safety (play.google.com, Data safety: com.example.reference, 2026-12-01): geen gegevens gedeeld"}
+    assert sharing["declaration"]["observed"]["en"].startswith(
         "imei (Play data type 'Device or other IDs') sent to snssdk.com (Beijing Douyin Information Service Co., "
         "Ltd., CN), recipient role other_recipient")
 

@@ -335,16 +335,15 @@ def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoRep
 def test_declared_versus_observed_section_in_both_languages(demo: DemoReport) -> None:
     groups = demo.data["declared"]["groups"]
     assert [(g["type"], g["says"]["text"]) for g in groups] == [
-        ("undeclared_collection", "Data safety (Google Play listing of com.example.reference, Data safety section "
-                                  "(reference fixture), read 2026-12-01): data collected: Email address; Phone number; "
-                                  "Photos"),
-        ("undeclared_country", "Privacy policy (https://example-reference.eu/privacy (reference fixture), read "
-                               "2026-12-01): countries named: JP, NL"),
-        ("undeclared_recipient", "Privacy policy (https://example-reference.eu/privacy (reference fixture), read "
-                                 "2026-12-01): recipients named: Example Reference B.V. (example-reference.eu), Kumo "
-                                 "Analytics K.K. (kumo-analytics.jp)"),
-        ("undeclared_sharing", "Data safety (Google Play listing of com.example.reference, Data safety section "
-                               "(reference fixture), read 2026-12-01): no data shared")]
+        ("undeclared_collection", "Data safety (play.google.com, Data safety: com.example.reference, 2026-12-01): "
+                                  "data collected: Email address; Phone number; Photos"),
+        ("undeclared_country", "Privacy policy (https://example-reference.eu/privacy, 2026-12-01): countries named: "
+                               "JP, NL"),
+        ("undeclared_recipient", "Privacy policy (https://example-reference.eu/privacy, 2026-12-01): recipients named: "
+                                 "Example Reference B.V. (example-reference.eu), Kumo Analytics K.K. "
+                                 "(kumo-analytics.jp)"),
+        ("undeclared_sharing", "Data safety (play.google.com, Data safety: com.example.reference, 2026-12-01): no "
+                               "data shared")]
     sharing = {row["recipient"]: row for row in groups[3]["rows"]}
     assert sorted(sharing) == ["appsflyer.com", "brightpixel-ads.com", "byteoversea.com", "snssdk.com"]
     assert sharing["snssdk.com"]["play"] == ["Device or other IDs", "Email address", "Other user-generated content",
