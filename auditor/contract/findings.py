@@ -44,8 +44,13 @@ class Actor(Record):
 class Step(Record):
     """One step of the chain host -> service -> legal entity -> parent, with the source that gives it."""
     step: str                            # service, entity, parent, role, first_party
-    value: str
-    source: str
+    value: str | Bilingual               # a name, or words in both languages ("not established")
+    source: str | Bilingual              # a dataset and what it cites; Bilingual where that is a sentence
+
+    @property
+    def dataset(self) -> str:
+        """The dataset the source names before its colon (recipients, world-overrides …)."""
+        return (self.source.en if isinstance(self.source, Bilingual) else self.source).partition(":")[0]
 
 
 class Recipient(Record):

@@ -65,7 +65,7 @@ DATASETS = {d.name: d for d in [
                          "GPL-3.0-or-later"),
             Bilingual(en="European Union, EUR-Lex / Official Journal of the European Union",
                       nl="Europese Unie, EUR-Lex / Publicatieblad van de Europese Unie"),
-            "327994b2ccba75dd5c77c105d4c76a9678652959aeeeb0eb11102c6e671254a6"),
+            "23610797b9d631c2be408fc372e020e4d9046acfa83d49000bae7fdff9e9fa66"),
     Dataset("recipients", "recipients/recipients.json", "compiled 2026-12-01",
             "auditor's table domain -> service -> legal entity receiving EEA users' data (dated) -> parent, each "
             "step citing the vendor's or a court's public document (research note recipients-and-law.md)",
@@ -73,7 +73,7 @@ DATASETS = {d.name: d for d in [
                       nl="feiten uit openbare documenten; tabel GPL-3.0-or-later"),
             Bilingual(en="auditor project, from the sources it cites",
                       nl="project auditor, uit de bronnen die het aanhaalt"),
-            "d1d4d4327786862f102b49f2a5babc2405c1db8dcc495bbe06a55fc029609ef8"),
+            "d05706e8fa30ca8160c5c3241fd6328a9e27ca8469b2aa85efd07f2671b1ab37"),
     Dataset("cdn-networks", "recipients/cdn-networks.json", "compiled 2026-12-01",
             "auditor's list of anycast and CDN networks (AS numbers) whose addresses cannot be located by GeoIP, "
             "each citing the operator's own description",

@@ -71,7 +71,11 @@ def test_tiktok_domains_name_the_eea_entity_of_the_day() -> None:
     assert (after.service, after.entity, after.entity_country, after.parent) == (
         "TikTok", "TikTok Technology Limited", "IE", "ByteDance Ltd.")
     assert [s.step for s in after.steps] == ["service", "entity", "parent"]
-    assert all(s.source.startswith("recipients: ") for s in after.steps)
+    # each step's source in both report languages, the dataset named first
+    assert all(s.source.en.startswith("recipients: ") and s.source.nl.startswith("recipients: ")
+               for s in after.steps)
+    assert after.steps[2].source.nl == ("recipients: Rechtbank Amsterdam ECLI:NL:RBAMS:2022:6488 (ByteDance Ltd., "
+                                        "Kaaimaneilanden, gedaagde)")
     before = recipients.lookup("log.byteoversea.com", date(2020, 6, 1))
     assert (before.entity, before.entity_country) == ("TikTok Inc.", "US")
     for host in ("ttwstatic.com", "p16.ibytedtos.com", "v.tiktokcdn-eu.com", "sf.byteoversea.com"):

@@ -94,4 +94,5 @@ def test_outcome_rests_on_the_recipient_entity_alone():
     assert (moved.outcome, moved.chapter_v, moved.exporter) == ("eea", False, "Example Reference B.V.")
     unknown = transfer(date(2024, 6, 1), EXPORTER, None, None, status(Certification.NOT_ESTABLISHED))
     assert (unknown.outcome, unknown.chapter_v) == ("unknown", None)
-    assert unknown.note.startswith("the legal entity receiving the data and its establishment are not established")
+    assert unknown.note.en.startswith("the legal entity receiving the data and its establishment are not established")
+    assert unknown.note.nl.startswith("de rechtspersoon die de gegevens ontvangt en haar vestiging blijken niet")

@@ -1,0 +1,46 @@
+"""An imported capture's Dutch report is wholly Dutch too: the real HAR of an Android app's first run
+(tests/capture/data/reporthar-android-first-run.har) imported into a new case, analysed and reported unsealed
+in nl (HTML, annex bundle, PDF). The English texts searched for are collected as for the demo
+(tests/report/english.py); this case records no text in English only that the report shows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from auditor.cli import cli
+
+from .english import english_in, english_sentences, recorded_english, report_texts
+
+HAR = Path(__file__).resolve().parents[1] / "capture" / "data" / "reporthar-android-first-run.har"
+
+
+def run(*args: object) -> None:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+
+
+def test_imported_har_case_reports_wholly_in_dutch(tmp_path: Path) -> None:
+    root = tmp_path / "case"
+    run("case", "new", root)
+    run("import", "har", HAR, "--case", root)
+    run("analyze", root)
+    run("report", root, "--lang", "nl", "--format", "html,pdf,json")
+    out = root / "reports" / "report-nl"
+    data = json.loads((out / "report.json").read_text("utf-8"))
+    assert data["lang"] == "nl" and data["seal"]["sealed"] is False
+    # what the Dutch texts rest on: recognised values with their rule's reasoning, verdicts, transfers
+    findings = json.loads((root / "analysis" / "findings.json").read_text("utf-8"))["findings"]
+    reasoned = [v for f in findings for e in f["evidence"]["shown"] for v in e["values"] if v["reasoning"]]
+    assert reasoned and all(set(v["reasoning"]) == {"en", "nl"} for v in reasoned)
+    assert data["verdicts"]
+    sentences = english_sentences(root)
+    texts = report_texts(out)
+    assert all(texts.values())
+    assert english_in(texts, sentences) == []
+    assert sorted(text for text in recorded_english(root) if text in texts["report.html"]) == []
+    assert "CONCEPT: het dossier is niet verzegeld." in texts["report.pdf"]
+    shown = [v["reasoning"]["nl"] for v in reasoned]
+    assert any(" ".join(text.split()) in texts["annex.html"] for text in shown)
