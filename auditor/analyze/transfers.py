@@ -52,7 +52,7 @@ IN_EEA = Bilingual(
        "cannot be seen",
     nl="ontvanger gevestigd in de EER: deze verstrekking is geen doorgifte in de zin van hoofdstuk V; verdere "
        "doorgifte door de ontvanger is niet waarneembaar")
-# {instrument}: the decision's name as the law table gives it (a proper name: the same in both languages)
+# {instrument}: the decision's name as the law table gives it in each language
 BY_STATUS = {Certification.COVERED: ("{instrument} covers the recipient: certified on the capture date",
                                      "{instrument} dekt de ontvanger: gecertificeerd op de datum van de opname"),
              Certification.NOT_COVERED: ("{instrument} covers only certified organisations; the recipient was not "
@@ -91,7 +91,7 @@ def _in_force(entry_from: str | None, entry_until: str | None, day: date) -> boo
 class CountryLaw:
     """What the dated table says for one country on one day."""
     outcome: TransferOutcome
-    instrument: str | None
+    instrument: Bilingual | None
     note: Bilingual | None
     requires_certification: bool = False
 
@@ -103,13 +103,13 @@ def country_law(country: str, day: date) -> CountryLaw:
             return CountryLaw(TransferOutcome.EEA, None, _text(member, "note"))
     for decision in table["adequacy"]:
         if decision["country"] == country and _in_force(decision["in_force_from"], decision["in_force_until"], day):
-            return CountryLaw(TransferOutcome.ADEQUATE, decision["instrument"], _text(decision, "scope"),
+            return CountryLaw(TransferOutcome.ADEQUATE, _text(decision, "instrument"), _text(decision, "scope"),
                               bool(decision["requires_certification"]))
     return CountryLaw(TransferOutcome.THIRD_COUNTRY_NO_ADEQUACY, None, NO_ADEQUACY)
 
 
 def _text(entry: dict[str, Any], key: str) -> Bilingual | None:
-    """An entry's note or scope, which the table gives in English (`key`) and Dutch (`key`_nl)."""
+    """An entry's name, note or scope, which the table gives in English (`key`) and Dutch (`key`_nl)."""
     return Bilingual(en=entry[key], nl=entry[f"{key}_nl"]) if entry.get(key) else None
 
 
@@ -133,6 +133,6 @@ def transfer(day: date, exporter: Exporter, entity: str | None, entity_country: 
     status = DpfStatus(instrument=found.instrument, status=certification.status,
                        record_source=certification.source, record_date=certification.checked)
     en, nl = BY_STATUS[certification.status]
-    note = Bilingual(en=en.format(instrument=found.instrument), nl=nl.format(instrument=found.instrument))
+    note = Bilingual(en=en.format(instrument=found.instrument.en), nl=nl.format(instrument=found.instrument.nl))
     return Transfer(outcome=BY_CERTIFICATION[certification.status], instrument=found.instrument, chapter_v=True,
                     certification=status, note=note, **common)

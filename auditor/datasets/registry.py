@@ -65,7 +65,7 @@ DATASETS = {d.name: d for d in [
                          "GPL-3.0-or-later"),
             Bilingual(en="European Union, EUR-Lex / Official Journal of the European Union",
                       nl="Europese Unie, EUR-Lex / Publicatieblad van de Europese Unie"),
-            "23610797b9d631c2be408fc372e020e4d9046acfa83d49000bae7fdff9e9fa66"),
+            "25ab5f19d3771714ff85b77a920f5340274265a8144cf54dca27e8164d7fd3d3"),
     Dataset("recipients", "recipients/recipients.json", "compiled 2026-12-01",
             "auditor's table domain -> service -> legal entity receiving EEA users' data (dated) -> parent, each "
             "step citing the vendor's or a court's public document (research note recipients-and-law.md)",
