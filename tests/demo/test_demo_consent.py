@@ -67,7 +67,9 @@ def test_the_persona_was_entered_and_the_choice_made_by_tapping(runs) -> None:
     assert len(profile) == 1 and profile[0]["request"]["host"] == "api.example-reference.eu"
     states = [r["body"] for r in records if r["kind"] == "device.consent_state"]
     assert [(s["when"], s["keys"]) for s in states] == [("before the choice", None), ("after the choice", None)]
-    assert states[0]["how"] == "unknown: the simulated phone's app is a JVM program and keeps no SharedPreferences"
+    assert states[0]["how"] == {
+        "en": "unknown: the simulated phone's app is a JVM program and keeps no SharedPreferences",
+        "nl": "onbekend: de app van het gesimuleerde toestel is een JVM-programma en houdt geen SharedPreferences bij"}
 
 
 def test_child_refusing_and_accepting_compared(runs, tmp_path) -> None:
