@@ -51,7 +51,8 @@ def test_imported_har_case_reports_wholly_in_dutch(tmp_path: Path) -> None:
     texts = report_texts(out)
     assert all(texts.values())
     assert english_in(texts, sentences) == []
-    assert sorted(text for text in recorded_english(root) if text in texts["report.html"]) == NAMES_IN_ENGLISH
+    shown = sorted(text for text in recorded_english(root) if any(text in page for page in texts.values()))
+    assert shown == NAMES_IN_ENGLISH
     assert "CONCEPT: het dossier is niet verzegeld." in texts["report.pdf"]
     shown = [v["reasoning"]["nl"] for v in reasoned]
     assert any(" ".join(text.split()) in texts["annex.html"] for text in shown)
