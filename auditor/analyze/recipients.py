@@ -37,6 +37,12 @@ MAX_CONTROLLER_DOMAINS = 50
 # The roles the recipients table may state, and whether each makes the recipient a third party (Art. 4(10)).
 ROLES = {"processor": RecipientRole.PROCESSOR, "joint_controller": RecipientRole.JOINT_CONTROLLER,
          "independent_controller": RecipientRole.THIRD_PARTY}
+# A role step's value in the report's words (GDPR Art. 4(8), 26, 4(10); AVG art. 4 punt 8, 26, 4 punt 10)
+ROLE_WORDS = {RecipientRole.PROCESSOR: Bilingual(en="processor", nl="verwerker"),
+              RecipientRole.JOINT_CONTROLLER: Bilingual(en="joint controller",
+                                                        nl="gezamenlijke verwerkingsverantwoordelijke"),
+              RecipientRole.THIRD_PARTY: Bilingual(en="third party (independent controller)",
+                                                   nl="derde (zelfstandige verwerkingsverantwoordelijke)")}
 # The datasets a step's source may name before its colon, recorded in inputs.json when used.
 DATASET_NAMES = frozenset({"recipients", "xray-owners", "world-overrides"})
 THIRD_PARTY = {RecipientRole.FIRST_PARTY: False, RecipientRole.PROCESSOR: False,
@@ -280,7 +286,8 @@ class Recipients:
             steps.append(Step(step="parent", value=f"{parent['entity']} ({parent['country']})",
                               source=_cites("recipients", _said(parent, "source"))))
         if service.role is not None and service.role_source:
-            steps.append(Step(step="role", value=service.role.value, source=_cites("recipients", service.role_source)))
+            steps.append(Step(step="role", value=ROLE_WORDS[service.role],
+                              source=_cites("recipients", service.role_source)))
         return KnownRecipient(host, domain, entity["entity"] if entity else None,
                               parent["entity"] if parent else None, entity["country"] if entity else None, None,
                               "recipients", service=service.name,

@@ -54,5 +54,8 @@ def test_imported_har_case_reports_wholly_in_dutch(tmp_path: Path) -> None:
     shown = sorted(text for text in recorded_english(root) if any(text in page for page in texts.values()))
     assert shown == NAMES_IN_ENGLISH
     assert "CONCEPT: het dossier is niet verzegeld." in texts["report.pdf"]
+    # a recipient's role and the sources of its steps, in Dutch (Branch's DPA FAQ names it a processor)
+    assert ("rol verwerker (recipients: legal.branch.io, veelgestelde vragen over de verwerkersovereenkomst: Branch "
+            "Metrics, Inc. is verwerker, de klant verwerkingsverantwoordelijke)") in texts["report.html"]
     shown = [v["reasoning"]["nl"] for v in reasoned]
     assert any(" ".join(text.split()) in texts["annex.html"] for text in shown)
