@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.case.events import UI_STEP_KINDS, Kind
+from auditor.contract.document import Bilingual
 from auditor.contract.observed import (
     MAX_ROWS,
     ConsentChoice,
@@ -20,6 +21,12 @@ from auditor.contract.observed import (
 
 def _text(value: Any, limit: int = 500) -> str:
     return ("" if value is None else str(value))[:limit]
+
+
+def _how(value: Any) -> str | Bilingual:
+    if isinstance(value, dict) and set(value) == {"en", "nl"}:
+        return Bilingual(en=_text(value["en"]), nl=_text(value["nl"]))
+    return _text(value)
 
 
 def consent_ui(records: dict[Kind, list[dict[str, Any]]]) -> ConsentUi | None:
@@ -49,7 +56,7 @@ def consent_ui(records: dict[Kind, list[dict[str, Any]]]) -> ConsentUi | None:
                                            (Kind.DEVICE_CONSENT_REFUSED, "refused"))
                       for r in records.get(kind, [])[:MAX_ROWS]), key=lambda c: c.seq)
     states = tuple(ConsentStateRead(seq=r["seq"], time=r["t_wall"], when=_text(r["body"].get("when"), 40),
-                                    how=_text(r["body"].get("how")), keys=r["body"].get("keys"),
+                                    how=_how(r["body"].get("how")), keys=r["body"].get("keys"),
                                     ump=r["body"].get("ump"))
                    for r in records.get(Kind.DEVICE_CONSENT_STATE, [])[:MAX_ROWS])
     return ConsentUi(persona=persona, dialogs=dialogs, choices=tuple(choices), states=states)

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.analyze.findings import Accumulator
+from auditor.contract.document import Bilingual
 from auditor.contract.findings import Declaration, Evidence, Finding, Recipient
 from auditor.contract.vocabulary import Confidence, DataCategory, FindingType, RecipientRole
+from auditor.declared.forms import Policy
 from auditor.declared.record import Declared, from_record
 
 # one finding per category and host says what was sent (the clipboard and biometric ones repeat it)
@@ -59,7 +61,7 @@ class _Group:
     extra: dict[str, str | None] = field(default_factory=dict)
 
 
-def _observed(group: _Group) -> str:
+def _observed(group: _Group) -> Bilingual:
     categories = sorted({str(f.data_category) for f in group.sources})
     exchanges = sum(f.evidence.occurrences for f in group.sources)
     r = group.recipient
@@ -67,8 +69,23 @@ def _observed(group: _Group) -> str:
     if r.entity:
         who += f" ({r.entity}{', ' + r.entity_country if r.entity_country else ''})"
     play = group.extra.get("play_data_type")
-    return (f"{', '.join(categories)}{f' (Play data type {play!r})' if play else ''} sent to {who}, recipient role "
-            f"{r.role}, in {exchanges} exchange(s)")
+    listed = ", ".join(categories)
+    return Bilingual(en=f"{listed}{f' (Play data type {play!r})' if play else ''} sent to {who}, recipient role "
+                        f"{r.role}, in {exchanges} exchange(s)",
+                     nl=f"{listed}{f' (Play-gegevenstype {play!r})' if play else ''} verzonden naar {who}, rol van "
+                        f"de ontvanger {r.role}, in {exchanges} uitwisseling(en)")
+
+
+def _policy_says(policy: Policy, kind: FindingType) -> Bilingual:
+    """What the privacy policy names: its recipients (with their domains) or its countries."""
+    def named(none: str, no_domain: str) -> str:
+        return ", ".join(f"{n.name} ({', '.join(n.domains) or no_domain})" for n in policy.recipients) or none
+    if kind == FindingType.UNDECLARED_RECIPIENT:
+        return Bilingual(en=f"Privacy policy ({policy.source}): recipients named: {named('none', 'no domain')}",
+                         nl=f"Privacybeleid ({policy.source}): genoemde ontvangers: {named('geen', 'geen domein')}")
+    countries = ", ".join(sorted(policy.all_countries()))
+    return Bilingual(en=f"Privacy policy ({policy.source}): countries named: {countries or 'none'}",
+                     nl=f"Privacybeleid ({policy.source}): genoemde landen: {countries or 'geen'}")
 
 
 def _finding(declared: Declared, group: _Group) -> Finding:
@@ -76,10 +93,7 @@ def _finding(declared: Declared, group: _Group) -> Finding:
     if on_policy:
         policy = declared.policy
         assert policy is not None and declared.policy_sha256 is not None
-        named = ", ".join(f"{n.name} ({', '.join(n.domains) or 'no domain'})" for n in policy.recipients) or "none"
-        countries = ", ".join(sorted(policy.all_countries())) or "none"
-        says = (f"Privacy policy ({policy.source}): recipients named: {named}" if group.kind ==
-                FindingType.UNDECLARED_RECIPIENT else f"Privacy policy ({policy.source}): countries named: {countries}")
+        says = _policy_says(policy, group.kind)
         form, source, sha, quote = "policy", policy.source, declared.policy_sha256, policy.quote
     else:
         safety = declared.data_safety

@@ -26,6 +26,7 @@ import ahocorasick
 from auditor.analyze.biometrics import number_forms
 from auditor.analyze.decode import Decoded
 from auditor.analyze.recipients import _psl
+from auditor.contract.document import Bilingual
 
 MIN_VALUE_LENGTH = 6            # shorter values would match by chance
 PRECISE_PLACES = 4              # decimals (about 11 m) from which a coordinate is a precise location
@@ -61,7 +62,7 @@ class Hit:
     value: str
     source: str         # planted | device | observed | recognised:<rule>
     origin: int | None = None
-    reasoning: str | None = None    # a recognition ruleset rule's reasoning (recognition.py)
+    reasoning: Bilingual | None = None    # a recognition ruleset rule's reasoning (recognition.py)
 
 
 def _digests(value: str) -> list[tuple[str, str]]:
@@ -305,10 +306,16 @@ ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 LATITUDE_KEYS = frozenset({"lat", "latitude"})
 LONGITUDE_KEYS = frozenset({"lon", "lng", "long", "longitude"})
 COORDINATE_KEYS = LATITUDE_KEYS | LONGITUDE_KEYS
-LOCATION_REASONING = ("Latitude and longitude with at least 3 decimals (about 110 m or better) under "
-                      "coordinate field names in the same message.")
-EMAIL_REASONING = ("An e-mail address anywhere in the message: local part @ a domain registrable under the "
-                   "Public Suffix List (so banner@2x.png, a file name, is not one).")
+LOCATION_REASONING = Bilingual(
+    en="Latitude and longitude with at least 3 decimals (about 110 m or better) under coordinate field names in "
+       "the same message.",
+    nl="Breedte- en lengtegraad met ten minste 3 decimalen (ongeveer 110 m of nauwkeuriger) onder veldnamen voor "
+       "coördinaten in hetzelfde bericht.")
+EMAIL_REASONING = Bilingual(
+    en="An e-mail address anywhere in the message: local part @ a domain registrable under the Public Suffix List "
+       "(so banner@2x.png, a file name, is not one).",
+    nl="Een e-mailadres waar dan ook in het bericht: lokaal deel @ een domein dat volgens de Public Suffix List "
+       "registreerbaar is (banner@2x.png, een bestandsnaam, is er dus geen).")
 
 
 DENSITY = re.compile(r"^[0-9]+(\.[0-9]+)?x\.", re.IGNORECASE)     # banner@2x.png, icon@1.5x.webp

@@ -25,6 +25,7 @@ import publicsuffixlist
 
 from auditor.analyze.signatures import Signatures
 from auditor.case.canonical import sha256_file
+from auditor.contract.document import Bilingual
 from auditor.contract.findings import Recipient, Step
 from auditor.contract.vocabulary import Confidence, RecipientRole
 from auditor.datasets.registry import verified_path
@@ -36,6 +37,12 @@ MAX_CONTROLLER_DOMAINS = 50
 # The roles the recipients table may state, and whether each makes the recipient a third party (Art. 4(10)).
 ROLES = {"processor": RecipientRole.PROCESSOR, "joint_controller": RecipientRole.JOINT_CONTROLLER,
          "independent_controller": RecipientRole.THIRD_PARTY}
+# A role step's value in the report's words (GDPR Art. 4(8), 26, 4(10); AVG art. 4 punt 8, 26, 4 punt 10)
+ROLE_WORDS = {RecipientRole.PROCESSOR: Bilingual(en="processor", nl="verwerker"),
+              RecipientRole.JOINT_CONTROLLER: Bilingual(en="joint controller",
+                                                        nl="gezamenlijke verwerkingsverantwoordelijke"),
+              RecipientRole.THIRD_PARTY: Bilingual(en="third party (independent controller)",
+                                                   nl="derde (zelfstandige verwerkingsverantwoordelijke)")}
 # The datasets a step's source may name before its colon, recorded in inputs.json when used.
 DATASET_NAMES = frozenset({"recipients", "xray-owners", "world-overrides"})
 THIRD_PARTY = {RecipientRole.FIRST_PARTY: False, RecipientRole.PROCESSOR: False,
@@ -152,18 +159,38 @@ class KnownRecipient:
 class Service:
     """One entry of the bundled recipients table."""
     name: str
-    domains_source: str
+    domains_source: Bilingual
     entities: tuple[dict[str, Any], ...]
     parent: dict[str, Any] | None
     role: RecipientRole | None
-    role_source: str | None
-    entities_note: str | None
+    role_source: Bilingual | None
+    entities_note: Bilingual | None
 
     def entity_on(self, day: date) -> dict[str, Any] | None:
         """The entity receiving EEA users' data on the day: the EEA entity where there is one."""
         valid = [e for e in self.entities if (e["from"] is None or date.fromisoformat(e["from"]) <= day)
                  and (e["until"] is None or day <= date.fromisoformat(e["until"]))]
         return next((e for e in valid if e["region"] == "EEA"), valid[0] if valid else None)
+
+
+def _said(entry: dict[str, Any], key: str) -> Bilingual:
+    """A source as the table words it, in English (`key`) and Dutch (`key`_nl)."""
+    return Bilingual(en=entry[key], nl=entry[f"{key}_nl"])
+
+
+def _words(entry: dict[str, Any], key: str) -> Bilingual | None:
+    return _said(entry, key) if entry.get(key) else None
+
+
+def _cites(dataset: str, words: Bilingual) -> Bilingual:
+    """A step's source: the dataset's name, then what it cites."""
+    return Bilingual(en=f"{dataset}: {words.en}", nl=f"{dataset}: {words.nl}")
+
+
+NOT_ESTABLISHED = Bilingual(en="not established", nl="niet vastgesteld")
+XRAY_GROUP = Bilingual(en="xray-owners: X-Ray 2020 owner list (group; the receiving entity is not named)",
+                       nl="xray-owners: eigenarenlijst van X-Ray 2020 (concern; de ontvangende entiteit wordt niet "
+                          "genoemd)")
 
 
 @lru_cache(maxsize=1)
@@ -174,8 +201,9 @@ def recipients_table() -> dict[str, Service]:
     table: dict[str, Service] = {}
     for entry in data["services"]:
         role = entry.get("role")
-        service = Service(entry["service"], entry["domains_source"], tuple(entry["entities"]), entry.get("parent"),
-                          ROLES[role] if role else None, entry.get("role_source"), entry.get("entities_note"))
+        service = Service(entry["service"], _said(entry, "domains_source"), tuple(entry["entities"]),
+                          entry.get("parent"), ROLES[role] if role else None, _words(entry, "role_source"),
+                          _words(entry, "entities_note"))
         for domain in entry["domains"]:
             table[domain] = service
     return table
@@ -203,7 +231,7 @@ class Recipients:
         found = self._cache.get((host, day))
         if found is None:           # the datasets a recipient was named from are the same each time it recurs
             found = self._cache[(host, day)] = self._lookup(host, day)
-            self.used.update(name for s in found.steps if (name := s.source.partition(":")[0]) in DATASET_NAMES)
+            self.used.update(s.dataset for s in found.steps if s.dataset in DATASET_NAMES)
             if found.tracker:
                 self.used.add("exodus-trackers")
         return found
@@ -246,19 +274,20 @@ class Recipients:
         service = table.get(host) or table.get(domain)
         if service is None:
             return None
-        steps = [Step(step="service", value=service.name, source=f"recipients: {service.domains_source}")]
+        steps = [Step(step="service", value=service.name, source=_cites("recipients", service.domains_source))]
         entity = service.entity_on(day) if day is not None else None
         if entity is not None:
             steps.append(Step(step="entity", value=f"{entity['entity']} ({entity['country']})",
-                              source=f"recipients: {entity['source']}"))
+                              source=_cites("recipients", _said(entity, "source"))))
         elif service.entities_note:
-            steps.append(Step(step="entity", value="not established", source=f"recipients: {service.entities_note}"))
+            steps.append(Step(step="entity", value=NOT_ESTABLISHED, source=_cites("recipients", service.entities_note)))
         parent = service.parent
         if parent is not None:
             steps.append(Step(step="parent", value=f"{parent['entity']} ({parent['country']})",
-                              source=f"recipients: {parent['source']}"))
+                              source=_cites("recipients", _said(parent, "source"))))
         if service.role is not None and service.role_source:
-            steps.append(Step(step="role", value=service.role.value, source=f"recipients: {service.role_source}"))
+            steps.append(Step(step="role", value=ROLE_WORDS[service.role],
+                              source=_cites("recipients", service.role_source)))
         return KnownRecipient(host, domain, entity["entity"] if entity else None,
                               parent["entity"] if parent else None, entity["country"] if entity else None, None,
                               "recipients", service=service.name,
@@ -276,6 +305,4 @@ class Recipients:
         country = {"UK": "GB"}.get(country, country)
         located = f" ({country})" if re.match(r"^[A-Z]{2}$", country) else ""
         return KnownRecipient(host, domain, None, group, None, None, "xray-owners",
-                              steps=(Step(step="parent", value=group + located,
-                                          source="xray-owners: X-Ray 2020 owner list (group; the receiving "
-                                                 "entity is not named)"),))
+                              steps=(Step(step="parent", value=group + located, source=XRAY_GROUP),))

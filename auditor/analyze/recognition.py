@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from auditor.analyze.decode import Decoded
 from auditor.analyze.personal import MAX_VALUE_SHOWN, ZERO_UUID, Hit, luhn
+from auditor.contract.document import Bilingual
 from auditor.contract.vocabulary import DataCategory
 from auditor.errors import InputError
 
@@ -40,13 +41,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")      # lax: YAML lists become tuples
 
 
+class Reasoning(Strict):
+    """Why a rule takes a field for personal data, in both report languages (both required)."""
+    en: str = Field(min_length=10)
+    nl: str = Field(min_length=10)
+
+    def text(self) -> Bilingual:
+        return Bilingual(en=self.en, nl=self.nl)
+
+
 class Family(Strict):
     id: str = Field(pattern=r"^[a-z0-9-]{1,64}$")
     data_type: DataCategory
     names: tuple[str, ...] = Field(min_length=1)
     format: str
     luhn: bool = False
-    reasoning: str = Field(min_length=10)
+    reasoning: Reasoning
     source: str = Field(min_length=3)
 
     @field_validator("names")
@@ -62,7 +72,7 @@ class EndpointField(Strict):
     paths: tuple[str, ...] = Field(min_length=1)
     data_type: DataCategory
     format: str
-    reasoning: str = Field(min_length=10)
+    reasoning: Reasoning
 
 
 class Endpoint(Strict):
@@ -116,7 +126,7 @@ class Rule:
     id: str
     data_type: str
     pattern: re.Pattern[str]
-    reasoning: str
+    reasoning: Bilingual
     source: str
     luhn: bool = False
 
@@ -127,15 +137,16 @@ class Recogniser:
         patterns = {name: re.compile(text) for name, text in ruleset.formats.items()}
         self.by_name: dict[str, Rule] = {}
         for family in ruleset.families:
-            rule = Rule(family.id, family.data_type.value, patterns[family.format], family.reasoning, family.source,
-                        family.luhn)
+            rule = Rule(family.id, family.data_type.value, patterns[family.format], family.reasoning.text(),
+                        family.source, family.luhn)
             for name in family.names:
                 self.by_name.setdefault(name, rule)
         self.endpoints: list[tuple[tuple[str, ...], re.Pattern[str] | None, dict[str, Rule]]] = []
         for endpoint in ruleset.endpoints:
             paths = {}
             for item in endpoint.fields:
-                rule = Rule(endpoint.id, item.data_type.value, patterns[item.format], item.reasoning, endpoint.source)
+                rule = Rule(endpoint.id, item.data_type.value, patterns[item.format], item.reasoning.text(),
+                            endpoint.source)
                 paths.update(dict.fromkeys(item.paths, rule))
             url_paths = re.compile("|".join(f"(?:{text})" for text in endpoint.url_paths)) if endpoint.url_paths \
                 else None

@@ -45,7 +45,7 @@ from auditor.case.confine import writable_dir
 from auditor.case.events import Kind
 from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
 from auditor.collector import paused
-from auditor.contract.document import write_documents
+from auditor.contract.document import Bilingual, write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
 from auditor.contract.findings import Finding, Findings
 from auditor.contract.inputs import CaseReference, DatasetUsed, Inputs, LedgerHead
@@ -59,6 +59,7 @@ from auditor.world import Addresses, World, load_world
 
 MAX_BODY = 32 << 20
 MAX_HEADERS = 500
+USER_SUPPLIED = Bilingual(en="user-supplied", nl="door de gebruiker aangeleverd")
 
 
 @dataclass(frozen=True)
@@ -248,27 +249,35 @@ class Analysis:
         seal = self.case.root / SEAL_FILE
         datasets = [DatasetUsed(**psl_provenance()),
                     DatasetUsed(name="recognition-rules", version=self.recogniser.version,
-                                sha256=self.recogniser.sha256, licence="auditor's own",
-                                attribution="auditor/recognition/recognition.yaml; endpoint rules learnt from "
-                                            "tweasel's TrackHAR adapters (CC0-1.0)")]
+                                sha256=self.recogniser.sha256,
+                                licence=Bilingual(en="auditor's own", nl="eigen werk van auditor"),
+                                attribution=Bilingual(
+                                    en="auditor/recognition/recognition.yaml; endpoint rules learnt from tweasel's "
+                                       "TrackHAR adapters (CC0-1.0)",
+                                    nl="auditor/recognition/recognition.yaml; regels per eindpunt ontleend aan de "
+                                       "TrackHAR-adapters van tweasel (CC0-1.0)"))]
         if self.participants.path is not None:
             datasets.append(DatasetUsed(name="dpf-participants", version="user-supplied",
                                         path_name=self.participants.path.name, sha256=self.participants.sha256 or "",
-                                        licence="user-supplied", attribution="DPF participant records given with "
-                                                                             "--dpf"))
+                                        licence=USER_SUPPLIED,
+                                        attribution=Bilingual(en="DPF participant records given with --dpf",
+                                                              nl="DPF-deelnemersgegevens opgegeven met --dpf")))
         used = self.recipients.used | self.destinations.used | ({"eu-transfers"} if self.law_used else set()) | (
             {EXODUS_DATASET} if self.context.attribution_used else set())
         for name in sorted(used):
             if name == "world-overrides":
                 datasets.append(DatasetUsed(name="world-overrides", version="user-supplied",
                                             path_name=Path(self.overrides.path or "").name,
-                                            sha256=self.overrides.sha256 or "", licence="user-supplied",
-                                            attribution="override table given with --world"))
+                                            sha256=self.overrides.sha256 or "", licence=USER_SUPPLIED,
+                                            attribution=Bilingual(en="override table given with --world",
+                                                                  nl="vervangingstabel opgegeven met --world")))
             elif name == "user-mmdb":
                 path = Path(self.destinations_mmdb or "")
                 datasets.append(DatasetUsed(name="user-mmdb", version="user-supplied", path_name=path.name,
-                                            sha256=sha256_file(path)[0], licence="user-supplied",
-                                            attribution="country database given with --mmdb (physical view)"))
+                                            sha256=sha256_file(path)[0], licence=USER_SUPPLIED,
+                                            attribution=Bilingual(
+                                                en="country database given with --mmdb (physical view)",
+                                                nl="landendatabase opgegeven met --mmdb (fysieke zienswijze)")))
             else:
                 entry = provenance(name)
                 datasets.append(DatasetUsed(**{key: entry[key] for key in ("name", "version", "sha256", "licence",

@@ -19,16 +19,52 @@ from functools import lru_cache
 from typing import Any
 
 from auditor.analyze.dpf import Status
+from auditor.contract.document import Bilingual
 from auditor.contract.findings import DpfStatus, Transfer
 from auditor.contract.vocabulary import Certification, TransferOutcome
 from auditor.datasets.registry import verified_path
 
-CANNOT_PROVE = ("Network observation cannot establish: remote access to the data from other countries, onward "
-                "transfers by the recipient, the contract between the app's controller and the recipient "
-                "(standard contractual clauses or binding corporate rules, GDPR Art. 46), whether an Art. 49 "
-                "derogation applies, or where the data are stored. The server's location and the IP block's "
-                "registration country are network context only; the outcome rests on the recipient entity and "
-                "its country of establishment, from the sources named for each step.")
+CANNOT_PROVE = Bilingual(
+    en="Network observation cannot establish: remote access to the data from other countries, onward transfers by "
+       "the recipient, the contract between the app's controller and the recipient (standard contractual clauses "
+       "or binding corporate rules, GDPR Art. 46), whether an Art. 49 derogation applies, or where the data are "
+       "stored. The server's location and the IP block's registration country are network context only; the "
+       "outcome rests on the recipient entity and its country of establishment, from the sources named for each "
+       "step.",
+    nl="Waarneming van het netwerk kan niet vaststellen: toegang op afstand tot de gegevens vanuit andere landen, "
+       "verdere doorgifte door de ontvanger, de overeenkomst tussen de verwerkingsverantwoordelijke van de app en "
+       "de ontvanger (modelcontractbepalingen of bindende bedrijfsvoorschriften, art. 46 AVG), of een afwijking "
+       "van art. 49 AVG van toepassing is, of waar de gegevens worden opgeslagen. De locatie van de server en het "
+       "land waar het IP-adresblok is geregistreerd, zijn alleen context uit het netwerk; de uitkomst berust op de "
+       "ontvangende entiteit en het land van haar vestiging, uit de bronnen die bij iedere stap zijn genoemd.")
+LAW = Bilingual(en="Regulation (EU) 2016/679, Chapter V (Art. 44-50)", nl="Verordening (EU) 2016/679 (AVG), "
+                "hoofdstuk V (art. 44-50)")
+LAW_BEFORE_GDPR = Bilingual(en="Directive 95/46/EC, Art. 25-26", nl="Richtlijn 95/46/EG, art. 25-26")
+NO_ADEQUACY = Bilingual(en="no adequacy decision in force on that day",
+                        nl="op die dag gold geen adequaatheidsbesluit")
+NOT_ESTABLISHED = Bilingual(
+    en="the legal entity receiving the data and its establishment are not established by the datasets; a server "
+       "location does not stand in for them",
+    nl="de rechtspersoon die de gegevens ontvangt en haar vestiging blijken niet uit de datasets; de locatie van "
+       "een server komt daar niet voor in de plaats")
+IN_EEA = Bilingual(
+    en="recipient established in the EEA: this disclosure is not a transfer under Chapter V; its onward transfers "
+       "cannot be seen",
+    nl="ontvanger gevestigd in de EER: deze verstrekking is geen doorgifte in de zin van hoofdstuk V; verdere "
+       "doorgifte door de ontvanger is niet waarneembaar")
+# {instrument}: the decision's name as the law table gives it in each language
+BY_STATUS = {Certification.COVERED: ("{instrument} covers the recipient: certified on the capture date",
+                                     "{instrument} dekt de ontvanger: gecertificeerd op de datum van de opname"),
+             Certification.NOT_COVERED: ("{instrument} covers only certified organisations; the recipient was not "
+                                         "certified on the capture date",
+                                         "{instrument} dekt alleen gecertificeerde organisaties; de ontvanger was "
+                                         "op de datum van de opname niet gecertificeerd"),
+             Certification.NOT_ESTABLISHED: ("{instrument} covers only certified organisations; whether the "
+                                             "recipient was certified on the capture date is not established (no "
+                                             "dated participant record)",
+                                             "{instrument} dekt alleen gecertificeerde organisaties; of de "
+                                             "ontvanger op de datum van de opname gecertificeerd was, is niet "
+                                             "vastgesteld (geen gedateerde deelnemerslijst)")}
 BY_CERTIFICATION = {Certification.COVERED: TransferOutcome.ADEQUATE,
                     Certification.NOT_COVERED: TransferOutcome.NOT_COVERED,
                     Certification.NOT_ESTABLISHED: TransferOutcome.UNKNOWN}
@@ -55,8 +91,8 @@ def _in_force(entry_from: str | None, entry_until: str | None, day: date) -> boo
 class CountryLaw:
     """What the dated table says for one country on one day."""
     outcome: TransferOutcome
-    instrument: str | None
-    note: str | None
+    instrument: Bilingual | None
+    note: Bilingual | None
     requires_certification: bool = False
 
 
@@ -64,41 +100,39 @@ def country_law(country: str, day: date) -> CountryLaw:
     table = law_table()
     for member in table["eea"]:
         if member["country"] == country and _in_force(member["from"], member["until"], day):
-            return CountryLaw(TransferOutcome.EEA, None, member.get("note"))
+            return CountryLaw(TransferOutcome.EEA, None, _text(member, "note"))
     for decision in table["adequacy"]:
         if decision["country"] == country and _in_force(decision["in_force_from"], decision["in_force_until"], day):
-            return CountryLaw(TransferOutcome.ADEQUATE, decision["instrument"], decision.get("scope"),
+            return CountryLaw(TransferOutcome.ADEQUATE, _text(decision, "instrument"), _text(decision, "scope"),
                               bool(decision["requires_certification"]))
-    return CountryLaw(TransferOutcome.THIRD_COUNTRY_NO_ADEQUACY, None, "no adequacy decision in force on that day")
+    return CountryLaw(TransferOutcome.THIRD_COUNTRY_NO_ADEQUACY, None, NO_ADEQUACY)
+
+
+def _text(entry: dict[str, Any], key: str) -> Bilingual | None:
+    """An entry's name, note or scope, which the table gives in English (`key`) and Dutch (`key`_nl)."""
+    return Bilingual(en=entry[key], nl=entry[f"{key}_nl"]) if entry.get(key) else None
 
 
 def transfer(day: date, exporter: Exporter, entity: str | None, entity_country: str | None,
              certification: Status) -> Transfer:
     """The assessment for a recipient entity (None where the recipient layer does not establish one)."""
-    law = "Regulation (EU) 2016/679, Chapter V (Art. 44-50)" if day >= date.fromisoformat(
-        law_table()["gdpr_applies_from"]) else "Directive 95/46/EC, Art. 25-26"
+    law = LAW if day >= date.fromisoformat(law_table()["gdpr_applies_from"]) else LAW_BEFORE_GDPR
     common = {"date": day.isoformat(), "law": law, "exporter": exporter.name, "exporter_source": exporter.source,
               "recipient_entity": entity, "recipient_country": entity_country, "cannot_prove": CANNOT_PROVE}
     if entity is None or entity_country is None:
         return Transfer(outcome=TransferOutcome.UNKNOWN, chapter_v=None,
-                        note="the legal entity receiving the data and its establishment are not established by "
-                             "the datasets; a server location does not stand in for them", **common)
+                        note=NOT_ESTABLISHED, **common)
     found = country_law(entity_country, day)
     if found.outcome == TransferOutcome.EEA:
         return Transfer(outcome=found.outcome, chapter_v=False,
-                        note="recipient established in the EEA: this disclosure is not a transfer under Chapter V; "
-                             "its onward transfers cannot be seen", **common)
+                        note=IN_EEA, **common)
     if not found.requires_certification:
         return Transfer(outcome=found.outcome, instrument=found.instrument, chapter_v=True, note=found.note,
                         **common)
     assert found.instrument is not None
     status = DpfStatus(instrument=found.instrument, status=certification.status,
                        record_source=certification.source, record_date=certification.checked)
-    note = {Certification.COVERED: f"{found.instrument} covers the recipient: certified on the capture date",
-            Certification.NOT_COVERED: f"{found.instrument} covers only certified organisations; the recipient "
-                                       "was not certified on the capture date",
-            Certification.NOT_ESTABLISHED: f"{found.instrument} covers only certified organisations; whether the "
-                                           "recipient was certified on the capture date is not established (no "
-                                           "dated participant record)"}[certification.status]
+    en, nl = BY_STATUS[certification.status]
+    note = Bilingual(en=en.format(instrument=found.instrument.en), nl=nl.format(instrument=found.instrument.nl))
     return Transfer(outcome=BY_CERTIFICATION[certification.status], instrument=found.instrument, chapter_v=True,
                     certification=status, note=note, **common)

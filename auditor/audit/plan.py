@@ -61,7 +61,7 @@ class AuditPlan:
     consent: Choice | None = None           # what is done with the consent dialog; None: it is not looked for
     ui_wait: float = 30.0                   # seconds to wait for each expected screen (age gate, dialog)
     controller: dict[str, Any] | None = None     # the app's controller for case.json (case new --controller)
-    scenario: str | None = None             # None: "live audit of PACKAGE"
+    scenario: str | dict[str, str] | None = None   # None: "live audit of PACKAGE"; {"en", "nl"}: the demo's
     duration: float | None = None           # seconds; None: until 'q' or Ctrl-C
     until_app_ends: bool = False            # the observation also ends when the app ends by itself
     proxy_mode: str = CaptureMode.REGULAR   # regular | wireguard

@@ -128,7 +128,7 @@ class Case:
 
     @classmethod
     def create(cls, root: Path, operator: str | None = None, persona: str | None = None,
-               scenario: str | None = None, command_line: list[str] | None = None,
+               scenario: str | dict[str, str] | None = None, command_line: list[str] | None = None,
                expert: dict[str, str] | None = None, questions: list[str] | None = None,
                controller: dict[str, Any] | None = None) -> Case:
         root = Path(root)

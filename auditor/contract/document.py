@@ -27,6 +27,16 @@ class Record(BaseModel):
                               use_enum_values=False)
 
 
+class Bilingual(Record):
+    """A text the report shows in its own language: every sentence analysis or a dataset writes for a reader is
+    stored in both, so a Dutch report holds no English sentence (the renderer picks one, report/display.py)."""
+    en: str
+    nl: str
+
+    def get(self, lang: str) -> str:
+        return self.nl if lang == "nl" else self.en
+
+
 Doc = TypeVar("Doc", bound=Record)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from auditor.contract.document import Record
+from auditor.contract.document import Bilingual, Record
 from auditor.contract.vocabulary import (
     ActorBasis,
     Certification,
@@ -25,6 +25,9 @@ from auditor.contract.vocabulary import (
 )
 
 FINDINGS_FORMAT = "auditor-findings/1"
+# A text a report shows: analysis writes every sentence as a Bilingual (the renderer picks the report's
+# language); a plain string is a name the same in both, or a findings.json from before 2026-12 (English only).
+Words = str | Bilingual
 
 
 class Actor(Record):
@@ -47,8 +50,13 @@ class Actor(Record):
 class Step(Record):
     """One step of the chain host -> service -> legal entity -> parent, with the source that gives it."""
     step: str                            # service, entity, parent, role, first_party
-    value: str
-    source: str
+    value: Words                         # a name, or words in both languages ("not established")
+    source: Words                        # a dataset and what it cites; Bilingual where that is a sentence
+
+    @property
+    def dataset(self) -> str:
+        """The dataset the source names before its colon (recipients, world-overrides …)."""
+        return (self.source.en if isinstance(self.source, Bilingual) else self.source).partition(":")[0]
 
 
 class Recipient(Record):
@@ -82,7 +90,7 @@ class Destination(Record):
 class DpfStatus(Record):
     """A recipient's certification under a decision that covers only certified organisations, from a dated
     participant record (user-supplied, or stated by the override table)."""
-    instrument: str
+    instrument: Words
     status: Certification
     record_source: str | None = None
     record_date: str | None = None       # the day the participant record was read
@@ -93,17 +101,17 @@ class Transfer(Record):
     recipient layer (the entity's establishment) alone; the endpoint (the finding's destination) only
     corroborates."""
     outcome: TransferOutcome
-    instrument: str | None = None
+    instrument: Words | None = None      # the decision's name in each language
     date: str
-    law: str
+    law: Words
     exporter: str | None = None          # the app's controller, given for the case
     exporter_source: str | None = None
     recipient_entity: str | None = None
     recipient_country: str | None = None
     certification: DpfStatus | None = None
     chapter_v: bool | None = None        # a disclosure to an importer established in a third country
-    note: str | None = None
-    cannot_prove: str
+    note: Words | None = None
+    cannot_prove: Words
 
 
 class FoundValue(Record):
@@ -114,7 +122,7 @@ class FoundValue(Record):
     value: str
     source: ValueSource
     rule: str | None = None              # the recognition rule, for source recognised
-    reasoning: str | None = None         # why the rule takes this for personal data
+    reasoning: Words | None = None       # why the rule takes this for personal data, en and nl
     read_at_seq: int | None = Field(default=None, ge=1)   # the hook event where the app read this value
 
 
@@ -164,9 +172,9 @@ class Declaration(Record):
     source: str                          # where and when the operator read the declaration
     form_sha256: str
     declared_at_seq: int = Field(ge=1)   # the case.declared event
-    says: str
+    says: Words
     quote: str | None = None             # the declaration's own words, where the form gives them
-    observed: str
+    observed: Words
     play_data_type: str | None = None    # Data safety: the Play data type the observed category falls under
     country: str | None = None           # policy: the country not named
     findings: tuple[str, ...]            # the ids of the findings whose evidence this is

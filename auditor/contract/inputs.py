@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from auditor.contract.document import Record
+from auditor.contract.document import Bilingual, Record
 from auditor.contract.verdicts import RulesetIdentity
 
 INPUTS_FORMAT = "auditor-inputs/1"
@@ -27,8 +27,8 @@ class DatasetUsed(Record):
     name: str
     version: str
     sha256: str
-    licence: str
-    attribution: str
+    licence: str | Bilingual             # a name (CC BY 4.0), or a sentence in both report languages
+    attribution: str | Bilingual
     path_name: str | None = None         # a user-supplied file's name (--world, --mmdb)
     error_rate: str | None = None        # the dataset's measured error rate, where its provenance states one
 

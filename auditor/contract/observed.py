@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from auditor.contract.document import Record
+from auditor.contract.document import Bilingual, Record
 from auditor.contract.findings import Actor, PlantedValue
 
 OBSERVED_FORMAT = "auditor-observed/1"
@@ -226,7 +226,7 @@ class ConsentChoice(AtEvent):
 class ConsentStateRead(AtEvent):
     """The consent state the app stored (device.consent_state): its IAB keys, or why they stayed unknown."""
     when: str
-    how: str
+    how: str | Bilingual                 # Bilingual where the tool wrote it for the report (the demo)
     keys: dict[str, str] | None = None
     ump: dict[str, str] | None = None    # Google UMP's own file (__GOOGLE_FUNDING_CHOICE_SDK_INTERNAL__), where read
 

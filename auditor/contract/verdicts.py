@@ -6,18 +6,10 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from auditor.contract.document import Record
+from auditor.contract.document import Bilingual, Record
 from auditor.contract.vocabulary import ReviewStatus, Severity
 
 VERDICTS_FORMAT = "auditor-verdicts/1"
-
-
-class Bilingual(Record):
-    en: str
-    nl: str
-
-    def get(self, lang: str) -> str:
-        return self.nl if lang == "nl" else self.en
 
 
 class CitationKind(StrEnum):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from auditor.case.canonical import sha256_file
+from auditor.contract.document import Bilingual
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -21,8 +23,8 @@ class Dataset:
     file: str
     version: str
     origin: str
-    licence: str
-    attribution: str
+    licence: str | Bilingual        # a licence's name, or a sentence in both report languages
+    attribution: str | Bilingual
     sha256: str
 
     def as_dict(self) -> dict[str, str]:
@@ -58,18 +60,26 @@ DATASETS = {d.name: d for d in [
             "auditor's dated table of EEA membership and adequacy decisions, compiled 2026-11-22 from the cited "
             "Official Journal / EUR-Lex acts; each entry names its source and whether its compiler verified it "
             "against the published act",
-            "facts from public legal acts (not copyrightable); table GPL-3.0-or-later",
-            "European Union, EUR-Lex / Official Journal of the European Union",
-            "576fd957b735dabe1af4e99702ac1aef8a7cc87c37b1f152983ac8c43d052b39"),
+            Bilingual(en="facts from public legal acts (not copyrightable); table GPL-3.0-or-later",
+                      nl="feiten uit openbare rechtshandelingen (niet auteursrechtelijk beschermd); tabel "
+                         "GPL-3.0-or-later"),
+            Bilingual(en="European Union, EUR-Lex / Official Journal of the European Union",
+                      nl="Europese Unie, EUR-Lex / Publicatieblad van de Europese Unie"),
+            "25ab5f19d3771714ff85b77a920f5340274265a8144cf54dca27e8164d7fd3d3"),
     Dataset("recipients", "recipients/recipients.json", "compiled 2026-12-01",
             "auditor's table domain -> service -> legal entity receiving EEA users' data (dated) -> parent, each "
             "step citing the vendor's or a court's public document (research note recipients-and-law.md)",
-            "facts from public documents; table GPL-3.0-or-later", "auditor project, from the sources it cites",
-            "d1d4d4327786862f102b49f2a5babc2405c1db8dcc495bbe06a55fc029609ef8"),
+            Bilingual(en="facts from public documents; table GPL-3.0-or-later",
+                      nl="feiten uit openbare documenten; tabel GPL-3.0-or-later"),
+            Bilingual(en="auditor project, from the sources it cites",
+                      nl="project auditor, uit de bronnen die het aanhaalt"),
+            "d05706e8fa30ca8160c5c3241fd6328a9e27ca8469b2aa85efd07f2671b1ab37"),
     Dataset("cdn-networks", "recipients/cdn-networks.json", "compiled 2026-12-01",
             "auditor's list of anycast and CDN networks (AS numbers) whose addresses cannot be located by GeoIP, "
-            "each citing the operator's own description", "facts; table GPL-3.0-or-later",
-            "auditor project, from the operators' public documentation",
+            "each citing the operator's own description",
+            Bilingual(en="facts; table GPL-3.0-or-later", nl="feiten; tabel GPL-3.0-or-later"),
+            Bilingual(en="auditor project, from the operators' public documentation",
+                      nl="project auditor, uit de openbare documentatie van de netwerkbeheerders"),
             "f209ad5c37194a7f452fb346c0995c603d5431728a6c6e9ed89ad0a695d2ff4d"),
 ]}
 
@@ -88,5 +98,5 @@ def verified_path(name: str) -> Path:
     return path
 
 
-def provenance(name: str) -> dict[str, str]:
+def provenance(name: str) -> dict[str, Any]:
     return DATASETS[name].as_dict()

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from auditor.contract.document import Bilingual
 from auditor.errors import InputError
 from auditor.inputs import read_bounded
 
@@ -54,14 +55,18 @@ class DataSafety:
     collected: tuple[DataTypeEntry, ...]
     shared: tuple[DataTypeEntry, ...]
 
-    def says(self, part: str) -> str:
-        """What the form says is collected / shared, as a finding quotes it."""
+    def says(self, part: str) -> Bilingual:
+        """What the form says is collected / shared, as a finding quotes it (Play's data type names as the
+        form gives them)."""
         nothing = self.collects_nothing if part == "collected" else self.shares_nothing
+        nl_part = "verzameld" if part == "collected" else "gedeeld"
         if nothing:
-            return f"Data safety ({self.source}): no data {part}"
+            return Bilingual(en=f"Data safety ({self.source}): no data {part}",
+                             nl=f"Data safety ({self.source}): geen gegevens {nl_part}")
         entries = self.collected if part == "collected" else self.shared
-        listed = "; ".join(e.data_type for e in entries) or "none"
-        return f"Data safety ({self.source}): data {part}: {listed}"
+        listed = "; ".join(e.data_type for e in entries)
+        return Bilingual(en=f"Data safety ({self.source}): data {part}: {listed or 'none'}",
+                         nl=f"Data safety ({self.source}): gegevens {nl_part}: {listed or 'geen'}")
 
     def declares(self, part: str, data_type: str) -> bool:
         entries = self.collected if part == "collected" else self.shared

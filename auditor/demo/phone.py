@@ -33,7 +33,12 @@ from auditor.world import load_world
 FRIDA_DEVICE = DeviceChoice("local")
 AWAIT = "AUDITOR-AWAIT "
 CONSENT_PROMPT = AWAIT + "consent"
-HOW_SET = "set by auditor demo in the simulated phone's device state"
+# what the demo records in case.json for the report, in both its languages ({"en", "nl"}: report/display.py)
+HOW_SET = {"en": "set by auditor demo in the simulated phone's device state",
+           "nl": "door auditor demo ingesteld in de toestand van het gesimuleerde toestel"}
+SIMULATED = {"en": "the reference app's JVM stand-ins for Android (no phone); identifiers set by the demo",
+             "nl": "de JVM-vervangers van Android van de referentie-app (geen telefoon); identificatoren door de demo "
+                   "ingesteld"}
 # the identity's names as the reference app's device state spells them
 STATE_KEYS = {"phone_number": "line1_number", "account": "accounts"}
 NO_INSTALLED_APP = "the simulated phone has no installed package to pull; the APK is given as the audit's --apk"
@@ -111,7 +116,7 @@ class SimulatedPhone:
     def attest(self, case: Case, ledger: Ledger) -> list[str]:
         case.set_section("device", {
             "format": "auditor-simulated-device/1", "serial": None,
-            "simulated": "the reference app's JVM stand-ins for Android (no phone); identifiers set by the demo",
+            "simulated": SIMULATED,
             "fields": {name: fact(value, HOW_SET) for name, value in sorted(self.identity.items())}}, ledger)
         return []
 

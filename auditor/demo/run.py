@@ -36,6 +36,7 @@ from auditor.case import keys
 from auditor.case.events import Kind
 from auditor.case.layout import LEDGER_FILE
 from auditor.case.ledger_check import read_records
+from auditor.contract.document import Bilingual
 from auditor.declared.record import declare
 from auditor.demo.phone import SimulatedPhone
 from auditor.errors import CheckFailed
@@ -43,14 +44,22 @@ from auditor.instrument.planting import Plants
 from auditor.reference.assets import reference_apk, reference_data_safety, reference_policy
 from auditor.report.render import write_report
 
-SCENARIO = ("auditor demo: the reference app (JVM build) under Frida hooks, its traffic through auditor capture "
-            "to a loopback test world; the {persona} persona entered at the age gate, the consent dialog {choice}")
-CHOICES = {Choice.ACCEPT: "accepted, then a biometric login", Choice.REFUSE: "refused, then a biometric login",
-           Choice.NONE: "left unanswered (the user leaves the app)"}
+# The demo's scenario in both report languages (case.json records {"en", "nl"}; the report shows its own).
+SCENARIO = Bilingual(
+    en="auditor demo: the reference app (JVM build) under Frida hooks, its traffic through auditor capture to a "
+       "loopback test world; the {persona} persona entered at the age gate, the consent dialog {choice}",
+    nl="auditor demo: de referentie-app (JVM-versie) onder Frida-hooks, het verkeer via auditor capture naar een "
+       "testwereld op loopback; de persona {persona} ingevoerd bij de leeftijdscontrole, de toestemmingsdialoog "
+       "{choice}")
+PERSONAS = {Persona.CHILD: ("child", "kind"), Persona.TEEN: ("teen", "tiener"), Persona.ADULT: ("adult", "volwassene")}
+CHOICES = {Choice.ACCEPT: ("accepted, then a biometric login", "geaccepteerd, daarna een biometrische aanmelding"),
+           Choice.REFUSE: ("refused, then a biometric login", "geweigerd, daarna een biometrische aanmelding"),
+           Choice.NONE: ("left unanswered (the user leaves the app)",
+                         "onbeantwoord gelaten (de gebruiker verlaat de app)")}
 APP_PACKAGE = "com.example.reference"
 # The reference app's publisher, as `auditor case new --controller` would record it.
 CONTROLLER = {"name": "Example Reference B.V.", "domains": ["example-reference.eu"],
-              "source": "the reference app's test world (auditor/reference/data/world.json)"}
+              "source": "auditor/reference/data/world.json"}
 APP_TIMEOUT = 120.0          # seconds for the whole app run; it normally takes a few
 UI_WAIT = 30.0               # seconds for the age gate and the dialog to show
 # Planted through the hooks, so their transmission is recognisable: a canary on the clipboard and a position
@@ -61,6 +70,12 @@ PLANTS = Plants(clipboard="AUDITOR-CANARY-demo-clipboard-7f3a", location=(52.078
 DEVICE = {"android_id": "9a3c1f7e5b2d4e60", "advertising_id": "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
           "imei": "490154203237518", "serial": "R58N12ABCDE", "phone_number": "+31612345678",
           "account": "jan.jansen@example.nl"}
+
+
+def scenario(persona: Persona, consent: Choice) -> dict[str, str]:
+    (who_en, who_nl), (choice_en, choice_nl) = PERSONAS[persona], CHOICES[consent]
+    return {"en": SCENARIO.en.format(persona=who_en, choice=choice_en),
+            "nl": SCENARIO.nl.format(persona=who_nl, choice=choice_nl)}
 
 
 @dataclass
@@ -117,7 +132,7 @@ def run_demo(out: Path, lang: str = "en", say: Callable[[str], None] = print, pe
             SimulatedPhone(DEVICE, Path(scratch_name), APP_TIMEOUT) as phone:
         plan = AuditPlan(serial=None, package=APP_PACKAGE, case_dir=case_dir, apk=reference_apk(),
                          persona=str(persona), persona_entry=Entry.SCRIPTED, consent=consent, ui_wait=UI_WAIT,
-                         scenario=SCENARIO.format(persona=persona, choice=CHOICES[consent]), controller=CONTROLLER,
+                         scenario=scenario(persona, consent), controller=CONTROLLER,
                          duration=APP_TIMEOUT, until_app_ends=True, plants=PLANTS,
                          capture_confdir=str(Path(scratch_name) / "mitmproxy"), world=phone.loopback_world,
                          command_line=["auditor", "demo", "--out", str(out), "--lang", lang, "--persona",

@@ -22,7 +22,9 @@ from auditor.device.ui import Capture, ConsentStore, check_typeable, record_inpu
 
 PACKAGE = "com.example.reference"
 DEVICE_PATH = "simulated phone (auditor demo)"
-NO_PREFERENCES = "unknown: the simulated phone's app is a JVM program and keeps no SharedPreferences"
+NO_PREFERENCES = {"en": "unknown: the simulated phone's app is a JVM program and keeps no SharedPreferences",
+                  "nl": "onbekend: de app van het gesimuleerde toestel is een JVM-programma en houdt geen "
+                        "SharedPreferences bij"}
 
 # per prompt of the app, what it shows; a control's `goto` is the answer its tap gives the app
 SCREENS = {

@@ -38,7 +38,8 @@ PROPS = {
 }
 
 
-def fact(value: Any, how: str, note: str | None = None) -> dict[str, Any]:
+def fact(value: Any, how: str | dict[str, str], note: str | None = None) -> dict[str, Any]:
+    """`how` in English, or {"en", "nl"} where the tool wrote it for the report (auditor demo)."""
     if isinstance(value, str) and len(value) > MAX_TEXT:
         note = f"truncated from {len(value)} characters"
         value = value[:MAX_TEXT]

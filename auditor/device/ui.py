@@ -49,7 +49,7 @@ class ConsentStore:
     """What the app had stored about consent, or why it could not be read (`keys` is None then)."""
 
     keys: dict[str, str] | None
-    how: str                    # "run-as", "root" or the reason it stayed unknown
+    how: str | dict[str, str]   # "run-as", "root" or the reason it stayed unknown ({"en", "nl"}: the demo)
     path: str
     ump: dict[str, str] | None = None   # UMP's file ({} when the app has none), None when it was not read
 

@@ -37,12 +37,13 @@ from auditor.shapes import as_dict
 REPORT_FORMAT = "auditor-report/2"
 
 
-def build_model(case: Case, redact: bool = False) -> dict[str, Any]:
+def build_model(case: Case, redact: bool = False, lang: str = "en") -> dict[str, Any]:
+    """`lang` picks the language of the texts analysis and the case store in both (Display.words)."""
     findings_file = FindingsFile()
     analysis = load_analysis(case.root / ANALYSIS_DIR, read_findings=findings_file.read)
     records = findings_file.findings        # analysis.findings has none: they are read one at a time
     redactor = Redactor(set(analysis.observed.test_values)) if redact else None
-    d = Display(redactor)
+    d = Display(redactor, lang)
     info = case.info
     seal = load_seal(case)
     sealed_head = as_dict(as_dict(seal.get("payload") if seal else None).get("ledger")).get("head_seq")

@@ -231,7 +231,7 @@ def write_report(case_dir: Path, formats: tuple[str, ...], lang: str, redact: bo
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())) \
             and not (directory / MANIFEST_FILE).is_file():
         raise InputError(directory, "exists, is not empty and is not a report directory; choose another --out")
-    model = build_model(case, redact=redact)
+    model = build_model(case, redact=redact, lang=lang)
     pending = [v["id"] for v in model["verdicts"] if v["review"]["status"] == "pending"]
     if final and pending:
         raise InputError("--final", f"{len(pending)} verdict(s) not reviewed yet (first: {pending[0]}); "

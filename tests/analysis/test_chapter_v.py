@@ -71,7 +71,11 @@ def test_tiktok_domains_name_the_eea_entity_of_the_day() -> None:
     assert (after.service, after.entity, after.entity_country, after.parent) == (
         "TikTok", "TikTok Technology Limited", "IE", "ByteDance Ltd.")
     assert [s.step for s in after.steps] == ["service", "entity", "parent"]
-    assert all(s.source.startswith("recipients: ") for s in after.steps)
+    # each step's source in both report languages, the dataset named first
+    assert all(s.source.en.startswith("recipients: ") and s.source.nl.startswith("recipients: ")
+               for s in after.steps)
+    assert after.steps[2].source.nl == ("recipients: Rechtbank Amsterdam ECLI:NL:RBAMS:2022:6488 (ByteDance Ltd., "
+                                        "Kaaimaneilanden, gedaagde)")
     before = recipients.lookup("log.byteoversea.com", date(2020, 6, 1))
     assert (before.entity, before.entity_country) == ("TikTok Inc.", "US")
     for host in ("ttwstatic.com", "p16.ibytedtos.com", "v.tiktokcdn-eu.com", "sf.byteoversea.com"):
@@ -166,7 +170,7 @@ def dpf_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_us_recipients_by_certification_and_date(dpf_case: Path) -> None:
     rows = sorted((f["recipient"]["entity"], f["transfer"]["date"], f["transfer"]["outcome"],
-                   f["transfer"]["instrument"], (f["transfer"]["certification"] or {}).get("status"))
+                   (f["transfer"]["instrument"] or {}).get("en"), (f["transfer"]["certification"] or {}).get("status"))
                   for f in load(dpf_case, "findings") if f["type"] == "third_country_transfer")
     assert rows == [
         ("Certified Inc.", "2023-07-09", "third_country_no_adequacy", None, None),
@@ -181,7 +185,8 @@ def test_us_recipients_by_certification_and_date(dpf_case: Path) -> None:
     certified = next(f["transfer"] for f in load(dpf_case, "findings") if f["type"] == "third_country_transfer"
                      and f["transfer"]["outcome"] == "adequate")
     assert certified["certification"] == {
-        "instrument": "Commission Implementing Decision (EU) 2023/1795", "status": "covered",
+        "instrument": {"en": "Commission Implementing Decision (EU) 2023/1795",
+                       "nl": "Uitvoeringsbesluit (EU) 2023/1795 van de Commissie"}, "status": "covered",
         "record_source": "participant record: participant-detail record, screenshot exhibit 4",
         "record_date": "2026-11-30"}
     texts = json.dumps(load(dpf_case, "findings"))
@@ -231,7 +236,8 @@ def test_an_irish_server_of_an_israeli_company_in_a_us_registered_block(tmp_path
     root = one_flow(tmp_path / "case", "https://api.appsflyer.com/t", overrides)
     moved = next(f for f in load(root, "findings") if f["type"] == "third_country_transfer")
     assert (moved["transfer"]["outcome"], moved["transfer"]["instrument"], moved["destination"]["country_physical"],
-            moved["destination"]["country_registered"]) == ("adequate", "Commission Decision 2011/61/EU", "IE", "US")
+            moved["destination"]["country_registered"]) == (
+        "adequate", {"en": "Commission Decision 2011/61/EU", "nl": "Besluit 2011/61/EU van de Commissie"}, "IE", "US")
     assert [f["type"] for f in load(root, "findings")].count("destination_outside_eea") == 0
     assert [v["rule_id"] for v in load(root, "verdicts")] == ["identifiers-before-consent"]
 

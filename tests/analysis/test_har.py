@@ -111,7 +111,8 @@ def test_advertising_id_evidence_points_into_the_message(analysed_har):
     assert seqs == [7, 9, 10, 11, 13, 14, 16]
     transfer = next(f for f in load(analysed_har, "findings") if f["type"] == "third_country_transfer")["transfer"]
     assert transfer["date"] == "2023-04-07" and transfer["instrument"] is None
-    assert transfer["law"] == "Regulation (EU) 2016/679, Chapter V (Art. 44-50)"
+    assert transfer["law"] == {"en": "Regulation (EU) 2016/679, Chapter V (Art. 44-50)",
+                               "nl": "Verordening (EU) 2016/679 (AVG), hoofdstuk V (art. 44-50)"}
 
 
 def test_verdicts_and_inputs(analysed_har):

@@ -4,6 +4,7 @@ endpoint paths per SDK host, and decoys that are not personal data."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_decoys_are_not_recognised(decoy):
 
 def test_the_shipped_ruleset_is_versioned_and_hashed():
     recogniser = load(RULESET)
-    assert recogniser.version == "2026.12.2" and len(recogniser.sha256) == 64 and len(recogniser.endpoints) == 18
+    assert recogniser.version == "2026.12.3" and len(recogniser.sha256) == 64 and len(recogniser.endpoints) == 18
 
 
 @pytest.mark.parametrize(("change", "problem"), [
@@ -74,8 +75,16 @@ def test_the_shipped_ruleset_is_versioned_and_hashed():
     (lambda s: s.replace("format: uuid", "format: nope", 1), "formats used but not defined: ['nope']"),
     (lambda s: s.replace("names: [advertiser_id,", "names: [advertiserId,", 1),
      "names must be written normalised (snake_case)"),
-    (lambda s: s.replace("version: \"2026.12.2\"", "version: &v \"2026.12.2\"", 1),
+    (lambda s: s.replace("version: \"2026.12.3\"", "version: &v \"2026.12.3\"", 1),
      "anchors and aliases are not allowed"),
+    # every reasoning in both report languages: a family's and an endpoint field's Dutch text is required
+    (lambda s: s.replace("      nl: >-\n        De advertentie-ID van Google", "      xx: >-\n        x", 1),
+     "families.0.reasoning.nl: Field required"),
+    (lambda s: s.replace("reasoning: {en: \"Bugsnag's device.id", "reasoning: {xx: \"Bugsnag's device.id", 1),
+     "endpoints.0.fields.0.reasoning.en: Field required"),
+    (lambda s: re.sub(r"reasoning:\n      en: >-\n(        .*\n)+      nl: >-\n(        .*\n)+",
+                      "reasoning: An English text only, as before 2026.12.3.\n", s, count=1),
+     "families.0.reasoning: Input should be a valid dictionary"),
     (lambda s: s.replace("format: auditor-recognition/1", "format: auditor-recognition/2", 1), "format: String"),
     (lambda s: s.replace("    hosts: [sentry.io, ingest.sentry.io]\n", "", 1).replace(
         "    url_paths: ['/api/[0-9]{1,20}/(envelope|store)/?$']\n", "", 1), "an endpoint needs hosts or url_paths"),

@@ -205,7 +205,9 @@ def test_findings_with_actor_attribution(reference_case):
                      and f["recipient"]["host"] == "launches.appsflyer.com")
     moved = appsflyer["transfer"]
     assert (moved["outcome"], moved["instrument"], moved["recipient_entity"], moved["recipient_country"],
-            moved["chapter_v"]) == ("adequate", "Commission Decision 2011/61/EU", "AppsFlyer Ltd.", "IL", True)
+            moved["chapter_v"]) == ("adequate", {"en": "Commission Decision 2011/61/EU",
+                                                 "nl": "Besluit 2011/61/EU van de Commissie"}, "AppsFlyer Ltd.", "IL",
+                                    True)
     assert (appsflyer["destination"]["country_physical"], appsflyer["destination"]["country_registered"]) == \
         ("IE", "US")
     paste = next(f for f in findings if f["type"] == "clipboard_transmitted"

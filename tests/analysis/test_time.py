@@ -9,6 +9,7 @@ from auditor.analyze.dpf import Status
 from auditor.analyze.run import analyze
 from auditor.analyze.transfers import Exporter, country_law, transfer
 from auditor.case.bundle import Case
+from auditor.contract.document import Bilingual
 from auditor.contract.vocabulary import Certification
 from tests.analysis.builders import add_flow
 from tests.analysis.conftest import load
@@ -40,7 +41,7 @@ def dated_case(tmp_path_factory):
 
 
 def test_same_us_flow_two_dates_two_outcomes(dated_case):
-    transfers = sorted((f["transfer"]["date"], f["transfer"]["outcome"], f["transfer"]["instrument"])
+    transfers = sorted((f["transfer"]["date"], f["transfer"]["outcome"], (f["transfer"]["instrument"] or {}).get("en"))
                        for f in load(dated_case, "findings") if f["type"] == "third_country_transfer")
     assert transfers == [("2021-06-01", "third_country_no_adequacy", None),
                          ("2024-06-01", "adequate", "Commission Implementing Decision (EU) 2023/1795")]
@@ -66,7 +67,8 @@ def test_2024_flow_is_covered_by_the_dpf_only_when_certified():
     day = date(2024, 6, 1)
     certified = transfer(day, EXPORTER, "US Adnet Inc.", "US", status(Certification.COVERED))
     assert certified.outcome == "adequate"
-    assert certified.instrument == "Commission Implementing Decision (EU) 2023/1795"
+    assert certified.instrument is not None and (certified.instrument.en, certified.instrument.nl) == (
+        "Commission Implementing Decision (EU) 2023/1795", "Uitvoeringsbesluit (EU) 2023/1795 van de Commissie")
     assert certified.certification.status == "covered"
     assert transfer(day, EXPORTER, "US Adnet Inc.", "US", status(Certification.NOT_ESTABLISHED)).outcome == "unknown"
     assert transfer(day, EXPORTER, "US Adnet Inc.", "US", status(Certification.NOT_COVERED)).outcome == \
@@ -74,7 +76,8 @@ def test_2024_flow_is_covered_by_the_dpf_only_when_certified():
     assert transfer(date(2021, 6, 1), EXPORTER, "US Adnet Inc.", "US", status(Certification.COVERED)).outcome == \
         "third_country_no_adequacy"
     assert transfer(date(2019, 6, 1), EXPORTER, "US Adnet Inc.", "US", status(Certification.COVERED)).instrument == \
-        "Commission Implementing Decision (EU) 2016/1250"
+        Bilingual(en="Commission Implementing Decision (EU) 2016/1250",
+                  nl="Uitvoeringsbesluit (EU) 2016/1250 van de Commissie")
 
 
 @pytest.mark.parametrize("country, day, expected", [
@@ -94,4 +97,5 @@ def test_outcome_rests_on_the_recipient_entity_alone():
     assert (moved.outcome, moved.chapter_v, moved.exporter) == ("eea", False, "Example Reference B.V.")
     unknown = transfer(date(2024, 6, 1), EXPORTER, None, None, status(Certification.NOT_ESTABLISHED))
     assert (unknown.outcome, unknown.chapter_v) == ("unknown", None)
-    assert unknown.note.startswith("the legal entity receiving the data and its establishment are not established")
+    assert unknown.note.en.startswith("the legal entity receiving the data and its establishment are not established")
+    assert unknown.note.nl.startswith("de rechtspersoon die de gegevens ontvangt en haar vestiging blijken niet")

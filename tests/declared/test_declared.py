@@ -78,8 +78,8 @@ def test_declared_versus_observed(tmp_path, forms):
     analyze(case_dir, world=default_world())     # the reference world names the recipients' entities
     findings = json.loads((case_dir / "analysis" / "findings.json").read_text("utf-8"))["findings"]
     declared = [f for f in findings if f["type"].startswith("undeclared_")]
-    rows = [(f["type"], f.get("data_category"), f["recipient"]["domain"], f["confidence"], f["declaration"]["says"],
-             [e["ledger_seq"] for e in f["evidence"]["shown"]]) for f in declared]
+    rows = [(f["type"], f.get("data_category"), f["recipient"]["domain"], f["confidence"],
+             f["declaration"]["says"]["en"], [e["ledger_seq"] for e in f["evidence"]["shown"]]) for f in declared]
     safety = "Data safety (Google Play listing of com.example.reference, Data safety section, read 2026-12-01)"
     policy = "Privacy policy (https://example-reference.eu/privacy, read 2026-12-01)"
     not_collected = f"{safety}: data collected: Email address"
@@ -98,9 +98,15 @@ def test_declared_versus_observed(tmp_path, forms):
     country = declared[2]["declaration"]
     assert (country["country"], country["form"], country["declared_at_seq"], country["quote"]) == (
         "US", "policy", 8, "We share your data only with ByteDance (Singapore) for analytics.")
-    assert country["observed"] == ("android_id sent to brightpixel-ads.com (BrightPixel Ads Inc., US), recipient role "
-                                   "other_recipient, in 1 exchange(s)")
-    assert declared[0]["declaration"]["observed"] == (
+    assert country["observed"] == {
+        "en": "android_id sent to brightpixel-ads.com (BrightPixel Ads Inc., US), recipient role other_recipient, in 1 "
+              "exchange(s)",
+        "nl": "android_id verzonden naar brightpixel-ads.com (BrightPixel Ads Inc., US), rol van de ontvanger "
+              "other_recipient, in 1 uitwisseling(en)"}
+    assert declared[0]["declaration"]["says"]["nl"] == ("Data safety (Google Play listing of com.example.reference, "
+                                                        "Data safety section, read 2026-12-01): gegevens verzameld: "
+                                                        "Email address")
+    assert declared[0]["declaration"]["observed"]["en"] == (
         "advertising_id (Play data type 'Device or other IDs') sent to snssdk.com (Beijing Douyin Information "
         "Service Co., Ltd., CN), recipient role other_recipient, in 1 exchange(s)")
     assert [by_id[i]["type"] for i in country["findings"]] == ["personal_data_transmitted"]

@@ -276,7 +276,8 @@ def test_a_transfer_to_china_is_shown_with_both_country_views_and_the_company(de
     assert transfer["recipient"]["entity_country"] == "CN"
     assert transfer["recipient"]["parent"] == "ByteDance Ltd."
     assert transfer["transfer"]["outcome"] == "third_country_no_adequacy"
-    assert transfer["transfer"]["law"] == "Regulation (EU) 2016/679, Chapter V (Art. 44-50)"
+    assert transfer["transfer"]["law"] == {"en": "Regulation (EU) 2016/679, Chapter V (Art. 44-50)",
+                                           "nl": "Verordening (EU) 2016/679 (AVG), hoofdstuk V (art. 44-50)"}
     [sent] = [f for f in demo["findings"] if f["type"] == "personal_data_transmitted"
               and f["recipient"]["host"] == "log.snssdk.com" and f["data_category"] == "clipboard"]
     values = {(v["value"], v["source"], v["form"], v["location"]) for v in sent["evidence"]["shown"][0]["values"]}

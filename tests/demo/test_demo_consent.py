@@ -67,7 +67,9 @@ def test_the_persona_was_entered_and_the_choice_made_by_tapping(runs) -> None:
     assert len(profile) == 1 and profile[0]["request"]["host"] == "api.example-reference.eu"
     states = [r["body"] for r in records if r["kind"] == "device.consent_state"]
     assert [(s["when"], s["keys"]) for s in states] == [("before the choice", None), ("after the choice", None)]
-    assert states[0]["how"] == "unknown: the simulated phone's app is a JVM program and keeps no SharedPreferences"
+    assert states[0]["how"] == {
+        "en": "unknown: the simulated phone's app is a JVM program and keeps no SharedPreferences",
+        "nl": "onbekend: de app van het gesimuleerde toestel is een JVM-programma en houdt geen SharedPreferences bij"}
 
 
 def test_child_refusing_and_accepting_compared(runs, tmp_path) -> None:
@@ -139,10 +141,10 @@ def test_declared_versus_observed_on_the_demo(runs) -> None:
         + [("undeclared_sharing", "email", "snssdk.com")]       # declared collected, not shared (sealed registration)
         + [("undeclared_sharing", c, "byteoversea.com") for c in ("android_id", "device_identifier")])
     sharing = next(f for f in findings if f["type"] == "undeclared_sharing" and f["data_category"] == "imei")
-    assert sharing["declaration"]["says"] == (
-        "Data safety (Google Play listing of com.example.reference, Data safety section (reference fixture), read "
-        "2026-12-01): no data shared")
-    assert sharing["declaration"]["observed"].startswith(
+    assert sharing["declaration"]["says"] == {
+        "en": "Data safety (play.google.com, Data safety: com.example.reference, 2026-12-01): no data shared",
+        "nl": "Data safety (play.google.com, Data safety: com.example.reference, 2026-12-01): geen gegevens gedeeld"}
+    assert sharing["declaration"]["observed"]["en"].startswith(
         "imei (Play data type 'Device or other IDs') sent to snssdk.com (Beijing Douyin Information Service Co., "
         "Ltd., CN), recipient role other_recipient")
 

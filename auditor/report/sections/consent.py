@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.contract.document import Bilingual
 from auditor.contract.observed import ConsentUi
 from auditor.report.display import Display
 
+# the moments the audit reads the stored consent state (audit/consent_flow.py), in the report's language
+WHEN = {"before the choice": Bilingual(en="before the choice", nl="vóór de keuze"),
+        "after the choice": Bilingual(en="after the choice", nl="na de keuze")}
 
 def consent_section(d: Display, ui: ConsentUi | None) -> dict[str, Any] | None:
     if ui is None:
@@ -27,7 +31,7 @@ def consent_section(d: Display, ui: ConsentUi | None) -> dict[str, Any] | None:
                     for g in ui.dialogs],
         "choices": [{"seq": c.seq, "time": d.plain(c.time), "choice": c.choice, "label": d.text(c.label, 200),
                      "layer": c.layer} for c in ui.choices],
-        "states": [{"seq": s.seq, "when": d.plain(s.when), "how": d.text(s.how, 300),
+        "states": [{"seq": s.seq, "when": d.plain(WHEN.get(s.when, s.when)), "how": d.text(s.how, 300),
                     "stored": None if s.keys is None else {d.plain(k): d.text(v, 200) for k, v in s.keys.items()},
                     "ump": None if s.ump is None else {d.plain(k): d.text(v, 200) for k, v in s.ump.items()}}
                    for s in ui.states]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from auditor.contract.findings import Finding
+from auditor.contract.findings import Finding, Words
 from auditor.contract.vocabulary import DECLARATION_TYPES
 from auditor.report.display import Display
 from auditor.report.sections.exhibits import number_ranges
@@ -29,7 +29,7 @@ def cite_sources(findings: Iterable[Finding], shown: dict[str, dict[str, Any]]) 
 
 
 def declared_section(d: Display, findings: Iterable[Finding], shown: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    groups: dict[tuple[str, str, str | None], dict[str, dict[str, Any]]] = {}
+    groups: dict[tuple[str, Words, str | None], dict[str, dict[str, Any]]] = {}
     for f in findings:
         declared = f.declaration
         if declared is None:
@@ -44,7 +44,7 @@ def declared_section(d: Display, findings: Iterable[Finding], shown: dict[str, d
         row["findings"].append(f.id)
         row["exhibits"] += shown[f.id]["exhibits"]
     out = []
-    for (kind, says, quote), recipients in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    for (kind, says, quote), recipients in sorted(groups.items(), key=lambda kv: (kv[0][0], str(d.words(kv[0][1])))):
         rows = [{**row, "observed": sorted(row["observed"]), "play": sorted(row["play"]),
                  "exhibits": number_ranges(row["exhibits"])}
                 for _, row in sorted(recipients.items())]
