@@ -102,6 +102,8 @@ def test_the_agent_hooks_exactly_the_catalogues_hook_entries() -> None:
                                  "method": list(api.request_of.method)}
             if api.request_of.call is not None:
                 spec["requestOf"]["call"] = list(api.request_of.call)
+            if api.request_of.method_default is not None:
+                spec["requestOf"]["method_default"] = api.request_of.method_default
         expected.append(spec)
     # 55 + OkHttp's interceptor chain, Cronet's two request classes, the plain socket streams (JDK 17, libcore)
     assert len(expected) == 60

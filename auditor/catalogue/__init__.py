@@ -52,6 +52,7 @@ class RequestOf:
     url: tuple[str, ...]
     method: tuple[str, ...]
     call: tuple[str, ...] | None = None
+    method_default: str | None = None      # the method when the steps give null (Cronet: GET unless it has a body)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ _TOP_KEYS = {"description", "categories", "apis"}
 _CATEGORY_KEYS = {"id", "finding_type", "data_category", "used_by", "plumbing", "note"}
 _API_KEYS = {"class", "method", "category", "used_by", "via_implementations", "arg_match", "overload", "runtime",
              "request_of"}
-_REQUEST_OF_KEYS = {"from", "url", "method", "call"}
+_REQUEST_OF_KEYS = {"from", "url", "method", "call", "method_default"}
 REQUEST_CATEGORIES = ("http_call", "http_chain")     # the categories that read a request object (request_of)
 FIELD_STEP = "field:"
 RUNTIMES = ("android", "jvm")
@@ -195,7 +196,8 @@ class _Reader:
             raise self.fail(where, 'request_of.from must be "this" or an argument position (0 or more)')
         chains = [self.steps(raw[key], where, key, empty=False) for key in ("url", "method")]
         call = None if raw.get("call") is None else self.steps(raw["call"], where, "call", empty=True)
-        return RequestOf(source, chains[0], chains[1], call)
+        default = self.text(raw.get("method_default"), where + ".request_of.method_default", optional=True)
+        return RequestOf(source, chains[0], chains[1], call, default)
 
     def steps(self, chain: Any, where: str, key: str, empty: bool) -> tuple[str, ...]:
         def step(name: Any) -> bool:

@@ -1,5 +1,5 @@
 📦
-505046 /src/index.js
+505133 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14105,8 +14105,8 @@ var privacy_apis_default = {
     { class: "okhttp3.Call", method: "execute", category: "http_call", used_by: ["hook"], via_implementations: true, request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"], call: [] } },
     { class: "okhttp3.Call", method: "enqueue", category: "http_call", used_by: ["hook"], via_implementations: true, request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"], call: [] } },
     { class: "okhttp3.internal.http.RealInterceptorChain", method: "proceed", category: "http_chain", used_by: ["hook"], overload: ["okhttp3.Request"], request_of: { from: 0, url: ["url", "toString"], method: ["method"], call: ["call"] } },
-    { class: "org.chromium.net.impl.CronetUrlRequest", method: "start", category: "http_call", used_by: ["hook"], runtime: "android", request_of: { from: "this", url: ["field:mInitialUrl"], method: ["field:mInitialMethod"], call: [] } },
-    { class: "org.chromium.net.impl.JavaUrlRequest", method: "start", category: "http_call", used_by: ["hook"], runtime: "android", request_of: { from: "this", url: ["field:mCurrentUrl"], method: ["field:mInitialMethod"], call: [] } },
+    { class: "org.chromium.net.impl.CronetUrlRequest", method: "start", category: "http_call", used_by: ["hook"], runtime: "android", request_of: { from: "this", url: ["field:mInitialUrl"], method: ["field:mInitialMethod"], call: [], method_default: "GET" } },
+    { class: "org.chromium.net.impl.JavaUrlRequest", method: "start", category: "http_call", used_by: ["hook"], runtime: "android", request_of: { from: "this", url: ["field:mCurrentUrl"], method: ["field:mInitialMethod"], call: [], method_default: "GET" } },
     { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["static"] },
     { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["static"] },
     { class: "android.media.MediaRecorder", method: "setVideoSource", category: "camera", used_by: ["static"] },
@@ -14326,7 +14326,7 @@ function callLine(spec, self, args) {
   const from2 = spec.requestOf.from;
   const request = from2 === "this" ? self : args[from2];
   const url = followText(request, spec.requestOf.url);
-  const method = followText(request, spec.requestOf.method);
+  const method = followText(request, spec.requestOf.method) ?? spec.requestOf.method_default ?? null;
   return url === null || method === null ? "" : `${method} ${url}`;
 }
 function callId(spec, self) {

@@ -20,8 +20,9 @@ export interface HookSpec {
     runtime?: string;
     /** Categories http_call and http_chain: the request object (the receiver or an argument) and the steps
      *  (zero-argument methods, or "field:NAME") that give its absolute URL and its method; `call`: the steps
-     *  from the receiver to the call object (empty: the receiver) whose identity ties a chain event to its call. */
-    requestOf?: { from: "this" | number; url: string[]; method: string[]; call?: string[] };
+     *  from the receiver to the call object (empty: the receiver) whose identity ties a chain event to its call;
+     *  `method_default`: the method when the steps give null (Cronet's unset method). */
+    requestOf?: { from: "this" | number; url: string[]; method: string[]; call?: string[]; method_default?: string };
 }
 
 export const CATALOGUE: HookSpec[] = catalogue.apis.filter(api => api.used_by.includes("hook")).map(api => ({

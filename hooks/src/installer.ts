@@ -75,7 +75,7 @@ function callLine(spec: HookSpec, self: any, args: any[]): string {
     const from = spec.requestOf!.from;
     const request = from === "this" ? self : args[from];
     const url = followText(request, spec.requestOf!.url);
-    const method = followText(request, spec.requestOf!.method);
+    const method = followText(request, spec.requestOf!.method) ?? spec.requestOf!.method_default ?? null;
     return url === null || method === null ? "" : `${method} ${url}`;
 }
 
