@@ -18,9 +18,10 @@ OKHTTP_JARS = (Path("/usr/share/java/okhttp.jar"), Path("/usr/share/java/okio.ja
 
 
 def compile_java(out: Path, sources: Path, classpath: tuple[Path, ...] = ()) -> str:
-    """Compiles every .java under `sources` into `out`; the classpath to run it with."""
+    """Compiles every .java under `sources` and the shared TLS trust (common/) into `out`; the classpath to run
+    it with."""
     path = ":".join(str(p) for p in classpath)
-    files = sorted(str(p) for p in sources.rglob("*.java"))
+    files = sorted(str(p) for directory in (sources, HERE / "common") for p in directory.rglob("*.java"))
     subprocess.run([str(JAVA17.with_name("javac")), "--release", "17", *(["-cp", path] if path else []),
                     "-d", str(out), *files], check=True, capture_output=True, text=True, timeout=120)
     return ":".join([str(out), *(str(p) for p in classpath)])

@@ -1,17 +1,11 @@
 package com.example.okapp;
 
+import com.example.testtls.Trust;
 import com.sdk.alpha.Beacon;
 import com.sdk.beta.Pixel;
-import java.io.FileInputStream;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.Collections;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 
@@ -26,17 +20,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream pem = new FileInputStream(args[2])) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(pem));
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, factory.getTrustManagers(), null);
+        Trust trust = new Trust(args[2]);
         OkHttpClient client = new OkHttpClient.Builder()
-                .sslSocketFactory(tls.getSocketFactory(), (X509TrustManager) factory.getTrustManagers()[0])
+                .sslSocketFactory(trust.context.getSocketFactory(), trust.manager)
                 .proxy(new Proxy(Proxy.Type.HTTP, new InetSocketAddress(args[0], Integer.parseInt(args[1]))))
                 .protocols(Collections.singletonList(Protocol.HTTP_1_1))
                 .addInterceptor(new Rewriter())
