@@ -13,11 +13,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from markupsafe import escape
+
 from auditor.analyze.observations import join_requests, read_context
 from auditor.analyze.run import analyze
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.reference.launcher import JAVA17
+from auditor.report.assets import translator
+from auditor.report.model import build_model
+from auditor.report.render import render_annex
 from tests.capture.conftest import HOST, events, wait_for_event
 
 AUDITOR = Path(sys.executable).parent / "auditor"
@@ -26,7 +31,8 @@ SENT = ["/collect", "/collect", "/beta/v2/px?id=7", "/alpha/config"]    # what l
 SENDERS = ["com.sdk.alpha.Beacon", "com.sdk.beta.Pixel", "com.sdk.beta.Pixel", "com.sdk.alpha.Beacon"]
 
 
-def test_two_sdks_on_one_okhttp_connection_each_get_their_own_stack(capture, case, upstream, okhttp_program):
+def test_two_sdks_on_one_okhttp_connection_each_get_their_own_stack(capture, case, upstream, okhttp_program,
+                                                                  tmp_path):
     proxy_ip, proxy_port = capture.listen_address
     base = f"https://{HOST}:{upstream.address[1]}"
     argv = [str(JAVA17), "-cp", okhttp_program, "com.example.okapp.Main", proxy_ip, str(proxy_port),
@@ -69,3 +75,12 @@ def test_two_sdks_on_one_okhttp_connection_each_get_their_own_stack(capture, cas
     assert [(contacted[f["seq"]]["class"], contacted[f["seq"]]["basis"], contacted[f["seq"]]["hook_seq"],
              contacted[f["seq"]]["request_rewritten"]) for f in flows] == list(zip(
         SENDERS, ["stack"] * 4, [c["seq"] for c in calls], [[], [], ["url", "headers"], []], strict=True))
+    # the report's findings (the annex) say so beside "sent by", in each language
+    model = build_model(Case.open(case.root))
+    for lang in ("en", "nl"):
+        render_annex(model, lang, tmp_path / f"annex-{lang}.html")
+        html = (tmp_path / f"annex-{lang}.html").read_text(encoding="utf-8")
+        t = translator(lang)
+        # four recipient findings, each sent by its SDK; the one rewritten request says what was changed
+        assert (html.count(escape(t("finding.basis_sent"))),
+                html.count(escape(t("finding.request_rewritten", fields="url, headers")))) == (4, 1), lang

@@ -15,12 +15,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from auditor.analyze.observations import join_sockets, read_context
 from auditor.analyze.run import analyze
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
 from auditor.reference.launcher import JAVA17
+from auditor.report.assets import translator
+from auditor.report.model import build_model
+from auditor.report.render import render_annex
 from tests.attribution.conftest import HERE, compile_java
 from tests.capture.conftest import UPSTREAM_IP, events, wait_for_event
 
@@ -59,7 +63,7 @@ def plain_program(tmp_path_factory) -> str:
 
 
 def test_two_sdks_writing_on_one_plain_socket_each_get_their_own_stack(capture, case, plain_upstream,
-                                                                      plain_program):
+                                                                      plain_program, tmp_path):
     proxy_ip, proxy_port = capture.listen_address
     base = f"http://{UPSTREAM_IP}:{plain_upstream.server_address[1]}"
     argv = [str(JAVA17), "-cp", plain_program, "com.example.plainapp.Main", proxy_ip, str(proxy_port), base]
@@ -90,3 +94,8 @@ def test_two_sdks_writing_on_one_plain_socket_each_get_their_own_stack(capture, 
                  if f["type"] == "recipient_contacted"}
     assert [(contacted[f["seq"]]["class"], contacted[f["seq"]]["basis"], contacted[f["seq"]]["hook_seq"])
             for f in flows] == list(zip(SENDERS, ["stack"] * 4, [w["seq"] for w in writes], strict=True))
+    # the report's findings say "sent by", never "connection opened by", for these four
+    render_annex(build_model(Case.open(case.root)), "en", tmp_path / "annex.html")
+    html = (tmp_path / "annex.html").read_text(encoding="utf-8")
+    t = translator("en")
+    assert (html.count(escape(t("finding.basis_sent"))), html.count(escape(t("finding.basis_connection")))) == (4, 0)
