@@ -1,5 +1,5 @@
 📦
-505133 /src/index.js
+505335 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14289,11 +14289,14 @@ function socketEnds(socket) {
 }
 var REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 var MAX_REQUEST_LINE = 512;
+function mayStartRequest(args) {
+  return args[2] >= 14 && "GPDHO".includes(String.fromCharCode(args[0][args[1]] & 255));
+}
 function requestLine(args) {
   const bytes2 = args[0];
   const offset = args[1];
   const length = Math.min(args[2], MAX_REQUEST_LINE);
-  if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes2[offset] & 255)))
+  if (!mayStartRequest(args))
     return null;
   let line = "";
   for (let i = 0; i < length; i++) {
@@ -14436,7 +14439,10 @@ function hookOverload(spec, className, overload) {
   if (spec.requestOf !== void 0)
     return hookHandoverOverload(spec, className, signature2, overload);
   const api2 = `${spec.className}.${spec.method}`;
+  const request = spec.category === "request";
   overload.implementation = function(...args) {
+    if (request && !mayStartRequest(args))
+      return overload.apply(this, args);
     const tid = Process.getCurrentThreadId();
     const active = inside.get(tid) ?? /* @__PURE__ */ new Set();
     if (reporting.has(tid) || active.has(api2))

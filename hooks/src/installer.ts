@@ -29,14 +29,19 @@ function socketEnds(socket: any): HookEvent["socket"] {
 const REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const MAX_REQUEST_LINE = 512;
 
+/** Whether a write(byte[], offset, length) can start a request: at least a short request line, and a first byte
+ *  that can start a method. Each byte read is a JNI call, so body chunks and TLS records stop here. */
+function mayStartRequest(args: any[]): boolean {
+    return args[2] >= 14 && "GPDHO".includes(String.fromCharCode(args[0][args[1]] & 0xff));
+}
+
 /** The HTTP/1.x request line a write(byte[], offset, length) starts with, or null when the write does not
  *  start a request (a body chunk, a TLS-internal write). Reads at most MAX_REQUEST_LINE bytes. */
 function requestLine(args: any[]): string | null {
     const bytes = args[0];
     const offset: number = args[1];
     const length: number = Math.min(args[2], MAX_REQUEST_LINE);
-    // Each byte read is a JNI call: give up on the first byte unless it can start a method (body chunks).
-    if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes[offset] & 0xff))) return null;
+    if (!mayStartRequest(args)) return null;
     let line = "";
     for (let i = 0; i < length; i++) {
         const b = bytes[offset + i] & 0xff;
@@ -186,7 +191,11 @@ function hookOverload(spec: HookSpec, className: string, overload: Java.Method):
     const signature = `${className}.${spec.method}(${overload.argumentTypes.map(t => t.className).join(", ")})`;
     if (spec.requestOf !== undefined) return hookHandoverOverload(spec, className, signature, overload);
     const api = `${spec.className}.${spec.method}`;
+    const request = spec.category === "request";
     overload.implementation = function (this: any, ...args: any[]): any {
+        // A socket stream sees every write (TLS records, bodies): those that cannot start a request go straight
+        // on, before any bookkeeping (bench/socket_write_hook.py).
+        if (request && !mayStartRequest(args)) return overload.apply(this, args);
         const tid = Process.getCurrentThreadId();
         // Our own calls while reporting, and one overload delegating to another of the same API, are not
         // separate calls by the app.
