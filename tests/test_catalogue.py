@@ -31,10 +31,10 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
         "accounts": ("identifier_access", "device_identifier"),
         "installed_apps": ("identifier_access", "device_identifier"),
         "microphone": ("biometric_capture", "biometric"), "camera": (None, None), "socket": (None, None),
-        "request": (None, None), "http_call": (None, None)}
+        "request": (None, None), "http_call": (None, None), "http_chain": (None, None)}
     without = {c.id: (c.plumbing, sorted(c.used_by)) for c in PRIVACY_APIS.categories if c.finding_type is None}
     assert without == {"socket": (True, [HOOK]), "request": (True, [HOOK]), "http_call": (True, [HOOK]),
-                       "camera": (False, [STATIC])}
+                       "http_chain": (True, [HOOK]), "camera": (False, [STATIC])}
     assert all(c.note for c in PRIVACY_APIS.categories if c.finding_type is None)
     assert HOOK_TYPES == {c: t for c, (t, _d) in made.items() if t is not None}
     assert HOOK_DATA == {"clipboard_read": "clipboard", "location_access": "location",
@@ -52,7 +52,7 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
 def test_consumers_use_exactly_the_catalogues_categories() -> None:
     assert PRIVACY_APIS.categories_used_by(HOOK) == {"clipboard", "location", "biometric_capture", "biometric_auth",
                                                      "identifier", "accounts", "installed_apps", "microphone",
-                                                     "socket", "request", "http_call"}
+                                                     "socket", "request", "http_call", "http_chain"}
     assert PRIVACY_APIS.categories_used_by(STATIC) == {"clipboard", "location", "biometric_capture",
                                                        "biometric_auth", "identifier", "accounts",
                                                        "installed_apps", "microphone", "camera"}
@@ -100,8 +100,13 @@ def test_the_agent_hooks_exactly_the_catalogues_hook_entries() -> None:
         if api.request_of is not None:
             spec["requestOf"] = {"from": api.request_of.source, "url": list(api.request_of.url),
                                  "method": list(api.request_of.method)}
+            if api.request_of.call is not None:
+                spec["requestOf"]["call"] = list(api.request_of.call)
+            if api.request_of.method_default is not None:
+                spec["requestOf"]["method_default"] = api.request_of.method_default
         expected.append(spec)
-    assert len(expected) == 55
+    # 55 + OkHttp's interceptor chain, Cronet's two request classes, the plain socket streams (JDK 17, libcore)
+    assert len(expected) == 60
     assert _bundled_catalogue() == expected
 
 
@@ -128,15 +133,16 @@ def _category(data: dict[str, Any], category_id: str) -> dict[str, Any]:
     return next(c for c in data["categories"] if c["id"] == category_id)
 
 
-SEND_ASYNC = "apis[69] (jdk.internal.net.http.HttpClientImpl.sendAsync)"
+SEND_ASYNC = "apis[71] (jdk.internal.net.http.HttpClientImpl.sendAsync)"
+CHAIN = "apis[74] (okhttp3.internal.http.RealInterceptorChain.proceed)"
 BAD = [
     (lambda d: d.update(extra=1), "top level: unknown key(s) 'extra'"),
     (lambda d: _category(d, "clipboard").update(colour="red"), "categories[0]: unknown key(s) 'colour'"),
     (lambda d: _api(d, "getImei").update(hooked=True),
      "apis[50]: unknown key(s) 'hooked'"),
     (lambda d: d["apis"].append(dict(_api(d, "getImei"))),
-     "apis[77] (android.telephony.TelephonyManager.getImei): duplicate entry"),
-    (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[12] (camera): duplicate category"),
+     "apis[82] (android.telephony.TelephonyManager.getImei): duplicate entry"),
+    (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[13] (camera): duplicate category"),
     (lambda d: _api(d, "getImei").update(runtime="ios"),
      "apis[50] (android.telephony.TelephonyManager.getImei): runtime must be one of android, jvm"),
     (lambda d: _api(d, "getImei").update(category="contacts"),
@@ -167,9 +173,15 @@ BAD = [
      "apis[38] (android.hardware.camera2.CaptureRequest$Builder.set): arg_match.index must be an argument position "
      "(0 or more)"),
     (lambda d: _api(d, "sendAsync").pop("request_of"),
-     f"{SEND_ASYNC}: request_of is needed by, and only by, category http_call"),
+     f"{SEND_ASYNC}: request_of is needed by, and only by, categories http_call, http_chain"),
     (lambda d: _api(d, "sendAsync")["request_of"].update(url=[]),
-     f"{SEND_ASYNC}: request_of.url must be a non-empty list of method names"),
+     f"{SEND_ASYNC}: request_of.url must be a non-empty list of method names or field:NAME"),
+    (lambda d: _api(d, "sendAsync")["request_of"].update(method=["field:no such"]),
+     f"{SEND_ASYNC}: request_of.method must be a non-empty list of method names or field:NAME"),
+    (lambda d: _api(d, "proceed")["request_of"].update(call="call"),
+     f"{CHAIN}: request_of.call must be a list of method names or field:NAME"),
+    (lambda d: _api(d, "proceed").update(category="socket"),
+     f"{CHAIN}: request_of is needed by, and only by, categories http_call, http_chain"),
     (lambda d: _api(d, "sendAsync")["request_of"].update(**{"from": -1}),
      f'{SEND_ASYNC}: request_of.from must be "this" or an argument position (0 or more)'),
 ]

@@ -109,7 +109,9 @@ def _hook_row(record: dict[str, Any], package: str | None) -> dict[str, Any]:
             "args": body.get("args") if isinstance(body.get("args"), list) else None,
             "result": body.get("result"), "local_port": socket.get("local_port"),
             "thread": body.get("thread") if isinstance(body.get("thread"), str) else None,
-            "request_line": line if isinstance(line, str) else None}
+            "request_line": line if isinstance(line, str) else None,
+            "call_id": call_id if isinstance(call_id := body.get("call_id"), int) else None,
+            "rewritten": tuple(str(v) for v in changed) if isinstance(changed := body.get("rewritten"), list) else ()}
 
 
 # The configuration's text values by name (the instrument room's Plants: the clipboard canary and the honey
@@ -184,12 +186,15 @@ def read_context(case: Case) -> Context:
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
-                                              "args", "result", "local_port", "thread", "request_line"])
+                                              "args", "result", "local_port", "thread", "request_line", "call_id",
+                                              "rewritten"])
     flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start", "request", "url"])
     context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
-    # the code that sent a request wins over the code that opened its (possibly pooled) connection
-    context.flow_actor = join_sockets(hook_frame, flow_frame) | join_calls(hook_frame, flow_frame) | \
-        join_requests(hook_frame, flow_frame)
+    # the code that sent a request wins over the code that opened its (possibly pooled) connection, and the code
+    # that handed it to a client library over the library's own socket write (OkHttp writes on its dispatcher
+    # thread, or on the caller's under its own frames)
+    context.flow_actor = join_sockets(hook_frame, flow_frame) | join_requests(hook_frame, flow_frame) | \
+        join_calls(hook_frame, flow_frame)
     context.method_records = method_records
     context.planted_returned = returned
     context.crypto = crypto
@@ -285,31 +290,61 @@ def _url_line(body: dict[str, Any]) -> str | None:
     return f"{method} {scheme}://{authority}{path}"
 
 
+@dataclass(frozen=True)
+class _Handover:
+    """One request handed to the network by a client call: the line the proxy should see, and the call."""
+    line: str
+    call: Any                    # the http_call row whose stack names the sender
+    rewritten: tuple[str, ...]   # what the app's OkHttp interceptors changed on the way
+
+
+def _handovers(hooks: pd.DataFrame) -> list[_Handover]:
+    """The requests client calls handed over, in order. An OkHttp call's request as it left the app's
+    interceptors (http_chain, joined to its call by the call's identity: the latest call with it) replaces the
+    call's own request, which an interceptor may have rewritten; a call without a chain event stands for itself."""
+    rows = hooks[hooks["category"].isin(("http_call", "http_chain"))].sort_values(["seq"])
+    calls: dict[int, Any] = {}          # call identity -> its latest call row
+    chained: set[int] = set()           # call rows with a chain event
+    out: list[tuple[int, _Handover]] = []
+    for row in rows.itertuples(index=False):
+        identity = None if pd.isna(row.call_id) else int(row.call_id)
+        if row.category == "http_call":
+            if identity is not None:
+                calls[identity] = row
+            out.append((int(row.seq), _Handover(row.request_line, row, ())))
+        elif identity in calls and row.request_line is not None:
+            chained.add(int(calls[identity].seq))
+            out.append((int(row.seq), _Handover(row.request_line, calls[identity], tuple(row.rewritten))))
+    return [h for seq, h in out if h.line is not None and not (h.call.seq == seq and seq in chained)]
+
+
 def join_calls(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
-    """Flow seq -> actor of the HTTP client call (category http_call: java.net.http, OkHttp) that made this
-    request (ActorBasis.STACK: the code that sent it). Such a request is written later, on the library's own
-    thread or multiplexed over HTTP/2, so no TLS write names its sender; the call is joined by method, absolute
-    URL and order: a flow takes the earliest call with its own method and URL not taken by an earlier flow."""
-    calls = hooks[(hooks["category"] == "http_call") & hooks["request_line"].notna()]
+    """Flow seq -> actor of the HTTP client call (category http_call: java.net.http, OkHttp, Cronet) that made
+    this request (ActorBasis.STACK: the code that sent it). Such a request is written later, on the library's own
+    thread or multiplexed over HTTP/2, so no socket write names its sender; the call is joined by method,
+    absolute URL and order: a flow takes the earliest handed-over request with its own method and URL not taken
+    by an earlier flow."""
+    handovers = _handovers(hooks)
     known = flows[flows["url"].notna()]
-    if calls.empty or known.empty:
+    if not handovers or known.empty:
         return {}
-    pending: dict[str, list[Any]] = {}
-    for row in calls.sort_values(["seq"]).itertuples(index=False):
-        method, _, url = str(row.request_line).partition(" ")
+    pending: dict[str, list[_Handover]] = {}
+    for handover in handovers:
+        method, _, url = handover.line.partition(" ")
         key = _absolute_key(method, url)
         if key is not None:
-            pending.setdefault(key, []).append(row)
+            pending.setdefault(key, []).append(handover)
     result: dict[int, Actor] = {}
     ordered = known.assign(order=pd.to_datetime(known["start"], utc=True)).sort_values(["order", "seq"])
     for flow in ordered.itertuples(index=False):
         method, _, url = str(flow.url).partition(" ")
         queue = pending.get(_absolute_key(method, url) or "") or []
         if queue:
-            row = queue.pop(0)
-            if isinstance(row.actor, Actor):
-                result[int(flow.seq)] = row.actor.model_copy(update={"basis": ActorBasis.STACK,
-                                                                    "hook_seq": int(row.seq)})
+            handover = queue.pop(0)
+            if isinstance(handover.call.actor, Actor):
+                result[int(flow.seq)] = handover.call.actor.model_copy(update={
+                    "basis": ActorBasis.STACK, "hook_seq": int(handover.call.seq),
+                    "request_rewritten": handover.rewritten})
     return result
 
 

@@ -44,11 +44,15 @@ class ArgMatch:
 
 @dataclass(frozen=True)
 class RequestOf:
-    """Where an HTTP client call's request is (the receiver `this` or an argument position) and the zero-argument
-    methods, called in turn, that give its absolute URL and its method."""
+    """Where an HTTP client call's request is (the receiver `this` or an argument position) and the steps, taken
+    in turn, that give its absolute URL and its method: a zero-argument method's name, or "field:NAME" for a
+    field (Cronet's requests have no getters). `call`: the steps from the receiver to the call object whose
+    identity ties an OkHttp call to its request leaving the interceptor chain (empty: the receiver itself)."""
     source: str | int
     url: tuple[str, ...]
     method: tuple[str, ...]
+    call: tuple[str, ...] | None = None
+    method_default: str | None = None      # the method when the steps give null (Cronet: GET unless it has a body)
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,9 @@ _TOP_KEYS = {"description", "categories", "apis"}
 _CATEGORY_KEYS = {"id", "finding_type", "data_category", "used_by", "plumbing", "note"}
 _API_KEYS = {"class", "method", "category", "used_by", "via_implementations", "arg_match", "overload", "runtime",
              "request_of"}
-_REQUEST_OF_KEYS = {"from", "url", "method"}
+_REQUEST_OF_KEYS = {"from", "url", "method", "call", "method_default"}
+REQUEST_CATEGORIES = ("http_call", "http_chain")     # the categories that read a request object (request_of)
+FIELD_STEP = "field:"
 RUNTIMES = ("android", "jvm")
 _ARG_MATCH_KEYS = {"index", "contains", "inlined_constant"}
 
@@ -163,8 +169,8 @@ class _Reader:
                   self.flag(raw.get("via_implementations", False), where), self.arg_match(raw.get("arg_match"), where),
                   self.overload(raw.get("overload"), where), raw.get("runtime"),
                   self.request_of(raw.get("request_of"), where))
-        if (api.category == "http_call") != (api.request_of is not None):
-            raise self.fail(where, "request_of is needed by, and only by, category http_call")
+        if (api.category in REQUEST_CATEGORIES) != (api.request_of is not None):
+            raise self.fail(where, f"request_of is needed by, and only by, categories {', '.join(REQUEST_CATEGORIES)}")
         if api.runtime is not None and api.runtime not in RUNTIMES:
             raise self.fail(where, f"runtime must be one of {', '.join(RUNTIMES)}")
         if Consumer.STATIC in api.used_by and api.arg_match is not None and api.arg_match.inlined_constant is None:
@@ -184,18 +190,22 @@ class _Reader:
     def request_of(self, raw: Any, where: str) -> RequestOf | None:
         if raw is None:
             return None
-        raw = self.obj(raw, where + ".request_of", _REQUEST_OF_KEYS, _REQUEST_OF_KEYS)
+        raw = self.obj(raw, where + ".request_of", _REQUEST_OF_KEYS, {"from", "url", "method"})
         source = raw["from"]
         if source != "this" and (not isinstance(source, int) or isinstance(source, bool) or source < 0):
             raise self.fail(where, 'request_of.from must be "this" or an argument position (0 or more)')
-        chains = []
-        for key in ("url", "method"):
-            chain = raw[key]
-            if not isinstance(chain, list) or not chain or not all(
-                    isinstance(name, str) and name.isidentifier() for name in chain):
-                raise self.fail(where, f"request_of.{key} must be a non-empty list of method names")
-            chains.append(tuple(chain))
-        return RequestOf(source, chains[0], chains[1])
+        chains = [self.steps(raw[key], where, key, empty=False) for key in ("url", "method")]
+        call = None if raw.get("call") is None else self.steps(raw["call"], where, "call", empty=True)
+        default = self.text(raw.get("method_default"), where + ".request_of.method_default", optional=True)
+        return RequestOf(source, chains[0], chains[1], call, default)
+
+    def steps(self, chain: Any, where: str, key: str, empty: bool) -> tuple[str, ...]:
+        def step(name: Any) -> bool:
+            return isinstance(name, str) and name.removeprefix(FIELD_STEP).isidentifier()
+        if not isinstance(chain, list) or (not chain and not empty) or not all(step(name) for name in chain):
+            raise self.fail(where, f"request_of.{key} must be a {'' if empty else 'non-empty '}list of method "
+                                   f"names or {FIELD_STEP}NAME")
+        return tuple(chain)
 
     def overload(self, raw: Any, where: str) -> tuple[str, ...] | None:
         if raw is None:

@@ -41,6 +41,8 @@ class Actor(Record):
     exodus_id: int | None = None
     first_party: bool | None = None
     hook_seq: int | None = Field(default=None, ge=1)     # the hook event whose stack this is (request or opener)
+    # what the app's own OkHttp interceptors changed in this request before it was sent (url, method, headers)
+    request_rewritten: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

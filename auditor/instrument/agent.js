@@ -1,5 +1,5 @@
 📦
-509550 /src/index.js
+514223 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14034,8 +14034,9 @@ var privacy_apis_default = {
     { id: "microphone", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "A hooked AudioRecord.startRecording is voice capture for the app's own use, the biometric_capture finding it made before the categories were unified (docs/events.md); the other microphone APIs are found by the static scan only." },
     { id: "camera", finding_type: null, data_category: null, used_by: ["static"], note: "Static scan only: no camera API is hooked, so no hook event and no finding; the APK scan lists the call sites (api_calls), which analysis does not turn into findings." },
     { id: "socket", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: a socket's local port joins the hook events on its thread to the flow the proxy recorded (request attribution)." },
-    { id: "request", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing an HTTP/1.x request to a TLS socket's output stream. The agent reports only writes that start a request (a request line), with the socket's ends and that line, so analysis joins each request to its flow by connection and order and names the code that sent it, not the code that opened a pooled connection." },
-    { id: "http_call", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing a request to an HTTP client library (java.net.http, OkHttp), where the bytes are written later on another thread or multiplexed over HTTP/2, so no TLS write names the sender. The agent reports the method and absolute URL read from the request object (request_of), with the caller's stack; analysis joins each call to its flow by method, URL and order." }
+    { id: "request", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing an HTTP/1.x request to a socket's output stream: a TLS socket's, or a plain socket's for cleartext HTTP. The agent reports only writes that start a request (a request line), with the socket's ends and that line, so analysis joins each request to its flow by connection and order and names the code that sent it, not the code that opened a pooled connection." },
+    { id: "http_call", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing a request to an HTTP client library (java.net.http, OkHttp, Cronet where the app ships it), where the bytes are written later on another thread or multiplexed over HTTP/2, or by the library's own code, so a socket write does not name the sender. The agent reports the method and absolute URL read from the request object (request_of), with the caller's stack; analysis joins each call to its flow by method, URL and order, and prefers it to a socket write's stack." },
+    { id: "http_chain", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: an OkHttp request as it leaves the app's own interceptors (RealInterceptorChain.proceed where OkHttp's first interceptor comes next), which may have rewritten it. The agent reports its method and URL, the call it belongs to (request_of.call) and what the app's interceptors changed against the call's original request (url, method, headers); analysis joins the call's stack to the flow by this request, the one the proxy saw." }
   ],
   apis: [
     { class: "android.content.ClipboardManager", method: "getPrimaryClip", category: "clipboard", used_by: ["hook", "static"] },
@@ -14107,9 +14108,14 @@ var privacy_apis_default = {
     { class: "sun.security.ssl.SSLSocketImpl$AppOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "jvm" },
     { class: "com.android.org.conscrypt.ConscryptFileDescriptorSocket$SSLOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "android" },
     { class: "com.android.org.conscrypt.ConscryptEngineSocket$SSLOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "android" },
+    { class: "java.net.Socket$SocketOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "jvm" },
+    { class: "java.net.SocketOutputStream", method: "write", category: "request", used_by: ["hook"], overload: ["[B", "int", "int"], runtime: "android" },
     { class: "jdk.internal.net.http.HttpClientImpl", method: "sendAsync", category: "http_call", used_by: ["hook"], overload: ["java.net.http.HttpRequest", "java.net.http.HttpResponse$BodyHandler", "java.net.http.HttpResponse$PushPromiseHandler", "java.util.concurrent.Executor"], runtime: "jvm", request_of: { from: 0, url: ["uri", "toString"], method: ["method"] } },
-    { class: "okhttp3.Call", method: "execute", category: "http_call", used_by: ["hook"], via_implementations: true, runtime: "android", request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"] } },
-    { class: "okhttp3.Call", method: "enqueue", category: "http_call", used_by: ["hook"], via_implementations: true, runtime: "android", request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"] } },
+    { class: "okhttp3.Call", method: "execute", category: "http_call", used_by: ["hook"], via_implementations: true, request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"], call: [] } },
+    { class: "okhttp3.Call", method: "enqueue", category: "http_call", used_by: ["hook"], via_implementations: true, request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"], call: [] } },
+    { class: "okhttp3.internal.http.RealInterceptorChain", method: "proceed", category: "http_chain", used_by: ["hook"], overload: ["okhttp3.Request"], request_of: { from: 0, url: ["url", "toString"], method: ["method"], call: ["call"] } },
+    { class: "org.chromium.net.impl.CronetUrlRequest", method: "start", category: "http_call", used_by: ["hook"], runtime: "android", request_of: { from: "this", url: ["field:mInitialUrl"], method: ["field:mInitialMethod"], call: [], method_default: "GET" } },
+    { class: "org.chromium.net.impl.JavaUrlRequest", method: "start", category: "http_call", used_by: ["hook"], runtime: "android", request_of: { from: "this", url: ["field:mCurrentUrl"], method: ["field:mInitialMethod"], call: [], method_default: "GET" } },
     { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["static"] },
     { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["static"] },
     { class: "android.media.MediaRecorder", method: "setVideoSource", category: "camera", used_by: ["static"] },
@@ -14292,11 +14298,14 @@ function socketEnds(socket) {
 }
 var REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 var MAX_REQUEST_LINE = 512;
+function mayStartRequest(args) {
+  return args[2] >= 14 && "GPDHO".includes(String.fromCharCode(args[0][args[1]] & 255));
+}
 function requestLine(args) {
   const bytes2 = args[0];
   const offset = args[1];
   const length = Math.min(args[2], MAX_REQUEST_LINE);
-  if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes2[offset] & 255)))
+  if (!mayStartRequest(args))
     return null;
   let line = "";
   for (let i = 0; i < length; i++) {
@@ -14308,30 +14317,67 @@ function requestLine(args) {
   const method = line.split(" ", 1)[0];
   return REQUEST_METHODS.includes(method) && / HTTP\/1\.[01]$/.test(line) ? line : null;
 }
-function callChain(target, names) {
+var FIELD_STEP = "field:";
+function follow(target, steps) {
   try {
     let value = target;
-    for (const name of names)
-      value = value[name]();
-    return value === null || value === void 0 ? null : String(value).slice(0, MAX_CALL_URL);
+    for (const step of steps) {
+      value = step.startsWith(FIELD_STEP) ? value[step.slice(FIELD_STEP.length)].value : value[step]();
+    }
+    return value === void 0 ? null : value;
   } catch (e) {
     return null;
   }
+}
+function followText(target, steps) {
+  const value = follow(target, steps);
+  return value === null ? null : String(value).slice(0, MAX_CALL_URL);
 }
 var MAX_CALL_URL = 4096;
 function callLine(spec, self, args) {
   const from2 = spec.requestOf.from;
   const request = from2 === "this" ? self : args[from2];
-  const url = callChain(request, spec.requestOf.url);
-  const method = callChain(request, spec.requestOf.method);
+  const url = followText(request, spec.requestOf.url);
+  const method = followText(request, spec.requestOf.method) ?? spec.requestOf.method_default ?? null;
   return url === null || method === null ? "" : `${method} ${url}`;
 }
+function callId(spec, self) {
+  const steps = spec.requestOf?.call;
+  const call = steps === void 0 ? null : follow(self, steps);
+  return call === null ? null : frida_java_bridge_default.use("java.lang.System").identityHashCode(call);
+}
 function streamSocket(stream) {
-  try {
-    return stream.this$0.value;
-  } catch (e) {
-    return null;
+  for (const field of ["this$0", "parent", "socket"]) {
+    try {
+      if (stream[field] !== void 0)
+        return stream[field].value;
+    } catch (e) {
+    }
   }
+  return null;
+}
+var OKHTTP_FIRST_OWN_INTERCEPTOR = "okhttp3.internal.http.RetryAndFollowUpInterceptor";
+function leavesAppInterceptors(chain) {
+  try {
+    const interceptors = chain.interceptors.value;
+    const index = chain.index.value;
+    return index < interceptors.size() && String(interceptors.get(index).getClass().getName()) === OKHTTP_FIRST_OWN_INTERCEPTOR;
+  } catch (e) {
+    return false;
+  }
+}
+function rewritten(request, original) {
+  const changed = [];
+  try {
+    if (String(request.url()) !== String(original.url()))
+      changed.push("url");
+    if (String(request.method()) !== String(original.method()))
+      changed.push("method");
+    if (String(request.headers()) !== String(original.headers()))
+      changed.push("headers");
+  } catch (e) {
+  }
+  return changed;
 }
 function report(spec, className, signature2, self, args, result, threw, planted, time) {
   const event = {
@@ -14357,16 +14403,55 @@ function report(spec, className, signature2, self, args, result, threw, planted,
     event.request_line = requestLine(args) ?? "";
     event.args = [];
   }
-  if (spec.category === "http_call") {
+  if (spec.category === "http_call" || spec.category === "http_chain") {
     event.request_line = callLine(spec, self, args);
     event.args = [];
+    if (spec.requestOf.call !== void 0)
+      event.call_id = callId(spec, self);
+  }
+  if (spec.category === "http_chain") {
+    const call = follow(self, spec.requestOf.call ?? []);
+    event.rewritten = call === null ? [] : rewritten(args[0], call.request());
   }
   emit(event);
 }
+function hookHandoverOverload(spec, className, signature2, overload) {
+  const api2 = `${spec.className}.${spec.method}`;
+  const chain = spec.category === "http_chain";
+  overload.implementation = function(...args) {
+    const tid = Process.getCurrentThreadId();
+    const active = inside.get(tid) ?? /* @__PURE__ */ new Set();
+    if (!reporting.has(tid) && !active.has(api2) && (!chain || leavesAppInterceptors(this))) {
+      reporting.add(tid);
+      try {
+        report(spec, className, signature2, this, args, null, null, null, Date.now());
+      } finally {
+        reporting.delete(tid);
+      }
+    }
+    if (chain)
+      return overload.apply(this, args);
+    active.add(api2);
+    inside.set(tid, active);
+    try {
+      return overload.apply(this, args);
+    } finally {
+      active.delete(api2);
+      if (active.size === 0)
+        inside.delete(tid);
+    }
+  };
+  hooked2.push(overload);
+}
 function hookOverload(spec, className, overload) {
   const signature2 = `${className}.${spec.method}(${overload.argumentTypes.map((t) => t.className).join(", ")})`;
+  if (spec.requestOf !== void 0)
+    return hookHandoverOverload(spec, className, signature2, overload);
   const api2 = `${spec.className}.${spec.method}`;
+  const request = spec.category === "request";
   overload.implementation = function(...args) {
+    if (request && !mayStartRequest(args))
+      return overload.apply(this, args);
     const tid = Process.getCurrentThreadId();
     const active = inside.get(tid) ?? /* @__PURE__ */ new Set();
     if (reporting.has(tid) || active.has(api2))

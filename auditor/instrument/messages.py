@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.case.events import Kind
-from auditor.catalogue import PRIVACY_APIS, Consumer
+from auditor.catalogue import PRIVACY_APIS, REQUEST_CATEGORIES, Consumer
 
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_TEXT = 256
@@ -29,6 +29,7 @@ MAX_OPERATION_SIDE = 64 * 1024     # bytes the agent keeps of each side of a cry
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 HEX_OFFSET = re.compile(r"0x[0-9a-f]{1,16}")
 CATEGORIES = PRIVACY_APIS.categories_used_by(Consumer.HOOK)     # the categories the agent emits
+REWRITABLE = {"url", "method", "headers"}     # what an app's OkHttp interceptor can be seen to change
 
 
 class Malformed(ValueError):
@@ -137,9 +138,16 @@ def _event(p: dict[str, Any]) -> dict[str, Any]:
         fields["socket"] = socket_ends(p.get("socket"))
     if p["category"] == "request":
         fields["request_line"] = name(p.get("request_line"), "request_line", 600)
-    if p["category"] == "http_call":     # "METHOD absolute-URL" (URLs run long), or "" if the agent could not read it
+    if p["category"] in REQUEST_CATEGORIES:   # "METHOD absolute-URL" (URLs run long), "" if the agent could not read it
         line = p.get("request_line")
         fields["request_line"] = name(line, "request_line", 4200) if line != "" else None
+        if "call_id" in p:                    # OkHttp: the call's identity, shared by its call and chain events
+            fields["call_id"] = optional(p.get("call_id"), integer, "call_id", -2**31, 2**31 - 1)
+    if p["category"] == "http_chain":
+        changed = p.get("rewritten")
+        if not isinstance(changed, list) or not set(changed) <= REWRITABLE or len(set(changed)) != len(changed):
+            raise Malformed(f"rewritten must list each of {', '.join(sorted(REWRITABLE))} at most once")
+        fields["rewritten"] = changed
     return fields
 
 

@@ -16,11 +16,13 @@ export interface HookSpec {
     argMatch?: { index: number; contains: string };
     /** Hook only this overload (Java type names); default: every overload. */
     overload?: string[];
-    /** A runtime-internal class that exists only on "android" or on the "jvm" (the TLS output streams). */
+    /** A class that exists only on "android" (Conscrypt, libcore's socket stream, Cronet) or on the "jvm". */
     runtime?: string;
-    /** Category http_call: the request object (the receiver or an argument) and the zero-argument methods that
-     *  give its absolute URL and its method. */
-    requestOf?: { from: "this" | number; url: string[]; method: string[] };
+    /** Categories http_call and http_chain: the request object (the receiver or an argument) and the steps
+     *  (zero-argument methods, or "field:NAME") that give its absolute URL and its method; `call`: the steps
+     *  from the receiver to the call object (empty: the receiver) whose identity ties a chain event to its call;
+     *  `method_default`: the method when the steps give null (Cronet's unset method). */
+    requestOf?: { from: "this" | number; url: string[]; method: string[]; call?: string[]; method_default?: string };
 }
 
 export const CATALOGUE: HookSpec[] = catalogue.apis.filter(api => api.used_by.includes("hook")).map(api => ({

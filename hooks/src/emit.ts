@@ -19,9 +19,13 @@ export interface HookEvent {
     time: number;
     planted: Planted | null;
     socket?: { local_ip: string; local_port: number; remote_ip: string; remote_port: number } | null;
-    /** category "request": the request line the write starts with (method, target, version); category
-     *  "http_call": "METHOD absolute-URL" read from the client library's request object. */
+    /** category "request": the request line the write starts with (method, target, version); categories
+     *  "http_call" and "http_chain": "METHOD absolute-URL" read from the client library's request object. */
     request_line?: string;
+    /** categories "http_call" (OkHttp) and "http_chain": the identity of the call, tying the two together. */
+    call_id?: number | null;
+    /** category "http_chain": what the app's interceptors changed ("url", "method", "headers"). */
+    rewritten?: string[];
 }
 
 export interface HookStatus { type: "hook.status"; api: string; hookedClass: string; installed: boolean;

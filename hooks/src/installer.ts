@@ -29,14 +29,19 @@ function socketEnds(socket: any): HookEvent["socket"] {
 const REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const MAX_REQUEST_LINE = 512;
 
+/** Whether a write(byte[], offset, length) can start a request: at least a short request line, and a first byte
+ *  that can start a method. Each byte read is a JNI call, so body chunks and TLS records stop here. */
+function mayStartRequest(args: any[]): boolean {
+    return args[2] >= 14 && "GPDHO".includes(String.fromCharCode(args[0][args[1]] & 0xff));
+}
+
 /** The HTTP/1.x request line a write(byte[], offset, length) starts with, or null when the write does not
  *  start a request (a body chunk, a TLS-internal write). Reads at most MAX_REQUEST_LINE bytes. */
 function requestLine(args: any[]): string | null {
     const bytes = args[0];
     const offset: number = args[1];
     const length: number = Math.min(args[2], MAX_REQUEST_LINE);
-    // Each byte read is a JNI call: give up on the first byte unless it can start a method (body chunks).
-    if (length < 14 || !"GPDHO".includes(String.fromCharCode(bytes[offset] & 0xff))) return null;
+    if (!mayStartRequest(args)) return null;
     let line = "";
     for (let i = 0; i < length; i++) {
         const b = bytes[offset + i] & 0xff;
@@ -47,15 +52,25 @@ function requestLine(args: any[]): string | null {
     return REQUEST_METHODS.includes(method) && / HTTP\/1\.[01]$/.test(line) ? line : null;
 }
 
-/** The result of calling zero-argument methods in turn (request.url().toString()), as text; null if one fails. */
-function callChain(target: any, names: string[]): string | null {
+const FIELD_STEP = "field:";
+
+/** The object reached by taking the steps in turn: zero-argument methods (request.url()) or "field:NAME";
+ *  null if one fails. */
+function follow(target: any, steps: string[]): any {
     try {
         let value = target;
-        for (const name of names) value = value[name]();
-        return value === null || value === undefined ? null : String(value).slice(0, MAX_CALL_URL);
+        for (const step of steps) {
+            value = step.startsWith(FIELD_STEP) ? value[step.slice(FIELD_STEP.length)].value : value[step]();
+        }
+        return value === undefined ? null : value;
     } catch (e) {
         return null;
     }
+}
+
+function followText(target: any, steps: string[]): string | null {
+    const value = follow(target, steps);
+    return value === null ? null : String(value).slice(0, MAX_CALL_URL);
 }
 
 const MAX_CALL_URL = 4096;
@@ -64,19 +79,54 @@ const MAX_CALL_URL = 4096;
 function callLine(spec: HookSpec, self: any, args: any[]): string {
     const from = spec.requestOf!.from;
     const request = from === "this" ? self : args[from];
-    const url = callChain(request, spec.requestOf!.url);
-    const method = callChain(request, spec.requestOf!.method);
+    const url = followText(request, spec.requestOf!.url);
+    const method = followText(request, spec.requestOf!.method) ?? spec.requestOf!.method_default ?? null;
     return url === null || method === null ? "" : `${method} ${url}`;
 }
 
-/** The socket a TLS output stream writes to: JSSE's AppOutputStream and Conscrypt's SSLOutputStream are inner
- *  classes of their socket. */
+/** The identity of the call object the spec's `call` steps reach from the receiver; null without one. */
+function callId(spec: HookSpec, self: any): number | null {
+    const steps = spec.requestOf?.call;
+    const call = steps === undefined ? null : follow(self, steps);
+    return call === null ? null : Java.use("java.lang.System").identityHashCode(call);
+}
+
+/** The socket an output stream writes to: JSSE's AppOutputStream and Conscrypt's SSLOutputStream are inner
+ *  classes of their socket (this$0); JDK 17's plain Socket$SocketOutputStream keeps it as `parent`, libcore's
+ *  SocketOutputStream as `socket`. */
 function streamSocket(stream: any): any {
-    try {
-        return stream.this$0.value;
-    } catch (e) {
-        return null;
+    for (const field of ["this$0", "parent", "socket"]) {
+        try {
+            if (stream[field] !== undefined) return stream[field].value;
+        } catch (e) { /* not this kind of stream */ }
     }
+    return null;
+}
+
+/** OkHttp's own first interceptor (3.x and 4.x): the chain that calls it next carries the request as the
+ *  app's interceptors (client.interceptors(), which run before it) left it. */
+const OKHTTP_FIRST_OWN_INTERCEPTOR = "okhttp3.internal.http.RetryAndFollowUpInterceptor";
+
+function leavesAppInterceptors(chain: any): boolean {
+    try {
+        const interceptors = chain.interceptors.value;
+        const index: number = chain.index.value;
+        return index < interceptors.size() &&
+            String(interceptors.get(index).getClass().getName()) === OKHTTP_FIRST_OWN_INTERCEPTOR;
+    } catch (e) {
+        return false;
+    }
+}
+
+/** What the app's interceptors changed: the request leaving them against the call's original request. */
+function rewritten(request: any, original: any): string[] {
+    const changed: string[] = [];
+    try {
+        if (String(request.url()) !== String(original.url())) changed.push("url");
+        if (String(request.method()) !== String(original.method())) changed.push("method");
+        if (String(request.headers()) !== String(original.headers())) changed.push("headers");
+    } catch (e) { /* unreadable: nothing claimed */ }
+    return changed;
 }
 
 function report(spec: HookSpec, className: string, signature: string, self: any, args: any[], result: any,
@@ -94,17 +144,58 @@ function report(spec: HookSpec, className: string, signature: string, self: any,
         event.request_line = requestLine(args) ?? "";
         event.args = [];     // the bytes themselves are in the captured flow
     }
-    if (spec.category === "http_call") {
+    if (spec.category === "http_call" || spec.category === "http_chain") {
         event.request_line = callLine(spec, self, args);
         event.args = [];     // the request is in the captured flow; its line says which one
+        if (spec.requestOf!.call !== undefined) event.call_id = callId(spec, self);
+    }
+    if (spec.category === "http_chain") {
+        const call = follow(self, spec.requestOf!.call ?? []);
+        event.rewritten = call === null ? [] : rewritten(args[0], call.request());   // OkHttp's Call.request()
     }
     emit(event);
 }
 
+/** A request handed to a client library (http_call) or leaving OkHttp's app interceptors (http_chain): reported
+ *  on entry, before the library goes on, so the reports' order is the order requests were handed over and an
+ *  OkHttp call's report comes before its chain's. For the chain every nested proceed is looked at (each app
+ *  interceptor calls the next one through it); a call delegating to another of the same API is one call. */
+function hookHandoverOverload(spec: HookSpec, className: string, signature: string, overload: Java.Method): void {
+    const api = `${spec.className}.${spec.method}`;
+    const chain = spec.category === "http_chain";
+    overload.implementation = function (this: any, ...args: any[]): any {
+        const tid = Process.getCurrentThreadId();
+        const active = inside.get(tid) ?? new Set<string>();
+        if (!reporting.has(tid) && !active.has(api) && (!chain || leavesAppInterceptors(this))) {
+            reporting.add(tid);
+            try {
+                report(spec, className, signature, this, args, null, null, null, Date.now());
+            } finally {
+                reporting.delete(tid);
+            }
+        }
+        if (chain) return overload.apply(this, args);
+        active.add(api);
+        inside.set(tid, active);
+        try {
+            return overload.apply(this, args);
+        } finally {
+            active.delete(api);
+            if (active.size === 0) inside.delete(tid);
+        }
+    };
+    hooked.push(overload);
+}
+
 function hookOverload(spec: HookSpec, className: string, overload: Java.Method): void {
     const signature = `${className}.${spec.method}(${overload.argumentTypes.map(t => t.className).join(", ")})`;
+    if (spec.requestOf !== undefined) return hookHandoverOverload(spec, className, signature, overload);
     const api = `${spec.className}.${spec.method}`;
+    const request = spec.category === "request";
     overload.implementation = function (this: any, ...args: any[]): any {
+        // A socket stream sees every write (TLS records, bodies): those that cannot start a request go straight
+        // on, before any bookkeeping (bench/socket_write_hook.py).
+        if (request && !mayStartRequest(args)) return overload.apply(this, args);
         const tid = Process.getCurrentThreadId();
         // Our own calls while reporting, and one overload delegating to another of the same API, are not
         // separate calls by the app.

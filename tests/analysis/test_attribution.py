@@ -12,7 +12,8 @@ def test_sdk_frame_is_attributed_to_its_exodus_tracker():
     actor = attribute(stack, "android.content.ClipboardManager", "getPrimaryClip", "com.example.reference")
     assert actor.model_dump(by_alias=True, mode="json") == {
         "basis": "stack", "frame": stack[1], "class": "com.bytedance.sdk.Collector", "package": "com.bytedance.sdk",
-        "sdk": "Pangle", "exodus_id": 363, "first_party": False, "hook_seq": None}
+        "sdk": "Pangle", "exodus_id": 363, "first_party": False, "hook_seq": None,
+        "request_rewritten": []}
 
 
 def test_app_frame_is_first_party_even_behind_framework_and_play_services_glue():

@@ -96,3 +96,41 @@ def test_http_client_calls_join_by_method_url_and_order_and_decoys_do_not(tmp_pa
     assert [(actors[seq].class_name, actors[seq].basis.value, actors[seq].hook_seq) if seq in actors else None
             for seq in flows] == [("com.sdk.alpha.Beacon", "stack", first), ("com.sdk.beta.Pixel", "stack", second),
                                   None]
+
+
+EXECUTE = "okhttp3.RealCall.execute(Native Method)"
+PROCEED = "okhttp3.internal.http.RealInterceptorChain.proceed(Native Method)"
+OKIO_WRITE = [WRITE, "okio.Okio$1.write(Okio.java:79)",
+              "okhttp3.internal.http1.Http1Codec.finishRequest(Http1Codec.java:179)"]
+
+
+def test_okhttp_calls_join_by_the_request_leaving_the_apps_interceptors(tmp_path: Path) -> None:
+    """An OkHttp call (http_call) and its request as it left the app's interceptors (http_chain, the same call
+    identity): the flow the proxy saw is the rewritten request's, and takes the call's stack and what was
+    changed; the call's own URL no longer stands for it. A chain event of an unknown call names nobody. The
+    call wins over the TLS write on the same connection, whose stack is OkHttp's own code."""
+    case = Case.create(tmp_path / "case", operator="test")
+    base = "https://api.shared.example"
+    with case.ledger(fsync_interval=0) as ledger:
+        def okhttp(category: str, stack: list[str], line: str, seconds: float, call_id: int, **extra) -> int:
+            return ledger.append("hook", "hook.event", {
+                "api": stack[0].partition("(")[0], "category": category, "args": [], "result": None,
+                "stack": stack, "thread": "main", "time": stamp(seconds), "pid": 1, "planted": None,
+                "request_line": line, "call_id": call_id, **extra})["seq"]
+        alpha = okhttp("http_call", [EXECUTE, "com.sdk.alpha.Beacon.send(Beacon.java:17)"],
+                       f"POST {base}/px", 0.1, 11)
+        okhttp("http_chain", [PROCEED, "okhttp3.RealCall.execute(RealCall.java:1)"], f"POST {base}/v2/px", 0.11, 11,
+               rewritten=["url", "headers"])
+        hook(ledger, "request", OKIO_WRITE, 0.12, request_line="POST /v2/px HTTP/1.1")
+        beta = okhttp("http_call", [EXECUTE, "com.sdk.beta.Pixel.send(Pixel.java:21)"], f"POST {base}/px", 0.2, 22)
+        okhttp("http_chain", [PROCEED, "okhttp3.RealCall.execute(RealCall.java:1)"], f"POST {base}/px", 0.21, 22,
+               rewritten=[])
+        hook(ledger, "request", OKIO_WRITE, 0.22, request_line="POST /px HTTP/1.1")
+        okhttp("http_chain", [PROCEED], f"POST {base}/orphan", 0.25, 33, rewritten=[])     # no call 33
+        flows = [add_flow(case, ledger, f"{base}{path}", b"{}", client_port=PORT, start=stamp(0.3 + n / 10),
+                          flow_id=f"f{n}") for n, path in enumerate(["/v2/px", "/px", "/px", "/orphan"])]
+    actors = read_context(case).flow_actor
+    assert [(actors[seq].class_name, actors[seq].basis.value, actors[seq].hook_seq, actors[seq].request_rewritten)
+            if seq in actors else None for seq in flows] == [
+        ("com.sdk.alpha.Beacon", "stack", alpha, ("url", "headers")), ("com.sdk.beta.Pixel", "stack", beta, ()),
+        None, None]

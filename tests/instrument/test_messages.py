@@ -30,6 +30,16 @@ def test_long_strings_are_hashed_and_truncated_not_stored():
                                         "head": "x" * 64}
 
 
+def test_an_okhttp_chain_event_keeps_its_call_and_what_the_apps_interceptors_changed():
+    fields = parse(send({**GOOD, "category": "http_chain", "request_line": "POST https://a.example/v2",
+                         "call_id": 13326370, "rewritten": ["url", "headers"]})).fields
+    assert (fields["request_line"], fields["call_id"], fields["rewritten"]) == (
+        "POST https://a.example/v2", 13326370, ["url", "headers"])
+    # a call without an identity (java.net.http) keeps none; an unreadable request keeps no line
+    call = parse(send({**GOOD, "category": "http_call", "request_line": ""})).fields
+    assert call["request_line"] is None and "call_id" not in call
+
+
 @pytest.mark.parametrize("payload, problem", [
     ({**GOOD, "category": "contacts"}, "unknown category"),
     ({**GOOD, "api": 42}, "api must be"),
@@ -42,6 +52,12 @@ def test_long_strings_are_hashed_and_truncated_not_stored():
     ({**GOOD, "planted": "yes"}, "planted must be"),
     ({**GOOD, "category": "socket", "socket": {"local_ip": "1.2.3.4", "local_port": 70000,
                                               "remote_ip": "5.6.7.8", "remote_port": 443}}, "local_port"),
+    ({**GOOD, "category": "http_chain", "request_line": "POST https://a.example/x", "call_id": 2**31,
+      "rewritten": []}, "call_id must be"),
+    ({**GOOD, "category": "http_chain", "request_line": "POST https://a.example/x", "call_id": 1,
+      "rewritten": ["body"]}, "rewritten must list"),
+    ({**GOOD, "category": "http_chain", "request_line": "POST https://a.example/x", "call_id": 1,
+      "rewritten": ["url", "url"]}, "rewritten must list"),
     ({"type": "hook.unknown"}, "unknown payload type"),
     ({"type": "process.exit", "how": "kill -9", "status": 0}, "how must be"),
 ])

@@ -27,10 +27,13 @@ from .english import english_in, english_sentences, html_text, recorded_english
 from .helpers import pdf_text
 
 SIMULATED_HOW = "set by auditor demo in the simulated phone's device state"
+# the stand-in libraries the JVM reference app lacks, and OkHttp (it sends through HttpsURLConnection)
 NOT_INSTALLED = ["android.hardware.camera2.CaptureRequest$Builder.set",
                  "androidx.biometric.BiometricPrompt.authenticate",
                  "com.google.android.gms.vision.face.FaceDetector.detect",
-                 "com.google.mlkit.vision.face.FaceDetector.process"]
+                 "com.google.mlkit.vision.face.FaceDetector.process",
+                 "okhttp3.Call.enqueue", "okhttp3.Call.execute",
+                 "okhttp3.internal.http.RealInterceptorChain.proceed"]
 SDK_FRAME = "com.bytedance.sdk.DeviceInfo.collect(DeviceInfo.java:43)"
 
 
@@ -132,7 +135,8 @@ def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -
     finding = _finding(demo, "clipboard_read", actor="com.bytedance.sdk",
                        api="android.content.ClipboardManager.getPrimaryClip")
     assert finding["actor_detail"] == {"class": "com.bytedance.sdk.DeviceInfo", "frame": SDK_FRAME, "sdk": "Pangle",
-                                       "exodus_id": "363", "first_party": False, "basis": "stack"}
+                                       "exodus_id": "363", "first_party": False, "basis": "stack",
+                                       "request_rewritten": []}
     assert finding["before_consent"] is True and finding["user_action"] is False
     assert [f["frame"] for f in finding["stack"] if f["actor"]] == [
         SDK_FRAME, "com.bytedance.sdk.AppLog.init(AppLog.java:34)"]
@@ -213,9 +217,9 @@ def test_known_unknowns_name_the_hooks_not_installed(demo: DemoReport) -> None:
     assert [(p["kind"], p["detail"]["text"]) for p in unknowns["hook_problems"]] == [
         ("detached", "reason: process-terminated; verdict: exited(0)")]
     for lang, heading, t_detached, detached_kind in (
-            ("en", "Calls to these 4 interface(s) could not be observed", "When the hooks may have missed calls",
+            ("en", "Calls to these 7 interface(s) could not be observed", "When the hooks may have missed calls",
              "hooks detached"),
-            ("nl", "Aanroepen van deze 4 interface(s) konden niet worden waargenomen",
+            ("nl", "Aanroepen van deze 7 interface(s) konden niet worden waargenomen",
              "Wanneer de hooks aanroepen kunnen hebben gemist", "hooks losgekoppeld")):
         section = _section(demo.html[lang], "unknowns")
         assert heading in section
@@ -273,6 +277,8 @@ QUOTED_IN_ENGLISH = {
     "We do not sell or share your data. Product analytics are processed for us by Kumo Analytics in Japan.",
     # titles of documents and of a case as published (the rulesets give no Dutch title; Part II's citations)
     "Facebook Ireland and Schrems (Schrems II)",
+    "Guidelines 03/2022 on deceptive design patterns in social media platform interfaces: how to recognise and "
+    "avoid them",
     "Guidelines 2/2023 on Technical Scope of Art. 5(3) of ePrivacy Directive",
     "Guidelines 3/2019 on processing of personal data through video devices",
     "Opinion 13/2011 on Geolocation services on smart mobile devices (WP 185)",

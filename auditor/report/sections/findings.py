@@ -75,7 +75,8 @@ class FindingsSection:
                              "frame": d.plain(first_frame), "sdk": d.plain(actor.sdk if actor else None),
                              "exodus_id": d.plain(actor.exodus_id if actor else None),
                              "first_party": actor.first_party if actor else None,
-                             "basis": actor.basis.value if actor else ""},
+                             "basis": actor.basis.value if actor else "",
+                             "request_rewritten": list(actor.request_rewritten) if actor else []},
             "user_action": f.user_action, "active": f.active,
             "recipient": {k: d.plain(getattr(recipient, k) if recipient else None)
                           for k in ("host", "domain", "entity", "parent", "entity_country", "tracker", "source")}

@@ -1,19 +1,14 @@
 package com.example.h2app;
 
+import com.example.testtls.Trust;
 import com.sdk.alpha.Beacon;
 import com.sdk.beta.Pixel;
-import java.io.FileInputStream;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Test fixture: two SDKs send over one java.net.http client, HTTP/2 through a proxy, so every request of both
@@ -24,16 +19,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream pem = new FileInputStream(args[2])) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(pem));
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, factory.getTrustManagers(), null);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(tls)
+        Trust trust = new Trust(args[2]);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trust.context)
                 .proxy(ProxySelector.of(new InetSocketAddress(args[0], Integer.parseInt(args[1]))))
                 .connectTimeout(Duration.ofSeconds(20)).build();
         String base = args[3];
