@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from auditor.analyze.observations import HookRow
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
 from auditor.analyze.webviews import Injection
 from auditor.case.canonical import canonical_json, sha256_hex
@@ -255,12 +256,12 @@ def planted_value(planted: dict[str, Any]) -> PlantedValue | None:
     return PlantedValue(what=what[:100], value=scalar(planted.get("value")), original=original)
 
 
-def user_paste(row: Any) -> bool:
+def user_paste(row: HookRow) -> bool:
     """A clipboard read below one of the frames through which Android delivers a user's paste."""
     return any(frame.startswith(PASTE_FRAMES) for frame in row.stack)
 
 
-def hook_findings(out: FindingSet, row: Any, timing: ConsentTiming | None) -> None:
+def hook_findings(out: FindingSet, row: HookRow, timing: ConsentTiming | None) -> None:
     kind = HOOK_TYPES.get(row.category)
     if kind is None:
         return
@@ -268,7 +269,7 @@ def hook_findings(out: FindingSet, row: Any, timing: ConsentTiming | None) -> No
     if kind == FindingType.CLIPBOARD_READ:
         extra["user_action"] = user_paste(row)
     planted = planted_value(row.planted) if row.planted else None
-    evidence = Evidence(ledger_seq=int(row.seq), stack=tuple(row.stack[:12]), planted=planted)
+    evidence = Evidence(ledger_seq=row.seq, stack=tuple(row.stack[:12]), planted=planted)
     out.add(_core(kind, HOOK_DATA[kind], row.actor, None, None, timing, Confidence.HIGH, **extra),
             iso(row.time), evidence)
 

@@ -1,4 +1,4 @@
-"""Observations: the case's ledger read into plain records and pandas tables, nothing interpreted yet.
+"""Observations: the case's ledger read into plain records, nothing interpreted yet.
 
 Two passes over the ledger keep memory flat: `read_context` collects the small things (hook events,
 static facts, operator marks, planted values) and a narrow flow index (seq, client port, time, request line)
@@ -7,13 +7,12 @@ for the joins; `iter_flows` then streams the flow events one at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-
-import pandas as pd
 
 from auditor.analyze.attribution import attribute, recorded_actor
 from auditor.case.bundle import Case
@@ -34,7 +33,7 @@ from auditor.errors import InputError
 
 MAX_SCAN_BYTES = 8 << 20
 # A socket hook event is attributed to a flow on the same client port that starts within this window.
-SOCKET_JOIN_WINDOW = pd.Timedelta(seconds=5)
+SOCKET_JOIN_WINDOW = timedelta(seconds=5)
 
 
 def parse_time(value: object) -> datetime | None:
@@ -47,12 +46,40 @@ def parse_time(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class HookRow:
+    """One hook.event as analysis reads it: the recorded values of the shapes docs/events.md gives, else None."""
+    seq: int
+    time: datetime | None
+    api: str
+    category: str
+    actor: Actor | None
+    stack: list[str]
+    planted: dict[str, Any] | None
+    args: list[Any] | None
+    result: Any
+    local_port: int | None
+    thread: str | None
+    request_line: str | None
+
+
+@dataclass(frozen=True)
+class FlowKey:
+    """What the joins need of one flow: its client port, start and request as "METHOD target" and as
+    "METHOD scheme://host:port/path"."""
+    seq: int
+    client_port: int | None
+    start: datetime | None
+    request: str | None
+    url: str | None
+
+
 @dataclass
 class Context:
     """Everything but the flows: small enough to hold whole."""
     case: Case
-    hooks: pd.DataFrame                      # one row per hook.event
-    flow_index: pd.DataFrame                 # seq, client_port, start (for the socket join)
+    hooks: list[HookRow]                     # one per hook.event, in ledger order
+    flow_index: list[FlowKey]                # one per flow, in ledger order (for the joins)
     static_scans: list[dict[str, Any]]       # [{seq, artifact, scan}]
     consent_accepted: list[tuple[datetime, int]]
     consent_refused: list[tuple[datetime, int]]
@@ -98,18 +125,22 @@ def event_actor(body: dict[str, Any], package: str | None) -> Actor | None:
     return recorded_actor(body.get("actor"))
 
 
-def _hook_row(record: dict[str, Any], package: str | None) -> dict[str, Any]:
+def _port(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _hook_row(record: dict[str, Any], package: str | None) -> HookRow:
     body = record["body"]
     socket = body.get("socket") if isinstance(body.get("socket"), dict) else {}
     line = body.get("request_line")
-    return {"seq": record["seq"], "time": parse_time(body.get("time")) or parse_time(record["t_wall"]),
-            "api": str(body.get("api", "")), "category": str(body.get("category", "")),
-            "actor": event_actor(body, package), "stack": stack_of(body),
-            "planted": body.get("planted") if isinstance(body.get("planted"), dict) else None,
-            "args": body.get("args") if isinstance(body.get("args"), list) else None,
-            "result": body.get("result"), "local_port": socket.get("local_port"),
-            "thread": body.get("thread") if isinstance(body.get("thread"), str) else None,
-            "request_line": line if isinstance(line, str) else None}
+    return HookRow(seq=record["seq"], time=parse_time(body.get("time")) or parse_time(record["t_wall"]),
+                   api=str(body.get("api", "")), category=str(body.get("category", "")),
+                   actor=event_actor(body, package), stack=stack_of(body),
+                   planted=body.get("planted") if isinstance(body.get("planted"), dict) else None,
+                   args=body.get("args") if isinstance(body.get("args"), list) else None,
+                   result=body.get("result"), local_port=_port(socket.get("local_port")),
+                   thread=body.get("thread") if isinstance(body.get("thread"), str) else None,
+                   request_line=line if isinstance(line, str) else None)
 
 
 # The configuration's text values by name (the instrument room's Plants: the clipboard canary and the honey
@@ -140,8 +171,8 @@ def planted_items(planted: Any) -> list[dict[str, str]]:
 
 
 def read_context(case: Case) -> Context:
-    hooks: list[dict[str, Any]] = []
-    index: list[tuple[int, int | None, datetime | None, str | None]] = []
+    hooks: list[HookRow] = []
+    index: list[FlowKey] = []
     scans: list[dict[str, Any]] = []
     accepted: list[tuple[datetime, int]] = []
     refused: list[tuple[datetime, int]] = []
@@ -162,8 +193,8 @@ def read_context(case: Case) -> Context:
         if kind in FLOW_KINDS:
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
-            index.append((record["seq"], client.get("port"), parse_time(stamps.get("start")), _request_key(body),
-                          _url_line(body)))
+            index.append(FlowKey(record["seq"], _port(client.get("port")), parse_time(stamps.get("start")),
+                                 _request_key(body), _url_line(body)))
         elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
         elif kind == Kind.HOOK_CRYPTO:
@@ -183,19 +214,15 @@ def read_context(case: Case) -> Context:
                 (accepted if kind in CONSENT_ACCEPTED_KINDS else refused).append((when, record["seq"]))
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
-    hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
-                                              "args", "result", "local_port", "thread", "request_line"])
-    flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start", "request", "url"])
-    context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
+    context = Context(case, hooks, index, scans, accepted, refused, planted, head)
     # the code that sent a request wins over the code that opened its (possibly pooled) connection
-    context.flow_actor = join_sockets(hook_frame, flow_frame) | join_calls(hook_frame, flow_frame) | \
-        join_requests(hook_frame, flow_frame)
+    context.flow_actor = join_sockets(hooks, index) | join_calls(hooks, index) | join_requests(hooks, index)
     context.method_records = method_records
     context.planted_returned = returned
     context.crypto = crypto
     context.webviews = webviews
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
-                                   for actor in [row["actor"] for row in hooks] + [a for _, a in returned])
+                                   for actor in [row.actor for row in hooks] + [a for _, a in returned])
     return context
 
 
@@ -218,26 +245,27 @@ def _read_scan(case: Case, digest: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def join_sockets(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+def join_sockets(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor]:
     """Flow seq -> actor of the socket hook event on the same client port just before the flow started: the
     code that opened the connection (ActorBasis.CONNECTION), which on a pooled connection need not be the code
-    that sent the request."""
-    sockets = hooks[(hooks["category"] == "socket") & hooks["local_port"].notna() & hooks["time"].notna()]
-    known = flows[flows["client_port"].notna() & flows["start"].notna()]
-    if sockets.empty or known.empty:
-        return {}
-    left = known.assign(port=known["client_port"].astype("int64"),
-                        start=pd.to_datetime(known["start"], utc=True)).sort_values(["start", "seq"])
-    right = sockets.assign(port=sockets["local_port"].astype("int64"),
-                           start=pd.to_datetime(sockets["time"], utc=True))[["port", "start", "seq", "actor"]]
-    right = right.rename(columns={"seq": "hook_seq"}).sort_values(["start", "hook_seq"])
-    joined = pd.merge_asof(left, right, on="start", by="port", direction="backward",
-                           tolerance=SOCKET_JOIN_WINDOW)
+    that sent the request. Of events at the same moment the one recorded last counts."""
+    sockets: dict[int, list[HookRow]] = {}
+    for hook in hooks:
+        if hook.category == "socket" and hook.local_port is not None and hook.time is not None:
+            sockets.setdefault(hook.local_port, []).append(hook)
+    for events in sockets.values():
+        events.sort(key=lambda hook: (hook.time, hook.seq))
     result: dict[int, Actor] = {}
-    for row in joined.itertuples(index=False):
-        if isinstance(row.actor, Actor):
-            result[int(row.seq)] = row.actor.model_copy(update={"basis": ActorBasis.CONNECTION,
-                                                                "hook_seq": int(row.hook_seq)})
+    for flow in flows:
+        events = sockets.get(flow.client_port) if flow.client_port is not None else None
+        if not events or flow.start is None:
+            continue
+        position = bisect_right(events, flow.start, key=lambda hook: hook.time)   # the last at or before
+        if position == 0:
+            continue
+        hook = events[position - 1]
+        if flow.start - hook.time <= SOCKET_JOIN_WINDOW and isinstance(hook.actor, Actor):  # type: ignore[operator]
+            result[flow.seq] = hook.actor.model_copy(update={"basis": ActorBasis.CONNECTION, "hook_seq": hook.seq})
     return result
 
 
@@ -285,57 +313,61 @@ def _url_line(body: dict[str, Any]) -> str | None:
     return f"{method} {scheme}://{authority}{path}"
 
 
-def join_calls(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+def _in_time_order(flows: Iterable[FlowKey]) -> list[FlowKey]:
+    """By start (a flow without one last), then seq."""
+    return sorted(flows, key=lambda flow: (flow.start is None, flow.start or EARLIEST, flow.seq))
+
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def join_calls(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor]:
     """Flow seq -> actor of the HTTP client call (category http_call: java.net.http, OkHttp) that made this
     request (ActorBasis.STACK: the code that sent it). Such a request is written later, on the library's own
     thread or multiplexed over HTTP/2, so no TLS write names its sender; the call is joined by method, absolute
     URL and order: a flow takes the earliest call with its own method and URL not taken by an earlier flow."""
-    calls = hooks[(hooks["category"] == "http_call") & hooks["request_line"].notna()]
-    known = flows[flows["url"].notna()]
-    if calls.empty or known.empty:
-        return {}
-    pending: dict[str, list[Any]] = {}
-    for row in calls.sort_values(["seq"]).itertuples(index=False):
-        method, _, url = str(row.request_line).partition(" ")
-        key = _absolute_key(method, url)
-        if key is not None:
-            pending.setdefault(key, []).append(row)
+    pending: dict[str, list[HookRow]] = {}
+    for hook in hooks:              # in ledger order: by seq
+        if hook.category == "http_call" and hook.request_line is not None:
+            method, _, url = hook.request_line.partition(" ")
+            key = _absolute_key(method, url)
+            if key is not None:
+                pending.setdefault(key, []).append(hook)
     result: dict[int, Actor] = {}
-    ordered = known.assign(order=pd.to_datetime(known["start"], utc=True)).sort_values(["order", "seq"])
-    for flow in ordered.itertuples(index=False):
+    if not pending:
+        return result
+    for flow in _in_time_order(flow for flow in flows if flow.url is not None):
         method, _, url = str(flow.url).partition(" ")
         queue = pending.get(_absolute_key(method, url) or "") or []
         if queue:
-            row = queue.pop(0)
-            if isinstance(row.actor, Actor):
-                result[int(flow.seq)] = row.actor.model_copy(update={"basis": ActorBasis.STACK,
-                                                                    "hook_seq": int(row.seq)})
+            hook = queue.pop(0)
+            if isinstance(hook.actor, Actor):
+                result[flow.seq] = hook.actor.model_copy(update={"basis": ActorBasis.STACK, "hook_seq": hook.seq})
     return result
 
 
-def join_requests(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+def join_requests(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor]:
     """Flow seq -> actor of the request hook event that handed this request to its connection (ActorBasis.STACK:
     the code that sent it). Joined by connection and order, not by time: on each client port the requests are
     taken in the order the app wrote them and the flows in the order the proxy saw them; a flow takes the next
     request whose line is its own, so a request that never reached the proxy does not shift the others."""
-    requests = hooks[(hooks["category"] == "request") & hooks["local_port"].notna() & hooks["request_line"].notna()]
-    known = flows[flows["client_port"].notna() & flows["request"].notna()]
-    if requests.empty or known.empty:
-        return {}
-    pending: dict[int, list[Any]] = {}
-    for row in requests.sort_values(["seq"]).itertuples(index=False):
-        pending.setdefault(int(row.local_port), []).append(row)
+    pending: dict[int, list[HookRow]] = {}
+    for hook in hooks:              # in ledger order: by seq
+        if hook.category == "request" and hook.local_port is not None and hook.request_line is not None:
+            pending.setdefault(hook.local_port, []).append(hook)
     result: dict[int, Actor] = {}
-    ordered = known.assign(order=pd.to_datetime(known["start"], utc=True)).sort_values(["order", "seq"])
-    for flow in ordered.itertuples(index=False):
-        queue = pending.get(int(flow.client_port), [])
-        position = next((i for i, row in enumerate(queue) if _line_key(row.request_line) == flow.request), None)
+    if not pending:
+        return result
+    for flow in _in_time_order(f for f in flows if f.client_port is not None and f.request is not None):
+        queue = pending.get(flow.client_port, [])   # type: ignore[arg-type]
+        position = next((i for i, hook in enumerate(queue) if _line_key(str(hook.request_line)) == flow.request),
+                        None)
         if position is None:
             continue
-        row = queue[position]
+        hook = queue[position]
         del queue[:position + 1]
-        if isinstance(row.actor, Actor):
-            result[int(flow.seq)] = row.actor.model_copy(update={"basis": ActorBasis.STACK, "hook_seq": int(row.seq)})
+        if isinstance(hook.actor, Actor):
+            result[flow.seq] = hook.actor.model_copy(update={"basis": ActorBasis.STACK, "hook_seq": hook.seq})
     return result
 
 

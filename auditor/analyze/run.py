@@ -172,17 +172,17 @@ class Analysis:
         self.clock = Clock.from_case(self.case.info.get("device"), context.consent_accepted)
         known = KnownValues(context.planted, device_values(self.case.info.get("device")),
                             face_measurements(context.hooks))
-        pastes = [row.time for row in context.hooks.itertuples(index=False)
+        pastes = [row.time for row in context.hooks
                   if row.category == "clipboard" and row.time is not None and user_paste(row)]
         self.first_paste = min(pastes) if pastes else None
         active: dict[str, list[int]] = {}
         for record in iter_flows(self.case):
             self._flow(context, known, record, active)
-        for row in context.hooks.itertuples(index=False):
+        for row in context.hooks:
             hook_findings(self.findings, row, self.clock.timing(row.time, device_clock=True))
             sdk = row.actor.sdk if row.actor is not None else None
             if sdk:
-                active.setdefault(sdk.lower(), []).append(int(row.seq))
+                active.setdefault(sdk.lower(), []).append(row.seq)
         for injection in injections(context, app_package(self.case.info)):
             injection_findings(self.findings, injection, self.clock.timing(injection.time, device_clock=True))
         for scan in context.static_scans:
