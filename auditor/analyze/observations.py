@@ -1,12 +1,14 @@
 """Observations: the case's ledger read into plain records, nothing interpreted yet.
 
-Two passes over the ledger keep memory flat: `read_context` collects the small things (hook events,
-static facts, operator marks, planted values) and a narrow flow index (seq, client port, time, request line)
-for the joins; `iter_flows` then streams the flow events one at a time.
+One read of the ledger: `read_context` collects the small things (hook events, static facts, operator marks,
+planted values), a narrow flow index (seq, client port, time, request line) for the joins, and each flow's
+line as the checked bytes; `iter_flows` then parses the flows again one at a time (held parsed they would take
+three times the memory).
 """
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from auditor.case.events import (
     UI_STEP_KINDS,
     Kind,
 )
-from auditor.case.ledger_check import read_records
+from auditor.case.ledger_check import read_lines
 from auditor.contract.findings import Actor
 from auditor.contract.vocabulary import ActorBasis
 from auditor.errors import InputError
@@ -92,6 +94,7 @@ class Context:
     attribution_used: bool = False
     crypto: list[dict[str, Any]] = field(default_factory=list)     # hook.crypto records (analyze/plaintext.py)
     webviews: list[dict[str, Any]] = field(default_factory=list)   # hook.webview records (analyze/webviews.py)
+    flow_lines: list[bytes] = field(default_factory=list)         # the flow events' ledger lines, in order
 
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
@@ -181,9 +184,10 @@ def read_context(case: Case) -> Context:
     method_records: dict[Kind, list[dict[str, Any]]] = {}
     crypto: list[dict[str, Any]] = []
     webviews: list[dict[str, Any]] = []
+    flow_lines: list[bytes] = []
     head: dict[str, Any] = {}
     package = app_package(case.info)
-    for record in read_records(case.ledger_path):
+    for line, record in read_lines(case.ledger_path):
         head = {"seq": record["seq"], "hash": record.get("hash")}
         kind, body = record["kind"], record["body"]
         if not isinstance(body, dict):
@@ -191,6 +195,7 @@ def read_context(case: Case) -> Context:
         if kind in METHOD_KINDS:
             method_records.setdefault(Kind(kind), []).append(record)
         if kind in FLOW_KINDS:
+            flow_lines.append(line)
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
             index.append(FlowKey(record["seq"], _port(client.get("port")), parse_time(stamps.get("start")),
@@ -221,6 +226,7 @@ def read_context(case: Case) -> Context:
     context.planted_returned = returned
     context.crypto = crypto
     context.webviews = webviews
+    context.flow_lines = flow_lines
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
                                    for actor in [row.actor for row in hooks] + [a for _, a in returned])
     return context
@@ -237,7 +243,6 @@ def _ledger_lines(case: Case) -> int:
 
 
 def _read_scan(case: Case, digest: str) -> dict[str, Any]:
-    import json
     try:
         data = json.loads(case.artifacts.read_bytes(digest, MAX_SCAN_BYTES))
     except (OSError, ValueError) as exc:
@@ -371,8 +376,7 @@ def join_requests(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor
     return result
 
 
-def iter_flows(case: Case) -> Iterator[dict[str, Any]]:
+def iter_flows(context: Context) -> Iterator[dict[str, Any]]:
     """The flow events, one at a time, with seq, time and artifact."""
-    for record in read_records(case.ledger_path):
-        if record["kind"] in FLOW_KINDS:
-            yield record
+    for line in context.flow_lines:
+        yield json.loads(line)

@@ -176,7 +176,7 @@ class Analysis:
                   if row.category == "clipboard" and row.time is not None and user_paste(row)]
         self.first_paste = min(pastes) if pastes else None
         active: dict[str, list[int]] = {}
-        for record in iter_flows(self.case):
+        for record in iter_flows(context):
             self._flow(context, known, record, active)
         for row in context.hooks:
             hook_findings(self.findings, row, self.clock.timing(row.time, device_clock=True))

@@ -26,6 +26,7 @@ class LineResult:
     record: dict[str, Any] | None
     stated_hash: str | None
     problem: Problem | None
+    raw: bytes = b""            # the line as read (complete lines only)
 
 
 @dataclass(frozen=True)
@@ -67,22 +68,23 @@ def _where(lineno: int, offset: int, seq: object = None) -> str:
 
 
 def _decode(raw: bytes, lineno: int, offset: int) -> tuple[dict[str, Any] | None, str | None, Problem | None]:
-    where = _where(lineno, offset)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, None, Problem("ledger.not_utf8", where, f"not valid UTF-8 at column {exc.start}")
+        return None, None, Problem("ledger.not_utf8", _where(lineno, offset), f"not valid UTF-8 at column {exc.start}")
     try:
         record = json.loads(text)
     except ValueError as exc:
-        return None, None, Problem("ledger.bad_json", where, f"not valid JSON ({exc.msg} at column {exc.colno})")
+        return None, None, Problem("ledger.bad_json", _where(lineno, offset),
+                                   f"not valid JSON ({exc.msg} at column {exc.colno})")
     except RecursionError:
-        return None, None, Problem("ledger.bad_json", where, "JSON nested too deeply to be a ledger record")
+        return None, None, Problem("ledger.bad_json", _where(lineno, offset),
+                                   "JSON nested too deeply to be a ledger record")
     if not isinstance(record, dict) or set(record) != RECORD_KEYS:
-        return None, None, Problem("ledger.bad_record", where, "not a ledger record (wrong members)")
+        return None, None, Problem("ledger.bad_record", _where(lineno, offset), "not a ledger record (wrong members)")
     seq, prev = record["seq"], record["prev"]
     if not isinstance(seq, int) or seq < 1 or not isinstance(prev, str) or not _HEX64.match(prev):
-        return None, None, Problem("ledger.bad_record", where, "not a ledger record (bad seq or prev)")
+        return None, None, Problem("ledger.bad_record", _where(lineno, offset), "not a ledger record (bad seq or prev)")
     parts = split_line(raw)
     if parts is None:
         return None, None, Problem("ledger.bad_record", _where(lineno, offset, seq),
@@ -132,6 +134,15 @@ def read_located(path: Path) -> Iterator[tuple[int, int, dict[str, Any]]]:
         yield result.offset, result.length, result.record
 
 
+def read_lines(path: Path) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """(line, record) of each line of the ledger's intact prefix, for a reader that keeps some lines as the
+    bytes that were checked (a third of their parsed size) and parses them again when it needs them."""
+    for result in _walk(path):
+        if result.problem is not None or result.record is None:
+            return
+        yield result.raw, result.record
+
+
 def _walk(path: Path) -> Iterator[LineResult]:
     prev_seq, prev_hash = 0, GENESIS
     recent: OrderedDict[str, int] = OrderedDict()  # hash -> seq of the last RECENT_LINES good lines
@@ -160,7 +171,7 @@ def _walk(path: Path) -> Iterator[LineResult]:
             record, stated, problem = _decode(raw, lineno, offset)
             if record is not None and problem is None and prev_hash is not None:
                 problem = _chain_problem(record, prev_seq, prev_hash, recent, lineno, offset)
-            yield LineResult(lineno, offset, len(raw), record, stated, problem)
+            yield LineResult(lineno, offset, len(raw), record, stated, problem, raw)
             offset += len(raw)
             if record is not None:
                 prev_seq, prev_hash = record["seq"], stated  # type: ignore[assignment]
