@@ -128,6 +128,9 @@ class AsnTable:
         return (int(asn), org) if address <= self._address(end) else None
 
 
+NOWHERE = Located(None, None, None, None, None, ())       # no server address recorded (a HAR without serverIPAddress)
+
+
 class Destinations:
     def __init__(self, overrides: World, physical_mmdb: Path | None = None):
         self.overrides = overrides
@@ -143,7 +146,7 @@ class Destinations:
 
     def lookup(self, ip: str | None) -> Located:
         if not ip:
-            return Located(None, None, None, None, None, ())
+            return NOWHERE
         found = self._cache.get(ip)
         if found is None:           # the datasets an address was looked up in are the same each time it recurs
             found = self._cache[ip] = self._lookup(ip)

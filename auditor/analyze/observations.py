@@ -221,7 +221,10 @@ def read_context(case: Case) -> Context:
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     context = Context(case, hooks, index, scans, accepted, refused, planted, head)
     # the code that sent a request wins over the code that opened its (possibly pooled) connection
-    context.flow_actor = join_sockets(hooks, index) | join_calls(hooks, index) | join_requests(hooks, index)
+    joined = join_sockets(hooks, index) | join_calls(hooks, index) | join_requests(hooks, index)
+    # one object per distinct actor: the findings of the flows it sent are then keyed by identity (findings.Same)
+    interned: dict[Actor, Actor] = {}
+    context.flow_actor = {seq: interned.setdefault(actor, actor) for seq, actor in joined.items()}
     context.method_records = method_records
     context.planted_returned = returned
     context.crypto = crypto
