@@ -30,7 +30,7 @@ from auditor.analyze.findings import (
     sdk_findings,
     user_paste,
 )
-from auditor.analyze.observations import Context, app_package, iter_flows, parse_time, read_context
+from auditor.analyze.observations import Context, app_package, parse_time, read_context
 from auditor.analyze.observed import observe
 from auditor.analyze.parts import Mark, PartResults
 from auditor.analyze.personal import KnownValues
@@ -176,7 +176,7 @@ class Analysis:
                   if row.category == "clipboard" and row.time is not None and user_paste(row)]
         self.first_paste = min(pastes) if pastes else None
         active: dict[str, list[int]] = {}
-        for record in iter_flows(context):
+        for record in context.flows:
             self._flow(context, known, record, active)
         for row in context.hooks:
             hook_findings(self.findings, row, self.clock.timing(row.time, device_clock=True))

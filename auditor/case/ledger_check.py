@@ -26,7 +26,6 @@ class LineResult:
     record: dict[str, Any] | None
     stated_hash: str | None
     problem: Problem | None
-    raw: bytes = b""            # the line as read (complete lines only)
 
 
 @dataclass(frozen=True)
@@ -134,15 +133,6 @@ def read_located(path: Path) -> Iterator[tuple[int, int, dict[str, Any]]]:
         yield result.offset, result.length, result.record
 
 
-def read_lines(path: Path) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """(line, record) of each line of the ledger's intact prefix, for a reader that keeps some lines as the
-    bytes that were checked (a third of their parsed size) and parses them again when it needs them."""
-    for result in _walk(path):
-        if result.problem is not None or result.record is None:
-            return
-        yield result.raw, result.record
-
-
 def _walk(path: Path) -> Iterator[LineResult]:
     prev_seq, prev_hash = 0, GENESIS
     recent: OrderedDict[str, int] = OrderedDict()  # hash -> seq of the last RECENT_LINES good lines
@@ -171,7 +161,7 @@ def _walk(path: Path) -> Iterator[LineResult]:
             record, stated, problem = _decode(raw, lineno, offset)
             if record is not None and problem is None and prev_hash is not None:
                 problem = _chain_problem(record, prev_seq, prev_hash, recent, lineno, offset)
-            yield LineResult(lineno, offset, len(raw), record, stated, problem, raw)
+            yield LineResult(lineno, offset, len(raw), record, stated, problem)
             offset += len(raw)
             if record is not None:
                 prev_seq, prev_hash = record["seq"], stated  # type: ignore[assignment]
