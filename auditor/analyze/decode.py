@@ -186,6 +186,18 @@ def grpc_frames(data: bytes) -> list[tuple[bool, bytes]] | None:
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
+# what urlsplit strips (leading), removes (tab, CR, LF) or checks (brackets: an IPv6 host)
+IRREGULAR_URL = re.compile(r"[\x00-\x20\[\]]")
+
+
+def _query(url: str) -> str:
+    """urlsplit(url).query. In a URL of printable ASCII without brackets that is what follows the first "?"
+    before the first "#" (neither can be in a scheme or a host), found without urlsplit's work per URL."""
+    if url.isascii() and not IRREGULAR_URL.search(url):
+        return url.partition("#")[0].partition("?")[2]
+    return urlsplit(url).query
+
+
 def _printable_ratio(text: str) -> float:
     if not text:
         return 0.0
@@ -202,8 +214,7 @@ class Decoder:
     # ---- entry points --------------------------------------------------------------------------
     def url(self, url: str) -> None:
         self.decoded.add_segment("url", url)
-        query = urlsplit(url).query
-        for key, value in parse_qsl(query, keep_blank_values=True, max_num_fields=2000):
+        for key, value in parse_qsl(_query(url), keep_blank_values=True, max_num_fields=2000):
             self._field(f"query.{key}", key, value, 0)
 
     def header(self, name: str, value: str) -> None:

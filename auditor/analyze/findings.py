@@ -170,7 +170,8 @@ class Tally:
                 self.third_parties.add(recipient.domain or recipient.host)
         if hits:
             self.with_data += 1
-            self.categories.update(DataCategory(name) for name in {h.category for h in hits})
+            if new := {h.category for h in hits} - self.categories:    # a StrEnum member equals its value
+                self.categories.update(DataCategory(name) for name in new)
             self.before_consent += timing in (ConsentTiming.BEFORE, ConsentTiming.NO_MARK)
             self.at_consent += timing == ConsentTiming.AT
 

@@ -8,15 +8,15 @@ hits of the whole message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from auditor.analyze.decode import Decoded, MemoKey
 from auditor.analyze.personal import Formats, Hit, KnownValues, complete_locations, format_hits, formats
 from auditor.analyze.recognition import Recogniser
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A position in a message being decoded: how many segments and fields it had."""
+class Mark(NamedTuple):
+    """A position in a message being decoded: how many segments and fields it had (a tuple: four a message)."""
     segments: int
     fields: int
 

@@ -8,6 +8,7 @@ derived from content, no wall-clock time in the outputs).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from auditor.analyze.biometrics import face_measurements
 from auditor.analyze.consent import Clock
 from auditor.analyze.declared import declared_findings, latest
 from auditor.analyze.decode import BodyMemo, Decoder, MemoKey
-from auditor.analyze.destinations import Destinations, Located
+from auditor.analyze.destinations import Destinations
 from auditor.analyze.dpf import Participants, load_participants
 from auditor.analyze.findings import (
     FindingSet,
@@ -46,7 +47,7 @@ from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
 from auditor.collector import paused
 from auditor.contract.document import write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
-from auditor.contract.findings import Finding, Findings
+from auditor.contract.findings import Destination, Finding, Findings, Recipient, Transfer
 from auditor.contract.inputs import CaseReference, DatasetUsed, Inputs, LedgerHead
 from auditor.contract.verdicts import RulesetIdentity, Verdicts
 from auditor.contract.vocabulary import TransferOutcome
@@ -140,6 +141,16 @@ def device_values(device: Any) -> dict[str, Any]:
     return device
 
 
+@dataclass
+class Endpoint:
+    """A request's recipient (looked up by host and day) and destination (by server address), as the findings
+    show them; the law on an exchange with personal data, once one needs it."""
+    recipient: KnownRecipient
+    shown: Recipient
+    destination: Destination
+    law: tuple[Transfer | None, bool] | None = None
+
+
 class Analysis:
     def __init__(self, case: Case, rulesets: list[Ruleset], overrides: World, mmdb: Path | None,
                  participants: Participants | None = None):
@@ -158,9 +169,8 @@ class Analysis:
         self.recogniser = recognition.default()
         self.bodies = BodyMemo()
         self.parts = PartResults()
-        # the same recipient, endpoint and assessment recur in every exchange: each record is built once
-        self.recipient_record = cache(KnownRecipient.as_record)
-        self.destination_record = cache(Located.as_record)
+        # the same recipient, endpoint and assessment recur in every exchange: each is looked up and built once
+        self.endpoints: dict[tuple[str, date | None, str | None], Endpoint] = {}
         self.transfer = cache(transfer)
         self.flows = 0
         self.law_used = False
@@ -176,8 +186,8 @@ class Analysis:
                   if row.category == "clipboard" and row.time is not None and user_paste(row)]
         self.first_paste = min(pastes) if pastes else None
         active: dict[str, list[int]] = {}
-        for record in context.flows:
-            self._flow(context, known, record, active)
+        for record, key in zip(context.flows, context.flow_index, strict=True):
+            self._flow(context, known, record, key.start, active)
         for row in context.hooks:
             hook_findings(self.findings, row, self.clock.timing(row.time, device_clock=True))
             sdk = row.actor.sdk if row.actor is not None else None
@@ -190,16 +200,16 @@ class Analysis:
         self.context = context
         return self.findings.results()
 
-    def _flow(self, context: Context, known: KnownValues, record: dict[str, Any],
+    def _flow(self, context: Context, known: KnownValues, record: dict[str, Any], started: datetime | None,
               active: dict[str, list[int]]) -> None:
+        """started: the flow's recorded start (FlowKey.start)."""
         body = record["body"]
         request = as_dict(body.get("request"))
         host = request.get("host") or as_dict(body.get("tls")).get("sni")
         if not isinstance(host, str) or not 0 < len(host) <= 253:
             return
         self.flows += 1
-        stamps = as_dict(body.get("timestamps"))
-        when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
+        when = started or parse_time(record["t_wall"])
         decoder = Decoder(self.plaintexts)
         decoded = decoder.decoded
         decoder.url(_url(request))
@@ -211,24 +221,22 @@ class Analysis:
         _websocket_messages(self.case, body, decoder)
         hits = self.parts.hits(known, self.recogniser, host, str(request.get("path") or "").partition("?")[0],
                                decoded, [(Mark(0, 0), None), (headers, headers_key), (start, body_key), (end, None)])
-        recipient = self.recipients.lookup(host, when.date() if when else None)
         server_ip = as_dict(body.get("server")).get("ip")
-        located = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
-        destination = self.destination_record(located)
+        endpoint = self._endpoint(host, when.date() if when else None,
+                                  server_ip if isinstance(server_ip, str) else None)
+        recipient, destination = endpoint.recipient, endpoint.destination
         if recipient.tracker:
             active.setdefault(recipient.tracker.lower(), []).append(record["seq"])
         moved, outside_eea = None, False
         if hits and when is not None:
             self.law_used = True
-            if destination.location_established and destination.country_physical:
-                outside_eea = country_law(destination.country_physical, when.date()).outcome != TransferOutcome.EEA
-            if not recipient.first_party:
-                status = self.participants.status(recipient.entity, when.date(), recipient.dpf_certified)
-                moved = self.transfer(when.date(), self.exporter, recipient.entity, recipient.entity_country, status)
+            if endpoint.law is None:
+                endpoint.law = self._law(when.date(), recipient, destination)
+            moved, outside_eea = endpoint.law
         actor = context.flow_actor.get(record["seq"])
         artifact, body_sha256 = record.get("artifact"), request.get("body_sha256")
         timing = self.clock.timing(when, device_clock=False)
-        shown = self.recipient_record(recipient)
+        shown = endpoint.shown
         self.tally.count(shown, timing, hits)
         flow_findings(self.findings, seq=record["seq"], artifact=artifact if isinstance(artifact, str) else None,
                       when=iso(when), scheme=str(request.get("scheme", "")).lower(),
@@ -237,6 +245,24 @@ class Analysis:
                       transfer=moved, outside_eea=outside_eea,
                       user_paste=self.first_paste is not None and when is not None and self.first_paste <= when,
                       notes=decoder.decoded.notes, recovered=recovered_evidence(decoder.decoded.recovered))
+
+    def _endpoint(self, host: str, day: date | None, server_ip: str | None) -> Endpoint:
+        found = self.endpoints.get((host, day, server_ip))
+        if found is None:
+            recipient = self.recipients.lookup(host, day)
+            found = self.endpoints[(host, day, server_ip)] = Endpoint(
+                recipient, recipient.as_record(), self.destinations.lookup(server_ip).as_record())
+        return found
+
+    def _law(self, day: date, recipient: KnownRecipient, destination: Destination) -> tuple[Transfer | None, bool]:
+        """The transfer assessment of an exchange with personal data, and whether its endpoint's established
+        location is outside the EEA."""
+        outside_eea = bool(destination.location_established and destination.country_physical) and \
+            country_law(destination.country_physical, day).outcome != TransferOutcome.EEA  # type: ignore[arg-type]
+        if recipient.first_party:
+            return None, outside_eea
+        status = self.participants.status(recipient.entity, day, recipient.dpf_certified)
+        return self.transfer(day, self.exporter, recipient.entity, recipient.entity_country, status), outside_eea
 
     def inputs(self) -> Inputs:
         seal = self.case.root / SEAL_FILE
