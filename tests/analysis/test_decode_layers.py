@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import random
 import subprocess
 import sys
 import textwrap
@@ -174,3 +175,23 @@ def test_a_body_decoded_from_the_memo_is_the_body_decoded_afresh():
         memo.body(decoder, "digest-1", body, "application/json", ["gzip"], "body")
         assert decoder.decoded == fresh.decoded
     assert len(memo.entries) == 1
+
+
+def test_a_query_is_found_as_urlsplit_finds_it() -> None:
+    # decode._query skips urlsplit for plain printable ASCII URLs: it must agree with it on every URL
+    from urllib.parse import urlsplit
+
+    from auditor.analyze.decode import _query
+    chance = random.Random(7)
+    urls = ["https://h/p?q=1#f?x", "https://h#f?q", "http://u:p@h:80/a?b?c#d#e", "?x", "#?x", "a:b?c",
+            "https://[::1]:8/p?q", " https://h/?q", "https://h/p\t?q=1", "https://h/\u00e9?q"]
+    urls += ["".join(chance.choice("ab:/?#@.%=&[] \t\n") for _ in range(chance.randint(0, 14))) for _ in range(5000)]
+    for url in urls:
+        try:
+            expected = urlsplit(url).query
+        except ValueError:
+            with pytest.raises(ValueError):
+                _query(url)
+            continue
+        assert _query(url) == expected, url
+
