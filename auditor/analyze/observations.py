@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from auditor.analyze.attribution import attribute, recorded_actor
@@ -65,15 +65,13 @@ class HookRow:
     request_line: str | None
 
 
-@dataclass(frozen=True)
-class FlowKey:
-    """What the joins need of one flow: its client port, start and request as "METHOD target" and as
-    "METHOD scheme://host:port/path"."""
+class FlowKey(NamedTuple):
+    """What the joins need of one flow: its client port and start, and its body for the request line (built
+    only by a join that has hook events to compare it with)."""
     seq: int
     client_port: int | None
     start: datetime | None
-    request: str | None
-    url: str | None
+    body: dict[str, Any]
 
 
 @dataclass
@@ -185,10 +183,9 @@ def read_context(case: Case) -> Context:
     crypto: list[dict[str, Any]] = []
     webviews: list[dict[str, Any]] = []
     flows: list[dict[str, Any]] = []
-    head: dict[str, Any] = {}
     package = app_package(case.info)
+    record: dict[str, Any] | None = None
     for record in read_records(case.ledger_path):
-        head = {"seq": record["seq"], "hash": record.get("hash")}
         kind, body = record["kind"], record["body"]
         if not isinstance(body, dict):
             continue
@@ -198,8 +195,7 @@ def read_context(case: Case) -> Context:
             flows.append(record)
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
-            index.append(FlowKey(record["seq"], _port(client.get("port")), parse_time(stamps.get("start")),
-                                 _request_key(body), _url_line(body)))
+            index.append(FlowKey(record["seq"], _port(client.get("port")), parse_time(stamps.get("start")), body))
         elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
         elif kind == Kind.HOOK_CRYPTO:
@@ -217,6 +213,7 @@ def read_context(case: Case) -> Context:
             when = parse_time(record["t_wall"])
             if when is not None:
                 (accepted if kind in CONSENT_ACCEPTED_KINDS else refused).append((when, record["seq"]))
+    head = {"seq": record["seq"], "hash": record.get("hash")} if record is not None else {}
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
     context = Context(case, hooks, index, scans, accepted, refused, planted, head)
@@ -311,8 +308,7 @@ def _absolute_key(method: str, url: str) -> str | None:
 
 
 def _url_line(body: dict[str, Any]) -> str | None:
-    """A flow's request as "METHOD scheme://host:port/path" as recorded; join_calls normalises it (only when
-    the case has client calls: no URL parsing per flow otherwise)."""
+    """A flow's request as "METHOD scheme://host:port/path" as recorded, for join_calls to normalise."""
     request = body.get("request") if isinstance(body.get("request"), dict) else {}
     method, scheme, host, port, path = (request.get(k) for k in ("method", "scheme", "host", "port", "path"))
     if not all(isinstance(v, str) for v in (method, scheme, host, path)):
@@ -344,8 +340,9 @@ def join_calls(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor]:
     result: dict[int, Actor] = {}
     if not pending:
         return result
-    for flow in _in_time_order(flow for flow in flows if flow.url is not None):
-        method, _, url = str(flow.url).partition(" ")
+    lines = {flow.seq: line for flow in flows if (line := _url_line(flow.body)) is not None}
+    for flow in _in_time_order(flow for flow in flows if flow.seq in lines):
+        method, _, url = lines[flow.seq].partition(" ")
         queue = pending.get(_absolute_key(method, url) or "") or []
         if queue:
             hook = queue.pop(0)
@@ -366,9 +363,11 @@ def join_requests(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor
     result: dict[int, Actor] = {}
     if not pending:
         return result
-    for flow in _in_time_order(f for f in flows if f.client_port is not None and f.request is not None):
+    lines = {flow.seq: line for flow in flows if flow.client_port is not None
+             and (line := _request_key(flow.body)) is not None}
+    for flow in _in_time_order(flow for flow in flows if flow.seq in lines):
         queue = pending.get(flow.client_port, [])   # type: ignore[arg-type]
-        position = next((i for i, hook in enumerate(queue) if _line_key(str(hook.request_line)) == flow.request),
+        position = next((i for i, hook in enumerate(queue) if _line_key(str(hook.request_line)) == lines[flow.seq]),
                         None)
         if position is None:
             continue

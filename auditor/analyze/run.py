@@ -86,12 +86,13 @@ def _headers(request: dict[str, Any]) -> list[tuple[str, str]]:
             if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], str)]
 
 
-def _request_body(case: Case, request: dict[str, Any], decoder: Decoder, memo: BodyMemo) -> MemoKey | None:
-    """The request body decoded into the message; its memo key when the memo holds it."""
+def _request_body(case: Case, request: dict[str, Any], pairs: list[tuple[str, str]], decoder: Decoder,
+                  memo: BodyMemo) -> MemoKey | None:
+    """The request body decoded into the message; its memo key when the memo holds it. pairs: its headers."""
     digest = request.get("body_sha256")
     if not isinstance(digest, str) or not digest:
         return None
-    headers = {name.lower(): value for name, value in _headers(request)}
+    headers = {name.lower(): value for name, value in pairs}
     encodings = headers.get("content-encoding", "").split(",")
     content = memo.body_content(digest, headers.get("content-type", ""), encodings, "body",
                                 headers.get("grpc-encoding", ""))
@@ -214,9 +215,10 @@ class Analysis:
         decoded = decoder.decoded
         decoder.url(_url(request))
         headers = Mark(len(decoded.segments), len(decoded.fields))
-        headers_key = self.bodies.headers(decoder, _headers(request))
+        pairs = _headers(request)
+        headers_key = self.bodies.headers(decoder, pairs)
         start = Mark(len(decoded.segments), len(decoded.fields))
-        body_key = _request_body(self.case, request, decoder, self.bodies)
+        body_key = _request_body(self.case, request, pairs, decoder, self.bodies)
         end = Mark(len(decoded.segments), len(decoded.fields))
         _websocket_messages(self.case, body, decoder)
         hits = self.parts.hits(known, self.recogniser, host, str(request.get("path") or "").partition("?")[0],

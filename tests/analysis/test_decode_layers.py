@@ -195,3 +195,17 @@ def test_a_query_is_found_as_urlsplit_finds_it() -> None:
             continue
         assert _query(url) == expected, url
 
+
+
+def test_query_fields_are_parse_qsl_of_the_whole_query() -> None:
+    # decode.query_fields parses a query piece by piece from a memo: the fields must be parse_qsl's, in order
+    from urllib.parse import parse_qsl
+
+    from auditor.analyze.decode import MAX_QUERY_FIELDS, query_fields
+    chance = random.Random(3)
+    queries = ["", "&", "a", "a=", "=b", "a=1&a=1", "a+b=%41%2&&c==d&", "x=%E2%82%AC+1&y"]
+    queries += ["".join(chance.choice("ab=&+%41;") for _ in range(chance.randint(0, 16))) for _ in range(5000)]
+    for query in queries * 2:       # the second time from the memo
+        assert query_fields(query) == parse_qsl(query, keep_blank_values=True), query
+    with pytest.raises(ValueError):
+        query_fields("a&" * MAX_QUERY_FIELDS)
