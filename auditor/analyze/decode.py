@@ -200,6 +200,7 @@ def _query(url: str) -> str:
 
 
 MAX_QUERY_FIELDS = 2000
+MEMO_VALUE = 16                 # query values this long are kept decoded (BASE64_RUN's shortest run)
 
 
 def query_fields(query: str) -> list[tuple[str, str]]:
@@ -229,10 +230,19 @@ class Decoder:
         self.plaintexts = plaintexts        # the case's recorded encryptions (plaintext.py)
 
     # ---- entry points --------------------------------------------------------------------------
-    def url(self, url: str) -> None:
+    def url(self, url: str, memo: BodyMemo | None = None) -> None:
+        """memo: where a long query value's layers are kept (a capture's URLs repeat most of their values, and
+        a base64, JSON or compressed one costs far more to peel than to look up)."""
         self.decoded.add_segment("url", url)
         for key, value in query_fields(_query(url)):
-            self._field(f"query.{key}", key, value, 0)
+            if memo is None or len(value) < MEMO_VALUE:
+                self.query_field(key, value)
+            else:
+                memo.part(self, ("query", key, value), len(key) + len(value),
+                          lambda fresh, key=key, value=value: fresh.query_field(key, value))
+
+    def query_field(self, key: str, value: str) -> None:
+        self._field(f"query.{key}", key, value, 0)
 
     def header(self, name: str, value: str) -> None:
         """A header value is decoded like a body value (URL-encoding, base64, JWT, JSON); Cookie is split."""

@@ -213,7 +213,7 @@ class Analysis:
         when = started or parse_time(record["t_wall"])
         decoder = Decoder(self.plaintexts)
         decoded = decoder.decoded
-        decoder.url(_url(request))
+        decoder.url(_url(request), self.bodies)
         headers = Mark(len(decoded.segments), len(decoded.fields))
         pairs = _headers(request)
         headers_key = self.bodies.headers(decoder, pairs)

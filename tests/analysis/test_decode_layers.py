@@ -209,3 +209,18 @@ def test_query_fields_are_parse_qsl_of_the_whole_query() -> None:
         assert query_fields(query) == parse_qsl(query, keep_blank_values=True), query
     with pytest.raises(ValueError):
         query_fields("a&" * MAX_QUERY_FIELDS)
+
+
+def test_a_long_query_value_from_the_memo_decodes_as_afresh() -> None:
+    from auditor.analyze.decode import BodyMemo
+    value = base64.urlsafe_b64encode(json.dumps({"gaid": "38400000-8cf0-11bd-b23e-10b96e40000d"}).encode()).decode()
+    url = f"https://t.example/c?id={value}&n=1&id2={value}"
+
+    def decoded(memo: BodyMemo | None) -> tuple[list, list, set]:
+        decoder = Decoder()
+        decoder.url(url, memo)
+        return decoder.decoded.segments, decoder.decoded.fields, set(decoder.decoded.notes)
+    memo = BodyMemo()
+    afresh = decoded(None)
+    assert ("query.id<base64>.gaid", "gaid", "38400000-8cf0-11bd-b23e-10b96e40000d") in afresh[1]
+    assert decoded(memo) == afresh and len(memo.entries) == 2 and decoded(memo) == afresh
