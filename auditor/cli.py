@@ -59,7 +59,7 @@ def cli() -> None:
 
 
 # Command name -> "module:attribute". Modules are imported only when their command runs (or `--help`
-# lists them): `auditor apk scan` must not pay for — or be broken by — Frida, WeasyPrint or pandas.
+# lists them): `auditor apk scan` must not pay for — or be broken by — Frida, WeasyPrint or mitmproxy.
 COMMANDS = {
     "analyze": "auditor.analyze.commands:analyze_command",
     "apk": "auditor.static.commands:apk_group",

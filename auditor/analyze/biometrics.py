@@ -14,25 +14,24 @@ import math
 import struct
 from typing import Any
 
-import pandas as pd
+from auditor.analyze.observations import HookRow
 
 EYES_DISTANCE = "android.media.FaceDetector$Face.eyesDistance"
 MIDPOINT = "android.media.FaceDetector$Face.getMidPoint"
 MIN_TEXT = 4            # "1.5" would match by chance
 
 
-def face_measurements(hooks: pd.DataFrame) -> list[dict[str, Any]]:
+def face_measurements(hooks: list[HookRow]) -> list[dict[str, Any]]:
     """[{what, value, seq}] for each face measurement a hook saw the app read, in ledger order."""
     out: list[dict[str, Any]] = []
-    rows = hooks[hooks["api"].isin((EYES_DISTANCE, MIDPOINT))] if not hooks.empty else hooks
-    for row in rows.itertuples(index=False):
+    for row in hooks:
         if row.api == EYES_DISTANCE and _number(row.result):
-            out.append({"what": "face.eyes_distance", "value": float(row.result), "seq": int(row.seq)})
+            out.append({"what": "face.eyes_distance", "value": float(row.result), "seq": row.seq})
         elif row.api == MIDPOINT:
             # the PointF the app passed in, filled by the call; the agent reads its fields x and y
             point = row.args[0] if isinstance(row.args, list) and row.args else None
             if isinstance(point, dict) and all(_number(point.get(axis)) for axis in ("x", "y")):
-                out += [{"what": f"face.midpoint_{axis}", "value": float(point[axis]), "seq": int(row.seq)}
+                out += [{"what": f"face.midpoint_{axis}", "value": float(point[axis]), "seq": row.seq}
                         for axis in ("x", "y")]
     return out
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -186,6 +187,35 @@ def grpc_frames(data: bytes) -> list[tuple[bool, bytes]] | None:
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
+# what urlsplit strips (leading), removes (tab, CR, LF) or checks (brackets: an IPv6 host)
+IRREGULAR_URL = re.compile(r"[\x00-\x20\[\]]")
+
+
+def _query(url: str) -> str:
+    """urlsplit(url).query. In a URL of printable ASCII without brackets that is what follows the first "?"
+    before the first "#" (neither can be in a scheme or a host), found without urlsplit's work per URL."""
+    if url.isascii() and not IRREGULAR_URL.search(url):
+        return url.partition("#")[0].partition("?")[2]
+    return urlsplit(url).query
+
+
+MAX_QUERY_FIELDS = 2000
+MEMO_VALUE = 16                 # query values this long are kept decoded (BASE64_RUN's shortest run)
+
+
+def query_fields(query: str) -> list[tuple[str, str]]:
+    """parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS), one "&"-separated piece at
+    a time (as parse_qsl takes them): a capture's queries repeat most of their pieces, each parsed once."""
+    if query.count("&") >= MAX_QUERY_FIELDS:
+        return parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)     # raises ValueError
+    return [field for piece in query.split("&") for field in _query_piece(piece)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _query_piece(piece: str) -> list[tuple[str, str]]:
+    return parse_qsl(piece, keep_blank_values=True)
+
+
 def _printable_ratio(text: str) -> float:
     if not text:
         return 0.0
@@ -200,11 +230,19 @@ class Decoder:
         self.plaintexts = plaintexts        # the case's recorded encryptions (plaintext.py)
 
     # ---- entry points --------------------------------------------------------------------------
-    def url(self, url: str) -> None:
+    def url(self, url: str, memo: BodyMemo | None = None) -> None:
+        """memo: where a long query value's layers are kept (a capture's URLs repeat most of their values, and
+        a base64, JSON or compressed one costs far more to peel than to look up)."""
         self.decoded.add_segment("url", url)
-        query = urlsplit(url).query
-        for key, value in parse_qsl(query, keep_blank_values=True, max_num_fields=2000):
-            self._field(f"query.{key}", key, value, 0)
+        for key, value in query_fields(_query(url)):
+            if memo is None or len(value) < MEMO_VALUE:
+                self.query_field(key, value)
+            else:
+                memo.part(self, ("query", key, value), len(key) + len(value),
+                          lambda fresh, key=key, value=value: fresh.query_field(key, value))
+
+    def query_field(self, key: str, value: str) -> None:
+        self._field(f"query.{key}", key, value, 0)
 
     def header(self, name: str, value: str) -> None:
         """A header value is decoded like a body value (URL-encoding, base64, JWT, JSON); Cookie is split."""

@@ -13,6 +13,7 @@ import gzip
 import ipaddress
 import json
 import socket
+import zlib
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -103,16 +104,39 @@ def _mmdb_country(reader: maxminddb.Reader, ip: str) -> str | None:
     return None
 
 
+ASN_CHUNK = 1 << 19        # compressed bytes inflated at a time (about 2 MiB of lines)
+
+
 class AsnTable:
     """The bundled ASN CSV (ranges sorted by start), its lines searched by bisection: a look-up parses the
-    ~20 lines it touches, so the first one costs a decompression (0.1 s), not 400k parsed rows (1-2 s)."""
+    ~20 lines it touches, so the first one costs a decompression (0.1 s), not 400k parsed rows (1-2 s). The file
+    is decompressed only as far as the highest address looked up needs: a line further on starts above it."""
 
     def __init__(self, name: str):
         self.family = socket.AF_INET6 if name.endswith("v6") else socket.AF_INET
-        with gzip.open(verified_path(name), "rb") as handle:
-            self.lines = handle.read().split(b"\n")
-        if self.lines and not self.lines[-1]:
-            self.lines.pop()                    # the file's final newline
+        self.compressed = verified_path(name).read_bytes()
+        self.inflater = zlib.decompressobj(31)          # one gzip member
+        self.read = 0                                   # compressed bytes fed to the inflater
+        self.lines: list[bytes] = []
+        self.partial = b""                              # the last line, until its newline is out
+        self.complete = False
+
+    def _inflate_more(self) -> None:
+        chunk = self.compressed[self.read:self.read + ASN_CHUNK]
+        self.read += len(chunk)
+        pieces = (self.partial + self.inflater.decompress(chunk)).split(b"\n")
+        self.partial = pieces.pop()
+        self.lines += pieces
+        if self.inflater.eof or not chunk:
+            if self.inflater.unused_data or self.read < len(self.compressed) or not self.inflater.eof:
+                # another gzip member, or a stream cut short: the whole file as gzip reads it (or its error)
+                text = gzip.decompress(self.compressed)
+                self.lines, self.partial = text.split(b"\n"), b""
+                if self.lines and not self.lines[-1]:
+                    self.lines.pop()                    # the file's final newline
+            elif self.partial:
+                self.lines.append(self.partial)         # a last line without a newline
+            self.complete = True
 
     def _address(self, text: str) -> int:
         return int.from_bytes(socket.inet_pton(self.family, text), "big")
@@ -121,11 +145,16 @@ class AsnTable:
         return self._address(line[:line.index(b",")].decode("ascii"))
 
     def get(self, address: int) -> tuple[int, str] | None:
+        while not self.complete and (not self.lines or self._start(self.lines[-1]) <= address):
+            self._inflate_more()
         position = bisect_right(self.lines, address, key=self._start) - 1
         if position < 0:
             return None
         _, end, asn, org = next(csv.reader([self.lines[position].decode("utf-8")]))
         return (int(asn), org) if address <= self._address(end) else None
+
+
+NOWHERE = Located(None, None, None, None, None, ())       # no server address recorded (a HAR without serverIPAddress)
 
 
 class Destinations:
@@ -143,7 +172,7 @@ class Destinations:
 
     def lookup(self, ip: str | None) -> Located:
         if not ip:
-            return Located(None, None, None, None, None, ())
+            return NOWHERE
         found = self._cache.get(ip)
         if found is None:           # the datasets an address was looked up in are the same each time it recurs
             found = self._cache[ip] = self._lookup(ip)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from auditor.analyze.observations import HookRow
 from auditor.analyze.personal import RECOGNITION_REASONING, Hit
 from auditor.analyze.webviews import Injection
 from auditor.case.canonical import canonical_json, sha256_hex
@@ -115,21 +116,26 @@ class FindingSet:
     def __init__(self) -> None:
         self._items: dict[bytes, Accumulator] = {}
         # a core's fields (frozen records, enums, plain values: hashable, equal only when their JSON is) ->
-        # its canonical JSON, so each distinct finding is serialised once, not once per exchange
-        self._keys: dict[Hashable, bytes] = {}
+        # its finding, so each distinct finding is serialised once, not once per exchange
+        self._by_fields: dict[Hashable, Accumulator] = {}
+        # an exchange's circumstances (flow_findings: Same) -> the findings it adds to, in order
+        self.plans: dict[Hashable, list[Accumulator]] = {}
 
-    def add(self, core: dict[str, Any], when: str | None, evidence: Evidence | Callable[[], Evidence],
-            fields: Hashable | None = None) -> None:
-        """evidence: the record, or what builds it (called only while the finding shows fewer than
-        MAX_EVIDENCE pieces: a capture's thousandth request to one host adds a count, not a record).
-        fields: a stand-in for the core, equal exactly when the cores are (flow_findings'), else its items."""
-        fields = fields if fields is not None else tuple(core.items())
-        key = self._keys.get(fields)
-        if key is None:
-            key = self._keys[fields] = canonical_json(_plain(core))
-        if key not in self._items:
-            self._items[key] = Accumulator(core)
-        self._items[key].add(when, evidence)
+    def add(self, core: dict[str, Any] | Callable[[], dict[str, Any]], when: str | None,
+            evidence: Evidence | Callable[[], Evidence], fields: Hashable | None = None) -> Accumulator:
+        """core: the finding's content, or what builds it (called only for fields not seen before). evidence:
+        the record, or what builds it (called only while the finding shows fewer than MAX_EVIDENCE pieces: a
+        capture's thousandth request to one host adds a count, not a record). fields: a stand-in for the core,
+        equal only when the cores are (flow_findings'), else its items. Returns the finding added to."""
+        if fields is None:
+            core = core() if callable(core) else core
+            fields = tuple(core.items())
+        found = self._by_fields.get(fields)
+        if found is None:
+            core = core() if callable(core) else core
+            found = self._by_fields[fields] = self._items.setdefault(canonical_json(_plain(core)), Accumulator(core))
+        found.add(when, evidence)
+        return found
 
     def results(self) -> list[Finding]:
         findings = [item.finish() for item in self._items.values()]
@@ -164,7 +170,8 @@ class Tally:
                 self.third_parties.add(recipient.domain or recipient.host)
         if hits:
             self.with_data += 1
-            self.categories.update(DataCategory(name) for name in {h.category for h in hits})
+            if new := {h.category for h in hits} - self.categories:    # a StrEnum member equals its value
+                self.categories.update(DataCategory(name) for name in new)
             self.before_consent += timing in (ConsentTiming.BEFORE, ConsentTiming.NO_MARK)
             self.at_consent += timing == ConsentTiming.AT
 
@@ -175,19 +182,23 @@ class Tally:
                        data_categories=tuple(sorted(self.categories)), consent_clock=clock)
 
 
-class Shared:
-    """The records one exchange's findings all carry (actor, recipient, destination, timing), hashed once: a
-    frozen record hashes its whole content again on every call, five times an exchange."""
+class Same:
+    """Records compared by identity, hashed once: an exchange's actor, recipient, destination, timing and
+    transfer are the analysis's cached records (one object per distinct value), and a frozen record hashes its
+    whole content again on every call. Equal records that are distinct objects only miss the plan memo: the
+    findings they add to are still found by value (FindingSet.add). Holding the records keeps their ids
+    unique while the key lives."""
     __slots__ = ("items", "_hash")
 
     def __init__(self, items: tuple[Any, ...]):
-        self.items, self._hash = items, hash(items)
+        self.items, self._hash = items, hash(tuple(map(id, items)))
 
     def __hash__(self) -> int:
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Shared) and self.items == other.items
+        return isinstance(other, Same) and len(self.items) == len(other.items) and \
+            all(a is b for a, b in zip(self.items, other.items, strict=True))
 
 
 def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str | None, scheme: str,
@@ -208,24 +219,33 @@ def flow_findings(out: FindingSet, *, seq: int, artifact: str | None, when: str 
                                   values=tuple(found_value(h) for h in ordered[:MAX_LOCATIONS]),
                                   recovered_plaintext=recovered))
         return built[0]
-    shared = Shared((actor, recipient, destination, timing, refusal))
+    by_category: dict[str, list[Hit]] = {}
+    for hit in hits:
+        by_category.setdefault(hit.category, []).append(hit)
+    categories = tuple((name, confidence_of(by_category[name])) for name in sorted(by_category))
+    first_party = recipient.role == RecipientRole.FIRST_PARTY
+    # everything below depends on these alone: an exchange like an earlier one adds to the same findings
+    circumstances = (Same((actor, recipient, destination, timing, refusal, transfer)), categories, scheme == "http",
+                     first_party and user_paste, outside_eea)
+    plan = out.plans.get(circumstances)
+    if plan is not None:
+        for finding in plan:
+            finding.add(when, evidence)
+        return
+    plan = out.plans[circumstances] = []
+    shared = Same((actor, recipient, destination, timing, refusal))
 
     def add(kind: FindingType, category: DataCategory | None, confidence: Confidence, **extra: Any) -> None:
-        out.add(_core(kind, category, actor, recipient, destination, timing, confidence, refusal_timing=refusal,
-                      **extra), when, evidence,
-                (shared, kind, category, confidence, tuple(sorted(extra.items()))))
-    first_party = recipient.role == RecipientRole.FIRST_PARTY
+        plan.append(out.add(lambda: _core(kind, category, actor, recipient, destination, timing, confidence,
+                                          refusal_timing=refusal, **extra),
+                            when, evidence, (shared, kind, category, confidence, tuple(sorted(extra.items())))))
     if not first_party:
         add(FindingType.RECIPIENT_CONTACTED, None, Confidence.HIGH)
     if recipient.tracker:
         add(FindingType.TRACKER_CONTACTED, None, recipient.tracker_confidence or Confidence.HIGH)
-    by_category: dict[str, list[Hit]] = {}
-    for hit in hits:
-        by_category.setdefault(hit.category, []).append(hit)
     outcome = transfer.outcome if transfer else TransferOutcome.UNKNOWN
-    for name in sorted(by_category):
+    for name, confidence in categories:
         category = DataCategory(name)
-        confidence = confidence_of(by_category[name])
         add(FindingType.PERSONAL_DATA_TRANSMITTED, category, confidence, transfer_outcome=outcome)
         if category in TRANSMITTED_TYPES:
             extra = {"user_action": first_party and user_paste} if category == DataCategory.CLIPBOARD else {}
@@ -257,12 +277,12 @@ def planted_value(planted: dict[str, Any]) -> PlantedValue | None:
     return PlantedValue(what=what[:100], value=scalar(planted.get("value")), original=original)
 
 
-def user_paste(row: Any) -> bool:
+def user_paste(row: HookRow) -> bool:
     """A clipboard read below one of the frames through which Android delivers a user's paste."""
     return any(frame.startswith(PASTE_FRAMES) for frame in row.stack)
 
 
-def hook_findings(out: FindingSet, row: Any, timing: ConsentTiming | None) -> None:
+def hook_findings(out: FindingSet, row: HookRow, timing: ConsentTiming | None) -> None:
     kind = HOOK_TYPES.get(row.category)
     if kind is None:
         return
@@ -270,7 +290,7 @@ def hook_findings(out: FindingSet, row: Any, timing: ConsentTiming | None) -> No
     if kind == FindingType.CLIPBOARD_READ:
         extra["user_action"] = user_paste(row)
     planted = planted_value(row.planted) if row.planted else None
-    evidence = Evidence(ledger_seq=int(row.seq), stack=tuple(row.stack[:12]), planted=planted)
+    evidence = Evidence(ledger_seq=row.seq, stack=tuple(row.stack[:12]), planted=planted)
     out.add(_core(kind, HOOK_DATA[kind], row.actor, None, None, timing, Confidence.HIGH, **extra),
             iso(row.time), evidence)
 

@@ -1,19 +1,20 @@
-"""Observations: the case's ledger read into plain records and pandas tables, nothing interpreted yet.
+"""Observations: the case's ledger read into plain records, nothing interpreted yet.
 
-Two passes over the ledger keep memory flat: `read_context` collects the small things (hook events,
-static facts, operator marks, planted values) and a narrow flow index (seq, client port, time, request line)
-for the joins; `iter_flows` then streams the flow events one at a time.
+One read of the ledger: `read_context` collects the small things (hook events, static facts, operator marks,
+planted values), a narrow flow index (seq, client port, time, request line) for the joins, and the flow
+events as read (about 8 KiB each held parsed: parsing them again from their lines took a third of the read's
+time); the flows are analysed once everything they are interpreted against is known.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
-
-import pandas as pd
 
 from auditor.analyze.attribution import attribute, recorded_actor
 from auditor.case.bundle import Case
@@ -34,7 +35,7 @@ from auditor.errors import InputError
 
 MAX_SCAN_BYTES = 8 << 20
 # A socket hook event is attributed to a flow on the same client port that starts within this window.
-SOCKET_JOIN_WINDOW = pd.Timedelta(seconds=5)
+SOCKET_JOIN_WINDOW = timedelta(seconds=5)
 
 
 def parse_time(value: object) -> datetime | None:
@@ -47,12 +48,40 @@ def parse_time(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class HookRow:
+    """One hook.event as analysis reads it: the recorded values of the shapes docs/events.md gives, else None."""
+    seq: int
+    time: datetime | None
+    api: str
+    category: str
+    actor: Actor | None
+    stack: list[str]
+    planted: dict[str, Any] | None
+    args: list[Any] | None
+    result: Any
+    local_port: int | None
+    thread: str | None
+    request_line: str | None
+    call_id: int | None = None           # an OkHttp call's identity (http_call, http_chain)
+    rewritten: tuple[str, ...] = ()      # http_chain: what the app's interceptors changed
+
+
+class FlowKey(NamedTuple):
+    """What the joins need of one flow: its client port and start, and its body for the request line (built
+    only by a join that has hook events to compare it with)."""
+    seq: int
+    client_port: int | None
+    start: datetime | None
+    body: dict[str, Any]
+
+
 @dataclass
 class Context:
-    """Everything but the flows: small enough to hold whole."""
+    """Everything the flows are interpreted against, and the flows."""
     case: Case
-    hooks: pd.DataFrame                      # one row per hook.event
-    flow_index: pd.DataFrame                 # seq, client_port, start (for the socket join)
+    hooks: list[HookRow]                     # one per hook.event, in ledger order
+    flow_index: list[FlowKey]                # one per flow, in ledger order (for the joins)
     static_scans: list[dict[str, Any]]       # [{seq, artifact, scan}]
     consent_accepted: list[tuple[datetime, int]]
     consent_refused: list[tuple[datetime, int]]
@@ -65,6 +94,7 @@ class Context:
     attribution_used: bool = False
     crypto: list[dict[str, Any]] = field(default_factory=list)     # hook.crypto records (analyze/plaintext.py)
     webviews: list[dict[str, Any]] = field(default_factory=list)   # hook.webview records (analyze/webviews.py)
+    flows: list[dict[str, Any]] = field(default_factory=list)      # the flow events, in ledger order
 
 
 # Ledger kinds observed.py reads, beside those read_context interprets itself.
@@ -98,20 +128,25 @@ def event_actor(body: dict[str, Any], package: str | None) -> Actor | None:
     return recorded_actor(body.get("actor"))
 
 
-def _hook_row(record: dict[str, Any], package: str | None) -> dict[str, Any]:
+def _port(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _hook_row(record: dict[str, Any], package: str | None) -> HookRow:
     body = record["body"]
     socket = body.get("socket") if isinstance(body.get("socket"), dict) else {}
     line = body.get("request_line")
-    return {"seq": record["seq"], "time": parse_time(body.get("time")) or parse_time(record["t_wall"]),
-            "api": str(body.get("api", "")), "category": str(body.get("category", "")),
-            "actor": event_actor(body, package), "stack": stack_of(body),
-            "planted": body.get("planted") if isinstance(body.get("planted"), dict) else None,
-            "args": body.get("args") if isinstance(body.get("args"), list) else None,
-            "result": body.get("result"), "local_port": socket.get("local_port"),
-            "thread": body.get("thread") if isinstance(body.get("thread"), str) else None,
-            "request_line": line if isinstance(line, str) else None,
-            "call_id": call_id if isinstance(call_id := body.get("call_id"), int) else None,
-            "rewritten": tuple(str(v) for v in changed) if isinstance(changed := body.get("rewritten"), list) else ()}
+    return HookRow(seq=record["seq"], time=parse_time(body.get("time")) or parse_time(record["t_wall"]),
+                   api=str(body.get("api", "")), category=str(body.get("category", "")),
+                   actor=event_actor(body, package), stack=stack_of(body),
+                   planted=body.get("planted") if isinstance(body.get("planted"), dict) else None,
+                   args=body.get("args") if isinstance(body.get("args"), list) else None,
+                   result=body.get("result"), local_port=_port(socket.get("local_port")),
+                   thread=body.get("thread") if isinstance(body.get("thread"), str) else None,
+                   request_line=line if isinstance(line, str) else None,
+                   call_id=_port(body.get("call_id")),
+                   rewritten=tuple(str(v) for v in changed) if isinstance(changed := body.get("rewritten"), list)
+                   else ())
 
 
 # The configuration's text values by name (the instrument room's Plants: the clipboard canary and the honey
@@ -142,8 +177,8 @@ def planted_items(planted: Any) -> list[dict[str, str]]:
 
 
 def read_context(case: Case) -> Context:
-    hooks: list[dict[str, Any]] = []
-    index: list[tuple[int, int | None, datetime | None, str | None]] = []
+    hooks: list[HookRow] = []
+    index: list[FlowKey] = []
     scans: list[dict[str, Any]] = []
     accepted: list[tuple[datetime, int]] = []
     refused: list[tuple[datetime, int]] = []
@@ -152,20 +187,20 @@ def read_context(case: Case) -> Context:
     method_records: dict[Kind, list[dict[str, Any]]] = {}
     crypto: list[dict[str, Any]] = []
     webviews: list[dict[str, Any]] = []
-    head: dict[str, Any] = {}
+    flows: list[dict[str, Any]] = []
     package = app_package(case.info)
+    record: dict[str, Any] | None = None
     for record in read_records(case.ledger_path):
-        head = {"seq": record["seq"], "hash": record.get("hash")}
         kind, body = record["kind"], record["body"]
         if not isinstance(body, dict):
             continue
         if kind in METHOD_KINDS:
             method_records.setdefault(Kind(kind), []).append(record)
         if kind in FLOW_KINDS:
+            flows.append(record)
             client = body.get("client") if isinstance(body.get("client"), dict) else {}
             stamps = body.get("timestamps") if isinstance(body.get("timestamps"), dict) else {}
-            index.append((record["seq"], client.get("port"), parse_time(stamps.get("start")), _request_key(body),
-                          _url_line(body)))
+            index.append(FlowKey(record["seq"], _port(client.get("port")), parse_time(stamps.get("start")), body))
         elif kind == Kind.HOOK_EVENT:
             hooks.append(_hook_row(record, package))
         elif kind == Kind.HOOK_CRYPTO:
@@ -183,24 +218,24 @@ def read_context(case: Case) -> Context:
             when = parse_time(record["t_wall"])
             if when is not None:
                 (accepted if kind in CONSENT_ACCEPTED_KINDS else refused).append((when, record["seq"]))
+    head = {"seq": record["seq"], "hash": record.get("hash")} if record is not None else {}
     head["intact"] = _ledger_lines(case) == head.get("seq", 0)
     planted += [{**item, "seq": None} for item in planted_items(case.info.get("planted"))]
-    hook_frame = pd.DataFrame(hooks, columns=["seq", "time", "api", "category", "actor", "stack", "planted",
-                                              "args", "result", "local_port", "thread", "request_line", "call_id",
-                                              "rewritten"])
-    flow_frame = pd.DataFrame(index, columns=["seq", "client_port", "start", "request", "url"])
-    context = Context(case, hook_frame, flow_frame, scans, accepted, refused, planted, head)
+    context = Context(case, hooks, index, scans, accepted, refused, planted, head)
     # the code that sent a request wins over the code that opened its (possibly pooled) connection, and the code
     # that handed it to a client library over the library's own socket write (OkHttp writes on its dispatcher
     # thread, or on the caller's under its own frames)
-    context.flow_actor = join_sockets(hook_frame, flow_frame) | join_requests(hook_frame, flow_frame) | \
-        join_calls(hook_frame, flow_frame)
+    joined = join_sockets(hooks, index) | join_requests(hooks, index) | join_calls(hooks, index)
+    # one object per distinct actor: the findings of the flows it sent are then keyed by identity (findings.Same)
+    interned: dict[Actor, Actor] = {}
+    context.flow_actor = {seq: interned.setdefault(actor, actor) for seq, actor in joined.items()}
     context.method_records = method_records
     context.planted_returned = returned
     context.crypto = crypto
     context.webviews = webviews
+    context.flows = flows
     context.attribution_used = any(actor is not None and actor.basis == ActorBasis.STACK
-                                   for actor in [row["actor"] for row in hooks] + [a for _, a in returned])
+                                   for actor in [row.actor for row in hooks] + [a for _, a in returned])
     return context
 
 
@@ -215,7 +250,6 @@ def _ledger_lines(case: Case) -> int:
 
 
 def _read_scan(case: Case, digest: str) -> dict[str, Any]:
-    import json
     try:
         data = json.loads(case.artifacts.read_bytes(digest, MAX_SCAN_BYTES))
     except (OSError, ValueError) as exc:
@@ -223,26 +257,27 @@ def _read_scan(case: Case, digest: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def join_sockets(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+def join_sockets(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor]:
     """Flow seq -> actor of the socket hook event on the same client port just before the flow started: the
     code that opened the connection (ActorBasis.CONNECTION), which on a pooled connection need not be the code
-    that sent the request."""
-    sockets = hooks[(hooks["category"] == "socket") & hooks["local_port"].notna() & hooks["time"].notna()]
-    known = flows[flows["client_port"].notna() & flows["start"].notna()]
-    if sockets.empty or known.empty:
-        return {}
-    left = known.assign(port=known["client_port"].astype("int64"),
-                        start=pd.to_datetime(known["start"], utc=True)).sort_values(["start", "seq"])
-    right = sockets.assign(port=sockets["local_port"].astype("int64"),
-                           start=pd.to_datetime(sockets["time"], utc=True))[["port", "start", "seq", "actor"]]
-    right = right.rename(columns={"seq": "hook_seq"}).sort_values(["start", "hook_seq"])
-    joined = pd.merge_asof(left, right, on="start", by="port", direction="backward",
-                           tolerance=SOCKET_JOIN_WINDOW)
+    that sent the request. Of events at the same moment the one recorded last counts."""
+    sockets: dict[int, list[HookRow]] = {}
+    for hook in hooks:
+        if hook.category == "socket" and hook.local_port is not None and hook.time is not None:
+            sockets.setdefault(hook.local_port, []).append(hook)
+    for events in sockets.values():
+        events.sort(key=lambda hook: (hook.time, hook.seq))
     result: dict[int, Actor] = {}
-    for row in joined.itertuples(index=False):
-        if isinstance(row.actor, Actor):
-            result[int(row.seq)] = row.actor.model_copy(update={"basis": ActorBasis.CONNECTION,
-                                                                "hook_seq": int(row.hook_seq)})
+    for flow in flows:
+        events = sockets.get(flow.client_port) if flow.client_port is not None else None
+        if not events or flow.start is None:
+            continue
+        position = bisect_right(events, flow.start, key=lambda hook: hook.time)   # the last at or before
+        if position == 0:
+            continue
+        hook = events[position - 1]
+        if flow.start - hook.time <= SOCKET_JOIN_WINDOW and isinstance(hook.actor, Actor):  # type: ignore[operator]
+            result[flow.seq] = hook.actor.model_copy(update={"basis": ActorBasis.CONNECTION, "hook_seq": hook.seq})
     return result
 
 
@@ -280,8 +315,7 @@ def _absolute_key(method: str, url: str) -> str | None:
 
 
 def _url_line(body: dict[str, Any]) -> str | None:
-    """A flow's request as "METHOD scheme://host:port/path" as recorded; join_calls normalises it (only when
-    the case has client calls: no URL parsing per flow otherwise)."""
+    """A flow's request as "METHOD scheme://host:port/path" as recorded, for join_calls to normalise."""
     request = body.get("request") if isinstance(body.get("request"), dict) else {}
     method, scheme, host, port, path = (request.get(k) for k in ("method", "scheme", "host", "port", "path"))
     if not all(isinstance(v, str) for v in (method, scheme, host, path)):
@@ -290,92 +324,90 @@ def _url_line(body: dict[str, Any]) -> str | None:
     return f"{method} {scheme}://{authority}{path}"
 
 
+def _in_time_order(flows: Iterable[FlowKey]) -> list[FlowKey]:
+    """By start (a flow without one last), then seq."""
+    return sorted(flows, key=lambda flow: (flow.start is None, flow.start or EARLIEST, flow.seq))
+
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class _Handover:
     """One request handed to the network by a client call: the line the proxy should see, and the call."""
     line: str
-    call: Any                    # the http_call row whose stack names the sender
+    call: HookRow                # the http_call row whose stack names the sender
     rewritten: tuple[str, ...]   # what the app's OkHttp interceptors changed on the way
 
 
-def _handovers(hooks: pd.DataFrame) -> list[_Handover]:
+def _handovers(hooks: list[HookRow]) -> list[_Handover]:
     """The requests client calls handed over, in order. An OkHttp call's request as it left the app's
     interceptors (http_chain, joined to its call by the call's identity: the latest call with it) replaces the
     call's own request, which an interceptor may have rewritten; a call without a chain event stands for itself."""
-    rows = hooks[hooks["category"].isin(("http_call", "http_chain"))].sort_values(["seq"])
-    calls: dict[int, Any] = {}          # call identity -> its latest call row
+    calls: dict[int, HookRow] = {}      # call identity -> its latest call row
     chained: set[int] = set()           # call rows with a chain event
     out: list[tuple[int, _Handover]] = []
-    for row in rows.itertuples(index=False):
-        identity = None if pd.isna(row.call_id) else int(row.call_id)
+    for row in hooks:                   # in ledger order: by seq
         if row.category == "http_call":
-            if identity is not None:
-                calls[identity] = row
-            out.append((int(row.seq), _Handover(row.request_line, row, ())))
-        elif identity in calls and row.request_line is not None:
-            chained.add(int(calls[identity].seq))
-            out.append((int(row.seq), _Handover(row.request_line, calls[identity], tuple(row.rewritten))))
-    return [h for seq, h in out if h.line is not None and not (h.call.seq == seq and seq in chained)]
+            if row.call_id is not None:
+                calls[row.call_id] = row
+            if row.request_line is not None:
+                out.append((row.seq, _Handover(row.request_line, row, ())))
+        elif row.category == "http_chain" and row.call_id in calls and row.request_line is not None:
+            chained.add(calls[row.call_id].seq)                   # type: ignore[index]
+            out.append((row.seq, _Handover(row.request_line, calls[row.call_id], row.rewritten)))  # type: ignore[index]
+    return [h for seq, h in out if not (h.call.seq == seq and seq in chained)]
 
 
-def join_calls(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+def join_calls(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor]:
     """Flow seq -> actor of the HTTP client call (category http_call: java.net.http, OkHttp, Cronet) that made
     this request (ActorBasis.STACK: the code that sent it). Such a request is written later, on the library's own
     thread or multiplexed over HTTP/2, so no socket write names its sender; the call is joined by method,
     absolute URL and order: a flow takes the earliest handed-over request with its own method and URL not taken
     by an earlier flow."""
-    handovers = _handovers(hooks)
-    known = flows[flows["url"].notna()]
-    if not handovers or known.empty:
-        return {}
     pending: dict[str, list[_Handover]] = {}
-    for handover in handovers:
+    for handover in _handovers(hooks):
         method, _, url = handover.line.partition(" ")
         key = _absolute_key(method, url)
         if key is not None:
             pending.setdefault(key, []).append(handover)
     result: dict[int, Actor] = {}
-    ordered = known.assign(order=pd.to_datetime(known["start"], utc=True)).sort_values(["order", "seq"])
-    for flow in ordered.itertuples(index=False):
-        method, _, url = str(flow.url).partition(" ")
+    if not pending:
+        return result
+    lines = {flow.seq: line for flow in flows if (line := _url_line(flow.body)) is not None}
+    for flow in _in_time_order(flow for flow in flows if flow.seq in lines):
+        method, _, url = lines[flow.seq].partition(" ")
         queue = pending.get(_absolute_key(method, url) or "") or []
         if queue:
             handover = queue.pop(0)
             if isinstance(handover.call.actor, Actor):
-                result[int(flow.seq)] = handover.call.actor.model_copy(update={
-                    "basis": ActorBasis.STACK, "hook_seq": int(handover.call.seq),
-                    "request_rewritten": handover.rewritten})
+                result[flow.seq] = handover.call.actor.model_copy(update={
+                    "basis": ActorBasis.STACK, "hook_seq": handover.call.seq, "request_rewritten": handover.rewritten})
     return result
 
 
-def join_requests(hooks: pd.DataFrame, flows: pd.DataFrame) -> dict[int, Actor]:
+def join_requests(hooks: list[HookRow], flows: list[FlowKey]) -> dict[int, Actor]:
     """Flow seq -> actor of the request hook event that handed this request to its connection (ActorBasis.STACK:
     the code that sent it). Joined by connection and order, not by time: on each client port the requests are
     taken in the order the app wrote them and the flows in the order the proxy saw them; a flow takes the next
     request whose line is its own, so a request that never reached the proxy does not shift the others."""
-    requests = hooks[(hooks["category"] == "request") & hooks["local_port"].notna() & hooks["request_line"].notna()]
-    known = flows[flows["client_port"].notna() & flows["request"].notna()]
-    if requests.empty or known.empty:
-        return {}
-    pending: dict[int, list[Any]] = {}
-    for row in requests.sort_values(["seq"]).itertuples(index=False):
-        pending.setdefault(int(row.local_port), []).append(row)
+    pending: dict[int, list[HookRow]] = {}
+    for hook in hooks:              # in ledger order: by seq
+        if hook.category == "request" and hook.local_port is not None and hook.request_line is not None:
+            pending.setdefault(hook.local_port, []).append(hook)
     result: dict[int, Actor] = {}
-    ordered = known.assign(order=pd.to_datetime(known["start"], utc=True)).sort_values(["order", "seq"])
-    for flow in ordered.itertuples(index=False):
-        queue = pending.get(int(flow.client_port), [])
-        position = next((i for i, row in enumerate(queue) if _line_key(row.request_line) == flow.request), None)
+    if not pending:
+        return result
+    lines = {flow.seq: line for flow in flows if flow.client_port is not None
+             and (line := _request_key(flow.body)) is not None}
+    for flow in _in_time_order(flow for flow in flows if flow.seq in lines):
+        queue = pending.get(flow.client_port, [])   # type: ignore[arg-type]
+        position = next((i for i, hook in enumerate(queue) if _line_key(str(hook.request_line)) == lines[flow.seq]),
+                        None)
         if position is None:
             continue
-        row = queue[position]
+        hook = queue[position]
         del queue[:position + 1]
-        if isinstance(row.actor, Actor):
-            result[int(flow.seq)] = row.actor.model_copy(update={"basis": ActorBasis.STACK, "hook_seq": int(row.seq)})
+        if isinstance(hook.actor, Actor):
+            result[flow.seq] = hook.actor.model_copy(update={"basis": ActorBasis.STACK, "hook_seq": hook.seq})
     return result
-
-
-def iter_flows(case: Case) -> Iterator[dict[str, Any]]:
-    """The flow events, one at a time, with seq, time and artifact."""
-    for record in read_records(case.ledger_path):
-        if record["kind"] in FLOW_KINDS:
-            yield record

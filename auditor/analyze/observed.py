@@ -168,11 +168,11 @@ def observe(context: Context, flows: int) -> Observed:
                                event=_text(r["body"].get("event"), 40), frida=_text(r["body"].get("host_frida"), 40)
                                or None, agent_sha256=_text(r["body"].get("agent_sha256"), 64) or None)
                  for r in records.get(Kind.HOOK_SESSION, []) if r["body"].get("event") in ("spawned", "attaching")]
-    calls = [HookCall(seq=int(row.seq), time=_text(row.time.isoformat().replace("+00:00", "Z")
+    calls = [HookCall(seq=row.seq, time=_text(row.time.isoformat().replace("+00:00", "Z")
                                                   if row.time is not None else "", 64),
                       api=_text(row.api), category=_text(row.category, 60), thread=row.thread,
                       result=_text(readable(row.result), 200) or None, actor=row.actor)
-             for row in context.hooks.itertuples(index=False)]
+             for row in context.hooks]
     return Observed(
         planted=tuple(planted), planted_returned=tuple(returned),
         test_values=tuple(_test_values(info, planted, returned)), marks=tuple(marks[:MAX_ROWS]),

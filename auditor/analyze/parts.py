@@ -8,15 +8,15 @@ hits of the whole message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from auditor.analyze.decode import Decoded, MemoKey
 from auditor.analyze.personal import Formats, Hit, KnownValues, complete_locations, format_hits, formats
 from auditor.analyze.recognition import Recogniser
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A position in a message being decoded: how many segments and fields it had."""
+class Mark(NamedTuple):
+    """A position in a message being decoded: how many segments and fields it had (a tuple: four a message)."""
     segments: int
     fields: int
 
@@ -49,6 +49,9 @@ class PartResults:
                 if key is not None:
                     self.memo[(key, scope)] = done
             found.append(done)
-        return known.classify_locations(complete_locations([h for part in found for h in part.known])
-                                        + format_hits([part.formats for part in found])) \
-            + [hit for part in found for hit in part.recognised]
+        known_hits = [h for part in found for h in part.known]
+        shaped = [part.formats for part in found if part.formats.latitude or part.formats.longitude
+                  or part.formats.emails]      # format_hits takes the first of each, so empty ones add nothing
+        located = known.classify_locations(complete_locations(known_hits) + format_hits(shaped)) \
+            if known_hits or shaped else []
+        return located + [hit for part in found for hit in part.recognised]

@@ -104,4 +104,6 @@ class Plaintexts:
 
 def recovered_evidence(operations: list[Operation]) -> tuple[RecoveredPlaintext, ...]:
     """The encryptions a message's layers came from, once each, in ledger order."""
+    if not operations:
+        return ()
     return tuple(op.evidence() for op in sorted({op.seq: op for op in operations}.values(), key=lambda o: o.seq))

@@ -158,6 +158,7 @@ class Recogniser:
         return tuple(i for i, (hosts, _, _) in enumerate(self.endpoints)
                      if any(host == suffix or host.endswith(f".{suffix}") for suffix in hosts))
 
+    @lru_cache(maxsize=4096)        # noqa: B019 (a capture's requests go to a few hosts and paths)
     def scope(self, host: str, url_path: str) -> tuple[int, ...]:
         """The endpoints whose rules apply to a request: by host, or by a protocol's URL path. What a message's
         hits depend on besides its fields, so a small key for the caches (not the path itself: URLs differ)."""

@@ -8,6 +8,7 @@ derived from content, no wall-clock time in the outputs).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from auditor.analyze.consent import Clock
 from auditor.analyze.consent_findings import contrary_state_findings, dark_pattern_findings, first_choice
 from auditor.analyze.declared import declared_findings, latest
 from auditor.analyze.decode import BodyMemo, Decoder, MemoKey
-from auditor.analyze.destinations import Destinations, Located
+from auditor.analyze.destinations import Destinations
 from auditor.analyze.dpf import Participants, load_participants
 from auditor.analyze.findings import (
     FindingSet,
@@ -31,7 +32,7 @@ from auditor.analyze.findings import (
     sdk_findings,
     user_paste,
 )
-from auditor.analyze.observations import Context, app_package, iter_flows, parse_time, read_context
+from auditor.analyze.observations import Context, app_package, parse_time, read_context
 from auditor.analyze.observed import observe
 from auditor.analyze.parts import Mark, PartResults
 from auditor.analyze.personal import KnownValues
@@ -47,7 +48,7 @@ from auditor.case.layout import ANALYSIS_DIR, CASE_FILE, SEAL_FILE
 from auditor.collector import paused
 from auditor.contract.document import Bilingual, write_documents
 from auditor.contract.files import FINDINGS_FILE, INPUTS_FILE, OBSERVED_FILE, VERDICTS_FILE
-from auditor.contract.findings import Finding, Findings
+from auditor.contract.findings import Destination, Finding, Findings, Recipient, Transfer
 from auditor.contract.inputs import CaseReference, DatasetUsed, Inputs, LedgerHead
 from auditor.contract.verdicts import RulesetIdentity, Verdicts
 from auditor.contract.vocabulary import TransferOutcome
@@ -87,12 +88,13 @@ def _headers(request: dict[str, Any]) -> list[tuple[str, str]]:
             if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], str)]
 
 
-def _request_body(case: Case, request: dict[str, Any], decoder: Decoder, memo: BodyMemo) -> MemoKey | None:
-    """The request body decoded into the message; its memo key when the memo holds it."""
+def _request_body(case: Case, request: dict[str, Any], pairs: list[tuple[str, str]], decoder: Decoder,
+                  memo: BodyMemo) -> MemoKey | None:
+    """The request body decoded into the message; its memo key when the memo holds it. pairs: its headers."""
     digest = request.get("body_sha256")
     if not isinstance(digest, str) or not digest:
         return None
-    headers = {name.lower(): value for name, value in _headers(request)}
+    headers = {name.lower(): value for name, value in pairs}
     encodings = headers.get("content-encoding", "").split(",")
     content = memo.body_content(digest, headers.get("content-type", ""), encodings, "body",
                                 headers.get("grpc-encoding", ""))
@@ -142,6 +144,16 @@ def device_values(device: Any) -> dict[str, Any]:
     return device
 
 
+@dataclass
+class Endpoint:
+    """A request's recipient (looked up by host and day) and destination (by server address), as the findings
+    show them; the law on an exchange with personal data, once one needs it."""
+    recipient: KnownRecipient
+    shown: Recipient
+    destination: Destination
+    law: tuple[Transfer | None, bool] | None = None
+
+
 class Analysis:
     def __init__(self, case: Case, rulesets: list[Ruleset], overrides: World, mmdb: Path | None,
                  participants: Participants | None = None):
@@ -160,9 +172,8 @@ class Analysis:
         self.recogniser = recognition.default()
         self.bodies = BodyMemo()
         self.parts = PartResults()
-        # the same recipient, endpoint and assessment recur in every exchange: each record is built once
-        self.recipient_record = cache(KnownRecipient.as_record)
-        self.destination_record = cache(Located.as_record)
+        # the same recipient, endpoint and assessment recur in every exchange: each is looked up and built once
+        self.endpoints: dict[tuple[str, date | None, str | None], Endpoint] = {}
         self.transfer = cache(transfer)
         self.flows = 0
         self.law_used = False
@@ -177,17 +188,17 @@ class Analysis:
             if context.consent_refused else None
         known = KnownValues(context.planted, device_values(self.case.info.get("device")),
                             face_measurements(context.hooks))
-        pastes = [row.time for row in context.hooks.itertuples(index=False)
+        pastes = [row.time for row in context.hooks
                   if row.category == "clipboard" and row.time is not None and user_paste(row)]
         self.first_paste = min(pastes) if pastes else None
         active: dict[str, list[int]] = {}
-        for record in iter_flows(self.case):
-            self._flow(context, known, record, active)
-        for row in context.hooks.itertuples(index=False):
+        for record, key in zip(context.flows, context.flow_index, strict=True):
+            self._flow(context, known, record, key.start, active)
+        for row in context.hooks:
             hook_findings(self.findings, row, self.clock.timing(row.time, device_clock=True))
             sdk = row.actor.sdk if row.actor is not None else None
             if sdk:
-                active.setdefault(sdk.lower(), []).append(int(row.seq))
+                active.setdefault(sdk.lower(), []).append(row.seq)
         for injection in injections(context, app_package(self.case.info)):
             injection_findings(self.findings, injection, self.clock.timing(injection.time, device_clock=True))
         for scan in context.static_scans:
@@ -195,46 +206,45 @@ class Analysis:
         self.context = context
         return self.findings.results()
 
-    def _flow(self, context: Context, known: KnownValues, record: dict[str, Any],
+    def _flow(self, context: Context, known: KnownValues, record: dict[str, Any], started: datetime | None,
               active: dict[str, list[int]]) -> None:
+        """started: the flow's recorded start (FlowKey.start)."""
         body = record["body"]
         request = as_dict(body.get("request"))
         host = request.get("host") or as_dict(body.get("tls")).get("sni")
         if not isinstance(host, str) or not 0 < len(host) <= 253:
             return
         self.flows += 1
-        stamps = as_dict(body.get("timestamps"))
-        when = parse_time(stamps.get("start")) or parse_time(record["t_wall"])
+        when = started or parse_time(record["t_wall"])
         decoder = Decoder(self.plaintexts)
         decoded = decoder.decoded
-        decoder.url(_url(request))
+        decoder.url(_url(request), self.bodies)
         headers = Mark(len(decoded.segments), len(decoded.fields))
-        headers_key = self.bodies.headers(decoder, _headers(request))
+        pairs = _headers(request)
+        headers_key = self.bodies.headers(decoder, pairs)
         start = Mark(len(decoded.segments), len(decoded.fields))
-        body_key = _request_body(self.case, request, decoder, self.bodies)
+        body_key = _request_body(self.case, request, pairs, decoder, self.bodies)
         end = Mark(len(decoded.segments), len(decoded.fields))
         _websocket_messages(self.case, body, decoder)
         hits = self.parts.hits(known, self.recogniser, host, str(request.get("path") or "").partition("?")[0],
                                decoded, [(Mark(0, 0), None), (headers, headers_key), (start, body_key), (end, None)])
-        recipient = self.recipients.lookup(host, when.date() if when else None)
         server_ip = as_dict(body.get("server")).get("ip")
-        located = self.destinations.lookup(server_ip if isinstance(server_ip, str) else None)
-        destination = self.destination_record(located)
+        endpoint = self._endpoint(host, when.date() if when else None,
+                                  server_ip if isinstance(server_ip, str) else None)
+        recipient, destination = endpoint.recipient, endpoint.destination
         if recipient.tracker:
             active.setdefault(recipient.tracker.lower(), []).append(record["seq"])
         moved, outside_eea = None, False
         if hits and when is not None:
             self.law_used = True
-            if destination.location_established and destination.country_physical:
-                outside_eea = country_law(destination.country_physical, when.date()).outcome != TransferOutcome.EEA
-            if not recipient.first_party:
-                status = self.participants.status(recipient.entity, when.date(), recipient.dpf_certified)
-                moved = self.transfer(when.date(), self.exporter, recipient.entity, recipient.entity_country, status)
+            if endpoint.law is None:
+                endpoint.law = self._law(when.date(), recipient, destination)
+            moved, outside_eea = endpoint.law
         actor = context.flow_actor.get(record["seq"])
         artifact, body_sha256 = record.get("artifact"), request.get("body_sha256")
         timing = self.clock.timing(when, device_clock=False)
         refusal = self.refusal.timing(when, device_clock=False) if self.refusal is not None else None
-        shown = self.recipient_record(recipient)
+        shown = endpoint.shown
         self.tally.count(shown, timing, hits)
         flow_findings(self.findings, seq=record["seq"], artifact=artifact if isinstance(artifact, str) else None,
                       when=iso(when), scheme=str(request.get("scheme", "")).lower(),
@@ -244,6 +254,24 @@ class Analysis:
                       transfer=moved, outside_eea=outside_eea,
                       user_paste=self.first_paste is not None and when is not None and self.first_paste <= when,
                       notes=decoder.decoded.notes, recovered=recovered_evidence(decoder.decoded.recovered))
+
+    def _endpoint(self, host: str, day: date | None, server_ip: str | None) -> Endpoint:
+        found = self.endpoints.get((host, day, server_ip))
+        if found is None:
+            recipient = self.recipients.lookup(host, day)
+            found = self.endpoints[(host, day, server_ip)] = Endpoint(
+                recipient, recipient.as_record(), self.destinations.lookup(server_ip).as_record())
+        return found
+
+    def _law(self, day: date, recipient: KnownRecipient, destination: Destination) -> tuple[Transfer | None, bool]:
+        """The transfer assessment of an exchange with personal data, and whether its endpoint's established
+        location is outside the EEA."""
+        outside_eea = bool(destination.location_established and destination.country_physical) and \
+            country_law(destination.country_physical, day).outcome != TransferOutcome.EEA  # type: ignore[arg-type]
+        if recipient.first_party:
+            return None, outside_eea
+        status = self.participants.status(recipient.entity, day, recipient.dpf_certified)
+        return self.transfer(day, self.exporter, recipient.entity, recipient.entity_country, status), outside_eea
 
     def inputs(self) -> Inputs:
         seal = self.case.root / SEAL_FILE

@@ -67,22 +67,23 @@ def _where(lineno: int, offset: int, seq: object = None) -> str:
 
 
 def _decode(raw: bytes, lineno: int, offset: int) -> tuple[dict[str, Any] | None, str | None, Problem | None]:
-    where = _where(lineno, offset)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, None, Problem("ledger.not_utf8", where, f"not valid UTF-8 at column {exc.start}")
+        return None, None, Problem("ledger.not_utf8", _where(lineno, offset), f"not valid UTF-8 at column {exc.start}")
     try:
         record = json.loads(text)
     except ValueError as exc:
-        return None, None, Problem("ledger.bad_json", where, f"not valid JSON ({exc.msg} at column {exc.colno})")
+        return None, None, Problem("ledger.bad_json", _where(lineno, offset),
+                                   f"not valid JSON ({exc.msg} at column {exc.colno})")
     except RecursionError:
-        return None, None, Problem("ledger.bad_json", where, "JSON nested too deeply to be a ledger record")
+        return None, None, Problem("ledger.bad_json", _where(lineno, offset),
+                                   "JSON nested too deeply to be a ledger record")
     if not isinstance(record, dict) or set(record) != RECORD_KEYS:
-        return None, None, Problem("ledger.bad_record", where, "not a ledger record (wrong members)")
+        return None, None, Problem("ledger.bad_record", _where(lineno, offset), "not a ledger record (wrong members)")
     seq, prev = record["seq"], record["prev"]
     if not isinstance(seq, int) or seq < 1 or not isinstance(prev, str) or not _HEX64.match(prev):
-        return None, None, Problem("ledger.bad_record", where, "not a ledger record (bad seq or prev)")
+        return None, None, Problem("ledger.bad_record", _where(lineno, offset), "not a ledger record (bad seq or prev)")
     parts = split_line(raw)
     if parts is None:
         return None, None, Problem("ledger.bad_record", _where(lineno, offset, seq),

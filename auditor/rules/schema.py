@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -62,8 +63,8 @@ MAX_YAML_DEPTH = 40         # collections open at once; a condition at MAX_DEPTH
 MAX_DIGITS = 30             # an integer longer than this is no count, version or threshold
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader refusing what it would otherwise take silently: a key given twice (the last would win) and
+class _Strict:
+    """A SafeLoader refusing what it would otherwise take silently: a key given twice (the last would win) and
     integers of thousands of digits (Python refuses to convert them, with a ValueError, not a YAML error)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -77,17 +78,41 @@ class _StrictLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {str(key)[:60]!r}",
                                                         key_node.start_mark)
             seen.add(key)
-        return super().construct_mapping(node, deep)
+        return super().construct_mapping(node, deep)  # type: ignore[misc]
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         digits = sum(char.isdigit() for char in node.value)
         if digits > MAX_DIGITS:
             raise yaml.constructor.ConstructorError(None, None, f"an integer of {digits} digits (at most "
                                                     f"{MAX_DIGITS})", node.start_mark)
-        return super().construct_yaml_int(node)
+        return super().construct_yaml_int(node)  # type: ignore[misc]
+
+
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    pass
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+# libyaml's parser where PyYAML was built with it: a tenth of the pure-Python parser's time
+_FAST_LOADERS: tuple[type, type] | None = None
+if hasattr(yaml, "CSafeLoader"):
+    class _StrictCLoader(_Strict, yaml.CSafeLoader):  # type: ignore[misc]
+        pass
+    _StrictCLoader.add_constructor("tag:yaml.org,2002:int", _StrictCLoader.construct_yaml_int)
+    _FAST_LOADERS = (yaml.CSafeLoader, _StrictCLoader)
+
+T = TypeVar("T")
+
+
+def _parsed(work: Callable[[type, type], T]) -> T:
+    """work(event loader, strict loader) with libyaml's loaders, where there are; on a YAML error again with
+    the pure-Python ones, so an error is worded (and placed) as they word it."""
+    if _FAST_LOADERS is not None:
+        try:
+            return work(*_FAST_LOADERS)
+        except yaml.YAMLError:
+            pass
+    return work(yaml.SafeLoader, _StrictLoader)
 
 
 @dataclass(frozen=True)
@@ -259,23 +284,27 @@ def _citation(check: _Check, value: object, where: str) -> Citation:
 def _reject_aliases(text: str, check: _Check) -> None:
     """One pass over the parser's events, before anything is built: no anchors, aliases or tags, and no
     nesting beyond MAX_YAML_DEPTH (building a 100,000-deep document took minutes, then a RecursionError)."""
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise check.fail("yaml", "anchors and aliases are not allowed")
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    mark = event.start_mark
-                    raise check.fail("yaml", f"nested deeper than {MAX_YAML_DEPTH} levels (line {mark.line + 1})")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)) and \
-                    event.tag and event.tag not in PLAIN_TAGS:
-                raise check.fail("yaml", f"tag {event.tag[:60]!r} is not allowed")
+        _parsed(lambda events, _: _check_events(yaml.parse(text, Loader=events), check))
     except yaml.YAMLError as exc:
         raise check.fail("yaml", f"not valid YAML ({_yaml_problem(exc)})") from None
+
+
+def _check_events(events: Iterable[yaml.Event], check: _Check) -> None:
+    depth = 0
+    for event in events:
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise check.fail("yaml", "anchors and aliases are not allowed")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                mark = event.start_mark
+                raise check.fail("yaml", f"nested deeper than {MAX_YAML_DEPTH} levels (line {mark.line + 1})")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)) and \
+                event.tag and event.tag not in PLAIN_TAGS:
+            raise check.fail("yaml", f"tag {event.tag[:60]!r} is not allowed")
 
 
 def load_ruleset(path: Path) -> Ruleset:
@@ -288,7 +317,7 @@ def load_ruleset(path: Path) -> Ruleset:
         raise check.fail("file", "not UTF-8 text") from None
     _reject_aliases(text, check)
     try:
-        data = yaml.load(text, Loader=_StrictLoader)      # a SafeLoader: plain types only
+        data = _parsed(lambda _, strict: yaml.load(text, Loader=strict))  # noqa: S506 (SafeLoaders: plain types)
     except yaml.YAMLError as exc:
         raise check.fail("yaml", f"not valid YAML ({_yaml_problem(exc)})") from None
     header = check.keys(data, HEADER_KEYS, HEADER_KEYS, "ruleset")

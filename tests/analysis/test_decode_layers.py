@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import random
 import subprocess
 import sys
 import textwrap
@@ -174,3 +175,52 @@ def test_a_body_decoded_from_the_memo_is_the_body_decoded_afresh():
         memo.body(decoder, "digest-1", body, "application/json", ["gzip"], "body")
         assert decoder.decoded == fresh.decoded
     assert len(memo.entries) == 1
+
+
+def test_a_query_is_found_as_urlsplit_finds_it() -> None:
+    # decode._query skips urlsplit for plain printable ASCII URLs: it must agree with it on every URL
+    from urllib.parse import urlsplit
+
+    from auditor.analyze.decode import _query
+    chance = random.Random(7)
+    urls = ["https://h/p?q=1#f?x", "https://h#f?q", "http://u:p@h:80/a?b?c#d#e", "?x", "#?x", "a:b?c",
+            "https://[::1]:8/p?q", " https://h/?q", "https://h/p\t?q=1", "https://h/\u00e9?q"]
+    urls += ["".join(chance.choice("ab:/?#@.%=&[] \t\n") for _ in range(chance.randint(0, 14))) for _ in range(5000)]
+    for url in urls:
+        try:
+            expected = urlsplit(url).query
+        except ValueError:
+            with pytest.raises(ValueError):
+                _query(url)
+            continue
+        assert _query(url) == expected, url
+
+
+
+def test_query_fields_are_parse_qsl_of_the_whole_query() -> None:
+    # decode.query_fields parses a query piece by piece from a memo: the fields must be parse_qsl's, in order
+    from urllib.parse import parse_qsl
+
+    from auditor.analyze.decode import MAX_QUERY_FIELDS, query_fields
+    chance = random.Random(3)
+    queries = ["", "&", "a", "a=", "=b", "a=1&a=1", "a+b=%41%2&&c==d&", "x=%E2%82%AC+1&y"]
+    queries += ["".join(chance.choice("ab=&+%41;") for _ in range(chance.randint(0, 16))) for _ in range(5000)]
+    for query in queries * 2:       # the second time from the memo
+        assert query_fields(query) == parse_qsl(query, keep_blank_values=True), query
+    with pytest.raises(ValueError):
+        query_fields("a&" * MAX_QUERY_FIELDS)
+
+
+def test_a_long_query_value_from_the_memo_decodes_as_afresh() -> None:
+    from auditor.analyze.decode import BodyMemo
+    value = base64.urlsafe_b64encode(json.dumps({"gaid": "38400000-8cf0-11bd-b23e-10b96e40000d"}).encode()).decode()
+    url = f"https://t.example/c?id={value}&n=1&id2={value}"
+
+    def decoded(memo: BodyMemo | None) -> tuple[list, list, set]:
+        decoder = Decoder()
+        decoder.url(url, memo)
+        return decoder.decoded.segments, decoder.decoded.fields, set(decoder.decoded.notes)
+    memo = BodyMemo()
+    afresh = decoded(None)
+    assert ("query.id<base64>.gaid", "gaid", "38400000-8cf0-11bd-b23e-10b96e40000d") in afresh[1]
+    assert decoded(memo) == afresh and len(memo.entries) == 2 and decoded(memo) == afresh

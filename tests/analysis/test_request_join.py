@@ -134,3 +134,22 @@ def test_okhttp_calls_join_by_the_request_leaving_the_apps_interceptors(tmp_path
             if seq in actors else None for seq in flows] == [
         ("com.sdk.alpha.Beacon", "stack", alpha, ("url", "headers")), ("com.sdk.beta.Pixel", "stack", beta, ()),
         None, None]
+
+
+def test_a_socket_event_names_the_opener_within_five_seconds_and_the_last_recorded_wins_a_tie(tmp_path: Path) -> None:
+    """Without request events a flow takes the latest socket event on its client port at or before its start,
+    at most 5 s before it (5 s itself included); of two events at the same moment the one recorded last."""
+    case = Case.create(tmp_path / "case", operator="test")
+    opener = ["java.net.Socket.connect(Socket.java:1)"]
+    with case.ledger(fsync_interval=0) as ledger:
+        hook(ledger, "socket", opener + AF_STACK[2:], 0)
+        tie = hook(ledger, "socket", opener + BD_STACK[2:], 0)
+        late = hook(ledger, "socket", opener + BD_STACK[2:], 10)
+        platform = hook(ledger, "socket", opener, 20)              # platform frames only: no SDK
+        flows = [add_flow(case, ledger, "https://shared.example/a", b"{}", client_port=port, start=stamp(at),
+                          flow_id=f"f{at}-{port}")
+                 for port, at in ((PORT, 5), (PORT, 5.001), (PORT, 14), (PORT, 21), (PORT + 1, 1), (PORT, -1))]
+    actors = read_context(case).flow_actor
+    assert [(actors[seq].sdk, actors[seq].basis.value, actors[seq].hook_seq) if seq in actors else None
+            for seq in flows] == [("Pangle", "connection", tie), None, ("Pangle", "connection", late),
+                                  (None, "connection", platform), None, None]

@@ -186,3 +186,14 @@ def test_each_new_rule_lists_only_its_own_findings():
     cited = {v.rule_id: [(c.kind.value, c.instrument or c.number, c.verified) for c in v.citations] for v in verdicts}
     assert cited["online-identifiers-to-other-party"][:2] == [("article", "gdpr", True), ("recital", "gdpr", True)]
     assert ("guideline", "9/2014", False) in cited["device-attributes-before-consent"]
+
+
+def test_libyaml_reads_the_rulesets_as_the_pure_python_parser_does_and_errors_are_worded_by_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.rules import schema
+    assert schema._FAST_LOADERS is not None          # PyYAML is built with libyaml here: the fast path is tested
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: auditor-ruleset/1\nname: x\n  version: [1\n", "utf-8")
+    fast = (load_rulesets(default_rules_dir()), pytest.raises(InputError, load_ruleset, bad).value.args)
+    monkeypatch.setattr(schema, "_FAST_LOADERS", None)
+    assert (load_rulesets(default_rules_dir()), pytest.raises(InputError, load_ruleset, bad).value.args) == fast
