@@ -54,13 +54,14 @@ DATASETS = {d.name: d for d in [
             "DB-IP IP to ASN Lite + NRO, merged (see MODIFICATIONS.asn)", "CC BY 4.0",
             "IP to ASN by DB-IP (db-ip.com); nro.net",
             "0f67c04baa6f6db91fdbedb631b478d6245dc564ff7642a7a7e360dd5d38deb8"),
-    Dataset("eu-transfers", "law/eu_transfers.json", "compiled 2026-11-22, entries re-checked 2026-12-02 as marked",
+    Dataset("eu-transfers", "law/eu_transfers.json",
+            "compiled 2026-11-22, entries re-checked 2026-12-02 as marked; each with its verification status",
             "auditor's dated table of EEA membership and adequacy decisions, compiled 2026-11-22 from the cited "
             "Official Journal / EUR-Lex acts; each entry names its source and whether its compiler verified it "
             "against the published act",
             "facts from public legal acts (not copyrightable); table GPL-3.0-or-later",
             "European Union, EUR-Lex / Official Journal of the European Union",
-            "576fd957b735dabe1af4e99702ac1aef8a7cc87c37b1f152983ac8c43d052b39"),
+            "58561b144c5d92ae5106d4bfd8c3a39221a6cb2046842d47c3c080c9eca47c56"),
     Dataset("recipients", "recipients/recipients.json", "compiled 2026-12-01",
             "auditor's table domain -> service -> legal entity receiving EEA users' data (dated) -> parent, each "
             "step citing the vendor's or a court's public document (research note recipients-and-law.md)",

@@ -6,6 +6,7 @@ sealing), so the latest review.status event for each verdict is read here; verdi
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -56,6 +57,23 @@ def citation_row(d: Display, c: Citation) -> dict[str, Any]:
     row = {k: (d.plain(v) if isinstance(v, str) else v)
            for k, v in c.model_dump(mode="json", exclude={"text", "text_nl"}).items()}
     return row | {"text": {"en": d.text(c.text, 1500), "nl": d.text(c.text_nl or c.text, 1500)}}
+
+
+def citation_sources(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each verdict's citations numbered by the text they were checked against (S1, S2 …, in order of first
+    use), and how many distinct citations of Part II were checked and how many not."""
+    sources: list[str] = []
+    distinct: dict[str, bool] = {}
+    for verdict in verdicts:
+        for c in verdict["citations"]:
+            if c["verified"]:
+                if c["verified_against"] not in sources:
+                    sources.append(c["verified_against"])
+                c["source"] = sources.index(c["verified_against"]) + 1
+            fields = {k: v for k, v in c.items() if k not in ("text", "source")}
+            distinct[json.dumps(fields, sort_keys=True)] = c["verified"]
+    return {"sources": sources, "verified": sum(distinct.values()),
+            "unverified": sum(not v for v in distinct.values())}
 
 
 def summary_section(verdicts: list[dict[str, Any]], findings: list[dict[str, Any]]) -> dict[str, Any]:
