@@ -428,10 +428,8 @@ def test_recovered_plaintext_and_injected_script_are_shown_with_their_events(dem
 
 
 EPRIVACY_NOTE = {
-    "en": "[not checked against the primary text: wording of Art. 5(3) as amended by Directive 2009/136/EC seen "
-          "only in secondary quotations",
-    "nl": "[niet aan de primaire tekst getoetst: de tekst van art. 5 lid 3 zoals gewijzigd bij Richtlijn "
-          "2009/136/EG alleen in secundaire citaten gezien"}
+    "en": "wording of Art. 5(3) as amended by Directive 2009/136/EC seen only in secondary quotations",
+    "nl": "de tekst van art. 5 lid 3 zoals gewijzigd bij Richtlijn 2009/136/EG alleen in secundaire citaten gezien"}
 
 
 def test_part_two_says_of_each_citation_whether_it_was_checked(demo: DemoReport) -> None:
@@ -452,12 +450,19 @@ def test_part_two_says_of_each_citation_whether_it_was_checked(demo: DemoReport)
             in part_two["nl"])
     citations = [c for v in demo.data["verdicts"] for c in v["citations"]]
     unverified = sum(not c["verified"] for c in citations)
-    for lang, checked in (("en", "[checked 2026-12-02, S1]"), ("nl", "[getoetst 2026-12-02, S1]")):
-        verdicts = _section(demo.html[lang], "verdicts")
+    # each note once, after the assessments, numbered N1 … in order of first use; the citation names its number
+    notes = demo.data["citations"]["notes"]
+    assert len(notes) == 7 and all(n["en"] and n["nl"] and n["en"] != n["nl"] for n in notes)
+    [eprivacy] = [i for i, n in enumerate(notes, 1) if n["en"].startswith(EPRIVACY_NOTE["en"])]
+    assert {c["source"] for c in citations if not c["verified"] and c["instrument"] == "eprivacy"} == {eprivacy}
+    for lang, checked, unchecked in (("en", "[checked 2026-12-02, S1]", "not checked against the primary text"),
+                                     ("nl", "[getoetst 2026-12-02, S1]", "niet aan de primaire tekst getoetst")):
+        verdicts = html.unescape(_section(demo.html[lang], "verdicts"))
         assert verdicts.count('<small class="unverified">') == unverified
         assert verdicts.count('<small class="verified">') == len(citations) - unverified
-        assert checked in verdicts
-        assert html.unescape(EPRIVACY_NOTE[lang]) in html.unescape(verdicts)
+        assert checked in verdicts and f"[{unchecked}, N{eprivacy}]" in verdicts
+        assert f'<li class="unverified">N{eprivacy} — {EPRIVACY_NOTE[lang]}' in verdicts
+        assert " ".join(EPRIVACY_NOTE[lang].split()[:8]) in part_two[lang]       # and in the PDF
     assert EPRIVACY_NOTE["en"] not in html.unescape(demo.html["nl"])
 
 

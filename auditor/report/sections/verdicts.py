@@ -60,9 +60,11 @@ def citation_row(d: Display, c: Citation) -> dict[str, Any]:
 
 
 def citation_sources(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each verdict's citations numbered by the text they were checked against (S1, S2 …, in order of first
-    use), and how many distinct citations of Part II were checked and how many not."""
+    """Each verdict's citations numbered by what Part II lists once after the verdicts: a verified one by the
+    text it was checked against (S1, S2 …), one not verified by its note (N1, N2 …: what was seen and why it
+    is not verified, en and nl), in order of first use; and how many distinct sources were checked and not."""
     sources: list[str] = []
+    notes: list[dict[str, str]] = []
     distinct: dict[str, bool] = {}
     for verdict in verdicts:
         for c in verdict["citations"]:
@@ -70,9 +72,14 @@ def citation_sources(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
                 if c["verified_against"] not in sources:
                     sources.append(c["verified_against"])
                 c["source"] = sources.index(c["verified_against"]) + 1
+            else:
+                note = {"en": c["note"] or "", "nl": c["note_nl"] or c["note"] or ""}
+                if note not in notes:
+                    notes.append(note)
+                c["source"] = notes.index(note) + 1
             fields = {k: v for k, v in c.items() if k not in ("text", "source")}
             distinct[json.dumps(fields, sort_keys=True)] = c["verified"]
-    return {"sources": sources, "verified": sum(distinct.values()),
+    return {"sources": sources, "notes": notes, "verified": sum(distinct.values()),
             "unverified": sum(not v for v in distinct.values())}
 
 
