@@ -25,5 +25,5 @@ def law_section(d: Display, records: Iterable[Finding]) -> dict[str, Any]:
              "note": d.plain(e["note"] or ""), "applied": e["instrument"] in applied and "case" not in e}
             for e in [*table["adequacy"], *table["invalidations"]]]
     dataset = provenance("eu-transfers")
-    return {"dataset": {"version": dataset["version"], "sha256": dataset["sha256"]}, "instruments": rows,
+    return {"dataset": {"name": dataset["name"], "sha256": dataset["sha256"]}, "instruments": rows,
             "verified": sum(r["verified"] for r in rows), "unverified": sum(not r["verified"] for r in rows)}
