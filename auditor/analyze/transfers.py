@@ -78,8 +78,39 @@ class Exporter:
 
 @lru_cache(maxsize=1)
 def law_table() -> dict[str, Any]:
-    with open(verified_path("eu-transfers"), encoding="utf-8") as handle:
-        return json.load(handle)
+    path = verified_path("eu-transfers")
+    with open(path, encoding="utf-8") as handle:
+        table = json.load(handle)
+    for group in ("adequacy", "invalidations"):
+        for i, entry in enumerate(table[group]):
+            problem = verification_problem(entry)
+            if problem:
+                raise ValueError(f"{path}: {group}[{i}] ({entry.get('instrument')}): {problem}")
+    return table
+
+
+def verification_problem(entry: dict[str, Any]) -> str | None:
+    """What is wrong with an instrument's verification fields, if anything: each says whether it was checked
+    against its primary text; a checked one names that text and the day, an unchecked one what was seen."""
+    verified, against, checked, note = (entry.get(k) for k in ("verified", "verified_against", "checked",
+                                                               "verification_note"))
+    if not isinstance(verified, bool):
+        return "verified must be true or false"
+    if checked is not None and not (isinstance(checked, str) and _is_date(checked)):
+        return "checked must be a date (YYYY-MM-DD) or null"
+    if verified and not (isinstance(against, str) and against and checked):
+        return "a verified instrument names the text it was checked against and the day (verified_against, checked)"
+    if not verified and not (isinstance(note, str) and note):
+        return "an instrument not verified says in verification_note what was seen and why it is not verified"
+    return None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _in_force(entry_from: str | None, entry_until: str | None, day: date) -> bool:

@@ -44,6 +44,7 @@ class Citation(Record):
     verified_against: str | None = None     # the text (title, OJ reference or URL) it was checked against
     checked: str | None = None         # ISO date of that check (required when verified)
     note: str | None = None            # what was, or could not be, found (an unverified citation says what)
+    note_nl: str | None = None         # the same in Dutch
 
 
 class RulesetIdentity(Record):

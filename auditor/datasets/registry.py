@@ -56,7 +56,8 @@ DATASETS = {d.name: d for d in [
             "DB-IP IP to ASN Lite + NRO, merged (see MODIFICATIONS.asn)", "CC BY 4.0",
             "IP to ASN by DB-IP (db-ip.com); nro.net",
             "0f67c04baa6f6db91fdbedb631b478d6245dc564ff7642a7a7e360dd5d38deb8"),
-    Dataset("eu-transfers", "law/eu_transfers.json", "compiled 2026-11-22, entries re-checked 2026-12-02 as marked",
+    Dataset("eu-transfers", "law/eu_transfers.json",
+            "compiled 2026-11-22, entries re-checked 2026-12-02 as marked; each with its verification status",
             "auditor's dated table of EEA membership and adequacy decisions, compiled 2026-11-22 from the cited "
             "Official Journal / EUR-Lex acts; each entry names its source and whether its compiler verified it "
             "against the published act",
@@ -65,7 +66,7 @@ DATASETS = {d.name: d for d in [
                          "GPL-3.0-or-later"),
             Bilingual(en="European Union, EUR-Lex / Official Journal of the European Union",
                       nl="Europese Unie, EUR-Lex / Publicatieblad van de Europese Unie"),
-            "25ab5f19d3771714ff85b77a920f5340274265a8144cf54dca27e8164d7fd3d3"),
+            "49b658513dcb05b31b30e1ae31ee976c94f27db43a497aeb40ecbcd488d1118b"),
     Dataset("recipients", "recipients/recipients.json", "compiled 2026-12-01",
             "auditor's table domain -> service -> legal entity receiving EEA users' data (dated) -> parent, each "
             "step citing the vendor's or a court's public document (research note recipients-and-law.md)",

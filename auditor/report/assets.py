@@ -103,10 +103,33 @@ def segments(items: list[dict[str, Any]]) -> Markup:
     return out
 
 
+def by_value(locations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Value rows that differ only in where the value was found, as one row listing every place (in order):
+    the main report's exhibits show each value once with all its locations, in half the lines."""
+    rows: dict[str, dict[str, Any]] = {}
+    for loc in locations:
+        key = json.dumps([loc[k] for k in ("what", "source_kind", "source_rule", "read_at_seq", "form", "value",
+                                           "reasoning")], sort_keys=True, default=str)
+        rows.setdefault(key, loc | {"wheres": []})["wheres"].append(loc["where"])
+    return list(rows.values())
+
+
+def by_statement(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An exhibit's findings that state the same thing with the same confidence for different data, as one
+    line naming every data category (in order): "Personal data transmitted (advertising identifier, IMEI)"."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for f in findings:
+        row = rows.setdefault((f["type"], f["confidence"]), {"type": f["type"], "confidence": f["confidence"],
+                                                             "categories": []})
+        if f["data_category"] and f["data_category"] not in row["categories"]:
+            row["categories"].append(f["data_category"])
+    return list(rows.values())
+
+
 @jinja2.pass_context
 def citation(context: Any, row: dict[str, Any]) -> str:
     """A model citation row in the report's language (auditor/report/citations.py)."""
-    fields = {k: v for k, v in row.items() if k != "text"}
+    fields = {k: v for k, v in row.items() if k not in ("text", "source")}   # source: its S-number in Part II
     return cite(Citation.model_validate(fields, strict=False), context["t"], context["lang"], context["keys"],
                 Display(None))
 
@@ -120,15 +143,21 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
 
 @cache
 def _our_environment() -> jinja2.Environment:
-    return _environment(None)
+    # Compiling our templates costs about 0.2 s per process; Jinja keeps the compiled code in the user's own
+    # private cache folder (made 0700, its owner checked) keyed by each template's source checksum, so a
+    # changed template is compiled afresh. A firm's templates are never cached.
+    return _environment(None, jinja2.FileSystemBytecodeCache())
 
 
-def _environment(template_dir: Path | None) -> jinja2.Environment:
+def _environment(template_dir: Path | None, bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: _load_template(name, template_dir)),
-                             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+                             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             bytecode_cache=bytecode_cache)
     env.filters["v"] = shown_value
     env.filters["segments"] = segments
     env.filters["cite"] = citation
+    env.filters["by_value"] = by_value
+    env.filters["by_statement"] = by_statement
     return env
 
 

@@ -27,10 +27,11 @@ from auditor.report.sections.custody import CUSTODY_KINDS, custody_section
 from auditor.report.sections.declared import cite_sources, declared_section, observed_only
 from auditor.report.sections.exhibits import MAIN_EXHIBITS, ExhibitBuilder, matrix, number_ranges
 from auditor.report.sections.findings import FindingsSection
+from auditor.report.sections.law import law_section
 from auditor.report.sections.method import analysis_drift, analysis_section, method_section
 from auditor.report.sections.scope import expert_section, scope_section
 from auditor.report.sections.unknowns import unknowns_section
-from auditor.report.sections.verdicts import summary_section, verdicts_section
+from auditor.report.sections.verdicts import citation_sources, summary_section, verdicts_section
 from auditor.report.sources import flow_time, load_seal, read_ledger
 from auditor.shapes import as_dict
 
@@ -95,6 +96,8 @@ def build_model(case: Case, redact: bool = False, lang: str = "en") -> dict[str,
         "main_exhibits": MAIN_EXHIBITS,
         "final": False,                     # set by write_report --final, once every verdict is reviewed
         "verdicts": verdicts,
+        "citations": citation_sources(verdicts),
+        "law": law_section(d, records),
         "findings": findings,
         "unknowns": unknowns_section(d, analysis.observed),
         "declared": declared_section(d, records, shown),

@@ -19,8 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import weasyprint
-import weasyprint.urls
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from markupsafe import Markup
 
@@ -106,30 +104,38 @@ def _generate(name: str, model: dict[str, Any], lang: str, template_dir: Path | 
                              table_rows=TABLE_ROWS, **extra)
 
 
-class RefuseFetch(weasyprint.urls.URLFetcher):
-    """The PDF engine may fetch nothing: the report is self-contained and captured text is hostile."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        raise ValueError(f"report rendering does not fetch resources ({url[:80]!r})")
-
-
 def render_pdf(html: str, epoch: int) -> bytes:
     """The PDF of the report's HTML. Byte-identical for the same HTML: the embedded font subsets would carry
-    the wall-clock time (fontTools honours SOURCE_DATE_EPOCH), so they get `epoch` (the sealing time)."""
+    the wall-clock time (fontTools honours SOURCE_DATE_EPOCH), so they get `epoch` (the sealing time).
+    WeasyPrint is imported here, not with this module: loading it and its libraries costs half a second that
+    a report without a PDF (html, json, csv) need not pay."""
+    import weasyprint
+
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
         with _few_collections():
-            document = weasyprint.HTML(string=html, url_fetcher=RefuseFetch(), base_url=None)
+            document = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch(), base_url=None)
             return document.write_pdf(pdf_identifier=b"auditor-report")
     finally:
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def _refuse_fetch() -> Any:
+    """A URL fetcher for WeasyPrint that fetches nothing: the report is self-contained and captured text is
+    hostile."""
+    import weasyprint.urls
+
+    class RefuseFetch(weasyprint.urls.URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"report rendering does not fetch resources ({url[:80]!r})")
+    return RefuseFetch()
 
 
 # WeasyPrint allocates millions of small objects while it lays out a document; at the default threshold the

@@ -17,7 +17,7 @@ SAME_IN_BOTH = {"cover.app": "App", "method.persona": "Persona", "method.scenari
                 "glossary.sdk.term": "SDK", "diff.before": "In A", "diff.after": "In B",
                 # citation patterns and names that are the same in both languages
                 "cite.decision": "{body}, {title}, {date}", "cite.date": "{day} {month} {year}",
-                "cite.body.edpb": "EDPB", "cover.status": "Status"}
+                "cite.body.edpb": "EDPB", "cover.status": "Status", "law.instrument": "Instrument"}
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -153,8 +153,9 @@ def test_clipboard_read_by_the_bytedance_sdk_shows_its_stack(demo: DemoReport) -
     assert finding["id"] in [f["id"] for f in exhibit["findings"]]
     assert [c["api"] for c in exhibit["calls"]][0] == "android.content.ClipboardManager.getPrimaryClip"
     text = demo.pdf["en"]
-    printed = (f"Exhibit {number} — interface calls Time (UTC) {exhibit['time']} – {exhibit['time_last']} Category "
-               f"clipboard Responsible code com.bytedance.sdk first frame outside the platform: {SDK_FRAME}")
+    printed = (f"Exhibit {number} — interface calls Time (UTC): {exhibit['time']} – {exhibit['time_last']} "
+               "Category: clipboard Responsible code: com.bytedance.sdk; first frame outside the platform: "
+               f"{SDK_FRAME}")
     assert printed.replace(" ", "") in text.replace(" ", "")      # the frame may wrap anywhere
     # (its consent row may fall across a page break: the row's cells are checked in the model)
     assert exhibit["before_consent"] is True
@@ -200,13 +201,18 @@ def test_transfer_to_china_shows_request_destination_and_recipient(demo: DemoRep
     exhibit = next(e for e in demo.data["exhibits"] if e["kind"] == "exchange" and request["seq"] in e["seqs"])
     assert exhibit["number"] in finding["exhibits"]
     assert DEVICE["advertising_id"] in [v["value"]["text"] for v in exhibit["found"]]
-    assert (f"Exhibit {exhibit['number']} — HTTP exchange Time (UTC) {exhibit['time']} ledger sequence numbers "
-            f"{request['seq']} Responsible code com.bytedance.sdk") in demo.pdf["en"]
-    assert ("Recipient log.snssdk.com — Company: Beijing Douyin Information Service Co., Ltd. (country of "
-            "establishment: CN) company facts from: world-overrides how the recipient was established: entity "
+    # one line per fact: time and ledger seq, the request line (the URL may wrap anywhere), the responsible code
+    url = "".join(s["text"] for s in request["url_excerpt"]) if request["url_excerpt"] else request["url"]["text"]
+    printed = (f"Exhibit {exhibit['number']} — HTTP exchange Time (UTC): {exhibit['time']}; ledger sequence numbers "
+               f"{request['seq']} Request: POST {url} Responsible code: com.bytedance.sdk")
+    assert printed.replace(" ", "") in demo.pdf["en"].replace(" ", "")
+    # each step names its source, so the recipient's "company facts from" line is left out of the exhibit
+    assert ("Recipient: log.snssdk.com — Company: Beijing Douyin Information Service Co., Ltd. (country of "
+            "establishment: CN) how the recipient was established: entity "
             "Beijing Douyin Information Service Co., Ltd. (world-overrides); parent ByteDance Ltd.") in demo.pdf["en"]
     # (the line may break inside the step's source, "world-overrides")
-    assert "Destination IP 127.0.0.21 — server location: CN; address registered in: CN" in demo.pdf["en"]
+    assert ("Destination: IP 127.0.0.21 — server location: CN; address registered in: CN; TLS server name: "
+            "log.snssdk.com") in demo.pdf["en"]
 
 
 def test_known_unknowns_name_the_hooks_not_installed(demo: DemoReport) -> None:
@@ -342,9 +348,11 @@ def test_part_one_states_the_facts_and_part_two_maps_them_to_law(demo: DemoRepor
 
 def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoReport) -> None:
     # 105 before the exhibits and the annex bundle; 41 since the persona, consent-dialog and declared-versus-
-    # observed sections (issue #17) and 11 exchanges, 44 with 13 exchanges and each recipient's sourced steps; a
-    # larger case prints no more (MAIN_EXHIBITS; tests/report/test_memory_bound.py)
-    assert demo.pages <= 46
+    # observed sections (issue #17) and 11 exchanges, 44 with 13 exchanges and each recipient's sourced steps;
+    # 33 since an exhibit prints one line per fact and each value once (its headers, body excerpt and stack in
+    # the annex bundle), the method's detail moved to the annex and Part II gained the citations' status and the
+    # law in force; a larger case prints no more (MAIN_EXHIBITS; tests/report/test_memory_bound.py)
+    assert demo.pages <= 34
     exhibits = demo.data["exhibits"]
     printed = [n for n in range(1, len(exhibits) + 1) if f'id="exhibit-{n}"' in demo.html["en"]]
     assert printed == list(range(1, min(len(exhibits), demo.data["main_exhibits"]) + 1))
@@ -457,3 +465,66 @@ def test_consent_dark_pattern_finding_and_its_verdict_in_both_languages(demo: De
     assert "accepteren tegenover weigeren: oppervlakteverhouding" in nl
     assert "Toestemmingsvenster benadrukt accepteren boven weigeren" in demo.html["nl"]
     assert "Consent dialog emphasises accept over refuse" in demo.html["en"]
+
+
+EPRIVACY_NOTE = {
+    "en": "wording of Art. 5(3) as amended by Directive 2009/136/EC seen only in secondary quotations",
+    "nl": "de tekst van art. 5 lid 3 zoals gewijzigd bij Richtlijn 2009/136/EG alleen in secundaire citaten gezien"}
+
+
+def test_part_two_says_of_each_citation_whether_it_was_checked(demo: DemoReport) -> None:
+    """Each cited source in Part II says whether it was checked against its primary text: a checked one the
+    day and the text (numbered S1…), an unchecked one what was seen and why it is not verified, in the
+    report's language. The demo's verdicts cite 30 distinct sources: 23 checked, the 7 of docs/citations.md
+    not (ePrivacy Art. 5(3), Tw art. 11.7a, UAVG art. 5, Decision 2023/1795 Art. 1, EDPB Guidelines 2/2023 and
+    3/2019, WP29 Opinion 9/2014)."""
+    assert (demo.data["citations"]["verified"], demo.data["citations"]["unverified"]) == (23, 7)
+    assert [s.split(",")[0] for s in demo.data["citations"]["sources"]] == [
+        "EUR-Lex text of Regulation (EU) 2016/679", "OJ C 413", "WP 185 (881/11/EN)",
+        "EUR-Lex text of the judgment"]
+    part_two = {lang: demo.pdf[lang].split(heading, 1)[1] for lang, heading in (
+        ("en", "Part II — Legal mapping (for counsel)"), ("nl", "Deel II — Juridische duiding"))}
+    assert ("The legal mapping cites 30 distinct sources: 23 checked against their primary text, 7 not."
+            in part_two["en"])
+    assert ("De juridische duiding haalt 30 verschillende bronnen aan: 23 aan hun primaire tekst getoetst, 7 niet."
+            in part_two["nl"])
+    citations = [c for v in demo.data["verdicts"] for c in v["citations"]]
+    unverified = sum(not c["verified"] for c in citations)
+    # each note once, after the assessments, numbered N1 … in order of first use; the citation names its number
+    notes = demo.data["citations"]["notes"]
+    assert len(notes) == 7 and all(n["en"] and n["nl"] and n["en"] != n["nl"] for n in notes)
+    [eprivacy] = [i for i, n in enumerate(notes, 1) if n["en"].startswith(EPRIVACY_NOTE["en"])]
+    assert {c["source"] for c in citations if not c["verified"] and c["instrument"] == "eprivacy"} == {eprivacy}
+    for lang, checked, unchecked in (("en", "[checked 2026-12-02, S1]", "not checked against the primary text"),
+                                     ("nl", "[getoetst 2026-12-02, S1]", "niet aan de primaire tekst getoetst")):
+        verdicts = html.unescape(_section(demo.html[lang], "verdicts"))
+        assert verdicts.count('<small class="unverified">') == unverified
+        assert verdicts.count('<small class="verified">') == len(citations) - unverified
+        assert checked in verdicts and f"[{unchecked}, N{eprivacy}]" in verdicts
+        assert f'<li class="unverified">N{eprivacy} — {EPRIVACY_NOTE[lang]}' in verdicts
+        assert " ".join(EPRIVACY_NOTE[lang].split()[:8]) in part_two[lang]       # and in the PDF
+    assert EPRIVACY_NOTE["en"] not in html.unescape(demo.html["nl"])
+
+
+def test_law_table_shows_each_instruments_verification(demo: DemoReport) -> None:
+    """The law in force behind the transfer outcomes: Part II lists the instruments the demo's outcomes applied
+    (Israel, Japan, the DPF for the US) with their status; the annex bundle lists all 21 of the dataset."""
+    law = demo.data["law"]
+    assert (len(law["instruments"]), law["verified"], law["unverified"]) == (21, 14, 7)
+    applied = [(r["country"], r["instrument"], r["verified"]) for r in law["instruments"] if r["applied"]]
+    assert applied == [("IL", "Commission Decision 2011/61/EU", True),
+                       ("JP", "Commission Implementing Decision (EU) 2019/419", True),
+                       ("US", "Commission Implementing Decision (EU) 2023/1795", False)]
+    section = _section(demo.html["en"], "law")
+    rows = _cells(section)
+    assert [(r[0], r[1]) for r in rows] == [(c, i) for c, i, _ in applied]
+    assert rows[0][3].startswith("verified on 2026-11-22 against: EUR-Lex, consolidated text CELEX 02011D0061")
+    assert rows[2][3].startswith("not verified: number, date (10 July 2023), title and OJ reference")
+    assert "Of its 21 instruments, 14 were checked against their primary text and 7 not." in \
+        " ".join(section.split())
+    assert "Van de 21 instrumenten daarin zijn er 14 aan hun primaire tekst getoetst en 7 niet." in \
+        " ".join(_section(demo.html["nl"], "law").split())
+    every = _cells(_section(demo.annex["en"], "method-detail").split("Every instrument of the law table", 1)[1])
+    statuses = [r[3] for r in every]
+    assert len(statuses) == 21
+    assert sum(s.startswith("verified on") for s in statuses) == 14

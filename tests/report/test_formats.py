@@ -28,14 +28,14 @@ def test_html_is_self_contained_marked_and_ordered(reports: dict[str, Path], sea
                     assert value is not None and value.startswith("#"), value
         sections = [attrs["id"] for tag, attrs in doc.tags if tag in ("section", "header") and "id" in attrs]
         assert sections == ["cover", "expert", "scope", "summary", "method", "exhibits", "unknowns", "verification",
-                            "verdicts", "bundle", "glossary"]
+                            "verdicts", "law", "bundle", "glossary"]
         parts = [attrs["id"] for tag, attrs in doc.tags if tag == "div" and attrs.get("class") == "part"]
         assert parts == ["part-1", "part-2"]
         assert sum(1 for tag, _ in doc.tags if tag == "svg") == 2
         annex = parse_html(reports[name] / "annex.html")
         assert not {tag for tag, _ in annex.tags} & {"script", "link", "img", "iframe", "object", "embed"}
         assert [attrs["id"] for tag, attrs in annex.tags if tag == "section" and "id" in attrs] == [
-            "charts", "exhibits", "findings", "annex"]
+            "charts", "exhibits", "method-detail", "findings", "annex"]
 
 
 def test_json_round_trip(reports: dict[str, Path], sealed_case: BuiltCase) -> None:
@@ -112,5 +112,7 @@ def test_outputs_are_byte_identical_when_made_twice(sealed_case: BuiltCase, repo
 
 def test_clipboard_value_is_marked_in_the_html(reports: dict[str, Path]) -> None:
     html = (reports["en"] / "report.html").read_text("utf-8")
-    assert f"<mark>{ADVERTISING_ID}</mark>" in html
+    # the main report's exhibit marks the value in its values table, the annex bundle in the request too
+    assert f'<mark><bdi class="v">{ADVERTISING_ID}</bdi></mark>' in html
+    assert f"<mark>{ADVERTISING_ID}</mark>" in (reports["en"] / "annex.html").read_text("utf-8")
     assert CLIPBOARD in html  # the planted value, in the method section

@@ -6,6 +6,7 @@ sealing), so the latest review.status event for each verdict is read here; verdi
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -56,6 +57,30 @@ def citation_row(d: Display, c: Citation) -> dict[str, Any]:
     row = {k: (d.plain(v) if isinstance(v, str) else v)
            for k, v in c.model_dump(mode="json", exclude={"text", "text_nl"}).items()}
     return row | {"text": {"en": d.text(c.text, 1500), "nl": d.text(c.text_nl or c.text, 1500)}}
+
+
+def citation_sources(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each verdict's citations numbered by what Part II lists once after the verdicts: a verified one by the
+    text it was checked against (S1, S2 …), one not verified by its note (N1, N2 …: what was seen and why it
+    is not verified, en and nl), in order of first use; and how many distinct sources were checked and not."""
+    sources: list[str] = []
+    notes: list[dict[str, str]] = []
+    distinct: dict[str, bool] = {}
+    for verdict in verdicts:
+        for c in verdict["citations"]:
+            if c["verified"]:
+                if c["verified_against"] not in sources:
+                    sources.append(c["verified_against"])
+                c["source"] = sources.index(c["verified_against"]) + 1
+            else:
+                note = {"en": c["note"] or "", "nl": c["note_nl"] or c["note"] or ""}
+                if note not in notes:
+                    notes.append(note)
+                c["source"] = notes.index(note) + 1
+            fields = {k: v for k, v in c.items() if k not in ("text", "source")}
+            distinct[json.dumps(fields, sort_keys=True)] = c["verified"]
+    return {"sources": sources, "notes": notes, "verified": sum(distinct.values()),
+            "unverified": sum(not v for v in distinct.values())}
 
 
 def summary_section(verdicts: list[dict[str, Any]], findings: list[dict[str, Any]]) -> dict[str, Any]:
