@@ -275,7 +275,8 @@ def hook_findings(out: FindingSet, row: Any, timing: ConsentTiming | None) -> No
 
 def injection_findings(out: FindingSet, injection: Injection, timing: ConsentTiming | None) -> None:
     """script_injected: one per distinct script and page, with the code that injected it."""
-    evidence = Evidence(ledger_seq=injection.seq, stack=injection.stack)
+    evidence = Evidence(ledger_seq=injection.seq, stack=injection.stack,
+                        activity_ledger_seqs=() if injection.page_seq is None else (injection.page_seq,))
     out.add(_core(FindingType.SCRIPT_INJECTED, None, injection.actor, None, None, timing, Confidence.HIGH,
                   api=injection.api, injected_script=injection.script), iso(injection.time), evidence)
 

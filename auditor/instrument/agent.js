@@ -1,5 +1,5 @@
 📦
-500662 /src/index.js
+502651 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14683,9 +14683,13 @@ function unhookUnpin() {
 
 // src/webview.ts
 var WEBVIEW = "android.webkit.WebView";
+var CLIENT = "android.webkit.WebViewClient";
+var PAGE_CALLBACKS = { onPageStarted: "page_started", onPageFinished: "page_finished" };
 var JAVASCRIPT = "javascript:";
 var hooked3 = [];
 var reporting2 = /* @__PURE__ */ new Set();
+var inPageCallback = /* @__PURE__ */ new Set();
+var hookedClients = /* @__PURE__ */ new Set();
 function utf8(text2) {
   const bytes2 = frida_java_bridge_default.use("java.lang.String").$new(text2).getBytes("UTF-8");
   const n = Math.min(bytes2.length, MAX_CAPTURE);
@@ -14699,12 +14703,16 @@ function pageUrl(view) {
     return null;
   }
 }
-function report2(kind, api2, url, fields, script = null) {
+function viewId(view) {
+  return frida_java_bridge_default.use("java.lang.System").identityHashCode(view);
+}
+function report2(kind, api2, view, url, fields, script = null) {
   const data = script === null ? new ArrayBuffer(0) : utf8(script);
   emit({
     type: "webview.event",
     kind,
     api: api2,
+    view: view === null ? null : viewId(view),
     url,
     ...fields,
     script_size: script === null ? 0 : script.length,
@@ -14725,50 +14733,85 @@ function bridgeMethods(object) {
   return [...names].sort();
 }
 function hook(method, before) {
-  const api2 = `${WEBVIEW}.${method}`;
+  hookOn(frida_java_bridge_default.use(WEBVIEW), WEBVIEW, method, `${WEBVIEW}.${method}`, before);
+}
+function hookOn(wrapper, className, method, api2, before, guard = null) {
   let n = 0;
   try {
-    for (const overload of frida_java_bridge_default.use(WEBVIEW)[method].overloads) {
+    for (const overload of wrapper[method].overloads) {
       overload.implementation = function(...args) {
         const tid = Process.getCurrentThreadId();
-        if (!reporting2.has(tid)) {
-          reporting2.add(tid);
-          try {
-            before(this, args);
-          } catch (e) {
-          } finally {
-            reporting2.delete(tid);
+        const outer = guard === null || !guard.has(tid);
+        if (outer && guard !== null)
+          guard.add(tid);
+        try {
+          if (outer && !reporting2.has(tid)) {
+            reporting2.add(tid);
+            try {
+              before(this, args);
+            } catch (e) {
+            } finally {
+              reporting2.delete(tid);
+            }
           }
+          return overload.apply(this, args);
+        } finally {
+          if (outer && guard !== null)
+            guard.delete(tid);
         }
-        return overload.apply(this, args);
       };
       hooked3.push(overload);
       n++;
     }
-    emitStatus(api2, WEBVIEW, n, null);
+    emitStatus(api2, className, n, null);
   } catch (e) {
-    emitStatus(api2, WEBVIEW, 0, String(e?.message ?? e));
+    emitStatus(api2, className, 0, String(e?.message ?? e));
+  }
+}
+function pageCallback(method) {
+  return (self, args) => {
+    report2(PAGE_CALLBACKS[method], `${CLIENT}.${method}`, args[0], args[1] === null ? null : String(args[1]), { class: String(self.getClass().getName()) });
+  };
+}
+function hookClient(client) {
+  const base = frida_java_bridge_default.use(CLIENT).class;
+  for (let cls = client.getClass(); cls !== null && !cls.equals(base); cls = cls.getSuperclass()) {
+    const name = String(cls.getName());
+    const declared = new Set(cls.getDeclaredMethods().map((m) => String(m.getName())));
+    for (const method of Object.keys(PAGE_CALLBACKS)) {
+      if (!declared.has(method) || hookedClients.has(`${name}.${method}`))
+        continue;
+      hookedClients.add(`${name}.${method}`);
+      hookOn(frida_java_bridge_default.ClassFactory.get(cls.getClassLoader()).use(name), name, method, `${name}.${method}`, pageCallback(method), inPageCallback);
+    }
   }
 }
 function installWebView() {
   hook("evaluateJavascript", (self, args) => {
-    report2("script", `${WEBVIEW}.evaluateJavascript`, pageUrl(self), {}, String(args[0]));
+    report2("script", `${WEBVIEW}.evaluateJavascript`, self, pageUrl(self), {}, String(args[0]));
   });
   hook("loadUrl", (self, args) => {
     const url = String(args[0]);
     if (url.startsWith(JAVASCRIPT)) {
-      report2("script", `${WEBVIEW}.loadUrl`, pageUrl(self), {}, url.slice(JAVASCRIPT.length));
+      report2("script", `${WEBVIEW}.loadUrl`, self, pageUrl(self), {}, url.slice(JAVASCRIPT.length));
     } else {
-      report2("load", `${WEBVIEW}.loadUrl`, url, {});
+      report2("load", `${WEBVIEW}.loadUrl`, self, url, {});
     }
   });
   hook("addJavascriptInterface", (self, args) => {
-    report2("interface", `${WEBVIEW}.addJavascriptInterface`, pageUrl(self), {
+    report2("interface", `${WEBVIEW}.addJavascriptInterface`, self, pageUrl(self), {
       name: String(args[1]),
       class: args[0] === null ? null : String(args[0].getClass().getName()),
       methods: args[0] === null ? [] : bridgeMethods(args[0])
     });
   });
+  hook("setWebViewClient", (self, args) => {
+    if (args[0] !== null)
+      hookClient(args[0]);
+  });
+  for (const method of Object.keys(PAGE_CALLBACKS)) {
+    hookOn(frida_java_bridge_default.use(CLIENT), CLIENT, method, `${CLIENT}.${method}`, pageCallback(method), inPageCallback);
+  }
 }
 function unhookWebView() {
   const n = hooked3.length;

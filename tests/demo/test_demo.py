@@ -155,9 +155,10 @@ def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_t
     # 56 calls of hooked APIs, 9 of them socket connects (the age gate's profile, the paste, the Sentry envelope
     # and the login share one kept-alive tunnel, as do ByteDance's register and event beacon) and 13 requests
     # handed to TLS streams, one per flow; 3 crypto operations (the gzip registration's and the choice
-    # beacon's Deflaters, the sealed registration's Cipher); 4 web view events (interface, page load, 2 scripts)
+    # beacon's Deflaters, the sealed registration's Cipher); 6 web view events (interface, page load, the page's
+    # start and finish, 2 scripts)
     assert counts["app"]["hook_messages"]["hook.event"] == 56
-    assert counts["app"]["hook_messages"]["hook.crypto"] == 3 and counts["app"]["hook_messages"]["hook.webview"] == 4
+    assert counts["app"]["hook_messages"]["hook.crypto"] == 3 and counts["app"]["hook_messages"]["hook.webview"] == 6
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
     assert categories == {"accounts": 2, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 14,
@@ -298,6 +299,7 @@ def test_the_sealed_registration_is_read_in_the_plaintext_the_cipher_hook_recove
 def test_the_in_app_browser_s_injected_keylogger_is_named_by_what_it_listens_to(demo) -> None:
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     scripts = {r["seq"]: r for r in records if r["kind"] == "hook.webview" and r["body"]["kind"] == "script"}
+    [finished] = [r["seq"] for r in records if r["kind"] == "hook.webview" and r["body"]["kind"] == "page_finished"]
     injected = sorted((f for f in demo["findings"] if f["type"] == "script_injected"),
                       key=lambda f: f["evidence"]["shown"][0]["ledger_seq"])
     read = [(f["injected_script"]["listens_to"], f["injected_script"]["sends_through"], f["api"]) for f in injected]
@@ -307,6 +309,9 @@ def test_the_in_app_browser_s_injected_keylogger_is_named_by_what_it_listens_to(
     for finding in injected:
         script = finding["injected_script"]
         assert script["page_url"] == "https://shop.example-merchant.de/offer"
+        # the page is the one the SDK's WebViewClient was told had finished loading, that event cited
+        assert script["page_from"] == "onPageFinished"
+        assert finding["evidence"]["shown"][0]["activity_ledger_seqs"] == [finished]
         assert script["interface_classes"] == ["com.bytedance.sdk.BrowserBridge"]
         assert scripts[finding["evidence"]["shown"][0]["ledger_seq"]]["artifact"] == script["script_sha256"]
         assert finding["actor"]["sdk"] == "Pangle" and finding["before_consent"] is True
