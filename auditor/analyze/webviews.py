@@ -28,6 +28,8 @@ LISTENER = re.compile(r"""addEventListener\s*\(\s*['"]([A-Za-z]+)['"]""")
 USER_INPUT_EVENTS = frozenset({"keydown", "keyup", "keypress", "input", "beforeinput", "change", "paste", "copy",
                                "cut", "selectionchange", "select", "touchstart", "touchend", "touchmove", "click",
                                "pointerdown", "pointerup", "mousedown", "mouseup", "submit"})
+# of those, the events that hand a listener what the user types
+TYPING_EVENTS = frozenset({"keydown", "keyup", "keypress", "input", "beforeinput", "change", "paste"})
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def describe(text: str, page_url: str | None, page_from: str | None, digest: str
                     classes.add(interface.class_name)
     return InjectedScript(page_url=page_url, page_from=page_from, script_sha256=digest, script_size=size,
                           listens_to=tuple(listens), sends_through=tuple(sorted(calls)),
-                          interface_classes=tuple(sorted(classes)))
+                          interface_classes=tuple(sorted(classes)), reads_typing=bool(TYPING_EVENTS & set(listens)),
+                          hands_to_app=bool(calls))
 
 
 def injections(context: Context, package: str | None) -> list[Injection]:

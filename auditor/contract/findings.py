@@ -182,6 +182,10 @@ class InjectedScript(Record):
     listens_to: tuple[str, ...] = ()         # DOM events of user input: keydown, input, selectionchange, touch…
     sends_through: tuple[str, ...] = ()      # "Interface.method" calls on an exposed object
     interface_classes: tuple[str, ...] = ()  # the classes of the exposed objects it calls
+    reads_typing: bool = False               # listens to an event that carries what the user types (key, input…)
+    hands_to_app: bool = False               # calls at least one method the app exposed to the page
+    # the page's host is the app publisher's (recipients' first-party decision); None: no page URL known
+    page_first_party: bool | None = None
 
 
 class Finding(Record):

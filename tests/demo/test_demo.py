@@ -125,7 +125,10 @@ EXPECTED_RULES = ["approximate-location", "biometric-data-transmitted", "biometr
                   "child-profiling-or-advertising",
                   "clipboard-content-transmitted", "clipboard-read-without-user-action",
                   "device-attributes-before-consent", "face-data-processed-by-app", "identifiers-before-consent",
-                  "precise-location", "third-country-transfer-undetermined", "third-country-transfer-without-adequacy",
+                  "precise-location",
+                  # the in-app browser's key listener on the merchant's page (not its tap listener: no typing)
+                  "script-injected-reads-typing-on-other-party-page",
+                  "third-country-transfer-undetermined", "third-country-transfer-without-adequacy",
                   "tracker-sdk-embedded-and-active"]
 
 
