@@ -1,5 +1,5 @@
 📦
-502651 /src/index.js
+504600 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14010,7 +14010,7 @@ var privacy_apis_default = {
   description: [
     "The privacy-sensitive Android APIs auditor watches, read by the Frida agent's build (hooks/src/catalogue.ts) and by the static scan (auditor/static/apis.py); analysis takes a hook event's finding type and data category from its category here (auditor/analyze/findings.py).",
     "categories: id (the `category` of hook events and of the APK scan's api_calls); finding_type and data_category: what analysis makes of a hook event in it; used_by: who watches it (hook: the agent, static: the APK scan), the union over its APIs; plumbing: events that serve the analysis, not a finding; note: why, required where finding_type is null.",
-    "Categories without a finding type are either plumbing (socket) or static only (camera): the static scan's call sites are listed in the APK scan and in `auditor diff`, analysis makes no finding of them. The static scan's old `biometric` is split as the hooks split it (biometric_capture, biometric_auth); accounts, installed_apps and microphone are categories of their own for both consumers and keep the findings their hooks made before (identifier_access, biometric_capture).",
+    "Categories without a finding type are plumbing (socket, request, http_call): their events serve the analysis. A static-only API's call sites are listed in the APK scan and in `auditor diff`; analysis makes findings of hook events only. The static scan's old `biometric` is split as the hooks split it (biometric_capture, biometric_auth); accounts, installed_apps and microphone are categories of their own for both consumers and keep the findings their hooks made before (identifier_access, biometric_capture).",
     "apis: one entry per class (dotted, as Java names it) and method (<init> for a constructor); used_by: hook (the agent installs it), static (the APK scan finds its call sites). via_implementations, overload and arg_match say how the agent hooks it; runtime (android or jvm) names the only runtime whose internal class it is (the agent skips it elsewhere): every loaded implementation of an interface or abstract class; one overload (Java type names) instead of every overload; only calls whose argument `index`, as text, contains `contains`.",
     "The static scan matches every overload of class.method, resolved through the app's own class hierarchy. It sees an argument only as an inlined constant: with arg_match.inlined_constant (a static final String such as Settings.Secure.ANDROID_ID, which javac and d8 inline), each load of the string `contains` is a call site of its own named class.constant, and the method counts only in callers that also load that string."
   ],
@@ -14022,8 +14022,10 @@ var privacy_apis_default = {
     { id: "identifier", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"] },
     { id: "accounts", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"], note: "The accounts on the device. A hooked AccountManager.getAccounts makes the finding it made before the categories were unified (identifier_access, device_identifier); a finding type of its own would need analysis and the rulesets to know it." },
     { id: "installed_apps", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"], note: "The list of installed apps, which fingerprints the device. A hooked PackageManager query makes the finding it made before the categories were unified (identifier_access, device_identifier)." },
-    { id: "microphone", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "A hooked AudioRecord.startRecording is voice capture for the app's own use, the biometric_capture finding it made before the categories were unified (docs/events.md); the other microphone APIs are found by the static scan only." },
-    { id: "camera", finding_type: null, data_category: null, used_by: ["static"], note: "Static scan only: no camera API is hooked, so no hook event and no finding; the APK scan lists the call sites (api_calls), which analysis does not turn into findings." },
+    { id: "microphone", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "A hooked AudioRecord.startRecording or MediaRecorder.start is voice capture for the app's own use, the biometric_capture finding it made before the categories were unified (docs/events.md); MediaRecorder.start records whatever sources were set before it (audio, and video where setVideoSource was called); the other microphone APIs are found by the static scan only." },
+    { id: "contacts", finding_type: "contacts_access", data_category: "contact", used_by: ["hook"], note: "The address book read through the contacts provider (ContentResolver.query of a content://com.android.contacts URI; the hook reports only those). Hooked only: a query's URI is an object, not an inlined constant, so the static scan cannot tell a contacts query from any other." },
+    { id: "camera", finding_type: "camera_access", data_category: "camera", used_by: ["hook", "static"], note: "The app or an SDK opening a camera (legacy Camera.open, camera2 CameraManager.openCamera): the hooks see the start, not the frames; a video recording's source (MediaRecorder.setVideoSource) is found by the static scan only." },
+    { id: "screen_capture", finding_type: "screen_capture", data_category: "screen_content", used_by: ["hook", "static"], note: "The app or an SDK asking for a screen capture (MediaProjectionManager.createScreenCaptureIntent, which opens the system's consent dialog) and starting one (MediaProjection.createVirtualDisplay): the hooks see the start, not the pixels." },
     { id: "socket", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: a socket's local port joins the hook events on its thread to the flow the proxy recorded (request attribution)." },
     { id: "request", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing an HTTP/1.x request to a TLS socket's output stream. The agent reports only writes that start a request (a request line), with the socket's ends and that line, so analysis joins each request to its flow by connection and order and names the code that sent it, not the code that opened a pooled connection." },
     { id: "http_call", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing a request to an HTTP client library (java.net.http, OkHttp), where the bytes are written later on another thread or multiplexed over HTTP/2, so no TLS write names the sender. The agent reports the method and absolute URL read from the request object (request_of), with the caller's stack; analysis joins each call to its flow by method, URL and order." }
@@ -14088,6 +14090,9 @@ var privacy_apis_default = {
     { class: "android.os.Build", method: "getSerial", category: "identifier", used_by: ["hook", "static"] },
     { class: "android.media.MediaDrm", method: "getPropertyByteArray", category: "identifier", used_by: ["hook", "static"], arg_match: { index: 0, contains: "deviceUniqueId", inlined_constant: "PROPERTY_DEVICE_UNIQUE_ID" } },
     { class: "android.bluetooth.BluetoothAdapter", method: "getAddress", category: "identifier", used_by: ["static"] },
+    { class: "android.provider.Settings$Global", method: "getString", category: "identifier", used_by: ["hook", "static"], arg_match: { index: 1, contains: "device_name", inlined_constant: "DEVICE_NAME" } },
+    { class: "android.bluetooth.BluetoothAdapter", method: "getName", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.content.ContentResolver", method: "query", category: "contacts", used_by: ["hook"], arg_match: { index: 0, contains: "com.android.contacts" } },
     { class: "android.accounts.AccountManager", method: "getAccounts", category: "accounts", used_by: ["hook", "static"] },
     { class: "android.accounts.AccountManager", method: "getAccountsByType", category: "accounts", used_by: ["hook", "static"] },
     { class: "android.accounts.AccountManager", method: "getAccountsByTypeAndFeatures", category: "accounts", used_by: ["static"] },
@@ -14101,10 +14106,13 @@ var privacy_apis_default = {
     { class: "jdk.internal.net.http.HttpClientImpl", method: "sendAsync", category: "http_call", used_by: ["hook"], overload: ["java.net.http.HttpRequest", "java.net.http.HttpResponse$BodyHandler", "java.net.http.HttpResponse$PushPromiseHandler", "java.util.concurrent.Executor"], runtime: "jvm", request_of: { from: 0, url: ["uri", "toString"], method: ["method"] } },
     { class: "okhttp3.Call", method: "execute", category: "http_call", used_by: ["hook"], via_implementations: true, runtime: "android", request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"] } },
     { class: "okhttp3.Call", method: "enqueue", category: "http_call", used_by: ["hook"], via_implementations: true, runtime: "android", request_of: { from: "this", url: ["request", "url", "toString"], method: ["request", "method"] } },
-    { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["static"] },
-    { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["static"] },
+    { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["hook", "static"] },
+    { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["hook", "static"] },
     { class: "android.media.MediaRecorder", method: "setVideoSource", category: "camera", used_by: ["static"] },
     { class: "android.media.MediaRecorder", method: "setAudioSource", category: "microphone", used_by: ["static"] },
+    { class: "android.media.MediaRecorder", method: "start", category: "microphone", used_by: ["hook", "static"] },
+    { class: "android.media.projection.MediaProjectionManager", method: "createScreenCaptureIntent", category: "screen_capture", used_by: ["hook", "static"] },
+    { class: "android.media.projection.MediaProjection", method: "createVirtualDisplay", category: "screen_capture", used_by: ["hook", "static"] },
     { class: "android.speech.SpeechRecognizer", method: "startListening", category: "microphone", used_by: ["static"] }
   ]
 };
