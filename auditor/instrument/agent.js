@@ -1,5 +1,5 @@
 📦
-504600 /src/index.js
+508744 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -10887,14 +10887,14 @@ primitiveArrayHandler = {
     return true;
   },
   ownKeys(target) {
-    const keys = [];
+    const keys2 = [];
     const { length } = target;
     for (let i = 0; i !== length; i++) {
       const key = i.toString();
-      keys.push(key);
+      keys2.push(key);
     }
-    keys.push("length");
-    return keys;
+    keys2.push("length");
+    return keys2;
   },
   getOwnPropertyDescriptor(target, property) {
     const index = target.tryParseIndex(property);
@@ -13836,6 +13836,18 @@ function emitTls(type, fields, stack = []) {
 var operations2 = /* @__PURE__ */ new Map();
 var listeners = [];
 var depth = /* @__PURE__ */ new Map();
+var keys = /* @__PURE__ */ new Map();
+var AES_ROUNDS = 240;
+var AEADS = {
+  EVP_aead_aes_128_gcm: "AES-128-GCM",
+  EVP_aead_aes_256_gcm: "AES-256-GCM",
+  EVP_aead_chacha20_poly1305: "ChaCha20-Poly1305",
+  EVP_aead_xchacha20_poly1305: "XChaCha20-Poly1305",
+  EVP_aead_aes_128_gcm_siv: "AES-128-GCM-SIV",
+  EVP_aead_aes_256_gcm_siv: "AES-256-GCM-SIV",
+  EVP_aead_aes_128_ctr_hmac_sha256: "AES-128-CTR-HMAC-SHA256",
+  EVP_aead_aes_256_ctr_hmac_sha256: "AES-256-CTR-HMAC-SHA256"
+};
 var Z_STREAM_END = 1;
 var Z_NEXT_IN = 0;
 var Z_AVAIL_IN = 8;
@@ -13986,6 +13998,102 @@ function hookDeflate(found) {
   }));
   status("deflate", found);
 }
+function aesBits(key) {
+  const rounds = key.add(AES_ROUNDS).readS32();
+  return rounds === 10 ? 128 : rounds === 12 ? 192 : rounds === 14 ? 256 : null;
+}
+function hookAesKey(name, found) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      const bits = args[1].toInt32();
+      if (!args[0].isNull() && [128, 192, 256].includes(bits)) {
+        keys.set(args[2].toString(), {
+          keySha256: Checksum.compute("sha256", bytes(args[0], bits / 8)),
+          algorithm: null
+        });
+      }
+    }
+  }));
+  status(name, found);
+}
+function hookAesCall(name, found) {
+  const cbc = name === "AES_cbc_encrypt";
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.skip = depth.has(Process.getCurrentThreadId()) || fromTls(this.context);
+      if (this.skip)
+        return;
+      const length = cbc ? args[2].toInt32() : 16;
+      const bits = aesBits(cbc ? args[3] : args[2]);
+      const op = new Operation(name, bits === null ? "AES" : `AES-${bits}${cbc ? "-CBC" : ""}`, nativeStack(this.context), false);
+      op.opmode = !cbc || args[5].toInt32() !== 0 ? "encrypt" : "decrypt";
+      op.keySha256 = keys.get((cbc ? args[3] : args[2]).toString())?.keySha256 ?? null;
+      op.input.add(bytes(args[0], length));
+      this.op = op;
+      this.out = args[1];
+      this.length = cbc ? Math.ceil(length / 16) * 16 : 16;
+    },
+    onLeave() {
+      if (this.skip)
+        return;
+      const op = this.op;
+      op.output.add(bytes(this.out, this.length));
+      emitOperation(op, null);
+    }
+  }));
+  status(name, found);
+}
+function hookAeadInit(found) {
+  const names = /* @__PURE__ */ new Map();
+  for (const [fn, algorithm] of Object.entries(AEADS)) {
+    const get = sibling(found.module, [fn], "pointer", []);
+    if (get !== null)
+      names.set(get().toString(), algorithm);
+  }
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      const length = args[3].toInt32();
+      this.ctx = args[0];
+      this.entry = {
+        keySha256: Checksum.compute("sha256", bytes(args[2], length)),
+        algorithm: names.get(args[1].toString()) ?? null
+      };
+    },
+    onLeave(ret) {
+      if (ret.toInt32() === 1)
+        keys.set(this.ctx.toString(), this.entry);
+    }
+  }));
+  status("EVP_AEAD_CTX_init", found);
+}
+function hookAead(name, found) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.outer = enter();
+      this.skip = !this.outer || fromTls(this.context);
+      if (this.skip)
+        return;
+      const setup = keys.get(args[0].toString());
+      const op = new Operation(name, setup?.algorithm ?? null, nativeStack(this.context), false);
+      op.opmode = name === "EVP_AEAD_CTX_seal" ? "encrypt" : "decrypt";
+      op.keySha256 = setup?.keySha256 ?? null;
+      op.input.add(bytes(args[6], args[7].toInt32()));
+      this.op = op;
+      this.out = args[1];
+      this.outLength = args[2];
+    },
+    onLeave(ret) {
+      if (this.outer)
+        leave();
+      if (this.skip || ret.toInt32() !== 1)
+        return;
+      const op = this.op;
+      op.output.add(bytes(this.out, this.outLength.readU64().toNumber()));
+      emitOperation(op, null);
+    }
+  }));
+  status(name, found);
+}
 function installCryptoNative() {
   const inits = ["EVP_EncryptInit_ex", "EVP_CipherInit_ex"];
   const updates = ["EVP_EncryptUpdate", "EVP_CipherUpdate"];
@@ -13997,11 +14105,19 @@ function installCryptoNative() {
   for (const name of finals)
     eachExport(name, (found) => hookData2(name, found, ciphersOf(found.module), true));
   eachExport("deflate", hookDeflate);
+  for (const name of ["AES_set_encrypt_key", "AES_set_decrypt_key"])
+    eachExport(name, (found) => hookAesKey(name, found));
+  for (const name of ["AES_cbc_encrypt", "AES_encrypt"])
+    eachExport(name, (found) => hookAesCall(name, found));
+  eachExport("EVP_AEAD_CTX_init", hookAeadInit);
+  for (const name of ["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"])
+    eachExport(name, (found) => hookAead(name, found));
 }
 function unhookCryptoNative() {
   const n = listeners.length;
   listeners.splice(0).forEach((l) => l.detach());
   operations2.clear();
+  keys.clear();
   return n;
 }
 
