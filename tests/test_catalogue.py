@@ -30,16 +30,18 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
         "identifier": ("identifier_access", "device_identifier"),
         "accounts": ("identifier_access", "device_identifier"),
         "installed_apps": ("identifier_access", "device_identifier"),
-        "microphone": ("biometric_capture", "biometric"), "camera": (None, None), "socket": (None, None),
-        "request": (None, None), "http_call": (None, None), "http_chain": (None, None)}
+        "microphone": ("biometric_capture", "biometric"), "contacts": ("contacts_access", "contact"),
+        "camera": ("camera_access", "camera"), "screen_capture": ("screen_capture", "screen_content"),
+        "socket": (None, None), "request": (None, None), "http_call": (None, None), "http_chain": (None, None)}
     without = {c.id: (c.plumbing, sorted(c.used_by)) for c in PRIVACY_APIS.categories if c.finding_type is None}
     assert without == {"socket": (True, [HOOK]), "request": (True, [HOOK]), "http_call": (True, [HOOK]),
-                       "http_chain": (True, [HOOK]), "camera": (False, [STATIC])}
+                       "http_chain": (True, [HOOK])}
     assert all(c.note for c in PRIVACY_APIS.categories if c.finding_type is None)
     assert HOOK_TYPES == {c: t for c, (t, _d) in made.items() if t is not None}
     assert HOOK_DATA == {"clipboard_read": "clipboard", "location_access": "location",
                          "biometric_capture": "biometric", "biometric_auth": "biometric",
-                         "identifier_access": "device_identifier"}
+                         "identifier_access": "device_identifier", "contacts_access": "contact",
+                         "camera_access": "camera", "screen_capture": "screen_content"}
     en, nl = assets.catalogue("en"), assets.catalogue("nl")
     for category in PRIVACY_APIS.categories:
         key = f"api_category.{category.id}"
@@ -52,10 +54,11 @@ def test_every_category_makes_its_finding_or_says_why_not_and_has_en_and_nl_stri
 def test_consumers_use_exactly_the_catalogues_categories() -> None:
     assert PRIVACY_APIS.categories_used_by(HOOK) == {"clipboard", "location", "biometric_capture", "biometric_auth",
                                                      "identifier", "accounts", "installed_apps", "microphone",
-                                                     "socket", "request", "http_call", "http_chain"}
+                                                     "contacts", "camera", "screen_capture", "socket", "request",
+                                                     "http_call", "http_chain"}
     assert PRIVACY_APIS.categories_used_by(STATIC) == {"clipboard", "location", "biometric_capture",
                                                        "biometric_auth", "identifier", "accounts",
-                                                       "installed_apps", "microphone", "camera"}
+                                                       "installed_apps", "microphone", "camera", "screen_capture"}
     assert AGENT_MESSAGE_CATEGORIES == PRIVACY_APIS.categories_used_by(HOOK)
     scanned = set(static_apis.API_METHODS.values()) | {c.category for c in static_apis.INLINED_CONSTANTS}
     assert scanned == static_apis.CATEGORIES == PRIVACY_APIS.categories_used_by(STATIC)
@@ -63,7 +66,9 @@ def test_consumers_use_exactly_the_catalogues_categories() -> None:
 
 def test_the_static_table_is_the_catalogues_static_entries() -> None:
     static = PRIVACY_APIS.apis_used_by(STATIC)
-    assert len(static) == len(static_apis.API_METHODS) == 66
+    # 66, and issue #16's MediaRecorder.start, the two MediaProjection calls, Settings.Global's device name and
+    # the Bluetooth name (the contacts query is hooked only)
+    assert len(static) == len(static_apis.API_METHODS) == 71
     assert static_apis.API_METHODS[("Landroid/media/AudioRecord;", "<init>")] == "microphone"
     assert static_apis.API_METHODS[("Landroid/hardware/fingerprint/FingerprintManager;", "isHardwareDetected")] \
         == "biometric_auth"
@@ -71,7 +76,9 @@ def test_the_static_table_is_the_catalogues_static_entries() -> None:
         static_apis.InlinedConstant("android.provider.Settings$Secure.ANDROID_ID", "android_id", "identifier",
                                     "android.provider.Settings$Secure.getString"),
         static_apis.InlinedConstant("android.media.MediaDrm.PROPERTY_DEVICE_UNIQUE_ID", "deviceUniqueId",
-                                    "identifier", "android.media.MediaDrm.getPropertyByteArray"))
+                                    "identifier", "android.media.MediaDrm.getPropertyByteArray"),
+        static_apis.InlinedConstant("android.provider.Settings$Global.DEVICE_NAME", "device_name", "identifier",
+                                    "android.provider.Settings$Global.getString"))
 
 
 def _bundled_catalogue() -> list[dict[str, Any]]:
@@ -105,8 +112,10 @@ def test_the_agent_hooks_exactly_the_catalogues_hook_entries() -> None:
             if api.request_of.method_default is not None:
                 spec["requestOf"]["method_default"] = api.request_of.method_default
         expected.append(spec)
-    # 55 + OkHttp's interceptor chain, Cronet's two request classes, the plain socket streams (JDK 17, libcore)
-    assert len(expected) == 60
+    # 55 + OkHttp's interceptor chain, Cronet's two request classes, the plain socket streams (JDK 17, libcore),
+    # and issue #16's camera (2), MediaRecorder.start, screen capture (2), device name, Bluetooth name and the
+    # contacts query
+    assert len(expected) == 68
     assert _bundled_catalogue() == expected
 
 
@@ -145,27 +154,27 @@ BAD = [
     (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[13] (camera): duplicate category"),
     (lambda d: _api(d, "getImei").update(runtime="ios"),
      "apis[50] (android.telephony.TelephonyManager.getImei): runtime must be one of android, jvm"),
-    (lambda d: _api(d, "getImei").update(category="contacts"),
-     "apis[50] (android.telephony.TelephonyManager.getImei): unknown category 'contacts'"),
+    (lambda d: _api(d, "getImei").update(category="gallery"),
+     "apis[50] (android.telephony.TelephonyManager.getImei): unknown category 'gallery'"),
     (lambda d: _api(d, "getImei").update(category=["identifier"]),
      "apis[50] (android.telephony.TelephonyManager.getImei): unknown category ['identifier']"),
     (lambda d: d.update(description="one line"), "description: must be a list of strings"),
     (lambda d: _api(d, "getImei").update(used_by=["hook", "phone"]),
      "apis[50] (android.telephony.TelephonyManager.getImei): used_by must list one or more of hook, static, each "
      "once"),
-    (lambda d: _api(d, "open").update(used_by=["hook", "static"]),
-     "categories[8] (camera): used_by static is not what its APIs say (hook, static)"),
+    (lambda d: _category(d, "camera").update(used_by=["static"]),
+     "categories[9] (camera): used_by static is not what its APIs say (hook, static)"),
     (lambda d: d.update(apis=[a for a in d["apis"] if a["category"] != "camera"]),
-     "categories[8] (camera): used_by static is not what its APIs say (no API)"),
+     "categories[9] (camera): used_by hook, static is not what its APIs say (no API)"),
     (lambda d: _category(d, "clipboard").update(finding_type=None, data_category=None, note="n"),
      "categories[0] (clipboard): a hooked category needs a finding_type unless it is plumbing"),
-    (lambda d: _category(d, "camera").pop("note"),
-     "categories[8] (camera): a category without a finding_type needs a note saying why"),
+    (lambda d: _category(d, "socket").pop("note"),
+     "categories[11] (socket): a category without a finding_type needs a note saying why"),
     (lambda d: _category(d, "microphone").update(data_category="audio"),
      "categories[7] (microphone): finding type biometric_capture has data category biometric in biometric_capture, "
      "not audio"),
     (lambda d: _category(d, "socket").update(finding_type="socket_opened", data_category="network"),
-     "categories[9] (socket): a plumbing category makes no finding: finding_type must be null"),
+     "categories[11] (socket): a plumbing category makes no finding: finding_type must be null"),
     (lambda d: _api(d, "getString")["arg_match"].pop("inlined_constant"),
      "apis[46] (android.provider.Settings$Secure.getString): the static scan sees an argument only as an inlined "
      "constant: arg_match needs inlined_constant, or the entry is for the hook only"),

@@ -295,11 +295,14 @@ def hook_findings(out: FindingSet, row: HookRow, timing: ConsentTiming | None) -
             iso(row.time), evidence)
 
 
-def injection_findings(out: FindingSet, injection: Injection, timing: ConsentTiming | None) -> None:
+def injection_findings(out: FindingSet, injection: Injection, timing: ConsentTiming | None,
+                       page_first_party: bool | None) -> None:
     """script_injected: one per distinct script and page, with the code that injected it."""
-    evidence = Evidence(ledger_seq=injection.seq, stack=injection.stack)
+    script = injection.script.model_copy(update={"page_first_party": page_first_party})
+    evidence = Evidence(ledger_seq=injection.seq, stack=injection.stack,
+                        activity_ledger_seqs=() if injection.page_seq is None else (injection.page_seq,))
     out.add(_core(FindingType.SCRIPT_INJECTED, None, injection.actor, None, None, timing, Confidence.HIGH,
-                  api=injection.api, injected_script=injection.script), iso(injection.time), evidence)
+                  api=injection.api, injected_script=script), iso(injection.time), evidence)
 
 
 def sdk_findings(out: FindingSet, scan: dict[str, Any], seq: int, artifact: str, active_names: set[str],

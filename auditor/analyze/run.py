@@ -12,6 +12,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from auditor.analyze import recognition
 from auditor.analyze.attribution import EXODUS_DATASET
@@ -200,7 +201,9 @@ class Analysis:
             if sdk:
                 active.setdefault(sdk.lower(), []).append(row.seq)
         for injection in injections(context, app_package(self.case.info)):
-            injection_findings(self.findings, injection, self.clock.timing(injection.time, device_clock=True))
+            host = urlsplit(injection.script.page_url).hostname if injection.script.page_url else None
+            injection_findings(self.findings, injection, self.clock.timing(injection.time, device_clock=True),
+                               self.recipients.lookup(host).first_party if host else None)
         for scan in context.static_scans:
             sdk_findings(self.findings, scan["scan"], scan["seq"], scan["artifact"], set(active), active)
         self.context = context

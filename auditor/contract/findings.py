@@ -158,7 +158,7 @@ class Evidence(Record):
     stack: tuple[str, ...] = ()
     planted: PlantedValue | None = None
     static_evidence: tuple[str, ...] = ()
-    activity_ledger_seqs: tuple[int, ...] = ()
+    activity_ledger_seqs: tuple[int, ...] = ()   # related events: an SDK's activity, an injected script's page event
     recovered_plaintext: tuple[RecoveredPlaintext, ...] = ()   # a value sat in plaintext the app encrypted
 
 
@@ -187,11 +187,18 @@ class InjectedScript(Record):
     artifact): the user-input events it subscribes to (addEventListener) and the calls it makes on objects the
     app exposed to the page (addJavascriptInterface), which hand the page's data to the app's code."""
     page_url: str | None = None
+    # how the page is known: "onPageFinished" / "onPageStarted" (the view's last page event before the script,
+    # its ledger seq in the evidence's activity_ledger_seqs) or "getUrl" (the view's URL at injection)
+    page_from: str | None = None
     script_sha256: str
     script_size: int = Field(ge=0)
     listens_to: tuple[str, ...] = ()         # DOM events of user input: keydown, input, selectionchange, touch…
     sends_through: tuple[str, ...] = ()      # "Interface.method" calls on an exposed object
     interface_classes: tuple[str, ...] = ()  # the classes of the exposed objects it calls
+    reads_typing: bool = False               # listens to an event that carries what the user types (key, input…)
+    hands_to_app: bool = False               # calls at least one method the app exposed to the page
+    # the page's host is the app publisher's (recipients' first-party decision); None: no page URL known
+    page_first_party: bool | None = None
 
 
 class ConsentDialogFacts(Record):

@@ -14,6 +14,9 @@ class FindingType(StrEnum):
     BIOMETRIC_AUTH = "biometric_auth"
     IDENTIFIER_ACCESS = "identifier_access"
     SCRIPT_INJECTED = "script_injected"             # a script the app injected into a page of a web view
+    CONTACTS_ACCESS = "contacts_access"             # the address book read (contacts provider)
+    CAMERA_ACCESS = "camera_access"                 # a camera opened (the start, not the frames)
+    SCREEN_CAPTURE = "screen_capture"               # a screen capture asked for or started (MediaProjection)
     # from the traffic
     TRACKER_CONTACTED = "tracker_contacted"
     RECIPIENT_CONTACTED = "recipient_contacted"      # any recipient other than the first party, data or not
@@ -54,6 +57,8 @@ class DataCategory(StrEnum):
     APPROXIMATE_LOCATION = "approximate_location"   # fewer decimals: still personal data, lower severity
     OTHER_LOCATION = "other_location"   # coordinates under location keys that are not the planted location
     BIOMETRIC = "biometric"
+    CAMERA = "camera"                # what a camera sees: the user, their surroundings, documents
+    SCREEN_CONTENT = "screen_content"   # whatever the screen shows while it is captured
     DEVICE_IDENTIFIER = "device_identifier"
     ADVERTISING_ID = "advertising_id"
     ANDROID_ID = "android_id"

@@ -69,7 +69,7 @@ PLANTS = Plants(clipboard="AUDITOR-CANARY-demo-clipboard-7f3a", location=(52.078
 # from the phone, here set by the demo itself.
 DEVICE = {"android_id": "9a3c1f7e5b2d4e60", "advertising_id": "4f6c8a2e-1b3d-4e5f-8a7b-9c0d1e2f3a4b",
           "imei": "490154203237518", "serial": "R58N12ABCDE", "phone_number": "+31612345678",
-          "account": "jan.jansen@example.nl"}
+          "account": "jan.jansen@example.nl", "device_name": "Pixel van Jan"}
 
 
 def scenario(persona: Persona, consent: Choice) -> dict[str, str]:

@@ -82,10 +82,13 @@ def device_check(serial: str, case_dir: Path | None, as_json: bool) -> None:
 @click.option("--ca", type=FILE, help=f"Interception CA certificate to install (default {DEFAULT_CA} if present).")
 @click.option("--frida-server", "frida_binary", type=FILE, help="frida-server binary to push and start.")
 @click.option("--no-frida", is_flag=True, help="Leave frida-server alone.")
+@click.option("--plant-device-name", "device_name", metavar="NAME",
+              help="Plant this honey device name (settings put global device_name; restored with the rest).")
 @case_option("Record the changes in this case's ledger.", exists=True)
 @json_option()
 def device_setup(serial: str, proxy: str | None, wireguard: Path | None, ca: Path | None,
-                 frida_binary: Path | None, no_frida: bool, case_dir: Path | None, as_json: bool) -> None:
+                 frida_binary: Path | None, no_frida: bool, device_name: str | None, case_dir: Path | None,
+                 as_json: bool) -> None:
     """Prepare a device for interception; every change is journalled for 'auditor device restore'."""
     if (proxy is None) == (wireguard is None):
         raise InputError("setup", "give exactly one of --proxy HOST:PORT or --wireguard CONF")
@@ -93,7 +96,8 @@ def device_setup(serial: str, proxy: str | None, wireguard: Path | None, ca: Pat
     if ca is None and DEFAULT_CA.exists():
         ca = DEFAULT_CA
     sdk_text = phone.run(["getprop", "ro.build.version.sdk"]).stdout.strip()
-    request = SetupRequest(proxy=proxy, wireguard=wireguard, ca=ca, frida_server=frida_binary, frida=not no_frida)
+    request = SetupRequest(proxy=proxy, wireguard=wireguard, ca=ca, frida_server=frida_binary, frida=not no_frida,
+                           device_name=device_name)
     with _optional_ledger(case_dir) as (_case, ledger):
         changes = prepare(phone, request, ledger, _case, int(sdk_text) if sdk_text.isdigit() else 0)
     data = {"serial": serial, "changes": [vars(c) for c in changes.journal.changes], "notes": changes.notes,

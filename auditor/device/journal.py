@@ -31,7 +31,8 @@ JOURNAL_FORMAT = "auditor-device-journal/1"
 MAX_JOURNAL_BYTES = 1 << 20
 
 # The only settings auditor changes, and the only places it writes files or mounts.
-SETTINGS = {("global", "http_proxy"), ("global", "private_dns_mode"), ("global", "private_dns_specifier")}
+SETTINGS = {("global", "http_proxy"), ("global", "private_dns_mode"), ("global", "private_dns_specifier"),
+            ("global", "device_name")}      # the last: a honey device name (--plant-device-name)
 FILE_PREFIXES = ("/sdcard/Download/auditor-", "/data/local/tmp/auditor-", "/data/misc/user/0/cacerts-added/")
 MOUNT_TARGETS = ("/system/etc/security/cacerts", "/apex/com.android.conscrypt/cacerts")
 PROCESS_NAMES = ("frida-server", "auditor-frida-server")

@@ -17,6 +17,8 @@ from auditor.device.certs import load_ca
 from auditor.device.journal import Change, Journal
 from auditor.device.setup import DeviceChanges
 from auditor.errors import InputError
+from auditor.importers.planted import Planted
+from auditor.importers.planted import record as record_planted
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,30 @@ class SetupRequest:
     ca: Path | None = None                 # the interception CA certificate
     frida_server: Path | None = None       # a frida-server binary to push (else the one on the device)
     frida: bool = True                     # check / start frida-server at all
+    device_name: str | None = None         # a honey device name to plant (settings put global device_name)
 
 
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])$")
+
+
+# What a honey-data run plants elsewhere that adb cannot plant without root, recorded with each planting.
+NOT_PLANTABLE_OVER_ADB = {
+    "email": "an account is added only through its type's authenticator (the account's sign-in in Settings or "
+             "its app); no adb command adds one without root: sign in by hand and declare it (auditor case plant)",
+    "contact": "not attempted: `content insert` into content://com.android.contacts runs as the shell user, and "
+               "whether the shell holds WRITE_CONTACTS on this build was not checked; add it by hand and declare it",
+    "bluetooth_name": "kept by the Bluetooth stack, not settable with adb settings without root (`settings put "
+                      "secure bluetooth_name` is not known to change BluetoothAdapter.getName): rename it in "
+                      "Settings and declare it",
+}
+_DEVICE_NAME = re.compile(r"^[A-Za-z0-9._-]{6,64}$")
+
+
+def check_device_name(value: str) -> str:
+    """6 to 64 letters, digits, '.', '_' or '-': long enough to be found by chance never, one adb argument."""
+    if not _DEVICE_NAME.match(value):
+        raise InputError("--plant-device-name", "expected 6 to 64 letters, digits, '.', '_' or '-'")
+    return value
 
 
 def check_proxy(value: str) -> str:
@@ -84,6 +107,13 @@ def prepare(phone: Phone, request: SetupRequest, ledger: Ledger | None, case: Ca
         else:
             changes.notes.append("no CA certificate given: TLS traffic cannot be read")
         changes.private_dns_off()
+        if request.device_name is not None:
+            changes.plant_device_name(check_device_name(request.device_name))
+            changes.notes += [f"not planted over adb: {what}: {why}" for what, why in NOT_PLANTABLE_OVER_ADB.items()]
+            if case is not None and ledger is not None:   # analysis looks for it like any planted value
+                record_planted(case, ledger, [Planted("device_name", request.device_name)],
+                               "auditor device setup (settings put global device_name)",
+                               {"not_planted_over_adb": NOT_PLANTABLE_OVER_ADB})
         if request.frida:
             changes.prepare_frida(request.frida_server)
     except BaseException:

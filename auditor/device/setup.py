@@ -92,6 +92,10 @@ class DeviceChanges:
         self.journal.mark(change, "applied")
         self._event(Kind.DEVICE_CHANGE, change, self.phone.issued[-1:])
 
+    def plant_device_name(self, name: str) -> None:
+        """The honey device name apps read from Settings.Global (DEVICE_NAME), put back on restore."""
+        self._put_setting("global", "device_name", name, self._get_setting("global", "device_name"))
+
     def private_dns_off(self) -> None:
         mode = self._get_setting("global", "private_dns_mode")
         if mode != "off":

@@ -20,6 +20,7 @@ import yaml
 from auditor.analyze.personal import parse_coordinates
 from auditor.case.bundle import Case
 from auditor.case.events import Kind
+from auditor.case.ledger import Ledger
 from auditor.errors import InputError
 
 MAX_FILE = 1 << 20
@@ -76,14 +77,22 @@ def declare(case_dir: Path, values: list[Planted], file: Path | None = None) -> 
     case = Case.open(case_dir)
     if not values:
         raise InputError(case_dir, "nothing to plant: give --clipboard, --location, --value or --file")
+    extra: dict[str, Any] = {}
+    if file is not None:
+        extra["file"] = {"name": file.name, "sha256": hashlib.sha256(file.read_bytes()).hexdigest()}
+    with case.ledger(fsync_interval=0) as ledger:
+        return record(case, ledger, values, "operator", extra)
+
+
+def record(case: Case, ledger: Ledger, values: list[Planted], declared_by: str,
+           extra: dict[str, Any] | None = None) -> list[Planted]:
+    """A `case.planted` event (the values not yet recorded, who declared them, `extra` facts) and case.json
+    `planted` grown by them; the values added."""
     existing = case.info.get("planted")
     merged: list[Any] = [existing] if isinstance(existing, dict) else list(existing or [])
     known = {(item.get("what"), item.get("value")) for item in merged if isinstance(item, dict)}
     added = [value for value in dict.fromkeys(values) if (value.what, value.value) not in known]
-    body: dict[str, Any] = {"values": [asdict(value) for value in added], "declared_by": "operator"}
-    if file is not None:
-        body["file"] = {"name": file.name, "sha256": hashlib.sha256(file.read_bytes()).hexdigest()}
-    with case.ledger(fsync_interval=0) as ledger:
-        ledger.append("case", Kind.CASE_PLANTED, body)
-        case.set_section("planted", merged + [asdict(value) for value in added], ledger=ledger)
+    ledger.append("case", Kind.CASE_PLANTED, {"values": [asdict(value) for value in added],
+                                              "declared_by": declared_by, **(extra or {})})
+    case.set_section("planted", merged + [asdict(value) for value in added], ledger=ledger)
     return added

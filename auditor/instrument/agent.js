@@ -1,5 +1,5 @@
 📦
-514223 /src/index.js
+522305 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -10887,14 +10887,14 @@ primitiveArrayHandler = {
     return true;
   },
   ownKeys(target) {
-    const keys = [];
+    const keys2 = [];
     const { length } = target;
     for (let i = 0; i !== length; i++) {
       const key = i.toString();
-      keys.push(key);
+      keys2.push(key);
     }
-    keys.push("length");
-    return keys;
+    keys2.push("length");
+    return keys2;
   },
   getOwnPropertyDescriptor(target, property) {
     const index = target.tryParseIndex(property);
@@ -13845,6 +13845,18 @@ function emitTls(type, fields, stack = []) {
 var operations2 = /* @__PURE__ */ new Map();
 var listeners = [];
 var depth = /* @__PURE__ */ new Map();
+var keys = /* @__PURE__ */ new Map();
+var AES_ROUNDS = 240;
+var AEADS = {
+  EVP_aead_aes_128_gcm: "AES-128-GCM",
+  EVP_aead_aes_256_gcm: "AES-256-GCM",
+  EVP_aead_chacha20_poly1305: "ChaCha20-Poly1305",
+  EVP_aead_xchacha20_poly1305: "XChaCha20-Poly1305",
+  EVP_aead_aes_128_gcm_siv: "AES-128-GCM-SIV",
+  EVP_aead_aes_256_gcm_siv: "AES-256-GCM-SIV",
+  EVP_aead_aes_128_ctr_hmac_sha256: "AES-128-CTR-HMAC-SHA256",
+  EVP_aead_aes_256_ctr_hmac_sha256: "AES-256-CTR-HMAC-SHA256"
+};
 var Z_STREAM_END = 1;
 var Z_NEXT_IN = 0;
 var Z_AVAIL_IN = 8;
@@ -13995,6 +14007,102 @@ function hookDeflate(found) {
   }));
   status("deflate", found);
 }
+function aesBits(key) {
+  const rounds = key.add(AES_ROUNDS).readS32();
+  return rounds === 10 ? 128 : rounds === 12 ? 192 : rounds === 14 ? 256 : null;
+}
+function hookAesKey(name, found) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      const bits = args[1].toInt32();
+      if (!args[0].isNull() && [128, 192, 256].includes(bits)) {
+        keys.set(args[2].toString(), {
+          keySha256: Checksum.compute("sha256", bytes(args[0], bits / 8)),
+          algorithm: null
+        });
+      }
+    }
+  }));
+  status(name, found);
+}
+function hookAesCall(name, found) {
+  const cbc = name === "AES_cbc_encrypt";
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.skip = depth.has(Process.getCurrentThreadId()) || fromTls(this.context);
+      if (this.skip)
+        return;
+      const length = cbc ? args[2].toInt32() : 16;
+      const bits = aesBits(cbc ? args[3] : args[2]);
+      const op = new Operation(name, bits === null ? "AES" : `AES-${bits}${cbc ? "-CBC" : ""}`, nativeStack(this.context), false);
+      op.opmode = !cbc || args[5].toInt32() !== 0 ? "encrypt" : "decrypt";
+      op.keySha256 = keys.get((cbc ? args[3] : args[2]).toString())?.keySha256 ?? null;
+      op.input.add(bytes(args[0], length));
+      this.op = op;
+      this.out = args[1];
+      this.length = cbc ? Math.ceil(length / 16) * 16 : 16;
+    },
+    onLeave() {
+      if (this.skip)
+        return;
+      const op = this.op;
+      op.output.add(bytes(this.out, this.length));
+      emitOperation(op, null);
+    }
+  }));
+  status(name, found);
+}
+function hookAeadInit(found) {
+  const names = /* @__PURE__ */ new Map();
+  for (const [fn, algorithm] of Object.entries(AEADS)) {
+    const get = sibling(found.module, [fn], "pointer", []);
+    if (get !== null)
+      names.set(get().toString(), algorithm);
+  }
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      const length = args[3].toInt32();
+      this.ctx = args[0];
+      this.entry = {
+        keySha256: Checksum.compute("sha256", bytes(args[2], length)),
+        algorithm: names.get(args[1].toString()) ?? null
+      };
+    },
+    onLeave(ret) {
+      if (ret.toInt32() === 1)
+        keys.set(this.ctx.toString(), this.entry);
+    }
+  }));
+  status("EVP_AEAD_CTX_init", found);
+}
+function hookAead(name, found) {
+  listeners.push(Interceptor.attach(found.address, {
+    onEnter(args) {
+      this.outer = enter();
+      this.skip = !this.outer || fromTls(this.context);
+      if (this.skip)
+        return;
+      const setup = keys.get(args[0].toString());
+      const op = new Operation(name, setup?.algorithm ?? null, nativeStack(this.context), false);
+      op.opmode = name === "EVP_AEAD_CTX_seal" ? "encrypt" : "decrypt";
+      op.keySha256 = setup?.keySha256 ?? null;
+      op.input.add(bytes(args[6], args[7].toInt32()));
+      this.op = op;
+      this.out = args[1];
+      this.outLength = args[2];
+    },
+    onLeave(ret) {
+      if (this.outer)
+        leave();
+      if (this.skip || ret.toInt32() !== 1)
+        return;
+      const op = this.op;
+      op.output.add(bytes(this.out, this.outLength.readU64().toNumber()));
+      emitOperation(op, null);
+    }
+  }));
+  status(name, found);
+}
 function installCryptoNative() {
   const inits = ["EVP_EncryptInit_ex", "EVP_CipherInit_ex"];
   const updates = ["EVP_EncryptUpdate", "EVP_CipherUpdate"];
@@ -14006,11 +14114,19 @@ function installCryptoNative() {
   for (const name of finals)
     eachExport(name, (found) => hookData2(name, found, ciphersOf(found.module), true));
   eachExport("deflate", hookDeflate);
+  for (const name of ["AES_set_encrypt_key", "AES_set_decrypt_key"])
+    eachExport(name, (found) => hookAesKey(name, found));
+  for (const name of ["AES_cbc_encrypt", "AES_encrypt"])
+    eachExport(name, (found) => hookAesCall(name, found));
+  eachExport("EVP_AEAD_CTX_init", hookAeadInit);
+  for (const name of ["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"])
+    eachExport(name, (found) => hookAead(name, found));
 }
 function unhookCryptoNative() {
   const n = listeners.length;
   listeners.splice(0).forEach((l) => l.detach());
   operations2.clear();
+  keys.clear();
   return n;
 }
 
@@ -14019,7 +14135,7 @@ var privacy_apis_default = {
   description: [
     "The privacy-sensitive Android APIs auditor watches, read by the Frida agent's build (hooks/src/catalogue.ts) and by the static scan (auditor/static/apis.py); analysis takes a hook event's finding type and data category from its category here (auditor/analyze/findings.py).",
     "categories: id (the `category` of hook events and of the APK scan's api_calls); finding_type and data_category: what analysis makes of a hook event in it; used_by: who watches it (hook: the agent, static: the APK scan), the union over its APIs; plumbing: events that serve the analysis, not a finding; note: why, required where finding_type is null.",
-    "Categories without a finding type are either plumbing (socket) or static only (camera): the static scan's call sites are listed in the APK scan and in `auditor diff`, analysis makes no finding of them. The static scan's old `biometric` is split as the hooks split it (biometric_capture, biometric_auth); accounts, installed_apps and microphone are categories of their own for both consumers and keep the findings their hooks made before (identifier_access, biometric_capture).",
+    "Categories without a finding type are plumbing (socket, request, http_call): their events serve the analysis. A static-only API's call sites are listed in the APK scan and in `auditor diff`; analysis makes findings of hook events only. The static scan's old `biometric` is split as the hooks split it (biometric_capture, biometric_auth); accounts, installed_apps and microphone are categories of their own for both consumers and keep the findings their hooks made before (identifier_access, biometric_capture).",
     "apis: one entry per class (dotted, as Java names it) and method (<init> for a constructor); used_by: hook (the agent installs it), static (the APK scan finds its call sites). via_implementations, overload and arg_match say how the agent hooks it; runtime (android or jvm) names the only runtime whose internal class it is (the agent skips it elsewhere): every loaded implementation of an interface or abstract class; one overload (Java type names) instead of every overload; only calls whose argument `index`, as text, contains `contains`.",
     "The static scan matches every overload of class.method, resolved through the app's own class hierarchy. It sees an argument only as an inlined constant: with arg_match.inlined_constant (a static final String such as Settings.Secure.ANDROID_ID, which javac and d8 inline), each load of the string `contains` is a call site of its own named class.constant, and the method counts only in callers that also load that string."
   ],
@@ -14031,8 +14147,10 @@ var privacy_apis_default = {
     { id: "identifier", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"] },
     { id: "accounts", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"], note: "The accounts on the device. A hooked AccountManager.getAccounts makes the finding it made before the categories were unified (identifier_access, device_identifier); a finding type of its own would need analysis and the rulesets to know it." },
     { id: "installed_apps", finding_type: "identifier_access", data_category: "device_identifier", used_by: ["hook", "static"], note: "The list of installed apps, which fingerprints the device. A hooked PackageManager query makes the finding it made before the categories were unified (identifier_access, device_identifier)." },
-    { id: "microphone", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "A hooked AudioRecord.startRecording is voice capture for the app's own use, the biometric_capture finding it made before the categories were unified (docs/events.md); the other microphone APIs are found by the static scan only." },
-    { id: "camera", finding_type: null, data_category: null, used_by: ["static"], note: "Static scan only: no camera API is hooked, so no hook event and no finding; the APK scan lists the call sites (api_calls), which analysis does not turn into findings." },
+    { id: "microphone", finding_type: "biometric_capture", data_category: "biometric", used_by: ["hook", "static"], note: "A hooked AudioRecord.startRecording or MediaRecorder.start is voice capture for the app's own use, the biometric_capture finding it made before the categories were unified (docs/events.md); MediaRecorder.start records whatever sources were set before it (audio, and video where setVideoSource was called); the other microphone APIs are found by the static scan only." },
+    { id: "contacts", finding_type: "contacts_access", data_category: "contact", used_by: ["hook"], note: "The address book read through the contacts provider (ContentResolver.query of a content://com.android.contacts URI; the hook reports only those). Hooked only: a query's URI is an object, not an inlined constant, so the static scan cannot tell a contacts query from any other." },
+    { id: "camera", finding_type: "camera_access", data_category: "camera", used_by: ["hook", "static"], note: "The app or an SDK opening a camera (legacy Camera.open, camera2 CameraManager.openCamera): the hooks see the start, not the frames; a video recording's source (MediaRecorder.setVideoSource) is found by the static scan only." },
+    { id: "screen_capture", finding_type: "screen_capture", data_category: "screen_content", used_by: ["hook", "static"], note: "The app or an SDK asking for a screen capture (MediaProjectionManager.createScreenCaptureIntent, which opens the system's consent dialog) and starting one (MediaProjection.createVirtualDisplay): the hooks see the start, not the pixels." },
     { id: "socket", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: a socket's local port joins the hook events on its thread to the flow the proxy recorded (request attribution)." },
     { id: "request", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing an HTTP/1.x request to a socket's output stream: a TLS socket's, or a plain socket's for cleartext HTTP. The agent reports only writes that start a request (a request line), with the socket's ends and that line, so analysis joins each request to its flow by connection and order and names the code that sent it, not the code that opened a pooled connection." },
     { id: "http_call", finding_type: null, data_category: null, used_by: ["hook"], plumbing: true, note: "Plumbing, not a privacy finding: the app handing a request to an HTTP client library (java.net.http, OkHttp, Cronet where the app ships it), where the bytes are written later on another thread or multiplexed over HTTP/2, or by the library's own code, so a socket write does not name the sender. The agent reports the method and absolute URL read from the request object (request_of), with the caller's stack; analysis joins each call to its flow by method, URL and order, and prefers it to a socket write's stack." },
@@ -14098,6 +14216,9 @@ var privacy_apis_default = {
     { class: "android.os.Build", method: "getSerial", category: "identifier", used_by: ["hook", "static"] },
     { class: "android.media.MediaDrm", method: "getPropertyByteArray", category: "identifier", used_by: ["hook", "static"], arg_match: { index: 0, contains: "deviceUniqueId", inlined_constant: "PROPERTY_DEVICE_UNIQUE_ID" } },
     { class: "android.bluetooth.BluetoothAdapter", method: "getAddress", category: "identifier", used_by: ["static"] },
+    { class: "android.provider.Settings$Global", method: "getString", category: "identifier", used_by: ["hook", "static"], arg_match: { index: 1, contains: "device_name", inlined_constant: "DEVICE_NAME" } },
+    { class: "android.bluetooth.BluetoothAdapter", method: "getName", category: "identifier", used_by: ["hook", "static"] },
+    { class: "android.content.ContentResolver", method: "query", category: "contacts", used_by: ["hook"], arg_match: { index: 0, contains: "com.android.contacts" } },
     { class: "android.accounts.AccountManager", method: "getAccounts", category: "accounts", used_by: ["hook", "static"] },
     { class: "android.accounts.AccountManager", method: "getAccountsByType", category: "accounts", used_by: ["hook", "static"] },
     { class: "android.accounts.AccountManager", method: "getAccountsByTypeAndFeatures", category: "accounts", used_by: ["static"] },
@@ -14116,10 +14237,13 @@ var privacy_apis_default = {
     { class: "okhttp3.internal.http.RealInterceptorChain", method: "proceed", category: "http_chain", used_by: ["hook"], overload: ["okhttp3.Request"], request_of: { from: 0, url: ["url", "toString"], method: ["method"], call: ["call"] } },
     { class: "org.chromium.net.impl.CronetUrlRequest", method: "start", category: "http_call", used_by: ["hook"], runtime: "android", request_of: { from: "this", url: ["field:mInitialUrl"], method: ["field:mInitialMethod"], call: [], method_default: "GET" } },
     { class: "org.chromium.net.impl.JavaUrlRequest", method: "start", category: "http_call", used_by: ["hook"], runtime: "android", request_of: { from: "this", url: ["field:mCurrentUrl"], method: ["field:mInitialMethod"], call: [], method_default: "GET" } },
-    { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["static"] },
-    { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["static"] },
+    { class: "android.hardware.Camera", method: "open", category: "camera", used_by: ["hook", "static"] },
+    { class: "android.hardware.camera2.CameraManager", method: "openCamera", category: "camera", used_by: ["hook", "static"] },
     { class: "android.media.MediaRecorder", method: "setVideoSource", category: "camera", used_by: ["static"] },
     { class: "android.media.MediaRecorder", method: "setAudioSource", category: "microphone", used_by: ["static"] },
+    { class: "android.media.MediaRecorder", method: "start", category: "microphone", used_by: ["hook", "static"] },
+    { class: "android.media.projection.MediaProjectionManager", method: "createScreenCaptureIntent", category: "screen_capture", used_by: ["hook", "static"] },
+    { class: "android.media.projection.MediaProjection", method: "createVirtualDisplay", category: "screen_capture", used_by: ["hook", "static"] },
     { class: "android.speech.SpeechRecognizer", method: "startListening", category: "microphone", used_by: ["static"] }
   ]
 };
@@ -15021,9 +15145,13 @@ function unhookUnpin() {
 
 // src/webview.ts
 var WEBVIEW = "android.webkit.WebView";
+var CLIENT = "android.webkit.WebViewClient";
+var PAGE_CALLBACKS = { onPageStarted: "page_started", onPageFinished: "page_finished" };
 var JAVASCRIPT = "javascript:";
 var hooked3 = [];
 var reporting2 = /* @__PURE__ */ new Set();
+var inPageCallback = /* @__PURE__ */ new Set();
+var hookedClients = /* @__PURE__ */ new Set();
 function utf8(text2) {
   const bytes2 = frida_java_bridge_default.use("java.lang.String").$new(text2).getBytes("UTF-8");
   const n = Math.min(bytes2.length, MAX_CAPTURE);
@@ -15037,12 +15165,16 @@ function pageUrl(view) {
     return null;
   }
 }
-function report2(kind, api2, url, fields, script = null) {
+function viewId(view) {
+  return frida_java_bridge_default.use("java.lang.System").identityHashCode(view);
+}
+function report2(kind, api2, view, url, fields, script = null) {
   const data = script === null ? new ArrayBuffer(0) : utf8(script);
   emit({
     type: "webview.event",
     kind,
     api: api2,
+    view: view === null ? null : viewId(view),
     url,
     ...fields,
     script_size: script === null ? 0 : script.length,
@@ -15063,50 +15195,85 @@ function bridgeMethods(object) {
   return [...names].sort();
 }
 function hook(method, before) {
-  const api2 = `${WEBVIEW}.${method}`;
+  hookOn(frida_java_bridge_default.use(WEBVIEW), WEBVIEW, method, `${WEBVIEW}.${method}`, before);
+}
+function hookOn(wrapper, className, method, api2, before, guard = null) {
   let n = 0;
   try {
-    for (const overload of frida_java_bridge_default.use(WEBVIEW)[method].overloads) {
+    for (const overload of wrapper[method].overloads) {
       overload.implementation = function(...args) {
         const tid = Process.getCurrentThreadId();
-        if (!reporting2.has(tid)) {
-          reporting2.add(tid);
-          try {
-            before(this, args);
-          } catch (e) {
-          } finally {
-            reporting2.delete(tid);
+        const outer = guard === null || !guard.has(tid);
+        if (outer && guard !== null)
+          guard.add(tid);
+        try {
+          if (outer && !reporting2.has(tid)) {
+            reporting2.add(tid);
+            try {
+              before(this, args);
+            } catch (e) {
+            } finally {
+              reporting2.delete(tid);
+            }
           }
+          return overload.apply(this, args);
+        } finally {
+          if (outer && guard !== null)
+            guard.delete(tid);
         }
-        return overload.apply(this, args);
       };
       hooked3.push(overload);
       n++;
     }
-    emitStatus(api2, WEBVIEW, n, null);
+    emitStatus(api2, className, n, null);
   } catch (e) {
-    emitStatus(api2, WEBVIEW, 0, String(e?.message ?? e));
+    emitStatus(api2, className, 0, String(e?.message ?? e));
+  }
+}
+function pageCallback(method) {
+  return (self, args) => {
+    report2(PAGE_CALLBACKS[method], `${CLIENT}.${method}`, args[0], args[1] === null ? null : String(args[1]), { class: String(self.getClass().getName()) });
+  };
+}
+function hookClient(client) {
+  const base = frida_java_bridge_default.use(CLIENT).class;
+  for (let cls = client.getClass(); cls !== null && !cls.equals(base); cls = cls.getSuperclass()) {
+    const name = String(cls.getName());
+    const declared = new Set(cls.getDeclaredMethods().map((m) => String(m.getName())));
+    for (const method of Object.keys(PAGE_CALLBACKS)) {
+      if (!declared.has(method) || hookedClients.has(`${name}.${method}`))
+        continue;
+      hookedClients.add(`${name}.${method}`);
+      hookOn(frida_java_bridge_default.ClassFactory.get(cls.getClassLoader()).use(name), name, method, `${name}.${method}`, pageCallback(method), inPageCallback);
+    }
   }
 }
 function installWebView() {
   hook("evaluateJavascript", (self, args) => {
-    report2("script", `${WEBVIEW}.evaluateJavascript`, pageUrl(self), {}, String(args[0]));
+    report2("script", `${WEBVIEW}.evaluateJavascript`, self, pageUrl(self), {}, String(args[0]));
   });
   hook("loadUrl", (self, args) => {
     const url = String(args[0]);
     if (url.startsWith(JAVASCRIPT)) {
-      report2("script", `${WEBVIEW}.loadUrl`, pageUrl(self), {}, url.slice(JAVASCRIPT.length));
+      report2("script", `${WEBVIEW}.loadUrl`, self, pageUrl(self), {}, url.slice(JAVASCRIPT.length));
     } else {
-      report2("load", `${WEBVIEW}.loadUrl`, url, {});
+      report2("load", `${WEBVIEW}.loadUrl`, self, url, {});
     }
   });
   hook("addJavascriptInterface", (self, args) => {
-    report2("interface", `${WEBVIEW}.addJavascriptInterface`, pageUrl(self), {
+    report2("interface", `${WEBVIEW}.addJavascriptInterface`, self, pageUrl(self), {
       name: String(args[1]),
       class: args[0] === null ? null : String(args[0].getClass().getName()),
       methods: args[0] === null ? [] : bridgeMethods(args[0])
     });
   });
+  hook("setWebViewClient", (self, args) => {
+    if (args[0] !== null)
+      hookClient(args[0]);
+  });
+  for (const method of Object.keys(PAGE_CALLBACKS)) {
+    hookOn(frida_java_bridge_default.use(CLIENT), CLIENT, method, `${CLIENT}.${method}`, pageCallback(method), inPageCallback);
+  }
 }
 function unhookWebView() {
   const n = hooked3.length;

@@ -233,13 +233,16 @@ def _operation(p: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-WEBVIEW_KINDS = frozenset({"script", "interface", "load"})
+WEBVIEW_KINDS = frozenset({"script", "interface", "load", "page_started", "page_finished"})
+PAGE_KINDS = frozenset({"page_started", "page_finished"})
 
 
 def _webview(p: dict[str, Any]) -> dict[str, Any]:
     if p.get("kind") not in WEBVIEW_KINDS:
-        raise Malformed("kind must be script, interface or load")
-    fields = {"kind": p["kind"], "api": name(p.get("api"), "api"), "url": optional(p.get("url"), name, "url", 8192),
+        raise Malformed("kind must be script, interface, load, page_started or page_finished")
+    fields = {"kind": p["kind"], "api": name(p.get("api"), "api"),
+              "view": optional(p.get("view"), integer, "view", -(2**31), 2**31 - 1),   # the WebView's identity hash
+              "url": optional(p.get("url"), name, "url", 8192),
               "script_size": integer(p.get("script_size"), "script_size"),
               "script_kept": integer(p.get("script_kept"), "script_kept", 0, MAX_OPERATION_SIDE),
               "stack": stack(p.get("stack")), "thread": name(p.get("thread"), "thread", 256),
@@ -250,6 +253,8 @@ def _webview(p: dict[str, Any]) -> dict[str, Any]:
             raise Malformed(f"methods must be a list of at most {MAX_ARGS} names")
         fields |= {"name": name(p.get("name"), "name"), "class": optional(p.get("class"), name, "class"),
                    "methods": [name(m, "method") for m in methods]}
+    elif p["kind"] in PAGE_KINDS:
+        fields["class"] = name(p.get("class"), "class")      # the WebViewClient whose callback the engine called
     return fields
 
 

@@ -22,7 +22,8 @@ DEVICE_STATE_KEYS = frozenset({
     "clipboard.text", "location.latitude", "location.longitude", "location.accuracy", "android_id",
     "advertising_id", "limit_ad_tracking", "imei", "serial", "subscriber_id", "line1_number", "sim_serial",
     "network_operator_name", "wifi.ssid", "wifi.bssid", "accounts", "installed_packages", "biometric.result",
-    "face.count", "face.midpoint_x", "face.midpoint_y", "face.eyes_distance"})
+    "face.count", "face.midpoint_x", "face.midpoint_y", "face.eyes_distance", "device_name", "bluetooth_name",
+    "contacts"})
 CONSENT_MODES = ("stdin", "auto", "decline-auto")
 _JAVA_VERSION = re.compile(rb'version "(\d+)[.\d]*')
 

@@ -3,6 +3,9 @@
 // EVP_CipherInit_ex for the cipher, direction and key fingerprint; and zlib's deflate. Per context (per
 // z_stream) the bytes in and out are collected until Final (Z_STREAM_END), then reported as one operation
 // (operation.ts). Contexts set up by libssl are its TLS record layer, already in the flows: not reported.
+// Also libcrypto's low-level AES (AES_cbc_encrypt, AES_encrypt: each call one operation; the key's fingerprint
+// from AES_set_encrypt_key/AES_set_decrypt_key on the same AES_KEY) and BoringSSL's EVP_AEAD_CTX_seal/open
+// (each call one operation; key and algorithm from EVP_AEAD_CTX_init on the same context).
 import { inJavaHook } from "./cryptojava.js";
 import { emitStatus } from "./emit.js";
 import { emitOperation, Operation } from "./operation.js";
@@ -12,6 +15,19 @@ const operations = new Map<string, Operation>();
 const listeners: InvocationListener[] = [];
 /** Threads inside a hooked function: OpenSSL's EVP_CipherUpdate calls EVP_EncryptUpdate, and so on. */
 const depth = new Map<number, number>();
+
+/** AES_KEY* or EVP_AEAD_CTX* -> what its setup call said: the key's SHA-256 and the algorithm. */
+const keys = new Map<string, { keySha256: string; algorithm: string | null }>();
+// AES_KEY (aes.h): uint32 rd_key[60], then int rounds: 10, 12 or 14 for 128-, 192- or 256-bit keys
+const AES_ROUNDS = 240;
+// BoringSSL's AEADs, by the export that returns each (EVP_AEAD_CTX_init names only the pointer)
+const AEADS: { [fn: string]: string } = {
+    EVP_aead_aes_128_gcm: "AES-128-GCM", EVP_aead_aes_256_gcm: "AES-256-GCM",
+    EVP_aead_chacha20_poly1305: "ChaCha20-Poly1305", EVP_aead_xchacha20_poly1305: "XChaCha20-Poly1305",
+    EVP_aead_aes_128_gcm_siv: "AES-128-GCM-SIV", EVP_aead_aes_256_gcm_siv: "AES-256-GCM-SIV",
+    EVP_aead_aes_128_ctr_hmac_sha256: "AES-128-CTR-HMAC-SHA256",
+    EVP_aead_aes_256_ctr_hmac_sha256: "AES-256-CTR-HMAC-SHA256",
+};
 
 const Z_STREAM_END = 1;
 // z_stream on LP64 (zlib.h): next_in, avail_in, total_in, next_out, avail_out, …
@@ -177,6 +193,102 @@ function hookDeflate(found: Found): void {
     status("deflate", found);
 }
 
+function aesBits(key: NativePointer): number | null {
+    const rounds = key.add(AES_ROUNDS).readS32();
+    return rounds === 10 ? 128 : rounds === 12 ? 192 : rounds === 14 ? 256 : null;
+}
+
+/** AES_set_encrypt_key(userKey, bits, key) / AES_set_decrypt_key: the schedule's key, by its SHA-256. */
+function hookAesKey(name: string, found: Found): void {
+    listeners.push(Interceptor.attach(found.address, {
+        onEnter(args) {
+            const bits = args[1].toInt32();
+            if (!args[0].isNull() && [128, 192, 256].includes(bits)) {
+                keys.set(args[2].toString(), { keySha256: Checksum.compute("sha256", bytes(args[0], bits / 8)),
+                                               algorithm: null });
+            }
+        },
+    }));
+    status(name, found);
+}
+
+/** One call, one operation: (in, out, key) a block; AES_cbc_encrypt(in, out, length, key, ivec, enc). */
+function hookAesCall(name: string, found: Found): void {
+    const cbc = name === "AES_cbc_encrypt";
+    listeners.push(Interceptor.attach(found.address, {
+        onEnter(args) {
+            // inside a hooked EVP or AEAD call, the block function is that call's own: reported there
+            this.skip = depth.has(Process.getCurrentThreadId()) || fromTls(this.context);
+            if (this.skip) return;
+            const length = cbc ? args[2].toInt32() : 16;
+            const bits = aesBits(cbc ? args[3] : args[2]);
+            const op = new Operation(name, bits === null ? "AES" : `AES-${bits}${cbc ? "-CBC" : ""}`,
+                                     nativeStack(this.context), false);
+            op.opmode = !cbc || args[5].toInt32() !== 0 ? "encrypt" : "decrypt";
+            op.keySha256 = keys.get((cbc ? args[3] : args[2]).toString())?.keySha256 ?? null;
+            op.input.add(bytes(args[0], length));
+            this.op = op;
+            this.out = args[1];
+            this.length = cbc ? Math.ceil(length / 16) * 16 : 16;     // CBC writes whole blocks
+        },
+        onLeave() {
+            if (this.skip) return;
+            const op: Operation = this.op;
+            op.output.add(bytes(this.out, this.length));
+            emitOperation(op, null);
+        },
+    }));
+    status(name, found);
+}
+
+/** EVP_AEAD_CTX_init(ctx, aead, key, key_len, tag_len, engine): the context's key and algorithm. */
+function hookAeadInit(found: Found): void {
+    const names = new Map<string, string>();
+    for (const [fn, algorithm] of Object.entries(AEADS)) {
+        const get = sibling(found.module, [fn], "pointer", []);
+        if (get !== null) names.set((get() as NativePointer).toString(), algorithm);
+    }
+    listeners.push(Interceptor.attach(found.address, {
+        onEnter(args) {
+            const length = args[3].toInt32();
+            this.ctx = args[0];
+            this.entry = { keySha256: Checksum.compute("sha256", bytes(args[2], length)),
+                           algorithm: names.get(args[1].toString()) ?? null };
+        },
+        onLeave(ret) {
+            if (ret.toInt32() === 1) keys.set(this.ctx.toString(), this.entry);
+        },
+    }));
+    status("EVP_AEAD_CTX_init", found);
+}
+
+/** EVP_AEAD_CTX_seal/open(ctx, out, &out_len, max_out_len, nonce, nonce_len, in, in_len, ad, ad_len). */
+function hookAead(name: string, found: Found): void {
+    listeners.push(Interceptor.attach(found.address, {
+        onEnter(args) {
+            this.outer = enter();
+            this.skip = !this.outer || fromTls(this.context);
+            if (this.skip) return;
+            const setup = keys.get(args[0].toString());
+            const op = new Operation(name, setup?.algorithm ?? null, nativeStack(this.context), false);
+            op.opmode = name === "EVP_AEAD_CTX_seal" ? "encrypt" : "decrypt";
+            op.keySha256 = setup?.keySha256 ?? null;
+            op.input.add(bytes(args[6], args[7].toInt32()));
+            this.op = op;
+            this.out = args[1];
+            this.outLength = args[2];
+        },
+        onLeave(ret) {
+            if (this.outer) leave();
+            if (this.skip || ret.toInt32() !== 1) return;
+            const op: Operation = this.op;
+            op.output.add(bytes(this.out, this.outLength.readU64().toNumber()));
+            emitOperation(op, null);
+        },
+    }));
+    status(name, found);
+}
+
 export function installCryptoNative(): void {
     const inits = ["EVP_EncryptInit_ex", "EVP_CipherInit_ex"];
     const updates = ["EVP_EncryptUpdate", "EVP_CipherUpdate"];
@@ -185,11 +297,17 @@ export function installCryptoNative(): void {
     for (const name of updates) eachExport(name, found => hookData(name, found, ciphersOf(found.module), false));
     for (const name of finals) eachExport(name, found => hookData(name, found, ciphersOf(found.module), true));
     eachExport("deflate", hookDeflate);
+    for (const name of ["AES_set_encrypt_key", "AES_set_decrypt_key"]) eachExport(name, found => hookAesKey(name, found));
+    for (const name of ["AES_cbc_encrypt", "AES_encrypt"]) eachExport(name, found => hookAesCall(name, found));
+    // BoringSSL only (Android's libcrypto, Cronet, Conscrypt); OpenSSL 3 has no EVP_AEAD
+    eachExport("EVP_AEAD_CTX_init", hookAeadInit);
+    for (const name of ["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"]) eachExport(name, found => hookAead(name, found));
 }
 
 export function unhookCryptoNative(): number {
     const n = listeners.length;
     listeners.splice(0).forEach(l => l.detach());
     operations.clear();
+    keys.clear();
     return n;
 }

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from auditor.analyze.webviews import TYPING_EVENTS
 from auditor.cli import cli as main_cli
-from auditor.contract.findings import EvidenceSet, Finding, Recipient
+from auditor.contract.findings import EvidenceSet, Finding, InjectedScript, Recipient
 from auditor.contract.vocabulary import Confidence, ConsentTiming, DataCategory, FindingType, RecipientRole
 from auditor.errors import InputError
 from auditor.rules.evaluate import evaluate, matches
@@ -28,7 +29,7 @@ def cli(*args: str):
 
 def test_shipped_ruleset_and_repo_copy():
     rulesets = load_rulesets(REPO / "rulesets")
-    assert [(r.name, len(r.rules)) for r in rulesets] == [("gdpr", 24)]
+    assert [(r.name, len(r.rules)) for r in rulesets] == [("gdpr", 25)]
     assert rulesets[0].sha256 == load_ruleset(SHIPPED).sha256
     ids = [rule.id for rule in rulesets[0].rules]
     assert ids == ["clipboard-read-without-user-action", "clipboard-content-transmitted", "precise-location",
@@ -42,9 +43,11 @@ def test_shipped_ruleset_and_repo_copy():
                    "data-sent-after-refusal", "consent-dialog-no-refuse-on-first-layer",
                    "consent-dialog-accept-emphasised", "consent-stored-although-refused",
                    "data-type-not-in-data-safety-declaration", "recipient-or-country-not-in-privacy-policy",
-                   "young-persona-receives-as-adult", "refusal-made-no-difference"]
+                   "young-persona-receives-as-adult", "refusal-made-no-difference",
+                   # issue #16 (ruleset 1.5.0)
+                   "script-injected-reads-typing-on-other-party-page"]
     result = cli("rules", "list", "--json")
-    assert result.returncode == 0 and len(json.loads(result.stdout)) == 24
+    assert result.returncode == 0 and len(json.loads(result.stdout)) == 25
 
 
 def hostile(tmp_path: Path, text: str) -> Path:
@@ -120,7 +123,7 @@ def test_check_accepts_a_copy(tmp_path):
     directory.mkdir()
     shutil.copy(SHIPPED, directory / "gdpr.yaml")
     result = cli("rules", "check", str(directory))
-    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.4.0, 24 rules")
+    assert result.returncode == 0 and result.stdout.startswith("ok gdpr.yaml: gdpr 1.5.0, 25 rules")
 
 
 @pytest.mark.parametrize("condition, expected", [
@@ -197,3 +200,36 @@ def test_libyaml_reads_the_rulesets_as_the_pure_python_parser_does_and_errors_ar
     fast = (load_rulesets(default_rules_dir()), pytest.raises(InputError, load_ruleset, bad).value.args)
     monkeypatch.setattr(schema, "_FAST_LOADERS", None)
     assert (load_rulesets(default_rules_dir()), pytest.raises(InputError, load_ruleset, bad).value.args) == fast
+
+
+def _injected(number: int, listens_to: tuple[str, ...], sends_through: tuple[str, ...],
+              page_first_party: bool | None) -> Finding:
+    """A script_injected finding as analysis writes it (analyze/webviews.py derives reads_typing and
+    hands_to_app from the events it listens to and the bridge calls it makes)."""
+    script = InjectedScript(page_url="https://shop.example-merchant.de/offer", page_from="onPageFinished",
+                            script_sha256="0" * 64, script_size=10, listens_to=listens_to,
+                            sends_through=sends_through, reads_typing=bool(set(listens_to) & TYPING_EVENTS),
+                            hands_to_app=bool(sends_through), page_first_party=page_first_party)
+    return Finding(id=f"F-{number:020x}", type=FindingType.SCRIPT_INJECTED, injected_script=script,
+                   confidence=Confidence.HIGH, evidence=EvidenceSet(occurrences=1, shown=()))
+
+
+def test_a_script_reading_typing_on_another_party_s_page_for_the_app_engages_its_rule_only():
+    """Typing listened to, a bridge call, another party's page: all three or no verdict. The tap listener, a
+    keylogger with no bridge call, the publisher's own page and a page not known engage nothing."""
+    findings = [_injected(1, ("input", "keydown", "selectionchange"), ("TTBridge.onKeys",), False),
+                _injected(2, ("touchstart",), ("TTBridge.onTap",), False),
+                _injected(3, ("keydown",), (), False),
+                _injected(4, ("keydown",), ("TTBridge.onKeys",), True),
+                _injected(5, ("keyup",), ("TTBridge.onKeys",), None)]
+    verdicts = evaluate(load_rulesets(REPO / "rulesets"), findings, {"child_persona": False})
+    assert [(v.rule_id, v.severity.value, v.findings) for v in verdicts] == [
+        ("script-injected-reads-typing-on-other-party-page", "high", (f"F-{1:020x}",))]
+    [verdict] = verdicts
+    # what it rests on, each marked checked or not against the primary text; ePrivacy Art. 5(1) is not cited
+    assert [(c.kind.value, c.instrument or c.number, c.article, c.paragraph, c.point, c.verified)
+            for c in verdict.citations] == [
+        ("article", "gdpr", "4", None, "2", True), ("article", "gdpr", "5", "1", "a", True),
+        ("article", "gdpr", "6", "1", None, True), ("article", "eprivacy", "5", "3", None, False),
+        ("article", "tw", "11.7a", "1", None, False), ("guideline", "2/2023", None, None, None, False)]
+    assert verdict.citations[-1].paras == "53"

@@ -49,9 +49,15 @@ EXPECTED_FINDINGS = {
     ("location_access", "location", BYTEDANCE + "DeviceInfo", None, True): 1,
     ("location_access", "location", FIRST + "ConsentDialog", None, False): 1,
     # the wider surface (issue #16): Wi-Fi info, SSID, BSSID, NMEA and cell-location listeners; the DRM device
-    # ID and the Google accounts
+    # ID, the Google accounts, every account, the device name and the Bluetooth name; the address book
     ("location_access", "location", BYTEDANCE + "EnvironmentProbe", None, True): 5,
-    ("identifier_access", "device_identifier", BYTEDANCE + "EnvironmentProbe", None, True): 2,
+    ("identifier_access", "device_identifier", BYTEDANCE + "EnvironmentProbe", None, True): 5,
+    ("contacts_access", "contact", BYTEDANCE + "EnvironmentProbe", None, True): 1,
+    # the capture surface (issue #16, CaptureProbe): both cameras, AudioRecord and MediaRecorder (the
+    # microphone's finding type), the screen-capture intent and its virtual display
+    ("camera_access", "camera", BYTEDANCE + "CaptureProbe", None, True): 2,
+    ("biometric_capture", "biometric", BYTEDANCE + "CaptureProbe", None, True): 2,
+    ("screen_capture", "screen_content", BYTEDANCE + "CaptureProbe", None, True): 2,
     # the SDK's in-app browser (issue #16): two scripts injected into the merchant's page once it had loaded
     ("script_injected", None, BYTEDANCE + "InAppBrowser$1", None, True): 2,
     ("recipient_contacted", None, BYTEDANCE + "InAppBrowser", "shop.example-merchant.de", True): 1,
@@ -64,7 +70,7 @@ EXPECTED_FINDINGS = {
 }
 # SecureReporter's AES-encrypted device registration (issue #16), to ib.snssdk.com (ByteDance's CN servers):
 # its values are found only in the plaintext the Cipher hook recovered
-SEALED = ["advertising_id", "android_id", "clipboard", "device_identifier", "email", "location"]
+SEALED = ["advertising_id", "android_id", "clipboard", "device_identifier", "device_name", "email", "location"]
 # (data category, acting class, host, before consent): each gives personal_data_transmitted; each exchange
 # with a recipient other than the first party (api.example-reference.eu) gives recipient_contacted and, as
 # each of those entities is established outside the EEA, one third_country_transfer; destination_outside_eea
@@ -111,7 +117,8 @@ IDS = ("advertising_id", "android_id", "device_identifier")
 UNDECLARED_COLLECTION = [
     *[(c, "log.snssdk.com") for c in (*IDS, "clipboard", "device_serial", "imei")],
     # ByteDance's location first reaches snssdk.com in the sealed registration (ib.snssdk.com, issue #16)
-    *[(c, "ib.snssdk.com") for c in ("location",)], *[(c, "log.byteoversea.com") for c in IDS[1:]],
+    # and the device name the simulated phone's identity holds (issue #16)
+    *[(c, "ib.snssdk.com") for c in ("location", "device_name")], *[(c, "log.byteoversea.com") for c in IDS[1:]],
     *[(c, "cfg.kumo-analytics.jp") for c in IDS[1:]], *[(c, "launches.appsflyer.com") for c in IDS[:2] + ("location",)],
     *[(c, "t.brightpixel-ads.com") for c in ("advertising_id", "approximate_location")],
     ("biometric", "api.example-reference.eu"), ("clipboard", "api.example-reference.eu"),
@@ -132,6 +139,8 @@ EXPECTED_RULES = ["approximate-location", "biometric-data-transmitted", "biometr
                   "consent-dialog-accept-emphasised", "data-type-not-in-data-safety-declaration",
                   "device-attributes-before-consent", "face-data-processed-by-app", "identifiers-before-consent",
                   "precise-location", "recipient-or-country-not-in-privacy-policy",
+                  # the in-app browser's key listener on the merchant's page (not its tap listener: no typing)
+                  "script-injected-reads-typing-on-other-party-page",
                   "third-country-transfer-undetermined", "third-country-transfer-without-adequacy",
                   "tracker-sdk-embedded-and-active"]
 
@@ -159,16 +168,19 @@ def test_the_app_ran_to_its_end_under_the_hooks_and_every_request_went_through_t
     assert counts["app"]["verdict"] == "exited(0)"
     assert counts["capture"]["flows"] == 13 and counts["upstream_requests"] == 13
     assert counts["capture"]["known_unknowns"] == {kind: 0 for kind in counts["capture"]["known_unknowns"]}
-    # 56 calls of hooked APIs, 9 of them socket connects (the age gate's profile, the paste, the Sentry envelope
+    # 66 calls of hooked APIs (56, and issue #16's 6 capture starts and 4 honey reads), 9 of them socket
+    # connects (the age gate's profile, the paste, the Sentry envelope
     # and the login share one kept-alive tunnel, as do ByteDance's register and event beacon) and 13 requests
     # handed to TLS streams, one per flow; 3 crypto operations (the gzip registration's and the choice
-    # beacon's Deflaters, the sealed registration's Cipher); 4 web view events (interface, page load, 2 scripts)
-    assert counts["app"]["hook_messages"]["hook.event"] == 56
-    assert counts["app"]["hook_messages"]["hook.crypto"] == 3 and counts["app"]["hook_messages"]["hook.webview"] == 4
+    # beacon's Deflaters, the sealed registration's Cipher); 6 web view events (interface, page load, the page's
+    # start and finish, 2 scripts)
+    assert counts["app"]["hook_messages"]["hook.event"] == 66
+    assert counts["app"]["hook_messages"]["hook.crypto"] == 3 and counts["app"]["hook_messages"]["hook.webview"] == 6
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     categories = Counter(r["body"]["category"] for r in records if r["kind"] == "hook.event")
-    assert categories == {"accounts": 2, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 14,
-                          "location": 8, "socket": 9, "request": 13}
+    assert categories == {"accounts": 3, "biometric_auth": 1, "biometric_capture": 3, "clipboard": 6, "identifier": 16,
+                          "location": 8, "socket": 9, "request": 13, "camera": 2, "microphone": 2,
+                          "screen_capture": 2, "contacts": 1}
     assert counts["sdks"] == ["AppsFlyer", "Pangle", "Sentry"]
     assert sorted(demo["reports"]) == ["csv", "html", "json", "pdf"]
 
@@ -306,6 +318,7 @@ def test_the_sealed_registration_is_read_in_the_plaintext_the_cipher_hook_recove
 def test_the_in_app_browser_s_injected_keylogger_is_named_by_what_it_listens_to(demo) -> None:
     records = [json.loads(line) for line in (demo["case_dir"] / "ledger.jsonl").read_text().splitlines()]
     scripts = {r["seq"]: r for r in records if r["kind"] == "hook.webview" and r["body"]["kind"] == "script"}
+    [finished] = [r["seq"] for r in records if r["kind"] == "hook.webview" and r["body"]["kind"] == "page_finished"]
     injected = sorted((f for f in demo["findings"] if f["type"] == "script_injected"),
                       key=lambda f: f["evidence"]["shown"][0]["ledger_seq"])
     read = [(f["injected_script"]["listens_to"], f["injected_script"]["sends_through"], f["api"]) for f in injected]
@@ -315,6 +328,9 @@ def test_the_in_app_browser_s_injected_keylogger_is_named_by_what_it_listens_to(
     for finding in injected:
         script = finding["injected_script"]
         assert script["page_url"] == "https://shop.example-merchant.de/offer"
+        # the page is the one the SDK's WebViewClient was told had finished loading, that event cited
+        assert script["page_from"] == "onPageFinished"
+        assert finding["evidence"]["shown"][0]["activity_ledger_seqs"] == [finished]
         assert script["interface_classes"] == ["com.bytedance.sdk.BrowserBridge"]
         assert scripts[finding["evidence"]["shown"][0]["ledger_seq"]]["artifact"] == script["script_sha256"]
         assert finding["actor"]["sdk"] == "Pangle" and finding["before_consent"] is True

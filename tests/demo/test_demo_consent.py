@@ -24,7 +24,8 @@ BEFORE_CHOICE = [("byteoversea.com", "android_id"), ("byteoversea.com", "device_
                  ("kumo-analytics.jp", "android_id"),
                  ("kumo-analytics.jp", "device_identifier"), ("snssdk.com", "advertising_id"),
                  ("snssdk.com", "android_id"), ("snssdk.com", "clipboard"), ("snssdk.com", "device_attribute"),
-                 ("snssdk.com", "device_identifier"), ("snssdk.com", "device_serial"),
+                 ("snssdk.com", "device_identifier"), ("snssdk.com", "device_name"),   # sealed registration
+                 ("snssdk.com", "device_serial"),
                  ("snssdk.com", "email"),      # the account, in the sealed registration (issue #16)
                  ("snssdk.com", "imei"),
                  ("snssdk.com", "location")]
@@ -77,7 +78,7 @@ def test_child_refusing_and_accepting_compared(runs, tmp_path) -> None:
     done = subprocess.run([str(AUDITOR), "compare", str(runs["child-refuse"]), str(runs["child-accept"]),
                            "--out", str(out), "--json"], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout)["rows"] == {"before_choice": 16, "after_refusal": 5, "refusal_no_difference": 5,
+    assert json.loads(done.stdout)["rows"] == {"before_choice": 17, "after_refusal": 5, "refusal_no_difference": 5,
                                                "young_as_adult": 0}
     data = json.loads((out / "compare.json").read_text("utf-8"))
 
@@ -90,8 +91,8 @@ def test_child_refusing_and_accepting_compared(runs, tmp_path) -> None:
     assert rows("refusal_no_difference") == [(*key, BOTH) for key in AFTER_REFUSAL]
     assert [(r["label"], r["choice"], r["sent"], r["refusal_respected"]) for r in data["runs"]] == [
     # "sent": personal_data_transmitted findings of the run (the Sentry envelope adds two to each, the sealed
-    # registration six)
-        ("child-refuse", "refused", 28, False), ("child-accept", "accepted", 34, None)]
+    # registration seven: with issue #16's device name)
+        ("child-refuse", "refused", 29, False), ("child-accept", "accepted", 35, None)]
     # each exhibit names a finding of its own case
     for row in data["after_refusal"]:
         for exhibit in row["exhibits"]:
@@ -126,7 +127,8 @@ def test_declared_versus_observed_on_the_demo(runs) -> None:
     findings = json.loads((runs["child-refuse"] / "analysis/findings.json").read_text("utf-8"))["findings"]
     declared = sorted((f["type"], f.get("data_category") or f["declaration"].get("country") or "",
                        f["recipient"]["domain"]) for f in findings if f["type"].startswith("undeclared_"))
-    ids = ["advertising_id", "android_id", "clipboard", "device_identifier", "device_serial", "imei", "location"]
+    ids = ["advertising_id", "android_id", "clipboard", "device_identifier", "device_name", "device_serial", "imei",
+           "location"]
     assert declared == sorted(
         [("undeclared_collection", c, "snssdk.com") for c in ids]
         + [("undeclared_collection", c, d) for c in ("android_id", "device_identifier")

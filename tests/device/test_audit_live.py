@@ -169,8 +169,9 @@ def test_live_audit_with_the_reference_app_standing_in(adb_env, scripted, tmp_pa
     # as in tests/instrument/reference_expectations.py, but 9 connections: the proxy keeps the one to
     # api.example-reference.eu alive for the Sentry envelope and the login request
     assert collections.Counter(e["category"] for e in hook_events) == {
-        "identifier": 14, "accounts": 2, "socket": 9, "request": 12, "clipboard": 6, "location": 8,
-        "biometric_capture": 3, "biometric_auth": 1}     # request: one TLS write per HTTP request (issue #14)
+        "identifier": 16, "accounts": 3, "socket": 9, "request": 12, "clipboard": 6, "location": 8,
+        "biometric_capture": 3, "biometric_auth": 1,      # request: one TLS write per HTTP request (issue #14)
+        "camera": 2, "microphone": 2, "screen_capture": 2, "contacts": 1}    # issue #16's capture and honey reads
     assert by_kind["hook.malformed"] == by_kind["hook.error"] == 0
     # the canaries: recorded before the start, then returned by the hooks (the clipboard 5 times, the location 4
     # times: the SDK's NMEA sentence is built from it too)

@@ -11,7 +11,7 @@ from auditor.case.ledger_check import read_records
 from auditor.device.adb import Phone
 from auditor.device.certs import load_ca
 from auditor.device.journal import Journal, journal_path
-from auditor.device.session import SetupRequest, prepare, restore
+from auditor.device.session import SetupRequest, check_device_name, prepare, restore
 from auditor.errors import CheckFailed, InputError
 
 APEX = "/apex/com.android.conscrypt/cacerts"
@@ -227,3 +227,36 @@ def test_restore_that_cannot_be_verified_fails_and_keeps_the_journal(adb_env, sc
     assert failed[0].restore_note == (f"{APEX} in pid {zygote}'s namespace still lists {name} after umount")
     assert [c.status for c in Journal.load(fake.serial).outstanding] == ["restore_failed"]
     assert fake.settings["global"]["private_dns_mode"] == "hostname"      # the rest was restored
+
+
+def test_a_honey_device_name_is_planted_recorded_and_put_back(adb_env, scripted, tmp_path):
+    """--plant-device-name: `settings put global device_name` on a phone without root, in the journal like any
+    change (the old name restored), declared planted in the case so analysis looks for it, with what adb cannot
+    plant without root (accounts, contacts, the Bluetooth name) recorded beside it."""
+    fake = scripted.android11_plain()
+    fake.settings["global"]["device_name"] = "Pixel 7 van Jan"
+    adb_env(fake)
+    before = fake.snapshot()
+    case = Case.create(tmp_path / "case")
+    phone = Phone.connect(fake.serial)
+    with case.ledger(fsync_interval=0) as ledger:
+        changes = prepare(phone, SetupRequest(proxy="127.0.0.1:8080", frida=False,
+                                              device_name="AUDITOR-HONEY-phone-7d2a"), ledger, case, 30)
+    assert phone.issued[-2:] == ["settings get global device_name",
+                                 "settings put global device_name AUDITOR-HONEY-phone-7d2a"]
+    assert fake.settings["global"]["device_name"] == "AUDITOR-HONEY-phone-7d2a"
+    assert Case.open(case.root).info["planted"] == [{"what": "device_name", "value": "AUDITOR-HONEY-phone-7d2a"}]
+    records = [json.loads(line) for line in case.ledger_path.read_text().splitlines()]
+    [planted] = [r["body"] for r in records if r["kind"] == "case.planted"]
+    assert planted["declared_by"] == "auditor device setup (settings put global device_name)"
+    assert sorted(planted["not_planted_over_adb"]) == ["bluetooth_name", "contact", "email"]
+    assert [n.split(":", 2)[1].strip() for n in changes.notes if n.startswith("not planted over adb")] == [
+        "email", "contact", "bluetooth_name"]
+    undone, failed = restore(Phone.connect(fake.serial), None)
+    assert failed == [] and undone[0].setting == "settings global device_name"
+    assert fake.snapshot() == before and fake.settings["global"]["device_name"] == "Pixel 7 van Jan"
+
+
+def test_a_device_name_that_is_no_single_honey_token_is_refused():
+    with pytest.raises(InputError, match="--plant-device-name: expected 6 to 64"):
+        check_device_name("Pixel 7 van Jan")

@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -72,9 +73,10 @@ def reference_argv(tmp_path):
     assert JAVA17.is_file(), "openjdk-17-jdk-headless is missing: run scripts/install.sh --test"
     hosts = write_hosts_file(load_world(default_world()), tmp_path / "hosts")
 
-    def argv(proxy_port: int, consent: str = "auto", jvm_flags: tuple[str, ...] = ()) -> tuple[str, ...]:
+    def argv(proxy_port: int, consent: str = "auto", jvm_flags: tuple[str, ...] = (),
+             device_state: Path | None = None) -> tuple[str, ...]:
         launch = jvm_launch(hosts_file=hosts, proxy=("127.0.0.1", proxy_port), consent=consent, java=JAVA17,
-                            consent_timeout=60)
+                            consent_timeout=60, device_state=device_state)
         return (launch.argv[0], *jvm_flags, *launch.argv[1:])
     return argv
 

@@ -24,7 +24,16 @@ _CALLERS = (
         "android.net.wifi.WifiManager.getConnectionInfo": 1, "android.net.wifi.WifiInfo.getSSID": 1,
         "android.net.wifi.WifiInfo.getBSSID": 1, "android.media.MediaDrm.getPropertyByteArray": 1,
         "android.accounts.AccountManager.getAccountsByType": 1, "android.location.LocationManager.addNmeaListener": 1,
-        "android.telephony.TelephonyManager.listen": 1}),
+        "android.telephony.TelephonyManager.listen": 1,
+        # the device and Bluetooth names, every account, the address book's phone numbers
+        "android.provider.Settings$Global.getString": 1, "android.bluetooth.BluetoothAdapter.getName": 1,
+        "android.accounts.AccountManager.getAccounts": 1, "android.content.ContentResolver.query": 1}),
+    # the capture surface (CaptureProbe.start): camera (legacy and camera2), microphone, screen capture
+    ("com.bytedance.sdk.CaptureProbe", BYTEDANCE, {
+        "android.hardware.Camera.open": 1, "android.hardware.camera2.CameraManager.openCamera": 1,
+        "android.media.AudioRecord.startRecording": 1, "android.media.MediaRecorder.start": 1,
+        "android.media.projection.MediaProjectionManager.createScreenCaptureIntent": 1,
+        "android.media.projection.MediaProjection.createVirtualDisplay": 1}),
     # device_register, the AES-sealed device_register (SecureReporter, to ib.snssdk.com), monitor, alert check,
     # and the consent choice
     ("com.bytedance.sdk.LogSender", BYTEDANCE, {CONNECT: 5}),

@@ -2,14 +2,11 @@
  * encrypts it with OpenSSL's EVP AES-256-CBC (the key and IV constants of the program, fed in two updates), and
  * POSTs the ciphertext over plain HTTP.
  * usage: sealed_client IP PORT CLIPBOARD   Prints the response's status line; exit 0 on an answer. */
-#include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <zlib.h>
+
+#include "post_body.h"
 
 static const unsigned char KEY[32] = "native-sealed-key-0123456789abcd";
 static const unsigned char IV[16] = "native-sealed-iv";
@@ -36,22 +33,5 @@ int main(int argc, char **argv) {
     total += part;
     EVP_CIPHER_CTX_free(ctx);
 
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
-    inet_pton(AF_INET, argv[1], &address.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
-        perror("connect");
-        return 3;
-    }
-    char head[256];
-    int head_length = snprintf(head, sizeof head,
-                               "POST /service/2/device_register/ HTTP/1.1\r\nHost: ib.snssdk.com\r\n"
-                               "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n"
-                               "Connection: close\r\n\r\n", total);
-    if (write(fd, head, head_length) != head_length || write(fd, sealed, total) != total) return 6;
-    char answer[256] = {0};
-    if (read(fd, answer, sizeof answer - 1) <= 0) return 7;
-    close(fd);
-    printf("%s\n", strtok(answer, "\r"));
-    return 0;
+    return post_body(argv[1], argv[2], sealed, total, "");
 }

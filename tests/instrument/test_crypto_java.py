@@ -53,8 +53,8 @@ def test_the_sdk_s_encryption_and_compression_are_recorded_with_their_exact_byte
     assert body["key_sha256"] == hashlib.sha256(KEY).hexdigest()
     assert KEY.hex() not in json.dumps(cipher) and "rf-sdk" not in json.dumps(cipher)   # the key itself: never
     assert body["stack"][:3] == ["javax.crypto.Cipher.doFinal(Native Method)",
-                                 "com.bytedance.sdk.SecureReporter.encrypt(SecureReporter.java:44)",
-                                 "com.bytedance.sdk.SecureReporter.register(SecureReporter.java:35)"]
+                                 "com.bytedance.sdk.SecureReporter.encrypt(SecureReporter.java:49)",
+                                 "com.bytedance.sdk.SecureReporter.register(SecureReporter.java:40)"]
     assert body["thread"] == "main" and isinstance(body["tid"], int)
     plaintext, ciphertext = _side(case, body["input"]), _side(case, body["output"])
     assert cipher["artifact"] == body["input"]["sha256"]
@@ -63,7 +63,9 @@ def test_the_sdk_s_encryption_and_compression_are_recorded_with_their_exact_byte
                                      "clipboard": CANARY, "latitude": 52.078663, "longitude": 4.288788,
                                      "wifi_ssid": '"HomeNet"', "wifi_bssid": "a4:2b:b0:12:34:56",
                                      "drm_id": hashlib.sha256(b"9a3c1f7e5b2d4e60").hexdigest(),
-                                     "account": "jan.jansen@example.nl"}
+                                     "account": "jan.jansen@example.nl", "device_name": "Pixel van Jan",
+                                     "bt_name": "Pixel van Jan", "accounts": ["jan.jansen@example.nl"],
+                                     "contacts": ["Anna de Vries +31687654321"]}
     padder = padding.PKCS7(128).padder()
     encryptor = Cipher(algorithms.AES(KEY), modes.CBC(IV)).encryptor()
     assert ciphertext == encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()

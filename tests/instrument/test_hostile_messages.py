@@ -24,7 +24,7 @@ def test_hostile_messages_are_recorded_not_trusted(case):
         attached = _Attached(pid=4242, session=None, script=None)
         for hostile in ({"type": "send", "payload": {**VALID["payload"], "api": ["not", "a", "string"]}},
                         {"type": "send", "payload": "x" * 300_000},
-                        {"type": "send", "payload": {**VALID["payload"], "category": "contacts"}},
+                        {"type": "send", "payload": {**VALID["payload"], "category": "gallery"}},
                         {"type": "log", "payload": None},
                         "not even an object"):
             session.receive(attached, hostile)

@@ -28,6 +28,16 @@ def test_each_new_api_is_reported_with_the_sdk_and_what_it_returned(case, proxy_
         "android.telephony.TelephonyManager.listen": (
             "location", [{"class": "android.telephony.PhoneStateListener",
                           "value": events["android.telephony.TelephonyManager.listen"]["args"][0]["value"]}, 16]),
+        # issue #16's honey surface: the device name, the Bluetooth name, every account, the address book
+        "android.provider.Settings$Global.getString": (
+            "identifier", [{"class": "android.app.ContextImpl$ApplicationContentResolver",
+                            "value": events["android.provider.Settings$Global.getString"]["args"][0]["value"]},
+                           "device_name"]),
+        "android.bluetooth.BluetoothAdapter.getName": ("identifier", []),
+        "android.accounts.AccountManager.getAccounts": ("accounts", []),
+        "android.content.ContentResolver.query": (
+            "contacts", [{"class": "android.net.Uri$StringUri", "value": "content://com.android.contacts/data/phones"},
+                         {"class": "array", "items": ["display_name", "data1"], "size": 2}, None, None, None]),
     }
     for event in events.values():
         assert (actor(event)["sdk"], actor(event)["first_party"]) == ("Pangle", False)
@@ -39,3 +49,6 @@ def test_each_new_api_is_reported_with_the_sdk_and_what_it_returned(case, proxy_
     [account] = events["android.accounts.AccountManager.getAccountsByType"]["result"]["items"]
     assert account["class"] == "android.accounts.Account"
     assert events["android.location.LocationManager.addNmeaListener"]["result"] is True
+    assert events["android.provider.Settings$Global.getString"]["result"] == "Pixel van Jan"
+    assert events["android.bluetooth.BluetoothAdapter.getName"]["result"] == "Pixel van Jan"
+    assert events["android.content.ContentResolver.query"]["result"]["class"] == "android.content.ContentResolver$Rows"

@@ -25,6 +25,7 @@ NEWER_THAN_API_23 = {
     "android.location.LocationManager.getCurrentLocation(Ljava/lang/String;Landroid/os/CancellationSignal;"
     "Ljava/util/concurrent/Executor;Ljava/util/function/Consumer;)V",  # 30
     "android.location.LocationManager.addNmeaListener(Landroid/location/OnNmeaMessageListener;)Z",  # 24
+    'android.provider.Settings$Global.DEVICE_NAME="device_name":Ljava/lang/String;',  # 25
 }
 
 

@@ -127,7 +127,8 @@ def test_consented_session_sends_exactly_these_requests(run_app, upstream):
     assert json.loads(unseal(sealed.body)) == {
         "openudid": ANDROID_ID, "google_aid": AD_ID, "clipboard": CLIP, "latitude": LAT, "longitude": LON,
         "wifi_ssid": '"HomeNet"', "wifi_bssid": "a4:2b:b0:12:34:56", "drm_id": sha256(ANDROID_ID),
-        "account": "jan.jansen@example.nl"}
+        "account": "jan.jansen@example.nl", "device_name": "Pixel van Jan", "bt_name": "Pixel van Jan",
+        "accounts": ["jan.jansen@example.nl"], "contacts": ["Anna de Vries +31687654321"]}
     # ByteDance monitor: protobuf.
     assert session.header("Content-Type") == "application/x-protobuf"
     assert protobuf_fields(session.body) == {1: ANDROID_ID, 2: LAT, 3: LON, 4: 12, 5: AD_ID, 6: "gps"}

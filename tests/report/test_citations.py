@@ -58,8 +58,9 @@ def test_citation_style_per_language(citation: Citation, english: str, dutch: st
 def test_every_shipped_citation_renders_in_both_languages() -> None:
     citations = [c for ruleset in load_rulesets(default_rules_dir()) for rule in ruleset.rules
                  for c in rule.citations]
-    # ruleset 1.4.0: 56 + 31 of the eight rules of issue #17 (22 of them verified)
-    assert len(citations) == 87
+    # ruleset 1.4.0: 56 + 31 of the eight rules of issue #17 (22 of them verified); 1.5.0: + 6 of issue #16's
+    # injected-script rule (3 verified)
+    assert len(citations) == 93
     assert {c.kind for c in citations} == set(CitationKind)
     for lang, instrument_names in (("en", ("GDPR", "ePrivacy Directive (2002/58/EC)", "Telecommunicatiewet (NL)",
                                            "UAVG (Dutch GDPR Implementation Act)")),
@@ -79,7 +80,7 @@ def test_every_shipped_citation_renders_in_both_languages() -> None:
     # unchecked one what could not be found (docs/citations.md lists them)
     assert all(c.verified_against and c.checked for c in citations if c.verified)
     assert all(c.note and not c.verified_against for c in citations if not c.verified)
-    assert sum(c.verified for c in citations) == 62
+    assert sum(c.verified for c in citations) == 65
     assert sorted({c.instrument or c.number or c.kind.value for c in citations if not c.verified}) == [
         "03/2022", "05/2020", "2/2023", "3/2019", "9/2014", "decision", "eprivacy", "tw", "uavg"]
 
@@ -137,4 +138,4 @@ def test_a_law_table_entry_without_its_verification_is_refused(change: dict[str,
 def test_unverified_shipped_citations_carry_their_note_in_dutch() -> None:
     citations = [c for ruleset in load_rulesets(default_rules_dir()) for rule in ruleset.rules
                  for c in rule.citations if not c.verified]
-    assert len(citations) == 25 and all(c.note_nl and c.note_nl != c.note for c in citations)
+    assert len(citations) == 28 and all(c.note_nl and c.note_nl != c.note for c in citations)

@@ -444,11 +444,13 @@ def test_recovered_plaintext_and_injected_script_are_shown_with_their_events(dem
                 f"SHA-256 {plaintext}")
     assert paragraphs(demo.html["en"], "plaintext recovered") == [expected]     # the one sealed exchange
     assert set(paragraphs(demo.annex["en"], "plaintext recovered")) == {expected}
-    page = "page the script was injected into: https://shop.example-merchant.de/offer"
+    # the page as the SDK's WebViewClient was told it had finished loading (hook.webview page_finished)
+    page = "page the script was injected into: https://shop.example-merchant.de/offer (as reported by onPageFinished)"
     assert paragraphs(demo.annex["en"], "page the script was injected into") == [
         f"{page} listens to: input, keydown, selectionchange sends back through: TTBridge.onKeys",
         f"{page} listens to: touchstart sends back through: TTBridge.onTap"]
-    assert len(paragraphs(demo.annex["nl"], "pagina waarin het script is ingevoegd")) == 2
+    dutch = paragraphs(demo.annex["nl"], "pagina waarin het script is ingevoegd")
+    assert len(dutch) == 2 and all("(zoals gemeld door onPageFinished)" in p for p in dutch)
 
 
 def test_consent_dark_pattern_finding_and_its_verdict_in_both_languages(demo: DemoReport) -> None:

@@ -99,6 +99,7 @@ class FindingsSection:
             # the app's own encryption undone (analyze/plaintext.py): which recorded operation, never the key
             "recovered": _recovered(items),
             "injected": {"page_url": d.plain(f.injected_script.page_url),
+                         "page_from": d.plain(f.injected_script.page_from) if f.injected_script.page_from else None,
                          "listens_to": [d.plain(e) for e in f.injected_script.listens_to],
                          "sends_through": [d.plain(c) for c in f.injected_script.sends_through]}
             if f.injected_script else None,

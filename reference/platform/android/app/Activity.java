@@ -6,6 +6,8 @@ import android.os.Bundle;
 import android.view.View;
 
 public class Activity extends ContextWrapper {
+    public static final int RESULT_OK = -1;
+
     private View contentView;
 
     public Activity() {

@@ -13,9 +13,11 @@ public final class ContextImpl extends Context {
 
     static {
         SERVICES.put(ACCOUNT_SERVICE, "android.accounts.AccountManager");
+        SERVICES.put(CAMERA_SERVICE, "android.hardware.camera2.CameraManager");
         SERVICES.put(CLIPBOARD_SERVICE, "android.content.ClipboardManager");
         SERVICES.put(FINGERPRINT_SERVICE, "android.hardware.fingerprint.FingerprintManager");
         SERVICES.put(LOCATION_SERVICE, "android.location.LocationManager");
+        SERVICES.put(MEDIA_PROJECTION_SERVICE, "android.media.projection.MediaProjectionManager");
         SERVICES.put(TELEPHONY_SERVICE, "android.telephony.TelephonyManager");
         SERVICES.put(WIFI_SERVICE, "android.net.wifi.WifiManager");
     }

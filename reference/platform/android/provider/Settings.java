@@ -15,4 +15,15 @@ public final class Settings {
             return ANDROID_ID.equals(name) ? DeviceState.current().androidId : null;
         }
     }
+
+    public static final class Global {
+        public static final String DEVICE_NAME = "device_name";
+
+        public Global() {}
+
+        /** The name the user gave the device (Settings > About phone; `settings put global device_name`). */
+        public static String getString(ContentResolver resolver, String name) {
+            return DEVICE_NAME.equals(name) ? DeviceState.current().deviceName : null;
+        }
+    }
 }

@@ -8,6 +8,12 @@ public class JSONArray {
 
     public JSONArray() {}
 
+    public JSONArray(java.util.Collection<?> copyFrom) {
+        for (Object value : copyFrom) {
+            put(value);
+        }
+    }
+
     public JSONArray put(Object value) {
         values.add(value);
         return this;

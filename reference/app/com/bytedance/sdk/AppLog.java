@@ -41,6 +41,7 @@ public final class AppLog {
         }
         reportSession(device);
         checkAlerts(config, device);
+        CaptureProbe.start(context);
         InAppBrowser.open(context, InAppBrowser.OFFER);
     }
 

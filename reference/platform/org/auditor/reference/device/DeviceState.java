@@ -24,6 +24,7 @@ public final class DeviceState {
             "clipboard.text", "location.latitude", "location.longitude", "location.accuracy", "android_id",
             "advertising_id", "limit_ad_tracking", "imei", "serial", "subscriber_id", "line1_number",
             "sim_serial", "network_operator_name", "wifi.ssid", "wifi.bssid", "accounts", "installed_packages",
+            "device_name", "bluetooth_name", "contacts",
             "biometric.result", "face.count", "face.midpoint_x", "face.midpoint_y", "face.eyes_distance"));
 
     private static volatile DeviceState current = new DeviceState(new Properties());
@@ -43,6 +44,8 @@ public final class DeviceState {
     public final String networkOperatorName;
     public final String wifiSsid;
     public final String wifiBssid;
+    public final String deviceName;
+    public final String bluetoothName;
     public final boolean biometricAccepted;
     public final int faceCount;
     public final float faceMidX;
@@ -50,6 +53,7 @@ public final class DeviceState {
     public final float faceEyesDistance;
     private final List<Account> accounts;
     private final List<String> installedPackages;
+    private final List<String[]> contacts;
 
     private DeviceState(Properties p) {
         clipboardText = p.getProperty("clipboard.text", "IBAN NL91 ABNA 0417 1643 00");
@@ -67,6 +71,8 @@ public final class DeviceState {
         networkOperatorName = p.getProperty("network_operator_name", "KPN");
         wifiSsid = p.getProperty("wifi.ssid", "\"HomeNet\"");
         wifiBssid = p.getProperty("wifi.bssid", "a4:2b:b0:12:34:56");
+        deviceName = p.getProperty("device_name", "Pixel van Jan");
+        bluetoothName = p.getProperty("bluetooth_name", deviceName);   // Android's default: the device name
         biometricAccepted = "accept".equals(p.getProperty("biometric.result", "accept"));
         faceCount = Integer.parseInt(p.getProperty("face.count", "1"));
         faceMidX = Float.parseFloat(p.getProperty("face.midpoint_x", "120.5"));
@@ -75,6 +81,7 @@ public final class DeviceState {
         accounts = parseAccounts(p.getProperty("accounts", "jan.jansen@example.nl:com.google"));
         installedPackages = parseList(p.getProperty(
                 "installed_packages", "com.example.reference,nl.abnamro.mobile,com.whatsapp"));
+        contacts = parseContacts(p.getProperty("contacts", "Anna de Vries=+31687654321"));
     }
 
     public static DeviceState current() {
@@ -118,12 +125,28 @@ public final class DeviceState {
         return installedPackages;
     }
 
+    /** Each contact as {display name, phone number}. */
+    public List<String[]> contacts() {
+        return contacts;
+    }
+
     private static List<Account> parseAccounts(String spec) {
         List<Account> parsed = new ArrayList<Account>();
         for (String entry : parseList(spec)) {
             int colon = entry.lastIndexOf(':');
             parsed.add(colon < 0 ? new Account(entry, "com.google")
                     : new Account(entry.substring(0, colon), entry.substring(colon + 1)));
+        }
+        return Collections.unmodifiableList(parsed);
+    }
+
+    /** "name=number,name=number" (a name may hold spaces, not '=' or ','). */
+    private static List<String[]> parseContacts(String spec) {
+        List<String[]> parsed = new ArrayList<String[]>();
+        for (String entry : parseList(spec)) {
+            int equals = entry.lastIndexOf('=');
+            parsed.add(new String[] {equals < 0 ? entry : entry.substring(0, equals),
+                                     equals < 0 ? "" : entry.substring(equals + 1)});
         }
         return Collections.unmodifiableList(parsed);
     }
