@@ -48,6 +48,20 @@ def test_pinned_native_client_fails_through_the_proxy_then_unpin_lets_it_through
     # The second witness: the wire between the unpinned app and the proxy shows the recorded request, opened
     # with the proxy's key log and the app's own.
     witnessed(case, capture, "/hello")
+    # The report's method says how the app was altered and what the wire showed (analysis after the witness).
+    analyze(case.root)
+    for lang, fired_row, outcome in (
+            ("en", "<td>bypass</td><td>overturned a refusal</td><td>libcrypto.so.3</td><td><code>X509_verify_cert"
+                   "</code></td><td>upstream.test</td>", "Outcome: consistent: every request the proxy recorded"),
+            ("nl", "<td>omzeiling</td><td>weigering opgeheven</td><td>libcrypto.so.3</td><td><code>"
+                   "X509_verify_cert</code></td><td>upstream.test</td>", "Uitkomst: consistent: ieder verzoek")):
+        out = case.root.parent / f"report-{lang}"
+        done = subprocess.run([str(AUDITOR), "report", str(case.root), "--format", "html", "--lang", lang,
+                               "--out", str(out)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        method = (out / "report.html").read_text().split('<section id="method">')[1].split("</section>")[0]
+        assert method.count(fired_row) == 1 and method.count("<tr><td>") - method.count(fired_row) >= 2
+        assert outcome in method and "<tr><td>1</td><td>0</td><td>0</td>" in method     # both, proxy only, wire only
 
 
 def test_keylog_takes_the_app_s_own_secrets_which_decrypt_the_wire(case, pki, upstream, pinned_client, tmp_path):

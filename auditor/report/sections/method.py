@@ -51,9 +51,35 @@ def analysis_section(d: Display, analysis: Analysis, seal_sha256: str | None, dr
     }
 
 
+def tls_section(d: Display, analysis: Analysis) -> dict[str, Any]:
+    """What the instrumentation changed in the app's TLS (--unpin) and which key sources it used (--keylog),
+    each row as recorded, and the second witness's result: the method must say that the app was altered, how,
+    and whether the wire agreed with the proxy."""
+    observed = analysis.observed
+    witness = observed.witness
+    return {
+        "changes": [{"seq": b.seq, "time": d.plain(b.time), "kind": b.kind, "phase": b.phase,
+                     "library": d.plain(b.library or ""), "function": d.plain(b.function or ""),
+                     "host": d.plain(b.host or ""), "detail": d.text(b.detail or "", 300)}
+                    for b in observed.tls_bypasses],
+        "keys_logged": observed.tls_keys_logged,
+        "packet_captures": [{"seq": c.seq, "passive": c.passive, "interface": d.plain(c.interface),
+                             "pcap_sha256": d.plain(c.pcap_sha256 or "")} for c in observed.packet_captures],
+        "witness": None if witness is None else {
+            "outcome": witness.outcome, "sha256": d.plain(witness.witness_sha256), "tshark": d.plain(witness.tshark),
+            "unwitnessed_flows": witness.unwitnessed_flows,
+            "sessions": [{"proxy_pid": d.plain(s.proxy_pid), "both": s.both, "proxy_only": s.proxy_only,
+                          "wire_only": s.wire_only, "tls_streams": s.tls_streams,
+                          "undecrypted": s.undecrypted_tls_streams} for s in witness.sessions],
+            "mismatches": [{"seen": m.seen, "method": d.plain(m.method), "host": d.plain(m.host),
+                            "path": d.text(m.path, 200)} for m in witness.mismatches]},
+    }
+
+
 def method_section(d: Display, analysis: Analysis) -> dict[str, Any]:
     observed = analysis.observed
     return {
+        "tls": tls_section(d, analysis),
         "planted": [{"what": d.plain(p.what), "value": d.text(p.value, 300)} for p in observed.planted
                     if p.seq is None],
         "planted_returned": [{"seq": r.seq, "time": d.plain(r.time), "what": d.plain(r.planted.what),
