@@ -131,15 +131,15 @@ def country_law(country: str, day: date) -> CountryLaw:
     table = law_table()
     for member in table["eea"]:
         if member["country"] == country and _in_force(member["from"], member["until"], day):
-            return CountryLaw(TransferOutcome.EEA, None, _text(member, "note"))
+            return CountryLaw(TransferOutcome.EEA, None, worded(member, "note"))
     for decision in table["adequacy"]:
         if decision["country"] == country and _in_force(decision["in_force_from"], decision["in_force_until"], day):
-            return CountryLaw(TransferOutcome.ADEQUATE, _text(decision, "instrument"), _text(decision, "scope"),
+            return CountryLaw(TransferOutcome.ADEQUATE, worded(decision, "instrument"), worded(decision, "scope"),
                               bool(decision["requires_certification"]))
     return CountryLaw(TransferOutcome.THIRD_COUNTRY_NO_ADEQUACY, None, NO_ADEQUACY)
 
 
-def _text(entry: dict[str, Any], key: str) -> Bilingual | None:
+def worded(entry: dict[str, Any], key: str) -> Bilingual | None:
     """An entry's name, note or scope, which the table gives in English (`key`) and Dutch (`key`_nl)."""
     return Bilingual(en=entry[key], nl=entry[f"{key}_nl"]) if entry.get(key) else None
 

@@ -42,6 +42,7 @@ class Citation(Record):
     text_nl: str | None = None
     verified: bool = False             # checked against the primary text
     verified_against: str | None = None     # the text (title, OJ reference or URL) it was checked against
+    verified_against_nl: str | None = None  # the same described in Dutch
     checked: str | None = None         # ISO date of that check (required when verified)
     note: str | None = None            # what was, or could not be, found (an unverified citation says what)
     note_nl: str | None = None         # the same in Dutch

@@ -66,7 +66,7 @@ DATASETS = {d.name: d for d in [
                          "GPL-3.0-or-later"),
             Bilingual(en="European Union, EUR-Lex / Official Journal of the European Union",
                       nl="Europese Unie, EUR-Lex / Publicatieblad van de Europese Unie"),
-            "49b658513dcb05b31b30e1ae31ee976c94f27db43a497aeb40ecbcd488d1118b"),
+            "1e8c7b2060c9bb721c4ea2d9c47811b6037386fae9aafd07b8b910cb2fe9e0fa"),
     Dataset("recipients", "recipients/recipients.json", "compiled 2026-12-01",
             "auditor's table domain -> service -> legal entity receiving EEA users' data (dated) -> parent, each "
             "step citing the vendor's or a court's public document (research note recipients-and-law.md)",

@@ -265,7 +265,7 @@ def _citation(check: _Check, value: object, where: str) -> Citation:
         raise check.fail(f"{where}.note", "a citation not verified says what could not be found")
     fields: dict[str, Any] = {"kind": kind, "verified": entry["verified"]}
     for key in sorted(set(entry) - {"kind", "verified"}):
-        if key in ("title", "text", "note") and isinstance(entry[key], dict):
+        if key in ("title", "text", "note", "verified_against") and isinstance(entry[key], dict):
             both = check.bilingual(entry[key], f"{where}.{key}")
             fields[key], fields[f"{key}_nl"] = both["en"], both["nl"]
         else:

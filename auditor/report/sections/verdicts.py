@@ -61,17 +61,19 @@ def citation_row(d: Display, c: Citation) -> dict[str, Any]:
 
 def citation_sources(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
     """Each verdict's citations numbered by what Part II lists once after the verdicts: a verified one by the
-    text it was checked against (S1, S2 …), one not verified by its note (N1, N2 …: what was seen and why it
+    text it was checked against (S1, S2 …, described en and nl), one not verified by its note (N1, N2 …: what was seen and why it
     is not verified, en and nl), in order of first use; and how many distinct sources were checked and not."""
-    sources: list[str] = []
+    sources: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
     distinct: dict[str, bool] = {}
     for verdict in verdicts:
         for c in verdict["citations"]:
             if c["verified"]:
-                if c["verified_against"] not in sources:
-                    sources.append(c["verified_against"])
-                c["source"] = sources.index(c["verified_against"]) + 1
+                source = {"en": c["verified_against"] or "",
+                          "nl": c["verified_against_nl"] or c["verified_against"] or ""}
+                if source not in sources:
+                    sources.append(source)
+                c["source"] = sources.index(source) + 1
             else:
                 note = {"en": c["note"] or "", "nl": c["note_nl"] or c["note"] or ""}
                 if note not in notes:
