@@ -1,5 +1,5 @@
 📦
-514223 /src/index.js
+519869 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -1728,7 +1728,7 @@ var hexSliceLookupTable = function() {
   return table;
 }();
 
-// node_modules/frida-java-bridge/lib/android.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/android.js
 var android_exports = {};
 __export(android_exports, {
   ArtMethod: () => ArtMethod,
@@ -1760,7 +1760,7 @@ __export(android_exports, {
   withRunnableArtThread: () => withRunnableArtThread
 });
 
-// node_modules/frida-java-bridge/lib/alloc.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/alloc.js
 var {
   pageSize,
   pointerSize
@@ -1825,7 +1825,7 @@ function makeAllocator(sliceSize) {
   return new CodeAllocator(sliceSize);
 }
 
-// node_modules/frida-java-bridge/lib/result.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/result.js
 var JNI_OK = 0;
 function checkJniResult(name, result) {
   if (result !== JNI_OK) {
@@ -1833,7 +1833,7 @@ function checkJniResult(name, result) {
   }
 }
 
-// node_modules/frida-java-bridge/lib/jvmti.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/jvmti.js
 var jvmtiVersion = {
   v1_0: 805371904,
   v1_2: 805372416
@@ -1880,7 +1880,7 @@ function proxy(offset, retType, argTypes, wrapper) {
   };
 }
 
-// node_modules/frida-java-bridge/lib/machine-code.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/machine-code.js
 function parseInstructionsAt(address, tryParse, { limit }) {
   let cursor = address;
   let prevInsn = null;
@@ -1896,7 +1896,7 @@ function parseInstructionsAt(address, tryParse, { limit }) {
   return null;
 }
 
-// node_modules/frida-java-bridge/lib/memoize.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/memoize.js
 function memoize(compute) {
   let value = null;
   let computed = false;
@@ -1909,7 +1909,7 @@ function memoize(compute) {
   };
 }
 
-// node_modules/frida-java-bridge/lib/env.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/env.js
 function Env(handle, vm3) {
   this.handle = handle;
   this.vm = vm3;
@@ -2719,7 +2719,7 @@ Env.prototype.stringFromJni = function(str) {
   }
 };
 
-// node_modules/frida-java-bridge/lib/vm.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/vm.js
 var JNI_VERSION_1_6 = 65542;
 var pointerSize4 = Process.pointerSize;
 var jsThreadID = Process.getCurrentThreadId();
@@ -2857,7 +2857,7 @@ VM.dispose = function(vm3) {
   }
 };
 
-// node_modules/frida-java-bridge/lib/android.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/android.js
 var jsizeSize = 4;
 var pointerSize5 = Process.pointerSize;
 var {
@@ -7293,7 +7293,7 @@ function alignPointerOffset(offset) {
   return offset;
 }
 
-// node_modules/frida-java-bridge/lib/jvm.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/jvm.js
 var jsizeSize2 = 4;
 var { pointerSize: pointerSize6 } = Process;
 var JVM_ACC_NATIVE = 256;
@@ -8091,7 +8091,7 @@ function parseX64VTableOffset(insn) {
   return defaultVtableIndicesOffset + 16;
 }
 
-// node_modules/frida-java-bridge/lib/api.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/api.js
 var getApi3 = getApi;
 try {
   getAndroidVersion();
@@ -8100,7 +8100,7 @@ try {
 }
 var api_default = getApi3;
 
-// node_modules/frida-java-bridge/lib/class-model.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/class-model.js
 var code2 = `#include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -9529,7 +9529,7 @@ function boolToNative(val) {
   return val ? 1 : 0;
 }
 
-// node_modules/frida-java-bridge/lib/lru.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/lru.js
 var LRU = class {
   constructor(capacity, destroy) {
     this.items = /* @__PURE__ */ new Map();
@@ -9568,7 +9568,7 @@ var LRU = class {
   }
 };
 
-// node_modules/frida-java-bridge/lib/mkdex.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/mkdex.js
 var kAccPublic2 = 1;
 var kAccNative2 = 256;
 var kAccConstructor = 65536;
@@ -10303,7 +10303,7 @@ function adler32(buffer, offset) {
 }
 var mkdex_default = mkdex;
 
-// node_modules/frida-java-bridge/lib/types.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/types.js
 var JNILocalRefType = 1;
 var vm = null;
 var primitiveArrayHandler = null;
@@ -10998,7 +10998,7 @@ function identity(value) {
   return value;
 }
 
-// node_modules/frida-java-bridge/lib/class-factory.js
+// ../../main/hooks/node_modules/frida-java-bridge/lib/class-factory.js
 var jsizeSize3 = 4;
 var {
   ensureClassInitialized: ensureClassInitialized3,
@@ -13012,7 +13012,7 @@ function makeSourceFileName(className) {
   return tokens[tokens.length - 1] + ".java";
 }
 
-// node_modules/frida-java-bridge/index.js
+// ../../main/hooks/node_modules/frida-java-bridge/index.js
 var jsizeSize4 = 4;
 var pointerSize8 = Process.pointerSize;
 var Runtime = class {
@@ -14138,8 +14138,16 @@ var CATALOGUE = privacy_apis_default.apis.filter((api2) => api2.used_by.includes
 
 // src/classload.ts
 var SKIP = /^(java|javax|jdk|sun|com\.sun)\./;
+var listeners2 = [];
+function tellAll(name, loader, cls) {
+  for (const listener of listeners2)
+    listener(name, loader, cls);
+}
 function watchClassLoads(onLoaded) {
-  return javaFlavor() === "jvm" ? watchDefinitions(onLoaded) : watchLoadClass(onLoaded);
+  listeners2.push(onLoaded);
+  if (listeners2.length > 1)
+    return [];
+  return javaFlavor() === "jvm" ? watchDefinitions(tellAll) : watchLoadClass(tellAll);
 }
 function watchDefinitions(onLoaded) {
   const ClassLoader = frida_java_bridge_default.use("java.lang.ClassLoader");
@@ -14793,7 +14801,7 @@ function emitMiss(type, module, fn, error) {
 // src/keylog.ts
 var NEW = "SSL_new";
 var LOG_SECRET = "ssl_log_secret";
-var listeners2 = [];
+var listeners3 = [];
 var contexts = /* @__PURE__ */ new Set();
 var callbacks = [];
 function keylogSetter(module, setter) {
@@ -14831,7 +14839,7 @@ function install2(found) {
     return;
   }
   const give = keylogSetter(found.module, setter);
-  listeners2.push(Interceptor.attach(found.address, { onEnter(args) {
+  listeners3.push(Interceptor.attach(found.address, { onEnter(args) {
     give(args[0]);
   } }));
   emitTls("tls.key", { phase: "installed", library, host: null, line: null, error: null });
@@ -14843,7 +14851,7 @@ function installByPattern(module) {
     return;
   }
   const give = keylogSetter(module, site.setter);
-  listeners2.push(Interceptor.attach(site.logSecret, {
+  listeners3.push(Interceptor.attach(site.logSecret, {
     onEnter(args) {
       give(args[0].add(site.ctxOffset).readPointer());
     }
@@ -14888,15 +14896,15 @@ function installKeylog() {
   });
 }
 function unhookKeylog() {
-  const n = listeners2.length + untrackHandshakes();
-  listeners2.splice(0).forEach((l) => l.detach());
+  const n = listeners3.length + untrackHandshakes();
+  listeners3.splice(0).forEach((l) => l.detach());
   return n;
 }
 
 // src/unpin.ts
 var VERIFY = "X509_verify_cert";
 var CUSTOM_VERIFY = ["SSL_CTX_set_custom_verify", "SSL_set_custom_verify"];
-var listeners3 = [];
+var listeners4 = [];
 var callbacks2 = /* @__PURE__ */ new Set();
 var SSL_VERIFY_OK = 0;
 var SSL_VERIFY_INVALID = 1;
@@ -14923,7 +14931,7 @@ function sslModule() {
 }
 function install3(found) {
   const library = found.module.name;
-  listeners3.push(Interceptor.attach(found.address, {
+  listeners4.push(Interceptor.attach(found.address, {
     onEnter(args) {
       this.store = args[0];
       this.stack = nativeStack(this.context);
@@ -14948,13 +14956,13 @@ function install3(found) {
 }
 function installCustom(found, setter, located = {}) {
   const library = found.module.name;
-  listeners3.push(Interceptor.attach(found.address, {
+  listeners4.push(Interceptor.attach(found.address, {
     onEnter(args) {
       const callback = args[2];
       if (callback.isNull() || callbacks2.has(callback.toString()))
         return;
       callbacks2.add(callback.toString());
-      listeners3.push(Interceptor.attach(callback, {
+      listeners4.push(Interceptor.attach(callback, {
         onEnter(cbArgs) {
           this.ssl = cbArgs[0];
           this.alert = cbArgs[1];
@@ -15013,16 +15021,177 @@ function installUnpin() {
   });
 }
 function unhookUnpin() {
-  const n = listeners3.length + untrackHandshakes();
-  listeners3.splice(0).forEach((l) => l.detach());
+  const n = listeners4.length + untrackHandshakes();
+  listeners4.splice(0).forEach((l) => l.detach());
   callbacks2.clear();
+  return n;
+}
+
+// src/unpinjava.ts
+var LIBRARY = "java";
+var PLATFORM = /^(java|javax|jdk|sun|com\.sun)\./;
+var hooked3 = [];
+var done = /* @__PURE__ */ new Set();
+var considering = false;
+function refusedBy(original, self, args) {
+  try {
+    return [original.call(self, ...args), null];
+  } catch (e) {
+    return [void 0, String(e?.message ?? e)];
+  }
+}
+function peerHost(value) {
+  if (value === null || value === void 0)
+    return null;
+  try {
+    const SSLEngine = frida_java_bridge_default.use("javax.net.ssl.SSLEngine");
+    const Socket = frida_java_bridge_default.use("java.net.Socket");
+    if (SSLEngine.class.isInstance(value))
+      return String(frida_java_bridge_default.cast(value, SSLEngine).getPeerHost());
+    if (Socket.class.isInstance(value))
+      return String(frida_java_bridge_default.cast(value, Socket).getInetAddress().getHostName());
+  } catch (e) {
+  }
+  return null;
+}
+var TARGETS = [
+  {
+    type: "javax.net.ssl.X509TrustManager",
+    method: "checkServerTrusted",
+    host: (args) => peerHost(args[2]),
+    check: refusedBy
+  },
+  {
+    type: "javax.net.ssl.HostnameVerifier",
+    method: "verify",
+    host: (args) => typeof args[0] === "string" ? args[0] : null,
+    check(original, self, args) {
+      const ok = original.call(self, ...args);
+      return ok ? [true, null] : [true, "the app's HostnameVerifier returned false"];
+    }
+  },
+  {
+    type: "okhttp3.CertificatePinner",
+    method: "check",
+    host: (args) => typeof args[0] === "string" ? args[0] : null,
+    check: refusedBy
+  },
+  {
+    type: "okhttp3.CertificatePinner",
+    method: "check$okhttp",
+    // OkHttp 4's name for the same check
+    host: (args) => typeof args[0] === "string" ? args[0] : null,
+    check: refusedBy
+  }
+];
+function hookClass2(factory, target, className) {
+  const key = `${className}.${target.method}`;
+  if (done.has(key))
+    return;
+  done.add(key);
+  const wrapper = factory.use(className);
+  const declared = wrapper.class.getDeclaredMethods();
+  let own = 0;
+  for (let i = 0; i < declared.length; i++)
+    if (String(declared[i].getName()) === target.method)
+      own++;
+  if (own === 0)
+    return;
+  const function_ = key;
+  for (const overload of wrapper[target.method].overloads) {
+    overload.implementation = function(...args) {
+      const [result, refusal] = target.check(overload, this, args);
+      if (refusal !== null) {
+        emitTls("tls.bypass", {
+          phase: "fired",
+          library: LIBRARY,
+          function: function_,
+          host: target.host(args),
+          error: refusal
+        }, javaStack());
+      }
+      return result;
+    };
+    hooked3.push(overload);
+  }
+  emitTls("tls.bypass", { phase: "installed", library: LIBRARY, function: function_, host: null, error: null });
+}
+function assignable(factory, typeName, cls) {
+  try {
+    return factory.use(typeName).class.isAssignableFrom(cls);
+  } catch (e) {
+    return false;
+  }
+}
+function isConcrete(cls) {
+  const Modifier = frida_java_bridge_default.use("java.lang.reflect.Modifier");
+  return !cls.isInterface() && !Modifier.isAbstract(cls.getModifiers());
+}
+function consider(factory, className, loader, cls) {
+  if (considering || PLATFORM.test(className) || !isConcrete(cls))
+    return;
+  const matching = TARGETS.filter((t) => assignable(factory, t.type, cls));
+  if (matching.length === 0)
+    return;
+  considering = true;
+  try {
+    const JClass = frida_java_bridge_default.use("java.lang.Class");
+    JClass.forName.overload("java.lang.String", "boolean", "java.lang.ClassLoader").call(JClass, className, true, loader);
+    for (const target of matching)
+      hookClass2(factory, target, className);
+  } catch (e) {
+    emitTls("tls.bypass", {
+      phase: "not_found",
+      library: LIBRARY,
+      function: className,
+      host: null,
+      error: `could not hook: ${String(e?.message ?? e)}`
+    });
+  } finally {
+    considering = false;
+  }
+}
+function installUnpinJava() {
+  const factories = /* @__PURE__ */ new Map();
+  const System = frida_java_bridge_default.use("java.lang.System");
+  frida_java_bridge_default.enumerateLoadedClassesSync().forEach((name) => {
+    if (PLATFORM.test(name))
+      return;
+    try {
+      const cls = frida_java_bridge_default.use(name).class;
+      consider(frida_java_bridge_default.classFactory, name, cls.getClassLoader(), cls);
+    } catch (e) {
+    }
+  });
+  hooked3.push(...watchClassLoads((name, loader, cls) => {
+    const id = System.identityHashCode(loader);
+    let factory = factories.get(id);
+    if (factory === void 0) {
+      factory = frida_java_bridge_default.ClassFactory.get(loader);
+      factories.set(id, factory);
+    }
+    consider(factory, name, loader, cls);
+  }));
+  emitTls("tls.bypass", {
+    phase: "installed",
+    library: LIBRARY,
+    function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded)",
+    host: null,
+    error: null
+  });
+}
+function unhookUnpinJava() {
+  for (const method of hooked3)
+    method.implementation = null;
+  const n = hooked3.length;
+  hooked3.length = 0;
   return n;
 }
 
 // src/webview.ts
 var WEBVIEW = "android.webkit.WebView";
 var JAVASCRIPT = "javascript:";
-var hooked3 = [];
+var hooked4 = [];
 var reporting2 = /* @__PURE__ */ new Set();
 function utf8(text2) {
   const bytes2 = frida_java_bridge_default.use("java.lang.String").$new(text2).getBytes("UTF-8");
@@ -15080,7 +15249,7 @@ function hook(method, before) {
         }
         return overload.apply(this, args);
       };
-      hooked3.push(overload);
+      hooked4.push(overload);
       n++;
     }
     emitStatus(api2, WEBVIEW, n, null);
@@ -15109,16 +15278,19 @@ function installWebView() {
   });
 }
 function unhookWebView() {
-  const n = hooked3.length;
-  for (const m of hooked3.splice(0))
+  const n = hooked4.length;
+  for (const m of hooked4.splice(0))
     m.implementation = null;
   return n;
 }
 
 // src/index.ts
+var unpinJava = false;
 function install4(when) {
   const t0 = Date.now();
   frida_java_bridge_default.perform(() => {
+    if (unpinJava)
+      installUnpinJava();
     installAll();
     installCryptoJava();
     installWebView();
@@ -15214,8 +15386,10 @@ function start(options = {}) {
   watchProcessEnd(options.confirmExit === true);
   if (options.tlsPatternsOnly === true)
     disableSymbolLookup();
-  if (options.unpin === true)
+  if (options.unpin === true) {
     installUnpin();
+    unpinJava = true;
+  }
   if (options.keylog === true)
     installKeylog();
   installCryptoNative();
@@ -15231,7 +15405,7 @@ rpc.exports = {
     let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
     if (frida_java_bridge_default.available)
       frida_java_bridge_default.perform(() => {
-        n += unhookAll() + unhookCryptoJava() + unhookWebView();
+        n += unhookUnpinJava() + unhookAll() + unhookCryptoJava() + unhookWebView();
       });
     return n;
   },
