@@ -1,5 +1,5 @@
 📦
-519869 /src/index.js
+520769 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -4594,13 +4594,13 @@ function instrumentArtFixupStaticTrampolines() {
     if (base === null) {
       continue;
     }
-    const matches = Memory.scanSync(base, 8192, pattern);
-    if (matches.length === 0) {
+    const matches2 = Memory.scanSync(base, 8192, pattern);
+    if (matches2.length === 0) {
       return;
     }
     const { artNterpEntryPoint, artQuickToInterpreterBridge } = api2;
     const quickCodeOffset = getArtMethodSpec(api2.vm).offset.quickCode;
-    Interceptor.attach(matches[0].address, function() {
+    Interceptor.attach(matches2[0].address, function() {
       artController.replacedMethods.synchronize(quickCodeOffset, artNterpEntryPoint, artQuickToInterpreterBridge);
     });
     return;
@@ -4860,7 +4860,7 @@ function maybeInstrumentGetOatQuickMethodHeaderInlineCopies() {
   const impls = [];
   for (const { base, size } of getApi().module.enumerateRanges("--x")) {
     for (const { pattern, offset, validateMatch } of signatures) {
-      const matches = Memory.scanSync(base, size, pattern).map(({ address, size: size2 }) => {
+      const matches2 = Memory.scanSync(base, size, pattern).map(({ address, size: size2 }) => {
         return { address: address.sub(offset), size: size2 + offset };
       }).filter((match) => {
         const validationResult = validateMatch(match);
@@ -4870,7 +4870,7 @@ function maybeInstrumentGetOatQuickMethodHeaderInlineCopies() {
         match.validationResult = validationResult;
         return true;
       });
-      impls.push(...matches);
+      impls.push(...matches2);
     }
   }
   if (impls.length === 0) {
@@ -9620,7 +9620,7 @@ var DexBuilder = class {
     const model = computeModel(this.classes);
     const {
       classes,
-      interfaces,
+      interfaces: interfaces2,
       fields,
       methods,
       protos,
@@ -9679,7 +9679,7 @@ var DexBuilder = class {
       dir.offset = offset;
       offset += 16 + dir.methods.length * 8;
     });
-    const interfaceOffsets = interfaces.map((iface) => {
+    const interfaceOffsets = interfaces2.map((iface) => {
       offset = align(offset, 4);
       const ifaceOffset = offset;
       iface.offset = ifaceOffset;
@@ -9724,7 +9724,7 @@ var DexBuilder = class {
     const linkOffset = 0;
     offset = align(offset, 4);
     const mapOffset = offset;
-    const typeListLength = interfaces.length + parameters.length;
+    const typeListLength = interfaces2.length + parameters.length;
     const mapNumItems = 4 + (fields.length > 0 ? 1 : 0) + 2 + annotationSets.length + javaCodeItems.length + annotationDirectories.length + (typeListLength > 0 ? 1 : 0) + 1 + debugInfoOffsets.length + throwsAnnotations.length + classes.length + 1;
     const mapSize = 4 + mapNumItems * kMapItemSize;
     offset += mapSize;
@@ -9780,8 +9780,8 @@ var DexBuilder = class {
       dex.writeUInt32LE(nameIndex, methodOffset + 4);
     });
     classes.forEach((klass, index) => {
-      const { interfaces: interfaces2, annotationsDirectory } = klass;
-      const interfacesOffset = interfaces2 !== null ? interfaces2.offset : 0;
+      const { interfaces: interfaces3, annotationsDirectory } = klass;
+      const interfacesOffset = interfaces3 !== null ? interfaces3.offset : 0;
       const annotationsOffset = annotationsDirectory !== null ? annotationsDirectory.offset : 0;
       const staticValuesOffset = 0;
       const classOffset = classDefsOffset + index * kClassDefSize;
@@ -9837,7 +9837,7 @@ var DexBuilder = class {
         dex.writeUInt32LE(annotationSet.offset, entryOffset + 4);
       });
     });
-    interfaces.forEach((iface, index) => {
+    interfaces2.forEach((iface, index) => {
       const ifaceOffset = interfaceOffsets[index];
       dex.writeUInt32LE(iface.types.length, ifaceOffset);
       iface.types.forEach((type, typeIndex) => {
@@ -11280,7 +11280,7 @@ var ClassFactory = class _ClassFactory {
       const Method = env.javaLangReflectMethod();
       const invokeObjectMethodNoArgs = env.vaMethod("pointer", []);
       const className = spec.name;
-      const interfaces = spec.implements || [];
+      const interfaces2 = spec.implements || [];
       const superClass = spec.superClass || this.use("java.lang.Object");
       const dexFields = [];
       const dexMethods = [];
@@ -11288,12 +11288,12 @@ var ClassFactory = class _ClassFactory {
         name: makeJniObjectTypeName(className),
         sourceFileName: makeSourceFileName(className),
         superClass: makeJniObjectTypeName(superClass.$n),
-        interfaces: interfaces.map((iface) => makeJniObjectTypeName(iface.$n)),
+        interfaces: interfaces2.map((iface) => makeJniObjectTypeName(iface.$n)),
         fields: dexFields,
         methods: dexMethods
       };
-      const allInterfaces = interfaces.slice();
-      interfaces.forEach((iface) => {
+      const allInterfaces = interfaces2.slice();
+      interfaces2.forEach((iface) => {
         Array.prototype.slice.call(iface.class.getInterfaces()).forEach((baseIface) => {
           const baseIfaceName = this.cast(baseIface, Class).getCanonicalName();
           allInterfaces.push(this.use(baseIfaceName));
@@ -15033,11 +15033,16 @@ var PLATFORM = /^(java|javax|jdk|sun|com\.sun)\./;
 var hooked3 = [];
 var done = /* @__PURE__ */ new Set();
 var considering = false;
+var MAX_REFUSAL = 1e3;
+function refusalText(e) {
+  const text2 = String(e?.message ?? e).replace(/\s+/g, " ").trim();
+  return text2.length > MAX_REFUSAL ? text2.slice(0, MAX_REFUSAL - 1) + "\u2026" : text2;
+}
 function refusedBy(original, self, args) {
   try {
     return [original.call(self, ...args), null];
   } catch (e) {
-    return [void 0, String(e?.message ?? e)];
+    return [void 0, refusalText(e)];
   }
 }
 function peerHost(value) {
@@ -15057,12 +15062,14 @@ function peerHost(value) {
 var TARGETS = [
   {
     type: "javax.net.ssl.X509TrustManager",
+    implemented: true,
     method: "checkServerTrusted",
     host: (args) => peerHost(args[2]),
     check: refusedBy
   },
   {
     type: "javax.net.ssl.HostnameVerifier",
+    implemented: true,
     method: "verify",
     host: (args) => typeof args[0] === "string" ? args[0] : null,
     check(original, self, args) {
@@ -15072,12 +15079,14 @@ var TARGETS = [
   },
   {
     type: "okhttp3.CertificatePinner",
+    implemented: false,
     method: "check",
     host: (args) => typeof args[0] === "string" ? args[0] : null,
     check: refusedBy
   },
   {
     type: "okhttp3.CertificatePinner",
+    implemented: false,
     method: "check$okhttp",
     // OkHttp 4's name for the same check
     host: (args) => typeof args[0] === "string" ? args[0] : null,
@@ -15090,15 +15099,11 @@ function hookClass2(factory, target, className) {
     return;
   done.add(key);
   const wrapper = factory.use(className);
-  const declared = wrapper.class.getDeclaredMethods();
-  let own = 0;
-  for (let i = 0; i < declared.length; i++)
-    if (String(declared[i].getName()) === target.method)
-      own++;
-  if (own === 0)
+  const own = (wrapper[target.method]?.overloads ?? []).filter((overload) => overload.holder?.$className === className);
+  if (own.length === 0)
     return;
   const function_ = key;
-  for (const overload of wrapper[target.method].overloads) {
+  for (const overload of own) {
     overload.implementation = function(...args) {
       const [result, refusal] = target.check(overload, this, args);
       if (refusal !== null) {
@@ -15116,12 +15121,18 @@ function hookClass2(factory, target, className) {
   }
   emitTls("tls.bypass", { phase: "installed", library: LIBRARY, function: function_, host: null, error: null });
 }
-function assignable(factory, typeName, cls) {
-  try {
-    return factory.use(typeName).class.isAssignableFrom(cls);
-  } catch (e) {
-    return false;
-  }
+var interfaces = /* @__PURE__ */ new Map();
+var ARRAYS = ["[Ljava/security/cert/X509Certificate;", "[Ljava/security/cert/Certificate;"];
+var arrays = /* @__PURE__ */ new Map();
+function withArrays(factory) {
+  const cache = factory._classes;
+  for (const [name, wrapper] of arrays)
+    if (cache[name] === void 0)
+      cache[name] = wrapper;
+  return factory;
+}
+function matches(target, className, cls) {
+  return target.implemented ? interfaces.get(target.type).isAssignableFrom(cls) : className === target.type;
 }
 function isConcrete(cls) {
   const Modifier = frida_java_bridge_default.use("java.lang.reflect.Modifier");
@@ -15130,7 +15141,7 @@ function isConcrete(cls) {
 function consider(factory, className, loader, cls) {
   if (considering || PLATFORM.test(className) || !isConcrete(cls))
     return;
-  const matching = TARGETS.filter((t) => assignable(factory, t.type, cls));
+  const matching = TARGETS.filter((t) => matches(t, className, cls));
   if (matching.length === 0)
     return;
   considering = true;
@@ -15152,6 +15163,15 @@ function consider(factory, className, loader, cls) {
   }
 }
 function installUnpinJava() {
+  for (const target of TARGETS) {
+    if (target.implemented)
+      interfaces.set(target.type, frida_java_bridge_default.use(target.type).class);
+  }
+  for (const name of ARRAYS) {
+    const wrapper = frida_java_bridge_default.use(name);
+    void wrapper.class;
+    arrays.set(name, wrapper);
+  }
   const factories = /* @__PURE__ */ new Map();
   const System = frida_java_bridge_default.use("java.lang.System");
   frida_java_bridge_default.enumerateLoadedClassesSync().forEach((name) => {
@@ -15167,7 +15187,7 @@ function installUnpinJava() {
     const id = System.identityHashCode(loader);
     let factory = factories.get(id);
     if (factory === void 0) {
-      factory = frida_java_bridge_default.ClassFactory.get(loader);
+      factory = withArrays(frida_java_bridge_default.ClassFactory.get(loader));
       factories.set(id, factory);
     }
     consider(factory, name, loader, cls);

@@ -20,8 +20,10 @@ let considering = false;                                // initialising a class 
 
 /** How a refusal looks and how it is overturned, per method. */
 interface Target {
-    /** The interface or class whose implementations (or itself) are hooked. */
+    /** The interface whose implementations are hooked (resolved once, at install: class lookups by name fail
+     *  inside class-loading callbacks on HotSpot, and must not load classes there), or the class itself. */
     type: string;
+    implemented: boolean;
     method: string;
     /** The call's host, when an argument names it. */
     host(args: any[]): string | null;
@@ -29,11 +31,19 @@ interface Target {
     check(original: Java.Method, self: any, args: any[]): [any, string | null];
 }
 
+const MAX_REFUSAL = 1000;
+
+/** The refusal's text on one line, bounded (OkHttp's lists the whole certificate chain). */
+function refusalText(e: any): string {
+    const text = String(e?.message ?? e).replace(/\s+/g, " ").trim();
+    return text.length > MAX_REFUSAL ? text.slice(0, MAX_REFUSAL - 1) + "…" : text;
+}
+
 function refusedBy(original: Java.Method, self: any, args: any[]): [any, string | null] {
     try {
         return [original.call(self, ...args), null];
     } catch (e: any) {
-        return [undefined, String(e?.message ?? e)];
+        return [undefined, refusalText(e)];
     }
 }
 
@@ -50,12 +60,12 @@ function peerHost(value: any): string | null {
 
 const TARGETS: Target[] = [
     {
-        type: "javax.net.ssl.X509TrustManager", method: "checkServerTrusted",
+        type: "javax.net.ssl.X509TrustManager", implemented: true, method: "checkServerTrusted",
         host: args => peerHost(args[2]),
         check: refusedBy,
     },
     {
-        type: "javax.net.ssl.HostnameVerifier", method: "verify",
+        type: "javax.net.ssl.HostnameVerifier", implemented: true, method: "verify",
         host: args => (typeof args[0] === "string" ? args[0] : null),
         check(original, self, args) {
             const ok = original.call(self, ...args);
@@ -63,12 +73,12 @@ const TARGETS: Target[] = [
         },
     },
     {
-        type: "okhttp3.CertificatePinner", method: "check",
+        type: "okhttp3.CertificatePinner", implemented: false, method: "check",
         host: args => (typeof args[0] === "string" ? args[0] : null),
         check: refusedBy,
     },
     {
-        type: "okhttp3.CertificatePinner", method: "check$okhttp",          // OkHttp 4's name for the same check
+        type: "okhttp3.CertificatePinner", implemented: false, method: "check$okhttp",          // OkHttp 4's name for the same check
         host: args => (typeof args[0] === "string" ? args[0] : null),
         check: refusedBy,
     },
@@ -79,12 +89,13 @@ function hookClass(factory: Java.ClassFactory, target: Target, className: string
     if (done.has(key)) return;
     done.add(key);
     const wrapper = factory.use(className);
-    const declared = wrapper.class.getDeclaredMethods();
-    let own = 0;
-    for (let i = 0; i < declared.length; i++) if (String(declared[i].getName()) === target.method) own++;
-    if (own === 0) return;                              // inherited: hooked where it is declared
+    // the overloads this class declares (an inherited one is hooked where it is declared); read from the
+    // bridge's methods, as reflection's getDeclaredMethods cannot run inside class loading on HotSpot
+    const own = ((wrapper[target.method]?.overloads ?? []) as Java.Method[])
+        .filter(overload => (overload as any).holder?.$className === className);
+    if (own.length === 0) return;
     const function_ = key;
-    for (const overload of wrapper[target.method].overloads as Java.Method[]) {
+    for (const overload of own) {
         overload.implementation = function (this: any, ...args: any[]): any {
             const [result, refusal] = target.check(overload, this, args);
             if (refusal !== null) {
@@ -98,12 +109,24 @@ function hookClass(factory: Java.ClassFactory, target: Target, className: string
     emitTls("tls.bypass", { phase: "installed", library: LIBRARY, function: function_, host: null, error: null });
 }
 
-function assignable(factory: Java.ClassFactory, typeName: string, cls: any): boolean {
-    try {
-        return factory.use(typeName).class.isAssignableFrom(cls);
-    } catch (e) {
-        return false;                                   // the type is not visible from this loader
-    }
+const interfaces = new Map<string, any>();             // the platform interfaces of TARGETS, as Class objects
+// The checks' array parameters. A factory bound to an app's class loader resolves types with
+// ClassLoader.loadClass, which cannot load array classes, so the call's X509Certificate[] could not be passed
+// to the hook (a ClassNotFoundException in the app, as seen on HotSpot): each such factory is given the
+// default factory's wrappers of these arrays (resolved by JNI FindClass, at install, outside class loading),
+// through the bridge's class cache (frida-java-bridge 7.0.13, pinned in hooks/package-lock.json).
+// (named as the bridge names them internally, with slashes)
+const ARRAYS = ["[Ljava/security/cert/X509Certificate;", "[Ljava/security/cert/Certificate;"];
+const arrays = new Map<string, any>();
+
+function withArrays(factory: Java.ClassFactory): Java.ClassFactory {
+    const cache = (factory as any)._classes as { [name: string]: unknown };
+    for (const [name, wrapper] of arrays) if (cache[name] === undefined) cache[name] = wrapper;
+    return factory;
+}
+
+function matches(target: Target, className: string, cls: any): boolean {
+    return target.implemented ? interfaces.get(target.type).isAssignableFrom(cls) : className === target.type;
 }
 
 function isConcrete(cls: any): boolean {
@@ -115,7 +138,7 @@ function isConcrete(cls: any): boolean {
  *  heap, so it is initialised first. */
 function consider(factory: Java.ClassFactory, className: string, loader: any, cls: any): void {
     if (considering || PLATFORM.test(className) || !isConcrete(cls)) return;
-    const matching = TARGETS.filter(t => assignable(factory, t.type, cls));
+    const matching = TARGETS.filter(t => matches(t, className, cls));
     if (matching.length === 0) return;
     considering = true;
     try {
@@ -132,6 +155,14 @@ function consider(factory: Java.ClassFactory, className: string, loader: any, cl
 }
 
 export function installUnpinJava(): void {
+    for (const target of TARGETS) {
+        if (target.implemented) interfaces.set(target.type, Java.use(target.type).class);
+    }
+    for (const name of ARRAYS) {
+        const wrapper = Java.use(name);
+        void wrapper.class;                             // resolved now, on this thread (see ARRAYS)
+        arrays.set(name, wrapper);
+    }
     const factories = new Map<number, Java.ClassFactory>();
     const System = Java.use("java.lang.System");
     Java.enumerateLoadedClassesSync().forEach(name => {
@@ -146,7 +177,7 @@ export function installUnpinJava(): void {
         const id = System.identityHashCode(loader);
         let factory = factories.get(id);
         if (factory === undefined) {
-            factory = Java.ClassFactory.get(loader);
+            factory = withArrays(Java.ClassFactory.get(loader));
             factories.set(id, factory);
         }
         consider(factory, name, loader, cls);
