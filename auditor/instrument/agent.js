@@ -1,5 +1,5 @@
 📦
-522305 /src/index.js
+528562 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -4594,13 +4594,13 @@ function instrumentArtFixupStaticTrampolines() {
     if (base === null) {
       continue;
     }
-    const matches = Memory.scanSync(base, 8192, pattern);
-    if (matches.length === 0) {
+    const matches2 = Memory.scanSync(base, 8192, pattern);
+    if (matches2.length === 0) {
       return;
     }
     const { artNterpEntryPoint, artQuickToInterpreterBridge } = api2;
     const quickCodeOffset = getArtMethodSpec(api2.vm).offset.quickCode;
-    Interceptor.attach(matches[0].address, function() {
+    Interceptor.attach(matches2[0].address, function() {
       artController.replacedMethods.synchronize(quickCodeOffset, artNterpEntryPoint, artQuickToInterpreterBridge);
     });
     return;
@@ -4860,7 +4860,7 @@ function maybeInstrumentGetOatQuickMethodHeaderInlineCopies() {
   const impls = [];
   for (const { base, size } of getApi().module.enumerateRanges("--x")) {
     for (const { pattern, offset, validateMatch } of signatures) {
-      const matches = Memory.scanSync(base, size, pattern).map(({ address, size: size2 }) => {
+      const matches2 = Memory.scanSync(base, size, pattern).map(({ address, size: size2 }) => {
         return { address: address.sub(offset), size: size2 + offset };
       }).filter((match) => {
         const validationResult = validateMatch(match);
@@ -4870,7 +4870,7 @@ function maybeInstrumentGetOatQuickMethodHeaderInlineCopies() {
         match.validationResult = validationResult;
         return true;
       });
-      impls.push(...matches);
+      impls.push(...matches2);
     }
   }
   if (impls.length === 0) {
@@ -9620,7 +9620,7 @@ var DexBuilder = class {
     const model = computeModel(this.classes);
     const {
       classes,
-      interfaces,
+      interfaces: interfaces2,
       fields,
       methods,
       protos,
@@ -9679,7 +9679,7 @@ var DexBuilder = class {
       dir.offset = offset;
       offset += 16 + dir.methods.length * 8;
     });
-    const interfaceOffsets = interfaces.map((iface) => {
+    const interfaceOffsets = interfaces2.map((iface) => {
       offset = align(offset, 4);
       const ifaceOffset = offset;
       iface.offset = ifaceOffset;
@@ -9724,7 +9724,7 @@ var DexBuilder = class {
     const linkOffset = 0;
     offset = align(offset, 4);
     const mapOffset = offset;
-    const typeListLength = interfaces.length + parameters.length;
+    const typeListLength = interfaces2.length + parameters.length;
     const mapNumItems = 4 + (fields.length > 0 ? 1 : 0) + 2 + annotationSets.length + javaCodeItems.length + annotationDirectories.length + (typeListLength > 0 ? 1 : 0) + 1 + debugInfoOffsets.length + throwsAnnotations.length + classes.length + 1;
     const mapSize = 4 + mapNumItems * kMapItemSize;
     offset += mapSize;
@@ -9780,8 +9780,8 @@ var DexBuilder = class {
       dex.writeUInt32LE(nameIndex, methodOffset + 4);
     });
     classes.forEach((klass, index) => {
-      const { interfaces: interfaces2, annotationsDirectory } = klass;
-      const interfacesOffset = interfaces2 !== null ? interfaces2.offset : 0;
+      const { interfaces: interfaces3, annotationsDirectory } = klass;
+      const interfacesOffset = interfaces3 !== null ? interfaces3.offset : 0;
       const annotationsOffset = annotationsDirectory !== null ? annotationsDirectory.offset : 0;
       const staticValuesOffset = 0;
       const classOffset = classDefsOffset + index * kClassDefSize;
@@ -9837,7 +9837,7 @@ var DexBuilder = class {
         dex.writeUInt32LE(annotationSet.offset, entryOffset + 4);
       });
     });
-    interfaces.forEach((iface, index) => {
+    interfaces2.forEach((iface, index) => {
       const ifaceOffset = interfaceOffsets[index];
       dex.writeUInt32LE(iface.types.length, ifaceOffset);
       iface.types.forEach((type, typeIndex) => {
@@ -11280,7 +11280,7 @@ var ClassFactory = class _ClassFactory {
       const Method = env.javaLangReflectMethod();
       const invokeObjectMethodNoArgs = env.vaMethod("pointer", []);
       const className = spec.name;
-      const interfaces = spec.implements || [];
+      const interfaces2 = spec.implements || [];
       const superClass = spec.superClass || this.use("java.lang.Object");
       const dexFields = [];
       const dexMethods = [];
@@ -11288,12 +11288,12 @@ var ClassFactory = class _ClassFactory {
         name: makeJniObjectTypeName(className),
         sourceFileName: makeSourceFileName(className),
         superClass: makeJniObjectTypeName(superClass.$n),
-        interfaces: interfaces.map((iface) => makeJniObjectTypeName(iface.$n)),
+        interfaces: interfaces2.map((iface) => makeJniObjectTypeName(iface.$n)),
         fields: dexFields,
         methods: dexMethods
       };
-      const allInterfaces = interfaces.slice();
-      interfaces.forEach((iface) => {
+      const allInterfaces = interfaces2.slice();
+      interfaces2.forEach((iface) => {
         Array.prototype.slice.call(iface.class.getInterfaces()).forEach((baseIface) => {
           const baseIfaceName = this.cast(baseIface, Class).getCanonicalName();
           allInterfaces.push(this.use(baseIfaceName));
@@ -14262,8 +14262,16 @@ var CATALOGUE = privacy_apis_default.apis.filter((api2) => api2.used_by.includes
 
 // src/classload.ts
 var SKIP = /^(java|javax|jdk|sun|com\.sun)\./;
+var listeners2 = [];
+function tellAll(name, loader, cls) {
+  for (const listener of listeners2)
+    listener(name, loader, cls);
+}
 function watchClassLoads(onLoaded) {
-  return javaFlavor() === "jvm" ? watchDefinitions(onLoaded) : watchLoadClass(onLoaded);
+  listeners2.push(onLoaded);
+  if (listeners2.length > 1)
+    return [];
+  return javaFlavor() === "jvm" ? watchDefinitions(tellAll) : watchLoadClass(tellAll);
 }
 function watchDefinitions(onLoaded) {
   const ClassLoader = frida_java_bridge_default.use("java.lang.ClassLoader");
@@ -14917,7 +14925,7 @@ function emitMiss(type, module, fn, error) {
 // src/keylog.ts
 var NEW = "SSL_new";
 var LOG_SECRET = "ssl_log_secret";
-var listeners2 = [];
+var listeners3 = [];
 var contexts = /* @__PURE__ */ new Set();
 var callbacks = [];
 function keylogSetter(module, setter) {
@@ -14955,7 +14963,7 @@ function install2(found) {
     return;
   }
   const give = keylogSetter(found.module, setter);
-  listeners2.push(Interceptor.attach(found.address, { onEnter(args) {
+  listeners3.push(Interceptor.attach(found.address, { onEnter(args) {
     give(args[0]);
   } }));
   emitTls("tls.key", { phase: "installed", library, host: null, line: null, error: null });
@@ -14967,7 +14975,7 @@ function installByPattern(module) {
     return;
   }
   const give = keylogSetter(module, site.setter);
-  listeners2.push(Interceptor.attach(site.logSecret, {
+  listeners3.push(Interceptor.attach(site.logSecret, {
     onEnter(args) {
       give(args[0].add(site.ctxOffset).readPointer());
     }
@@ -15012,15 +15020,15 @@ function installKeylog() {
   });
 }
 function unhookKeylog() {
-  const n = listeners2.length + untrackHandshakes();
-  listeners2.splice(0).forEach((l) => l.detach());
+  const n = listeners3.length + untrackHandshakes();
+  listeners3.splice(0).forEach((l) => l.detach());
   return n;
 }
 
 // src/unpin.ts
 var VERIFY = "X509_verify_cert";
 var CUSTOM_VERIFY = ["SSL_CTX_set_custom_verify", "SSL_set_custom_verify"];
-var listeners3 = [];
+var listeners4 = [];
 var callbacks2 = /* @__PURE__ */ new Set();
 var SSL_VERIFY_OK = 0;
 var SSL_VERIFY_INVALID = 1;
@@ -15047,7 +15055,7 @@ function sslModule() {
 }
 function install3(found) {
   const library = found.module.name;
-  listeners3.push(Interceptor.attach(found.address, {
+  listeners4.push(Interceptor.attach(found.address, {
     onEnter(args) {
       this.store = args[0];
       this.stack = nativeStack(this.context);
@@ -15072,13 +15080,13 @@ function install3(found) {
 }
 function installCustom(found, setter, located = {}) {
   const library = found.module.name;
-  listeners3.push(Interceptor.attach(found.address, {
+  listeners4.push(Interceptor.attach(found.address, {
     onEnter(args) {
       const callback = args[2];
       if (callback.isNull() || callbacks2.has(callback.toString()))
         return;
       callbacks2.add(callback.toString());
-      listeners3.push(Interceptor.attach(callback, {
+      listeners4.push(Interceptor.attach(callback, {
         onEnter(cbArgs) {
           this.ssl = cbArgs[0];
           this.alert = cbArgs[1];
@@ -15137,9 +15145,190 @@ function installUnpin() {
   });
 }
 function unhookUnpin() {
-  const n = listeners3.length + untrackHandshakes();
-  listeners3.splice(0).forEach((l) => l.detach());
+  const n = listeners4.length + untrackHandshakes();
+  listeners4.splice(0).forEach((l) => l.detach());
   callbacks2.clear();
+  return n;
+}
+
+// src/unpinjava.ts
+var LIBRARY = "java";
+var PLATFORM = /^(java|javax|jdk|sun|com\.sun)\./;
+var hooked3 = [];
+var done = /* @__PURE__ */ new Set();
+var considering = false;
+var MAX_REFUSAL = 1e3;
+function refusalText(e) {
+  const text2 = String(e?.message ?? e).replace(/\s+/g, " ").trim();
+  return text2.length > MAX_REFUSAL ? text2.slice(0, MAX_REFUSAL - 1) + "\u2026" : text2;
+}
+function refusedBy(original, self, args) {
+  try {
+    return [original.call(self, ...args), null];
+  } catch (e) {
+    return [void 0, refusalText(e)];
+  }
+}
+function peerHost(value) {
+  if (value === null || value === void 0)
+    return null;
+  try {
+    const SSLEngine = frida_java_bridge_default.use("javax.net.ssl.SSLEngine");
+    const Socket = frida_java_bridge_default.use("java.net.Socket");
+    if (SSLEngine.class.isInstance(value))
+      return String(frida_java_bridge_default.cast(value, SSLEngine).getPeerHost());
+    if (Socket.class.isInstance(value))
+      return String(frida_java_bridge_default.cast(value, Socket).getInetAddress().getHostName());
+  } catch (e) {
+  }
+  return null;
+}
+var TARGETS = [
+  {
+    type: "javax.net.ssl.X509TrustManager",
+    implemented: true,
+    method: "checkServerTrusted",
+    host: (args) => peerHost(args[2]),
+    check: refusedBy
+  },
+  {
+    type: "javax.net.ssl.HostnameVerifier",
+    implemented: true,
+    method: "verify",
+    host: (args) => typeof args[0] === "string" ? args[0] : null,
+    check(original, self, args) {
+      const ok = original.call(self, ...args);
+      return ok ? [true, null] : [true, "the app's HostnameVerifier returned false"];
+    }
+  },
+  {
+    type: "okhttp3.CertificatePinner",
+    implemented: false,
+    method: "check",
+    host: (args) => typeof args[0] === "string" ? args[0] : null,
+    check: refusedBy
+  },
+  {
+    type: "okhttp3.CertificatePinner",
+    implemented: false,
+    method: "check$okhttp",
+    // OkHttp 4's name for the same check
+    host: (args) => typeof args[0] === "string" ? args[0] : null,
+    check: refusedBy
+  }
+];
+function hookClass2(factory, target, className) {
+  const key = `${className}.${target.method}`;
+  if (done.has(key))
+    return;
+  done.add(key);
+  const wrapper = factory.use(className);
+  const own = (wrapper[target.method]?.overloads ?? []).filter((overload) => overload.holder?.$className === className);
+  if (own.length === 0)
+    return;
+  const function_ = key;
+  for (const overload of own) {
+    overload.implementation = function(...args) {
+      const [result, refusal] = target.check(overload, this, args);
+      if (refusal !== null) {
+        emitTls("tls.bypass", {
+          phase: "fired",
+          library: LIBRARY,
+          function: function_,
+          host: target.host(args),
+          error: refusal
+        }, javaStack());
+      }
+      return result;
+    };
+    hooked3.push(overload);
+  }
+  emitTls("tls.bypass", { phase: "installed", library: LIBRARY, function: function_, host: null, error: null });
+}
+var interfaces = /* @__PURE__ */ new Map();
+var ARRAYS = ["[Ljava/security/cert/X509Certificate;", "[Ljava/security/cert/Certificate;"];
+var arrays = /* @__PURE__ */ new Map();
+function withArrays(factory) {
+  const cache = factory._classes;
+  for (const [name, wrapper] of arrays)
+    if (cache[name] === void 0)
+      cache[name] = wrapper;
+  return factory;
+}
+function matches(target, className, cls) {
+  return target.implemented ? interfaces.get(target.type).isAssignableFrom(cls) : className === target.type;
+}
+function isConcrete(cls) {
+  const Modifier = frida_java_bridge_default.use("java.lang.reflect.Modifier");
+  return !cls.isInterface() && !Modifier.isAbstract(cls.getModifiers());
+}
+function consider(factory, className, loader, cls) {
+  if (considering || PLATFORM.test(className) || !isConcrete(cls))
+    return;
+  const matching = TARGETS.filter((t) => matches(t, className, cls));
+  if (matching.length === 0)
+    return;
+  considering = true;
+  try {
+    const JClass = frida_java_bridge_default.use("java.lang.Class");
+    JClass.forName.overload("java.lang.String", "boolean", "java.lang.ClassLoader").call(JClass, className, true, loader);
+    for (const target of matching)
+      hookClass2(factory, target, className);
+  } catch (e) {
+    emitTls("tls.bypass", {
+      phase: "not_found",
+      library: LIBRARY,
+      function: className,
+      host: null,
+      error: `could not hook: ${String(e?.message ?? e)}`
+    });
+  } finally {
+    considering = false;
+  }
+}
+function installUnpinJava() {
+  for (const target of TARGETS) {
+    if (target.implemented)
+      interfaces.set(target.type, frida_java_bridge_default.use(target.type).class);
+  }
+  for (const name of ARRAYS) {
+    const wrapper = frida_java_bridge_default.use(name);
+    void wrapper.class;
+    arrays.set(name, wrapper);
+  }
+  const factories = /* @__PURE__ */ new Map();
+  const System = frida_java_bridge_default.use("java.lang.System");
+  frida_java_bridge_default.enumerateLoadedClassesSync().forEach((name) => {
+    if (PLATFORM.test(name))
+      return;
+    try {
+      const cls = frida_java_bridge_default.use(name).class;
+      consider(frida_java_bridge_default.classFactory, name, cls.getClassLoader(), cls);
+    } catch (e) {
+    }
+  });
+  hooked3.push(...watchClassLoads((name, loader, cls) => {
+    const id = System.identityHashCode(loader);
+    let factory = factories.get(id);
+    if (factory === void 0) {
+      factory = withArrays(frida_java_bridge_default.ClassFactory.get(loader));
+      factories.set(id, factory);
+    }
+    consider(factory, name, loader, cls);
+  }));
+  emitTls("tls.bypass", {
+    phase: "installed",
+    library: LIBRARY,
+    function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded)",
+    host: null,
+    error: null
+  });
+}
+function unhookUnpinJava() {
+  for (const method of hooked3)
+    method.implementation = null;
+  const n = hooked3.length;
+  hooked3.length = 0;
   return n;
 }
 
@@ -15148,7 +15337,7 @@ var WEBVIEW = "android.webkit.WebView";
 var CLIENT = "android.webkit.WebViewClient";
 var PAGE_CALLBACKS = { onPageStarted: "page_started", onPageFinished: "page_finished" };
 var JAVASCRIPT = "javascript:";
-var hooked3 = [];
+var hooked4 = [];
 var reporting2 = /* @__PURE__ */ new Set();
 var inPageCallback = /* @__PURE__ */ new Set();
 var hookedClients = /* @__PURE__ */ new Set();
@@ -15222,7 +15411,7 @@ function hookOn(wrapper, className, method, api2, before, guard = null) {
             guard.delete(tid);
         }
       };
-      hooked3.push(overload);
+      hooked4.push(overload);
       n++;
     }
     emitStatus(api2, className, n, null);
@@ -15276,16 +15465,19 @@ function installWebView() {
   }
 }
 function unhookWebView() {
-  const n = hooked3.length;
-  for (const m of hooked3.splice(0))
+  const n = hooked4.length;
+  for (const m of hooked4.splice(0))
     m.implementation = null;
   return n;
 }
 
 // src/index.ts
+var unpinJava = false;
 function install4(when) {
   const t0 = Date.now();
   frida_java_bridge_default.perform(() => {
+    if (unpinJava)
+      installUnpinJava();
     installAll();
     installCryptoJava();
     installWebView();
@@ -15381,8 +15573,10 @@ function start(options = {}) {
   watchProcessEnd(options.confirmExit === true);
   if (options.tlsPatternsOnly === true)
     disableSymbolLookup();
-  if (options.unpin === true)
+  if (options.unpin === true) {
     installUnpin();
+    unpinJava = true;
+  }
   if (options.keylog === true)
     installKeylog();
   installCryptoNative();
@@ -15398,7 +15592,7 @@ rpc.exports = {
     let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
     if (frida_java_bridge_default.available)
       frida_java_bridge_default.perform(() => {
-        n += unhookAll() + unhookCryptoJava() + unhookWebView();
+        n += unhookUnpinJava() + unhookAll() + unhookCryptoJava() + unhookWebView();
       });
     return n;
   },

@@ -12,9 +12,20 @@ export type OnLoaded = (name: string, loader: any, cls: any) => void;
 
 const SKIP = /^(java|javax|jdk|sun|com\.sun)\./;
 
-/** Starts watching; returns the Java methods it hooked (to restore on unhook). */
+// Several parts of the agent watch (the installer for hooked interfaces, unpinjava.ts for trust managers); the
+// runtime is hooked once and tells each of them, in the order they asked.
+const listeners: OnLoaded[] = [];
+
+function tellAll(name: string, loader: any, cls: any): void {
+    for (const listener of listeners) listener(name, loader, cls);
+}
+
+/** Starts watching (the runtime is hooked on the first call); returns the Java methods that first call hooked
+ *  (to restore on unhook), none for later ones. */
 export function watchClassLoads(onLoaded: OnLoaded): Java.Method[] {
-    return javaFlavor() === "jvm" ? watchDefinitions(onLoaded) : watchLoadClass(onLoaded);
+    listeners.push(onLoaded);
+    if (listeners.length > 1) return [];
+    return javaFlavor() === "jvm" ? watchDefinitions(tellAll) : watchLoadClass(tellAll);
 }
 
 function watchDefinitions(onLoaded: OnLoaded): Java.Method[] {

@@ -11,11 +11,12 @@ import { configurePlants, PlantConfig } from "./planting.js";
 import { installKeylog, unhookKeylog } from "./keylog.js";
 import { disableSymbolLookup } from "./tlsnative.js";
 import { installUnpin, unhookUnpin } from "./unpin.js";
+import { installUnpinJava, unhookUnpinJava } from "./unpinjava.js";
 import { installWebView, unhookWebView } from "./webview.js";
 
 export interface StartOptions {
     plant?: PlantConfig;
-    /** Native TLS: force chain verification to succeed, on record (unpin.ts). */
+    /** TLS: overturn chain and pin refusals, on record: native (unpin.ts) and Java (unpinjava.ts). */
     unpin?: boolean;
     /** Native TLS: report the app's session secrets as NSS key log lines (keylog.ts). */
     keylog?: boolean;
@@ -25,9 +26,12 @@ export interface StartOptions {
     confirmExit?: boolean;
 }
 
+let unpinJava = false;
+
 function install(when: string): void {
     const t0 = Date.now();
     Java.perform(() => {
+        if (unpinJava) installUnpinJava();
         installAll();
         installCryptoJava();
         installWebView();
@@ -127,7 +131,10 @@ function start(options: StartOptions = {}): string {
     configurePlants(options.plant ?? {});
     watchProcessEnd(options.confirmExit === true);
     if (options.tlsPatternsOnly === true) disableSymbolLookup();
-    if (options.unpin === true) installUnpin();
+    if (options.unpin === true) {
+        installUnpin();
+        unpinJava = true;
+    }
     if (options.keylog === true) installKeylog();
     installCryptoNative();
     return installWhenJavaReady();
@@ -141,7 +148,7 @@ rpc.exports = {
     start,
     unhook(): number {
         let n = unhookUnpin() + unhookKeylog() + unhookCryptoNative();
-        if (Java.available) Java.perform(() => { n += unhookAll() + unhookCryptoJava() + unhookWebView(); });
+        if (Java.available) Java.perform(() => { n += unhookUnpinJava() + unhookAll() + unhookCryptoJava() + unhookWebView(); });
         return n;
     },
     init(_stage: string, parameters: StartOptions): void {

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from auditor.case.events import Kind
 from auditor.witness.wire import read_wire
+from tests.attribution.conftest import OKHTTP_JARS, compile_java
 from tests.capture import conftest as loopback
 from tests.capture.conftest import case, confdir, pki, upstream, world  # noqa: F401  (fixtures)
 from tests.device.conftest import adb_env, scripted  # noqa: F401  (fixtures: the fake adb server, scripted phones)
@@ -29,6 +30,13 @@ BORINGSSL = Path("/usr/lib/x86_64-linux-gnu/android")      # Debian's android-li
 @pytest.fixture(scope="session")
 def pinned_client(tmp_path_factory) -> Path:
     return build_c(tmp_path_factory, SOURCE, "-lssl", "-lcrypto")
+
+
+@pytest.fixture(scope="session")
+def java_pinning_client(tmp_path_factory) -> str:
+    """A Java client that pins in its own X509TrustManager, and with OkHttp 3 in its own HostnameVerifier and in
+    OkHttp's CertificatePinner (java/): its classpath."""
+    return compile_java(tmp_path_factory.mktemp("pinning-classes"), Path(__file__).with_name("java"), OKHTTP_JARS)
 
 
 @pytest.fixture(scope="session")

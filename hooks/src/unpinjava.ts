@@ -1,0 +1,195 @@
+// Java unpinning (--unpin), on record. Apps check pins in Java: their own X509TrustManager, a HostnameVerifier,
+// OkHttp's CertificatePinner (on Android the platform's own TrustManagerImpl is an X509TrustManager too). Each
+// such class is hooked as it is found (loaded now, or as it loads); the original check still runs, and only
+// when it refuses is the refusal overturned: checkServerTrusted's exception swallowed, verify's false made
+// true, CertificatePinner.check's exception swallowed. Every overturned check is a `fired` event with the
+// class, the host where the call names it, the refusal, and the Java stack; every class hooked is an
+// `installed` event. The JDK's own trust managers are left alone (a desktop JVM's platform trust is the test
+// set-up's, not the app's), so are pins checked in code that implements none of these (obfuscated OkHttp
+// builds whose CertificatePinner was renamed: not found by signature yet).
+import Java from "frida-java-bridge";
+import { watchClassLoads } from "./classload.js";
+import { javaStack } from "./stack.js";
+import { emitTls } from "./tlsnative.js";
+
+const LIBRARY = "java";
+const PLATFORM = /^(java|javax|jdk|sun|com\.sun)\./;
+const hooked: Java.Method[] = [];
+const done = new Set<string>();
+let considering = false;                                // initialising a class loads others: not those now
+
+/** How a refusal looks and how it is overturned, per method. */
+interface Target {
+    /** The interface whose implementations are hooked (resolved once, at install: class lookups by name fail
+     *  inside class-loading callbacks on HotSpot, and must not load classes there), or the class itself. */
+    type: string;
+    implemented: boolean;
+    method: string;
+    /** The call's host, when an argument names it. */
+    host(args: any[]): string | null;
+    /** Runs the original; returns [the app's result, the refusal or null]. */
+    check(original: Java.Method, self: any, args: any[]): [any, string | null];
+}
+
+const MAX_REFUSAL = 1000;
+
+/** The refusal's text on one line, bounded (OkHttp's lists the whole certificate chain). */
+function refusalText(e: any): string {
+    const text = String(e?.message ?? e).replace(/\s+/g, " ").trim();
+    return text.length > MAX_REFUSAL ? text.slice(0, MAX_REFUSAL - 1) + "…" : text;
+}
+
+function refusedBy(original: Java.Method, self: any, args: any[]): [any, string | null] {
+    try {
+        return [original.call(self, ...args), null];
+    } catch (e: any) {
+        return [undefined, refusalText(e)];
+    }
+}
+
+function peerHost(value: any): string | null {
+    if (value === null || value === undefined) return null;
+    try {
+        const SSLEngine = Java.use("javax.net.ssl.SSLEngine");
+        const Socket = Java.use("java.net.Socket");
+        if (SSLEngine.class.isInstance(value)) return String(Java.cast(value, SSLEngine).getPeerHost());
+        if (Socket.class.isInstance(value)) return String(Java.cast(value, Socket).getInetAddress().getHostName());
+    } catch (e) { /* no host then */ }
+    return null;
+}
+
+const TARGETS: Target[] = [
+    {
+        type: "javax.net.ssl.X509TrustManager", implemented: true, method: "checkServerTrusted",
+        host: args => peerHost(args[2]),
+        check: refusedBy,
+    },
+    {
+        type: "javax.net.ssl.HostnameVerifier", implemented: true, method: "verify",
+        host: args => (typeof args[0] === "string" ? args[0] : null),
+        check(original, self, args) {
+            const ok = original.call(self, ...args);
+            return ok ? [true, null] : [true, "the app's HostnameVerifier returned false"];
+        },
+    },
+    {
+        type: "okhttp3.CertificatePinner", implemented: false, method: "check",
+        host: args => (typeof args[0] === "string" ? args[0] : null),
+        check: refusedBy,
+    },
+    {
+        type: "okhttp3.CertificatePinner", implemented: false, method: "check$okhttp",          // OkHttp 4's name for the same check
+        host: args => (typeof args[0] === "string" ? args[0] : null),
+        check: refusedBy,
+    },
+];
+
+function hookClass(factory: Java.ClassFactory, target: Target, className: string): void {
+    const key = `${className}.${target.method}`;
+    if (done.has(key)) return;
+    done.add(key);
+    const wrapper = factory.use(className);
+    // the overloads this class declares (an inherited one is hooked where it is declared); read from the
+    // bridge's methods, as reflection's getDeclaredMethods cannot run inside class loading on HotSpot
+    const own = ((wrapper[target.method]?.overloads ?? []) as Java.Method[])
+        .filter(overload => (overload as any).holder?.$className === className);
+    if (own.length === 0) return;
+    const function_ = key;
+    for (const overload of own) {
+        overload.implementation = function (this: any, ...args: any[]): any {
+            const [result, refusal] = target.check(overload, this, args);
+            if (refusal !== null) {
+                emitTls("tls.bypass", { phase: "fired", library: LIBRARY, function: function_,
+                                        host: target.host(args), error: refusal }, javaStack());
+            }
+            return result;
+        };
+        hooked.push(overload);
+    }
+    emitTls("tls.bypass", { phase: "installed", library: LIBRARY, function: function_, host: null, error: null });
+}
+
+const interfaces = new Map<string, any>();             // the platform interfaces of TARGETS, as Class objects
+// The checks' array parameters. A factory bound to an app's class loader resolves types with
+// ClassLoader.loadClass, which cannot load array classes, so the call's X509Certificate[] could not be passed
+// to the hook (a ClassNotFoundException in the app, as seen on HotSpot): each such factory is given the
+// default factory's wrappers of these arrays (resolved by JNI FindClass, at install, outside class loading),
+// through the bridge's class cache (frida-java-bridge 7.0.13, pinned in hooks/package-lock.json).
+// (named as the bridge names them internally, with slashes)
+const ARRAYS = ["[Ljava/security/cert/X509Certificate;", "[Ljava/security/cert/Certificate;"];
+const arrays = new Map<string, any>();
+
+function withArrays(factory: Java.ClassFactory): Java.ClassFactory {
+    const cache = (factory as any)._classes as { [name: string]: unknown };
+    for (const [name, wrapper] of arrays) if (cache[name] === undefined) cache[name] = wrapper;
+    return factory;
+}
+
+function matches(target: Target, className: string, cls: any): boolean {
+    return target.implemented ? interfaces.get(target.type).isAssignableFrom(cls) : className === target.type;
+}
+
+function isConcrete(cls: any): boolean {
+    const Modifier = Java.use("java.lang.reflect.Modifier");
+    return !cls.isInterface() && !Modifier.isAbstract(cls.getModifiers());
+}
+
+/** Hooks `className` for every target it implements; hooking a loaded but unlinked class corrupts HotSpot's
+ *  heap, so it is initialised first. */
+function consider(factory: Java.ClassFactory, className: string, loader: any, cls: any): void {
+    if (considering || PLATFORM.test(className) || !isConcrete(cls)) return;
+    const matching = TARGETS.filter(t => matches(t, className, cls));
+    if (matching.length === 0) return;
+    considering = true;
+    try {
+        const JClass = Java.use("java.lang.Class");
+        JClass.forName.overload("java.lang.String", "boolean", "java.lang.ClassLoader").call(JClass, className, true,
+                                                                                            loader);
+        for (const target of matching) hookClass(factory, target, className);
+    } catch (e: any) {
+        emitTls("tls.bypass", { phase: "not_found", library: LIBRARY, function: className, host: null,
+                                error: `could not hook: ${String(e?.message ?? e)}` });
+    } finally {
+        considering = false;
+    }
+}
+
+export function installUnpinJava(): void {
+    for (const target of TARGETS) {
+        if (target.implemented) interfaces.set(target.type, Java.use(target.type).class);
+    }
+    for (const name of ARRAYS) {
+        const wrapper = Java.use(name);
+        void wrapper.class;                             // resolved now, on this thread (see ARRAYS)
+        arrays.set(name, wrapper);
+    }
+    const factories = new Map<number, Java.ClassFactory>();
+    const System = Java.use("java.lang.System");
+    Java.enumerateLoadedClassesSync().forEach(name => {
+        if (PLATFORM.test(name)) return;
+        try {
+            const cls = Java.use(name).class;
+            consider(Java.classFactory, name, cls.getClassLoader(), cls);
+        } catch (e) { /* not visible from the default loader: caught when a loader that sees it loads it */ }
+    });
+    hooked.push(...watchClassLoads((name, loader, cls) => {
+        // Class lookups through the default factory fail inside class loading on HotSpot: the loader's own.
+        const id = System.identityHashCode(loader);
+        let factory = factories.get(id);
+        if (factory === undefined) {
+            factory = withArrays(Java.ClassFactory.get(loader));
+            factories.set(id, factory);
+        }
+        consider(factory, name, loader, cls);
+    }));
+    emitTls("tls.bypass", { phase: "installed", library: LIBRARY,
+                            function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded)",
+                            host: null, error: null });
+}
+
+export function unhookUnpinJava(): number {
+    for (const method of hooked) method.implementation = null;
+    const n = hooked.length;
+    hooked.length = 0;
+    return n;
+}

@@ -1,0 +1,52 @@
+package com.example.pinapp;
+
+import java.io.FileInputStream;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/** Trusts the chain the given CA signs, and then only a server key whose SHA-256 is the pin (none: no pin).
+ *  The pin is one no test key has, as an app pins its own server's key, which a proxy cannot present. */
+final class PinningTrustManager implements X509TrustManager {
+    static final String PIN = "0000000000000000000000000000000000000000000000000000000000000000";
+    private final X509TrustManager chain;
+    private final String pin;
+
+    PinningTrustManager(String caPem) throws Exception { this(caPem, PIN); }
+
+    PinningTrustManager(String caPem, String pin) throws Exception {
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        try (FileInputStream in = new FileInputStream(caPem)) {
+            store.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        this.chain = (X509TrustManager) factory.getTrustManagers()[0];
+        this.pin = pin;
+    }
+
+    @Override public void checkClientTrusted(X509Certificate[] certs, String authType) throws CertificateException {
+        throw new CertificateException("no client certificates here");
+    }
+
+    @Override public void checkServerTrusted(X509Certificate[] certs, String authType) throws CertificateException {
+        chain.checkServerTrusted(certs, authType);
+        if (pin == null) return;
+        try {
+            StringBuilder hex = new StringBuilder();
+            for (byte b : MessageDigest.getInstance("SHA-256").digest(certs[0].getPublicKey().getEncoded())) {
+                hex.append(String.format("%02x", b));
+            }
+            if (!hex.toString().equals(pin)) throw new CertificateException("pin mismatch: server key " + hex);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new CertificateException(e);
+        }
+    }
+
+    @Override public X509Certificate[] getAcceptedIssuers() { return chain.getAcceptedIssuers(); }
+}

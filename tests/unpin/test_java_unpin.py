@@ -1,0 +1,68 @@
+"""--unpin on a real JVM: a Java client that pins in its own X509TrustManager (HttpsURLConnection) and, with the
+real OkHttp 3, in its own HostnameVerifier and OkHttp's CertificatePinner fails through the proxy, then gets
+through under --unpin, each overturned check on record with its class, host, refusal and Java stack
+(hooks/src/unpinjava.ts)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from auditor.analyze.run import analyze
+from auditor.case.events import Kind
+from auditor.reference.launcher import JAVA17
+from tests.capture.conftest import HOST, events, wait_for_event
+from tests.unpin.conftest import AUDITOR
+
+MAIN = "com.example.pinapp.Main"
+TRUST = "com.example.pinapp.PinningTrustManager.checkServerTrusted"
+NAMES = "com.example.pinapp.StrictHostnameVerifier.verify"
+PINNER = "okhttp3.CertificatePinner.check"
+
+
+def run(case_root: Path, classpath: str, capture, upstream, *options: str) -> subprocess.CompletedProcess:
+    proxy_ip, proxy_port = capture.listen_address
+    argv = [str(JAVA17), "-cp", classpath, MAIN, proxy_ip, str(proxy_port), str(capture.ca_path),
+            f"https://{HOST}:{upstream.address[1]}", HOST]
+    return subprocess.run([str(AUDITOR), "instrument", str(case_root), "--json", "--app-package",
+                           "com.example.pinapp", *options, "--", *argv], capture_output=True, text=True, timeout=120)
+
+
+def test_java_pins_refuse_the_proxy_then_unpin_overturns_each_on_record(capture, case, upstream,
+                                                                       java_pinning_client):
+    refused = run(case.root, java_pinning_client, capture, upstream)
+    assert refused.returncode == 0, refused.stderr
+    failures = [line for line in refused.stdout.splitlines() if line.startswith(("FAIL", "200", "404"))]
+    assert [line.split(":")[0] for line in failures] == ["FAIL /pinned", "FAIL /okhttp"]
+    assert "pin mismatch: server key" in failures[0]
+    assert f"SSLPeerUnverifiedException: Hostname {HOST} not verified" in failures[1]
+    assert events(case, Kind.HOOK_TLS_BYPASS) == []            # without --unpin nothing is changed
+
+    done = run(case.root, java_pinning_client, capture, upstream, "--unpin")
+    assert done.returncode == 0, done.stderr
+    # the loopback upstream answers 404 to paths it does not serve: both requests got through
+    assert [line for line in done.stdout.splitlines() if line.startswith(("FAIL", "200", "404"))] == [
+        "404 /pinned", "404 /okhttp"]
+    flows = wait_for_event(case, Kind.PROXY_FLOW, count=2)
+    assert sorted(f["body"]["request"]["path"] for f in flows) == ["/okhttp", "/pinned"]
+    bypasses = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS) if e["body"]["library"] == "java"]
+    assert [b["function"] for b in bypasses if b["phase"] == "installed"] == [
+        "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded)", TRUST,
+        "okhttp3.internal.tls.OkHostnameVerifier.verify", PINNER, NAMES]
+    fired = [b for b in bypasses if b["phase"] == "fired"]
+    assert [(b["function"], b["host"]) for b in fired] == [(TRUST, None), (NAMES, HOST), (PINNER, HOST)]
+    assert fired[0]["error"].startswith("java.security.cert.CertificateException: pin mismatch: server key ")
+    assert fired[1]["error"] == "the app's HostnameVerifier returned false"
+    assert fired[2]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! "
+                                        "Peer certificate chain: sha256/")
+    # each Java stack starts at the overturned check and reaches the app's own call
+    for bypass, caller in zip(fired, ("com.example.pinapp.Main.urlConnection(Main.java:",
+                                      "com.example.pinapp.Main.main(Main.java:",
+                                      "com.example.pinapp.Main.main(Main.java:"), strict=True):
+        assert bypass["stack"][0] == bypass["function"] + "(Native Method)"
+        assert any(frame.startswith(caller) for frame in bypass["stack"])
+    analyze(case.root)
+    rows = json.loads((case.root / "analysis" / "observed.json").read_text())["tls_bypasses"]
+    assert [(r["kind"], r["library"], r["function"], r["host"]) for r in rows if r["phase"] == "fired"] == [
+        ("bypass", "java", TRUST, None), ("bypass", "java", NAMES, HOST), ("bypass", "java", PINNER, HOST)]
