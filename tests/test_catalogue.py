@@ -142,16 +142,16 @@ def _category(data: dict[str, Any], category_id: str) -> dict[str, Any]:
     return next(c for c in data["categories"] if c["id"] == category_id)
 
 
-SEND_ASYNC = "apis[71] (jdk.internal.net.http.HttpClientImpl.sendAsync)"
-CHAIN = "apis[74] (okhttp3.internal.http.RealInterceptorChain.proceed)"
+SEND_ASYNC = "apis[74] (jdk.internal.net.http.HttpClientImpl.sendAsync)"
+CHAIN = "apis[77] (okhttp3.internal.http.RealInterceptorChain.proceed)"
 BAD = [
     (lambda d: d.update(extra=1), "top level: unknown key(s) 'extra'"),
     (lambda d: _category(d, "clipboard").update(colour="red"), "categories[0]: unknown key(s) 'colour'"),
     (lambda d: _api(d, "getImei").update(hooked=True),
      "apis[50]: unknown key(s) 'hooked'"),
     (lambda d: d["apis"].append(dict(_api(d, "getImei"))),
-     "apis[82] (android.telephony.TelephonyManager.getImei): duplicate entry"),
-    (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[13] (camera): duplicate category"),
+     "apis[88] (android.telephony.TelephonyManager.getImei): duplicate entry"),
+    (lambda d: d["categories"].append(dict(_category(d, "camera"))), "categories[15] (camera): duplicate category"),
     (lambda d: _api(d, "getImei").update(runtime="ios"),
      "apis[50] (android.telephony.TelephonyManager.getImei): runtime must be one of android, jvm"),
     (lambda d: _api(d, "getImei").update(category="gallery"),

@@ -57,7 +57,7 @@ DATASETS = {d.name: d for d in [
             "IP to ASN by DB-IP (db-ip.com); nro.net",
             "0f67c04baa6f6db91fdbedb631b478d6245dc564ff7642a7a7e360dd5d38deb8"),
     Dataset("eu-transfers", "law/eu_transfers.json",
-            "compiled 2026-11-22, entries re-checked 2026-12-02 as marked; each with its verification status",
+            "2026-11-22 (re-checked 2026-12-02)",
             "auditor's dated table of EEA membership and adequacy decisions, compiled 2026-11-22 from the cited "
             "Official Journal / EUR-Lex acts; each entry names its source and whether its compiler verified it "
             "against the published act",

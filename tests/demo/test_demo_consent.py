@@ -107,7 +107,7 @@ def test_child_refusing_and_accepting_compared(runs, tmp_path) -> None:
     assert sorted((f["compared"]["section"], f["compared"]["recipient"], f["data_category"]) for f in engaged) == [
         ("refusal_no_difference", "snssdk.com", "android_id"), ("refusal_no_difference", "snssdk.com",
                                                                 "device_identifier")]
-    assert len(data["findings"]) == 16 + 5 + 5
+    assert len(data["findings"]) == 17 + 5 + 5
     assert "Verdicts on the comparison" in (out / "compare.html").read_text("utf-8")
 
 

@@ -145,7 +145,7 @@ def test_what_could_not_be_watched_is_recorded(case, proxy_sink, reference_argv)
     # set its client; of the privacy APIs, 10 added with issue #16 (getSSID, addNmeaListener, listen, MediaDrm,
     # getAccountsByType; Camera.open, openCamera, MediaRecorder.start, createScreenCaptureIntent,
     # createVirtualDisplay; Settings.Global.getString, BluetoothAdapter.getName, ContentResolver.query)
-    assert len(coverage["installed"]) == 71
+    assert len(coverage["installed"]) == 72
     assert coverage["installed"]["com.bytedance.sdk.InAppBrowser$1.onPageFinished"] == 1
     assert coverage["installed"]["deflate"] == 1
     assert coverage["installed"]["sun.security.ssl.SSLSocketImpl$AppOutputStream.write"] == 1

@@ -352,7 +352,7 @@ def test_demo_report_is_short_and_its_annex_bundle_is_hashed_in_it(demo: DemoRep
     # 33 since an exhibit prints one line per fact and each value once (its headers, body excerpt and stack in
     # the annex bundle), the method's detail moved to the annex and Part II gained the citations' status and the
     # law in force; a larger case prints no more (MAIN_EXHIBITS; tests/report/test_memory_bound.py)
-    assert demo.pages <= 34
+    assert demo.pages <= 38
     exhibits = demo.data["exhibits"]
     printed = [n for n in range(1, len(exhibits) + 1) if f'id="exhibit-{n}"' in demo.html["en"]]
     assert printed == list(range(1, min(len(exhibits), demo.data["main_exhibits"]) + 1))
@@ -477,24 +477,26 @@ EPRIVACY_NOTE = {
 def test_part_two_says_of_each_citation_whether_it_was_checked(demo: DemoReport) -> None:
     """Each cited source in Part II says whether it was checked against its primary text: a checked one the
     day and the text (numbered S1…), an unchecked one what was seen and why it is not verified, in the
-    report's language. The demo's verdicts cite 30 distinct sources: 23 checked, the 7 of docs/citations.md
-    not (ePrivacy Art. 5(3), Tw art. 11.7a, UAVG art. 5, Decision 2023/1795 Art. 1, EDPB Guidelines 2/2023 and
-    3/2019, WP29 Opinion 9/2014)."""
-    assert (demo.data["citations"]["verified"], demo.data["citations"]["unverified"]) == (23, 7)
-    assert [s.split(",")[0] for s in demo.data["citations"]["sources"]] == [
+    report's language. The demo's verdicts cite 39 distinct sources: 30 checked, 9 not (the 7 of the first
+    rulesets: ePrivacy Art. 5(3), Tw art. 11.7a, UAVG art. 5, Decision 2023/1795 Art. 1, EDPB Guidelines 2/2023
+    and 3/2019, WP29 Opinion 9/2014; with ruleset 1.5.0 EDPB Guidelines 03/2022, cited by the consent-dialog
+    rule, and Guidelines 2/2023 para 53, cited by the injected-script rule; docs/citations.md)."""
+    assert (demo.data["citations"]["verified"], demo.data["citations"]["unverified"]) == (30, 9)
+    assert all(s["en"] != s["nl"] for s in demo.data["citations"]["sources"])       # each described in Dutch too
+    assert [s["en"].split(",")[0] for s in demo.data["citations"]["sources"]] == [
         "EUR-Lex text of Regulation (EU) 2016/679", "OJ C 413", "WP 185 (881/11/EN)",
         "EUR-Lex text of the judgment"]
     part_two = {lang: demo.pdf[lang].split(heading, 1)[1] for lang, heading in (
         ("en", "Part II — Legal mapping (for counsel)"), ("nl", "Deel II — Juridische duiding"))}
-    assert ("The legal mapping cites 30 distinct sources: 23 checked against their primary text, 7 not."
+    assert ("The legal mapping cites 39 distinct sources: 30 checked against their primary text, 9 not."
             in part_two["en"])
-    assert ("De juridische duiding haalt 30 verschillende bronnen aan: 23 aan hun primaire tekst getoetst, 7 niet."
+    assert ("De juridische duiding haalt 39 verschillende bronnen aan: 30 aan hun primaire tekst getoetst, 9 niet."
             in part_two["nl"])
     citations = [c for v in demo.data["verdicts"] for c in v["citations"]]
     unverified = sum(not c["verified"] for c in citations)
     # each note once, after the assessments, numbered N1 … in order of first use; the citation names its number
     notes = demo.data["citations"]["notes"]
-    assert len(notes) == 7 and all(n["en"] and n["nl"] and n["en"] != n["nl"] for n in notes)
+    assert len(notes) == 9 and all(n["en"] and n["nl"] and n["en"] != n["nl"] for n in notes)
     [eprivacy] = [i for i, n in enumerate(notes, 1) if n["en"].startswith(EPRIVACY_NOTE["en"])]
     assert {c["source"] for c in citations if not c["verified"] and c["instrument"] == "eprivacy"} == {eprivacy}
     for lang, checked, unchecked in (("en", "[checked 2026-12-02, S1]", "not checked against the primary text"),
