@@ -61,8 +61,9 @@ def citation_row(d: Display, c: Citation) -> dict[str, Any]:
 
 def citation_sources(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
     """Each verdict's citations numbered by what Part II lists once after the verdicts: a verified one by the
-    text it was checked against (S1, S2 …, described en and nl), one not verified by its note (N1, N2 …: what was seen and why it
-    is not verified, en and nl), in order of first use; and how many distinct sources were checked and not."""
+    text it was checked against (S1, S2 …, described in en and nl), one not verified by its note (N1, N2 …: what
+    was seen and why it is not verified, en and nl), in order of first use; and how many distinct sources were
+    checked and not."""
     sources: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
     distinct: dict[str, bool] = {}
