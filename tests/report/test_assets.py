@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "auditor" / "report" / "assets"
 # Words that are the same in Dutch and English (loanwords, codes): checked one by one, not a blanket pass.
 SAME_IN_BOTH = {"cover.app": "App", "method.persona": "Persona", "method.scenario": "Scenario",
-                "unknowns.host": "Host", "annex.status": "Status", "annex.thread": "Thread",
+                "unknowns.host": "Host", "method.tls_host": "host", "annex.status": "Status", "annex.thread": "Thread",
                 "glossary.sdk.term": "SDK", "diff.before": "In A", "diff.after": "In B",
                 # citation patterns and names that are the same in both languages
                 "cite.decision": "{body}, {title}, {date}", "cite.date": "{day} {month} {year}",

@@ -190,18 +190,20 @@ class ExhibitBuilder:
 
 
 MAX_RANGES = 12
+# A matrix cell is narrow: a few runs, so that its row is as tall for 8 exchanges as for 80
+MATRIX_RANGES = 3
 
 
-def number_ranges(numbers: list[int]) -> dict[str, Any]:
-    """Exhibit numbers as runs ("Exhibits 3–9, 12"), the first MAX_RANGES of them, and how many numbers the
-    runs left out: a verdict resting on 20,000 exchanges cites them in one line, not 20,000."""
+def number_ranges(numbers: list[int], most: int = MAX_RANGES) -> dict[str, Any]:
+    """Exhibit numbers as runs ("Exhibits 3–9, 12"), the first `most` of them, and how many numbers the runs
+    left out: a verdict resting on 20,000 exchanges cites them in one line, not 20,000."""
     runs: list[list[int]] = []
     for n in sorted(set(numbers)):
         if runs and n == runs[-1][1] + 1:
             runs[-1][1] = n
         else:
             runs.append([n, n])
-    shown = runs[:MAX_RANGES]
+    shown = runs[:most]
     return {"runs": shown, "more": len(set(numbers)) - sum(b - a + 1 for a, b in shown)}
 
 
@@ -224,5 +226,5 @@ def matrix(exhibits: list[Exhibit]) -> list[dict[str, Any]]:
     out = sorted(rows.values(), key=lambda r: (-r["before"], r["recipient"]))
     for row in out:
         row["categories"] = sorted(row["categories"])
-        row["exhibits"] = number_ranges(row["exhibits"])
+        row["exhibits"] = number_ranges(row["exhibits"], MATRIX_RANGES)
     return out[:MATRIX_ROWS]
