@@ -11,12 +11,9 @@ static const uint8_t KEY[16] = "aead-gcm-key-16b";
 static const uint8_t NONCE[12] = "aead-nonce12";
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s IP PORT CLIPBOARD\n", argv[0]);
-        return 64;
-    }
     char json[512];
-    int length = snprintf(json, sizeof json, "{\"openudid\":\"9a3c1f7e5b2d4e60\",\"clipboard\":\"%s\"}", argv[3]);
+    int length = registration_json(argc, argv, json, sizeof json);
+    if (length < 0) return 64;
     EVP_AEAD_CTX ctx;
     if (!EVP_AEAD_CTX_init(&ctx, EVP_aead_aes_128_gcm(), KEY, sizeof KEY, EVP_AEAD_DEFAULT_TAG_LENGTH, NULL))
         return 4;

@@ -12,13 +12,9 @@ static const unsigned char KEY[16] = "aes-low-level-k1";
 static const unsigned char TOKEN[16] = "device-token-16b";
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s IP PORT CLIPBOARD\n", argv[0]);
-        return 64;
-    }
     unsigned char json[512] = {0};
-    int length = snprintf((char *)json, sizeof json, "{\"openudid\":\"9a3c1f7e5b2d4e60\",\"clipboard\":\"%s\"}",
-                          argv[3]);
+    int length = registration_json(argc, argv, (char *)json, sizeof json);
+    if (length < 0) return 64;
     int padded = (length + 15) / 16 * 16;
     AES_KEY key;
     if (AES_set_encrypt_key(KEY, 128, &key) != 0) return 4;

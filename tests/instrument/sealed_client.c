@@ -12,12 +12,9 @@ static const unsigned char KEY[32] = "native-sealed-key-0123456789abcd";
 static const unsigned char IV[16] = "native-sealed-iv";
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s IP PORT CLIPBOARD\n", argv[0]);
-        return 64;
-    }
     char json[512];
-    int length = snprintf(json, sizeof json, "{\"openudid\":\"9a3c1f7e5b2d4e60\",\"clipboard\":\"%s\"}", argv[3]);
+    int length = registration_json(argc, argv, json, sizeof json);
+    if (length < 0) return 64;
     unsigned char packed[1024];
     uLongf packed_length = sizeof packed;
     if (compress2(packed, &packed_length, (const unsigned char *)json, length, 9) != Z_OK) return 4;

@@ -68,6 +68,15 @@ class Receiver:
         return self.body
 
 
+def assert_recovered(sent: dict, locations: set[str], operation: tuple[int, str, str]) -> None:
+    """The finding's evidence: the planted clipboard found at exactly `locations`, inside the plaintext of the
+    one crypto operation (ledger seq, api, algorithm) it names."""
+    evidence = sent["evidence"]["shown"][0]
+    assert {(v["location"], v["value"]) for v in evidence["values"] if v["what"] == "clipboard"} == {
+        (location, CANARY) for location in locations}
+    assert [(r["ledger_seq"], r["api"], r["algorithm"]) for r in evidence["recovered_plaintext"]] == [operation]
+
+
 def test_evp_encryption_of_a_deflated_body_is_recovered_and_joined_to_the_request(case, sealed_client):
     records, wire, [sent] = _sealed_run(case, sealed_client)
     deflate, cipher = records
@@ -85,12 +94,8 @@ def test_evp_encryption_of_a_deflated_body_is_recovered_and_joined_to_the_reques
     assert any("sealed_client.c:" in frame and "main" in frame for frame in cipher["body"]["stack"])
     assert any("sealed_client.c:" in frame for frame in deflate["body"]["stack"])
 
-    evidence = sent["evidence"]["shown"][0]
     layer = f"body<plaintext@seq{cipher['seq']}><zlib>"
-    assert {(v["location"], v["value"]) for v in evidence["values"] if v["what"] == "clipboard"} == {
-        (layer, CANARY), (layer + ".clipboard", CANARY)}
-    assert [(r["ledger_seq"], r["api"], r["algorithm"]) for r in evidence["recovered_plaintext"]] == [
-        (cipher["seq"], "EVP_EncryptFinal_ex", "AES-256-CBC")]
+    assert_recovered(sent, {layer, layer + ".clipboard"}, (cipher["seq"], "EVP_EncryptFinal_ex", "AES-256-CBC"))
 
 
 AES_KEY, AES_TOKEN = b"aes-low-level-k1", b"device-token-16b"
@@ -144,12 +149,8 @@ def test_low_level_aes_cbc_and_block_calls_are_recovered(case, aes_client):
     encryptor = Cipher(algorithms.AES(AES_KEY), modes.ECB()).encryptor()
     assert (_side(case, block, "input"), _side(case, block, "output")) == (AES_TOKEN, encryptor.update(AES_TOKEN))
     assert any("aes_client.c:" in frame and "main" in frame for frame in cbc["body"]["stack"])
-    evidence = sent["evidence"]["shown"][0]
     # found in the recovered text; the zero padding keeps it from parsing as JSON (no .clipboard location)
-    assert {(v["location"], v["value"]) for v in evidence["values"] if v["what"] == "clipboard"} == {
-        (f"body<plaintext@seq{cbc['seq']}>", CANARY)}
-    assert [(r["ledger_seq"], r["api"], r["algorithm"]) for r in evidence["recovered_plaintext"]] == [
-        (cbc["seq"], "AES_cbc_encrypt", "AES-128-CBC")]
+    assert_recovered(sent, {f"body<plaintext@seq{cbc['seq']}>"}, (cbc["seq"], "AES_cbc_encrypt", "AES-128-CBC"))
 
 
 def test_boringssl_aead_seal_and_open_are_recovered(case, aead_client):
@@ -163,9 +164,5 @@ def test_boringssl_aead_seal_and_open_are_recovered(case, aead_client):
     assert (_side(case, seal, "input"), _side(case, seal, "output")) == (PLAINTEXT, wire)
     assert (_side(case, opened, "input"), _side(case, opened, "output")) == (wire, PLAINTEXT)
     assert any("aead_client.c:" in frame and "main" in frame for frame in seal["body"]["stack"])
-    evidence = sent["evidence"]["shown"][0]
     layer = f"body<plaintext@seq{seal['seq']}>"
-    assert {(v["location"], v["value"]) for v in evidence["values"] if v["what"] == "clipboard"} == {
-        (layer, CANARY), (layer + ".clipboard", CANARY)}
-    assert [(r["ledger_seq"], r["api"], r["algorithm"]) for r in evidence["recovered_plaintext"]] == [
-        (seal["seq"], "EVP_AEAD_CTX_seal", "AES-128-GCM")]
+    assert_recovered(sent, {layer, layer + ".clipboard"}, (seal["seq"], "EVP_AEAD_CTX_seal", "AES-128-GCM"))

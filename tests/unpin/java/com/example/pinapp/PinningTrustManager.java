@@ -1,12 +1,9 @@
 package com.example.pinapp;
 
-import java.io.FileInputStream;
-import java.security.KeyStore;
+import com.example.testtls.Trust;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /** Trusts the chain the given CA signs, and then only a server key whose SHA-256 is the pin (none: no pin).
@@ -19,14 +16,7 @@ final class PinningTrustManager implements X509TrustManager {
     PinningTrustManager(String caPem) throws Exception { this(caPem, PIN); }
 
     PinningTrustManager(String caPem, String pin) throws Exception {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        try (FileInputStream in = new FileInputStream(caPem)) {
-            store.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(store);
-        this.chain = (X509TrustManager) factory.getTrustManagers()[0];
+        this.chain = new Trust(caPem).manager;          // the test programs' trust in the capture's CA
         this.pin = pin;
     }
 
