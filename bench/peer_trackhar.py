@@ -90,9 +90,10 @@ def auditor(har: Path) -> set[tuple[str, str, str]]:
             request = record["body"]["request"]
             decoder = Decoder()
             decoder.url(_url(request))
-            for name, value in _headers(request):
+            pairs = _headers(request)
+            for name, value in pairs:
                 decoder.header(name, value)
-            _request_body(case, request, decoder, BodyMemo())
+            _request_body(case, request, pairs, decoder, BodyMemo())
             _websocket_messages(case, record["body"], decoder)
             for hit in recognise(decoder.decoded) + recogniser.recognise(decoder.decoded, request["host"]):
                 value = hit.value[:-2] if hit.value.endswith(".0") and hit.value[:-2].isdigit() else hit.value
