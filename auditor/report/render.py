@@ -30,6 +30,7 @@ from auditor.report import assets, charts
 from auditor.report.kit import kit_files
 from auditor.report.manifest import MANIFEST_FILE, write_manifest
 from auditor.report.model import build_model
+from auditor.report.pdf_libraries import load_weasyprint
 from auditor.report.rows import as_json
 from auditor.report.sources import load_seal
 
@@ -109,7 +110,7 @@ def render_pdf(html: str, epoch: int) -> bytes:
     the wall-clock time (fontTools honours SOURCE_DATE_EPOCH), so they get `epoch` (the sealing time).
     WeasyPrint is imported here, not with this module: loading it and its libraries costs half a second that
     a report without a PDF (html, json, csv) need not pay."""
-    import weasyprint
+    weasyprint = load_weasyprint()
 
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)

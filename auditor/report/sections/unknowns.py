@@ -8,6 +8,8 @@ from typing import Any
 from auditor.contract.observed import Observed
 from auditor.report.display import Display
 
+GAP_KINDS = ("quic_blocked", "non_http", "dns", "malformed", "aborted")    # in the order the section lists them
+
 
 def unknowns_section(d: Display, observed: Observed) -> dict[str, Any]:
     capture, hooks = observed.capture, observed.hooks
@@ -19,6 +21,9 @@ def unknowns_section(d: Display, observed: Observed) -> dict[str, Any]:
                               "count": f.count} for f in capture.tls_failures],
             "tls_failure_count": sum(f.count for f in capture.tls_failures),
             "other": dict(sorted(gaps.items())), "other_counts": dict(capture.gap_counts),
+            "gap_kinds": GAP_KINDS,
+            # what nothing was recorded of is listed once, not as a heading each
+            "nothing_of": (["tls"] if not capture.tls_failures else []) + [k for k in GAP_KINDS if not gaps.get(k)],
             "capture_counted": dict(capture.counted),
             "hooks_installed": hooks.installed,
             "hooks_not_installed": [{"api": d.plain(g.api), "pid": d.plain(g.pid), "reason": d.text(g.reason, 300)}
