@@ -1,5 +1,5 @@
 📦
-528562 /src/index.js
+533290 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14261,11 +14261,12 @@ var CATALOGUE = privacy_apis_default.apis.filter((api2) => api2.used_by.includes
 }));
 
 // src/classload.ts
+var NO_CLASS_FILE = () => null;
 var SKIP = /^(java|javax|jdk|sun|com\.sun)\./;
 var listeners2 = [];
-function tellAll(name, loader, cls) {
+function tellAll(name, loader, cls, classFile) {
   for (const listener of listeners2)
-    listener(name, loader, cls);
+    listener(name, loader, cls, classFile);
 }
 function watchClassLoads(onLoaded) {
   listeners2.push(onLoaded);
@@ -14281,6 +14282,8 @@ function watchDefinitions(onLoaded) {
     onEnter(args) {
       this.name = args[1].isNull() ? null : args[1].readUtf8String();
       this.loader = args[2];
+      this.bytes = args[3];
+      this.length = args[4].toInt32();
     },
     onLeave(retval) {
       const raw = this.name;
@@ -14290,7 +14293,10 @@ function watchDefinitions(onLoaded) {
       if (SKIP.test(name))
         return;
       const loader = this.loader;
-      frida_java_bridge_default.perform(() => onLoaded(name, frida_java_bridge_default.cast(loader, ClassLoader), frida_java_bridge_default.cast(retval, JClass)));
+      const bytes2 = this.bytes;
+      const length = this.length;
+      const classFile = () => new Uint8Array(bytes2.readByteArray(length));
+      frida_java_bridge_default.perform(() => onLoaded(name, frida_java_bridge_default.cast(loader, ClassLoader), frida_java_bridge_default.cast(retval, JClass), classFile));
     }
   });
   return [];
@@ -14300,8 +14306,9 @@ function watchLoadClass(onLoaded) {
   const loadClass = ClassLoader.loadClass.overload("java.lang.String");
   loadClass.implementation = function(name) {
     const cls = loadClass.call(this, name);
-    if (cls !== null && !SKIP.test(String(name)))
-      onLoaded(String(name), frida_java_bridge_default.cast(this, ClassLoader), cls);
+    if (cls !== null && !SKIP.test(String(name))) {
+      onLoaded(String(name), frida_java_bridge_default.cast(this, ClassLoader), cls, NO_CLASS_FILE);
+    }
     return cls;
   };
   return [loadClass];
@@ -15151,12 +15158,86 @@ function unhookUnpin() {
   return n;
 }
 
+// src/classfile.ts
+var ACC_STATIC = 8;
+var ACC_ABSTRACT = 1024;
+var UTF8 = 1;
+var SIZES = {
+  3: 4,
+  4: 4,
+  5: 8,
+  6: 8,
+  7: 2,
+  8: 2,
+  9: 4,
+  10: 4,
+  11: 4,
+  12: 4,
+  15: 3,
+  16: 2,
+  17: 4,
+  18: 4,
+  19: 2,
+  20: 2
+};
+var CHUNK = 4096;
+function latin1(bytes2, start2, end) {
+  let text2 = "";
+  for (let at = start2; at < end; at += CHUNK) {
+    text2 += String.fromCharCode(...bytes2.subarray(at, Math.min(at + CHUNK, end)));
+  }
+  return text2;
+}
+function membersOf(bytes2) {
+  const view = new DataView(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
+  let at = 8;
+  const count = view.getUint16(at);
+  at += 2;
+  const utf82 = /* @__PURE__ */ new Map();
+  for (let index = 1; index < count; index++) {
+    const tag = view.getUint8(at++);
+    if (tag === UTF8) {
+      const length = view.getUint16(at);
+      utf82.set(index, latin1(bytes2, at + 2, at + 2 + length));
+      at += 2 + length;
+    } else if (SIZES[tag] !== void 0) {
+      at += SIZES[tag];
+      if (tag === 5 || tag === 6)
+        index++;
+    } else {
+      throw new Error(`constant pool tag ${tag} at ${at - 1}`);
+    }
+  }
+  at += 6;
+  at += 2 + 2 * view.getUint16(at);
+  const members = () => {
+    const found = [];
+    const n = view.getUint16(at);
+    at += 2;
+    for (let i = 0; i < n; i++) {
+      found.push({
+        access: view.getUint16(at),
+        name: utf82.get(view.getUint16(at + 2)) ?? "",
+        descriptor: utf82.get(view.getUint16(at + 4)) ?? ""
+      });
+      let attributes = view.getUint16(at + 6);
+      at += 8;
+      for (; attributes > 0; attributes--)
+        at += 6 + view.getUint32(at + 2);
+    }
+    return found;
+  };
+  const fields = members();
+  return { fields, methods: members() };
+}
+
 // src/unpinjava.ts
 var LIBRARY = "java";
 var PLATFORM = /^(java|javax|jdk|sun|com\.sun)\./;
 var hooked3 = [];
 var done = /* @__PURE__ */ new Set();
 var considering = false;
+var waiting = [];
 var MAX_REFUSAL = 1e3;
 function refusalText(e) {
   const text2 = String(e?.message ?? e).replace(/\s+/g, " ").trim();
@@ -15166,6 +15247,16 @@ function refusedBy(original, self, args) {
   try {
     return [original.call(self, ...args), null];
   } catch (e) {
+    return [void 0, refusalText(e)];
+  }
+}
+var PIN_REFUSAL = "javax.net.ssl.SSLPeerUnverifiedException: ";
+function pinRefusedBy(original, self, args) {
+  try {
+    return [original.call(self, ...args), null];
+  } catch (e) {
+    if (!String(e?.message ?? "").startsWith(PIN_REFUSAL))
+      throw e;
     return [void 0, refusalText(e)];
   }
 }
@@ -15188,7 +15279,7 @@ var TARGETS = [
     type: "javax.net.ssl.X509TrustManager",
     implemented: true,
     method: "checkServerTrusted",
-    host: (args) => peerHost(args[2]),
+    host: (args) => typeof args[2] === "string" ? args[2] : peerHost(args[2]),
     check: refusedBy
   },
   {
@@ -15217,13 +15308,54 @@ var TARGETS = [
     check: refusedBy
   }
 ];
+var PINNER_SHAPE = {
+  type: "okhttp3.CertificatePinner",
+  implemented: false,
+  method: "",
+  parameters: ["java.lang.String", "java.util.List"],
+  located: "signature",
+  host: (args) => typeof args[0] === "string" ? args[0] : null,
+  check: pinRefusedBy
+};
+var PINS = "Ljava/util/Set;";
+var CHECK = "(Ljava/lang/String;Ljava/util/List;)V";
+var CHECK_BYTES = Array.from(CHECK, (c) => c.charCodeAt(0));
+var SET_FIELD = /^(?!.*\bstatic\b)\S.* java\.util\.Set \S+$/;
+var CHECK_METHOD = /^(?!.*\b(static|abstract)\b)\S.* void \S+\.([^.(]+)\(java\.lang\.String,java\.util\.List\)/;
+function contains(bytes2, needle) {
+  for (let at = bytes2.indexOf(needle[0]); at >= 0; at = bytes2.indexOf(needle[0], at + 1)) {
+    if (needle.every((b, i) => bytes2[at + i] === b))
+      return true;
+  }
+  return false;
+}
+function pinnerCheckIn(bytes2) {
+  if (!contains(bytes2, CHECK_BYTES))
+    return null;
+  const { fields, methods } = membersOf(bytes2);
+  if (!fields.some((f) => f.descriptor === PINS && (f.access & ACC_STATIC) === 0))
+    return null;
+  const check = methods.find((m) => m.descriptor === CHECK && (m.access & (ACC_STATIC | ACC_ABSTRACT)) === 0);
+  return check?.name ?? null;
+}
+function pinnerCheckOf(cls) {
+  if (!cls.getDeclaredFields().some((field) => SET_FIELD.test(String(field.toString()))))
+    return null;
+  for (const method of cls.getDeclaredMethods()) {
+    const shape = CHECK_METHOD.exec(String(method.toString()));
+    if (shape !== null)
+      return shape[2];
+  }
+  return null;
+}
 function hookClass2(factory, target, className) {
   const key = `${className}.${target.method}`;
   if (done.has(key))
     return;
   done.add(key);
   const wrapper = factory.use(className);
-  const own = (wrapper[target.method]?.overloads ?? []).filter((overload) => overload.holder?.$className === className);
+  const named = wrapper[target.method];
+  const own = (target.parameters !== void 0 ? [named.overload(...target.parameters)] : named?.overloads ?? []).filter((overload) => overload.holder?.$className === className);
   if (own.length === 0)
     return;
   const function_ = key;
@@ -15243,7 +15375,14 @@ function hookClass2(factory, target, className) {
     };
     hooked3.push(overload);
   }
-  emitTls("tls.bypass", { phase: "installed", library: LIBRARY, function: function_, host: null, error: null });
+  emitTls("tls.bypass", {
+    phase: "installed",
+    library: LIBRARY,
+    function: function_,
+    host: null,
+    error: null,
+    ...target.located === void 0 ? {} : { located: target.located }
+  });
 }
 var interfaces = /* @__PURE__ */ new Map();
 var ARRAYS = ["[Ljava/security/cert/X509Certificate;", "[Ljava/security/cert/Certificate;"];
@@ -15262,14 +15401,35 @@ function isConcrete(cls) {
   const Modifier = frida_java_bridge_default.use("java.lang.reflect.Modifier");
   return !cls.isInterface() && !Modifier.isAbstract(cls.getModifiers());
 }
-function consider(factory, className, loader, cls) {
-  if (considering || PLATFORM.test(className) || !isConcrete(cls))
-    return;
+function targetsOf(className, cls, classFile) {
   const matching = TARGETS.filter((t) => matches(t, className, cls));
-  if (matching.length === 0)
+  if (matching.length > 0)
+    return matching;
+  const bytes2 = classFile();
+  const check = bytes2 === null ? pinnerCheckOf(cls) : pinnerCheckIn(bytes2);
+  return check === null ? [] : [{ ...PINNER_SHAPE, method: check }];
+}
+function consider(factory, className, loader, cls, classFile) {
+  if (PLATFORM.test(className))
+    return;
+  waiting.push([factory, className, loader, cls, classFile]);
+  if (considering)
     return;
   considering = true;
   try {
+    while (waiting.length > 0)
+      considerNow(...waiting.shift());
+  } finally {
+    considering = false;
+  }
+}
+function considerNow(factory, className, loader, cls, classFile) {
+  try {
+    if (!isConcrete(cls))
+      return;
+    const matching = targetsOf(className, cls, classFile);
+    if (matching.length === 0)
+      return;
     const JClass = frida_java_bridge_default.use("java.lang.Class");
     JClass.forName.overload("java.lang.String", "boolean", "java.lang.ClassLoader").call(JClass, className, true, loader);
     for (const target of matching)
@@ -15282,8 +15442,6 @@ function consider(factory, className, loader, cls) {
       host: null,
       error: `could not hook: ${String(e?.message ?? e)}`
     });
-  } finally {
-    considering = false;
   }
 }
 function installUnpinJava() {
@@ -15303,23 +15461,23 @@ function installUnpinJava() {
       return;
     try {
       const cls = frida_java_bridge_default.use(name).class;
-      consider(frida_java_bridge_default.classFactory, name, cls.getClassLoader(), cls);
+      consider(frida_java_bridge_default.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
     } catch (e) {
     }
   });
-  hooked3.push(...watchClassLoads((name, loader, cls) => {
+  hooked3.push(...watchClassLoads((name, loader, cls, classFile) => {
     const id = System.identityHashCode(loader);
     let factory = factories.get(id);
     if (factory === void 0) {
       factory = withArrays(frida_java_bridge_default.ClassFactory.get(loader));
       factories.set(id, factory);
     }
-    consider(factory, name, loader, cls);
+    consider(factory, name, loader, cls, classFile);
   }));
   emitTls("tls.bypass", {
     phase: "installed",
     library: LIBRARY,
-    function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded)",
+    function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded; renamed: by signature)",
     host: null,
     error: null
   });

@@ -198,10 +198,12 @@ def _tls(p: dict[str, Any]) -> dict[str, Any]:
         fields["line"] = optional(p.get("line"), name, "line", 1024)
         if "function" in p:
             fields["function"] = name(p.get("function"), "function")
-    if "located" in p:                  # found by pattern (hooks/src/tlspattern.ts), not by its exported name
-        if p["located"] != "pattern":
-            raise Malformed("located must be pattern")
-        fields["located"] = "pattern"
+    # found by pattern (hooks/src/tlspattern.ts), not by its exported name; or a renamed Java class found by its
+    # shape (hooks/src/unpinjava.ts)
+    if "located" in p:
+        if p["located"] not in ("pattern", "signature"):
+            raise Malformed("located must be pattern or signature")
+        fields["located"] = p["located"]
         for key in ("offset", "setter_offset"):
             if key in p:
                 fields[key] = optional(p.get(key), hex_offset, key)

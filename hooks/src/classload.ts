@@ -8,7 +8,10 @@
 import Java from "frida-java-bridge";
 import { javaFlavor } from "./flavor.js";
 
-export type OnLoaded = (name: string, loader: any, cls: any) => void;
+/** `classFile` gives the class's bytes where the runtime hands them over (HotSpot's define), else null. */
+export type OnLoaded = (name: string, loader: any, cls: any, classFile: () => Uint8Array | null) => void;
+
+export const NO_CLASS_FILE = (): null => null;
 
 const SKIP = /^(java|javax|jdk|sun|com\.sun)\./;
 
@@ -16,8 +19,8 @@ const SKIP = /^(java|javax|jdk|sun|com\.sun)\./;
 // runtime is hooked once and tells each of them, in the order they asked.
 const listeners: OnLoaded[] = [];
 
-function tellAll(name: string, loader: any, cls: any): void {
-    for (const listener of listeners) listener(name, loader, cls);
+function tellAll(name: string, loader: any, cls: any, classFile: () => Uint8Array | null): void {
+    for (const listener of listeners) listener(name, loader, cls, classFile);
 }
 
 /** Starts watching (the runtime is hooked on the first call); returns the Java methods that first call hooked
@@ -36,6 +39,8 @@ function watchDefinitions(onLoaded: OnLoaded): Java.Method[] {
         onEnter(args) {
             this.name = args[1].isNull() ? null : args[1].readUtf8String();
             this.loader = args[2];
+            this.bytes = args[3];
+            this.length = args[4].toInt32();
         },
         onLeave(retval) {
             const raw: string | null = this.name;
@@ -43,7 +48,10 @@ function watchDefinitions(onLoaded: OnLoaded): Java.Method[] {
             const name = raw.replace(/\//g, ".");
             if (SKIP.test(name)) return;
             const loader = this.loader;
-            Java.perform(() => onLoaded(name, Java.cast(loader, ClassLoader), Java.cast(retval, JClass)));
+            const bytes: NativePointer = this.bytes;
+            const length: number = this.length;
+            const classFile = (): Uint8Array => new Uint8Array(bytes.readByteArray(length)!);
+            Java.perform(() => onLoaded(name, Java.cast(loader, ClassLoader), Java.cast(retval, JClass), classFile));
         },
     });
     return [];
@@ -54,7 +62,9 @@ function watchLoadClass(onLoaded: OnLoaded): Java.Method[] {
     const loadClass = ClassLoader.loadClass.overload("java.lang.String");
     loadClass.implementation = function (this: any, name: string): any {
         const cls = loadClass.call(this, name);
-        if (cls !== null && !SKIP.test(String(name))) onLoaded(String(name), Java.cast(this, ClassLoader), cls);
+        if (cls !== null && !SKIP.test(String(name))) {
+            onLoaded(String(name), Java.cast(this, ClassLoader), cls, NO_CLASS_FILE);
+        }
         return cls;
     };
     return [loadClass];

@@ -5,10 +5,11 @@
 // true, CertificatePinner.check's exception swallowed. Every overturned check is a `fired` event with the
 // class, the host where the call names it, the refusal, and the Java stack; every class hooked is an
 // `installed` event. The JDK's own trust managers are left alone (a desktop JVM's platform trust is the test
-// set-up's, not the app's), so are pins checked in code that implements none of these (obfuscated OkHttp
-// builds whose CertificatePinner was renamed: not found by signature yet).
+// set-up's, not the app's), so are pins checked in code that implements none of these. An obfuscated OkHttp
+// (R8, ProGuard) has its CertificatePinner and check renamed: that class is found by its shape (PINNER_SHAPE).
 import Java from "frida-java-bridge";
-import { watchClassLoads } from "./classload.js";
+import { ACC_ABSTRACT, ACC_STATIC, membersOf } from "./classfile.js";
+import { NO_CLASS_FILE, watchClassLoads } from "./classload.js";
 import { javaStack } from "./stack.js";
 import { emitTls } from "./tlsnative.js";
 
@@ -16,7 +17,9 @@ const LIBRARY = "java";
 const PLATFORM = /^(java|javax|jdk|sun|com\.sun)\./;
 const hooked: Java.Method[] = [];
 const done = new Set<string>();
-let considering = false;                                // initialising a class loads others: not those now
+let considering = false;                                // looking at a class loads others: those wait
+type ClassFile = () => Uint8Array | null;
+const waiting: [Java.ClassFactory, string, any, any, ClassFile][] = [];
 
 /** How a refusal looks and how it is overturned, per method. */
 interface Target {
@@ -25,6 +28,10 @@ interface Target {
     type: string;
     implemented: boolean;
     method: string;
+    /** The one overload hooked (its parameter types), when not every overload the class declares. */
+    parameters?: string[];
+    /** How the class was found when not by its name or interface (the ledger's `located`). */
+    located?: "signature";
     /** The call's host, when an argument names it. */
     host(args: any[]): string | null;
     /** Runs the original; returns [the app's result, the refusal or null]. */
@@ -47,6 +54,20 @@ function refusedBy(original: Java.Method, self: any, args: any[]): [any, string 
     }
 }
 
+/** How OkHttp's CertificatePinner.check refuses: an exception of a platform class, which no obfuscator renames. */
+const PIN_REFUSAL = "javax.net.ssl.SSLPeerUnverifiedException: ";
+
+/** Overturns only a pin refusal: a class found by its shape alone may be something else, whose exceptions are
+ *  not ours to swallow. */
+function pinRefusedBy(original: Java.Method, self: any, args: any[]): [any, string | null] {
+    try {
+        return [original.call(self, ...args), null];
+    } catch (e: any) {
+        if (!String(e?.message ?? "").startsWith(PIN_REFUSAL)) throw e;
+        return [undefined, refusalText(e)];
+    }
+}
+
 function peerHost(value: any): string | null {
     if (value === null || value === undefined) return null;
     try {
@@ -61,7 +82,7 @@ function peerHost(value: any): string | null {
 const TARGETS: Target[] = [
     {
         type: "javax.net.ssl.X509TrustManager", implemented: true, method: "checkServerTrusted",
-        host: args => peerHost(args[2]),
+        host: args => (typeof args[2] === "string" ? args[2] : peerHost(args[2])),
         check: refusedBy,
     },
     {
@@ -84,14 +105,59 @@ const TARGETS: Target[] = [
     },
 ];
 
+// OkHttp's CertificatePinner (3.x and 4.x) when an obfuscator renamed it and its check: a class with an
+// instance field of type java.util.Set (its pins) that declares an instance method void m(String, List) (check:
+// host, peer chain). Neither the throws clause (R8 drops it) nor the string "Certificate pinning failure!" (in
+// the code, which reflection does not show) is relied on. The shape is read from the class file where the
+// runtime hands it over (HotSpot: classfile.ts), else by reflection; most classes lack the check's descriptor
+// or a Set field and cost one scan or one field listing. Only an SSLPeerUnverifiedException from such a method
+// is overturned (pinRefusedBy).
+const PINNER_SHAPE: Target = {
+    type: "okhttp3.CertificatePinner", implemented: false, method: "", parameters: ["java.lang.String", "java.util.List"],
+    located: "signature", host: args => (typeof args[0] === "string" ? args[0] : null), check: pinRefusedBy,
+};
+const PINS = "Ljava/util/Set;";
+const CHECK = "(Ljava/lang/String;Ljava/util/List;)V";
+const CHECK_BYTES = Array.from(CHECK, c => c.charCodeAt(0));
+// the same, as reflection's Member.toString writes them
+const SET_FIELD = /^(?!.*\bstatic\b)\S.* java\.util\.Set \S+$/;
+const CHECK_METHOD = /^(?!.*\b(static|abstract)\b)\S.* void \S+\.([^.(]+)\(java\.lang\.String,java\.util\.List\)/;
+
+function contains(bytes: Uint8Array, needle: number[]): boolean {
+    for (let at = bytes.indexOf(needle[0]); at >= 0; at = bytes.indexOf(needle[0], at + 1)) {
+        if (needle.every((b, i) => bytes[at + i] === b)) return true;
+    }
+    return false;
+}
+
+/** The renamed check's name in the class file `bytes`, or null. */
+function pinnerCheckIn(bytes: Uint8Array): string | null {
+    if (!contains(bytes, CHECK_BYTES)) return null;
+    const { fields, methods } = membersOf(bytes);
+    if (!fields.some(f => f.descriptor === PINS && (f.access & ACC_STATIC) === 0)) return null;
+    const check = methods.find(m => m.descriptor === CHECK && (m.access & (ACC_STATIC | ACC_ABSTRACT)) === 0);
+    return check?.name ?? null;
+}
+
+/** The renamed check's name in the loaded class `cls` by reflection (one call per member), or null. */
+function pinnerCheckOf(cls: any): string | null {
+    if (!cls.getDeclaredFields().some((field: any) => SET_FIELD.test(String(field.toString())))) return null;
+    for (const method of cls.getDeclaredMethods()) {
+        const shape = CHECK_METHOD.exec(String(method.toString()));
+        if (shape !== null) return shape[2];
+    }
+    return null;
+}
+
 function hookClass(factory: Java.ClassFactory, target: Target, className: string): void {
     const key = `${className}.${target.method}`;
     if (done.has(key)) return;
     done.add(key);
     const wrapper = factory.use(className);
-    // the overloads this class declares (an inherited one is hooked where it is declared); read from the
-    // bridge's methods, as reflection's getDeclaredMethods cannot run inside class loading on HotSpot
-    const own = ((wrapper[target.method]?.overloads ?? []) as Java.Method[])
+    // the overloads this class declares (an inherited one is hooked where it is declared)
+    const named = wrapper[target.method];
+    const own = (target.parameters !== undefined ? [named.overload(...target.parameters)]
+                 : ((named?.overloads ?? []) as Java.Method[]))
         .filter(overload => (overload as any).holder?.$className === className);
     if (own.length === 0) return;
     const function_ = key;
@@ -106,7 +172,8 @@ function hookClass(factory: Java.ClassFactory, target: Target, className: string
         };
         hooked.push(overload);
     }
-    emitTls("tls.bypass", { phase: "installed", library: LIBRARY, function: function_, host: null, error: null });
+    emitTls("tls.bypass", { phase: "installed", library: LIBRARY, function: function_, host: null, error: null,
+                            ...(target.located === undefined ? {} : { located: target.located }) });
 }
 
 const interfaces = new Map<string, any>();             // the platform interfaces of TARGETS, as Class objects
@@ -134,14 +201,36 @@ function isConcrete(cls: any): boolean {
     return !cls.isInterface() && !Modifier.isAbstract(cls.getModifiers());
 }
 
-/** Hooks `className` for every target it implements; hooking a loaded but unlinked class corrupts HotSpot's
- *  heap, so it is initialised first. */
-function consider(factory: Java.ClassFactory, className: string, loader: any, cls: any): void {
-    if (considering || PLATFORM.test(className) || !isConcrete(cls)) return;
+/** The targets `className` is hooked for: those it implements or is, else a renamed CertificatePinner's. */
+function targetsOf(className: string, cls: any, classFile: ClassFile): Target[] {
     const matching = TARGETS.filter(t => matches(t, className, cls));
-    if (matching.length === 0) return;
+    if (matching.length > 0) return matching;
+    const bytes = classFile();
+    const check = bytes === null ? pinnerCheckOf(cls) : pinnerCheckIn(bytes);
+    return check === null ? [] : [{ ...PINNER_SHAPE, method: check }];
+}
+
+/** Hooks `className` for every target it implements; hooking a loaded but unlinked class corrupts HotSpot's
+ *  heap, so it is initialised first. Looking at a class (its members' types, its initialiser) loads others:
+ *  they are looked at after it, not skipped. */
+function consider(factory: Java.ClassFactory, className: string, loader: any, cls: any, classFile: ClassFile): void {
+    if (PLATFORM.test(className)) return;
+    waiting.push([factory, className, loader, cls, classFile]);
+    if (considering) return;
     considering = true;
     try {
+        while (waiting.length > 0) considerNow(...waiting.shift()!);
+    } finally {
+        considering = false;
+    }
+}
+
+function considerNow(factory: Java.ClassFactory, className: string, loader: any, cls: any,
+                     classFile: ClassFile): void {
+    try {
+        if (!isConcrete(cls)) return;
+        const matching = targetsOf(className, cls, classFile);
+        if (matching.length === 0) return;
         const JClass = Java.use("java.lang.Class");
         JClass.forName.overload("java.lang.String", "boolean", "java.lang.ClassLoader").call(JClass, className, true,
                                                                                             loader);
@@ -149,8 +238,6 @@ function consider(factory: Java.ClassFactory, className: string, loader: any, cl
     } catch (e: any) {
         emitTls("tls.bypass", { phase: "not_found", library: LIBRARY, function: className, host: null,
                                 error: `could not hook: ${String(e?.message ?? e)}` });
-    } finally {
-        considering = false;
     }
 }
 
@@ -169,10 +256,10 @@ export function installUnpinJava(): void {
         if (PLATFORM.test(name)) return;
         try {
             const cls = Java.use(name).class;
-            consider(Java.classFactory, name, cls.getClassLoader(), cls);
+            consider(Java.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
         } catch (e) { /* not visible from the default loader: caught when a loader that sees it loads it */ }
     });
-    hooked.push(...watchClassLoads((name, loader, cls) => {
+    hooked.push(...watchClassLoads((name, loader, cls, classFile) => {
         // Class lookups through the default factory fail inside class loading on HotSpot: the loader's own.
         const id = System.identityHashCode(loader);
         let factory = factories.get(id);
@@ -180,10 +267,10 @@ export function installUnpinJava(): void {
             factory = withArrays(Java.ClassFactory.get(loader));
             factories.set(id, factory);
         }
-        consider(factory, name, loader, cls);
+        consider(factory, name, loader, cls, classFile);
     }));
     emitTls("tls.bypass", { phase: "installed", library: LIBRARY,
-                            function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded)",
+                            function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded; renamed: by signature)",
                             host: null, error: null });
 }
 

@@ -17,12 +17,12 @@ HERE = Path(__file__).parent
 OKHTTP_JARS = (Path("/usr/share/java/okhttp.jar"), Path("/usr/share/java/okio.jar"))
 
 
-def compile_java(out: Path, sources: Path, classpath: tuple[Path, ...] = ()) -> str:
-    """Compiles every .java under `sources` and the shared TLS trust (common/) into `out`; the classpath to run
-    it with."""
+def compile_java(out: Path, sources: Path, classpath: tuple[Path, ...] = (), release: int = 17) -> str:
+    """Compiles every .java under `sources` and the shared TLS trust (common/) into `out` (class files of Java
+    `release`); the classpath to run it with."""
     path = ":".join(str(p) for p in classpath)
     files = sorted(str(p) for directory in (sources, HERE / "common") for p in directory.rglob("*.java"))
-    subprocess.run([str(JAVA17.with_name("javac")), "--release", "17", *(["-cp", path] if path else []),
+    subprocess.run([str(JAVA17.with_name("javac")), "--release", str(release), *(["-cp", path] if path else []),
                     "-d", str(out), *files], check=True, capture_output=True, text=True, timeout=120)
     return ":".join([str(out), *(str(p) for p in classpath)])
 

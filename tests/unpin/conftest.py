@@ -7,6 +7,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,49 @@ def java_pinning_client(tmp_path_factory) -> str:
     """A Java client that pins in its own X509TrustManager, and with OkHttp 3 in its own HostnameVerifier and in
     OkHttp's CertificatePinner (java/): its classpath."""
     return compile_java(tmp_path_factory.mktemp("pinning-classes"), Path(__file__).with_name("java"), OKHTTP_JARS)
+
+
+@dataclass(frozen=True)
+class Obfuscated:
+    """The pinning client built as an app's release build is: with OkHttp and okio renamed by ProGuard."""
+    classpath: str
+    renamed: dict[str, str]                 # original class or "class.method" -> its name in the build
+
+
+# ProGuard 6.2.2 (Debian's) reads class files up to Java 13, and needs the platform's classes to know which
+# methods override the platform's (those keep their names): Android's own android.jar, as an app's build has.
+ANDROID_JAR = Path(__file__).parents[2] / "reference/.android-sdk/usr/share/java/com.android.android-23.jar"
+PROGUARD = ["-dontoptimize", "-dontwarn", "**", "-keepattributes", "SourceFile,LineNumberTable",
+            "-keep", "class com.example.** { *; }"]      # the test's own classes keep their names
+
+
+@pytest.fixture(scope="session")
+def obfuscated_pinning_client(tmp_path_factory) -> Obfuscated:
+    """The Java pinning client (java/) and OkHttp 3 with okio, obfuscated by ProGuard into one jar, and what each
+    of OkHttp's classes and methods was renamed to (ProGuard's mapping)."""
+    work = tmp_path_factory.mktemp("pinning-obfuscated")
+    classes = compile_java(work / "classes", Path(__file__).with_name("java"), OKHTTP_JARS, release=11).split(":")[0]
+    jar, mapping = work / "client.jar", work / "mapping.txt"
+    inputs = [arg for path in (classes, *(f"{p}(!META-INF/**)" for p in OKHTTP_JARS)) for arg in ("-injars", path)]
+    subprocess.run(["proguard", *inputs, "-outjars", str(jar), "-libraryjars", str(ANDROID_JAR),
+                    "-printmapping", str(mapping), *PROGUARD], check=True, capture_output=True, text=True, timeout=120)
+    return Obfuscated(str(jar), renamed(mapping.read_text()))
+
+
+def renamed(mapping: str) -> dict[str, str]:
+    """ProGuard's mapping as original -> new name: each class ("a.b.C -> x.y:") and each of its methods
+    ("    void check(java.lang.String,java.util.List) -> a", keyed "a.b.C.check")."""
+    names: dict[str, str] = {}
+    current = ("", "")
+    for line in mapping.splitlines():
+        if not line.startswith(" "):
+            original, new = line.rstrip(":").split(" -> ")
+            current = (original, new)
+            names[original] = new
+        elif "(" in line:
+            signature, new = line.strip().split(" -> ")
+            names.setdefault(f"{current[0]}.{signature.split('(')[0].split()[-1]}", f"{current[1]}.{new}")
+    return names
 
 
 @pytest.fixture(scope="session")

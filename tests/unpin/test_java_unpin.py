@@ -19,6 +19,7 @@ MAIN = "com.example.pinapp.Main"
 TRUST = "com.example.pinapp.PinningTrustManager.checkServerTrusted"
 NAMES = "com.example.pinapp.StrictHostnameVerifier.verify"
 PINNER = "okhttp3.CertificatePinner.check"
+LAYER = "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded; renamed: by signature)"
 
 
 def run(case_root: Path, classpath: str, capture, upstream, *options: str) -> subprocess.CompletedProcess:
@@ -48,7 +49,7 @@ def test_java_pins_refuse_the_proxy_then_unpin_overturns_each_on_record(capture,
     assert sorted(f["body"]["request"]["path"] for f in flows) == ["/okhttp", "/pinned"]
     bypasses = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS) if e["body"]["library"] == "java"]
     assert [b["function"] for b in bypasses if b["phase"] == "installed"] == [
-        "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded)", TRUST,
+        LAYER, TRUST,
         "okhttp3.internal.tls.OkHostnameVerifier.verify", PINNER, NAMES]
     fired = [b for b in bypasses if b["phase"] == "fired"]
     assert [(b["function"], b["host"]) for b in fired] == [(TRUST, None), (NAMES, HOST), (PINNER, HOST)]
@@ -66,3 +67,28 @@ def test_java_pins_refuse_the_proxy_then_unpin_overturns_each_on_record(capture,
     rows = json.loads((case.root / "analysis" / "observed.json").read_text())["tls_bypasses"]
     assert [(r["kind"], r["library"], r["function"], r["host"]) for r in rows if r["phase"] == "fired"] == [
         ("bypass", "java", TRUST, None), ("bypass", "java", NAMES, HOST), ("bypass", "java", PINNER, HOST)]
+
+
+def test_an_obfuscated_certificate_pinner_is_found_by_signature_and_overturned_on_record(
+        capture, case, upstream, obfuscated_pinning_client):
+    build = obfuscated_pinning_client
+    pinner = build.renamed["okhttp3.CertificatePinner.check"]
+    assert not pinner.startswith("okhttp3.")                   # ProGuard renamed the class and its check
+    refused = run(case.root, build.classpath, capture, upstream)
+    assert [line.split(":")[0] for line in refused.stdout.splitlines() if line.startswith("FAIL")] == [
+        "FAIL /pinned", "FAIL /okhttp"]
+
+    done = run(case.root, build.classpath, capture, upstream, "--unpin")
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith(("FAIL", "200", "404"))] == [
+        "404 /pinned", "404 /okhttp"]
+    bypasses = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS) if e["body"]["library"] == "java"]
+    installed = [b for b in bypasses if b["phase"] == "installed"]
+    assert [(b["function"], b.get("located")) for b in installed] == [
+        (LAYER, None), (TRUST, None), (build.renamed["okhttp3.internal.tls.OkHostnameVerifier"] + ".verify", None),
+        (pinner, "signature"), (NAMES, None)]
+    fired = [b for b in bypasses if b["phase"] == "fired"]
+    assert [(b["function"], b["host"]) for b in fired] == [(TRUST, None), (NAMES, HOST), (pinner, HOST)]
+    assert fired[2]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! ")
+    assert fired[2]["stack"][0] == pinner + "(Native Method)"
+    assert any(frame.startswith("com.example.pinapp.Main.main(Main.java:") for frame in fired[2]["stack"])

@@ -59,7 +59,7 @@ def test_a_function_located_by_pattern_keeps_where_it_was_found():
 
 
 @pytest.mark.parametrize(("change", "problem"), [
-    ({"located": "symbol"}, "located must be pattern"),
+    ({"located": "symbol"}, "located must be pattern or signature"),
     ({"offset": "4ab60"}, "offset must be a hexadecimal offset like 0x4e2a0"),
     ({"setter_offset": 20320}, "setter_offset must be a hexadecimal offset like 0x4e2a0"),
     ({"ctx_offset": -8}, r"ctx_offset must be an integer in \[0, 1048576\]"),
