@@ -1,5 +1,5 @@
 📦
-533290 /src/index.js
+533643 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -15243,11 +15243,14 @@ function refusalText(e) {
   const text2 = String(e?.message ?? e).replace(/\s+/g, " ").trim();
   return text2.length > MAX_REFUSAL ? text2.slice(0, MAX_REFUSAL - 1) + "\u2026" : text2;
 }
+function overturned(original, args) {
+  return original.returnType.className === "java.util.List" ? frida_java_bridge_default.use("java.util.Arrays").asList(args[0]) : void 0;
+}
 function refusedBy(original, self, args) {
   try {
     return [original.call(self, ...args), null];
   } catch (e) {
-    return [void 0, refusalText(e)];
+    return [overturned(original, args), refusalText(e)];
   }
 }
 var PIN_REFUSAL = "javax.net.ssl.SSLPeerUnverifiedException: ";
@@ -15279,7 +15282,8 @@ var TARGETS = [
     type: "javax.net.ssl.X509TrustManager",
     implemented: true,
     method: "checkServerTrusted",
-    host: (args) => typeof args[2] === "string" ? args[2] : peerHost(args[2]),
+    // the host: TrustManagerImpl's last argument (…, String host), else the Socket's or SSLEngine's peer
+    host: (args) => args.length > 2 && typeof args[args.length - 1] === "string" ? args[args.length - 1] : peerHost(args[2]),
     check: refusedBy
   },
   {

@@ -46,11 +46,19 @@ function refusalText(e: any): string {
     return text.length > MAX_REFUSAL ? text.slice(0, MAX_REFUSAL - 1) + "…" : text;
 }
 
+/** What an overturned check returns: nothing, or where it answers with the trusted chain (Conscrypt's
+ *  TrustManagerImpl and Android's RootTrustManager: checkServerTrusted(chain, authType, host) -> List) the chain
+ *  presented, on which its caller (NetworkSecurityTrustManager, OkHttp's chain cleaner) goes on, pins included. */
+function overturned(original: Java.Method, args: any[]): any {
+    return original.returnType.className === "java.util.List" ? Java.use("java.util.Arrays").asList(args[0])
+        : undefined;
+}
+
 function refusedBy(original: Java.Method, self: any, args: any[]): [any, string | null] {
     try {
         return [original.call(self, ...args), null];
     } catch (e: any) {
-        return [undefined, refusalText(e)];
+        return [overturned(original, args), refusalText(e)];
     }
 }
 
@@ -82,7 +90,9 @@ function peerHost(value: any): string | null {
 const TARGETS: Target[] = [
     {
         type: "javax.net.ssl.X509TrustManager", implemented: true, method: "checkServerTrusted",
-        host: args => (typeof args[2] === "string" ? args[2] : peerHost(args[2])),
+        // the host: TrustManagerImpl's last argument (…, String host), else the Socket's or SSLEngine's peer
+        host: args => (args.length > 2 && typeof args[args.length - 1] === "string" ? args[args.length - 1]
+            : peerHost(args[2])),
         check: refusedBy,
     },
     {

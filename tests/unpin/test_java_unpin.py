@@ -1,7 +1,9 @@
-"""--unpin on a real JVM: a Java client that pins in its own X509TrustManager (HttpsURLConnection) and, with the
-real OkHttp 3, in its own HostnameVerifier and OkHttp's CertificatePinner fails through the proxy, then gets
-through under --unpin, each overturned check on record with its class, host, refusal and Java stack
-(hooks/src/unpinjava.ts)."""
+"""--unpin on a real JVM: a Java client that pins in its own X509TrustManager (HttpsURLConnection), with a
+pin-set over the platform's trust (stand-ins for Conscrypt's TrustManagerImpl and Android's
+NetworkSecurityTrustManager) and, with the real OkHttp 3, in its own HostnameVerifier and OkHttp's
+CertificatePinner fails through the proxy, then gets through under --unpin, each overturned check on record
+with its class, host, refusal and Java stack (hooks/src/unpinjava.ts); the same with OkHttp obfuscated by
+ProGuard, its renamed CertificatePinner found by signature."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from tests.unpin.conftest import AUDITOR
 MAIN = "com.example.pinapp.Main"
 TRUST = "com.example.pinapp.PinningTrustManager.checkServerTrusted"
 NAMES = "com.example.pinapp.StrictHostnameVerifier.verify"
+PIN_SET = "com.example.pinapp.PinSetTrustManager.checkServerTrusted"
+PLATFORM = "com.example.pinapp.PlatformTrustManager.checkServerTrusted"
 PINNER = "okhttp3.CertificatePinner.check"
 LAYER = "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded; renamed: by signature)"
 
@@ -35,38 +39,50 @@ def test_java_pins_refuse_the_proxy_then_unpin_overturns_each_on_record(capture,
     refused = run(case.root, java_pinning_client, capture, upstream)
     assert refused.returncode == 0, refused.stderr
     failures = [line for line in refused.stdout.splitlines() if line.startswith(("FAIL", "200", "404"))]
-    assert [line.split(":")[0] for line in failures] == ["FAIL /pinned", "FAIL /okhttp"]
+    assert [line.split(":")[0] for line in failures] == ["FAIL /pinned", "FAIL /platform", "FAIL /okhttp"]
     assert "pin mismatch: server key" in failures[0]
-    assert f"SSLPeerUnverifiedException: Hostname {HOST} not verified" in failures[1]
+    assert "PKIX path building failed" in failures[1]
+    assert f"SSLPeerUnverifiedException: Hostname {HOST} not verified" in failures[2]
     assert events(case, Kind.HOOK_TLS_BYPASS) == []            # without --unpin nothing is changed
 
     done = run(case.root, java_pinning_client, capture, upstream, "--unpin")
     assert done.returncode == 0, done.stderr
     # the loopback upstream answers 404 to paths it does not serve: both requests got through
     assert [line for line in done.stdout.splitlines() if line.startswith(("FAIL", "200", "404"))] == [
-        "404 /pinned", "404 /okhttp"]
-    flows = wait_for_event(case, Kind.PROXY_FLOW, count=2)
-    assert sorted(f["body"]["request"]["path"] for f in flows) == ["/okhttp", "/pinned"]
+        "404 /pinned", "404 /platform", "404 /okhttp"]
+    flows = wait_for_event(case, Kind.PROXY_FLOW, count=3)
+    assert sorted(f["body"]["request"]["path"] for f in flows) == ["/okhttp", "/pinned", "/platform"]
     bypasses = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS) if e["body"]["library"] == "java"]
     assert [b["function"] for b in bypasses if b["phase"] == "installed"] == [
-        LAYER, TRUST,
-        "okhttp3.internal.tls.OkHostnameVerifier.verify", PINNER, NAMES]
-    fired = [b for b in bypasses if b["phase"] == "fired"]
-    assert [(b["function"], b["host"]) for b in fired] == [(TRUST, None), (NAMES, HOST), (PINNER, HOST)]
-    assert fired[0]["error"].startswith("java.security.cert.CertificateException: pin mismatch: server key ")
-    assert fired[1]["error"] == "the app's HostnameVerifier returned false"
-    assert fired[2]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! "
+        LAYER, TRUST, PIN_SET, PLATFORM, "okhttp3.internal.tls.OkHostnameVerifier.verify", PINNER, NAMES]
+    fired = overturned(bypasses, PINNER)
+    assert fired[4]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! "
                                         "Peer certificate chain: sha256/")
-    # each Java stack starts at the overturned check and reaches the app's own call
-    for bypass, caller in zip(fired, ("com.example.pinapp.Main.urlConnection(Main.java:",
-                                      "com.example.pinapp.Main.main(Main.java:",
-                                      "com.example.pinapp.Main.main(Main.java:"), strict=True):
-        assert bypass["stack"][0] == bypass["function"] + "(Native Method)"
-        assert any(frame.startswith(caller) for frame in bypass["stack"])
     analyze(case.root)
     rows = json.loads((case.root / "analysis" / "observed.json").read_text())["tls_bypasses"]
     assert [(r["kind"], r["library"], r["function"], r["host"]) for r in rows if r["phase"] == "fired"] == [
-        ("bypass", "java", TRUST, None), ("bypass", "java", NAMES, HOST), ("bypass", "java", PINNER, HOST)]
+        ("bypass", "java", b["function"], b["host"]) for b in fired]
+
+
+def overturned(bypasses: list[dict], pinner: str) -> list[dict]:
+    """The fired bypasses of one run of the client, checked: its own trust manager's pin, the platform's trust
+    (the Conscrypt stand-in, answering with the chain) and the pin-set checked on that chain, then OkHttp's
+    HostnameVerifier and `pinner` (OkHttp's CertificatePinner.check, as named in that build)."""
+    fired = [b for b in bypasses if b["phase"] == "fired"]
+    assert [(b["function"], b["host"]) for b in fired] == [
+        (TRUST, None), (PLATFORM, HOST), (PIN_SET, None), (NAMES, HOST), (pinner, HOST)]
+    assert fired[0]["error"].startswith("java.security.cert.CertificateException: pin mismatch: server key ")
+    assert fired[1]["error"].startswith("sun.security.validator.ValidatorException: PKIX path building failed")
+    # the platform's refusal overturned with the chain presented, the pin-set's own check ran on it
+    assert fired[2]["error"] == "java.security.cert.CertificateException: Pin verification failed: none of 1 " \
+                                "certificates pinned"
+    assert fired[3]["error"] == "the app's HostnameVerifier returned false"
+    # each Java stack starts at the overturned check and reaches the app's own call
+    for bypass, caller in zip(fired, ("urlConnection", "urlConnection", "urlConnection", "main", "main"),
+                              strict=True):
+        assert bypass["stack"][0] == bypass["function"] + "(Native Method)"
+        assert any(frame.startswith(f"com.example.pinapp.Main.{caller}(Main.java:") for frame in bypass["stack"])
+    return fired
 
 
 def test_an_obfuscated_certificate_pinner_is_found_by_signature_and_overturned_on_record(
@@ -76,19 +92,17 @@ def test_an_obfuscated_certificate_pinner_is_found_by_signature_and_overturned_o
     assert not pinner.startswith("okhttp3.")                   # ProGuard renamed the class and its check
     refused = run(case.root, build.classpath, capture, upstream)
     assert [line.split(":")[0] for line in refused.stdout.splitlines() if line.startswith("FAIL")] == [
-        "FAIL /pinned", "FAIL /okhttp"]
+        "FAIL /pinned", "FAIL /platform", "FAIL /okhttp"]
 
     done = run(case.root, build.classpath, capture, upstream, "--unpin")
     assert done.returncode == 0, done.stderr
     assert [line for line in done.stdout.splitlines() if line.startswith(("FAIL", "200", "404"))] == [
-        "404 /pinned", "404 /okhttp"]
+        "404 /pinned", "404 /platform", "404 /okhttp"]
     bypasses = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS) if e["body"]["library"] == "java"]
     installed = [b for b in bypasses if b["phase"] == "installed"]
     assert [(b["function"], b.get("located")) for b in installed] == [
-        (LAYER, None), (TRUST, None), (build.renamed["okhttp3.internal.tls.OkHostnameVerifier"] + ".verify", None),
-        (pinner, "signature"), (NAMES, None)]
-    fired = [b for b in bypasses if b["phase"] == "fired"]
-    assert [(b["function"], b["host"]) for b in fired] == [(TRUST, None), (NAMES, HOST), (pinner, HOST)]
-    assert fired[2]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! ")
-    assert fired[2]["stack"][0] == pinner + "(Native Method)"
-    assert any(frame.startswith("com.example.pinapp.Main.main(Main.java:") for frame in fired[2]["stack"])
+        (LAYER, None), (TRUST, None), (PIN_SET, None), (PLATFORM, None),
+        (build.renamed["okhttp3.internal.tls.OkHostnameVerifier"] + ".verify", None), (pinner, "signature"),
+        (NAMES, None)]
+    fired = overturned(bypasses, pinner)
+    assert fired[4]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! ")

@@ -12,8 +12,9 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 
-/** A client that pins, three ways, one HTTPS GET each through the capture's proxy: its own X509TrustManager
- *  (HttpsURLConnection, /pinned), then OkHttp with its own HostnameVerifier and OkHttp's CertificatePinner
+/** A client that pins, four ways, one HTTPS GET each through the capture's proxy: its own X509TrustManager
+ *  (HttpsURLConnection, /pinned), a pin-set over the platform's trust as Android's network security config
+ *  checks one (/platform), then OkHttp with its own HostnameVerifier and OkHttp's CertificatePinner
  *  (/okhttp). Each prints "STATUS PATH" or "FAIL PATH: the error". Arguments: proxy address, proxy port, the
  *  proxy CA's PEM file, the upstream's base URL, its host name. */
 public final class Main {
@@ -25,6 +26,9 @@ public final class Main {
         SSLContext pinned = SSLContext.getInstance("TLS");
         pinned.init(null, new TrustManager[]{new PinningTrustManager(args[2])}, null);
         urlConnection(proxy, args[3] + "/pinned", pinned);
+        SSLContext platform = SSLContext.getInstance("TLS");
+        platform.init(null, new TrustManager[]{new PinSetTrustManager(args[4])}, null);
+        urlConnection(proxy, args[3] + "/platform", platform);
         PinningTrustManager caOnly = new PinningTrustManager(args[2], null);
         SSLContext plain = SSLContext.getInstance("TLS");
         plain.init(null, new TrustManager[]{caOnly}, null);

@@ -27,12 +27,18 @@ final class PinningTrustManager implements X509TrustManager {
     @Override public void checkServerTrusted(X509Certificate[] certs, String authType) throws CertificateException {
         chain.checkServerTrusted(certs, authType);
         if (pin == null) return;
+        String key = keyPin(certs[0]);
+        if (!key.equals(pin)) throw new CertificateException("pin mismatch: server key " + key);
+    }
+
+    /** The SHA-256 of the certificate's public key, in hex: what PIN is compared with. */
+    static String keyPin(X509Certificate certificate) throws CertificateException {
         try {
             StringBuilder hex = new StringBuilder();
-            for (byte b : MessageDigest.getInstance("SHA-256").digest(certs[0].getPublicKey().getEncoded())) {
+            for (byte b : MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded())) {
                 hex.append(String.format("%02x", b));
             }
-            if (!hex.toString().equals(pin)) throw new CertificateException("pin mismatch: server key " + hex);
+            return hex.toString();
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new CertificateException(e);
         }
