@@ -1,5 +1,5 @@
 📦
-533643 /src/index.js
+534628 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -15277,6 +15277,9 @@ function peerHost(value) {
   }
   return null;
 }
+function urlHost(url) {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^/:?#]+)/i.exec(url)?.[1] ?? null;
+}
 var TARGETS = [
   {
     type: "javax.net.ssl.X509TrustManager",
@@ -15294,6 +15297,18 @@ var TARGETS = [
     check(original, self, args) {
       const ok = original.call(self, ...args);
       return ok ? [true, null] : [true, "the app's HostnameVerifier returned false"];
+    }
+  },
+  {
+    // a WebView's TLS error goes to the app's client, whose answer (the platform's default: cancel) is not
+    // asked: the load proceeds, as if the app had said so
+    type: "android.webkit.WebViewClient",
+    implemented: true,
+    method: "onReceivedSslError",
+    host: (args) => urlHost(String(args[2].getUrl())),
+    check(original, self, args) {
+      args[1].proceed();
+      return [void 0, `SSL error ${args[2].getPrimaryError()} for ${args[2].getUrl()}: proceeded, the app's onReceivedSslError not run`];
     }
   },
   {
@@ -15399,7 +15414,9 @@ function withArrays(factory) {
   return factory;
 }
 function matches(target, className, cls) {
-  return target.implemented ? interfaces.get(target.type).isAssignableFrom(cls) : className === target.type;
+  if (!target.implemented)
+    return className === target.type;
+  return interfaces.get(target.type)?.isAssignableFrom(cls) ?? false;
 }
 function isConcrete(cls) {
   const Modifier = frida_java_bridge_default.use("java.lang.reflect.Modifier");
@@ -15450,8 +15467,19 @@ function considerNow(factory, className, loader, cls, classFile) {
 }
 function installUnpinJava() {
   for (const target of TARGETS) {
-    if (target.implemented)
+    if (!target.implemented)
+      continue;
+    try {
       interfaces.set(target.type, frida_java_bridge_default.use(target.type).class);
+    } catch (e) {
+      emitTls("tls.bypass", {
+        phase: "not_found",
+        library: LIBRARY,
+        function: `${target.type}.${target.method}`,
+        host: null,
+        error: `${target.type} is not in this runtime: nothing to bypass`
+      });
+    }
   }
   for (const name of ARRAYS) {
     const wrapper = frida_java_bridge_default.use(name);
@@ -15481,7 +15509,7 @@ function installUnpinJava() {
   emitTls("tls.bypass", {
     phase: "installed",
     library: LIBRARY,
-    function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded; renamed: by signature)",
+    function: "X509TrustManager, HostnameVerifier, WebViewClient, okhttp3.CertificatePinner (as loaded; renamed: by signature)",
     host: null,
     error: null
   });

@@ -87,6 +87,10 @@ function peerHost(value: any): string | null {
     return null;
 }
 
+function urlHost(url: string): string | null {
+    return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^/:?#]+)/i.exec(url)?.[1] ?? null;
+}
+
 const TARGETS: Target[] = [
     {
         type: "javax.net.ssl.X509TrustManager", implemented: true, method: "checkServerTrusted",
@@ -101,6 +105,17 @@ const TARGETS: Target[] = [
         check(original, self, args) {
             const ok = original.call(self, ...args);
             return ok ? [true, null] : [true, "the app's HostnameVerifier returned false"];
+        },
+    },
+    {
+        // a WebView's TLS error goes to the app's client, whose answer (the platform's default: cancel) is not
+        // asked: the load proceeds, as if the app had said so
+        type: "android.webkit.WebViewClient", implemented: true, method: "onReceivedSslError",
+        host: args => urlHost(String(args[2].getUrl())),
+        check(original, self, args) {
+            args[1].proceed();
+            return [undefined, `SSL error ${args[2].getPrimaryError()} for ${args[2].getUrl()}: proceeded, ` +
+                               "the app's onReceivedSslError not run"];
         },
     },
     {
@@ -203,7 +218,8 @@ function withArrays(factory: Java.ClassFactory): Java.ClassFactory {
 }
 
 function matches(target: Target, className: string, cls: any): boolean {
-    return target.implemented ? interfaces.get(target.type).isAssignableFrom(cls) : className === target.type;
+    if (!target.implemented) return className === target.type;
+    return interfaces.get(target.type)?.isAssignableFrom(cls) ?? false;
 }
 
 function isConcrete(cls: any): boolean {
@@ -253,7 +269,13 @@ function considerNow(factory: Java.ClassFactory, className: string, loader: any,
 
 export function installUnpinJava(): void {
     for (const target of TARGETS) {
-        if (target.implemented) interfaces.set(target.type, Java.use(target.type).class);
+        if (!target.implemented) continue;
+        try {
+            interfaces.set(target.type, Java.use(target.type).class);
+        } catch (e) {                                   // a JVM program without Android's WebView
+            emitTls("tls.bypass", { phase: "not_found", library: LIBRARY, function: `${target.type}.${target.method}`,
+                                    host: null, error: `${target.type} is not in this runtime: nothing to bypass` });
+        }
     }
     for (const name of ARRAYS) {
         const wrapper = Java.use(name);
@@ -280,7 +302,8 @@ export function installUnpinJava(): void {
         consider(factory, name, loader, cls, classFile);
     }));
     emitTls("tls.bypass", { phase: "installed", library: LIBRARY,
-                            function: "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded; renamed: by signature)",
+                            function: "X509TrustManager, HostnameVerifier, WebViewClient, okhttp3.CertificatePinner (as loaded; " +
+                                      "renamed: by signature)",
                             host: null, error: null });
 }
 

@@ -23,7 +23,8 @@ NAMES = "com.example.pinapp.StrictHostnameVerifier.verify"
 PIN_SET = "com.example.pinapp.PinSetTrustManager.checkServerTrusted"
 PLATFORM = "com.example.pinapp.PlatformTrustManager.checkServerTrusted"
 PINNER = "okhttp3.CertificatePinner.check"
-LAYER = "X509TrustManager, HostnameVerifier, okhttp3.CertificatePinner (as loaded; renamed: by signature)"
+LAYER = ("X509TrustManager, HostnameVerifier, WebViewClient, okhttp3.CertificatePinner (as loaded; renamed: by "
+         "signature)")
 
 
 def run(case_root: Path, classpath: str, capture, upstream, *options: str) -> subprocess.CompletedProcess:

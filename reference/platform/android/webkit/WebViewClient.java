@@ -1,6 +1,7 @@
 package android.webkit;
 
 import android.graphics.Bitmap;
+import android.net.http.SslError;
 
 public class WebViewClient {
     public WebViewClient() {}
@@ -8,4 +9,9 @@ public class WebViewClient {
     public void onPageStarted(WebView view, String url, Bitmap favicon) {}
 
     public void onPageFinished(WebView view, String url) {}
+
+    /** As the platform's: the load is cancelled unless a client overriding this proceeds. */
+    public void onReceivedSslError(WebView view, SslErrorHandler handler, SslError error) {
+        handler.cancel();
+    }
 }
