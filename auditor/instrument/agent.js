@@ -1,5 +1,5 @@
 📦
-534628 /src/index.js
+535065 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14655,20 +14655,10 @@ function status2(spec, className, overloads, error) {
 function isAbstract(cls, Modifier = frida_java_bridge_default.use("java.lang.reflect.Modifier")) {
   return cls.isInterface() || Modifier.isAbstract(cls.getModifiers());
 }
-function loadedImplementations(typeName) {
+function loadedImplementations(typeName, loaded) {
   const base = frida_java_bridge_default.use(typeName).class;
-  const found = [];
-  for (const name of frida_java_bridge_default.enumerateLoadedClassesSync()) {
-    if (name === typeName || name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun."))
-      continue;
-    try {
-      const cls = frida_java_bridge_default.use(name).class;
-      if (base.isAssignableFrom(cls) && !isAbstract(cls))
-        found.push(name);
-    } catch (e) {
-    }
-  }
-  return found;
+  const Modifier = frida_java_bridge_default.use("java.lang.reflect.Modifier");
+  return loaded.filter(({ name, cls }) => name !== typeName && base.isAssignableFrom(cls) && !isAbstract(cls, Modifier)).map(({ name }) => name);
 }
 var watched = [];
 var handled = /* @__PURE__ */ new Set();
@@ -14751,6 +14741,7 @@ function installLocationPlants() {
 }
 function installAll() {
   const runtime2 = javaFlavor() === "jvm" ? "jvm" : "android";
+  const implemented = [];
   for (const spec of CATALOGUE) {
     if (spec.runtime !== void 0 && spec.runtime !== runtime2)
       continue;
@@ -14760,12 +14751,7 @@ function installAll() {
         if (watched.length === 0)
           watchImplementations();
         watched.push({ spec });
-        const impls = loadedImplementations(spec.className);
-        impls.forEach((name) => handled.add(name));
-        for (const name of impls)
-          status2(spec, name, hookClass(frida_java_bridge_default.classFactory, spec, name), null);
-        if (impls.length === 0)
-          status2(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
+        implemented.push(spec);
       } else {
         status2(spec, spec.className, hookClass(frida_java_bridge_default.classFactory, spec, spec.className), null);
       }
@@ -14778,6 +14764,22 @@ function installAll() {
   } catch (e) {
     emit({ type: "hook.error", className: "android.location.Location", error: String(e?.message ?? e) });
   }
+  return (loaded) => {
+    const seen = new Set(handled);
+    for (const spec of implemented) {
+      try {
+        const impls = loadedImplementations(spec.className, loaded).filter((name) => !seen.has(name));
+        impls.forEach((name) => handled.add(name));
+        for (const name of impls)
+          status2(spec, name, hookClass(frida_java_bridge_default.classFactory, spec, name), null);
+        if (impls.length === 0) {
+          status2(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
+        }
+      } catch (e) {
+        status2(spec, spec.className, 0, String(e?.message ?? e));
+      }
+    }
+  };
 }
 function unhookAll() {
   let n = 0;
@@ -14787,6 +14789,21 @@ function unhookAll() {
   }
   watched.length = 0;
   return n;
+}
+
+// src/loaded.ts
+var JDK = /^(java|jdk|sun)\./;
+function loadedClasses() {
+  const found = [];
+  for (const name of frida_java_bridge_default.enumerateLoadedClassesSync()) {
+    if (JDK.test(name))
+      continue;
+    try {
+      found.push({ name, cls: frida_java_bridge_default.use(name).class });
+    } catch (e) {
+    }
+  }
+  return found;
 }
 
 // src/tlspattern.ts
@@ -15488,15 +15505,6 @@ function installUnpinJava() {
   }
   const factories = /* @__PURE__ */ new Map();
   const System = frida_java_bridge_default.use("java.lang.System");
-  frida_java_bridge_default.enumerateLoadedClassesSync().forEach((name) => {
-    if (PLATFORM.test(name))
-      return;
-    try {
-      const cls = frida_java_bridge_default.use(name).class;
-      consider(frida_java_bridge_default.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
-    } catch (e) {
-    }
-  });
   hooked3.push(...watchClassLoads((name, loader, cls, classFile) => {
     const id = System.identityHashCode(loader);
     let factory = factories.get(id);
@@ -15513,6 +15521,10 @@ function installUnpinJava() {
     host: null,
     error: null
   });
+  return (loaded) => {
+    for (const { name, cls } of loaded)
+      consider(frida_java_bridge_default.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
+  };
 }
 function unhookUnpinJava() {
   for (const method of hooked3)
@@ -15666,9 +15678,10 @@ var unpinJava = false;
 function install4(when) {
   const t0 = Date.now();
   frida_java_bridge_default.perform(() => {
-    if (unpinJava)
-      installUnpinJava();
-    installAll();
+    const walks = unpinJava ? [installUnpinJava(), installAll()] : [installAll()];
+    const loaded = loadedClasses();
+    for (const walk of walks)
+      walk(loaded);
     installCryptoJava();
     installWebView();
     emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });

@@ -7,6 +7,7 @@ import { javaFlavor } from "./flavor.js";
 import { installCryptoJava, unhookCryptoJava } from "./cryptojava.js";
 import { installCryptoNative, unhookCryptoNative } from "./cryptonative.js";
 import { installAll, unhookAll } from "./installer.js";
+import { loadedClasses } from "./loaded.js";
 import { configurePlants, PlantConfig } from "./planting.js";
 import { installKeylog, unhookKeylog } from "./keylog.js";
 import { disableSymbolLookup } from "./tlsnative.js";
@@ -31,8 +32,10 @@ let unpinJava = false;
 function install(when: string): void {
     const t0 = Date.now();
     Java.perform(() => {
-        if (unpinJava) installUnpinJava();
-        installAll();
+        // each starts watching class loads, then all look at the classes loaded now, looked up once
+        const walks = unpinJava ? [installUnpinJava(), installAll()] : [installAll()];
+        const loaded = loadedClasses();
+        for (const walk of walks) walk(loaded);
         installCryptoJava();
         installWebView();
         emit({ type: "hook.ready", when, flavor: javaFlavor(), ms: Date.now() - t0 });

@@ -5,6 +5,7 @@ import { CATALOGUE, HookSpec } from "./catalogue.js";
 import { emit, HookEvent, Planted } from "./emit.js";
 import { watchClassLoads } from "./classload.js";
 import { javaFlavor } from "./flavor.js";
+import { LoadedClass, OnWalk } from "./loaded.js";
 import { locationGetters, plantedCoordinate, plantFor } from "./planting.js";
 import { javaStack, threadName } from "./stack.js";
 import { javaText, summarise, Summary } from "./summary.js";
@@ -252,18 +253,12 @@ function isAbstract(cls: any, Modifier: any = Java.use("java.lang.reflect.Modifi
     return cls.isInterface() || Modifier.isAbstract(cls.getModifiers());
 }
 
-/** Concrete loaded classes assignable to `typeName` (the interface or abstract class itself excluded). */
-function loadedImplementations(typeName: string): string[] {
+/** Concrete classes of `loaded` assignable to `typeName` (the interface or abstract class itself excluded). */
+function loadedImplementations(typeName: string, loaded: LoadedClass[]): string[] {
     const base = Java.use(typeName).class;
-    const found: string[] = [];
-    for (const name of Java.enumerateLoadedClassesSync()) {
-        if (name === typeName || name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun.")) continue;
-        try {
-            const cls = Java.use(name).class;
-            if (base.isAssignableFrom(cls) && !isAbstract(cls)) found.push(name);
-        } catch (e) { /* not visible from the default loader */ }
-    }
-    return found;
+    const Modifier = Java.use("java.lang.reflect.Modifier");
+    return loaded.filter(({ name, cls }) => name !== typeName && base.isAssignableFrom(cls) && !isAbstract(cls, Modifier))
+        .map(({ name }) => name);
 }
 
 /** Interface or abstract specs (that exist here) whose implementations are hooked as they load. */
@@ -346,8 +341,10 @@ function installLocationPlants(): void {
     }
 }
 
-export function installAll(): void {
+/** Installs the catalogue's hooks; returns what hooks the implementations among the classes loaded now. */
+export function installAll(): OnWalk {
     const runtime = javaFlavor() === "jvm" ? "jvm" : "android";
+    const implemented: HookSpec[] = [];
     for (const spec of CATALOGUE) {
         if (spec.runtime !== undefined && spec.runtime !== runtime) continue;    // its class cannot exist here
         try {
@@ -355,10 +352,7 @@ export function installAll(): void {
                 Java.use(spec.className);   // throws if the type does not exist here: nothing to watch for
                 if (watched.length === 0) watchImplementations();
                 watched.push({ spec });
-                const impls = loadedImplementations(spec.className);
-                impls.forEach(name => handled.add(name));
-                for (const name of impls) status(spec, name, hookClass(Java.classFactory, spec, name), null);
-                if (impls.length === 0) status(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
+                implemented.push(spec);
             } else {
                 status(spec, spec.className, hookClass(Java.classFactory, spec, spec.className), null);
             }
@@ -371,6 +365,21 @@ export function installAll(): void {
     } catch (e: any) {
         emit({ type: "hook.error", className: "android.location.Location", error: String(e?.message ?? e) });
     }
+    return loaded => {
+        const seen = new Set(handled);          // loaded since the watch began: the watcher hooked them
+        for (const spec of implemented) {
+            try {
+                const impls = loadedImplementations(spec.className, loaded).filter(name => !seen.has(name));
+                impls.forEach(name => handled.add(name));
+                for (const name of impls) status(spec, name, hookClass(Java.classFactory, spec, name), null);
+                if (impls.length === 0) {
+                    status(spec, spec.className, 0, "no implementation loaded yet; watching class loads");
+                }
+            } catch (e: any) {
+                status(spec, spec.className, 0, String(e?.message ?? e));
+            }
+        }
+    };
 }
 
 /** Restores every hooked method. Detaching with live Java hooks can crash HotSpot, so this runs first. */

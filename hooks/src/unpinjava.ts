@@ -7,9 +7,12 @@
 // `installed` event. The JDK's own trust managers are left alone (a desktop JVM's platform trust is the test
 // set-up's, not the app's), so are pins checked in code that implements none of these. An obfuscated OkHttp
 // (R8, ProGuard) has its CertificatePinner and check renamed: that class is found by its shape (PINNER_SHAPE).
+// A WebView's TLS error is answered for the app: WebViewClient.onReceivedSslError is not run, the handler
+// proceeds.
 import Java from "frida-java-bridge";
 import { ACC_ABSTRACT, ACC_STATIC, membersOf } from "./classfile.js";
 import { NO_CLASS_FILE, watchClassLoads } from "./classload.js";
+import { OnWalk } from "./loaded.js";
 import { javaStack } from "./stack.js";
 import { emitTls } from "./tlsnative.js";
 
@@ -17,7 +20,10 @@ const LIBRARY = "java";
 const PLATFORM = /^(java|javax|jdk|sun|com\.sun)\./;
 const hooked: Java.Method[] = [];
 const done = new Set<string>();
-let considering = false;                                // looking at a class loads others: those wait
+// Looking at a class (reflection, its initialiser) loads others. Under ART's loadClass hook they reach
+// consider() then and wait their turn; under HotSpot's native define hook they are not seen at all (a hook does
+// not fire again on its own thread), which is why the shape is read from class files there.
+let considering = false;
 type ClassFile = () => Uint8Array | null;
 const waiting: [Java.ClassFactory, string, any, any, ClassFile][] = [];
 
@@ -138,8 +144,8 @@ const TARGETS: Target[] = [
 // or a Set field and cost one scan or one field listing. Only an SSLPeerUnverifiedException from such a method
 // is overturned (pinRefusedBy).
 const PINNER_SHAPE: Target = {
-    type: "okhttp3.CertificatePinner", implemented: false, method: "", parameters: ["java.lang.String", "java.util.List"],
-    located: "signature", host: args => (typeof args[0] === "string" ? args[0] : null), check: pinRefusedBy,
+    type: "okhttp3.CertificatePinner", implemented: false, method: "",
+    parameters: ["java.lang.String", "java.util.List"], located: "signature", host: args => (typeof args[0] === "string" ? args[0] : null), check: pinRefusedBy,
 };
 const PINS = "Ljava/util/Set;";
 const CHECK = "(Ljava/lang/String;Ljava/util/List;)V";
@@ -237,8 +243,7 @@ function targetsOf(className: string, cls: any, classFile: ClassFile): Target[] 
 }
 
 /** Hooks `className` for every target it implements; hooking a loaded but unlinked class corrupts HotSpot's
- *  heap, so it is initialised first. Looking at a class (its members' types, its initialiser) loads others:
- *  they are looked at after it, not skipped. */
+ *  heap, so it is initialised first. A class that reaches here while another is looked at waits its turn. */
 function consider(factory: Java.ClassFactory, className: string, loader: any, cls: any, classFile: ClassFile): void {
     if (PLATFORM.test(className)) return;
     waiting.push([factory, className, loader, cls, classFile]);
@@ -267,7 +272,8 @@ function considerNow(factory: Java.ClassFactory, className: string, loader: any,
     }
 }
 
-export function installUnpinJava(): void {
+/** Starts the watch; returns what hooks the classes loaded now. */
+export function installUnpinJava(): OnWalk {
     for (const target of TARGETS) {
         if (!target.implemented) continue;
         try {
@@ -284,13 +290,6 @@ export function installUnpinJava(): void {
     }
     const factories = new Map<number, Java.ClassFactory>();
     const System = Java.use("java.lang.System");
-    Java.enumerateLoadedClassesSync().forEach(name => {
-        if (PLATFORM.test(name)) return;
-        try {
-            const cls = Java.use(name).class;
-            consider(Java.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
-        } catch (e) { /* not visible from the default loader: caught when a loader that sees it loads it */ }
-    });
     hooked.push(...watchClassLoads((name, loader, cls, classFile) => {
         // Class lookups through the default factory fail inside class loading on HotSpot: the loader's own.
         const id = System.identityHashCode(loader);
@@ -302,9 +301,13 @@ export function installUnpinJava(): void {
         consider(factory, name, loader, cls, classFile);
     }));
     emitTls("tls.bypass", { phase: "installed", library: LIBRARY,
-                            function: "X509TrustManager, HostnameVerifier, WebViewClient, okhttp3.CertificatePinner (as loaded; " +
-                                      "renamed: by signature)",
+                            function: "X509TrustManager, HostnameVerifier, WebViewClient, " +
+                                      "okhttp3.CertificatePinner (as loaded; renamed: by signature)",
                             host: null, error: null });
+    // the classes loaded before the watch (done: hookClass skips what the watch hooked meanwhile)
+    return loaded => {
+        for (const { name, cls } of loaded) consider(Java.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
+    };
 }
 
 export function unhookUnpinJava(): number {

@@ -53,7 +53,7 @@ def test_a_webview_ssl_error_the_app_cancels_proceeds_under_unpin_on_record(capt
     # the platform's own client (its default cancels), the app's, and the stand-in engine's acceptance of the
     # certificate once the load proceeds (an X509TrustManager that never refuses)
     assert [b["function"] for b in bypasses if b["phase"] == "installed"] == [
-        "android.webkit.WebViewClient.onReceivedSslError", LAYER, CLIENT, "android.webkit.WebView$1.checkServerTrusted"]
+        LAYER, "android.webkit.WebViewClient.onReceivedSslError", CLIENT, "android.webkit.WebView$1.checkServerTrusted"]
     [fired] = [b for b in bypasses if b["phase"] == "fired"]
     assert (fired["function"], fired["host"]) == (CLIENT, HOST)
     assert fired["error"] == f"SSL error 3 for {url}: proceeded, the app's onReceivedSslError not run"
