@@ -1,5 +1,5 @@
 📦
-535065 /src/index.js
+535073 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -15522,8 +15522,9 @@ function installUnpinJava() {
     error: null
   });
   return (loaded) => {
-    for (const { name, cls } of loaded)
+    for (const { name, cls } of loaded) {
       consider(frida_java_bridge_default.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
+    }
   };
 }
 function unhookUnpinJava() {

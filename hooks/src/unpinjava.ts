@@ -145,7 +145,8 @@ const TARGETS: Target[] = [
 // is overturned (pinRefusedBy).
 const PINNER_SHAPE: Target = {
     type: "okhttp3.CertificatePinner", implemented: false, method: "",
-    parameters: ["java.lang.String", "java.util.List"], located: "signature", host: args => (typeof args[0] === "string" ? args[0] : null), check: pinRefusedBy,
+    parameters: ["java.lang.String", "java.util.List"], located: "signature",
+    host: args => (typeof args[0] === "string" ? args[0] : null), check: pinRefusedBy,
 };
 const PINS = "Ljava/util/Set;";
 const CHECK = "(Ljava/lang/String;Ljava/util/List;)V";
@@ -306,7 +307,9 @@ export function installUnpinJava(): OnWalk {
                             host: null, error: null });
     // the classes loaded before the watch (done: hookClass skips what the watch hooked meanwhile)
     return loaded => {
-        for (const { name, cls } of loaded) consider(Java.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
+        for (const { name, cls } of loaded) {
+            consider(Java.classFactory, name, cls.getClassLoader(), cls, NO_CLASS_FILE);
+        }
     };
 }
 
