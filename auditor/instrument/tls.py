@@ -24,8 +24,9 @@ def tls_options(command: F) -> F:
     """--unpin and --keylog (passed as `unpin`, `keylog`), the same for `auditor instrument` and `auditor audit`."""
     command = click.option("--keylog", is_flag=True, help="Record the app's own TLS session secrets (NSS key log) "
                            "from its native TLS library.")(command)
-    return click.option("--unpin", is_flag=True, help="Make the app's native TLS library accept any server "
-                        "certificate (pinning included); every bypass installed and every verification it "
+    return click.option("--unpin", is_flag=True, help="Make the app's TLS accept any server certificate, pinning "
+                        "included: its native TLS library and its Java checks (trust managers, hostname verifiers, "
+                        "OkHttp's pinner, WebView TLS errors); every bypass installed and every verification it "
                         "overturned is recorded.")(command)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 from auditor.analyze.run import analyze
@@ -105,5 +106,38 @@ def test_an_obfuscated_certificate_pinner_is_found_by_signature_and_overturned_o
         (LAYER, None), (TRUST, None), (PIN_SET, None), (PLATFORM, None),
         (build.renamed["okhttp3.internal.tls.OkHostnameVerifier"] + ".verify", None), (pinner, "signature"),
         (NAMES, None)]
+    fired = overturned(bypasses, pinner)
+    assert fired[4]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! ")
+
+
+def test_an_obfuscated_pinner_loaded_before_attaching_is_found_by_reflection(capture, case, upstream,
+                                                                             obfuscated_pinning_client):
+    """Attached once every class is loaded: the classes are looked at as found loaded (reflection, as on ART),
+    not as they are defined."""
+    build = obfuscated_pinning_client
+    pinner = build.renamed["okhttp3.CertificatePinner.check"]
+    proxy_ip, proxy_port = capture.listen_address
+    app = subprocess.Popen([str(JAVA17), "-cp", build.classpath, MAIN, proxy_ip, str(proxy_port),
+                            str(capture.ca_path), f"https://{HOST}:{upstream.address[1]}", HOST, "wait"],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert app.stdout.readline() == "READY\n"
+        instrument = subprocess.Popen([str(AUDITOR), "instrument", str(case.root), "--json", "--pid", str(app.pid),
+                                       "--app-package", "com.example.pinapp", "--unpin"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not any(e["body"]["event"] == "agent_started" for e in events(case, Kind.HOOK_SESSION)):
+            assert time.monotonic() < deadline, "the agent's hooks were not in place within 30 s"
+            time.sleep(0.05)
+        app.stdin.write("go\n")
+        app.stdin.flush()
+        assert [line for line in app.stdout.read().splitlines() if line.startswith(("FAIL", "404"))] == [
+            "404 /pinned", "404 /platform", "404 /okhttp"]
+        _, stderr = instrument.communicate(timeout=60)
+        assert instrument.returncode == 0, stderr
+    finally:
+        app.kill()
+    bypasses = [e["body"] for e in events(case, Kind.HOOK_TLS_BYPASS) if e["body"]["library"] == "java"]
+    assert (pinner, "signature") in [(b["function"], b.get("located")) for b in bypasses if b["phase"] == "installed"]
     fired = overturned(bypasses, pinner)
     assert fired[4]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! ")

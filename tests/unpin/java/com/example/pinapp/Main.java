@@ -16,7 +16,8 @@ import okhttp3.Response;
  *  (HttpsURLConnection, /pinned), a pin-set over the platform's trust as Android's network security config
  *  checks one (/platform), then OkHttp with its own HostnameVerifier and OkHttp's CertificatePinner
  *  (/okhttp). Each prints "STATUS PATH" or "FAIL PATH: the error". Arguments: proxy address, proxy port, the
- *  proxy CA's PEM file, the upstream's base URL, its host name. */
+ *  proxy CA's PEM file, the upstream's base URL, its host name, and optionally "wait": once every class is
+ *  loaded, print READY and wait for a line on standard input (to be attached to then). */
 public final class Main {
     // a pin no key has: as an app pins its own server's key, which a proxy cannot present
     static final String PIN = "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
@@ -25,10 +26,8 @@ public final class Main {
         Proxy proxy = new Proxy(Proxy.Type.HTTP, new InetSocketAddress(args[0], Integer.parseInt(args[1])));
         SSLContext pinned = SSLContext.getInstance("TLS");
         pinned.init(null, new TrustManager[]{new PinningTrustManager(args[2])}, null);
-        urlConnection(proxy, args[3] + "/pinned", pinned);
         SSLContext platform = SSLContext.getInstance("TLS");
         platform.init(null, new TrustManager[]{new PinSetTrustManager(args[4])}, null);
-        urlConnection(proxy, args[3] + "/platform", platform);
         PinningTrustManager caOnly = new PinningTrustManager(args[2], null);
         SSLContext plain = SSLContext.getInstance("TLS");
         plain.init(null, new TrustManager[]{caOnly}, null);
@@ -36,6 +35,13 @@ public final class Main {
                 .sslSocketFactory(plain.getSocketFactory(), caOnly)
                 .hostnameVerifier(new StrictHostnameVerifier())
                 .certificatePinner(new CertificatePinner.Builder().add(args[4], PIN).build()).build();
+        if (args.length > 5 && args[5].equals("wait")) {      // every class loaded: wait for a line to go on
+            System.out.println("READY");
+            System.out.flush();
+            System.in.read();
+        }
+        urlConnection(proxy, args[3] + "/pinned", pinned);
+        urlConnection(proxy, args[3] + "/platform", platform);
         try (Response response = client.newCall(new Request.Builder().url(args[3] + "/okhttp").build()).execute()) {
             System.out.println(response.code() + " /okhttp");
         } catch (Exception e) {
