@@ -79,9 +79,10 @@ class Kind(enum.StrEnum):
     STATIC_SCAN = "static.scan"
     STATIC_SCAN_FAILED = "static.scan_failed"
 
-    # import: auditor import har (importers/har.py)
+    # import: auditor import har (importers/har.py), auditor import passive (importers/passive.py)
     IMPORT_HAR = "import.har"                     # the imported file: hash, creator, warnings
-    IMPORT_FLOW = "import.flow"                   # one HAR entry, with the body of a proxy.flow
+    IMPORT_FLOW = "import.flow"                   # one HAR entry or passive request, with the body of a proxy.flow
+    IMPORT_PASSIVE = "import.passive"             # importers/passive.py: one passive capture read with the app's keys
 
     # review: auditor review (report/review.py), also after sealing
     REVIEW_STATUS = "review.status"

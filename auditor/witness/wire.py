@@ -15,7 +15,7 @@ import hashlib
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class WireRequest:
     server: str = ""        # address:port the request went to
     headers: tuple[tuple[str, str], ...] = ()   # as sent, pseudo-headers included (h2, h3)
     quic_connection: int | None = None          # tshark's QUIC connection index (HTTP/3)
+    encrypted: bool = False                     # on a connection that began with a TLS or QUIC ClientHello
 
     @property
     def key(self) -> tuple[int, str, str, str, str | None]:
@@ -245,7 +246,7 @@ def _h3_wire(pcap: Path, keylog: Path | None, bodies: dict[str, bytes]) -> tuple
     requests = [WireRequest(frame=r.packet, tcp_stream=None, client_port=int(r.client.rpartition(":")[2]),
                             method=r.header(":method"), host=strip_port(r.header(":authority")),
                             path=r.header(":path"), body_sha256=_kept(r.body, bodies), protocol="h3", time=r.time,
-                            server=r.server, headers=r.headers, quic_connection=r.connection)
+                            server=r.server, headers=r.headers, quic_connection=r.connection, encrypted=True)
                 for r in read.requests]
     opened = {r.connection for r in read.requests}
     return requests, len(clients), len(set(clients) - opened), read.undecodable_streams
@@ -262,6 +263,7 @@ def read_wire(pcap: Path, keylog: Path | None) -> Wire:
                                          "-e", "tcp.stream").split() if line}
     opened = {request.tcp_stream for request in requests if request.method != TUNNEL_METHOD}
     h3, quic, unopened_quic, undecodable = _h3_wire(pcap, keylog, bodies)
+    requests = [replace(r, encrypted=r.tcp_stream in tls) for r in requests]
     return Wire(requests=tuple(r for r in requests if r.method != TUNNEL_METHOD) + tuple(h3),
                 tunnels=sum(r.method == TUNNEL_METHOD for r in requests), tls_streams=len(tls),
                 undecrypted_tls_streams=len(tls - opened), quic_connections=quic,
