@@ -284,14 +284,14 @@ def server_chains(pcap: Path, keylog: Path | None) -> tuple[ServerChain, ...]:
     """Each connection's server Certificate message in `pcap`, opened with `keylog` where TLS 1.3 encrypts it.
     The server is the side that did not send the ClientHello (a client's own certificate is not a chain)."""
     clients: dict[int, tuple[str, str | None]] = {}        # tcp stream -> (client address:port, SNI)
-    hellos = run_tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
+    hellos = run_tshark(pcap, keylog, "tcp && tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
                         "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
                         "-e", "tls.handshake.extensions_server_name")
     for line in hellos.splitlines():
         stream, ip4, ip6, port, sni = (line.split("\t") + [""] * 5)[:5]
         clients.setdefault(int(stream), (f"{ip4 or ip6}:{port}", sni or None))
     chains = []
-    messages = run_tshark(pcap, keylog, "tls.handshake.type == 11", "-T", "fields", "-e", "frame.number",
+    messages = run_tshark(pcap, keylog, "tcp && tls.handshake.type == 11", "-T", "fields", "-e", "frame.number",
                           "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
                           "-e", "tls.handshake.certificate")
     for line in messages.splitlines():

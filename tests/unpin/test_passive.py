@@ -26,14 +26,14 @@ from tests.unpin.test_native_tls import AUDITOR, instrument
 
 
 @contextmanager
-def passive_capture(case_root: Path, port: int) -> Iterator[None]:
+def passive_capture(case_root: Path, port: int, transport: str = "tcp") -> Iterator[None]:
     """`auditor capture --passive` on loopback, only the test server's port, from its start line to SIGINT."""
     process = subprocess.Popen([str(AUDITOR), "capture", "--case", str(case_root), "--passive", "--pcap-interface",
-                                "lo", "--passive-filter", f"tcp port {port}"], stdout=subprocess.PIPE,
+                                "lo", "--passive-filter", f"{transport} port {port}"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        assert process.stdout.readline() == f"passive capture on lo (filter: tcp port {port}); no proxy\n"
+        assert process.stdout.readline() == f"passive capture on lo (filter: {transport} port {port}); no proxy\n"
         yield
     finally:
         process.send_signal(signal.SIGINT)

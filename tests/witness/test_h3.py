@@ -1,0 +1,101 @@
+"""HTTP/3 on a passive capture, for real: an aioquic server and client on loopback, `auditor capture --passive`
+recording the QUIC packets, the client's NSS key log standing in for the one the agent takes from an app's
+BoringSSL (instrument --keylog writes the same labels, as `hook.keylog`). `auditor witness` reads the h3
+requests (QPACK decoded, dynamic table included), a QUIC connection without keys is counted as not
+decrypted, and `auditor import passive` + `auditor analyze` find the planted value in the imported flow."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.analyze.run import analyze
+from auditor.case.events import Kind
+from auditor.cli import cli
+from tests.capture.conftest import HOST, UPSTREAM_IP, events
+from tests.unpin.test_passive import passive_capture
+from tests.witness.h3_peers import H3Server, h3_requests
+
+PLANTED = "quic.planted@example.org"
+BODY = json.dumps({"email": PLANTED, "pad": "x" * 3000}).encode()     # three QUIC packets of STREAM data
+DECOY = json.dumps({"email": "quic.planted@example.net"}).encode()       # another domain: not the planted value
+UNKEYED = json.dumps({"email": PLANTED, "unkeyed": True}).encode()
+
+
+@pytest.fixture
+def h3_server(pki) -> Iterator[H3Server]:
+    _, cert, key = pki
+    server = H3Server(UPSTREAM_IP, cert, key)
+    yield server
+    server.close()
+
+
+def cli_json(*argv: str) -> dict:
+    result = CliRunner().invoke(cli, [*argv, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, pki, h3_server, tmp_path):
+    ca = pki[0].cert_pem
+    keylog = tmp_path / "app-keys.log"
+    with passive_capture(case.root, h3_server.port, "udp"):
+        # one keyed connection: the planted value, a body-less GET, the decoy; the QPACK dynamic table is used
+        assert h3_requests(UPSTREAM_IP, h3_server.port, HOST, ca, keylog, [
+            ("POST", "/collect?v=1", BODY), ("GET", "/config", b""), ("POST", "/decoy", DECOY)]) == [200] * 3
+        # one connection whose secrets nobody logged
+        assert h3_requests(UPSTREAM_IP, h3_server.port, HOST, ca, None, [("POST", "/unkeyed", UNKEYED)]) == [200]
+    with case.ledger() as ledger:
+        ledger.append("hook", Kind.HOOK_KEYLOG, {"format": "NSS key log", "lines": 4, "pids": []},
+                      artifact=case.artifacts.put_bytes(keylog.read_bytes()))
+    [pcap] = events(case, Kind.PASSIVE_PCAP)
+    [app_keys] = events(case, Kind.HOOK_KEYLOG)
+
+    witnessed = cli_json("witness", str(case.root))
+    [passive] = witnessed["passive"]
+    expected = [("h3", "POST", HOST, "/collect?v=1", hashlib.sha256(BODY).hexdigest()),
+                ("h3", "GET", HOST, "/config", None), ("h3", "POST", HOST, "/decoy", hashlib.sha256(DECOY).hexdigest())]
+    assert [(r["protocol"], r["method"], r["host"], r["path"], r["body_sha256"]) for r in passive["requests"]] \
+        == expected
+    assert {r["server"] for r in passive["requests"]} == {f"{UPSTREAM_IP}:{h3_server.port}"}
+    assert (passive["quic_connections"], passive["undecrypted_quic_connections"], passive["undecodable_h3_streams"],
+            passive["tls_streams"]) == (2, 1, 0, 0)
+
+    imported = cli_json("import", "passive", str(case.root))
+    [read] = imported["captures"]
+    assert (imported["flows_added"], read["pcap_seq"], read["pcap_sha256"], read["keylog_sha256s"]) == (
+        3, pcap["seq"], pcap["artifact"], [app_keys["artifact"]])
+    assert (read["requests_by_protocol"], read["quic_connections"], read["undecrypted_quic_connections"]) == (
+        {"h3": 3}, 2, 1)
+    flows = events(case, Kind.IMPORT_FLOW)
+    assert [(f["body"]["request"]["method"], f["body"]["request"]["path"], f["body"]["request"]["body_sha256"],
+             f["artifact"], f["body"]["passive"]["protocol"]) for f in flows] == [
+        (m, p, h, pcap["artifact"], "h3") for _, m, _, p, h in expected]
+    assert case.artifacts.read_bytes(flows[0]["body"]["request"]["body_sha256"], 1 << 20) == BODY
+    assert ["user-agent", "auditor-h3-test"] in flows[0]["body"]["request"]["headers"]
+    # a second import reads nothing again and adds nothing
+    lines = case.ledger_path.read_bytes()
+    again = cli_json("import", "passive", str(case.root))
+    assert (again["flows_added"], again["captures_unchanged"], again["captures"]) == (0, 1, [])
+    assert case.ledger_path.read_bytes() == lines
+
+    CliRunner().invoke(cli, ["case", "plant", str(case.root), "--value", f"email={PLANTED}"], catch_exceptions=False)
+    analyze(case.root)
+    findings = json.loads((case.root / "analysis" / "findings.json").read_text())["findings"]
+    found = {(f["type"], e["ledger_seq"], v["source"], v["location"], v["value"])
+             for f in findings for e in f["evidence"]["shown"] for v in e["values"]}
+    planted, config, decoy = (flow["seq"] for flow in flows)
+    # the planted value, found where it was sent: in the first imported flow's body
+    assert {(kind, seq, where) for kind, seq, source, where, value in found if source == "planted"} == {
+        (kind, planted, where) for kind in ("personal_data_transmitted", "recipient_contacted")
+        for where in ("body", "body.email")}
+    assert {value for _, seq, source, _, value in found if seq == planted} == {PLANTED}
+    # the decoy's address is an e-mail address, but not the planted one; the GET carried nothing
+    assert {(source, value) for _, seq, source, _, value in found if seq == decoy} == {
+        ("recognised", "quic.planted@example.net")}
+    assert not any(seq == config for _, seq, _, _, _ in found)
