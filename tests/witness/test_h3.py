@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +16,8 @@ from click.testing import CliRunner
 from auditor.analyze.run import analyze
 from auditor.case.events import Kind
 from auditor.cli import cli
+from auditor.report.model import build_model
+from auditor.report.render import render_html
 from tests.capture.conftest import HOST, UPSTREAM_IP, events
 from tests.unpin.test_passive import passive_capture
 from tests.witness.h3_peers import H3Server, h3_requests
@@ -99,3 +100,14 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
     assert {(source, value) for _, seq, source, _, value in found if seq == decoy} == {
         ("recognised", "quic.planted@example.net")}
     assert not any(seq == config for _, seq, _, _, _ in found)
+    observed = json.loads((case.root / "analysis" / "observed.json").read_text())
+    [row] = observed["passive_imports"]
+    assert (row["pcap_seq"], row["requests_by_protocol"], row["flows_added"], row["quic_connections"],
+            row["undecrypted_quic_connections"]) == (pcap["seq"], {"h3": 3}, 3, 2, 1)
+    # the method states the choice and what was read, in both languages
+    for lang, sentence in (("en", "3 HTTP/3 requests were read from 2 QUIC connections; 1 of those"),
+                           ("nl", "Uit 2 QUIC-verbindingen zijn 3 HTTP/3-verzoeken gelezen; 1 van die")):
+        model = build_model(case, lang=lang)
+        assert model["method"]["tls"]["quic"] == {"blocked": 0, "passive_captures": 1, "imported": True,
+                                                  "h3_requests": 3, "connections": 2, "undecrypted": 1}
+        assert sentence in render_html(model, lang)
