@@ -84,7 +84,7 @@ class H3Server:
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 
-def h3_requests(ip: str, port: int, authority: str, ca: Path, keylog: Path | None,
+def h3_session(ip: str, port: int, authority: str, ca: Path, keylog: Path | None,
                 requests: list[tuple[str, str, bytes]]) -> list[int]:
     """The requests (method, path, body) sent in order on one HTTP/3 connection; their response statuses.
     With `keylog`, the connection's secrets are appended to it as an NSS key log."""

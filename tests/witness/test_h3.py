@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 
+import pylsqpack
 import pytest
 from click.testing import CliRunner
 
@@ -18,9 +19,18 @@ from auditor.case.events import Kind
 from auditor.cli import cli
 from auditor.report.model import build_model
 from auditor.report.render import render_html
+from auditor.witness.h3 import (
+    DATA,
+    HEADERS,
+    QPACK_BLOCKED_STREAMS,
+    QPACK_MAX_TABLE_CAPACITY,
+    SETTINGS,
+    StreamFrame,
+    h3_requests,
+)
 from tests.capture.conftest import HOST, UPSTREAM_IP, events
 from tests.unpin.test_passive import passive_capture
-from tests.witness.h3_peers import H3Server, h3_requests
+from tests.witness.h3_peers import H3Server, h3_session
 
 PLANTED = "quic.planted@example.org"
 BODY = json.dumps({"email": PLANTED, "pad": "x" * 3000}).encode()     # three QUIC packets of STREAM data
@@ -47,10 +57,10 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
     keylog = tmp_path / "app-keys.log"
     with passive_capture(case.root, h3_server.port, "udp"):
         # one keyed connection: the planted value, a body-less GET, the decoy; the QPACK dynamic table is used
-        assert h3_requests(UPSTREAM_IP, h3_server.port, HOST, ca, keylog, [
+        assert h3_session(UPSTREAM_IP, h3_server.port, HOST, ca, keylog, [
             ("POST", "/collect?v=1", BODY), ("GET", "/config", b""), ("POST", "/decoy", DECOY)]) == [200] * 3
         # one connection whose secrets nobody logged
-        assert h3_requests(UPSTREAM_IP, h3_server.port, HOST, ca, None, [("POST", "/unkeyed", UNKEYED)]) == [200]
+        assert h3_session(UPSTREAM_IP, h3_server.port, HOST, ca, None, [("POST", "/unkeyed", UNKEYED)]) == [200]
     with case.ledger() as ledger:
         ledger.append("hook", Kind.HOOK_KEYLOG, {"format": "NSS key log", "lines": 4, "pids": []},
                       artifact=case.artifacts.put_bytes(keylog.read_bytes()))
@@ -111,3 +121,44 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
         assert model["method"]["tls"]["quic"] == {"blocked": 0, "passive_captures": 1, "imported": True,
                                                   "h3_requests": 3, "connections": 2, "undecrypted": 1}
         assert sentence in render_html(model, lang)
+
+
+def _varint(value: int) -> bytes:
+    return bytes([value]) if value < 64 else (0x4000 | value).to_bytes(2, "big")
+
+
+def _frame(kind: int, payload: bytes) -> bytes:
+    return _varint(kind) + _varint(len(payload)) + payload
+
+
+def test_a_header_block_waiting_for_encoder_instructions_and_stream_data_out_of_order_are_read():
+    """The request stream's second half arrives first, then its HEADERS, whose dynamic-table references the
+    encoder stream has not yet delivered (QPACK's blocked stream): the request is complete when they arrive."""
+    encoder = pylsqpack.Encoder()
+    capacity = encoder.apply_settings(max_table_capacity=4096, blocked_streams=16)
+    headers = [(b":method", b"PUT"), (b":scheme", b"https"), (b":authority", b"h3.test"), (b":path", b"/late"),
+               (b"x-id", b"38400000-8cf0-11bd-b23e-10b96e40000d")]
+    _, first_block = encoder.encode(0, headers)        # literals; the encoder inserts them for the next request
+    instructions, block = encoder.encode(4, headers)
+    assert instructions and len(block) < 8              # the dynamic table is used: the block can block
+    first = _frame(HEADERS, first_block)
+    request = _frame(HEADERS, block) + _frame(DATA, b"first ") + _frame(DATA, b"second")
+    settings = _frame(SETTINGS, bytes([QPACK_MAX_TABLE_CAPACITY]) + _varint(4096) + bytes([QPACK_BLOCKED_STREAMS, 16]))
+    client, server = "10.0.0.2:50000", "10.0.0.1:443"
+
+    def frame(packet: int, sender: str, stream_id: int, offset: int, data: bytes, fin: bool = False) -> StreamFrame:
+        return StreamFrame(packet, float(packet), 0, sender, stream_id, offset, data, fin)
+    cut = len(request) - 4
+    frames_in_order = [frame(1, server, 3, 0, b"\x00" + settings),
+                       frame(2, client, 6, 0, b"\x02" + capacity),
+                       frame(2, client, 0, 0, first, fin=True),
+                       frame(3, client, 4, cut, request[cut:], fin=True),
+                       frame(4, client, 4, 0, request[:cut]),
+                       frame(5, client, 6, 1 + len(capacity), instructions)]
+    read = h3_requests(frames_in_order, {0: client})
+    assert read.undecodable_streams == 0
+    text = tuple((name.decode(), value.decode()) for name, value in headers)
+    assert [(r.packet, r.client, r.server, r.stream_id, r.headers, r.body) for r in read.requests] == [
+        (2, client, server, 0, text, b""), (5, client, server, 4, text, b"first second")]
+    # without the encoder stream's instructions the header block stays blocked: no request is made up
+    assert [r.stream_id for r in h3_requests(frames_in_order[:5], {0: client}).requests] == [0]
