@@ -29,6 +29,8 @@ from auditor.witness.run import captures, joined_keylog
 from auditor.witness.wire import Wire, WireRequest, read_wire, tshark_version
 
 SOURCE = "import"
+MAX_HEADERS = 500               # as for a HAR entry: a ledger line is bounded (the pcapng keeps every byte)
+MAX_TEXT = 65536
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,11 @@ class PassiveImport:
                 "captures": [read.summary(self.tshark) for read in self.reads]}
 
 
-def identity(request: WireRequest) -> tuple[str, ...]:
-    """What makes a request read off a capture the same one when the capture is read again."""
-    return tuple(str(part) for part in (request.frame, request.protocol, request.tcp_stream, request.quic_connection,
-                                        request.method, request.host, request.path, request.body_sha256))
+def identity(request: WireRequest) -> str:
+    """What makes a request read off a capture the same one when the capture is read again, as a SHA-256."""
+    facts = (request.frame, request.protocol, request.tcp_stream, request.quic_connection, request.method,
+             request.host, request.path, request.body_sha256)
+    return hashlib.sha256(repr(facts).encode()).hexdigest()
 
 
 def _address(text: str) -> dict[str, Any] | None:
@@ -77,22 +80,27 @@ def _address(text: str) -> dict[str, Any] | None:
     return {"ip": ip, "port": int(port)} if colon and ip and port.isdigit() else None
 
 
+def _cut(request: WireRequest) -> bool:
+    return len(request.headers) > MAX_HEADERS or len(request.path) > MAX_TEXT \
+        or any(len(name) > MAX_TEXT or len(value) > MAX_TEXT for name, value in request.headers)
+
+
 def flow_event(pcap_seq: int, read: PassiveRead, request: WireRequest, tshark: str) -> dict[str, Any]:
     """A request read off the wire as an import.flow body (docs/events.md)."""
     server = _address(request.server)
-    headers = [[name, value] for name, value in request.headers]
+    headers = [[name[:MAX_TEXT], value[:MAX_TEXT]] for name, value in request.headers[:MAX_HEADERS]]
     scheme = next((value for name, value in request.headers if name == ":scheme"),
                   "https" if request.encrypted else "http")
     body = read.wire.bodies.get(request.body_sha256 or "", b"")
     started = datetime.fromtimestamp(request.time, UTC)
     return {
-        "flow_id": f"passive-{pcap_seq}-{hashlib.sha256(repr(identity(request)).encode()).hexdigest()[:16]}",
+        "flow_id": f"passive-{pcap_seq}-{identity(request)[:16]}",
         "type": "http",
         "client": {"ip": None, "port": request.client_port},
         "server": server,
         "tls": None,
         "request": {"method": request.method, "scheme": scheme, "host": request.host,
-                    "port": server["port"] if server else None, "path": request.path,
+                    "port": server["port"] if server else None, "path": request.path[:MAX_TEXT],
                     "http_version": request.protocol, "headers": headers, "body_sha256": request.body_sha256,
                     "body_size": len(body), "body_complete": True},
         "response": None,
@@ -101,21 +109,22 @@ def flow_event(pcap_seq: int, read: PassiveRead, request: WireRequest, tshark: s
         "passive": {"pcap_seq": pcap_seq, "pcap_sha256": read.pcap_sha256, "frame": request.frame,
                     "protocol": request.protocol, "tcp_stream": request.tcp_stream,
                     "quic_connection": request.quic_connection, "tshark": tshark,
-                    "keylog_sha256s": list(read.keylog_sha256s), "identity": list(identity(request))},
+                    "keylog_sha256s": list(read.keylog_sha256s), "identity": identity(request),
+                    **({"headers_cut": True} if _cut(request) else {})},
     }
 
 
-def _history(case: Case) -> tuple[set[tuple[int, tuple[str, ...]]], dict[int, Counter[tuple[str, ...]]]]:
+def _history(case: Case) -> tuple[set[tuple[int, tuple[str, ...]]], dict[int, Counter[str]]]:
     """What earlier imports read: (capture, key logs) pairs, and per capture the requests imported from it."""
     done: set[tuple[int, tuple[str, ...]]] = set()
-    imported: dict[int, Counter[tuple[str, ...]]] = {}
+    imported: dict[int, Counter[str]] = {}
     for record in read_records(case.ledger_path):
         body = record.get("body") or {}
         if record.get("kind") == Kind.IMPORT_PASSIVE:
             done.add((body["pcap_seq"], tuple(body["keylog_sha256s"])))
         elif record.get("kind") == Kind.IMPORT_FLOW and isinstance(body.get("passive"), dict):
             source = body["passive"]
-            imported.setdefault(source["pcap_seq"], Counter())[tuple(source["identity"])] += 1
+            imported.setdefault(source["pcap_seq"], Counter())[source["identity"]] += 1
     return done, imported
 
 

@@ -162,3 +162,9 @@ def test_a_header_block_waiting_for_encoder_instructions_and_stream_data_out_of_
         (2, client, server, 0, text, b""), (5, client, server, 4, text, b"first second")]
     # without the encoder stream's instructions the header block stays blocked: no request is made up
     assert [r.stream_id for r in h3_requests(frames_in_order[:5], {0: client}).requests] == [0]
+
+
+def test_a_case_without_a_passive_capture_is_refused(case):
+    result = CliRunner().invoke(cli, ["import", "passive", str(case.root)])
+    assert result.exit_code == 2 and "the case holds no passive capture" in result.stderr
+    assert events(case, Kind.IMPORT_PASSIVE) == [] and events(case, Kind.IMPORT_FLOW) == []
