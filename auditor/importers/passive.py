@@ -50,7 +50,7 @@ class PassiveRead:
                 "undecrypted_tls_streams": self.wire.undecrypted_tls_streams,
                 "quic_connections": self.wire.quic_connections,
                 "undecrypted_quic_connections": self.wire.undecrypted_quic_connections,
-                "undecodable_h3_streams": self.wire.undecodable_h3_streams}
+                "unread_h3_streams": self.wire.unread_h3_streams}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pylsqpack
@@ -120,14 +120,15 @@ class _Connection:
     server: str = ""
     decoder: pylsqpack.Decoder | None = None
     halves: dict[tuple[int, bool], _Half] = field(default_factory=dict)     # (stream id, from client)
-    requests: dict[int, _Request] = field(default_factory=dict)
-    undecodable: int = 0                    # request streams whose header block QPACK could not decode
+    requests: dict[int, _Request] = field(default_factory=dict)             # request streams not yet read whole
+    done: set[int] = field(default_factory=set)                               # request streams read whole
 
 
 @dataclass(frozen=True)
 class H3Read:
     requests: tuple[H3Request, ...]
-    undecodable_streams: int
+    unread_streams: int     # request streams not read whole: QPACK refused or never unblocked their header
+                            # block, or the capture holds no end of the stream (a known unknown)
 
 
 def _text(value: bytes) -> str:
@@ -169,8 +170,7 @@ def _header_block(conn: _Connection, stream_id: int, request: _Request, block: b
         request.blocked = True
         return
     except pylsqpack.DecompressionFailed:
-        conn.undecodable += 1
-        request.headers = ()
+        request.headers = ()                # never a request: its stream stays unread
         return
     request.blocked = False
     request.headers = tuple((_text(name), _text(value)) for name, value in headers)
@@ -178,6 +178,8 @@ def _header_block(conn: _Connection, stream_id: int, request: _Request, block: b
 
 def _read_request(conn: _Connection, stream_id: int, frame: StreamFrame, found: list[H3Request]) -> None:
     """The client's request stream read as far as its bytes go; the request completed at its FIN."""
+    if stream_id in conn.done:
+        return                              # a retransmission after the request was read
     half, request = conn.halves[(stream_id, True)], conn.requests.setdefault(stream_id, _Request())
     for kind, payload, after in frames(half.data, half.parsed):
         if request.blocked:
@@ -189,10 +191,10 @@ def _read_request(conn: _Connection, stream_id: int, frame: StreamFrame, found: 
             request.body += payload
     if half.ended and half.parsed >= len(half.data) and not request.blocked and request.headers:
         del conn.requests[stream_id]
+        conn.done.add(stream_id)
         found.append(H3Request(packet=frame.packet, time=frame.time, connection=frame.connection,
                                client=conn.client, server=conn.server, stream_id=stream_id,
                                headers=request.headers, body=bytes(request.body)))
-        half.parsed = len(half.data) + 1    # read once
 
 
 def _read_encoder(conn: _Connection, half: _Half, frame: StreamFrame, found: list[H3Request]) -> None:
@@ -204,11 +206,7 @@ def _read_encoder(conn: _Connection, half: _Half, frame: StreamFrame, found: lis
     try:
         unblocked = conn.decoder.feed_encoder(new)
     except pylsqpack.EncoderStreamError:
-        unblocked = []
-        conn.undecodable += sum(r.blocked for r in conn.requests.values())
-        for request in conn.requests.values():
-            if request.blocked:
-                request.blocked, request.headers = False, ()
+        return                              # the blocked header blocks stay blocked: counted as unread
     for stream_id in unblocked:
         _header_block(conn, stream_id, conn.requests[stream_id], None)
         _read_request(conn, stream_id, frame, found)
@@ -240,14 +238,9 @@ def h3_requests(frames_in_order: list[StreamFrame], clients: dict[int, str]) -> 
                 half.kind, half.parsed = start
             if half.kind == QPACK_ENCODER_STREAM:
                 _read_encoder(conn, half, frame, found)
-    found = [r if r.server else _with_server(r, connections[r.connection].server) for r in found]
-    return H3Read(tuple(found), sum(c.undecodable for c in connections.values()))
-
-
-def _with_server(request: H3Request, server: str) -> H3Request:
-    """A request completed before the server's first packet of the connection showed its address."""
-    return H3Request(request.packet, request.time, request.connection, request.client, server, request.stream_id,
-                     request.headers, request.body)
+    # a request completed before the server's first packet showed its address gets it from a later one
+    found = [r if r.server else replace(r, server=connections[r.connection].server) for r in found]
+    return H3Read(tuple(found), sum(len(c.requests) for c in connections.values()))
 
 
 def stream_frames(packets: list[dict[str, Any]]) -> list[StreamFrame]:

@@ -68,7 +68,7 @@ class PassiveWitness:
     server_chains: tuple[ServerChain, ...]
     quic_connections: int = 0
     undecrypted_quic_connections: int = 0   # no HTTP/3 request read: a known unknown, as for TLS
-    undecodable_h3_streams: int = 0          # a request stream whose QPACK header block did not decode
+    unread_h3_streams: int = 0               # request streams not read whole: a known unknown
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def _witness_passive(case: Case, record: dict[str, Any], keylogs: list[str]) -> 
                           chainless_tls_streams=wire.tls_streams - len({c.tcp_stream for c in chains}),
                           requests=wire.requests, server_chains=chains, quic_connections=wire.quic_connections,
                           undecrypted_quic_connections=wire.undecrypted_quic_connections,
-                          undecodable_h3_streams=wire.undecodable_h3_streams)
+                          unread_h3_streams=wire.unread_h3_streams)
 
 
 @contextmanager

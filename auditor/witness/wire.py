@@ -57,7 +57,7 @@ class Wire:
     undecrypted_tls_streams: int    # of those, connections the key log did not open (no HTTP inside)
     quic_connections: int = 0       # QUIC connections with a ClientHello
     undecrypted_quic_connections: int = 0   # of those, connections with no HTTP/3 request read
-    undecodable_h3_streams: int = 0          # request streams whose QPACK header block did not decode
+    unread_h3_streams: int = 0               # request streams not read whole (h3.py H3Read)
     bodies: dict[str, bytes] = field(default_factory=dict, repr=False)     # request bodies by SHA-256
 
 
@@ -236,7 +236,7 @@ def _client_hellos(pcap: Path, keylog: Path | None) -> dict[int, str]:
 
 
 def _h3_wire(pcap: Path, keylog: Path | None, bodies: dict[str, bytes]) -> tuple[list[WireRequest], int, int, int]:
-    """The HTTP/3 requests; the QUIC connections, those with no request read, the undecodable request streams."""
+    """The HTTP/3 requests; the QUIC connections, those with no request read, the unread request streams."""
     clients = _client_hellos(pcap, keylog)
     if not clients:
         return [], 0, 0, 0
@@ -249,7 +249,7 @@ def _h3_wire(pcap: Path, keylog: Path | None, bodies: dict[str, bytes]) -> tuple
                             server=r.server, headers=r.headers, quic_connection=r.connection, encrypted=True)
                 for r in read.requests]
     opened = {r.connection for r in read.requests}
-    return requests, len(clients), len(set(clients) - opened), read.undecodable_streams
+    return requests, len(clients), len(set(clients) - opened), read.unread_streams
 
 
 def read_wire(pcap: Path, keylog: Path | None) -> Wire:
@@ -262,12 +262,12 @@ def read_wire(pcap: Path, keylog: Path | None) -> Wire:
     tls = {int(line) for line in run_tshark(pcap, keylog, "tcp && tls.handshake.type == 1", "-T", "fields",
                                          "-e", "tcp.stream").split() if line}
     opened = {request.tcp_stream for request in requests if request.method != TUNNEL_METHOD}
-    h3, quic, unopened_quic, undecodable = _h3_wire(pcap, keylog, bodies)
+    h3, quic, unopened_quic, unread = _h3_wire(pcap, keylog, bodies)
     requests = [replace(r, encrypted=r.tcp_stream in tls) for r in requests]
     return Wire(requests=tuple(r for r in requests if r.method != TUNNEL_METHOD) + tuple(h3),
                 tunnels=sum(r.method == TUNNEL_METHOD for r in requests), tls_streams=len(tls),
                 undecrypted_tls_streams=len(tls - opened), quic_connections=quic,
-                undecrypted_quic_connections=unopened_quic, undecodable_h3_streams=undecodable, bodies=bodies)
+                undecrypted_quic_connections=unopened_quic, unread_h3_streams=unread, bodies=bodies)
 
 
 def _certificate(der_hex: str) -> Certificate:

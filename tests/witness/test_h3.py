@@ -74,7 +74,7 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
     assert [(r["protocol"], r["method"], r["host"], r["path"], r["body_sha256"]) for r in passive["requests"]] \
         == expected
     assert {r["server"] for r in passive["requests"]} == {f"{UPSTREAM_IP}:{h3_server.port}"}
-    assert (passive["quic_connections"], passive["undecrypted_quic_connections"], passive["undecodable_h3_streams"],
+    assert (passive["quic_connections"], passive["undecrypted_quic_connections"], passive["unread_h3_streams"],
             passive["tls_streams"]) == (2, 1, 0, 0)
 
     imported = cli_json("import", "passive", str(case.root))
@@ -156,12 +156,20 @@ def test_a_header_block_waiting_for_encoder_instructions_and_stream_data_out_of_
                        frame(4, client, 4, 0, request[:cut]),
                        frame(5, client, 6, 1 + len(capacity), instructions)]
     read = h3_requests(frames_in_order, {0: client})
-    assert read.undecodable_streams == 0
+    assert read.unread_streams == 0
     text = tuple((name.decode(), value.decode()) for name, value in headers)
     assert [(r.packet, r.client, r.server, r.stream_id, r.headers, r.body) for r in read.requests] == [
         (2, client, server, 0, text, b""), (5, client, server, 4, text, b"first second")]
-    # without the encoder stream's instructions the header block stays blocked: no request is made up
-    assert [r.stream_id for r in h3_requests(frames_in_order[:5], {0: client}).requests] == [0]
+    # without the encoder stream's instructions the header block stays blocked: no request is made up, the
+    # stream is counted as unread; so is a stream the capture holds no end of
+    blocked = h3_requests(frames_in_order[:5], {0: client})
+    assert ([r.stream_id for r in blocked.requests], blocked.unread_streams) == ([0], 1)
+    unended = h3_requests([f for f in frames_in_order if f.packet != 3], {0: client})
+    assert ([r.stream_id for r in unended.requests], unended.unread_streams) == ([0], 1)
+    # a header block QPACK refuses (a Required Insert Count beyond the table) makes no request either
+    refused = h3_requests([*frames_in_order, frame(6, client, 8, 0, _frame(HEADERS, b"\xff\xff\xff\x00"), fin=True)],
+                          {0: client})
+    assert ([r.stream_id for r in refused.requests], refused.unread_streams) == ([0, 4], 1)
 
 
 def test_a_case_without_a_passive_capture_is_refused(case):
