@@ -25,6 +25,7 @@ from auditor.case.ledger_check import read_records
 from auditor.collector import paused
 from auditor.errors import InputError
 from auditor.importers.har import iso, remove, stage_artifacts
+from auditor.witness.h3 import header
 from auditor.witness.run import captures, joined_keylog
 from auditor.witness.wire import Wire, WireRequest, read_wire, tshark_version
 
@@ -89,8 +90,7 @@ def flow_event(pcap_seq: int, read: PassiveRead, request: WireRequest, tshark: s
     """A request read off the wire as an import.flow body (docs/events.md)."""
     server = _address(request.server)
     headers = [[name[:MAX_TEXT], value[:MAX_TEXT]] for name, value in request.headers[:MAX_HEADERS]]
-    scheme = next((value for name, value in request.headers if name == ":scheme"),
-                  "https" if request.encrypted else "http")
+    scheme = header(request.headers, ":scheme") or ("https" if request.encrypted else "http")
     body = read.wire.bodies.get(request.body_sha256 or "", b"")
     started = datetime.fromtimestamp(request.time, UTC)
     return {

@@ -103,8 +103,10 @@ class H3Request:
     def body_sha256(self) -> str | None:
         return hashlib.sha256(self.body).hexdigest() if self.body else None
 
-    def header(self, name: str) -> str:
-        return next((value for key, value in self.headers if key == name), "")
+
+def header(headers: tuple[tuple[str, str], ...], name: str) -> str:
+    """The first value of a header (a pseudo-header: once) in headers as sent, else ""."""
+    return next((value for key, value in headers if key == name), "")
 
 
 @dataclass

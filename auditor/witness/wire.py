@@ -22,7 +22,7 @@ from typing import Any
 from cryptography import x509
 
 from auditor.errors import InputError
-from auditor.witness.h3 import h3_requests, listed, stream_frames
+from auditor.witness.h3 import h3_requests, header, listed, stream_frames
 
 TSHARK_TIMEOUT = 600.0
 TUNNEL_METHOD = "CONNECT"       # the proxy tunnel's set-up, not an exchange the proxy records as a flow
@@ -175,9 +175,6 @@ class _Stream:
     headers: tuple[tuple[str, str], ...]
     body: bytearray
 
-    def header(self, name: str) -> str:
-        return next((value for key, value in self.headers if key == name), "")
-
 
 def _h2_frames(packet: dict[str, Any]) -> list[dict[str, Any]]:
     return [frame for item in listed(packet["_source"]["layers"].get("http2")) if isinstance(item, dict)
@@ -216,8 +213,9 @@ def _h2_requests(packets: list[dict[str, Any]], bodies: dict[str, bytes]) -> lis
                 ending.discard(key)
                 stream = open_streams.pop(key)
                 found.append(WireRequest(frame=number, tcp_stream=stream.tcp_stream, client_port=stream.client_port,
-                                         method=stream.header(":method"),
-                                         host=strip_port(stream.header(":authority")), path=stream.header(":path"),
+                                         method=header(stream.headers, ":method"),
+                                         host=strip_port(header(stream.headers, ":authority")),
+                                         path=header(stream.headers, ":path"),
                                          body_sha256=_kept(bytes(stream.body), bodies), protocol="h2", time=time,
                                          server=stream.server, headers=stream.headers))
     return found
@@ -244,9 +242,10 @@ def _h3_wire(pcap: Path, keylog: Path | None, bodies: dict[str, bytes]) -> tuple
                          or "[]")
     read = h3_requests(stream_frames(packets), clients)
     requests = [WireRequest(frame=r.packet, tcp_stream=None, client_port=int(r.client.rpartition(":")[2]),
-                            method=r.header(":method"), host=strip_port(r.header(":authority")),
-                            path=r.header(":path"), body_sha256=_kept(r.body, bodies), protocol="h3", time=r.time,
-                            server=r.server, headers=r.headers, quic_connection=r.connection, encrypted=True)
+                            method=header(r.headers, ":method"), host=strip_port(header(r.headers, ":authority")),
+                            path=header(r.headers, ":path"), body_sha256=_kept(r.body, bodies), protocol="h3",
+                            time=r.time, server=r.server, headers=r.headers, quic_connection=r.connection,
+                            encrypted=True)
                 for r in read.requests]
     opened = {r.connection for r in read.requests}
     return requests, len(clients), len(set(clients) - opened), read.unread_streams

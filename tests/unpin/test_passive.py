@@ -106,6 +106,7 @@ def test_passive_capture_records_the_server_s_own_chain_opened_by_the_app_s_keys
     assert {k: flow["body"]["request"][k] for k in ("method", "scheme", "host", "path", "http_version")} == {
         "method": "GET", "scheme": "https", "host": HOST, "path": "/hello?seen=passively", "http_version": "http/1.1"}
     assert flow["body"]["passive"]["frame"] == request["frame"]
+    assert flow["body"]["request"]["headers"] == [["Host", HOST], ["Connection", "close"]]
 
 
 @pytest.mark.parametrize(("options", "problem"), [
