@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from auditor.analyze.run import analyze
 from auditor.case.events import Kind
 from auditor.cli import cli
+from auditor.exporters.har import case_to_har
 from auditor.report.model import build_model
 from auditor.report.render import render_html
 from auditor.witness.h3 import (
@@ -121,6 +122,14 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
         assert model["method"]["tls"]["quic"] == {"blocked": 0, "passive_captures": 1, "imported": True,
                                                   "h3_requests": 3, "connections": 2, "undecrypted": 1}
         assert sentence in render_html(model, lang)
+    # `auditor export har` lists the imported requests as entries naming their pcapng and frame, without a response
+    entries = case_to_har(case)["log"]["entries"]
+    assert [(e["request"]["method"], e["request"]["url"], e["request"]["httpVersion"], e["response"]["status"],
+             e["_auditor_imported_from"]) for e in entries] == [
+        (f["body"]["request"]["method"], f"https://{HOST}:{h3_server.port}{f['body']['request']['path']}", "h3", 0,
+         {"pcap_sha256": pcap["artifact"], "frame": f["body"]["passive"]["frame"], "protocol": "h3",
+          "ledger_seq": f["seq"]}) for f in flows]
+    assert entries[0]["request"]["postData"] == {"mimeType": "application/json", "text": BODY.decode()}
 
 
 def _varint(value: int) -> bytes:
