@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from auditor.analyze.run import analyze
 from auditor.case.events import Kind
+from auditor.case.seal import verify_case
 from auditor.cli import cli
 from auditor.exporters.har import case_to_har
 from auditor.report.model import build_model
@@ -95,6 +96,7 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
     again = cli_json("import", "passive", str(case.root))
     assert (again["flows_added"], again["captures_unchanged"], again["captures"]) == (0, 1, [])
     assert case.ledger_path.read_bytes() == lines
+    assert verify_case(case.root).problems == []
 
     CliRunner().invoke(cli, ["case", "plant", str(case.root), "--value", f"email={PLANTED}"], catch_exceptions=False)
     analyze(case.root)
