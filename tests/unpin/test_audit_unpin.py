@@ -112,6 +112,13 @@ def test_audit_passive_records_the_wire_with_no_proxy_and_the_app_s_keys_open_it
     wire = read_wire(artifacts.path_for(pcap["artifact"]), artifacts.path_for(keylog["artifact"]))
     assert [(r.method, r.host, r.path) for r in wire.requests] == [("GET", HOST, "/hello?audited=passively")]
     assert (wire.tls_streams, wire.undecrypted_tls_streams) == (1, 0)
+    # and the audit read them into a flow before sealing (import passive refuses a sealed case)
+    [summary] = [r["body"] for r in records if r["kind"] == Kind.IMPORT_PASSIVE]
+    assert (summary["pcap_seq"], summary["requests"], summary["flows_added"]) == (pcap["seq"], 1, 1)
+    [flow] = [r for r in records if r["kind"] == Kind.IMPORT_FLOW]
+    assert (flow["body"]["request"]["method"], flow["body"]["request"]["path"], flow["artifact"]) == (
+        "GET", "/hello?audited=passively", pcap["artifact"])
+    assert "passive capture read: 1 request(s) imported as flows" in said
     instrumentation = Case.open(case_dir).info["instrumentation"]
     assert (instrumentation["unpin"], instrumentation["keylog"]) == (False, True)
 
