@@ -10,7 +10,13 @@ from typing import Any
 from auditor.analyze.consent_ui import consent_ui
 from auditor.analyze.findings import planted_value
 from auditor.analyze.observations import Context
-from auditor.analyze.wire_witness import packet_captures, tls_bypasses, tls_keys_logged, wire_witness
+from auditor.analyze.wire_witness import (
+    packet_captures,
+    passive_imports,
+    tls_bypasses,
+    tls_keys_logged,
+    wire_witness,
+)
 from auditor.case.events import OPERATOR_MARKS, Kind
 from auditor.contract.observed import (
     MAX_ROWS,
@@ -184,5 +190,6 @@ def observe(context: Context, flows: int) -> Observed:
         hooked_processes=tuple(processes[:MAX_ROWS]), hook_calls=tuple(calls[:MAX_ROWS]),
         hook_calls_omitted=max(0, len(calls) - MAX_ROWS), hooks=_hooks(records),
         capture=_capture(context, records, sessions, flows), packet_captures=packet_captures(records),
-        witness=wire_witness(context.case), tls_bypasses=tls_bypasses(records),
+        witness=wire_witness(context.case), passive_imports=passive_imports(records),
+        tls_bypasses=tls_bypasses(records),
         tls_keys_logged=tls_keys_logged(records), consent_ui=consent_ui(records))

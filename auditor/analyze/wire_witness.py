@@ -15,6 +15,7 @@ from auditor.case.layout import WITNESS_DIR, WITNESS_FILE
 from auditor.contract.observed import (
     MAX_ROWS,
     PacketCapture,
+    PassiveImport,
     PassiveWitness,
     ServerCertificate,
     ServerChain,
@@ -66,7 +67,10 @@ def wire_witness(case: Case) -> WireWitness | None:
         passively = tuple(PassiveWitness(pcap_seq=p["pcap_seq"], requests=len(p["requests"]),
                                          tls_streams=p["tls_streams"],
                                          undecrypted_tls_streams=p["undecrypted_tls_streams"],
-                                         chainless_tls_streams=p["chainless_tls_streams"]) for p in passive)
+                                         chainless_tls_streams=p["chainless_tls_streams"],
+                                         quic_connections=p.get("quic_connections", 0),
+                                         undecrypted_quic_connections=p.get("undecrypted_quic_connections", 0))
+                          for p in passive)
         chains = tuple(ServerChain(pcap_seq=p["pcap_seq"], server=c["server"], sni=c["sni"],
                                    certificates=tuple(ServerCertificate(**cert) for cert in c["certificates"]))
                        for p in passive for c in p["server_chains"])
@@ -76,6 +80,20 @@ def wire_witness(case: Case) -> WireWitness | None:
                            server_chains=chains[:MAX_ROWS])
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(path, f"not a witness result ({exc}); run 'auditor witness' again") from exc
+
+
+def passive_imports(records: dict[Kind, list[dict[str, Any]]]) -> tuple[PassiveImport, ...]:
+    """What `auditor import passive` read from each passive capture, in ledger order."""
+    rows = records.get(Kind.IMPORT_PASSIVE, [])
+    return tuple(PassiveImport(seq=r["seq"], time=str(r["t_wall"]), pcap_seq=r["body"]["pcap_seq"],
+                               tshark=str(r["body"]["tshark"]), requests=r["body"]["requests"],
+                               flows_added=r["body"]["flows_added"],
+                               requests_by_protocol=r["body"]["requests_by_protocol"],
+                               tls_streams=r["body"]["tls_streams"],
+                               undecrypted_tls_streams=r["body"]["undecrypted_tls_streams"],
+                               quic_connections=r["body"]["quic_connections"],
+                               undecrypted_quic_connections=r["body"]["undecrypted_quic_connections"])
+                 for r in rows[:MAX_ROWS])
 
 
 def tls_bypasses(records: dict[Kind, list[dict[str, Any]]]) -> tuple[TlsBypass, ...]:

@@ -99,6 +99,4 @@ class AdbPhone:
         device = self.frida_device or DeviceChoice("id", self.serial)
         if self.stand_in is None:
             return AppTarget(device, (package,))
-        if interception is None:
-            raise InputError("stand-in", "needs the running capture to send its traffic through")
         return AppTarget(device, tuple(self.stand_in.argv(interception)), self.stand_in.stdio)

@@ -10,12 +10,13 @@ import click
 
 from auditor.audit.consent_dialog import Choice
 from auditor.audit.persona import Entry, Persona
-from auditor.audit.plan import AuditPlan
+from auditor.audit.plan import AuditPlan, PassiveWire
 from auditor.audit.rooms import load
 from auditor.audit.run import Audit
+from auditor.capture.pcap import DEFAULT_INTERFACE
 from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
 from auditor.cli_options import case_option, controller_options, declared_controller, json_option
-from auditor.errors import CheckFailed
+from auditor.errors import CheckFailed, InputError
 from auditor.instrument.planting import Plants, clipboard_canary, coordinates
 from auditor.instrument.tls import TlsOptions, tls_options
 from auditor.output import emit
@@ -53,6 +54,13 @@ FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--plant-location", metavar="LAT,LON", help="Location reads in the app return these coordinates.")
 @click.option("--confdir", default=DEFAULT_CONFDIR, show_default=True,
               help="mitmproxy configuration directory; its CA is the one installed on the phone.")
+@click.option("--passive", is_flag=True,
+              help="Run no proxy: record the phone's traffic as it is (dumpcap on --pcap-interface, a host its "
+                   "traffic passes), with the app's own TLS keys (implies --keylog; excludes --unpin, wireguard "
+                   "mode and --proxy-host).")
+@click.option("--pcap-interface", default=DEFAULT_INTERFACE, show_default=True, help="With --passive: the interface.")
+@click.option("--passive-filter", default="", metavar="FILTER",
+              help="With --passive: a capture filter (libpcap syntax, e.g. 'host 192.168.4.2'); default all.")
 @controller_options()
 @tls_options
 @json_option()
@@ -61,7 +69,8 @@ def audit(serial: str, package: str, apk: Path | None, persona: str | None, pers
           case_dir: Path | None, proxy_mode: str, proxy_host: str | None, tunnel_wait: float,
           frida_binary: Path | None, operator: str | None, plant_clipboard: str, plant_location: str | None,
           confdir: str, controller: str | None, controller_source: str | None, controller_domains: tuple[str, ...],
-          unpin: bool, keylog: bool, as_json: bool) -> None:
+          passive: bool, pcap_interface: str, passive_filter: str, unpin: bool, keylog: bool,
+          as_json: bool) -> None:
     """Run a live audit: attest, capture, hook, record, mark, restore the device and seal the case.
 
     Exit status 1 when the audit ended in an error or the device may not be fully restored.
@@ -69,8 +78,11 @@ def audit(serial: str, package: str, apk: Path | None, persona: str | None, pers
     case_dir = case_dir or Path("cases") / f"{package}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
     plants = Plants(clipboard_canary(plant_clipboard), coordinates(plant_location))
     declared = declared_controller(controller, controller_source, controller_domains)
+    if not passive and (passive_filter or pcap_interface != DEFAULT_INTERFACE):
+        raise InputError("--passive-filter/--pcap-interface", "are for --passive")
     plan = AuditPlan(serial=serial, package=package, case_dir=case_dir, apk=apk, persona=persona,
-                     controller=declared, tls=TlsOptions(unpin=unpin, keylog=keylog),
+                     controller=declared, tls=TlsOptions(unpin=unpin, keylog=keylog or passive),
+                     passive=PassiveWire(pcap_interface, passive_filter) if passive else None,
                      persona_entry=Entry(persona_entry) if persona_entry else None,
                      consent=Choice(consent) if consent else None, ui_wait=ui_wait,
                      duration=duration, proxy_mode=proxy_mode, proxy_host=proxy_host, tunnel_wait=tunnel_wait,

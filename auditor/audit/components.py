@@ -86,9 +86,10 @@ class Phone(Protocol):
 
 
 class LiveCapture(Protocol):
-    """The capture room's proxy, recording into the case."""
+    """The capture room's proxy, recording into the case; or its passive packet capture, which intercepts
+    nothing (start returns None: there is nothing to route the phone into)."""
 
-    def start(self) -> Interception: ...
+    def start(self) -> Interception | None: ...
     def stop(self) -> None: ...
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from auditor.audit.components import Interception
 from auditor.audit.consent_dialog import Choice
 from auditor.audit.persona import Entry, Persona
+from auditor.capture.pcap import DEFAULT_INTERFACE
 from auditor.capture.proxy import DEFAULT_CONFDIR, CaptureMode
 from auditor.errors import InputError
 from auditor.instrument.devices import DeviceChoice
@@ -38,11 +39,22 @@ class LoopbackWorld:
 class StandIn:
     """TEST ONLY: a program spawned under the hooks instead of the package, on a Frida device without Android.
     `argv` is built once the capture is listening, from its Interception (proxy port, CA), so the stand-in's
-    traffic goes through the capture as the phone's would. With stdio "pipe" the test reads the program's
-    output (the Frida device's "output" signal) and answers it (`device.input`), as a user taps the screen."""
+    traffic goes through the capture as the phone's would (None in a passive audit: it goes to its servers).
+    With stdio "pipe" the test reads the program's output (the Frida device's "output" signal) and answers it
+    (`device.input`), as a user taps the screen."""
 
-    argv: Callable[[Interception], Sequence[str]]
+    argv: Callable[[Interception | None], Sequence[str]]
     stdio: str = "pipe"
+
+
+@dataclass(frozen=True)
+class PassiveWire:
+    """--passive: no proxy; dumpcap records the device's traffic as it is, on `interface` (the host the phone's
+    traffic passes, e.g. its Wi-Fi access point), so the servers' genuine certificate chains are kept. Only the
+    app's own keys (--keylog) open it."""
+
+    interface: str = DEFAULT_INTERFACE
+    capture_filter: str = ""                # libpcap syntax; "" records everything on the interface
 
 
 def fresh_canaries() -> Plants:
@@ -74,6 +86,7 @@ class AuditPlan:
     plants: Plants = field(default_factory=fresh_canaries)
     tls: TlsOptions = field(default_factory=TlsOptions)     # --unpin, --keylog: the app's native TLS library
     capture_confdir: str = DEFAULT_CONFDIR  # mitmproxy's configuration directory (its CA)
+    passive: PassiveWire | None = None      # None: the proxy captures; else only the packets, no interception
     # None: the phone itself, over USB (the Frida device whose id is the adb serial)
     frida_device: DeviceChoice | None = None
     stand_in: StandIn | None = None         # TEST ONLY
@@ -83,6 +96,17 @@ class AuditPlan:
         if self.persona_entry is not None and self.persona not in set(Persona):
             raise InputError("--persona-entry", f"needs a persona to enter ({', '.join(Persona)}), "
                                                 f"not {self.persona!r}")
+        if self.passive is not None:
+            self._check_passive()
         if self.proxy_mode == CaptureMode.WIREGUARD and not self.proxy_host:
             raise InputError("--proxy-host", "wireguard mode needs the host's address as the phone reaches it "
                                              "(adb reverse cannot carry the tunnel's UDP)")
+
+    def _check_passive(self) -> None:
+        if self.proxy_mode != CaptureMode.REGULAR or self.proxy_host:
+            raise InputError("--passive", "runs no proxy: it excludes --proxy-mode wireguard and --proxy-host")
+        if self.tls.unpin:
+            raise InputError("--passive", "leaves the app's TLS to its real servers: --unpin (a change to the app "
+                                          "only the proxy needs) is refused")
+        if not self.tls.keylog:
+            raise InputError("--passive", "needs the app's own TLS keys (--keylog) to open what it records")

@@ -11,6 +11,7 @@ from typing import Any
 from auditor.audit.adb_phone import AdbPhone
 from auditor.audit.components import AppTarget, Components, Interception, Phone
 from auditor.audit.plan import AuditPlan
+from auditor.capture.passive import PassiveCapture
 from auditor.capture.proxy import Capture, CaptureMode
 from auditor.capture.wireguard import write_client_config
 from auditor.case.bundle import Case
@@ -26,14 +27,34 @@ from auditor.static.store import store_apk_scan
 
 def load(plan: AuditPlan, listen_host: str, phone: Phone | None = None) -> Components:
     """The three rooms, set up as the plan asks, and the phone (None: the adb phone the plan names)."""
-    world = plan.world
-    capture = Capture(case_dir=plan.case_dir, mode=plan.proxy_mode, listen_host=listen_host,
-                      confdir=plan.capture_confdir, world=world.world if world else None,
-                      world_port=world.port if world else 0, upstream_trusted_ca=world.upstream_ca if world else None)
     return Components(phone=phone if phone is not None else AdbPhone.for_plan(plan),
-                      capture=_ProxyCapture(capture, plan.proxy_host),
+                      capture=_capture(plan, listen_host),
                       instrumentation=_FridaInstrumentation(plan.case_dir, plan.plants, plan.tls),
                       scanner=_StaticScanner())
+
+
+def _capture(plan: AuditPlan, listen_host: str) -> _ProxyCapture | _PassiveCapture:
+    if plan.passive is not None:
+        return _PassiveCapture(PassiveCapture(plan.case_dir, plan.passive.interface, plan.passive.capture_filter))
+    world = plan.world
+    return _ProxyCapture(Capture(case_dir=plan.case_dir, mode=plan.proxy_mode, listen_host=listen_host,
+                                 confdir=plan.capture_confdir, world=world.world if world else None,
+                                 world_port=world.port if world else 0,
+                                 upstream_trusted_ca=world.upstream_ca if world else None), plan.proxy_host)
+
+
+@dataclass
+class _PassiveCapture:
+    """The capture room's passive capture as a LiveCapture: dumpcap only, nothing for the phone to go
+    through; the pcapng (and its `passive.pcap` event, dumpcap's exit status included) is stored on stop."""
+
+    capture: PassiveCapture
+
+    def start(self) -> None:
+        self.capture.start()
+
+    def stop(self) -> None:
+        self.capture.stop()
 
 
 @dataclass

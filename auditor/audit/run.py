@@ -309,6 +309,8 @@ class Audit:
     def _finish(self) -> None:
         if self.case is None or self.ledger is None:
             return
+        if self.plan.passive is not None:
+            self._import_passive(self.case)
         ended = {"time": utc_now(), "reason": self.result.reason, "cleanup_problems": self.result.cleanup_problems,
                  "parts_not_run": self.components.missing()}
         self.case.set_section("ended", ended, ledger=self.ledger)
@@ -318,3 +320,19 @@ class Audit:
             seal_case(self.case, key)
             self.result.sealed = True
             self.say(f"case sealed: {self.case.root}")
+
+    def _import_passive(self, case: Case) -> None:
+        """A passive audit's packets read with the app's keys into flows (`auditor import passive`) before the
+        seal closes the case, which that command would refuse. The packets and keys are evidence either way; a
+        read that fails is a problem of the audit's end, named in its `ended` section."""
+        from auditor.importers.passive import import_passive
+
+        self.say("… reading the passive capture with the app's keys")
+        try:
+            imported = import_passive(case.root)
+        except Exception as exc:  # noqa: BLE001 - whatever the read meets, the case must still be sealed
+            problem = f"import passive: {type(exc).__name__}: {exc}"
+            self.result.cleanup_problems.append(problem)
+            self.say(f"problem: {problem}")
+            return
+        self.say(f"passive capture read: {imported.flows_added} request(s) imported as flows")

@@ -79,9 +79,10 @@ class Kind(enum.StrEnum):
     STATIC_SCAN = "static.scan"
     STATIC_SCAN_FAILED = "static.scan_failed"
 
-    # import: auditor import har (importers/har.py)
+    # import: auditor import har (importers/har.py), auditor import passive (importers/passive.py)
     IMPORT_HAR = "import.har"                     # the imported file: hash, creator, warnings
-    IMPORT_FLOW = "import.flow"                   # one HAR entry, with the body of a proxy.flow
+    IMPORT_FLOW = "import.flow"                   # one HAR entry or passive request, with the body of a proxy.flow
+    IMPORT_PASSIVE = "import.passive"             # importers/passive.py: one passive capture read with the app's keys
 
     # review: auditor review (report/review.py), also after sealing
     REVIEW_STATUS = "review.status"
@@ -93,9 +94,9 @@ FLOW_KINDS = frozenset({Kind.PROXY_FLOW, Kind.IMPORT_FLOW})
 KNOWN_UNKNOWN_KINDS = frozenset({Kind.PROXY_TLS_FAILED, Kind.PROXY_QUIC_BLOCKED, Kind.PROXY_NON_HTTP,
                                  Kind.PROXY_DNS, Kind.PROXY_MALFORMED, Kind.PROXY_ABORTED})
 # The TLS evidence beside the flows: the second witness a capture keeps (--pcap: packets, the proxy's key
-# log), and what --unpin / --keylog did to and took from the app's TLS.
+# log), what --unpin / --keylog did to and took from the app's TLS, and the passive captures read into flows.
 TLS_EVIDENCE_KINDS = frozenset({Kind.PROXY_PCAP, Kind.PROXY_KEYLOG, Kind.PASSIVE_PCAP, Kind.HOOK_TLS_BYPASS,
-                                Kind.HOOK_TLS_KEY})
+                                Kind.HOOK_TLS_KEY, Kind.IMPORT_PASSIVE})
 # The user's answer to the app's consent question: marked by the operator, or auditor's tap on the dialog.
 CONSENT_ACCEPTED_KINDS = frozenset({Kind.OPERATOR_CONSENT_ACCEPTED, Kind.DEVICE_CONSENT_ACCEPTED})
 CONSENT_KINDS = frozenset({*CONSENT_ACCEPTED_KINDS, Kind.OPERATOR_CONSENT_REFUSED, Kind.DEVICE_CONSENT_REFUSED})

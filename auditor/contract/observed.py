@@ -146,6 +146,8 @@ class PassiveWitness(Record):
     tls_streams: int = Field(ge=0)
     undecrypted_tls_streams: int = Field(ge=0)   # known unknown: no request seen inside
     chainless_tls_streams: int = Field(ge=0)     # known unknown: no server chain readable
+    quic_connections: int = Field(default=0, ge=0)
+    undecrypted_quic_connections: int = Field(default=0, ge=0)  # known unknown: no HTTP/3 request read
 
 
 class ServerCertificate(Record):
@@ -160,6 +162,19 @@ class ServerChain(Record):
     server: str                          # address:port
     sni: str | None = None
     certificates: tuple[ServerCertificate, ...] = ()
+
+
+class PassiveImport(AtEvent):
+    """One passive capture read by `auditor import passive` (import.passive): its requests became flows."""
+    pcap_seq: int = Field(ge=1)
+    tshark: str
+    requests: int = Field(ge=0)
+    flows_added: int = Field(ge=0)
+    requests_by_protocol: dict[str, int] = {}    # http/1.1, h2, h3
+    tls_streams: int = Field(ge=0)
+    undecrypted_tls_streams: int = Field(ge=0)
+    quic_connections: int = Field(ge=0)
+    undecrypted_quic_connections: int = Field(ge=0)     # known unknown: no HTTP/3 request read
 
 
 class WireWitness(Record):
@@ -253,6 +268,7 @@ class Observed(Record):
     capture: CaptureCompleteness
     packet_captures: tuple[PacketCapture, ...] = ()
     witness: WireWitness | None = None   # None: `auditor witness` was not run on the case
+    passive_imports: tuple[PassiveImport, ...] = ()
     tls_bypasses: tuple[TlsBypass, ...] = ()
     tls_keys_logged: int = Field(default=0, ge=0)     # secret lines the app's TLS library handed over (--keylog)
     consent_ui: ConsentUi | None = None  # None: the audit had no UI step (no --persona-entry / --consent)

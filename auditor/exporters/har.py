@@ -2,7 +2,9 @@
 
 Built from CASE/flows.mitm with mitmproxy's own HAR writer (serverIPAddress from the connected peer,
 timings from the connection and message timestamps); flows imported from another tool's HAR (import.flow) follow
-as the entries they were, read from the stored HAR file, each naming it (`_auditor_imported_from`). HAR is a
+as the entries they were, read from the stored HAR file, each naming it (`_auditor_imported_from`); requests
+imported from a passive capture (`auditor import passive`) follow as entries built from their events, with no
+response (status 0: none was read), each naming its pcapng and frame. HAR is a
 lossy view — bodies are decoded text, the
 client address and SNI are dropped — so the case's stream file and ledger stay the evidence; a body the
 capture streamed to the artifact store is named in the entry's `_auditor_body_sha256` instead of inlined.
@@ -11,6 +13,7 @@ Same case, same bytes out.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -51,6 +54,9 @@ def imported_entries(case: Case) -> list[dict[str, Any]]:
         body, digest = record["body"], record.get("artifact")
         if record["kind"] != Kind.IMPORT_FLOW or not isinstance(body, dict) or not isinstance(digest, str):
             continue
+        if isinstance(body.get("passive"), dict):
+            entries.append(passive_entry(case, record))
+            continue
         index = (body.get("har") or {}).get("index") if isinstance(body.get("har"), dict) else None
         if digest not in files:
             try:
@@ -64,6 +70,36 @@ def imported_entries(case: Case) -> list[dict[str, Any]]:
         entries.append({**files[digest][index], "_auditor_imported_from": {"har_sha256": digest, "index": index,
                                                                             "ledger_seq": record["seq"]}})
     return entries
+
+
+def passive_entry(case: Case, record: dict[str, Any]) -> dict[str, Any]:
+    """A request read off a passive capture as a HAR entry: the request as the event states it, its body from
+    the artifact store (text when it is UTF-8, else base64), and an empty response, since none was read."""
+    body = record["body"]
+    request, server, source = body["request"], body.get("server") or {}, body["passive"]
+    default = {"https": 443, "http": 80}.get(request["scheme"])
+    port = f":{request['port']}" if request.get("port") and request["port"] != default else ""
+    entry_request: dict[str, Any] = {
+        "method": request["method"], "url": f"{request['scheme']}://{request['host']}{port}{request['path']}",
+        "httpVersion": request["http_version"], "cookies": [], "queryString": [], "headersSize": -1,
+        "headers": [{"name": name, "value": value} for name, value in request["headers"]],
+        "bodySize": request["body_size"]}
+    if request.get("body_sha256"):
+        data = case.artifacts.read_bytes(request["body_sha256"], MAX_HAR_BYTES)
+        mime = next((v for n, v in request["headers"] if n.lower() == "content-type"), "")
+        try:
+            entry_request["postData"] = {"mimeType": mime, "text": data.decode("utf-8")}
+        except UnicodeDecodeError:
+            entry_request["postData"] = {"mimeType": mime, "text": base64.b64encode(data).decode(),
+                                         "encoding": "base64"}
+    return {"startedDateTime": body["timestamps"]["start"], "time": 0, "request": entry_request,
+            "response": {"status": 0, "statusText": "", "httpVersion": "", "headers": [], "cookies": [],
+                         "content": {"size": 0, "mimeType": ""}, "redirectURL": "", "headersSize": -1,
+                         "bodySize": -1},
+            "cache": {}, "timings": {"send": 0, "wait": 0, "receive": 0},
+            **({"serverIPAddress": server["ip"]} if server.get("ip") else {}),
+            "_auditor_imported_from": {"pcap_sha256": record["artifact"], "frame": source["frame"],
+                                       "protocol": source["protocol"], "ledger_seq": record["seq"]}}
 
 
 def case_to_har(case: Case) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""CLI: `auditor import har`, and `auditor case plant` (the values planted for an imported capture)."""
+"""CLI: `auditor import har` and `auditor import passive`, and `auditor case plant` (the values planted for an
+imported capture)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,24 @@ def import_har_command(har_file: Path, case_dir: Path, as_json: bool) -> None:
     text = [f"imported {result.entries} entries (sha256 {result.file_sha256})"]
     text += [f"warning: entry {w['entry']}: {w['code']}: {w['detail']}" for w in result.warnings]
     emit(summary, as_json, "\n".join(text))
+
+
+@import_group.command("passive")
+@case_argument(exists=True)
+@json_option()
+def import_passive_command(case_dir: Path, as_json: bool) -> None:
+    """Read every passive capture (capture --passive) with the app's key logs (instrument --keylog) and import
+    its HTTP/1.x, HTTP/2 and HTTP/3 requests as flows for analysis; all or nothing, and a capture already
+    imported with the same key logs is not read again."""
+    from auditor.importers.passive import import_passive
+
+    result = import_passive(case_dir)
+    text = [f"passive capture (seq {r.pcap_seq}): {len(r.new)} new of {len(r.wire.requests)} requests; "
+            f"{r.wire.undecrypted_tls_streams} of {r.wire.tls_streams} TLS and {r.wire.undecrypted_quic_connections} "
+            f"of {r.wire.quic_connections} QUIC connections not decrypted" for r in result.reads]
+    text += [f"{result.unchanged} passive captures already imported with these key logs"] if result.unchanged else []
+    text += [f"imported {result.flows_added} flows" if result.flows_added else "nothing new to import"]
+    emit(result.summary(), as_json, "\n".join(text))
 
 
 def _value(text: str):  # type: ignore[no-untyped-def]  (a Planted)

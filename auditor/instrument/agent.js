@@ -1,5 +1,5 @@
 📦
-535073 /src/index.js
+538350 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13763,6 +13763,75 @@ function unhookCryptoJava() {
   return n;
 }
 
+// src/clienthello.ts
+var SSL_FIELDS = 256;
+var POINTEE_BYTES = 512;
+function randomOf(ssl, randoms) {
+  if (ssl.isNull())
+    return null;
+  const places = [ssl];
+  const fields = readable(ssl, SSL_FIELDS);
+  if (fields !== null) {
+    const view = new DataView(fields.buffer);
+    for (let at = 0; at + 8 <= SSL_FIELDS; at += 8)
+      places.push(ptr(view.getBigUint64(at, true).toString()));
+  }
+  for (const place of places) {
+    const bytes2 = readable(place, POINTEE_BYTES);
+    if (bytes2 === null)
+      continue;
+    const text2 = hexOf(bytes2);
+    for (const random of randoms) {
+      const at = text2.indexOf(random);
+      if (at >= 0 && at % 2 === 0)
+        return random;
+    }
+  }
+  return null;
+}
+function readable(address, size) {
+  if (address.compare(ptr(65536)) < 0)
+    return null;
+  try {
+    return new Uint8Array(address.readByteArray(size));
+  } catch {
+    return null;
+  }
+}
+function hexOf(bytes2) {
+  return Array.from(bytes2, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+function parseClientHello(b) {
+  const u16 = (at2) => b[at2] << 8 | b[at2 + 1];
+  if (b.length < 43 || b[0] !== 22 || b[1] !== 3 || b[5] !== 1)
+    return null;
+  const random = hexOf(b.subarray(11, 43));
+  let at = 43;
+  at += 1 + b[at];
+  if (at + 2 > b.length)
+    return null;
+  at += 2 + u16(at);
+  if (at + 1 > b.length)
+    return null;
+  at += 1 + b[at];
+  if (at + 2 > b.length)
+    return { random, host: null };
+  const end = Math.min(b.length, at + 2 + u16(at));
+  at += 2;
+  while (at + 4 <= end) {
+    const type = u16(at), size = u16(at + 2);
+    at += 4;
+    if (type === 0 && size >= 5 && at + size <= end && b[at + 2] === 0) {
+      const length = u16(at + 3);
+      if (5 + length > size)
+        return { random, host: null };
+      return { random, host: String.fromCharCode(...b.subarray(at + 5, at + 5 + length)) };
+    }
+    at += size;
+  }
+  return { random, host: null };
+}
+
 // src/tlsnative.ts
 var symbolLookup = true;
 function disableSymbolLookup() {
@@ -13821,21 +13890,58 @@ function trackHandshakes() {
   })));
 }
 function handshakeStack(ssl) {
-  return handshakeStacks.get(ssl.toString());
+  return handshakeStacks.get(ssl.toString()) ?? sentHello(ssl)?.stack;
 }
 function untrackHandshakes() {
   const n = handshakeListeners.length;
   handshakeListeners.splice(0).forEach((l) => l.detach());
+  hellos.clear();
   tracking = false;
+  watchingHellos = false;
   return n;
+}
+var HELLO_SENDERS = ["send", "sendto", "write"];
+var HELLOS_KEPT = 256;
+var hellos = /* @__PURE__ */ new Map();
+var watchingHellos = false;
+function watchClientHellos() {
+  if (watchingHellos)
+    return;
+  watchingHellos = true;
+  for (const name of HELLO_SENDERS) {
+    const address = Module.findGlobalExportByName(name);
+    if (address === null)
+      continue;
+    handshakeListeners.push(Interceptor.attach(address, {
+      onEnter(args) {
+        const size = args[2].toUInt32();
+        if (size < 48 || args[1].readU8() !== 22)
+          return;
+        const hello = parseClientHello(new Uint8Array(args[1].readByteArray(Math.min(size, 1 << 14))));
+        if (hello === null)
+          return;
+        hellos.set(hello.random, { host: hello.host, stack: nativeStack(this.context) });
+        if (hellos.size > HELLOS_KEPT)
+          hellos.delete(hellos.keys().next().value);
+      }
+    }));
+  }
+}
+function sentHello(ssl) {
+  const random = hellos.size === 0 ? null : randomOf(ssl, [...hellos.keys()]);
+  return random === null ? void 0 : hellos.get(random);
 }
 var TLSEXT_NAMETYPE_HOST_NAME = 0;
 function serverName(module, ssl) {
   const address = symbolLookup ? module.findExportByName("SSL_get_servername") : null;
-  if (address === null || ssl.isNull())
-    return null;
+  if (ssl.isNull())
+    return { host: null };
+  if (address === null) {
+    const host = sentHello(ssl)?.host ?? null;
+    return host === null ? { host: null } : { host, host_from: "client_hello" };
+  }
   const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME);
-  return name.isNull() ? null : name.readCString();
+  return { host: name.isNull() ? null : name.readCString() };
 }
 function emitTls(type, fields, stack = []) {
   emit({ type, ...fields, stack, tid: Process.getCurrentThreadId(), time: Date.now() });
@@ -14959,7 +15065,7 @@ function keylogSetter(module, setter) {
     emitTls("tls.key", {
       phase: "logged",
       library,
-      host: serverName(module, ssl),
+      ...serverName(module, ssl),
       line: line.readCString(),
       error: null
     }, handshakeStack(ssl) ?? nativeStack(this.context));
@@ -14998,6 +15104,7 @@ function installByPattern(module) {
     emitMiss("tls.key", module, LOG_SECRET, site);
     return;
   }
+  watchClientHellos();
   const give = keylogSetter(module, site.setter);
   listeners3.push(Interceptor.attach(site.logSecret, {
     onEnter(args) {
@@ -15093,7 +15200,7 @@ function install3(found) {
         phase: "fired",
         library,
         function: VERIFY,
-        host: tls === null ? null : serverName(tls, ssl),
+        ...tls === null ? { host: null } : serverName(tls, ssl),
         tls_connection: !ssl.isNull(),
         error: errorText(found.module, this.store)
       }, ssl.isNull() ? this.stack : handshakeStack(ssl) ?? this.stack);
@@ -15123,7 +15230,7 @@ function installCustom(found, setter, located = {}) {
             phase: "fired",
             library,
             function: setter,
-            host: serverName(found.module, this.ssl),
+            ...serverName(found.module, this.ssl),
             tls_connection: true,
             error: `the app's verify callback returned ssl_verify_invalid (alert ${this.alert.readU8()})`
           }, handshakeStack(this.ssl) ?? this.stack);
@@ -15163,8 +15270,10 @@ function installUnpin() {
       const address = findCustomVerify(module, setter);
       if (typeof address === "string")
         emitMiss("tls.bypass", module, setter, address);
-      else
+      else {
+        watchClientHellos();
         installCustom({ module, address }, setter, locatedFields({ module, address }));
+      }
     }
   });
 }

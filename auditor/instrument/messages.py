@@ -190,6 +190,10 @@ def _tls(p: dict[str, Any]) -> dict[str, Any]:
               "host": optional(p.get("host"), name, "host", 1024),
               "error": optional(p.get("error"), name, "error", 2048),
               "stack": stack(p.get("stack")), "tid": integer(p.get("tid"), "tid"), "time": agent_time(p.get("time"))}
+    if "host_from" in p:                # the host read from the app's ClientHello (hooks/src/clienthello.ts)
+        if p["host_from"] != "client_hello":
+            raise Malformed("host_from must be client_hello")
+        fields["host_from"] = "client_hello"
     if p.get("type") == "tls.bypass":
         fields["function"] = name(p.get("function"), "function")
         if "tls_connection" in p:

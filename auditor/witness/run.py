@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +27,7 @@ from auditor.case.layout import WITNESS_DIR, WITNESS_FILE
 from auditor.case.ledger_check import read_records
 from auditor.errors import InputError
 from auditor.witness.match import Match, ProxyRequest, Seen, match
-from auditor.witness.wire import ServerChain, WireRequest, read_wire, server_chains, tshark_version
+from auditor.witness.wire import ServerChain, Wire, WireRequest, read_wire, server_chains, tshark_version
 
 WITNESS_FORMAT = "auditor-witness/1"
 
@@ -63,6 +66,9 @@ class PassiveWitness:
                                     # handshake secrets, or a resumed session, which sends none)
     requests: tuple[WireRequest, ...]
     server_chains: tuple[ServerChain, ...]
+    quic_connections: int = 0
+    undecrypted_quic_connections: int = 0   # no HTTP/3 request read: a known unknown, as for TLS
+    unread_h3_streams: int = 0               # request streams not read whole: a known unknown
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ class _Session:
     pcap: dict[str, Any] | None = None
 
 
-def _sessions(case: Case) -> tuple[list[_Session], list[dict[str, Any]], list[str]]:
+def captures(case: Case) -> tuple[list[_Session], list[dict[str, Any]], list[str]]:
     """Capture sessions in ledger order, each with its flows, key logs and packet capture; the passive
     captures; the app's own key logs."""
     sessions: list[_Session] = []
@@ -118,14 +124,13 @@ def _sessions(case: Case) -> tuple[list[_Session], list[dict[str, Any]], list[st
 def _witness_session(case: Case, session: _Session) -> SessionWitness:
     assert session.pcap is not None
     body, digest = session.pcap["body"], session.pcap.get("artifact")
-    keylog = _joined_keylog(case, session.keylogs)
     if digest is None:
         requests, tunnels, tls, undecrypted = [], 0, 0, 0
     else:
-        wire = read_wire(case.artifacts.path_for(digest), keylog)
+        with joined_keylog(case, session.keylogs) as keylog:
+            wire = read_wire(case.artifacts.path_for(digest), keylog)
         requests, tunnels, tls, undecrypted = (list(wire.requests), wire.tunnels, wire.tls_streams,
                                                wire.undecrypted_tls_streams)
-    _drop_joined(keylog, session.keylogs)
     matches = match(session.flows, requests)
     counts = Counter(m.seen for m in matches)
     return SessionWitness(proxy_pid=session.pid, pcap_seq=session.pcap["seq"], pcap_sha256=digest,
@@ -137,41 +142,37 @@ def _witness_session(case: Case, session: _Session) -> SessionWitness:
 
 def _witness_passive(case: Case, record: dict[str, Any], keylogs: list[str]) -> PassiveWitness:
     body, digest = record["body"], record.get("artifact")
-    requests: tuple[WireRequest, ...] = ()
     chains: tuple[ServerChain, ...] = ()
-    tls = undecrypted = 0
+    wire = Wire((), 0, 0, 0)
     if digest is not None:
-        keylog = _joined_keylog(case, keylogs)
-        wire = read_wire(case.artifacts.path_for(digest), keylog)
-        chains = server_chains(case.artifacts.path_for(digest), keylog)
-        _drop_joined(keylog, keylogs)
-        requests, tls, undecrypted = wire.requests, wire.tls_streams, wire.undecrypted_tls_streams
+        with joined_keylog(case, keylogs) as keylog:
+            wire = read_wire(case.artifacts.path_for(digest), keylog)
+            chains = server_chains(case.artifacts.path_for(digest), keylog)
     return PassiveWitness(pcap_seq=record["seq"], pcap_sha256=digest, keylog_sha256s=tuple(keylogs),
                           interface=body.get("interface", ""), capture_filter=body.get("filter", ""),
-                          tls_streams=tls, undecrypted_tls_streams=undecrypted,
-                          chainless_tls_streams=tls - len({c.tcp_stream for c in chains}), requests=requests,
-                          server_chains=chains)
+                          tls_streams=wire.tls_streams, undecrypted_tls_streams=wire.undecrypted_tls_streams,
+                          chainless_tls_streams=wire.tls_streams - len({c.tcp_stream for c in chains}),
+                          requests=wire.requests, server_chains=chains, quic_connections=wire.quic_connections,
+                          undecrypted_quic_connections=wire.undecrypted_quic_connections,
+                          unread_h3_streams=wire.unread_h3_streams)
 
 
-def _drop_joined(keylog: Path | None, digests: list[str]) -> None:
-    if keylog is not None and len(digests) > 1:
-        keylog.unlink()
-
-
-def _joined_keylog(case: Case, digests: list[str]) -> Path | None:
-    """tshark takes one key log file: the artifact itself, or the session's logs concatenated."""
-    if not digests:
-        return None
-    if len(digests) == 1:
-        return case.artifacts.path_for(digests[0])
-    out = case.root / WITNESS_DIR / ".keylog.tmp"
-    out.write_bytes(b"\n".join(case.artifacts.path_for(d).read_bytes() for d in digests))
-    return out
+@contextmanager
+def joined_keylog(case: Case, digests: list[str]) -> Iterator[Path | None]:
+    """tshark takes one key log file: the artifact itself, or the logs concatenated into a temporary file."""
+    if len(digests) < 2:
+        yield case.artifacts.path_for(digests[0]) if digests else None
+        return
+    # in the case's directory: the secrets do not leave it
+    with tempfile.NamedTemporaryFile(prefix=".keylog-", suffix=".tmp", dir=case.root) as joined:
+        joined.write(b"\n".join(case.artifacts.path_for(d).read_bytes() for d in digests))
+        joined.flush()
+        yield Path(joined.name)
 
 
 def witness(case_dir: Path) -> tuple[WitnessResult, Path]:
     case = Case.open(case_dir)
-    sessions, passive, app_keylogs = _sessions(case)
+    sessions, passive, app_keylogs = captures(case)
     captured = [s for s in sessions if s.pcap is not None]
     if not captured and not passive:
         raise InputError(case_dir, "the case holds no packet capture; record one with 'auditor capture --pcap' "

@@ -1,6 +1,7 @@
-"""What the wire shows: tshark decrypts a pcapng with an NSS key log and lists the HTTP/1.x and HTTP/2 requests
-in it (an HTTP/2 request: the client's HEADERS frame with its :method, then its DATA frames to END_STREAM), and
-the certificate chains servers sent (TLS 1.3 sends them encrypted: only the handshake secrets show them).
+"""What the wire shows: tshark decrypts a pcapng with an NSS key log and lists the HTTP/1.x, HTTP/2 and HTTP/3
+requests in it (an HTTP/2 request: the client's HEADERS frame with its :method, then its DATA frames to
+END_STREAM; HTTP/3: h3.py), and the certificate chains servers sent (TLS 1.3 sends them encrypted: only the
+handshake secrets show them).
 
 tshark is run with body decompression off, so a body's hash is taken over the bytes as they crossed the wire
 (de-chunked, still content-encoded), which is what capture hashes too (docs/events.md `proxy.flow`), and with
@@ -14,13 +15,14 @@ import hashlib
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
 from auditor.errors import InputError
+from auditor.witness.h3 import h3_requests, header, listed, stream_frames
 
 TSHARK_TIMEOUT = 600.0
 TUNNEL_METHOD = "CONNECT"       # the proxy tunnel's set-up, not an exchange the proxy records as a flow
@@ -29,12 +31,18 @@ TUNNEL_METHOD = "CONNECT"       # the proxy tunnel's set-up, not an exchange the
 @dataclass(frozen=True)
 class WireRequest:
     frame: int              # the pcapng frame that completed the request
-    tcp_stream: int         # tshark's connection index
+    tcp_stream: int | None  # tshark's TCP connection index (None: HTTP/3, on quic_connection)
     client_port: int        # the device's source port (proxy.flow `client.port`)
     method: str
     host: str               # the Host header without its port
     path: str
     body_sha256: str | None  # None for an empty body, as in proxy.flow
+    protocol: str = ""      # http/1.0, http/1.1, h2 or h3
+    time: float = 0.0       # the completing frame's capture time (seconds since the epoch)
+    server: str = ""        # address:port the request went to
+    headers: tuple[tuple[str, str], ...] = ()   # as sent, pseudo-headers included (h2, h3)
+    quic_connection: int | None = None          # tshark's QUIC connection index (HTTP/3)
+    encrypted: bool = False                     # on a connection that began with a TLS or QUIC ClientHello
 
     @property
     def key(self) -> tuple[int, str, str, str, str | None]:
@@ -47,6 +55,10 @@ class Wire:
     tunnels: int                    # CONNECT requests seen in clear
     tls_streams: int                # connections with a TLS ClientHello
     undecrypted_tls_streams: int    # of those, connections the key log did not open (no HTTP inside)
+    quic_connections: int = 0       # QUIC connections with a ClientHello
+    undecrypted_quic_connections: int = 0   # of those, connections with no HTTP/3 request read
+    unread_h3_streams: int = 0               # request streams not read whole (h3.py H3Read)
+    bodies: dict[str, bytes] = field(default_factory=dict, repr=False)     # request bodies by SHA-256
 
 
 def tshark_binary() -> str:
@@ -107,11 +119,34 @@ def strip_port(host: str) -> str:
     return name if colon and port.isdigit() and not name.endswith(":") else host
 
 
-def _requests(packet: dict[str, Any]) -> list[WireRequest]:
+def _kept(body: bytes, bodies: dict[str, bytes]) -> str | None:
+    """The body's SHA-256, the body kept under it (None for an empty body, as in proxy.flow)."""
+    if not body:
+        return None
+    digest = hashlib.sha256(body).hexdigest()
+    bodies.setdefault(digest, body)
+    return digest
+
+
+def _packet(layers: dict[str, Any]) -> tuple[int, float, str]:
+    """A TCP packet's frame number, capture time and destination address:port."""
+    ip = layers.get("ip") or layers.get("ipv6") or {}
+    frame = layers["frame"]
+    return (int(_find(frame, "frame.number")), float(_find(frame, "frame.time_epoch") or 0),
+            f"{ip.get('ip.dst') or ip.get('ipv6.dst') or ''}:{layers['tcp'].get('tcp.dstport', '')}")
+
+
+def _h1_header(line: str) -> tuple[str, str]:
+    name, _, value = line.partition(":")
+    return name, value.strip()
+
+
+def _requests(packet: dict[str, Any], bodies: dict[str, bytes]) -> list[WireRequest]:
     layers = packet["_source"]["layers"]
     messages = layers.get("http")
     messages = messages if isinstance(messages, list) else [messages]
     tcp = layers["tcp"]
+    number, time, server = _packet(layers)
     found = []
     for message in messages:
         method = _find(message, "http.request.method")
@@ -119,15 +154,13 @@ def _requests(packet: dict[str, Any]) -> list[WireRequest]:
             continue            # the tunnel's note (http.proxy_connect_host) or a response in the same frame
         body = _find(message, "http.file_data_raw")
         found.append(WireRequest(
-            frame=int(_find(layers["frame"], "frame.number")), tcp_stream=int(tcp["tcp.stream"]),
+            frame=number, tcp_stream=int(tcp["tcp.stream"]),
             client_port=int(tcp["tcp.srcport"]), method=method, host=strip_port(_find(message, "http.host") or ""),
             path=_find(message, "http.request.uri") or "",
-            body_sha256=hashlib.sha256(bytes.fromhex(body[0])).hexdigest() if body and body[0] else None))
+            body_sha256=_kept(bytes.fromhex(body[0]), bodies) if body and body[0] else None,
+            protocol=str(_find(message, "http.request.version") or "").lower(), time=time, server=server,
+            headers=tuple(_h1_header(line) for line in listed(_find(message, "http.request.line")))))
     return found
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 DATA, HEADERS, CONTINUATION = "0", "1", "9"        # HTTP/2 frame types (RFC 9113 section 6)
@@ -138,18 +171,17 @@ class _Stream:
     """An HTTP/2 request being read off the wire: its HEADERS seen, its DATA until END_STREAM."""
     tcp_stream: int
     client_port: int
-    method: str
-    host: str
-    path: str
+    server: str
+    headers: tuple[tuple[str, str], ...]
     body: bytearray
 
 
 def _h2_frames(packet: dict[str, Any]) -> list[dict[str, Any]]:
-    return [frame for item in _listed(packet["_source"]["layers"].get("http2")) if isinstance(item, dict)
-            for frame in _listed(item.get("http2.stream")) if isinstance(frame, dict)]
+    return [frame for item in listed(packet["_source"]["layers"].get("http2")) if isinstance(item, dict)
+            for frame in listed(item.get("http2.stream")) if isinstance(frame, dict)]
 
 
-def _h2_requests(packets: list[dict[str, Any]]) -> list[WireRequest]:
+def _h2_requests(packets: list[dict[str, Any]], bodies: dict[str, bytes]) -> list[WireRequest]:
     """The HTTP/2 requests in decrypted packets, each completed by the frame that ends its stream. A header block
     too large for one frame arrives as HEADERS + CONTINUATION frames: tshark shows the reassembled headers on the
     frame that ends the block (and, within one packet, on the HEADERS too), and END_STREAM, set on the HEADERS,
@@ -159,18 +191,16 @@ def _h2_requests(packets: list[dict[str, Any]]) -> list[WireRequest]:
     found = []
     for packet in packets:
         layers = packet["_source"]["layers"]
-        tcp, number = layers["tcp"], int(_find(layers["frame"], "frame.number"))
+        tcp, (number, time, server) = layers["tcp"], _packet(layers)
         tcp_stream, source_port = int(tcp["tcp.stream"]), int(tcp["tcp.srcport"])
         for frame in _h2_frames(packet):
             key = (tcp_stream, source_port, int(frame.get("http2.streamid", 0)))
             kind, flags = frame.get("http2.type"), frame.get("http2.flags_tree")
             if kind in (HEADERS, CONTINUATION) and key not in open_streams:
-                headers = {h.get("http2.header.name"): h.get("http2.header.value")
-                           for h in _listed(frame.get("http2.header")) if isinstance(h, dict)}
-                if isinstance(headers.get(":method"), str):
-                    open_streams[key] = _Stream(tcp_stream, source_port, headers[":method"],
-                                                strip_port(headers.get(":authority") or ""),
-                                                headers.get(":path") or "", bytearray())
+                headers = tuple((str(h.get("http2.header.name")), str(h.get("http2.header.value") or ""))
+                                for h in listed(frame.get("http2.header")) if isinstance(h, dict))
+                if any(name == ":method" for name, _ in headers):
+                    open_streams[key] = _Stream(tcp_stream, source_port, server, headers, bytearray())
             elif kind == DATA and key in open_streams:
                 data = frame.get("http2.data.data_raw")
                 if isinstance(data, list) and data and isinstance(data[0], str):
@@ -183,24 +213,60 @@ def _h2_requests(packets: list[dict[str, Any]]) -> list[WireRequest]:
                 ending.discard(key)
                 stream = open_streams.pop(key)
                 found.append(WireRequest(frame=number, tcp_stream=stream.tcp_stream, client_port=stream.client_port,
-                                         method=stream.method, host=stream.host, path=stream.path,
-                                         body_sha256=hashlib.sha256(stream.body).hexdigest() if stream.body
-                                         else None))
+                                         method=header(stream.headers, ":method"),
+                                         host=strip_port(header(stream.headers, ":authority")),
+                                         path=header(stream.headers, ":path"),
+                                         body_sha256=_kept(bytes(stream.body), bodies), protocol="h2", time=time,
+                                         server=stream.server, headers=stream.headers))
     return found
+
+
+def _client_hellos(pcap: Path, keylog: Path | None) -> dict[int, str]:
+    """QUIC connection -> the address:port that sent its ClientHello (the client)."""
+    hellos = run_tshark(pcap, keylog, "quic && tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
+                        "-e", "quic.connection.number", "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport")
+    clients: dict[int, str] = {}
+    for line in hellos.splitlines():
+        number, ip4, ip6, port = (line.split("\t") + [""] * 4)[:4]
+        if number:
+            clients.setdefault(int(number), f"{ip4 or ip6}:{port}")
+    return clients
+
+
+def _h3_wire(pcap: Path, keylog: Path | None, bodies: dict[str, bytes]) -> tuple[list[WireRequest], int, int, int]:
+    """The HTTP/3 requests; the QUIC connections, those with no request read, the unread request streams."""
+    clients = _client_hellos(pcap, keylog)
+    if not clients:
+        return [], 0, 0, 0
+    packets = json.loads(run_tshark(pcap, keylog, "quic.stream.stream_id", "-T", "json", "--no-duplicate-keys")
+                         or "[]")
+    read = h3_requests(stream_frames(packets), clients)
+    requests = [WireRequest(frame=r.packet, tcp_stream=None, client_port=int(r.client.rpartition(":")[2]),
+                            method=header(r.headers, ":method"), host=strip_port(header(r.headers, ":authority")),
+                            path=header(r.headers, ":path"), body_sha256=_kept(r.body, bodies), protocol="h3",
+                            time=r.time, server=r.server, headers=r.headers, quic_connection=r.connection,
+                            encrypted=True)
+                for r in read.requests]
+    opened = {r.connection for r in read.requests}
+    return requests, len(clients), len(set(clients) - opened), read.unread_streams
 
 
 def read_wire(pcap: Path, keylog: Path | None) -> Wire:
     """The requests tshark decrypts in `pcap` with `keylog` (None: no key log, only clear text)."""
+    bodies: dict[str, bytes] = {}
     packets = json.loads(run_tshark(pcap, keylog, "http.request", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
-    requests = [request for packet in packets for request in _requests(packet)]
+    requests = [request for packet in packets for request in _requests(packet, bodies)]
     h2_packets = json.loads(run_tshark(pcap, keylog, "http2", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
-    requests += _h2_requests(h2_packets)
-    tls = {int(line) for line in run_tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields",
+    requests += _h2_requests(h2_packets, bodies)
+    tls = {int(line) for line in run_tshark(pcap, keylog, "tcp && tls.handshake.type == 1", "-T", "fields",
                                          "-e", "tcp.stream").split() if line}
     opened = {request.tcp_stream for request in requests if request.method != TUNNEL_METHOD}
-    return Wire(requests=tuple(r for r in requests if r.method != TUNNEL_METHOD),
+    h3, quic, unopened_quic, unread = _h3_wire(pcap, keylog, bodies)
+    requests = [replace(r, encrypted=r.tcp_stream in tls) for r in requests]
+    return Wire(requests=tuple(r for r in requests if r.method != TUNNEL_METHOD) + tuple(h3),
                 tunnels=sum(r.method == TUNNEL_METHOD for r in requests), tls_streams=len(tls),
-                undecrypted_tls_streams=len(tls - opened))
+                undecrypted_tls_streams=len(tls - opened), quic_connections=quic,
+                undecrypted_quic_connections=unopened_quic, unread_h3_streams=unread, bodies=bodies)
 
 
 def _certificate(der_hex: str) -> Certificate:
@@ -217,14 +283,14 @@ def server_chains(pcap: Path, keylog: Path | None) -> tuple[ServerChain, ...]:
     """Each connection's server Certificate message in `pcap`, opened with `keylog` where TLS 1.3 encrypts it.
     The server is the side that did not send the ClientHello (a client's own certificate is not a chain)."""
     clients: dict[int, tuple[str, str | None]] = {}        # tcp stream -> (client address:port, SNI)
-    hellos = run_tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
+    hellos = run_tshark(pcap, keylog, "tcp && tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
                         "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
                         "-e", "tls.handshake.extensions_server_name")
     for line in hellos.splitlines():
         stream, ip4, ip6, port, sni = (line.split("\t") + [""] * 5)[:5]
         clients.setdefault(int(stream), (f"{ip4 or ip6}:{port}", sni or None))
     chains = []
-    messages = run_tshark(pcap, keylog, "tls.handshake.type == 11", "-T", "fields", "-e", "frame.number",
+    messages = run_tshark(pcap, keylog, "tcp && tls.handshake.type == 11", "-T", "fields", "-e", "frame.number",
                           "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
                           "-e", "tls.handshake.certificate")
     for line in messages.splitlines():

@@ -8,7 +8,7 @@
 import { eachTlsModule, emitMiss, findKeylog, locatedFields, viaPatterns } from "./tlspattern.js";
 import {
     eachExport, emitTls, Found, handshakeStack, nativeStack, serverName, symbolsUsed, trackHandshakes,
-    untrackHandshakes,
+    untrackHandshakes, watchClientHellos,
 } from "./tlsnative.js";
 
 const NEW = "SSL_new";
@@ -23,7 +23,7 @@ function keylogSetter(module: Module, setter: NativePointer): (ctx: NativePointe
     const library = module.name;
     const setKeylog = new NativeFunction(setter, "void", ["pointer", "pointer"]);
     const callback = new NativeCallback(function (this: CallbackContext, ssl: NativePointer, line: NativePointer) {
-        emitTls("tls.key", { phase: "logged", library, host: serverName(module, ssl), line: line.readCString(),
+        emitTls("tls.key", { phase: "logged", library, ...serverName(module, ssl), line: line.readCString(),
             error: null }, handshakeStack(ssl) ?? nativeStack(this.context));
     }, "void", ["pointer", "pointer"]);
     callbacks.push(callback);
@@ -54,6 +54,7 @@ function installByPattern(module: Module): void {
         emitMiss("tls.key", module, LOG_SECRET, site);
         return;
     }
+    watchClientHellos();         // no SSL_get_servername to ask: the host comes from the ClientHello
     const give = keylogSetter(module, site.setter);
     listeners.push(Interceptor.attach(site.logSecret, {
         onEnter(args) { give(args[0].add(site.ctxOffset).readPointer()); },     // ssl->ctx

@@ -1,5 +1,7 @@
 // What the native TLS hooks (unpin.ts, keylog.ts) share: finding a TLS library's functions in the loaded
-// modules (and in modules loaded later), the native stack of a call, and the server name of a connection.
+// modules (and in modules loaded later), the native stack of a call, and the server name of a connection
+// (asked of the library, or, for one found by pattern, read from the ClientHello the connection sent).
+import { parseClientHello, randomOf } from "./clienthello.js";
 import { emit } from "./emit.js";
 
 /** A function found in one module. */
@@ -72,24 +74,64 @@ export function trackHandshakes(): void {
 }
 
 export function handshakeStack(ssl: NativePointer): string[] | undefined {
-    return handshakeStacks.get(ssl.toString());
+    return handshakeStacks.get(ssl.toString()) ?? sentHello(ssl)?.stack;
 }
 
 export function untrackHandshakes(): number {
     const n = handshakeListeners.length;
     handshakeListeners.splice(0).forEach(l => l.detach());
+    hellos.clear();
     tracking = false;
+    watchingHellos = false;
     return n;
+}
+
+/** Without symbols (a library found by pattern), a connection's handshake is known by the ClientHello it sent:
+ *  each one the process sends through libc (exported by every libc, whatever TLS library is linked in) is kept
+ *  by its client random with its server name and the stack of the send, which runs in the app's first
+ *  handshake call. Cronet-like stacks that write with sendmsg or writev are not watched (docs/tls-patterns.md). */
+const HELLO_SENDERS = ["send", "sendto", "write"];
+const HELLOS_KEPT = 256;        // recent ClientHellos (a connection is verified within a few of its own)
+const hellos = new Map<string, { host: string | null; stack: string[] }>();     // client random -> its hello
+let watchingHellos = false;
+
+export function watchClientHellos(): void {
+    if (watchingHellos) return;
+    watchingHellos = true;
+    for (const name of HELLO_SENDERS) {
+        const address = Module.findGlobalExportByName(name);
+        if (address === null) continue;
+        handshakeListeners.push(Interceptor.attach(address, {
+            onEnter(args) {
+                const size = args[2].toUInt32();
+                if (size < 48 || args[1].readU8() !== 0x16) return;      // cheap: a TLS handshake record only
+                const hello = parseClientHello(new Uint8Array(args[1].readByteArray(Math.min(size, 1 << 14))!));
+                if (hello === null) return;
+                hellos.set(hello.random, { host: hello.host, stack: nativeStack(this.context) });
+                if (hellos.size > HELLOS_KEPT) hellos.delete(hellos.keys().next().value!);
+            },
+        }));
+    }
+}
+
+function sentHello(ssl: NativePointer): { host: string | null; stack: string[] } | undefined {
+    const random = hellos.size === 0 ? null : randomOf(ssl, [...hellos.keys()]);
+    return random === null ? undefined : hellos.get(random);
 }
 
 const TLSEXT_NAMETYPE_HOST_NAME = 0;
 
-/** SSL_get_servername of a connection (the SNI the app asked for), from the library that made it. */
-export function serverName(module: Module, ssl: NativePointer): string | null {
+/** The server name of a connection (the SNI the app asked for): the library's SSL_get_servername where it
+ *  exports one, else the app's ClientHello (clienthello.ts, watched once a hook is found by pattern). Says which. */
+export function serverName(module: Module, ssl: NativePointer): { host: string | null; host_from?: string } {
     const address = symbolLookup ? module.findExportByName("SSL_get_servername") : null;
-    if (address === null || ssl.isNull()) return null;
+    if (ssl.isNull()) return { host: null };
+    if (address === null) {
+        const host = sentHello(ssl)?.host ?? null;
+        return host === null ? { host: null } : { host, host_from: "client_hello" };
+    }
     const name = new NativeFunction(address, "pointer", ["pointer", "int"])(ssl, TLSEXT_NAMETYPE_HOST_NAME) as NativePointer;
-    return name.isNull() ? null : name.readCString();
+    return { host: name.isNull() ? null : name.readCString() };
 }
 
 /** A TLS hook's report: which library and function, on which connection, from which code. */

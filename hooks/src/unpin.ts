@@ -9,7 +9,7 @@
 import { eachTlsModule, emitMiss, findCustomVerify, locatedFields, viaPatterns } from "./tlspattern.js";
 import {
     eachExport, emitTls, Found, handshakeStack, nativeStack, serverName, symbolsUsed, trackHandshakes,
-    untrackHandshakes,
+    untrackHandshakes, watchClientHellos,
 } from "./tlsnative.js";
 
 const VERIFY = "X509_verify_cert";
@@ -56,7 +56,7 @@ function install(found: Found): void {
             const ssl = connectionOf(found.module, this.store);
             const tls = sslModule();
             emitTls("tls.bypass", {
-                phase: "fired", library, function: VERIFY, host: tls === null ? null : serverName(tls, ssl),
+                phase: "fired", library, function: VERIFY, ...(tls === null ? { host: null } : serverName(tls, ssl)),
                 tls_connection: !ssl.isNull(), error: errorText(found.module, this.store),
             }, ssl.isNull() ? this.stack : handshakeStack(ssl) ?? this.stack);
             retval.replace(ptr(1));
@@ -83,7 +83,7 @@ function installCustom(found: Found, setter: string, located: { [key: string]: s
                 onLeave(retval) {
                     if (retval.toInt32() !== SSL_VERIFY_INVALID) return;
                     emitTls("tls.bypass", {
-                        phase: "fired", library, function: setter, host: serverName(found.module, this.ssl),
+                        phase: "fired", library, function: setter, ...serverName(found.module, this.ssl),
                         tls_connection: true,
                         error: `the app's verify callback returned ssl_verify_invalid (alert ${this.alert.readU8()})`,
                     }, handshakeStack(this.ssl) ?? this.stack);
@@ -112,7 +112,10 @@ export function installUnpin(): void {
         for (const setter of CUSTOM_VERIFY) {
             const address = findCustomVerify(module, setter);
             if (typeof address === "string") emitMiss("tls.bypass", module, setter, address);
-            else installCustom({ module, address }, setter, locatedFields({ module, address }));
+            else {
+                watchClientHellos();     // no SSL_get_servername to ask: the host comes from the ClientHello
+                installCustom({ module, address }, setter, locatedFields({ module, address }));
+            }
         }
     });
 }

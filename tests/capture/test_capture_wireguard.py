@@ -12,8 +12,11 @@ import time
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 
+from auditor.analyze.run import analyze
 from auditor.capture.proxy import Capture
 from auditor.capture.wireguard import client_config
+from auditor.contract.files import load_analysis
+from auditor.report.sections.method import quic_section
 from tests.capture.conftest import HOST, UPSTREAM_IP, events, wait_for_event
 from tests.capture.wireguard_peer import PHONE_IP, WireGuardPeer, https_request, udp_packet
 
@@ -92,6 +95,8 @@ def test_wireguard_capture_records_dns_https_udp_and_blocks_quic(case, tmp_path,
     assert summary["known_unknowns"]["proxy.quic_blocked"] == 1 and summary["known_unknowns"]["proxy.dns"] == 1
     assert summary["known_unknowns"]["proxy.non_http"] == 1
     assert [e["body"]["listening"][0]["mode"] for e in events(case, "proxy.started")] == ["wireguard"]
+    analyze(case.root)          # the report's method states the choice, with the blocked attempt counted
+    assert quic_section(load_analysis(case.root / "analysis"))["blocked"] == 1
 
 
 def test_udp_to_a_closed_port_is_recorded_with_its_error(case, tmp_path):

@@ -23,7 +23,7 @@ def spelled_out_kinds(source: str) -> list[tuple[int, str]]:
 
 def test_member_names_follow_their_values() -> None:
     assert [kind.name for kind in Kind] == [kind.value.upper().replace(".", "_") for kind in Kind]
-    assert len(Kind) == 58          # 57 + passive.pcap (capture --passive)
+    assert len(Kind) == 59          # 57 + passive.pcap (capture --passive), import.passive (import passive)
 
 
 def test_the_scanner_finds_a_kind_written_as_a_string() -> None:

@@ -26,14 +26,14 @@ from tests.unpin.test_native_tls import AUDITOR, instrument
 
 
 @contextmanager
-def passive_capture(case_root: Path, port: int) -> Iterator[None]:
+def passive_capture(case_root: Path, port: int, transport: str = "tcp") -> Iterator[None]:
     """`auditor capture --passive` on loopback, only the test server's port, from its start line to SIGINT."""
     process = subprocess.Popen([str(AUDITOR), "capture", "--case", str(case_root), "--passive", "--pcap-interface",
-                                "lo", "--passive-filter", f"tcp port {port}"], stdout=subprocess.PIPE,
+                                "lo", "--passive-filter", f"{transport} port {port}"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        assert process.stdout.readline() == f"passive capture on lo (filter: tcp port {port}); no proxy\n"
+        assert process.stdout.readline() == f"passive capture on lo (filter: {transport} port {port}); no proxy\n"
         yield
     finally:
         process.send_signal(signal.SIGINT)
@@ -88,11 +88,25 @@ def test_passive_capture_records_the_server_s_own_chain_opened_by_the_app_s_keys
         (first["seq"], True, None, first["artifact"], None), (second["seq"], True, None, second["artifact"], None)]
     assert observed["witness"]["passive"] == [
         {"pcap_seq": first["seq"], "requests": 0, "tls_streams": 1, "undecrypted_tls_streams": 1,
-         "chainless_tls_streams": 1},
+         "chainless_tls_streams": 1, "quic_connections": 0, "undecrypted_quic_connections": 0},
         {"pcap_seq": second["seq"], "requests": 1, "tls_streams": 1, "undecrypted_tls_streams": 0,
-         "chainless_tls_streams": 0}]
+         "chainless_tls_streams": 0, "quic_connections": 0, "undecrypted_quic_connections": 0}]
     assert observed["witness"]["server_chains"] == [{"pcap_seq": second["seq"], "server": chain["server"],
                                                      "sni": HOST, "certificates": chain["certificates"]}]
+    # `auditor import passive` brings the decrypted HTTP/1.1 request into the case as a flow analysis reads
+    imported = subprocess.run([str(AUDITOR), "import", "passive", str(case.root), "--json"], capture_output=True,
+                              text=True)
+    assert imported.returncode == 0, imported.stderr
+    assert [(c["pcap_seq"], c["requests_by_protocol"], c["flows_added"], c["undecrypted_tls_streams"])
+            for c in json.loads(imported.stdout)["captures"]] == [(first["seq"], {}, 0, 1),
+                                                                   (second["seq"], {"http/1.1": 1}, 1, 0)]
+    [flow] = events(case, Kind.IMPORT_FLOW)
+    assert (flow["artifact"], flow["body"]["server"], flow["body"]["client"]["port"]) == (
+        second["artifact"], {"ip": UPSTREAM_IP, "port": upstream.address[1]}, request["client_port"])
+    assert {k: flow["body"]["request"][k] for k in ("method", "scheme", "host", "path", "http_version")} == {
+        "method": "GET", "scheme": "https", "host": HOST, "path": "/hello?seen=passively", "http_version": "http/1.1"}
+    assert flow["body"]["passive"]["frame"] == request["frame"]
+    assert flow["body"]["request"]["headers"] == [["Host", HOST], ["Connection", "close"]]
 
 
 @pytest.mark.parametrize(("options", "problem"), [

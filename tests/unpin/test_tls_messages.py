@@ -33,6 +33,7 @@ def test_a_fired_bypass_and_a_key_line_pass_with_their_facts():
     ({"host": "h" * 1025}, "host must be a non-empty string of at most 1024 characters"),
     ({"stack": "main"}, "stack must be a list of at most 64 frames"),
     ({"tid": -1}, r"tid must be an integer in \[0, 9223372036854775808\]"),
+    ({"host_from": "sni"}, "host_from must be client_hello"),
 ])
 def test_a_bypass_message_out_of_shape_is_rejected(change, problem):
     with pytest.raises(Malformed, match=f"^{problem}$"):

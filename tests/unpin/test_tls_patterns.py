@@ -13,7 +13,7 @@ from pathlib import Path
 
 from auditor.case.events import Kind
 from tests.capture.conftest import HOST, UPSTREAM_IP, events, wait_for_event
-from tests.unpin.conftest import BORINGSSL, spki_pin, witnessed
+from tests.unpin.conftest import BORINGSSL, SOURCE, source_line, spki_pin, witnessed
 from tests.unpin.test_native_tls import instrument
 
 LIBSSL = BORINGSSL / "libssl.so.0"
@@ -60,10 +60,14 @@ def test_patterns_alone_find_boringssl_s_exported_functions_and_do_the_job(captu
         ("installed", "libssl.so.0", "SSL_CTX_set_custom_verify", "pattern", hex(truth["SSL_CTX_set_custom_verify"]),
          None),
         ("installed", "libssl.so.0", "SSL_set_custom_verify", "pattern", hex(truth["SSL_set_custom_verify"]), None)]
-    # The pattern-found setter's hook overturned the pin. No symbol, no server name: the host is not known.
+    # The pattern-found setter's hook overturned the pin. No SSL_get_servername to ask: the host is the one the
+    # connection's own ClientHello named, and the stack that of the handshake call that sent it, in main.
     [fired] = bypasses[3:]
-    assert (fired["phase"], fired["function"], fired["host"], fired["error"]) == (
-        "fired", "SSL_CTX_set_custom_verify", None, "the app's verify callback returned ssl_verify_invalid (alert 42)")
+    assert (fired["phase"], fired["function"], fired["host"], fired["host_from"], fired["error"]) == (
+        "fired", "SSL_CTX_set_custom_verify", HOST, "client_hello",
+        "the app's verify callback returned ssl_verify_invalid (alert 42)")
+    handshake = f"pinned_client!main {SOURCE}:{source_line('SSL_connect(ssl)')}:"
+    assert handshake in " ".join(fired["stack"])
 
     keys = [e["body"] for e in events(case, Kind.HOOK_TLS_KEY)]
     assert (keys[0]["phase"], keys[0]["error"]) == ("not_found", disabled)
@@ -82,7 +86,8 @@ def test_patterns_alone_find_boringssl_s_exported_functions_and_do_the_job(captu
     assert sorted(k["line"].split()[0] for k in logged) == [
         "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "EXPORTER_SECRET",
         "SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"]
-    assert all((k["phase"], k["library"], k["host"]) == ("logged", "libssl.so.0", None) for k in logged)
+    assert all((k["phase"], k["library"], k["host"], k["host_from"]) == ("logged", "libssl.so.0", HOST, "client_hello")
+               and handshake in " ".join(k["stack"]) for k in logged)
     # The keys so taken open the wire: the flow the proxy recorded is there.
     [flow] = wait_for_event(case, Kind.PROXY_FLOW)
     assert flow["body"]["request"]["path"] == "/hello"

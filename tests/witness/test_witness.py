@@ -223,6 +223,7 @@ def test_a_header_block_ended_in_a_later_packet_opens_its_stream_there():
                        "http2.flags_tree": {"http2.flags.end_stream": "1", "http2.flags.eh": "0"}})
     second = packet(8, {"http2.type": "9", "http2.streamid": "1", "http2.header": headers,
                         "http2.flags_tree": {"http2.flags.eh": "1"}})
-    assert _h2_requests([first]) == []
-    assert _h2_requests([first, second]) == [WireRequest(frame=8, tcp_stream=0, client_port=40000, method="GET",
-                                                         host="upstream.test", path="/late", body_sha256=None)]
+    assert _h2_requests([first], {}) == []
+    assert _h2_requests([first, second], {}) == [WireRequest(
+        frame=8, tcp_stream=0, client_port=40000, method="GET", host="upstream.test", path="/late", body_sha256=None,
+        protocol="h2", server=":", headers=tuple((h["http2.header.name"], h["http2.header.value"]) for h in headers))]

@@ -51,6 +51,18 @@ def analysis_section(d: Display, analysis: Analysis, seal_sha256: str | None, dr
     }
 
 
+def quic_section(analysis: Analysis) -> dict[str, Any]:
+    """The choice made for QUIC: blocked through the proxy (the app falls back to TCP), recorded and read with
+    the app's keys on a passive capture; the counts behind both, each passive capture's latest import."""
+    observed = analysis.observed
+    latest = {row.pcap_seq: row for row in observed.passive_imports}
+    return {"blocked": observed.capture.gap_counts.get("quic_blocked", 0),      # one proxy.quic_blocked each
+            "passive_captures": sum(c.passive for c in observed.packet_captures), "imported": bool(latest),
+            "h3_requests": sum(row.requests_by_protocol.get("h3", 0) for row in latest.values()),
+            "connections": sum(row.quic_connections for row in latest.values()),
+            "undecrypted": sum(row.undecrypted_quic_connections for row in latest.values())}
+
+
 def tls_section(d: Display, analysis: Analysis) -> dict[str, Any]:
     """What the instrumentation changed in the app's TLS (--unpin) and which key sources it used (--keylog),
     each row as recorded, and the second witness's result: the method must say that the app was altered, how,
@@ -63,6 +75,7 @@ def tls_section(d: Display, analysis: Analysis) -> dict[str, Any]:
                      "host": d.plain(b.host or ""), "detail": d.text(b.detail or "", 300)}
                     for b in observed.tls_bypasses],
         "keys_logged": observed.tls_keys_logged,
+        "quic": quic_section(analysis),
         "packet_captures": [{"seq": c.seq, "passive": c.passive, "interface": d.plain(c.interface),
                              "pcap_sha256": d.plain(c.pcap_sha256 or "")} for c in observed.packet_captures],
         "witness": None if witness is None else {
