@@ -104,7 +104,8 @@ def tls_bypasses(records: dict[Kind, list[dict[str, Any]]]) -> tuple[TlsBypass, 
     rows.sort(key=lambda row: row[0]["seq"])
     return tuple(TlsBypass(seq=r["seq"], time=str(r["body"].get("time") or r["t_wall"]), pid=r["body"].get("pid"),
                            kind=kind, phase=str(r["body"].get("phase")), library=r["body"].get("library"),
-                           function=r["body"].get("function"), host=r["body"].get("host"),
+                           function=r["body"].get("function"), located=r["body"].get("located"),
+                           host=r["body"].get("host"),
                            detail=r["body"].get("error")) for r, kind in rows[:MAX_ROWS])
 
 

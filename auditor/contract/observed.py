@@ -198,6 +198,7 @@ class TlsBypass(AtEvent):
     phase: str                           # installed | not_found | fired
     library: str | None = None
     function: str | None = None
+    located: str | None = None           # pattern | signature: found by its code or its shape; None: by its name
     host: str | None = None
     detail: str | None = None
 

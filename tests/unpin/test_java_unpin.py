@@ -108,6 +108,16 @@ def test_an_obfuscated_certificate_pinner_is_found_by_signature_and_overturned_o
         (NAMES, None)]
     fired = overturned(bypasses, pinner)
     assert fired[4]["error"].startswith("javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure! ")
+    # the method says the renamed class was found by its shape
+    analyze(case.root)
+    rows = json.loads((case.root / "analysis" / "observed.json").read_text())["tls_bypasses"]
+    assert [(r["phase"], r["located"]) for r in rows if r["function"] == pinner] == [
+        ("installed", "signature"), ("fired", None)]        # where it was found is said once, as installed
+    out = case.root.parent / "report"
+    subprocess.run([str(AUDITOR), "report", str(case.root), "--format", "html", "--out", str(out)], check=True,
+                   capture_output=True, timeout=120)
+    assert f"<code>{pinner}</code> <small>(found by its shape: the build renamed it)</small>" in \
+        (out / "report.html").read_text()
 
 
 def test_an_obfuscated_pinner_loaded_before_attaching_is_found_by_reflection(capture, case, upstream,

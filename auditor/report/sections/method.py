@@ -71,7 +71,7 @@ def tls_section(d: Display, analysis: Analysis) -> dict[str, Any]:
     witness = observed.witness
     return {
         "changes": [{"seq": b.seq, "time": d.plain(b.time), "kind": b.kind, "phase": b.phase,
-                     "library": d.plain(b.library or ""), "function": d.plain(b.function or ""),
+                     "library": d.plain(b.library or ""), "function": d.plain(b.function or ""), "located": b.located,
                      "host": d.plain(b.host or ""), "detail": d.text(b.detail or "", 300)}
                     for b in observed.tls_bypasses],
         "keys_logged": observed.tls_keys_logged,
