@@ -124,6 +124,9 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
         assert model["method"]["tls"]["quic"] == {"blocked": 0, "passive_captures": 1, "imported": True,
                                                   "h3_requests": 3, "connections": 2, "undecrypted": 1}
         assert sentence in render_html(model, lang)
+        # the chain of custody names the read that put the flows into the case
+        [custody] = [e for e in model["custody"]["events"] if e["kind"] == "import.passive"]
+        assert custody["detail"] == f"pcap_sha256 {pcap['artifact']}; flows_added 3; tshark {row['tshark']}"
     # `auditor export har` lists the imported requests as entries naming their pcapng and frame, without a response
     entries = case_to_har(case)["log"]["entries"]
     assert [(e["request"]["method"], e["request"]["url"], e["request"]["httpVersion"], e["response"]["status"],

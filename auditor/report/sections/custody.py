@@ -10,8 +10,10 @@ from auditor.report.display import Display
 from auditor.report.sources import LedgerView
 
 CUSTODY_KINDS = frozenset({Kind.CASE_CREATED, Kind.DEVICE_ATTESTATION, Kind.DEVICE_APK, Kind.STATIC_APK,
-                           Kind.IMPORT_HAR, Kind.CASE_SEALING})
+                           Kind.IMPORT_HAR, Kind.IMPORT_PASSIVE, Kind.CASE_SEALING})
 MAX_EVENTS = 200
+DETAIL_KEYS = ("sha256", "source", "path", "signer_fingerprint", "file_sha256", "case_id", "serial", "verdict_id",
+               "status", "reviewer", "pcap_sha256", "flows_added", "tshark")      # those an event has, in this order
 
 
 def custody_section(d: Display, ledger: LedgerView, info: dict[str, Any], seal: dict[str, Any]) -> dict[str, Any]:
@@ -19,9 +21,7 @@ def custody_section(d: Display, ledger: LedgerView, info: dict[str, Any], seal: 
     events = []
     for record in ledger.custody[:MAX_EVENTS]:
         body = record["body"] if isinstance(record["body"], dict) else {}
-        detail = {k: d.plain(body.get(k)) for k in ("sha256", "source", "path", "signer_fingerprint", "file_sha256",
-                                                     "case_id", "serial", "verdict_id", "status", "reviewer")
-                  if isinstance(body.get(k), str | int)}
+        detail = {k: d.plain(body.get(k)) for k in DETAIL_KEYS if isinstance(body.get(k), str | int)}
         events.append({"seq": record["seq"], "time": d.plain(record["t_wall"]), "source": d.plain(record["source"]),
                        "kind": d.plain(record["kind"]),
                        "after_seal": head is not None and record["seq"] > head,
