@@ -135,9 +135,9 @@ def test_an_obfuscated_pinner_loaded_before_attaching_is_found_by_reflection(cap
         instrument = subprocess.Popen([str(AUDITOR), "instrument", str(case.root), "--json", "--pid", str(app.pid),
                                        "--app-package", "com.example.pinapp", "--unpin"],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60         # a loaded machine: the agent walks every loaded class first
         while not any(e["body"]["event"] == "agent_started" for e in events(case, Kind.HOOK_SESSION)):
-            assert time.monotonic() < deadline, "the agent's hooks were not in place within 30 s"
+            assert time.monotonic() < deadline, "the agent's hooks were not in place within 60 s"
             time.sleep(0.05)
         app.stdin.write("go\n")
         app.stdin.flush()
