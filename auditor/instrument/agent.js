@@ -1,5 +1,5 @@
 📦
-538350 /src/index.js
+538961 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -15866,14 +15866,24 @@ function watchProcessEnd(confirm) {
 }
 function watchJvmHalt(jvm) {
   const halt = jvm.findExportByName("JVM_Halt");
+  const exitNow = Module.findGlobalExportByName("_exit");
+  const threadCreate = Module.findGlobalExportByName("pthread_create");
+  const pauseNow = Module.findGlobalExportByName("pause");
   const report3 = reportEnd;
-  if (halt === null || report3 === null)
+  if (halt === null || exitNow === null || threadCreate === null || pauseNow === null || report3 === null)
     return;
+  const startThread = new NativeFunction(threadCreate, "int", ["pointer", "pointer", "pointer", "pointer"]);
+  const waitForSignal = new NativeFunction(pauseNow, "int", []);
   Interceptor.attach(halt, {
     onEnter(args) {
       for (const listener of libcExitListeners.splice(0))
         listener.detach();
-      report3("exit", args[0].toInt32());
+      const status3 = args[0].toInt32();
+      report3("exit", status3);
+      if (startThread(Memory.alloc(Process.pointerSize), NULL, exitNow, ptr(status3)) !== 0)
+        return;
+      for (; ; )
+        waitForSignal();
     }
   });
 }

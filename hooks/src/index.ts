@@ -110,18 +110,32 @@ function watchProcessEnd(confirm: boolean): void {
 }
 
 /** HotSpot ends System.exit by calling exit() from its VM thread while every Java thread is held at a
- *  safepoint, one of them possibly inside a hook and holding the lock JavaScript runs under: an exit() hook
- *  would wait for it for ever (the likely cause of JVMs seen never ending, about one run in forty). So the end
- *  is reported at JVM_Halt on the JVM, on the exiting Java thread before that safepoint, and the exit()
- *  hooks go. */
+ *  safepoint that never ends. Frida's exit handling then runs this script's teardown, whose garbage
+ *  collection frees Java references through JNI: that thread blocks at the safepoint holding the lock
+ *  JavaScript runs under, and exit() waits for it for ever (seen as JVMs that never end, about one run in
+ *  forty: the VM thread in exit(), a thread in JNI DeleteGlobalRef). So on the JVM the process ends at
+ *  JVM_Halt, after Java's shutdown hooks ran and before that safepoint: the end is reported, and a new
+ *  thread calls _exit(status) itself. A thread of its own, because Frida's exit handling ignores an exit
+ *  called from inside a hook, and then the script's last messages would be lost with the process. The
+ *  exiting Java thread waits outside JavaScript, so the teardown can run. What the VM would still do on its
+ *  way out (JVMTI and JFR shutdown, statistics) is skipped. */
 function watchJvmHalt(jvm: Module): void {
     const halt = jvm.findExportByName("JVM_Halt");
+    const exitNow = Module.findGlobalExportByName("_exit");
+    const threadCreate = Module.findGlobalExportByName("pthread_create");
+    const pauseNow = Module.findGlobalExportByName("pause");
     const report = reportEnd;
-    if (halt === null || report === null) return;
+    if (halt === null || exitNow === null || threadCreate === null || pauseNow === null || report === null) return;
+    const startThread = new NativeFunction(threadCreate, "int", ["pointer", "pointer", "pointer", "pointer"]);
+    const waitForSignal = new NativeFunction(pauseNow, "int", []);
     Interceptor.attach(halt, {
         onEnter(args) {
             for (const listener of libcExitListeners.splice(0)) listener.detach();
-            report("exit", args[0].toInt32());
+            const status = args[0].toInt32();
+            report("exit", status);
+            // _exit(int) as the thread's start routine, the status as its argument: no JavaScript on the way out
+            if (startThread(Memory.alloc(Process.pointerSize), NULL, exitNow, ptr(status)) !== 0) return;
+            for (;;) waitForSignal();
         },
     });
 }

@@ -81,6 +81,29 @@ def test_attach_records_calls_made_while_attached(case, waiting_app):
     assert [b["event"] for b in bodies(case, "hook.session")][0] == "attaching"
 
 
+def test_a_jvm_exit_ends_the_process_with_the_apps_own_status(case, waiting_app):
+    """On the JVM the agent itself ends the process at JVM_Halt (hooks/src/index.ts watchJvmHalt, against a
+    deadlock of HotSpot's exit safepoint with Frida's exit handling): the status the app's System.exit gave
+    is the process's real exit status, and the exit is reported and acknowledged on record."""
+    instrumentation, ledger = _attach(case, waiting_app.pid)
+    deadline = time.monotonic() + 60
+    while not any(b["event"] == "hooks_ready" for b in bodies(case, "hook.session")):
+        assert time.monotonic() < deadline, "the hooks were never ready"
+        time.sleep(0.05)
+    waiting_app.stdin.write("perhaps\n")   # not an answer the dialog knows: the app ends with status 3
+    waiting_app.stdin.flush()
+    assert instrumentation.wait(waiting_app.pid, 30)
+    ledger.close()
+    assert waiting_app.wait(10) == 3
+    with pytest.raises(TargetCrashed, match=rf"pid {waiting_app.pid} ended abnormally: exited\(3\)"):
+        instrumentation.outcome(waiting_app.pid)
+    ends = [b for b in bodies(case, "hook.session") if b["event"] in ("exiting", "detached")]
+    assert ends == [{"event": "exiting", "pid": waiting_app.pid, "how": "exit", "status": 3},
+                    {"event": "detached", "pid": waiting_app.pid, "reason": "process-terminated", "crash": None,
+                     "exit": {"how": "exit", "status": 3}, "verdict": "exited(3)"}]
+    assert len(bodies(case, "hook.coverage")) == 1
+
+
 def test_unhook_and_detach_leave_the_app_running(case, waiting_app):
     instrumentation, ledger = _attach(case, waiting_app.pid)
     instrumentation.stop()
