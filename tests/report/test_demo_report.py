@@ -426,6 +426,18 @@ def test_each_exhibit_says_how_its_recipient_was_established(demo: DemoReport) -
         assert ("entity Beijing Douyin Information Service Co., Ltd. (world-overrides); parent ByteDance Ltd. "
                 "(world-overrides)" if lang == "en" else "entiteit Beijing Douyin Information Service Co., Ltd. "
                 "(world-overrides); moederonderneming ByteDance Ltd. (world-overrides)") in " ".join(steps)
+    # The same steps for the same recipient are printed once, at its first exhibit; a later exhibit names that
+    # one (linked). The annex bundle prints them in every exhibit.
+    repeats = re.findall(r'<article class="exhibit" id="exhibit-(\d+)">(?:(?!</article>).)*?'
+                         r'how the recipient was established: as for <a href="#exhibit-(\d+)">Exhibit \2</a>',
+                         demo.html["en"], flags=re.S)
+    assert [(int(a), int(b)) for a, b in repeats] == [(8, 7), (9, 1), (12, 7)]
+    assert "zoals bij <a href=\"#exhibit-7\">Productie 7</a>" in demo.html["nl"]
+    annex = html.unescape(re.sub(r"<[^>]+>", "", demo.annex["en"]))
+    main = html.unescape(re.sub(r"<[^>]+>", "", demo.html["en"]))
+    # the app's own backend: 14 exchanges in the annex, each with its steps; in the main report, once
+    assert "established: as for" not in annex and annex.count(first_party["en"]) == 14
+    assert main.count(first_party["en"]) == 1
 
 
 def test_recovered_plaintext_and_injected_script_are_shown_with_their_events(demo: DemoReport) -> None:

@@ -48,6 +48,9 @@ class Exhibit:
     # ledger again) and the value rows are laid out when the exhibit is read (ExhibitBuilder.row), not held
     values: list[tuple[Any, ...]] = field(default_factory=list)    # FoundValue fields (_kept)
     recipient: dict[str, Any] = field(default_factory=dict)
+    # the earlier exhibit whose recipient was established by the same steps: the main report names it instead
+    # of printing the same steps again (the annex bundle prints them in full)
+    steps_as_in: int | None = None
     destination: dict[str, Any] = field(default_factory=dict)
     actor: str = ""
     frame: str = ""
@@ -137,10 +140,15 @@ class ExhibitBuilder:
         ordered += sorted(groups.values(), key=lambda e: (e.time, e.category, e.actor))
         ordered += sorted(static.values(), key=lambda e: e.findings[0].type)
         numbers: dict[str, list[int]] = defaultdict(list)
+        first_with_steps: dict[str, int] = {}
         for number, ex in enumerate(ordered, start=1):
             ex.number = number
             for ref in ex.findings:
                 numbers[ref.id].append(number)
+            if ex.recipient.get("steps"):
+                key = repr((ex.recipient["host"], ex.recipient["steps"]))
+                first = first_with_steps.setdefault(key, number)
+                ex.steps_as_in = first if first != number else None
         for fid, d in shown.items():
             d["exhibits"] = sorted(numbers.get(fid, []))
         return ordered
