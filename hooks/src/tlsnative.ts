@@ -89,7 +89,8 @@ export function untrackHandshakes(): number {
 /** Without symbols (a library found by pattern), a connection's handshake is known by the ClientHello it sent:
  *  each one the process sends through libc (exported by every libc, whatever TLS library is linked in) is kept
  *  by its client random with its server name and the stack of the send, which runs in the app's first
- *  handshake call. Cronet-like stacks that write with sendmsg or writev are not watched (docs/tls-patterns.md). */
+ *  handshake call. Chromium's (and Cronet's) TCP sockets write with send(); a ClientHello written with sendmsg
+ *  or writev is not watched (docs/tls-patterns.md). */
 const HELLO_SENDERS = ["send", "sendto", "write"];
 const HELLOS_KEPT = 256;        // recent ClientHellos (a connection is verified within a few of its own)
 const hellos = new Map<string, { host: string | null; stack: string[] }>();     // client random -> its hello
