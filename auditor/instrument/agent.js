@@ -1,5 +1,5 @@
 📦
-546648 /src/index.js
+546904 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -14987,10 +14987,11 @@ var X64 = {
   // SSL_CTX_set_keylog_callback: ctx->keylog_callback = cb (rsi), ret
   keylogSetter: (callbackOffset) => `48 89 b7 ${le32(callbackOffset)} c3`
 };
+var INSTRUCTION_SIZE = 4;
 var WHOLE = 4294967295;
 var REGISTER = 31;
 var OPCODE = 4290772992;
-var OFFSET_FREE = (OPCODE | REGISTER << 5 | REGISTER) >>> 0;
+var IMM12_FREE = (OPCODE | REGISTER << 5 | REGISTER) >>> 0;
 var RET = 3596551104;
 var ADRP = 2415919104;
 var ADRP_MASK = 2667577344;
@@ -15004,10 +15005,17 @@ var STR_W = 3103784960;
 var STRB = 956301312;
 var CBZ_X = 3019898880;
 var CBZ_MASK = 4278190080;
-var SECOND_ARGUMENT = 1;
+var X0 = 0;
+var X1 = 1;
+var X2 = 2;
+var X8 = 8;
 function memoryAccess(opcode, rt2, rn2) {
-  return [(opcode | rn2 << 5 | rt2) >>> 0, OFFSET_FREE];
+  return [(opcode | rn2 << 5 | rt2) >>> 0, IMM12_FREE];
 }
+function cbz(rt2) {
+  return [(CBZ_X | rt2) >>> 0, (CBZ_MASK | REGISTER) >>> 0];
+}
+var RET_WORD = [RET, WHOLE];
 function words(...instructions) {
   const bytes2 = (values) => values.map(le32).join(" ");
   return `${bytes2(instructions.map(([bits]) => bits))} : ${bytes2(instructions.map(([, mask]) => mask))}`;
@@ -15026,30 +15034,31 @@ function branchTarget(at, word) {
   return at.add((word << 6 >> 6) * 4);
 }
 var ARM64_SSL_CUSTOM_VERIFY = [
-  memoryAccess(LDR_X, 8, 0),
-  [(CBZ_X | 8) >>> 0, (CBZ_MASK | REGISTER) >>> 0],
-  memoryAccess(STRB, 1, 8),
-  memoryAccess(LDR_X, 8, 0),
-  memoryAccess(STR_X, 2, 8),
-  [RET, WHOLE]
+  memoryAccess(LDR_X, X8, X0),
+  cbz(X8),
+  memoryAccess(STRB, X1, X8),
+  memoryAccess(LDR_X, X8, X0),
+  memoryAccess(STR_X, X2, X8),
+  RET_WORD
 ];
 var ARM64_CTX_CUSTOM_VERIFY = [
-  memoryAccess(STR_W, 1, 0),
-  memoryAccess(STR_X, 2, 0),
-  [RET, WHOLE],
+  memoryAccess(STR_W, X1, X0),
+  memoryAccess(STR_X, X2, X0),
+  RET_WORD,
   ...ARM64_SSL_CUSTOM_VERIFY
 ];
 function arm64LabelLoads(image, range) {
   const loads = [];
-  const adrpX1 = words([(ADRP | SECOND_ARGUMENT) >>> 0, (ADRP_MASK | REGISTER) >>> 0]);
+  const adrpX1 = words([(ADRP | X1) >>> 0, (ADRP_MASK | REGISTER) >>> 0]);
+  const addX1 = (ADD_IMM | X1 << 5 | X1) >>> 0;
   for (const match of Memory.scanSync(range.base, range.size, adrpX1)) {
-    if (match.address.sub(image.base).toUInt32() % ARM64.functionAlignment !== 0)
+    if (match.address.sub(image.base).toUInt32() % INSTRUCTION_SIZE !== 0)
       continue;
     const page = adrpPage(match.address, match.address.readU32());
-    for (let at = match.address.add(4), i = 0; i < 4; i++, at = at.add(4)) {
+    for (let at = match.address.add(INSTRUCTION_SIZE), i = 0; i < 4; i++, at = at.add(INSTRUCTION_SIZE)) {
       const word = at.readU32();
-      if (is(word, (ADD_IMM | SECOND_ARGUMENT << 5 | SECOND_ARGUMENT) >>> 0, OFFSET_FREE)) {
-        loads.push({ label: page.add(word >>> 10 & 4095), next: at.add(4) });
+      if (is(word, addX1, IMM12_FREE)) {
+        loads.push({ label: page.add(word >>> 10 & 4095), next: at.add(INSTRUCTION_SIZE) });
         break;
       }
     }
@@ -15057,7 +15066,7 @@ function arm64LabelLoads(image, range) {
   return loads;
 }
 function arm64CallAfter(from2) {
-  for (let at = from2, i = 0; i < 8; i++, at = at.add(4)) {
+  for (let at = from2, i = 0; i < 8; i++, at = at.add(INSTRUCTION_SIZE)) {
     const word = at.readU32();
     if (is(word, BL, BRANCH_MASK))
       return branchTarget(at, word).toString();
@@ -15069,17 +15078,17 @@ function arm64CallAfter(from2) {
 function arm64KeylogOffsets(logSecretAt) {
   let ctxRegister = null;
   let ctxOffset = 0;
-  for (let at = logSecretAt, i = 0; i < 24; i++, at = at.add(4)) {
+  for (let at = logSecretAt, i = 0; i < 24; i++, at = at.add(INSTRUCTION_SIZE)) {
     const word = at.readU32();
     if (word === RET)
       break;
     if (!is(word, LDR_X, OPCODE))
       continue;
-    const next = at.add(4).readU32();
+    const next = at.add(INSTRUCTION_SIZE).readU32();
     if (ctxRegister !== null && rn(word) === ctxRegister && is(next, CBZ_X, CBZ_MASK) && rt(next) === rt(word)) {
       return { ctxOffset, callbackOffset: offset64(word) };
     }
-    if (rn(word) === 0) {
+    if (rn(word) === X0) {
       ctxRegister = rt(word);
       ctxOffset = offset64(word);
     }
@@ -15087,14 +15096,15 @@ function arm64KeylogOffsets(logSecretAt) {
   return null;
 }
 var ARM64 = {
-  functionAlignment: 4,
+  functionAlignment: INSTRUCTION_SIZE,
+  // as compilers emit arm64 functions: no padding between
   ctxCustomVerify: words(...ARM64_CTX_CUSTOM_VERIFY),
   sslCustomVerify: words(...ARM64_SSL_CUSTOM_VERIFY),
   labelLoads: arm64LabelLoads,
   callAfter: arm64CallAfter,
   keylogOffsets: arm64KeylogOffsets,
   // SSL_CTX_set_keylog_callback: `str x1, [x0, #cb]; ret` (cb as the first test's ldr encoded it)
-  keylogSetter: (callbackOffset) => words([(STR_X | callbackOffset / 8 << 10 | SECOND_ARGUMENT) >>> 0, WHOLE], [RET, WHOLE])
+  keylogSetter: (callbackOffset) => words([(STR_X | callbackOffset / 8 << 10 | X0 << 5 | X1) >>> 0, WHOLE], RET_WORD)
 };
 var PATTERN_SETS = { x64: X64, arm64: ARM64 };
 function viaPatterns(module) {

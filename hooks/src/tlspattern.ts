@@ -126,22 +126,30 @@ const X64: PatternSet = {
 /** One instruction of a pattern: its bits, and the mask of those that must match. */
 type Word = [bits: number, mask: number];
 
+const INSTRUCTION_SIZE = 4;
 const WHOLE = 0xffffffff;
 const REGISTER = 0x1f;                  // the Rt / Rd field, bits 0-4
 const OPCODE = 0xffc00000;              // bits 22-31: add-immediate (unshifted) and unsigned-offset loads, stores
-const OFFSET_FREE = (OPCODE | REGISTER << 5 | REGISTER) >>> 0;     // a load or store, any imm12 offset
+const IMM12_FREE = (OPCODE | REGISTER << 5 | REGISTER) >>> 0;   // both registers fixed, the imm12 (bits 10-21) free
 const RET = 0xd65f03c0;                 // ret (x30)
 const ADRP = 0x90000000, ADRP_MASK = 0x9f000000;
 const ADD_IMM = 0x91000000;             // add Xd, Xn, #imm12
 const BL = 0x94000000, B = 0x14000000, BRANCH_MASK = 0xfc000000;
 const LDR_X = 0xf9400000, STR_X = 0xf9000000, STR_W = 0xb9000000, STRB = 0x39000000;
 const CBZ_X = 0xb4000000, CBZ_MASK = 0xff000000;
-const SECOND_ARGUMENT = 1;              // x1
+const X0 = 0, X1 = 1, X2 = 2, X8 = 8;   // the first three arguments, and the scratch register the compiler chose
 
 /** `op Rt, [Rn, #free]`: a load or store of registers rt and rn, any offset. */
 function memoryAccess(opcode: number, rt: number, rn: number): Word {
-    return [(opcode | rn << 5 | rt) >>> 0, OFFSET_FREE];
+    return [(opcode | rn << 5 | rt) >>> 0, IMM12_FREE];
 }
+
+/** `cbz Xt, free`: a null test of register rt, any target. */
+function cbz(rt: number): Word {
+    return [(CBZ_X | rt) >>> 0, (CBZ_MASK | REGISTER) >>> 0];
+}
+
+const RET_WORD: Word = [RET, WHOLE];
 
 /** The Memory.scan pattern of consecutive instruction words. */
 function words(...instructions: Word[]): string {
@@ -172,23 +180,24 @@ function branchTarget(at: NativePointer, word: number): NativePointer {
 /** SSL_CTX_set_custom_verify (`str w1, [x0, #mode]; str x2, [x0, #callback]; ret`), directly followed (no
  *  padding) by SSL_set_custom_verify (`ldr x8, [x0, #config]; cbz x8; strb w1, [x8, #mode]; ldr x8, [x0,
  *  #config]; str x2, [x8, #callback]; ret`): the same pair as on x86-64, for the same reason. */
-const ARM64_SSL_CUSTOM_VERIFY: Word[] = [memoryAccess(LDR_X, 8, 0), [(CBZ_X | 8) >>> 0, (CBZ_MASK | REGISTER) >>> 0],
-    memoryAccess(STRB, 1, 8), memoryAccess(LDR_X, 8, 0), memoryAccess(STR_X, 2, 8), [RET, WHOLE]];
-const ARM64_CTX_CUSTOM_VERIFY: Word[] = [memoryAccess(STR_W, 1, 0), memoryAccess(STR_X, 2, 0), [RET, WHOLE],
+const ARM64_SSL_CUSTOM_VERIFY: Word[] = [memoryAccess(LDR_X, X8, X0), cbz(X8), memoryAccess(STRB, X1, X8),
+    memoryAccess(LDR_X, X8, X0), memoryAccess(STR_X, X2, X8), RET_WORD];
+const ARM64_CTX_CUSTOM_VERIFY: Word[] = [memoryAccess(STR_W, X1, X0), memoryAccess(STR_X, X2, X0), RET_WORD,
     ...ARM64_SSL_CUSTOM_VERIFY];
 
 /** Each label is put into x1 (the second argument) by `adrp x1, PAGE`, then within a few instructions
  *  `add x1, x1, #OFFSET` (the compiler may schedule other loads between). */
 function arm64LabelLoads(image: CodeImage, range: MemoryRange): LabelLoad[] {
     const loads: LabelLoad[] = [];
-    const adrpX1 = words([(ADRP | SECOND_ARGUMENT) >>> 0, (ADRP_MASK | REGISTER) >>> 0]);
+    const adrpX1 = words([(ADRP | X1) >>> 0, (ADRP_MASK | REGISTER) >>> 0]);
+    const addX1 = (ADD_IMM | X1 << 5 | X1) >>> 0;
     for (const match of Memory.scanSync(range.base, range.size, adrpX1)) {
-        if (match.address.sub(image.base).toUInt32() % ARM64.functionAlignment !== 0) continue;
+        if (match.address.sub(image.base).toUInt32() % INSTRUCTION_SIZE !== 0) continue;
         const page = adrpPage(match.address, match.address.readU32());
-        for (let at = match.address.add(4), i = 0; i < 4; i++, at = at.add(4)) {
+        for (let at = match.address.add(INSTRUCTION_SIZE), i = 0; i < 4; i++, at = at.add(INSTRUCTION_SIZE)) {
             const word = at.readU32();
-            if (is(word, (ADD_IMM | SECOND_ARGUMENT << 5 | SECOND_ARGUMENT) >>> 0, OFFSET_FREE)) {
-                loads.push({ label: page.add((word >>> 10) & 0xfff), next: at.add(4) });
+            if (is(word, addX1, IMM12_FREE)) {
+                loads.push({ label: page.add((word >>> 10) & 0xfff), next: at.add(INSTRUCTION_SIZE) });
                 break;
             }
         }
@@ -198,7 +207,7 @@ function arm64LabelLoads(image: CodeImage, range: MemoryRange): LabelLoad[] {
 
 /** The target of the first BL within a few instructions of `from`. */
 function arm64CallAfter(from: NativePointer): string | null {
-    for (let at = from, i = 0; i < 8; i++, at = at.add(4)) {
+    for (let at = from, i = 0; i < 8; i++, at = at.add(INSTRUCTION_SIZE)) {
         const word = at.readU32();
         if (is(word, BL, BRANCH_MASK)) return branchTarget(at, word).toString();
         if (word === RET || is(word, B, BRANCH_MASK)) return null;
@@ -211,15 +220,15 @@ function arm64CallAfter(from: NativePointer): string | null {
 function arm64KeylogOffsets(logSecretAt: NativePointer): KeylogOffsets | null {
     let ctxRegister: number | null = null;
     let ctxOffset = 0;
-    for (let at = logSecretAt, i = 0; i < 24; i++, at = at.add(4)) {
+    for (let at = logSecretAt, i = 0; i < 24; i++, at = at.add(INSTRUCTION_SIZE)) {
         const word = at.readU32();
         if (word === RET) break;
         if (!is(word, LDR_X, OPCODE)) continue;
-        const next = at.add(4).readU32();
+        const next = at.add(INSTRUCTION_SIZE).readU32();
         if (ctxRegister !== null && rn(word) === ctxRegister && is(next, CBZ_X, CBZ_MASK) && rt(next) === rt(word)) {
             return { ctxOffset, callbackOffset: offset64(word) };
         }
-        if (rn(word) === 0) {
+        if (rn(word) === X0) {
             ctxRegister = rt(word);
             ctxOffset = offset64(word);
         }
@@ -228,7 +237,7 @@ function arm64KeylogOffsets(logSecretAt: NativePointer): KeylogOffsets | null {
 }
 
 const ARM64: PatternSet = {
-    functionAlignment: 4,
+    functionAlignment: INSTRUCTION_SIZE,     // as compilers emit arm64 functions: no padding between
     ctxCustomVerify: words(...ARM64_CTX_CUSTOM_VERIFY),
     sslCustomVerify: words(...ARM64_SSL_CUSTOM_VERIFY),
     labelLoads: arm64LabelLoads,
@@ -236,7 +245,7 @@ const ARM64: PatternSet = {
     keylogOffsets: arm64KeylogOffsets,
     // SSL_CTX_set_keylog_callback: `str x1, [x0, #cb]; ret` (cb as the first test's ldr encoded it)
     keylogSetter: callbackOffset =>
-        words([(STR_X | (callbackOffset / 8) << 10 | SECOND_ARGUMENT) >>> 0, WHOLE], [RET, WHOLE]),
+        words([(STR_X | (callbackOffset / 8) << 10 | X0 << 5 | X1) >>> 0, WHOLE], RET_WORD),
 };
 
 const PATTERN_SETS: Partial<Record<Architecture, PatternSet>> = { x64: X64, arm64: ARM64 };
