@@ -41,4 +41,6 @@ if [ "$mode" = "--test" ]; then
     (cd hooks && npm ci --no-audit --no-fund --loglevel=error)
     # The reference APK build needs dx.jar and android.jar (API 23), which only Debian 11 ships (pinned, hashed).
     bash reference/fetch-sdk.sh
+    # The arm64 BoringSSL the arm64 TLS patterns are tested on (tests/unpin/test_tls_patterns_arm64.py).
+    bash tests/unpin/fetch-arm64-boringssl.sh
 fi

@@ -1,5 +1,5 @@
 📦
-538961 /src/index.js
+546904 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -130,7 +130,7 @@ function write(buffer, value, offset, isLE, mLen, nBytes) {
   let eLen = nBytes * 8 - mLen - 1;
   const eMax = (1 << eLen) - 1;
   const eBias = eMax >> 1;
-  const rt = mLen === 23 ? Math.pow(2, -24) - Math.pow(2, -77) : 0;
+  const rt2 = mLen === 23 ? Math.pow(2, -24) - Math.pow(2, -77) : 0;
   let i = isLE ? 0 : nBytes - 1;
   const d = isLE ? 1 : -1;
   const s = value < 0 || value === 0 && 1 / value < 0 ? 1 : 0;
@@ -145,9 +145,9 @@ function write(buffer, value, offset, isLE, mLen, nBytes) {
       c *= 2;
     }
     if (e + eBias >= 1) {
-      value += rt / c;
+      value += rt2 / c;
     } else {
-      value += rt * Math.pow(2, 1 - eBias);
+      value += rt2 * Math.pow(2, 1 - eBias);
     }
     if (value * c >= 2) {
       e++;
@@ -6368,10 +6368,10 @@ function recompileExceptionClearForX86(buffer, pc, exceptionClearImpl, nextFuncI
         block = null;
         break;
       }
-      let branchTarget = null;
+      let branchTarget2 = null;
       switch (insn.mnemonic) {
         case "jmp":
-          branchTarget = ptr(insn.operands[0].value);
+          branchTarget2 = ptr(insn.operands[0].value);
           reachedEndOfBlock = true;
           break;
         case "je":
@@ -6379,15 +6379,15 @@ function recompileExceptionClearForX86(buffer, pc, exceptionClearImpl, nextFuncI
         case "jle":
         case "jne":
         case "js":
-          branchTarget = ptr(insn.operands[0].value);
+          branchTarget2 = ptr(insn.operands[0].value);
           break;
         case "ret":
           reachedEndOfBlock = true;
           break;
       }
-      if (branchTarget !== null) {
-        branchTargets.add(branchTarget.toString());
-        pending.push(branchTarget);
+      if (branchTarget2 !== null) {
+        branchTargets.add(branchTarget2.toString());
+        pending.push(branchTarget2);
         pending.sort((a, b) => a.compare(b));
       }
       current = insn.next;
@@ -6538,10 +6538,10 @@ function recompileExceptionClearForArm(buffer, pc, exceptionClearImpl, nextFuncI
         break;
       }
       const isOutsideIfThenBlock = ifThenBlockRemaining === 0;
-      let branchTarget = null;
+      let branchTarget2 = null;
       switch (mnemonic) {
         case "b":
-          branchTarget = ptr(insn.operands[0].value);
+          branchTarget2 = ptr(insn.operands[0].value);
           reachedEndOfBlock = isOutsideIfThenBlock;
           break;
         case "beq.w":
@@ -6549,11 +6549,11 @@ function recompileExceptionClearForArm(buffer, pc, exceptionClearImpl, nextFuncI
         case "bne":
         case "bne.w":
         case "bgt":
-          branchTarget = ptr(insn.operands[0].value);
+          branchTarget2 = ptr(insn.operands[0].value);
           break;
         case "cbz":
         case "cbnz":
-          branchTarget = ptr(insn.operands[1].value);
+          branchTarget2 = ptr(insn.operands[1].value);
           break;
         case "pop.w":
           if (isOutsideIfThenBlock) {
@@ -6580,9 +6580,9 @@ function recompileExceptionClearForArm(buffer, pc, exceptionClearImpl, nextFuncI
           }
           break;
       }
-      if (branchTarget !== null) {
-        branchTargets.add(branchTarget.toString());
-        pending.push(branchTarget.or(thumbBit));
+      if (branchTarget2 !== null) {
+        branchTargets.add(branchTarget2.toString());
+        pending.push(branchTarget2.or(thumbBit));
         pending.sort((a, b) => a.compare(b));
       }
       current = insn.next;
@@ -6752,33 +6752,33 @@ function recompileExceptionClearForArm64(buffer, pc, exceptionClearImpl, nextFun
         block = null;
         break;
       }
-      let branchTarget = null;
+      let branchTarget2 = null;
       switch (insn.mnemonic) {
         case "b":
-          branchTarget = ptr(insn.operands[0].value);
+          branchTarget2 = ptr(insn.operands[0].value);
           reachedEndOfBlock = true;
           break;
         case "b.eq":
         case "b.ne":
         case "b.le":
         case "b.gt":
-          branchTarget = ptr(insn.operands[0].value);
+          branchTarget2 = ptr(insn.operands[0].value);
           break;
         case "cbz":
         case "cbnz":
-          branchTarget = ptr(insn.operands[1].value);
+          branchTarget2 = ptr(insn.operands[1].value);
           break;
         case "tbz":
         case "tbnz":
-          branchTarget = ptr(insn.operands[2].value);
+          branchTarget2 = ptr(insn.operands[2].value);
           break;
         case "ret":
           reachedEndOfBlock = true;
           break;
       }
-      if (branchTarget !== null) {
-        branchTargets.add(branchTarget.toString());
-        pending.push(branchTarget);
+      if (branchTarget2 !== null) {
+        branchTargets.add(branchTarget2.toString());
+        pending.push(branchTarget2);
         pending.sort((a, b) => a.compare(b));
       }
       current = insn.next;
@@ -14921,75 +14921,27 @@ var LABELS = [
   "EXPORTER_SECRET"
 ];
 var MIN_VOTES = 3;
-var FUNCTION_ALIGNMENT = 16;
-var CTX_CUSTOM_VERIFY = "89 b7 ?? ?? 00 00 48 89 97 ?? ?? 00 00 c3 ?? ?? 48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 47 ?? 48 89 50 ?? c3";
-var SSL_CUSTOM_VERIFY = "48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 47 ?? 48 89 50 ?? c3";
-function viaPatterns(module) {
-  return !symbolsUsed() || module.findExportByName("SSL_new") === null;
+function moduleImage(module) {
+  return {
+    name: module.name,
+    base: module.base,
+    arch: Process.arch,
+    code: module.enumerateRanges("r-x"),
+    rodata: readOnlyData(module)
+  };
 }
-var tlsModules = /* @__PURE__ */ new Map();
-function eachTlsModule(use) {
-  Process.attachModuleObserver({
-    onAdded(module) {
-      const key = module.base.toString();
-      if (!tlsModules.has(key))
-        tlsModules.set(key, labelAddresses(module, LABELS.slice(0, 1)).size > 0);
-      if (tlsModules.get(key) === true)
-        use(module);
-    },
-    onRemoved(module) {
-      tlsModules.delete(module.base.toString());
-    }
+function readOnlyData(module) {
+  return module.enumerateRanges("r--").filter((range) => range.protection === "r--");
+}
+var X64_CTX_CUSTOM_VERIFY = "89 b7 ?? ?? 00 00 48 89 97 ?? ?? 00 00 c3 ?? ?? 48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 47 ?? 48 89 50 ?? c3";
+var X64_SSL_CUSTOM_VERIFY = "48 8b 47 ?? 48 85 c0 74 ?? 40 88 b0 ?? ?? 00 00 48 8b 47 ?? 48 89 50 ?? c3";
+function x64LabelLoads(_image, range) {
+  return Memory.scanSync(range.base, range.size, "48 8d 35 ?? ?? ?? ??").map((match) => {
+    const next = match.address.add(7);
+    return { label: next.add(match.address.add(3).readS32()), next };
   });
 }
-function hex(text2) {
-  return Array.from(text2, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join(" ");
-}
-function labelAddresses(module, labels = LABELS) {
-  const found = /* @__PURE__ */ new Map();
-  for (const range of module.enumerateRanges("r--")) {
-    if (range.protection !== "r--")
-      continue;
-    for (const label of labels) {
-      for (const match of Memory.scanSync(range.base, range.size, `${hex(label)} 00`)) {
-        found.set(match.address.toString(), label);
-      }
-    }
-  }
-  return found;
-}
-function starts(module, pattern) {
-  return module.enumerateRanges("r-x").flatMap((range) => Memory.scanSync(range.base, range.size, pattern)).map((match) => match.address).filter((address) => address.sub(module.base).toUInt32() % FUNCTION_ALIGNMENT === 0);
-}
-function unique(module, pattern) {
-  const found = starts(module, pattern);
-  if (found.length === 1)
-    return found[0];
-  return found.length === 0 ? `pattern did not match in ${module.name}` : `pattern matched ${found.length} times in ${module.name}`;
-}
-function findCustomVerify(module, setter) {
-  return unique(module, setter === "SSL_CTX_set_custom_verify" ? CTX_CUSTOM_VERIFY : SSL_CUSTOM_VERIFY);
-}
-function logSecret(module) {
-  const labels = labelAddresses(module);
-  const votes = /* @__PURE__ */ new Map();
-  for (const range of module.enumerateRanges("r-x")) {
-    for (const match of Memory.scanSync(range.base, range.size, "48 8d 35 ?? ?? ?? ??")) {
-      const label = labels.get(match.address.add(7).add(match.address.add(3).readS32()).toString());
-      if (label === void 0)
-        continue;
-      const target = callAfter(match.address.add(7));
-      if (target === null)
-        continue;
-      votes.set(target, (votes.get(target) ?? /* @__PURE__ */ new Set()).add(label));
-    }
-  }
-  const elected = [...votes].filter(([, voters]) => voters.size >= MIN_VOTES);
-  if (elected.length === 1)
-    return ptr(elected[0][0]);
-  return elected.length === 0 ? `pattern did not match in ${module.name}` : `pattern matched ${elected.length} times in ${module.name}`;
-}
-function callAfter(from2) {
+function x64CallAfter(from2) {
   let at = from2;
   for (let i = 0; i < 8; i++) {
     const insn = Instruction.parse(at);
@@ -15003,7 +14955,7 @@ function callAfter(from2) {
   }
   return null;
 }
-function keylogOffsets(logSecretAt) {
+function x64KeylogOffsets(logSecretAt) {
   let at = logSecretAt;
   let ctxRegister = null;
   let ctxOffset = 0;
@@ -15025,20 +14977,248 @@ function keylogOffsets(logSecretAt) {
 function le32(value) {
   return [0, 8, 16, 24].map((shift) => (value >>> shift & 255).toString(16).padStart(2, "0")).join(" ");
 }
-function findKeylog(module) {
-  const found = logSecret(module);
+var X64 = {
+  functionAlignment: 16,
+  ctxCustomVerify: X64_CTX_CUSTOM_VERIFY,
+  sslCustomVerify: X64_SSL_CUSTOM_VERIFY,
+  labelLoads: x64LabelLoads,
+  callAfter: x64CallAfter,
+  keylogOffsets: x64KeylogOffsets,
+  // SSL_CTX_set_keylog_callback: ctx->keylog_callback = cb (rsi), ret
+  keylogSetter: (callbackOffset) => `48 89 b7 ${le32(callbackOffset)} c3`
+};
+var INSTRUCTION_SIZE = 4;
+var WHOLE = 4294967295;
+var REGISTER = 31;
+var OPCODE = 4290772992;
+var IMM12_FREE = (OPCODE | REGISTER << 5 | REGISTER) >>> 0;
+var RET = 3596551104;
+var ADRP = 2415919104;
+var ADRP_MASK = 2667577344;
+var ADD_IMM = 2432696320;
+var BL = 2483027968;
+var B = 335544320;
+var BRANCH_MASK = 4227858432;
+var LDR_X = 4181721088;
+var STR_X = 4177526784;
+var STR_W = 3103784960;
+var STRB = 956301312;
+var CBZ_X = 3019898880;
+var CBZ_MASK = 4278190080;
+var X0 = 0;
+var X1 = 1;
+var X2 = 2;
+var X8 = 8;
+function memoryAccess(opcode, rt2, rn2) {
+  return [(opcode | rn2 << 5 | rt2) >>> 0, IMM12_FREE];
+}
+function cbz(rt2) {
+  return [(CBZ_X | rt2) >>> 0, (CBZ_MASK | REGISTER) >>> 0];
+}
+var RET_WORD = [RET, WHOLE];
+function words(...instructions) {
+  const bytes2 = (values) => values.map(le32).join(" ");
+  return `${bytes2(instructions.map(([bits]) => bits))} : ${bytes2(instructions.map(([, mask]) => mask))}`;
+}
+var rt = (word) => word & REGISTER;
+var rn = (word) => word >>> 5 & REGISTER;
+var is = (word, bits, mask) => (word & mask) >>> 0 === bits;
+function offset64(word) {
+  return (word >>> 10 & 4095) * 8;
+}
+function adrpPage(at, word) {
+  const pages = ((word >>> 5 & 524287) << 2 | word >>> 29 & 3) << 11 >> 11;
+  return at.sub(at.and(4095)).add(pages * 4096);
+}
+function branchTarget(at, word) {
+  return at.add((word << 6 >> 6) * 4);
+}
+var ARM64_SSL_CUSTOM_VERIFY = [
+  memoryAccess(LDR_X, X8, X0),
+  cbz(X8),
+  memoryAccess(STRB, X1, X8),
+  memoryAccess(LDR_X, X8, X0),
+  memoryAccess(STR_X, X2, X8),
+  RET_WORD
+];
+var ARM64_CTX_CUSTOM_VERIFY = [
+  memoryAccess(STR_W, X1, X0),
+  memoryAccess(STR_X, X2, X0),
+  RET_WORD,
+  ...ARM64_SSL_CUSTOM_VERIFY
+];
+function arm64LabelLoads(image, range) {
+  const loads = [];
+  const adrpX1 = words([(ADRP | X1) >>> 0, (ADRP_MASK | REGISTER) >>> 0]);
+  const addX1 = (ADD_IMM | X1 << 5 | X1) >>> 0;
+  for (const match of Memory.scanSync(range.base, range.size, adrpX1)) {
+    if (match.address.sub(image.base).toUInt32() % INSTRUCTION_SIZE !== 0)
+      continue;
+    const page = adrpPage(match.address, match.address.readU32());
+    for (let at = match.address.add(INSTRUCTION_SIZE), i = 0; i < 4; i++, at = at.add(INSTRUCTION_SIZE)) {
+      const word = at.readU32();
+      if (is(word, addX1, IMM12_FREE)) {
+        loads.push({ label: page.add(word >>> 10 & 4095), next: at.add(INSTRUCTION_SIZE) });
+        break;
+      }
+    }
+  }
+  return loads;
+}
+function arm64CallAfter(from2) {
+  for (let at = from2, i = 0; i < 8; i++, at = at.add(INSTRUCTION_SIZE)) {
+    const word = at.readU32();
+    if (is(word, BL, BRANCH_MASK))
+      return branchTarget(at, word).toString();
+    if (word === RET || is(word, B, BRANCH_MASK))
+      return null;
+  }
+  return null;
+}
+function arm64KeylogOffsets(logSecretAt) {
+  let ctxRegister = null;
+  let ctxOffset = 0;
+  for (let at = logSecretAt, i = 0; i < 24; i++, at = at.add(INSTRUCTION_SIZE)) {
+    const word = at.readU32();
+    if (word === RET)
+      break;
+    if (!is(word, LDR_X, OPCODE))
+      continue;
+    const next = at.add(INSTRUCTION_SIZE).readU32();
+    if (ctxRegister !== null && rn(word) === ctxRegister && is(next, CBZ_X, CBZ_MASK) && rt(next) === rt(word)) {
+      return { ctxOffset, callbackOffset: offset64(word) };
+    }
+    if (rn(word) === X0) {
+      ctxRegister = rt(word);
+      ctxOffset = offset64(word);
+    }
+  }
+  return null;
+}
+var ARM64 = {
+  functionAlignment: INSTRUCTION_SIZE,
+  // as compilers emit arm64 functions: no padding between
+  ctxCustomVerify: words(...ARM64_CTX_CUSTOM_VERIFY),
+  sslCustomVerify: words(...ARM64_SSL_CUSTOM_VERIFY),
+  labelLoads: arm64LabelLoads,
+  callAfter: arm64CallAfter,
+  keylogOffsets: arm64KeylogOffsets,
+  // SSL_CTX_set_keylog_callback: `str x1, [x0, #cb]; ret` (cb as the first test's ldr encoded it)
+  keylogSetter: (callbackOffset) => words([(STR_X | callbackOffset / 8 << 10 | X0 << 5 | X1) >>> 0, WHOLE], RET_WORD)
+};
+var PATTERN_SETS = { x64: X64, arm64: ARM64 };
+function viaPatterns(module) {
+  return !symbolsUsed() || module.findExportByName("SSL_new") === null;
+}
+var tlsModules = /* @__PURE__ */ new Map();
+function eachTlsModule(use) {
+  Process.attachModuleObserver({
+    onAdded(module) {
+      const key = module.base.toString();
+      if (!tlsModules.has(key)) {
+        tlsModules.set(key, labelAddresses(readOnlyData(module), LABELS.slice(0, 1)).size > 0);
+      }
+      if (tlsModules.get(key) === true)
+        use(module);
+    },
+    onRemoved(module) {
+      tlsModules.delete(module.base.toString());
+    }
+  });
+}
+function hex(text2) {
+  return Array.from(text2, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join(" ");
+}
+function labelAddresses(rodata, labels = LABELS) {
+  const found = /* @__PURE__ */ new Map();
+  for (const range of rodata) {
+    for (const label of labels) {
+      for (const match of Memory.scanSync(range.base, range.size, `${hex(label)} 00`)) {
+        found.set(match.address.toString(), label);
+      }
+    }
+  }
+  return found;
+}
+function patternSet(image) {
+  return PATTERN_SETS[image.arch] ?? `no patterns for ${image.arch} code (${image.name})`;
+}
+function starts(image, patterns, pattern) {
+  return image.code.flatMap((range) => Memory.scanSync(range.base, range.size, pattern)).map((match) => match.address).filter((address) => address.sub(image.base).toUInt32() % patterns.functionAlignment === 0);
+}
+function unique(image, patterns, pattern) {
+  return elected(starts(image, patterns, pattern), image);
+}
+function elected(candidates, image) {
+  if (candidates.length === 1)
+    return candidates[0];
+  return candidates.length === 0 ? `pattern did not match in ${image.name}` : `pattern matched ${candidates.length} times in ${image.name}`;
+}
+function findCustomVerify(image, setter) {
+  const patterns = patternSet(image);
+  if (typeof patterns === "string")
+    return patterns;
+  return unique(image, patterns, setter === "SSL_CTX_set_custom_verify" ? patterns.ctxCustomVerify : patterns.sslCustomVerify);
+}
+function logSecret(image, patterns) {
+  const labels = labelAddresses(image.rodata);
+  const votes = /* @__PURE__ */ new Map();
+  for (const range of image.code) {
+    for (const load of patterns.labelLoads(image, range)) {
+      const label = labels.get(load.label.toString());
+      if (label === void 0)
+        continue;
+      const target = patterns.callAfter(load.next);
+      if (target === null)
+        continue;
+      votes.set(target, (votes.get(target) ?? /* @__PURE__ */ new Set()).add(label));
+    }
+  }
+  const winner = elected([...votes].filter(([, voters]) => voters.size >= MIN_VOTES), image);
+  return typeof winner === "string" ? winner : ptr(winner[0]);
+}
+function findKeylog(image) {
+  const patterns = patternSet(image);
+  if (typeof patterns === "string")
+    return patterns;
+  const found = logSecret(image, patterns);
   if (typeof found === "string")
     return found;
-  const offsets = keylogOffsets(found);
+  const offsets = patterns.keylogOffsets(found);
   if (offsets === null)
-    return `pattern did not match in ${module.name}`;
-  const setter = unique(module, `48 89 b7 ${le32(offsets.callbackOffset)} c3`);
+    return `pattern did not match in ${image.name}`;
+  const setter = unique(image, patterns, patterns.keylogSetter(offsets.callbackOffset));
   if (typeof setter === "string")
     return setter;
   return { logSecret: found, ...offsets, setter };
 }
+function searchImage(image) {
+  const report3 = { found: {}, misses: {}, ctxOffset: null, callbackOffset: null };
+  const record = (fn, result) => {
+    if (typeof result === "string")
+      report3.misses[fn] = result;
+    else
+      report3.found[fn] = offsetFrom(image.base, result);
+  };
+  for (const setter of ["SSL_CTX_set_custom_verify", "SSL_set_custom_verify"]) {
+    record(setter, findCustomVerify(image, setter));
+  }
+  const site = findKeylog(image);
+  if (typeof site === "string")
+    record("ssl_log_secret", site);
+  else {
+    record("ssl_log_secret", site.logSecret);
+    record("SSL_CTX_set_keylog_callback", site.setter);
+    report3.ctxOffset = site.ctxOffset;
+    report3.callbackOffset = site.callbackOffset;
+  }
+  return report3;
+}
+function offsetFrom(base, address) {
+  return `0x${address.sub(base).toString(16)}`;
+}
 function locatedFields(located) {
-  return { located: "pattern", offset: `0x${located.address.sub(located.module.base).toString(16)}` };
+  return { located: "pattern", offset: offsetFrom(located.module.base, located.address) };
 }
 function emitMiss(type, module, fn, error) {
   emitTls(type, {
@@ -15099,7 +15279,7 @@ function install2(found) {
   emitTls("tls.key", { phase: "installed", library, host: null, line: null, error: null });
 }
 function installByPattern(module) {
-  const site = findKeylog(module);
+  const site = findKeylog(moduleImage(module));
   if (typeof site === "string") {
     emitMiss("tls.key", module, LOG_SECRET, site);
     return;
@@ -15154,6 +15334,49 @@ function unhookKeylog() {
   const n = listeners3.length + untrackHandshakes();
   listeners3.splice(0).forEach((l) => l.detach());
   return n;
+}
+
+// src/elfimage.ts
+var PT_LOAD = 1;
+var PF_X = 1;
+var PF_W = 2;
+function loadSegments(file, path) {
+  const isElf64le = file.getUint32(0, false) === 2135247942 && file.getUint8(4) === 2 && file.getUint8(5) === 1;
+  if (!isElf64le)
+    throw new Error(`${path} is not a 64-bit little-endian ELF file`);
+  const tableOffset = Number(file.getBigUint64(32, true));
+  const entrySize = file.getUint16(54, true);
+  const entries = file.getUint16(56, true);
+  const segments = [];
+  for (let i = 0; i < entries; i++) {
+    const at = tableOffset + i * entrySize;
+    if (file.getUint32(at, true) !== PT_LOAD)
+      continue;
+    segments.push({
+      flags: file.getUint32(at + 4, true),
+      offset: Number(file.getBigUint64(at + 8, true)),
+      address: Number(file.getBigUint64(at + 16, true)),
+      fileSize: Number(file.getBigUint64(at + 32, true)),
+      memorySize: Number(file.getBigUint64(at + 40, true))
+    });
+  }
+  return segments;
+}
+function elfImage(path, arch) {
+  const bytes2 = File.readAllBytes(path);
+  const segments = loadSegments(new DataView(bytes2), path);
+  const end = Math.max(...segments.map((s) => s.address + s.memorySize));
+  const base = Memory.alloc(Math.ceil(end / Process.pageSize) * Process.pageSize);
+  for (const s of segments)
+    base.add(s.address).writeByteArray(bytes2.slice(s.offset, s.offset + s.fileSize));
+  const ranges = (wanted) => segments.filter((s) => wanted(s.flags)).map((s) => ({ base: base.add(s.address), size: s.fileSize }));
+  return {
+    name: path.split("/").pop() ?? path,
+    base,
+    arch,
+    code: ranges((flags) => (flags & PF_X) !== 0),
+    rodata: ranges((flags) => (flags & (PF_X | PF_W)) === 0)
+  };
 }
 
 // src/unpin.ts
@@ -15266,8 +15489,9 @@ function installUnpin() {
   eachTlsModule((module) => {
     if (!viaPatterns(module))
       return;
+    const image = moduleImage(module);
     for (const setter of CUSTOM_VERIFY) {
-      const address = findCustomVerify(module, setter);
+      const address = findCustomVerify(image, setter);
       if (typeof address === "string")
         emitMiss("tls.bypass", module, setter, address);
       else {
@@ -15921,5 +16145,10 @@ rpc.exports = {
   },
   init(_stage, parameters) {
     start(parameters);
+  },
+  /** TEST ONLY: the TLS pattern search (tlspattern.ts) run on a library file's bytes laid out in memory, with
+   *  the patterns of `arch`, whatever this process runs: arm64 patterns are tested on an x86-64 machine. */
+  searchTlsPatternsForTest(path, arch) {
+    return searchImage(elfImage(path, arch));
   }
 };

@@ -10,7 +10,9 @@ import { installAll, unhookAll } from "./installer.js";
 import { loadedClasses } from "./loaded.js";
 import { configurePlants, PlantConfig } from "./planting.js";
 import { installKeylog, unhookKeylog } from "./keylog.js";
+import { elfImage } from "./elfimage.js";
 import { disableSymbolLookup } from "./tlsnative.js";
+import { PatternReport, searchImage } from "./tlspattern.js";
 import { installUnpin, unhookUnpin } from "./unpin.js";
 import { installUnpinJava, unhookUnpinJava } from "./unpinjava.js";
 import { installWebView, unhookWebView } from "./webview.js";
@@ -170,5 +172,10 @@ rpc.exports = {
     },
     init(_stage: string, parameters: StartOptions): void {
         start(parameters);
+    },
+    /** TEST ONLY: the TLS pattern search (tlspattern.ts) run on a library file's bytes laid out in memory, with
+     *  the patterns of `arch`, whatever this process runs: arm64 patterns are tested on an x86-64 machine. */
+    searchTlsPatternsForTest(path: string, arch: Architecture): PatternReport {
+        return searchImage(elfImage(path, arch));
     },
 };

@@ -5,7 +5,7 @@
 // the callback, through the library's own setter, so the line it then logs comes to us. The callback stays
 // set in those contexts: the library gives no way to know which are still alive, so run --keylog until the
 // target ends (docs/events.md).
-import { eachTlsModule, emitMiss, findKeylog, locatedFields, viaPatterns } from "./tlspattern.js";
+import { eachTlsModule, emitMiss, findKeylog, locatedFields, moduleImage, viaPatterns } from "./tlspattern.js";
 import {
     eachExport, emitTls, Found, handshakeStack, nativeStack, serverName, symbolsUsed, trackHandshakes,
     untrackHandshakes, watchClientHellos,
@@ -49,7 +49,7 @@ function install(found: Found): void {
 }
 
 function installByPattern(module: Module): void {
-    const site = findKeylog(module);
+    const site = findKeylog(moduleImage(module));
     if (typeof site === "string") {
         emitMiss("tls.key", module, LOG_SECRET, site);
         return;

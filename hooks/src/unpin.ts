@@ -6,7 +6,7 @@
 // its ssl_verify_invalid turned into ssl_verify_ok, reported the same way. A TLS library that exports none of
 // this (statically linked, stripped) has its custom-verify setters located by pattern (tlspattern.ts).
 // Interceptor hooks (on the library's functions and the app's callbacks) are removed when the agent unloads.
-import { eachTlsModule, emitMiss, findCustomVerify, locatedFields, viaPatterns } from "./tlspattern.js";
+import { eachTlsModule, emitMiss, findCustomVerify, locatedFields, moduleImage, viaPatterns } from "./tlspattern.js";
 import {
     eachExport, emitTls, Found, handshakeStack, nativeStack, serverName, symbolsUsed, trackHandshakes,
     untrackHandshakes, watchClientHellos,
@@ -109,8 +109,9 @@ export function installUnpin(): void {
     }
     eachTlsModule(module => {
         if (!viaPatterns(module)) return;
+        const image = moduleImage(module);
         for (const setter of CUSTOM_VERIFY) {
-            const address = findCustomVerify(module, setter);
+            const address = findCustomVerify(image, setter);
             if (typeof address === "string") emitMiss("tls.bypass", module, setter, address);
             else {
                 watchClientHellos();     // no SSL_get_servername to ask: the host comes from the ClientHello
