@@ -4,7 +4,11 @@ the instrumentation itself, when the operator stops the audit."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,9 +97,35 @@ def begin(case: Case, ledger: Ledger, device: frida.core.Device, request: Reques
     return instrumentation, pid
 
 
+class _StoppedLikeCtrlC:
+    """SIGTERM and SIGHUP (a service manager, a closed terminal, a supervising script's timeout) stop the
+    instrumentation as Ctrl-C does: hooks removed, detached, the key log stored. By default Python would die at
+    once, leaving the key log unwritten and the session's end unrecorded. Installed before the target starts;
+    once the stop has begun, signals are ignored so that a second one cannot cut the unhooking short."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def _handle(self, _signum: int, _frame: Any) -> None:
+        if not self.stopping:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[_StoppedLikeCtrlC]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {number: signal.signal(number, self._handle) for number in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            yield self
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+
 def run(case: Case, request: Request) -> Result:
     device = open_device(request.device)
-    with case.ledger() as ledger:
+    with case.ledger() as ledger, _StoppedLikeCtrlC().installed() as signals:
         instrumentation, pid = begin(case, ledger, device, request)
         ended = False
         try:
@@ -103,6 +133,7 @@ def run(case: Case, request: Request) -> Result:
         except KeyboardInterrupt:
             pass
         finally:
+            signals.stopping = True
             instrumentation.stop()   # unhooks and detaches whatever still runs (the target, or its children)
             if request.tls.keylog:
                 instrumentation.keylog.store(case, ledger)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import frida
 import pytest
@@ -252,3 +255,29 @@ def test_stopping_does_not_wait_for_an_agent_that_never_answers(case, monkeypatc
               if b["event"] in ("unhook_failed", "killing", "detached")]
     assert events == [("unhook_failed", "the agent is blocked: no answer within 1 s"),
                       ("killing", "its agent stopped answering"), ("detached", "process-terminated")]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_stops_the_command_as_ctrl_c_does(case, tmp_path, signum):
+    """A supervising script's timeout or a closed terminal: the hooks come off, the session detaches, the key
+    log is stored (empty, and it says so) and the command reports the target as detached, exit status 0."""
+    # Output to files: the target inherits the command's stdio and outlives it, so pipes would stay open.
+    out, err = tmp_path / "out", tmp_path / "err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        command = subprocess.Popen([str(Path(sys.executable).parent / "auditor"), "instrument", str(case.root),
+                                    "--keylog", "--json", "--", "/bin/sleep", "60"], stdout=stdout, stderr=stderr)
+    deadline = time.monotonic() + 60
+    while "instrumentation" not in json.loads((case.root / "case.json").read_text()):   # started and recorded
+        assert command.poll() is None and time.monotonic() < deadline, err.read_text()
+        time.sleep(0.05)
+    [target] = [b["pid"] for b in bodies(case, "hook.session") if b["event"] == "resumed"]
+    try:
+        command.send_signal(signum)
+        assert command.wait(30) == 0, err.read_text()
+        assert json.loads(out.read_text())["verdict"] == "detached"
+        ends = [b["event"] for b in bodies(case, "hook.session")][-2:]
+        assert ends == ["unhooked", "detached"]
+        assert bodies(case, "hook.keylog") == [{"format": "NSS key log", "lines": 0, "pids": []}]
+        os.kill(target, 0)      # the app lives on, unmodified, as after Ctrl-C
+    finally:
+        os.kill(target, signal.SIGKILL)
