@@ -22,6 +22,7 @@ from auditor.instrument.agent import AGENT_PATH
 from auditor.reference.assets import default_world
 from auditor.reference.launcher import JAVA17, jvm_launch, write_hosts_file
 from auditor.world import load_world
+from bench import runs_and_against
 from tests.instrument.conftest import ProxySink
 
 FRIDA = Path(sys.executable).parent / "frida"
@@ -67,10 +68,4 @@ def main(runs: int, against: Path | None) -> None:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    against_path = None
-    if "--against" in args:
-        i = args.index("--against")
-        against_path = Path(args[i + 1]).resolve()
-        del args[i:i + 2]
-    main(int(args[0]) if args else 60, against_path)
+    main(*runs_and_against(sys.argv[1:], 60))

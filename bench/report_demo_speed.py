@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import runs_and_against
+
 
 def timed(*args: str, tree: Path | None = None) -> tuple[float, float]:
     """CPU seconds (its children's included) and wall seconds of one auditor command in a fresh process, run
@@ -66,10 +68,4 @@ def main(runs: int, against: Path | None) -> None:
 
 
 if __name__ == "__main__":
-    arguments = sys.argv[1:]
-    tree = None
-    if "--against" in arguments:
-        at = arguments.index("--against")
-        tree = Path(arguments[at + 1]).resolve()
-        del arguments[at:at + 2]
-    main(int(arguments[0]) if arguments else 5, tree)
+    main(*runs_and_against(sys.argv[1:], 5))
