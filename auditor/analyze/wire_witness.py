@@ -72,6 +72,7 @@ def wire_witness(case: Case) -> WireWitness | None:
                                          undecrypted_quic_connections=p.get("undecrypted_quic_connections", 0))
                           for p in passive)
         chains = tuple(ServerChain(pcap_seq=p["pcap_seq"], server=c["server"], sni=c["sni"],
+                                   transport="quic" if c.get("quic_connection") is not None else "tcp",
                                    certificates=tuple(ServerCertificate(**cert) for cert in c["certificates"]))
                        for p in passive for c in p["server_chains"])
         return WireWitness(outcome=result["outcome"], witness_sha256=hashlib.sha256(data).hexdigest(),

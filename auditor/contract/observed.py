@@ -5,6 +5,8 @@ capture gaps and counters, the hooked processes, and every hook call with the co
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from auditor.contract.document import Bilingual, Record
@@ -161,6 +163,7 @@ class ServerChain(Record):
     pcap_seq: int = Field(ge=1)
     server: str                          # address:port
     sni: str | None = None
+    transport: Literal["tcp", "quic"] = "tcp"     # TLS on TCP, or QUIC's handshake
     certificates: tuple[ServerCertificate, ...] = ()
 
 

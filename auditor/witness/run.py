@@ -151,7 +151,7 @@ def _witness_passive(case: Case, record: dict[str, Any], keylogs: list[str]) -> 
     return PassiveWitness(pcap_seq=record["seq"], pcap_sha256=digest, keylog_sha256s=tuple(keylogs),
                           interface=body.get("interface", ""), capture_filter=body.get("filter", ""),
                           tls_streams=wire.tls_streams, undecrypted_tls_streams=wire.undecrypted_tls_streams,
-                          chainless_tls_streams=wire.tls_streams - len({c.tcp_stream for c in chains}),
+                          chainless_tls_streams=wire.tls_streams - len({c.tcp_stream for c in chains} - {None}),
                           requests=wire.requests, server_chains=chains, quic_connections=wire.quic_connections,
                           undecrypted_quic_connections=wire.undecrypted_quic_connections,
                           unread_h3_streams=wire.unread_h3_streams)

@@ -77,12 +77,15 @@ class Certificate:
 
 @dataclass(frozen=True)
 class ServerChain:
-    """The Certificate message a server sent on one connection, certificates in the order sent (leaf first)."""
+    """The Certificate message a server sent on one connection, certificates in the order sent (leaf first):
+    over TLS on TCP (`tcp_stream`) or in QUIC's handshake (`quic_connection`; always encrypted: only with the
+    app's handshake secrets)."""
     frame: int
-    tcp_stream: int
     server: str             # address:port the chain came from
     sni: str | None         # the server name the client's ClientHello asked for
     certificates: tuple[Certificate, ...]
+    tcp_stream: int | None = None
+    quic_connection: int | None = None
 
 
 def tshark_version() -> str:
@@ -221,21 +224,34 @@ def _h2_requests(packets: list[dict[str, Any]], bodies: dict[str, bytes]) -> lis
     return found
 
 
-def _client_hellos(pcap: Path, keylog: Path | None) -> dict[int, str]:
-    """QUIC connection -> the address:port that sent its ClientHello (the client)."""
-    hellos = run_tshark(pcap, keylog, "quic && tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
-                        "-e", "quic.connection.number", "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport")
-    clients: dict[int, str] = {}
+@dataclass(frozen=True)
+class _Transport:
+    """Where tshark names a connection and its sender's port, for TLS on TCP and for QUIC."""
+    protocol: str
+    connection: str
+    port: str
+
+
+TLS_OVER_TCP = _Transport("tcp", "tcp.stream", "tcp.srcport")
+QUIC = _Transport("quic", "quic.connection.number", "udp.srcport")
+
+
+def _client_hellos(pcap: Path, keylog: Path | None, transport: _Transport) -> dict[int, tuple[str, str | None]]:
+    """Connection -> the address:port that sent its ClientHello (the client), and the server name it asked for."""
+    hellos = run_tshark(pcap, keylog, f"{transport.protocol} && tls.handshake.type == 1", "-T", "fields",
+                        "-E", "occurrence=f", "-e", transport.connection, "-e", "ip.src", "-e", "ipv6.src",
+                        "-e", transport.port, "-e", "tls.handshake.extensions_server_name")
+    clients: dict[int, tuple[str, str | None]] = {}
     for line in hellos.splitlines():
-        number, ip4, ip6, port = (line.split("\t") + [""] * 4)[:4]
+        number, ip4, ip6, port, sni = (line.split("\t") + [""] * 5)[:5]
         if number:
-            clients.setdefault(int(number), f"{ip4 or ip6}:{port}")
+            clients.setdefault(int(number), (f"{ip4 or ip6}:{port}", sni or None))
     return clients
 
 
 def _h3_wire(pcap: Path, keylog: Path | None, bodies: dict[str, bytes]) -> tuple[list[WireRequest], int, int, int]:
     """The HTTP/3 requests; the QUIC connections, those with no request read, the unread request streams."""
-    clients = _client_hellos(pcap, keylog)
+    clients = {number: client for number, (client, _) in _client_hellos(pcap, keylog, QUIC).items()}
     if not clients:
         return [], 0, 0, 0
     packets = json.loads(run_tshark(pcap, keylog, "quic.stream.stream_id", "-T", "json", "--no-duplicate-keys")
@@ -280,25 +296,29 @@ def _certificate(der_hex: str) -> Certificate:
 
 
 def server_chains(pcap: Path, keylog: Path | None) -> tuple[ServerChain, ...]:
-    """Each connection's server Certificate message in `pcap`, opened with `keylog` where TLS 1.3 encrypts it.
-    The server is the side that did not send the ClientHello (a client's own certificate is not a chain)."""
-    clients: dict[int, tuple[str, str | None]] = {}        # tcp stream -> (client address:port, SNI)
-    hellos = run_tshark(pcap, keylog, "tcp && tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
-                        "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
-                        "-e", "tls.handshake.extensions_server_name")
-    for line in hellos.splitlines():
-        stream, ip4, ip6, port, sni = (line.split("\t") + [""] * 5)[:5]
-        clients.setdefault(int(stream), (f"{ip4 or ip6}:{port}", sni or None))
+    """Each connection's server Certificate message in `pcap`, TLS on TCP then QUIC, opened with `keylog` where
+    the handshake is encrypted (TLS 1.3, every QUIC connection). The server is the side that did not send the
+    ClientHello (a client's own certificate is not a chain)."""
+    return _chains(pcap, keylog, TLS_OVER_TCP) + _chains(pcap, keylog, QUIC)
+
+
+def _chains(pcap: Path, keylog: Path | None, transport: _Transport) -> tuple[ServerChain, ...]:
+    clients = _client_hellos(pcap, keylog, transport)
     chains = []
-    messages = run_tshark(pcap, keylog, "tcp && tls.handshake.type == 11", "-T", "fields", "-e", "frame.number",
-                          "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
-                          "-e", "tls.handshake.certificate")
+    # every certificate of the message is wanted (comma-separated); a datagram holding several QUIC packets
+    # names its connection once per packet, so the first is taken
+    messages = run_tshark(pcap, keylog, f"{transport.protocol} && tls.handshake.type == 11", "-T", "fields",
+                          "-e", "frame.number", "-e", transport.connection, "-e", "ip.src", "-e", "ipv6.src",
+                          "-e", transport.port, "-e", "tls.handshake.certificate")
     for line in messages.splitlines():
-        frame, stream, ip4, ip6, port, certificates = (line.split("\t") + [""] * 6)[:6]
+        frame, connections, ip4, ip6, port, certificates = (line.split("\t") + [""] * 6)[:6]
+        connection = int(connections.split(",")[0])
         sender = f"{ip4 or ip6}:{port}"
-        client, sni = clients.get(int(stream), ("", None))
+        client, sni = clients.get(connection, ("", None))
         if sender == client or not certificates:
             continue
-        chains.append(ServerChain(frame=int(frame), tcp_stream=int(stream), server=sender, sni=sni,
-                                  certificates=tuple(_certificate(c) for c in certificates.split(","))))
+        chains.append(ServerChain(frame=int(frame), server=sender, sni=sni,
+                                  certificates=tuple(_certificate(c) for c in certificates.split(",")),
+                                  tcp_stream=connection if transport is TLS_OVER_TCP else None,
+                                  quic_connection=connection if transport is QUIC else None))
     return tuple(chains)

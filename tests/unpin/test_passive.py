@@ -76,8 +76,8 @@ def test_passive_capture_records_the_server_s_own_chain_opened_by_the_app_s_keys
         "GET", HOST, "/hello?seen=passively", None)
     [chain] = keyed["server_chains"]
     leaf = x509.load_pem_x509_certificate(cert.read_bytes()).public_bytes(serialization.Encoding.DER)
-    assert (chain["server"], chain["sni"], chain["tcp_stream"]) == (f"{UPSTREAM_IP}:{upstream.address[1]}", HOST,
-                                                                      request["tcp_stream"])
+    assert (chain["server"], chain["sni"], chain["tcp_stream"], chain["quic_connection"]) == (
+        f"{UPSTREAM_IP}:{upstream.address[1]}", HOST, request["tcp_stream"], None)
     assert chain["certificates"] == [{"sha256": hashlib.sha256(leaf).hexdigest(), "subject": "CN=upstream.test",
                                       "issuer": "CN=auditor test CA"}]
     # Analysis lists both captures as passive (no proxy, no proxy key log), and carries what witness read.
@@ -92,7 +92,8 @@ def test_passive_capture_records_the_server_s_own_chain_opened_by_the_app_s_keys
         {"pcap_seq": second["seq"], "requests": 1, "tls_streams": 1, "undecrypted_tls_streams": 0,
          "chainless_tls_streams": 0, "quic_connections": 0, "undecrypted_quic_connections": 0}]
     assert observed["witness"]["server_chains"] == [{"pcap_seq": second["seq"], "server": chain["server"],
-                                                     "sni": HOST, "certificates": chain["certificates"]}]
+                                                     "sni": HOST, "transport": "tcp",
+                                                     "certificates": chain["certificates"]}]
     # `auditor import passive` brings the decrypted HTTP/1.1 request into the case as a flow analysis reads
     imported = subprocess.run([str(AUDITOR), "import", "passive", str(case.root), "--json"], capture_output=True,
                               text=True)

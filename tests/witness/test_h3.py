@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import pylsqpack
 import pytest
 from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from auditor.analyze.run import analyze
 from auditor.case.events import Kind
@@ -78,6 +80,14 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
     assert {r["server"] for r in passive["requests"]} == {f"{UPSTREAM_IP}:{h3_server.port}"}
     assert (passive["quic_connections"], passive["undecrypted_quic_connections"], passive["unread_h3_streams"],
             passive["tls_streams"]) == (2, 1, 0, 0)
+    # QUIC's handshake is always encrypted: the server's own chain is read on the keyed connection only
+    [chain] = passive["server_chains"]
+    leaf = x509.load_pem_x509_certificate(pki[1].read_bytes()).public_bytes(serialization.Encoding.DER)
+    keyed_connection = passive["requests"][0]["quic_connection"]
+    assert (chain["server"], chain["sni"], chain["tcp_stream"], chain["quic_connection"]) == (
+        f"{UPSTREAM_IP}:{h3_server.port}", HOST, None, keyed_connection)
+    assert chain["certificates"] == [{"sha256": hashlib.sha256(leaf).hexdigest(), "subject": "CN=upstream.test",
+                                      "issuer": "CN=auditor test CA"}]
 
     imported = cli_json("import", "passive", str(case.root))
     [read] = imported["captures"]
@@ -114,6 +124,9 @@ def test_h3_requests_on_a_passive_capture_are_read_imported_and_analysed(case, p
         ("recognised", "quic.planted@example.net")}
     assert not any(seq == config for _, seq, _, _, _ in found)
     observed = json.loads((case.root / "analysis" / "observed.json").read_text())
+    assert observed["witness"]["server_chains"] == [{"pcap_seq": pcap["seq"], "server": chain["server"],
+                                                     "sni": HOST, "transport": "quic",
+                                                     "certificates": chain["certificates"]}]
     [row] = observed["passive_imports"]
     assert (row["pcap_seq"], row["requests_by_protocol"], row["flows_added"], row["quic_connections"],
             row["undecrypted_quic_connections"]) == (pcap["seq"], {"h3": 3}, 3, 2, 1)
