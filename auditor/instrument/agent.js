@@ -1,5 +1,5 @@
 📦
-546904 /src/index.js
+547223 /src/index.js
 ✄
 var __defProp = Object.defineProperty;
 var __export = (target, all) => {
@@ -13896,6 +13896,7 @@ function untrackHandshakes() {
   const n = handshakeListeners.length;
   handshakeListeners.splice(0).forEach((l) => l.detach());
   hellos.clear();
+  lastMatch = null;
   tracking = false;
   watchingHellos = false;
   return n;
@@ -13903,6 +13904,8 @@ function untrackHandshakes() {
 var HELLO_SENDERS = ["send", "sendto", "write"];
 var HELLOS_KEPT = 256;
 var hellos = /* @__PURE__ */ new Map();
+var hellosKept = 0;
+var lastMatch = null;
 var watchingHellos = false;
 function watchClientHellos() {
   if (watchingHellos)
@@ -13921,6 +13924,7 @@ function watchClientHellos() {
         if (hello === null)
           return;
         hellos.set(hello.random, { host: hello.host, stack: nativeStack(this.context) });
+        hellosKept++;
         if (hellos.size > HELLOS_KEPT)
           hellos.delete(hellos.keys().next().value);
       }
@@ -13928,8 +13932,15 @@ function watchClientHellos() {
   }
 }
 function sentHello(ssl) {
-  const random = hellos.size === 0 ? null : randomOf(ssl, [...hellos.keys()]);
-  return random === null ? void 0 : hellos.get(random);
+  if (hellos.size === 0)
+    return void 0;
+  const key = ssl.toString();
+  if (lastMatch !== null && lastMatch.ssl === key && lastMatch.kept === hellosKept)
+    return lastMatch.hello;
+  const random = randomOf(ssl, [...hellos.keys()]);
+  const hello = random === null ? void 0 : hellos.get(random);
+  lastMatch = { ssl: key, kept: hellosKept, hello };
+  return hello;
 }
 var TLSEXT_NAMETYPE_HOST_NAME = 0;
 function serverName(module, ssl) {

@@ -224,34 +224,41 @@ def _h2_requests(packets: list[dict[str, Any]], bodies: dict[str, bytes]) -> lis
     return found
 
 
-@dataclass(frozen=True)
-class _Transport:
-    """Where tshark names a connection and its sender's port, for TLS on TCP and for QUIC."""
-    protocol: str
-    connection: str
-    port: str
+Connection = tuple[str, int]        # ("tcp", tshark's tcp.stream) or ("quic", its quic.connection.number)
+# the fields naming a TLS handshake message's connection and sender, for TLS on TCP and for QUIC alike
+CONNECTION_FIELDS = ("-e", "tcp.stream", "-e", "quic.connection.number", "-e", "ip.src", "-e", "ipv6.src",
+                     "-e", "tcp.srcport", "-e", "udp.srcport")
 
 
-TLS_OVER_TCP = _Transport("tcp", "tcp.stream", "tcp.srcport")
-QUIC = _Transport("quic", "quic.connection.number", "udp.srcport")
+def _connection(fields: list[str]) -> tuple[Connection, str] | None:
+    """The connection of a frame's handshake message (CONNECTION_FIELDS' values) and its sender's address:port.
+    A datagram holding several QUIC packets names its connection once per packet: the first is taken."""
+    tcp, quic, ip4, ip6, tcp_port, udp_port = fields
+    if tcp:
+        return ("tcp", int(tcp.split(",")[0])), f"{ip4 or ip6}:{tcp_port}"
+    if quic:
+        return ("quic", int(quic.split(",")[0])), f"{ip4 or ip6}:{udp_port}"
+    return None
 
 
-def _client_hellos(pcap: Path, keylog: Path | None, transport: _Transport) -> dict[int, tuple[str, str | None]]:
-    """Connection -> the address:port that sent its ClientHello (the client), and the server name it asked for."""
-    hellos = run_tshark(pcap, keylog, f"{transport.protocol} && tls.handshake.type == 1", "-T", "fields",
-                        "-E", "occurrence=f", "-e", transport.connection, "-e", "ip.src", "-e", "ipv6.src",
-                        "-e", transport.port, "-e", "tls.handshake.extensions_server_name")
-    clients: dict[int, tuple[str, str | None]] = {}
+def _client_hellos(pcap: Path, keylog: Path | None) -> dict[Connection, tuple[str, str | None]]:
+    """Each connection with a ClientHello (TLS on TCP, QUIC): the address:port that sent it (the client), and
+    the server name it asked for. One tshark pass, shared by the request reader and the chain reader."""
+    hellos = run_tshark(pcap, keylog, "tls.handshake.type == 1", "-T", "fields", "-E", "occurrence=f",
+                        *CONNECTION_FIELDS, "-e", "tls.handshake.extensions_server_name")
+    clients: dict[Connection, tuple[str, str | None]] = {}
     for line in hellos.splitlines():
-        number, ip4, ip6, port, sni = (line.split("\t") + [""] * 5)[:5]
-        if number:
-            clients.setdefault(int(number), (f"{ip4 or ip6}:{port}", sni or None))
+        fields = (line.split("\t") + [""] * 7)[:7]
+        found = _connection(fields[:6])
+        if found is not None:
+            clients.setdefault(found[0], (found[1], fields[6] or None))
     return clients
 
 
-def _h3_wire(pcap: Path, keylog: Path | None, bodies: dict[str, bytes]) -> tuple[list[WireRequest], int, int, int]:
-    """The HTTP/3 requests; the QUIC connections, those with no request read, the unread request streams."""
-    clients = {number: client for number, (client, _) in _client_hellos(pcap, keylog, QUIC).items()}
+def _h3_wire(pcap: Path, keylog: Path | None, bodies: dict[str, bytes],
+             clients: dict[int, str]) -> tuple[list[WireRequest], int, int, int]:
+    """The HTTP/3 requests of the QUIC connections `clients` names (with each one's client); those
+    connections, those with no request read, the unread request streams."""
     if not clients:
         return [], 0, 0, 0
     packets = json.loads(run_tshark(pcap, keylog, "quic.stream.stream_id", "-T", "json", "--no-duplicate-keys")
@@ -274,10 +281,11 @@ def read_wire(pcap: Path, keylog: Path | None) -> Wire:
     requests = [request for packet in packets for request in _requests(packet, bodies)]
     h2_packets = json.loads(run_tshark(pcap, keylog, "http2", "-T", "json", "-x", "--no-duplicate-keys") or "[]")
     requests += _h2_requests(h2_packets, bodies)
-    tls = {int(line) for line in run_tshark(pcap, keylog, "tcp && tls.handshake.type == 1", "-T", "fields",
-                                         "-e", "tcp.stream").split() if line}
+    hellos = _client_hellos(pcap, keylog)
+    tls = {number for kind, number in hellos if kind == "tcp"}
     opened = {request.tcp_stream for request in requests if request.method != TUNNEL_METHOD}
-    h3, quic, unopened_quic, unread = _h3_wire(pcap, keylog, bodies)
+    h3, quic, unopened_quic, unread = _h3_wire(pcap, keylog, bodies, {
+        number: client for (kind, number), (client, _) in hellos.items() if kind == "quic"})
     requests = [replace(r, encrypted=r.tcp_stream in tls) for r in requests]
     return Wire(requests=tuple(r for r in requests if r.method != TUNNEL_METHOD) + tuple(h3),
                 tunnels=sum(r.method == TUNNEL_METHOD for r in requests), tls_streams=len(tls),
@@ -296,29 +304,26 @@ def _certificate(der_hex: str) -> Certificate:
 
 
 def server_chains(pcap: Path, keylog: Path | None) -> tuple[ServerChain, ...]:
-    """Each connection's server Certificate message in `pcap`, TLS on TCP then QUIC, opened with `keylog` where
-    the handshake is encrypted (TLS 1.3, every QUIC connection). The server is the side that did not send the
-    ClientHello (a client's own certificate is not a chain)."""
-    return _chains(pcap, keylog, TLS_OVER_TCP) + _chains(pcap, keylog, QUIC)
-
-
-def _chains(pcap: Path, keylog: Path | None, transport: _Transport) -> tuple[ServerChain, ...]:
-    clients = _client_hellos(pcap, keylog, transport)
+    """Each connection's server Certificate message in `pcap` (TLS on TCP and QUIC, in frame order), opened with
+    `keylog` where the handshake is encrypted (TLS 1.3, every QUIC connection). The server is the side that did
+    not send the ClientHello (a client's own certificate is not a chain)."""
+    clients = _client_hellos(pcap, keylog)
+    # every certificate of the message is wanted (comma-separated): no occurrence limit here
+    messages = run_tshark(pcap, keylog, "tls.handshake.type == 11", "-T", "fields", "-e", "frame.number",
+                          *CONNECTION_FIELDS, "-e", "tls.handshake.certificate")
     chains = []
-    # every certificate of the message is wanted (comma-separated); a datagram holding several QUIC packets
-    # names its connection once per packet, so the first is taken
-    messages = run_tshark(pcap, keylog, f"{transport.protocol} && tls.handshake.type == 11", "-T", "fields",
-                          "-e", "frame.number", "-e", transport.connection, "-e", "ip.src", "-e", "ipv6.src",
-                          "-e", transport.port, "-e", "tls.handshake.certificate")
     for line in messages.splitlines():
-        frame, connections, ip4, ip6, port, certificates = (line.split("\t") + [""] * 6)[:6]
-        connection = int(connections.split(",")[0])
-        sender = f"{ip4 or ip6}:{port}"
-        client, sni = clients.get(connection, ("", None))
-        if sender == client or not certificates:
+        fields = (line.split("\t") + [""] * 8)[:8]
+        found = _connection(fields[1:7])
+        certificates = fields[7]
+        if found is None or not certificates:
             continue
-        chains.append(ServerChain(frame=int(frame), server=sender, sni=sni,
+        (kind, number), sender = found
+        client, sni = clients.get((kind, number), ("", None))
+        if sender == client:
+            continue
+        chains.append(ServerChain(frame=int(fields[0]), server=sender, sni=sni,
                                   certificates=tuple(_certificate(c) for c in certificates.split(",")),
-                                  tcp_stream=connection if transport is TLS_OVER_TCP else None,
-                                  quic_connection=connection if transport is QUIC else None))
+                                  tcp_stream=number if kind == "tcp" else None,
+                                  quic_connection=number if kind == "quic" else None))
     return tuple(chains)

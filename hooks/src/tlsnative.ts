@@ -81,6 +81,7 @@ export function untrackHandshakes(): number {
     const n = handshakeListeners.length;
     handshakeListeners.splice(0).forEach(l => l.detach());
     hellos.clear();
+    lastMatch = null;
     tracking = false;
     watchingHellos = false;
     return n;
@@ -93,7 +94,10 @@ export function untrackHandshakes(): number {
  *  or writev is not watched (docs/tls-patterns.md). */
 const HELLO_SENDERS = ["send", "sendto", "write"];
 const HELLOS_KEPT = 256;        // recent ClientHellos (a connection is verified within a few of its own)
-const hellos = new Map<string, { host: string | null; stack: string[] }>();     // client random -> its hello
+type SentHello = { host: string | null; stack: string[] };
+const hellos = new Map<string, SentHello>();     // client random -> its hello
+let hellosKept = 0;             // counts each hello kept: a connection's match stands until another is sent
+let lastMatch: { ssl: string; kept: number; hello: SentHello | undefined } | null = null;
 let watchingHellos = false;
 
 export function watchClientHellos(): void {
@@ -109,15 +113,23 @@ export function watchClientHellos(): void {
                 const hello = parseClientHello(new Uint8Array(args[1].readByteArray(Math.min(size, 1 << 14))!));
                 if (hello === null) return;
                 hellos.set(hello.random, { host: hello.host, stack: nativeStack(this.context) });
+                hellosKept++;
                 if (hellos.size > HELLOS_KEPT) hellos.delete(hellos.keys().next().value!);
             },
         }));
     }
 }
 
-function sentHello(ssl: NativePointer): { host: string | null; stack: string[] } | undefined {
-    const random = hellos.size === 0 ? null : randomOf(ssl, [...hellos.keys()]);
-    return random === null ? undefined : hellos.get(random);
+/** The hello `ssl` sent, by its client random. An event asks twice (its host, its stack) and a connection logs
+ *  several keys: the last match is kept until another hello is sent, which a new connection must do first. */
+function sentHello(ssl: NativePointer): SentHello | undefined {
+    if (hellos.size === 0) return undefined;
+    const key = ssl.toString();
+    if (lastMatch !== null && lastMatch.ssl === key && lastMatch.kept === hellosKept) return lastMatch.hello;
+    const random = randomOf(ssl, [...hellos.keys()]);
+    const hello = random === null ? undefined : hellos.get(random);
+    lastMatch = { ssl: key, kept: hellosKept, hello };
+    return hello;
 }
 
 const TLSEXT_NAMETYPE_HOST_NAME = 0;
